@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Hephaestus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hephaestus", targets: ["hephaestus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (system)
+
+        /** OpenSSL 3 (libcrypto, libssl): digests, keys, signatures, X.509. */
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        /** libcurl: the one HTTP transport. */
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        /** libarchive: reading tar/zip archives for safe extraction. */
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+
+        // MARK: - Libraries
+
+        /** Swift over the C libraries and generic mechanics; the only importer of C modules. */
+        .target(
+            name: "HephaestusPlatform",
+            dependencies: ["COpenSSL", "CCurl", "CArchive"]
+        ),
+        /** Release use cases (digest manifests, …), typed errors, logging. */
+        .target(
+            name: "HephaestusCore",
+            dependencies: [
+                "HephaestusPlatform",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Executable
+
+        /** The command line: parses arguments, calls HephaestusCore, renders results. */
+        .executableTarget(
+            name: "hephaestus",
+            dependencies: [
+                "HephaestusCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Tests
+
+        .testTarget(
+            name: "HephaestusPlatformTests",
+            dependencies: ["HephaestusPlatform"]
+        ),
+        .testTarget(
+            name: "HephaestusCoreTests",
+            dependencies: [
+                "HephaestusCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusCLITests",
+            dependencies: ["hephaestus", "HephaestusCore"]
+        ),
+    ]
+)

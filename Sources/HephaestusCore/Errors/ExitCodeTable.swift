@@ -1,0 +1,86 @@
+import HephaestusPlatform
+
+/// The one table that maps error codes to exit statuses.
+///
+/// Every ``CodedError`` code of every area has a row here; `docs/exit-codes.md` is generated from these rows and a
+/// test fails when it is stale or when an area gains a code without a row.
+public enum ExitCodeTable {
+    /// One row: an error code, its exit status and when it happens.
+    public struct Row: Sendable, Equatable {
+        public let code: String
+        public let status: ExitStatus
+        public let when: String
+    }
+
+    /// The code for command-line errors reported by the argument parser.
+    public static let usageCode = "usage.invalid-argument"
+    /// The code for errors that carry no code of their own (bugs).
+    public static let internalCode = "internal.unexpected"
+
+    public static let rows: [Row] = [
+        Row(code: usageCode, status: .usage, when: "an option or argument is missing, unknown or invalid"),
+        Row(code: internalCode, status: .software, when: "an unexpected internal error"),
+        // Files
+        Row(code: FileError.Code.notFound.rawValue, status: .noInput, when: "an input file does not exist"),
+        Row(code: FileError.Code.isDirectory.rawValue, status: .noInput, when: "a directory was given where a file is expected"),
+        Row(code: FileError.Code.notRegularFile.rawValue, status: .noInput, when: "an input is a FIFO, device or socket"),
+        Row(code: FileError.Code.permissionDenied.rawValue, status: .noPermission, when: "a file cannot be opened for lack of permission"),
+        Row(code: FileError.Code.readFailed.rawValue, status: .ioError, when: "reading a file failed part-way"),
+        Row(code: FileError.Code.writeFailed.rawValue, status: .cannotCreate, when: "an output file could not be written"),
+        // Crypto
+        Row(code: CryptoError.Code.malformedKey.rawValue, status: .dataError, when: "a public key cannot be parsed"),
+        Row(code: CryptoError.Code.unsupportedKey.rawValue, status: .dataError, when: "a key type, curve or size is not supported"),
+        Row(code: CryptoError.Code.malformedCertificate.rawValue, status: .dataError, when: "a certificate cannot be parsed"),
+        Row(code: CryptoError.Code.malformedSignature.rawValue, status: .checkFailed, when: "a signature is not well-formed"),
+        Row(code: CryptoError.Code.invalidSignature.rawValue, status: .checkFailed, when: "a signature does not verify"),
+        Row(code: CryptoError.Code.keySchemeMismatch.rawValue, status: .checkFailed, when: "a key cannot make the claimed kind of signature"),
+        Row(code: CryptoError.Code.chainInvalid.rawValue, status: .checkFailed, when: "a certificate chain does not validate"),
+        Row(code: CryptoError.Code.malformedEncoding.rawValue, status: .dataError, when: "DER or Base64 input is malformed"),
+        Row(code: CryptoError.Code.internalFailure.rawValue, status: .software, when: "OpenSSL failed unexpectedly"),
+        // Digest manifests
+        Row(code: DigestCheckError.Code.checkFailed.rawValue, status: .checkFailed, when: "a listed file mismatched or was unreadable, or a manifest line was malformed"),
+        Row(code: DigestCheckError.Code.noChecksumLines.rawValue, status: .dataError, when: "a manifest holds no checksum line"),
+        Row(code: DigestCheckError.Code.nothingVerified.rawValue, status: .checkFailed, when: "with --ignore-missing, no listed file exists"),
+    ]
+
+    /// Every code an area declares, for the completeness test.
+    public static let declaredCodes: [String] =
+        [usageCode, internalCode]
+        + FileError.Code.allCases.map(\.rawValue)
+        + CryptoError.Code.allCases.map(\.rawValue)
+        + DigestCheckError.Code.allCases.map(\.rawValue)
+
+    /// The exit status for `code`; unknown codes are internal errors.
+    public static func status(forCode code: String) -> ExitStatus {
+        rows.first { $0.code == code }?.status ?? .software
+    }
+
+    /// The exit status for any error.
+    public static func status(for error: any Error) -> ExitStatus {
+        if let coded = error as? any CodedError {
+            return status(forCode: coded.code)
+        }
+        return .software
+    }
+
+    /// `docs/exit-codes.md`, generated from ``rows`` and ``ExitStatus``.
+    public static func markdown() -> String {
+        var lines = [
+            "# Exit codes",
+            "",
+            "<!-- Generated from Sources/HephaestusCore/Errors/ExitCodeTable.swift by",
+            "     `RECORD_SNAPSHOTS=1 swift test --filter ExitCodeDocumentation`. Do not edit by hand. -->",
+            "",
+            "| status | meaning |",
+            "|---|---|",
+        ]
+        for status in ExitStatus.allCases {
+            lines.append("| \(status.rawValue) | \(status.meaning) |")
+        }
+        lines += ["", "## By error code", "", "| error code | status | when |", "|---|---|---|"]
+        for row in rows {
+            lines.append("| `\(row.code)` | \(row.status.rawValue) | \(row.when) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

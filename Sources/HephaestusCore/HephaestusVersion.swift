@@ -1,0 +1,4 @@
+/// The version of this build of Hephaestus.
+public enum HephaestusVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// A JSON result printed on stdout by `--json`: a versioned media type, the run id, and the payload's fields.
+public struct ResultDocument<Payload: Encodable & Sendable>: Encodable, Sendable {
+    public let mediaType: String
+    public let runId: RunID
+    public let payload: Payload
+
+    public init(mediaType: String, runID: RunID, payload: Payload) {
+        self.mediaType = mediaType
+        self.runId = runID
+        self.payload = payload
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case mediaType, runId
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(mediaType, forKey: .mediaType)
+        try container.encode(runId, forKey: .runId)
+        try payload.encode(to: encoder)
+    }
+
+    /// Pretty, key-sorted JSON text.
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// Media types of the JSON documents `hephaestus` prints.
+public enum MediaType {
+    public static let digestResult = "application/vnd.hephaestus.digest-result+json;version=1"
+    public static let digestCheckResult = "application/vnd.hephaestus.digest-check-result+json;version=1"
+}

@@ -1,0 +1,238 @@
+import Foundation
+internal import COpenSSL
+
+/// An X.509 certificate parsed by OpenSSL; owns one reference to its `X509`.
+///
+/// The commonly needed fields are read once at parse time; extensions are exposed by OID with their raw DER value
+/// so that callers (the Sigstore verifier) can interpret Fulcio's private extensions themselves.
+public final class Certificate: @unchecked Sendable, CustomStringConvertible {
+    // An X509 is immutable after parsing; OpenSSL 3 guards its lazily cached extension data with a lock.
+    let handle: OpaquePointer
+
+    /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`).
+    public let subject: String
+    /// The issuer as an RFC 2253 string.
+    public let issuer: String
+    /// The serial number in uppercase hex, as OpenSSL prints it.
+    public let serialNumber: String
+    public let notBefore: Date
+    public let notAfter: Date
+    /// Every extension in certificate order.
+    public let extensions: [CertificateExtension]
+    /// The DER encoding of the whole certificate.
+    public let derEncoded: [UInt8]
+
+    /// Takes ownership of one `X509` reference.
+    init(taking handle: OpaquePointer) throws(CryptoError) {
+        self.handle = handle
+        do {
+            self.subject = Self.rfc2253(X509_get_subject_name(handle))
+            self.issuer = Self.rfc2253(X509_get_issuer_name(handle))
+            self.serialNumber = try Self.serial(of: handle)
+            self.notBefore = try Self.date(X509_get0_notBefore(handle), field: "notBefore")
+            self.notAfter = try Self.date(X509_get0_notAfter(handle), field: "notAfter")
+            self.extensions = try Self.readExtensions(handle)
+            self.derEncoded = Self.encode(handle)
+        } catch {
+            X509_free(handle)
+            throw error
+        }
+    }
+
+    deinit {
+        X509_free(handle)
+    }
+
+    /// Parses one DER certificate; trailing bytes are refused.
+    public convenience init(derEncoded der: [UInt8]) throws(CryptoError) {
+        OpenSSLErrorQueue.clear()
+        var consumed = 0
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            let certificate = d2i_X509(nil, &cursor, buffer.count)
+            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
+            return certificate
+        }
+        guard let parsed else {
+            throw CryptoError.malformedCertificate(reason: "not a DER certificate (\(OpenSSLErrorQueue.drain()))")
+        }
+        guard consumed == der.count else {
+            X509_free(parsed)
+            throw CryptoError.malformedCertificate(reason: "trailing bytes after the certificate")
+        }
+        try self.init(taking: parsed)
+    }
+
+    /// Parses every `CERTIFICATE` block of a PEM text, in order. At least one is required.
+    public static func parsePEM(_ pem: String) throws(CryptoError) -> [Certificate] {
+        OpenSSLErrorQueue.clear()
+        let bio = MemoryBIO(reading: Array(pem.utf8))
+        var certificates: [Certificate] = []
+        while let next = PEM_read_bio_X509(bio.handle, nil, nil, nil) {
+            certificates.append(try Certificate(taking: next))
+        }
+        OpenSSLErrorQueue.clear()
+        guard !certificates.isEmpty else {
+            throw CryptoError.malformedCertificate(reason: "no PEM CERTIFICATE block found")
+        }
+        return certificates
+    }
+
+    /// PEM or DER, whichever `bytes` holds (one certificate).
+    public static func parse(pemOrDER bytes: [UInt8]) throws(CryptoError) -> Certificate {
+        if bytes.first == 0x30 {
+            return try Certificate(derEncoded: bytes)
+        }
+        return try parsePEM(String(decoding: bytes, as: UTF8.self))[0]
+    }
+
+    /// The PEM encoding.
+    public var pem: String {
+        let body = Base64.encode(derEncoded)
+        var lines = ["-----BEGIN CERTIFICATE-----"]
+        var index = body.startIndex
+        while index < body.endIndex {
+            let end = body.index(index, offsetBy: 64, limitedBy: body.endIndex) ?? body.endIndex
+            lines.append(String(body[index..<end]))
+            index = end
+        }
+        lines.append("-----END CERTIFICATE-----")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The DER encoding of the TBSCertificate, the bytes the issuer signed.
+    public var tbsBytes: [UInt8] {
+        var pointer: UnsafeMutablePointer<UInt8>?
+        let length = i2d_re_X509_tbs(handle, &pointer)
+        guard length > 0, let pointer else { return [] }
+        defer { hp_OPENSSL_free(pointer) }
+        return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+    }
+
+    /// The issuer's signature over ``tbsBytes``.
+    public var signature: [UInt8] {
+        var bitString: UnsafePointer<ASN1_BIT_STRING>?
+        var algorithm: UnsafePointer<X509_ALGOR>?
+        X509_get0_signature(&bitString, &algorithm, handle)
+        guard let bitString, let data = ASN1_STRING_get0_data(bitString) else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(bitString))))
+    }
+
+    /// The signature algorithm's long name (e.g. `ecdsa-with-SHA384`).
+    public var signatureAlgorithm: String {
+        String(cString: OBJ_nid2ln(X509_get_signature_nid(handle)))
+    }
+
+    /// The subject public key.
+    public func publicKey() throws(CryptoError) -> PublicKey {
+        guard let key = X509_get_pubkey(handle) else {
+            throw CryptoError.malformedKey(reason: "certificate public key: \(OpenSSLErrorQueue.drain())")
+        }
+        return try PublicKey(taking: key)
+    }
+
+    /// The extension with `oid`, if present (certificates may not repeat an extension).
+    public func `extension`(oid: String) -> CertificateExtension? {
+        extensions.first { $0.oid == oid }
+    }
+
+    /// The subject alternative names, in order; empty when the extension is absent.
+    public func subjectAlternativeNames() throws(CryptoError) -> [GeneralName] {
+        guard let san = self.extension(oid: CertificateExtension.OID.subjectAlternativeName) else { return [] }
+        return try GeneralName.parseSequence(san.value)
+    }
+
+    /// The key usage bits, or nil when the extension is absent.
+    public func keyUsage() throws(CryptoError) -> KeyUsage? {
+        guard let usage = self.extension(oid: CertificateExtension.OID.keyUsage) else { return nil }
+        return try KeyUsage(der: usage.value)
+    }
+
+    /// The extended key usage OIDs, or nil when the extension is absent.
+    public func extendedKeyUsage() throws(CryptoError) -> [String]? {
+        guard let usage = self.extension(oid: CertificateExtension.OID.extendedKeyUsage) else { return nil }
+        let node = try DERNode.parse(usage.value).expect(DERNode.Universal.sequence, "ExtendedKeyUsage")
+        return try node.children().map { node throws(CryptoError) in try node.objectIdentifier() }
+    }
+
+    /// The basic constraints' cA flag (false when the extension is absent).
+    public func isCertificateAuthority() throws(CryptoError) -> Bool {
+        guard let constraints = self.extension(oid: CertificateExtension.OID.basicConstraints) else { return false }
+        let node = try DERNode.parse(constraints.value).expect(DERNode.Universal.sequence, "BasicConstraints")
+        guard let first = try node.children().first, first.isUniversal(DERNode.Universal.boolean) else { return false }
+        return first.content.first.map { $0 != 0 } ?? false
+    }
+
+    /// True when `date` lies in [notBefore, notAfter].
+    public func isValid(at date: Date) -> Bool {
+        notBefore <= date && date <= notAfter
+    }
+
+    public var description: String { "Certificate(subject: \(subject), serial: \(serialNumber))" }
+
+    /// A new reference to the same `X509`, for handing to OpenSSL containers that take ownership.
+    func retainedHandle() -> OpaquePointer {
+        X509_up_ref(handle)
+        return handle
+    }
+
+    // MARK: - Reading fields
+
+    private static func rfc2253(_ name: OpaquePointer?) -> String {
+        guard let name else { return "" }
+        let bio = MemoryBIO()
+        X509_NAME_print_ex(bio.handle, name, 0, hp_XN_FLAG_RFC2253)
+        return String(decoding: bio.contents, as: UTF8.self)
+    }
+
+    private static func serial(of handle: OpaquePointer) throws(CryptoError) -> String {
+        guard let integer = X509_get0_serialNumber(handle), let number = ASN1_INTEGER_to_BN(integer, nil) else {
+            throw CryptoError.malformedCertificate(reason: "unreadable serial number")
+        }
+        defer { BN_free(number) }
+        guard let hex = BN_bn2hex(number) else { throw CryptoError.malformedCertificate(reason: "serial number") }
+        defer { hp_OPENSSL_free(hex) }
+        return String(cString: hex)
+    }
+
+    private static func date(_ time: UnsafePointer<ASN1_TIME>?, field: String) throws(CryptoError) -> Date {
+        var components = tm()
+        guard let time, ASN1_TIME_to_tm(time, &components) == 1 else {
+            throw CryptoError.malformedCertificate(reason: "unreadable \(field)")
+        }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&components)))
+    }
+
+    private static func readExtensions(_ handle: OpaquePointer) throws(CryptoError) -> [CertificateExtension] {
+        var extensions: [CertificateExtension] = []
+        let count = X509_get_ext_count(handle)
+        for index in 0..<count {
+            guard let item = X509_get_ext(handle, index), let object = X509_EXTENSION_get_object(item),
+                let data = X509_EXTENSION_get_data(item)
+            else { throw CryptoError.malformedCertificate(reason: "unreadable extension \(index)") }
+            var buffer = [CChar](repeating: 0, count: 128)
+            let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
+            guard length > 0, Int(length) < buffer.count else {
+                throw CryptoError.malformedCertificate(reason: "unreadable extension OID")
+            }
+            let valueLength = Int(ASN1_STRING_length(data))
+            let value: [UInt8] =
+                ASN1_STRING_get0_data(data).map { Array(UnsafeBufferPointer(start: $0, count: valueLength)) } ?? []
+            let oid = decodeCString(buffer)
+            guard !extensions.contains(where: { $0.oid == oid }) else {
+                throw CryptoError.malformedCertificate(reason: "extension \(oid) appears twice")
+            }
+            extensions.append(
+                CertificateExtension(oid: oid, isCritical: X509_EXTENSION_get_critical(item) == 1, value: value))
+        }
+        return extensions
+    }
+
+    private static func encode(_ handle: OpaquePointer) -> [UInt8] {
+        var pointer: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509(handle, &pointer)
+        guard length > 0, let pointer else { return [] }
+        defer { hp_OPENSSL_free(pointer) }
+        return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+    }
+}

@@ -1,0 +1,83 @@
+internal import COpenSSL
+
+/// Failures of the cryptographic primitives: parsing keys and certificates, signatures, chains.
+public enum CryptoError: CodedError, Equatable {
+    case malformedKey(reason: String)
+    case unsupportedKey(reason: String)
+    case malformedCertificate(reason: String)
+    case malformedSignature(reason: String)
+    case invalidSignature
+    case keySchemeMismatch(key: String, scheme: String)
+    case chainInvalid(reason: String)
+    case malformedEncoding(reason: String)
+    case internalFailure(operation: String, reason: String)
+
+    public enum Code: String, CaseIterable, Sendable {
+        case malformedKey = "crypto.malformed-key"
+        case unsupportedKey = "crypto.unsupported-key"
+        case malformedCertificate = "crypto.malformed-certificate"
+        case malformedSignature = "crypto.malformed-signature"
+        case invalidSignature = "crypto.signature-invalid"
+        case keySchemeMismatch = "crypto.key-scheme-mismatch"
+        case chainInvalid = "crypto.chain-invalid"
+        case malformedEncoding = "crypto.malformed-encoding"
+        case internalFailure = "crypto.internal-failure"
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .malformedKey: .malformedKey
+        case .unsupportedKey: .unsupportedKey
+        case .malformedCertificate: .malformedCertificate
+        case .malformedSignature: .malformedSignature
+        case .invalidSignature: .invalidSignature
+        case .keySchemeMismatch: .keySchemeMismatch
+        case .chainInvalid: .chainInvalid
+        case .malformedEncoding: .malformedEncoding
+        case .internalFailure: .internalFailure
+        }
+    }
+
+    public var code: String { errorCode.rawValue }
+
+    public var description: String {
+        switch self {
+        case .malformedKey(let reason): "malformed public key: \(reason)"
+        case .unsupportedKey(let reason): "unsupported key: \(reason)"
+        case .malformedCertificate(let reason): "malformed certificate: \(reason)"
+        case .malformedSignature(let reason): "malformed signature: \(reason)"
+        case .invalidSignature: "signature does not verify"
+        case .keySchemeMismatch(let key, let scheme): "a \(key) key cannot verify \(scheme) signatures"
+        case .chainInvalid(let reason): "certificate chain does not verify: \(reason)"
+        case .malformedEncoding(let reason): "malformed encoding: \(reason)"
+        case .internalFailure(let operation, let reason): "OpenSSL \(operation) failed: \(reason)"
+        }
+    }
+}
+
+/// Reads and clears OpenSSL's thread-local error queue.
+enum OpenSSLErrorQueue {
+    /// The queued errors as one line (most recent last), or "unknown error" when the queue is empty.
+    static func drain() -> String {
+        var messages: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            messages.append(decodeCString(buffer))
+        }
+        return messages.isEmpty ? "unknown error" : messages.joined(separator: "; ")
+    }
+
+    /// Clears the queue without reading it (before an operation whose failure we report ourselves).
+    static func clear() {
+        ERR_clear_error()
+    }
+}
+
+/// Decodes a NUL-terminated C buffer (String(cString: [CChar]) is deprecated).
+func decodeCString(_ buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,57 @@
+import Glibc
+
+/// Failures reading or writing local files.
+public enum FileError: CodedError, Equatable {
+    case notFound(path: String)
+    case isDirectory(path: String)
+    case notRegularFile(path: String)
+    case permissionDenied(path: String)
+    case readFailed(path: String, reason: String)
+    case writeFailed(path: String, reason: String)
+
+    /// The stable codes of this area.
+    public enum Code: String, CaseIterable, Sendable {
+        case notFound = "file.not-found"
+        case isDirectory = "file.is-directory"
+        case notRegularFile = "file.not-regular"
+        case permissionDenied = "file.permission-denied"
+        case readFailed = "file.read-failed"
+        case writeFailed = "file.write-failed"
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .notFound: .notFound
+        case .isDirectory: .isDirectory
+        case .notRegularFile: .notRegularFile
+        case .permissionDenied: .permissionDenied
+        case .readFailed: .readFailed
+        case .writeFailed: .writeFailed
+        }
+    }
+
+    public var code: String { errorCode.rawValue }
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): "\(path): No such file or directory"
+        case .isDirectory(let path): "\(path): Is a directory"
+        case .notRegularFile(let path): "\(path): not a regular file"
+        case .permissionDenied(let path): "\(path): Permission denied"
+        case .readFailed(let path, let reason): "\(path): read failed: \(reason)"
+        case .writeFailed(let path, let reason): "\(path): write failed: \(reason)"
+        }
+    }
+
+    /// Maps an `errno` value from opening or reading `path` to the matching case.
+    public static func fromErrno(_ code: Int32, path: String, writing: Bool = false) -> FileError {
+        switch code {
+        case ENOENT, ENOTDIR: return .notFound(path: path)
+        case EISDIR: return .isDirectory(path: path)
+        case EACCES, EPERM: return .permissionDenied(path: path)
+        default:
+            let reason = String(cString: strerror(code))
+            return writing ? .writeFailed(path: path, reason: reason) : .readFailed(path: path, reason: reason)
+        }
+    }
+}

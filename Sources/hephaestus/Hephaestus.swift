@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import HephaestusCore
+import Logging
+
+/// The `hephaestus` command: release supply-chain verification and publication.
+@main
+struct Hephaestus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hephaestus",
+        abstract: "Verify, install, sign and publish Python release wheelhouses with Sigstore.",
+        discussion: """
+            Global options (--log-format, --log-level, -q, -v) are accepted before or after the subcommand. \
+            Results go to stdout, logs to stderr. Every run has a run id, printed on every log record and in every \
+            JSON result. Exit codes: 0 success, 1 a check failed, 64 usage error; see `hephaestus exit-codes`.
+            """,
+        version: HephaestusVersion.current,
+        subcommands: [Digest.self, ExitCodes.self]
+    )
+
+    static func main() async {
+        let arguments = GlobalOptionPlacement.movingGlobalOptions(
+            in: Array(CommandLine.arguments.dropFirst()), root: Hephaestus.self)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if GlobalOptionPlacement.requestsJSONLogs(arguments), exitCode(for: error) != .success {
+                // Usage errors become one JSON record too, so that stderr holds only JSON lines.
+                let handler = StructuredLogHandler(format: .json, runID: .generate(), level: .error)
+                handler.log(
+                    event: LogEvent(
+                        level: .error, message: "run.failed",
+                        metadata: [
+                            "code": .string(ExitCodeTable.usageCode), "message": .string(fullMessage(for: error)),
+                            "exit_status": .stringConvertible(exitCode(for: error).rawValue),
+                        ], source: "hephaestus", file: #fileID, function: #function, line: #line))
+                Foundation.exit(exitCode(for: error).rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}

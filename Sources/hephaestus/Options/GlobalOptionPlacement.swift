@@ -1,0 +1,57 @@
+import ArgumentParser
+
+/// Lets global options precede the subcommand (`hephaestus --log-format json digest FILE`).
+///
+/// ArgumentParser only parses a subcommand's options after its name, and every subcommand carries the global options
+/// in its own `@OptionGroup`; so leading global options are moved to just after the subcommand path.
+enum GlobalOptionPlacement {
+    /// Global options that take a value.
+    static let valued: Set<String> = ["--log-format", "--log-level"]
+    /// Global flags.
+    static let flags: Set<String> = ["-q", "--quiet", "-v", "--verbose"]
+
+    static func movingGlobalOptions(in arguments: [String], root: any ParsableCommand.Type) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if flags.contains(argument) {
+                leading.append(argument)
+                index += 1
+            } else if valued.contains(name) {
+                leading.append(argument)
+                if !argument.contains("="), index + 1 < arguments.count {
+                    leading.append(arguments[index + 1])
+                    index += 1
+                }
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        // Walk the subcommand path: each name that matches a subcommand of the current command.
+        var command: any ParsableCommand.Type = root
+        var pathLength = 0
+        while pathLength < rest.count,
+            let next = command.configuration.subcommands.first(where: { $0._commandName == rest[pathLength] })
+        {
+            command = next
+            pathLength += 1
+        }
+        guard pathLength > 0 else { return arguments }
+        rest.insert(contentsOf: leading, at: pathLength)
+        return rest
+    }
+
+    /// True when the command line asks for JSON log records.
+    static func requestsJSONLogs(_ arguments: [String]) -> Bool {
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--log-format=json" { return true }
+            if argument == "--log-format", index + 1 < arguments.count, arguments[index + 1] == "json" { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import HephaestusCore
+import Logging
+
+/// What every command run gets: its run id, a logger that stamps it, and stdout.
+struct CommandContext {
+    let runID: RunID
+    let logger: Logger
+    let logFormat: LogFormat
+    let stdout: StandardOutput
+
+    /// Reports an error or warning line the way the chosen log format wants it on stderr:
+    /// `hephaestus: MESSAGE` in text, a JSON record in json.
+    func report(_ level: Logger.Level, event: String, message: String, metadata: Logger.Metadata = [:]) {
+        switch logFormat {
+        case .text:
+            if level >= logger.logLevel || level >= .error {
+                LogSink.standardError.write("hephaestus: \(message)")
+            }
+        case .json:
+            var fields = metadata
+            fields["message"] = .string(message)
+            logger.log(level: level, "\(event)", metadata: fields)
+        }
+    }
+}
+
+/// Buffered standard output for results; flushed when the command ends.
+final class StandardOutput: @unchecked Sendable {
+    private var buffer: [UInt8] = []
+    private let lock = NSLock()
+
+    func line(_ text: String, terminator: Bool = true) {
+        lock.lock()
+        buffer.append(contentsOf: text.utf8)
+        if terminator { buffer.append(0x0A) }
+        let shouldFlush = buffer.count >= 1 << 16
+        lock.unlock()
+        if shouldFlush { flush() }
+    }
+
+    func flush() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
