@@ -49,6 +49,12 @@ let package = Package(
             ]
         ),
 
+        /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
+        .target(
+            name: "HephaestusTestSupport",
+            dependencies: ["HephaestusPlatform", "HephaestusCore"]
+        ),
+
         // MARK: - Executable
 
         /** The command line: parses arguments, calls HephaestusCore, renders results. */
@@ -65,18 +71,19 @@ let package = Package(
 
         .testTarget(
             name: "HephaestusPlatformTests",
-            dependencies: ["HephaestusPlatform"]
+            dependencies: ["HephaestusPlatform", "HephaestusTestSupport"]
         ),
         .testTarget(
             name: "HephaestusCoreTests",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "HephaestusCLITests",
-            dependencies: ["hephaestus", "HephaestusCore"]
+            dependencies: ["hephaestus", "HephaestusCore", "HephaestusTestSupport"]
         ),
     ]
 )

@@ -1,0 +1,72 @@
+import Foundation
+
+/// What a finished child process left: exit status and captured output.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: [UInt8]
+    public let stderr: [UInt8]
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+
+    /// Runs `executable` with `arguments` to completion. Output is captured through files, not pipes, so large
+    /// outputs cannot deadlock the child.
+    public static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil,
+        environment: [String: String]? = nil, stdin: [UInt8]? = nil
+    ) throws -> ProcessResult {
+        let scratch = try TemporaryDirectory(prefix: "hephaestus-process")
+        let outPath = scratch.file("stdout")
+        let errPath = scratch.file("stderr")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
+        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        if let stdin {
+            let inPath = try scratch.write("stdin", stdin)
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: Array(try Data(contentsOf: URL(fileURLWithPath: outPath))),
+            stderr: Array(try Data(contentsOf: URL(fileURLWithPath: errPath))))
+    }
+
+    /// Runs a program found on PATH.
+    public static func runTool(
+        _ name: String, _ arguments: [String], in directory: String? = nil, stdin: [UInt8]? = nil
+    ) throws -> ProcessResult {
+        guard let path = ToolLocator.find(name) else { throw ToolLocator.Missing(name: name) }
+        return try run(path, arguments, in: directory, stdin: stdin)
+    }
+}
+
+/// Finds programs on PATH.
+public enum ToolLocator {
+    public struct Missing: Error, CustomStringConvertible {
+        public let name: String
+        public var description: String { "\(name) is not on PATH" }
+    }
+
+    public static func find(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
