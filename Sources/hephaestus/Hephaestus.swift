@@ -28,6 +28,9 @@ struct Hephaestus: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let exit as ExitCode {
+            // The command has already reported its failure.
+            Foundation.exit(exit.rawValue)
         } catch {
             if GlobalOptionPlacement.requestsJSONLogs(arguments), exitCode(for: error) != .success {
                 // Usage errors become one JSON record too, so that stderr holds only JSON lines.

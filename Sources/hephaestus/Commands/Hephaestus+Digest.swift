@@ -13,6 +13,9 @@ extension Hephaestus {
                 Without --check, prints one line per FILE in sha256sum's format. With --check, each FILE is a \
                 manifest in sha256sum format (GNU text/binary, single-blank or BSD-tagged lines); every listed file is \
                 checked and reported as OK, FAILED or FAILED open or read. Use - for standard input.
+
+                Fails closed: an improperly formatted manifest line fails the check, as with sha256sum --strict \
+                (plain sha256sum -c only warns).
                 """
         )
 
@@ -31,6 +34,9 @@ extension Hephaestus {
         @Flag(help: "With --check: print nothing on stdout; the exit status shows success.")
         var status = false
 
+        @Flag(help: "Accepted for sha256sum compatibility: malformed lines always fail the check.")
+        var strict = false
+
         @Flag(help: "Print one JSON document on stdout instead of sha256sum lines.")
         var json = false
 
@@ -46,6 +52,9 @@ extension Hephaestus {
             }
             if !check && status {
                 throw ValidationError("--status is meaningful only with --check")
+            }
+            if !check && strict {
+                throw ValidationError("--strict is meaningful only with --check")
             }
         }
 
