@@ -40,11 +40,17 @@ let package = Package(
             name: "HephaestusPlatform",
             dependencies: ["COpenSSL", "CCurl", "CArchive"]
         ),
+        /** Sigstore bundles: parse, verify (client spec §4), trust roots. Knows nothing of releases. */
+        .target(
+            name: "HephaestusSigstore",
+            dependencies: ["HephaestusPlatform"]
+        ),
         /** Release use cases (digest manifests, …), typed errors, logging. */
         .target(
             name: "HephaestusCore",
             dependencies: [
                 "HephaestusPlatform",
+                "HephaestusSigstore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -65,5 +66,8 @@ static const int hp_EVP_PKEY_RSA = EVP_PKEY_RSA;
 static const int hp_EVP_PKEY_RSA_PSS = EVP_PKEY_RSA_PSS;
 static const unsigned long hp_X509_V_FLAG_PARTIAL_CHAIN = X509_V_FLAG_PARTIAL_CHAIN;
 static const unsigned long hp_X509_V_FLAG_X509_STRICT = X509_V_FLAG_X509_STRICT;
+
+static const int hp_TS_VFY_SIGNATURE = TS_VFY_SIGNATURE;
+static const int hp_TS_VFY_VERSION = TS_VFY_VERSION;
 
 #endif

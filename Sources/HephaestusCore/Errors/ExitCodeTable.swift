@@ -1,4 +1,5 @@
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// The one table that maps error codes to exit statuses.
 ///
@@ -41,6 +42,28 @@ public enum ExitCodeTable {
         Row(code: DigestCheckError.Code.checkFailed.rawValue, status: .checkFailed, when: "a listed file mismatched or was unreadable, or a manifest line was malformed"),
         Row(code: DigestCheckError.Code.noChecksumLines.rawValue, status: .dataError, when: "a manifest holds no checksum line"),
         Row(code: DigestCheckError.Code.nothingVerified.rawValue, status: .checkFailed, when: "with --ignore-missing, no listed file exists"),
+        // Sigstore verification
+        Row(code: VerificationError.Code.malformedBundle.rawValue, status: .checkFailed, when: "a bundle is not valid JSON or breaks its version's structural rules"),
+        Row(code: VerificationError.Code.unsupportedMediaType.rawValue, status: .checkFailed, when: "a bundle's media type is unknown"),
+        Row(code: VerificationError.Code.malformedTrustedRoot.rawValue, status: .dataError, when: "a trusted root cannot be parsed"),
+        Row(code: VerificationError.Code.invalidPolicy.rawValue, status: .usage, when: "the verification policy does not fit the bundle (e.g. --key for a certificate bundle)"),
+        Row(code: VerificationError.Code.artifactMismatch.rawValue, status: .checkFailed, when: "the bundle signs another artifact"),
+        Row(code: VerificationError.Code.signatureInvalid.rawValue, status: .checkFailed, when: "the signature over the artifact does not verify"),
+        Row(code: VerificationError.Code.certificateChainInvalid.rawValue, status: .checkFailed, when: "the signing certificate does not chain to a trusted CA at a verified time"),
+        Row(code: VerificationError.Code.certificateProfileInvalid.rawValue, status: .checkFailed, when: "the signing certificate lacks Fulcio's profile (usage, SAN, issuer)"),
+        Row(code: VerificationError.Code.signedCertificateTimestampInvalid.rawValue, status: .checkFailed, when: "no embedded SCT from a trusted CT log verifies"),
+        Row(code: VerificationError.Code.identityMismatch.rawValue, status: .checkFailed, when: "the certificate SAN is not the expected identity"),
+        Row(code: VerificationError.Code.issuerMismatch.rawValue, status: .checkFailed, when: "the OIDC issuer is not the expected one"),
+        Row(code: VerificationError.Code.claimMismatch.rawValue, status: .checkFailed, when: "a GitHub workflow claim is not the expected value"),
+        Row(code: VerificationError.Code.transparencyLogEntryInvalid.rawValue, status: .checkFailed, when: "a log entry is from an untrusted log or unsupported"),
+        Row(code: VerificationError.Code.transparencyLogEntryInconsistent.rawValue, status: .checkFailed, when: "a log entry does not repeat the bundle's signature, key or digest"),
+        Row(code: VerificationError.Code.inclusionPromiseInvalid.rawValue, status: .checkFailed, when: "a signed entry timestamp (SET) does not verify"),
+        Row(code: VerificationError.Code.inclusionProofInvalid.rawValue, status: .checkFailed, when: "an inclusion proof does not lead to its root hash"),
+        Row(code: VerificationError.Code.checkpointInvalid.rawValue, status: .checkFailed, when: "a checkpoint is malformed, unsigned by the log, or disagrees with the proof"),
+        Row(code: VerificationError.Code.timestampInvalid.rawValue, status: .checkFailed, when: "an RFC 3161 timestamp cannot be checked against the trusted root"),
+        Row(code: VerificationError.Code.noVerifiedTime.rawValue, status: .checkFailed, when: "no signed time (SET or RFC 3161) verifies"),
+        Row(code: VerificationError.Code.statementMismatch.rawValue, status: .checkFailed, when: "a DSSE in-toto statement does not name the artifact"),
+        Row(code: VerificationError.Code.keyMismatch.rawValue, status: .checkFailed, when: "the managed key does not match"),
     ]
 
     /// Every code an area declares, for the completeness test.
@@ -49,6 +72,7 @@ public enum ExitCodeTable {
         + FileError.Code.allCases.map(\.rawValue)
         + CryptoError.Code.allCases.map(\.rawValue)
         + DigestCheckError.Code.allCases.map(\.rawValue)
+        + VerificationError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

@@ -36,4 +36,6 @@ public struct ResultDocument<Payload: Encodable & Sendable>: Encodable, Sendable
 public enum MediaType {
     public static let digestResult = "application/vnd.hephaestus.digest-result+json;version=1"
     public static let digestCheckResult = "application/vnd.hephaestus.digest-check-result+json;version=1"
+    public static let verificationResult = "application/vnd.hephaestus.verification-result+json;version=1"
+    public static let trustReport = "application/vnd.hephaestus.trust-report+json;version=1"
 }

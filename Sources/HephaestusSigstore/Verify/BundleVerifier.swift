@@ -1,0 +1,147 @@
+import Foundation
+import HephaestusPlatform
+
+/// Verifies Sigstore bundles against one trusted root, following the Sigstore client specification §4.
+///
+/// Built once per deployment (trust root + thresholds); each ``verify(_:policy:)`` call brings the artifact and the
+/// expected signer, so one verifier serves a whole batch. Never uses the network.
+public struct BundleVerifier: Sendable {
+    public let trustedRoot: TrustedRoot
+    public let configuration: VerifierConfiguration
+
+    public init(trustedRoot: TrustedRoot, configuration: VerifierConfiguration = .publicGood) {
+        self.trustedRoot = trustedRoot
+        self.configuration = configuration
+    }
+
+    public func verify(_ bundle: Bundle, policy: VerificationPolicy) throws(VerificationError) -> VerificationResult {
+        // Spec: the signing key is the certificate's (keyless) or the one the verifier was given (managed key).
+        let key: PublicKey
+        let leaf: Certificate?
+        let intermediates: [Certificate]
+        switch (bundle.verificationContent, policy.identity) {
+        case (.certificate(let certificate, let chain), .certificate):
+            leaf = certificate
+            intermediates = chain
+            do { key = try certificate.publicKey() } catch {
+                throw VerificationError.certificateProfileInvalid("leaf public key: \(error)")
+            }
+        case (.publicKey, .publicKey(let managed)):
+            leaf = nil
+            intermediates = []
+            key = managed
+        case (.publicKey, .certificate):
+            throw VerificationError.invalidPolicy("the bundle is signed with a managed key: verify it with --key")
+        case (.certificate, .publicKey):
+            throw VerificationError.invalidPolicy("the bundle carries a certificate: verify it with an identity and issuer, not --key")
+        }
+
+        // The artifact digest, in the algorithm the bundle signed with.
+        let algorithm: DigestAlgorithm
+        if case .messageSignature(let message) = bundle.content, let claimed = message.messageDigest {
+            algorithm = claimed.algorithm
+        } else {
+            algorithm = .sha256
+        }
+        let artifactDigest: Digest
+        do {
+            artifactDigest = try ArtifactSignatureVerification.digest(of: policy.artifact, algorithm: algorithm)
+        } catch let error as VerificationError {
+            throw error
+        } catch {
+            throw VerificationError.artifactMismatch(expected: "a readable artifact", actual: "\(error)")
+        }
+        // The bundle's claimed digest must be the artifact's before anything else is worth checking.
+        if case .messageSignature(let message) = bundle.content, let claimed = message.messageDigest, claimed != artifactDigest {
+            throw VerificationError.artifactMismatch(expected: claimed.description, actual: artifactDigest.description)
+        }
+        let envelope: DSSEEnvelope? = if case .dsseEnvelope(let envelope) = bundle.content { envelope } else { nil }
+        let material = SignedMaterial(
+            signature: bundle.signature, verifierDER: leaf?.derEncoded ?? key.derSubjectPublicKeyInfo,
+            verifierIsCertificate: leaf != nil, artifactDigest: envelope == nil ? artifactDigest : nil, envelope: envelope)
+
+        // Spec §4.1–4.2: establish verified times — SETs (Rekor v1 integrated times) and RFC 3161 timestamps.
+        // Rekor v2 entries have no signed integrated time; an inclusion proof alone proves no time.
+        let logOutcomes = try TransparencyLogVerification.verify(
+            bundle.transparencyLogEntries, material: material, trustedRoot: trustedRoot)
+        let timestamps = try SignedTimestampVerification.verify(
+            bundle.signedTimestamps, signature: bundle.signature, trustedRoot: trustedRoot)
+        var verifiedTimes = logOutcomes.compactMap { outcome in
+            outcome.verifiedTime.map { VerificationResult.VerifiedTimestamp(source: "transparency-log", authority: outcome.log.baseURL, time: $0) }
+        }
+        verifiedTimes += timestamps.verified.map {
+            VerificationResult.VerifiedTimestamp(source: "timestamp-authority", authority: $0.authority.uri, time: $0.time)
+        }
+        guard verifiedTimes.count >= configuration.verifiedTimeThreshold else {
+            let detail = timestamps.failures.isEmpty ? "" : " (\(timestamps.failures.joined(separator: "; ")))"
+            throw VerificationError.noVerifiedTime(
+                "\(verifiedTimes.count) < \(configuration.verifiedTimeThreshold): the bundle needs an inclusion promise or a verifiable RFC 3161 timestamp" + detail)
+        }
+        guard logOutcomes.count >= configuration.transparencyLogThreshold else {
+            throw VerificationError.transparencyLogEntryInvalid(
+                "threshold not met: \(logOutcomes.count) < \(configuration.transparencyLogThreshold) verified log entries")
+        }
+
+        var summary: FulcioCertificate?
+        var signingCertificate: VerificationResult.SigningCertificate?
+        if let leaf {
+            // Spec §4.3: certification path validation to a trusted Fulcio CA at each verified time.
+            let path = try CertificateVerification.verify(
+                leaf: leaf, intermediates: intermediates, at: verifiedTimes.map(\.time), trustedRoot: trustedRoot)
+            // Spec §4.4: embedded SCTs from trusted CT logs.
+            guard path.count >= 2 else {
+                throw VerificationError.certificateChainInvalid("the leaf must be issued by a CA certificate, not be one")
+            }
+            try SignedCertificateTimestampVerification.verify(
+                leaf: leaf, issuer: path[1], trustedRoot: trustedRoot,
+                threshold: configuration.signedCertificateTimestampThreshold)
+            // Spec §4.5: the identity policy (SAN, issuer, CI claims).
+            let fulcio = try FulcioCertificate(leaf)
+            try IdentityVerification.verify(fulcio, policy: policy.identity)
+            summary = fulcio
+            signingCertificate = .init(serialNumber: leaf.serialNumber, issuer: leaf.issuer, notBefore: leaf.notBefore, notAfter: leaf.notAfter)
+        }
+
+        // Spec §4.7: the signature over the artifact (or over the DSSE PAE, with the statement naming the artifact).
+        switch bundle.content {
+        case .messageSignature(let message):
+            try ArtifactSignatureVerification.verifyMessage(message, artifactDigest: artifactDigest, artifact: policy.artifact, key: key)
+        case .dsseEnvelope(let envelope):
+            try ArtifactSignatureVerification.verifyEnvelope(envelope, artifact: policy.artifact, key: key)
+        }
+
+        return VerificationResult(
+            bundleMediaType: bundle.mediaType, artifactDigest: artifactDigest.description,
+            identity: summary?.identity ?? "key:sha256:\(DigestAlgorithm.sha256.hash(key.derSubjectPublicKeyInfo).hex)",
+            issuer: summary?.issuer, claims: summary?.claims ?? [:],
+            logEntries: logOutcomes.map { outcome in
+                .init(
+                    logIndex: outcome.entry.logIndex, logID: Base64.encode(outcome.entry.logKeyID), log: outcome.log.baseURL,
+                    kind: outcome.entry.kind, kindVersion: outcome.entry.kindVersion, integratedTime: outcome.verifiedTime,
+                    inclusionProofTreeSize: outcome.entry.inclusionProof?.treeSize)
+            },
+            verifiedTimestamps: verifiedTimes.sorted { $0.time < $1.time }, certificate: signingCertificate)
+    }
+}
+
+/// Spec §4.5: the certificate's identity, issuer and claims against the policy.
+enum IdentityVerification {
+    static func verify(_ certificate: FulcioCertificate, policy: IdentityPolicy) throws(VerificationError) {
+        guard case .certificate(let identity, let issuer, let claims) = policy else { return }
+        guard identity.matches(certificate.identity) else {
+            throw VerificationError.identityMismatch(expected: identity.description, actual: certificate.identity)
+        }
+        guard issuer.matches(certificate.issuer) else {
+            throw VerificationError.issuerMismatch(expected: issuer.description, actual: certificate.issuer)
+        }
+        for claim in claims {
+            let present = claim.claimNames.compactMap { certificate.claims[$0] }
+            let accepted = Set(claim.candidates(claim.value))
+            guard present.contains(where: accepted.contains) else {
+                throw VerificationError.claimMismatch(
+                    claim: "GitHub workflow \(claim.option)", expected: claim.value,
+                    actual: present.isEmpty ? "absent" : present.joined(separator: " / "))
+            }
+        }
+    }
+}

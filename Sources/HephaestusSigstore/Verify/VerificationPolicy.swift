@@ -1,0 +1,107 @@
+import Foundation
+import HephaestusPlatform
+
+/// A string expectation: an exact value, or a regular expression matched against the *whole* value (anchored,
+/// unlike cosign's unanchored `--certificate-identity-regexp`).
+public enum ValueMatcher: Sendable, CustomStringConvertible {
+    case exact(String)
+    case regularExpression(String)
+
+    /// Checks the pattern compiles; call once when building a policy.
+    public func validated() throws(VerificationError) -> ValueMatcher {
+        if case .regularExpression(let pattern) = self {
+            do {
+                _ = try Regex(pattern)
+            } catch {
+                throw VerificationError.invalidPolicy("invalid regular expression \(pattern): \(error)")
+            }
+        }
+        return self
+    }
+
+    public func matches(_ value: String) -> Bool {
+        switch self {
+        case .exact(let expected): return value == expected
+        case .regularExpression(let pattern):
+            guard let regex = try? Regex(pattern) else { return false }
+            return (try? regex.wholeMatch(in: value)) != nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exact(let value): value
+        case .regularExpression(let pattern): "/\(pattern)/ (whole value)"
+        }
+    }
+}
+
+/// What the signer must be: a Fulcio identity and issuer (plus optional CI claims), or a managed key.
+public enum IdentityPolicy: Sendable {
+    case certificate(identity: ValueMatcher, issuer: ValueMatcher, claims: [ClaimExpectation])
+    case publicKey(PublicKey)
+}
+
+/// An expected CI claim: any of the certificate claims named in `claimNames` must equal `value`
+/// (current and deprecated extensions are both consulted, as GitHub sets both).
+public struct ClaimExpectation: Sendable {
+    public let option: String
+    public let claimNames: [String]
+    public let value: String
+    /// Turns the value into the form the claim holds (e.g. `owner/repo` → `https://github.com/owner/repo`).
+    public let candidates: @Sendable (String) -> [String]
+
+    public init(option: String, claimNames: [String], value: String, candidates: @escaping @Sendable (String) -> [String] = { [$0] }) {
+        self.option = option
+        self.claimNames = claimNames
+        self.value = value
+        self.candidates = candidates
+    }
+
+    public static func githubRepository(_ repository: String) -> ClaimExpectation {
+        ClaimExpectation(option: "repository", claimNames: ["sourceRepositoryURI", "githubWorkflowRepository"], value: repository) {
+            [$0, "https://github.com/\($0)"]
+        }
+    }
+
+    public static func githubRef(_ ref: String) -> ClaimExpectation {
+        ClaimExpectation(option: "ref", claimNames: ["sourceRepositoryRef", "githubWorkflowRef"], value: ref)
+    }
+
+    public static func githubSHA(_ sha: String) -> ClaimExpectation {
+        ClaimExpectation(option: "sha", claimNames: ["sourceRepositoryDigest", "githubWorkflowSHA"], value: sha)
+    }
+
+    public static func githubTrigger(_ trigger: String) -> ClaimExpectation {
+        ClaimExpectation(option: "trigger", claimNames: ["buildTrigger", "githubWorkflowTrigger"], value: trigger)
+    }
+
+    public static func githubWorkflow(_ name: String) -> ClaimExpectation {
+        ClaimExpectation(option: "workflow name", claimNames: ["githubWorkflowName"], value: name)
+    }
+}
+
+/// The artifact a bundle must be for.
+public enum ArtifactPolicy: Sendable {
+    /// A file, streamed to compute its digest (and read whole only for Ed25519 managed keys).
+    case file(path: String)
+    /// Bytes in memory.
+    case bytes([UInt8])
+    /// Only the digest is known.
+    case digest(Digest)
+}
+
+/// What one verification call demands: the artifact and the signer.
+public struct VerificationPolicy: Sendable {
+    public let artifact: ArtifactPolicy
+    public let identity: IdentityPolicy
+
+    public init(artifact: ArtifactPolicy, identity: IdentityPolicy) throws(VerificationError) {
+        if case .certificate(let identity, let issuer, _) = identity {
+            _ = try identity.validated()
+            _ = try issuer.validated()
+        }
+        self.artifact = artifact
+        self.identity = identity
+    }
+}

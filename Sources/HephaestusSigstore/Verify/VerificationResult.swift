@@ -1,0 +1,61 @@
+import Foundation
+import HephaestusPlatform
+
+/// The outcome of a successful verification: who signed what, where it was logged, and the verified times.
+public struct VerificationResult: Sendable, Encodable {
+    public static let mediaType = "application/vnd.hephaestus.verification-result+json;version=1"
+
+    public struct LogEntry: Sendable, Encodable {
+        public let logIndex: Int64
+        public let logID: String
+        public let log: String
+        public let kind: String
+        public let kindVersion: String
+        /// Present only when the log signed it (a verified SET).
+        public let integratedTime: Date?
+        public let inclusionProofTreeSize: Int64?
+    }
+
+    public struct VerifiedTimestamp: Sendable, Encodable {
+        /// `transparency-log` (SET integrated time) or `timestamp-authority` (RFC 3161).
+        public let source: String
+        public let authority: String
+        public let time: Date
+    }
+
+    public struct SigningCertificate: Sendable, Encodable {
+        public let serialNumber: String
+        public let issuer: String
+        public let notBefore: Date
+        public let notAfter: Date
+    }
+
+    public let bundleMediaType: String
+    public let artifactDigest: String
+    /// The certificate SAN, or `key:<sha256 of the SPKI>` for managed keys.
+    public let identity: String
+    public let issuer: String?
+    public let claims: [String: String]
+    public let logEntries: [LogEntry]
+    public let verifiedTimestamps: [VerifiedTimestamp]
+    public let certificate: SigningCertificate?
+    /// The earliest verified time: when the signature is known to have existed.
+    public var signingTime: Date? { verifiedTimestamps.map(\.time).min() }
+
+    private enum CodingKeys: String, CodingKey {
+        case bundleMediaType, artifactDigest, identity, issuer, claims, logEntries, verifiedTimestamps, certificate, signingTime
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bundleMediaType, forKey: .bundleMediaType)
+        try container.encode(artifactDigest, forKey: .artifactDigest)
+        try container.encode(identity, forKey: .identity)
+        try container.encodeIfPresent(issuer, forKey: .issuer)
+        try container.encode(claims, forKey: .claims)
+        try container.encode(logEntries, forKey: .logEntries)
+        try container.encode(verifiedTimestamps, forKey: .verifiedTimestamps)
+        try container.encodeIfPresent(certificate, forKey: .certificate)
+        try container.encodeIfPresent(signingTime, forKey: .signingTime)
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import HephaestusCore
+import HephaestusSigstore
+
+extension Hephaestus {
+    /// `hephaestus verify`: Sigstore bundle verification, offline.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify Sigstore bundles offline against the embedded (or a given) trusted root.",
+            subcommands: [VerifyBundle.self]
+        )
+    }
+
+    /// `hephaestus verify bundle`.
+    struct VerifyBundle: HephaestusCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bundle",
+            abstract: "Verify one Sigstore bundle for an artifact and a signer.",
+            discussion: """
+                Follows the Sigstore client specification: bundle structure, verified signing times (SET, RFC 3161), \
+                the certificate chain at each of those times, embedded SCTs, the signer identity, transparency-log \
+                inclusion (proof + signed checkpoint) and the signature over the artifact. No network is used.
+                FILE_OR_DIGEST is a path, or sha256:<64 hex> when no file by that name exists.
+                Exit status: 0 verified, 1 verification failed, 64 usage error, 66 missing input.
+                """
+        )
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The Sigstore bundle (.sigstore.json or .sigstore).", valueName: "FILE"))
+        var bundle: String
+
+        @OptionGroup(title: "Signer")
+        var identity: IdentityOptions
+
+        @OptionGroup(title: "Trust")
+        var trust: TrustOptions
+
+        @Flag(help: "Print one JSON verification-result document on stdout.")
+        var json = false
+
+        @Argument(help: ArgumentHelp("The artifact, or its digest as sha256:<hex>.", valueName: "FILE_OR_DIGEST"))
+        var artifact: String
+
+        func execute(_ context: CommandContext) async throws {
+            let policy = try VerificationPolicy(
+                artifact: ArtifactReference.resolve(artifact), identity: try identity.makeIdentityPolicy())
+            let verification = try BundleVerification(trust: trust.makeSelection())
+            let outcome = Result { try verification.verify(bundlePath: bundle, policy: policy) }
+            try VerificationOutput(context: context, json: json).render(bundle: bundle, artifact: artifact, outcome: outcome)
+        }
+    }
+}
