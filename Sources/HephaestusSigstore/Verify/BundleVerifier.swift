@@ -135,7 +135,10 @@ enum IdentityVerification {
             throw VerificationError.issuerMismatch(expected: issuer.description, actual: certificate.issuer)
         }
         for claim in claims {
-            let present = claim.claimNames.compactMap { certificate.claims[$0] }
+            var present: [String] = []
+            for value in claim.claimNames.compactMap({ certificate.claims[$0] }) where !present.contains(value) {
+                present.append(value)
+            }
             let accepted = Set(claim.candidates(claim.value))
             guard present.contains(where: accepted.contains) else {
                 throw VerificationError.claimMismatch(
