@@ -72,6 +72,21 @@ public final class FileReader {
         }
     }
 
+    /// The next chunk of at most `size` bytes, or nil at the end of the file.
+    public func readChunk(size: Int = 64 << 10) throws(FileError) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: size)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, size) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError.fromErrno(errno, path: path)
+            }
+            if count == 0 { return nil }
+            chunk.removeSubrange(count...)
+            return chunk
+        }
+    }
+
     /// Reads the whole file. For small inputs (bundles, manifests, keys) only.
     public func readAll(limit: Int = 64 << 20) throws -> [UInt8] {
         var bytes: [UInt8] = []

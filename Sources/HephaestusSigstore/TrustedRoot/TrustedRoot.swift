@@ -181,3 +181,11 @@ enum KeyDetails {
         }
     }
 }
+
+extension TrustedRoot {
+    /// Where the embedded public-good material came from (wheel name and hash).
+    public static var embeddedOrigin: String { EmbeddedTrustMaterial.origin }
+
+    /// When the embedded material was taken from the wheel (YYYY-MM-DD).
+    public static var embeddedRetrievedAt: String { EmbeddedTrustMaterial.retrievedAt }
+}

@@ -8,7 +8,7 @@ extension Hephaestus {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify Sigstore bundles offline against the embedded (or a given) trusted root.",
-            subcommands: [VerifyBundle.self]
+            subcommands: [VerifyBundle.self, VerifyBatch.self]
         )
     }
 

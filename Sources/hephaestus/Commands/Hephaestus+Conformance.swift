@@ -1,0 +1,54 @@
+import ArgumentParser
+import HephaestusCore
+import HephaestusSigstore
+
+extension Hephaestus {
+    /// `hephaestus conformance`: the sigstore-conformance CLI protocol (docs/cli_protocol.md of
+    /// sigstore/sigstore-conformance), for running the public conformance suite against Hephaestus.
+    struct Conformance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The sigstore-conformance CLI protocol (for the conformance test suite).",
+            shouldDisplay: false,
+            subcommands: [ConformanceVerifyBundle.self]
+        )
+    }
+
+    /// `conformance verify-bundle [--staging] --bundle FILE (--certificate-identity I --certificate-oidc-issuer U |
+    /// --key PATH) [--trusted-root FILE] FILE_OR_DIGEST`.
+    struct ConformanceVerifyBundle: HephaestusCommand {
+        static let configuration = CommandConfiguration(commandName: "verify-bundle")
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Flag var staging = false
+        @Option var bundle: String
+        @Option var certificateIdentity: String?
+        @Option var certificateOidcIssuer: String?
+        @Option var key: String?
+        /// With --staging too, the given root wins: the suite passes both for staging instances.
+        @Option var trustedRoot: String?
+        @Argument var fileOrDigest: String
+
+        func validate() throws {
+            if key == nil && (certificateIdentity == nil || certificateOidcIssuer == nil) {
+                throw ValidationError("--certificate-identity and --certificate-oidc-issuer, or --key, are required")
+            }
+        }
+
+        func execute(_ context: CommandContext) async throws {
+            let trust: TrustSelection = trustedRoot.map { .file(path: $0) } ?? (staging ? .staging : .production)
+            let identity: IdentityPolicy
+            if key != nil {
+                var options = IdentityOptions()
+                options.key = key
+                identity = try options.makeIdentityPolicy()
+            } else {
+                identity = .certificate(identity: .exact(certificateIdentity!), issuer: .exact(certificateOidcIssuer!), claims: [])
+            }
+            let policy = try VerificationPolicy(artifact: ArtifactReference.resolve(fileOrDigest), identity: identity)
+            let outcome = Result { try BundleVerification(trust: trust).verify(bundlePath: bundle, policy: policy) }
+            try VerificationOutput(context: context, json: false).render(bundle: bundle, artifact: fileOrDigest, outcome: outcome)
+        }
+    }
+}
