@@ -67,6 +67,12 @@ static const int hp_EVP_PKEY_RSA_PSS = EVP_PKEY_RSA_PSS;
 static const unsigned long hp_X509_V_FLAG_PARTIAL_CHAIN = X509_V_FLAG_PARTIAL_CHAIN;
 static const unsigned long hp_X509_V_FLAG_X509_STRICT = X509_V_FLAG_X509_STRICT;
 
+static const int hp_MBSTRING_UTF8 = MBSTRING_UTF8;
+static const int hp_V_ASN1_NULL = V_ASN1_NULL;
+static const int hp_NID_sha256 = NID_sha256;
+static const int hp_NID_sha384 = NID_sha384;
+static const int hp_NID_sha512 = NID_sha512;
+static const int hp_TS_ESS_CERT_ID_CHAIN = TS_ESS_CERT_ID_CHAIN;
 static const int hp_TS_VFY_SIGNATURE = TS_VFY_SIGNATURE;
 static const int hp_TS_VFY_VERSION = TS_VFY_VERSION;
 

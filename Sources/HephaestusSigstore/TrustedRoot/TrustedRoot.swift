@@ -126,7 +126,7 @@ public struct TrustedRoot: Sendable {
     /// SubjectPublicKeyInfo { AlgorithmIdentifier { rsaEncryption, NULL }, BIT STRING { RSAPublicKey } }.
     static func wrapPKCS1(_ rsaPublicKey: [UInt8]) -> [UInt8] {
         let algorithm: [UInt8] = [0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01, 0x05, 0x00]
-        return DEREncoder.encode(tag: 0x30, content: algorithm + DEREncoder.encode(tag: 0x03, content: [0x00] + rsaPublicKey))
+        return DERWriter.wrap(0x30, algorithm + DERWriter.wrap(0x03, [0x00] + rsaPublicKey))
     }
 
     private static func parseAuthority(_ item: JSONObject) throws(VerificationError) -> CertificateAuthority {

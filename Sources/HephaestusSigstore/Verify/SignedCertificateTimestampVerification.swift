@@ -112,10 +112,10 @@ enum SignedCertificateTimestampVerification {
                 let kept = try extensions.filter { node throws(CryptoError) in
                     try node.children()[0].objectIdentifier() != CertificateExtension.OID.signedCertificateTimestampList
                 }
-                let sequence = DEREncoder.encode(tag: 0x30, content: kept.flatMap { Array($0.encoded) })
-                parts.append(DEREncoder.encode(tag: 0xA3, content: sequence))
+                let sequence = DERWriter.wrap(0x30, kept.flatMap { Array($0.encoded) })
+                parts.append(DERWriter.wrap(0xA3, sequence))
             }
-            return DEREncoder.encode(tag: 0x30, content: parts.flatMap { $0 })
+            return DERWriter.wrap(0x30, parts.flatMap { $0 })
         } catch {
             throw VerificationError.signedCertificateTimestampInvalid("cannot rebuild the precertificate: \(error)")
         }

@@ -1,6 +1,7 @@
-/// Minimal DER writing: enough to re-encode a TBSCertificate with one extension removed.
-enum DEREncoder {
-    static func encode(tag: UInt8, content: [UInt8]) -> [UInt8] {
+/// Minimal DER writing: tag, definite minimal length, content.
+public enum DERWriter {
+    /// `tag || length || content`.
+    public static func wrap(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
         [tag] + length(content.count) + content
     }
 
