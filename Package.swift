@@ -58,7 +58,7 @@ let package = Package(
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
-            dependencies: ["HephaestusPlatform", "HephaestusCore"]
+            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore"]
         ),
 
         // MARK: - Executable
@@ -78,6 +78,10 @@ let package = Package(
         .testTarget(
             name: "HephaestusPlatformTests",
             dependencies: ["HephaestusPlatform", "HephaestusTestSupport"]
+        ),
+        .testTarget(
+            name: "HephaestusSigstoreTests",
+            dependencies: ["HephaestusSigstore", "HephaestusTestSupport"]
         ),
         .testTarget(
             name: "HephaestusCoreTests",

@@ -20,7 +20,7 @@ public struct BundleVerification: Sendable {
     /// Reads, parses and verifies one bundle.
     public func verify(bundlePath: String, policy: VerificationPolicy) throws -> VerificationResult {
         let bytes = try FileReader.contents(of: bundlePath, limit: Self.maximumBundleSize)
-        let bundle = try Bundle(json: bytes)
+        let bundle = try SigstoreBundle(json: bytes)
         return try verifier.verify(bundle, policy: policy)
     }
 }

@@ -8,13 +8,19 @@ import HephaestusPlatform
 public struct BundleVerifier: Sendable {
     public let trustedRoot: TrustedRoot
     public let configuration: VerifierConfiguration
+    /// "Now", read at each verification: only to refuse integrated times from the future.
+    public let clock: @Sendable () -> Date
 
-    public init(trustedRoot: TrustedRoot, configuration: VerifierConfiguration = .publicGood) {
+    public init(
+        trustedRoot: TrustedRoot, configuration: VerifierConfiguration = .publicGood,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.trustedRoot = trustedRoot
         self.configuration = configuration
+        self.clock = clock
     }
 
-    public func verify(_ bundle: Bundle, policy: VerificationPolicy) throws(VerificationError) -> VerificationResult {
+    public func verify(_ bundle: SigstoreBundle, policy: VerificationPolicy) throws(VerificationError) -> VerificationResult {
         // Spec: the signing key is the certificate's (keyless) or the one the verifier was given (managed key).
         let key: PublicKey
         let leaf: Certificate?
@@ -63,7 +69,7 @@ public struct BundleVerifier: Sendable {
         // Spec §4.1–4.2: establish verified times — SETs (Rekor v1 integrated times) and RFC 3161 timestamps.
         // Rekor v2 entries have no signed integrated time; an inclusion proof alone proves no time.
         let logOutcomes = try TransparencyLogVerification.verify(
-            bundle.transparencyLogEntries, material: material, trustedRoot: trustedRoot)
+            bundle.transparencyLogEntries, material: material, trustedRoot: trustedRoot, now: clock())
         let timestamps = try SignedTimestampVerification.verify(
             bundle.signedTimestamps, signature: bundle.signature, trustedRoot: trustedRoot)
         var verifiedTimes = logOutcomes.compactMap { outcome in

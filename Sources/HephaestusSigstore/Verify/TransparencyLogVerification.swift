@@ -13,18 +13,21 @@ enum TransparencyLogVerification {
     }
 
     /// Verifies every entry (all must pass: a bundle with a bad entry is rejected, not partially trusted).
+    /// Integrated times may run this far ahead of the verifier's clock (clock skew), no further.
+    static let allowedClockSkew: TimeInterval = 300
+
     static func verify(
-        _ entries: [TransparencyLogEntry], material: SignedMaterial, trustedRoot: TrustedRoot
+        _ entries: [TransparencyLogEntry], material: SignedMaterial, trustedRoot: TrustedRoot, now: Date
     ) throws(VerificationError) -> [Outcome] {
         var outcomes: [Outcome] = []
         for entry in entries {
-            outcomes.append(try verify(entry, material: material, trustedRoot: trustedRoot))
+            outcomes.append(try verify(entry, material: material, trustedRoot: trustedRoot, now: now))
         }
         return outcomes
     }
 
     static func verify(
-        _ entry: TransparencyLogEntry, material: SignedMaterial, trustedRoot: TrustedRoot
+        _ entry: TransparencyLogEntry, material: SignedMaterial, trustedRoot: TrustedRoot, now: Date
     ) throws(VerificationError) -> Outcome {
         let candidates = trustedRoot.transparencyLogs(withID: entry.logKeyID)
         guard let log = candidates.first else {
@@ -39,7 +42,11 @@ enum TransparencyLogVerification {
                 throw VerificationError.inclusionPromiseInvalid("Rekor v2 entries carry no inclusion promise")
             }
             try verifyInclusionPromise(promise, entry: entry, log: log)
-            verifiedTime = Date(timeIntervalSince1970: TimeInterval(entry.integratedTime))
+            let time = Date(timeIntervalSince1970: TimeInterval(entry.integratedTime))
+            guard time <= now.addingTimeInterval(allowedClockSkew) else {
+                throw VerificationError.inclusionPromiseInvalid("integrated time \(RFC3339.format(time)) is in the future")
+            }
+            verifiedTime = time
         }
         if let proof = entry.inclusionProof {
             try verifyInclusionProof(proof, entry: entry, log: log)

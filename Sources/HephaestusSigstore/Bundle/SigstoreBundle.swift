@@ -1,7 +1,7 @@
 import HephaestusPlatform
 
 /// A Sigstore bundle (protobuf-specs `dev.sigstore.bundle.v1.Bundle`), parsed and checked for its version's rules.
-public struct Bundle: Sendable {
+public struct SigstoreBundle: Sendable {
     /// The bundle format versions this verifier knows.
     public enum Version: String, Sendable, Comparable {
         case v0_1 = "0.1"
@@ -97,11 +97,22 @@ public struct DSSEEnvelope: Sendable {
     public struct Signature: Sendable {
         public let signature: [UInt8]
         public let keyID: String?
+
+        public init(signature: [UInt8], keyID: String? = nil) {
+            self.signature = signature
+            self.keyID = keyID
+        }
     }
 
     public let payloadType: String
     public let payload: [UInt8]
     public let signatures: [Signature]
+
+    public init(payloadType: String, payload: [UInt8], signatures: [Signature]) {
+        self.payloadType = payloadType
+        self.payload = payload
+        self.signatures = signatures
+    }
 
     /// The DSSE pre-authentication encoding: `DSSEv1 LEN(type) type LEN(body) body`.
     public var preAuthenticationEncoding: [UInt8] {

@@ -1,6 +1,6 @@
 import HephaestusPlatform
 
-extension Bundle {
+extension SigstoreBundle {
     /// Parses and validates bundle JSON. Every structural rule of the bundle's version is checked here, before any
     /// cryptography: media type, verification material shape, per-version log entry requirements, bounds,
     /// duplicates and encodings.
@@ -8,7 +8,7 @@ extension Bundle {
         let fail: JSONObject.Failure = { .malformedBundle($0) }
         let root = try JSONObject.parse(bytes, failure: fail)
         let mediaType = try root.optionalString("mediaType", failure: fail) ?? ""
-        guard let version = Bundle.mediaTypes[mediaType] else { throw VerificationError.unsupportedMediaType(mediaType) }
+        guard let version = SigstoreBundle.mediaTypes[mediaType] else { throw VerificationError.unsupportedMediaType(mediaType) }
         self.mediaType = mediaType
         self.version = version
 
@@ -16,8 +16,8 @@ extension Bundle {
         self.verificationContent = try Self.parseVerificationContent(material, version: version)
 
         let entries = try material.objects("tlogEntries", failure: fail)
-        guard entries.count <= Bundle.maximumLogEntries else {
-            throw VerificationError.malformedBundle("too many transparency log entries: \(entries.count) > \(Bundle.maximumLogEntries)")
+        guard entries.count <= SigstoreBundle.maximumLogEntries else {
+            throw VerificationError.malformedBundle("too many transparency log entries: \(entries.count) > \(SigstoreBundle.maximumLogEntries)")
         }
         var parsedEntries: [TransparencyLogEntry] = []
         for entry in entries {
@@ -33,8 +33,8 @@ extension Bundle {
         var timestamps: [[UInt8]] = []
         if let data = try material.optionalObject("timestampVerificationData", failure: fail) {
             let items = try data.objects("rfc3161Timestamps", failure: fail)
-            guard items.count <= Bundle.maximumTimestamps else {
-                throw VerificationError.malformedBundle("too many signed timestamps: \(items.count) > \(Bundle.maximumTimestamps)")
+            guard items.count <= SigstoreBundle.maximumTimestamps else {
+                throw VerificationError.malformedBundle("too many signed timestamps: \(items.count) > \(SigstoreBundle.maximumTimestamps)")
             }
             for item in items {
                 let token = try item.bytes("signedTimestamp", failure: fail)
@@ -111,7 +111,7 @@ extension Bundle {
 }
 
 extension TransparencyLogEntry {
-    init(json entry: JSONObject, bundleVersion: Bundle.Version) throws(VerificationError) {
+    init(json entry: JSONObject, bundleVersion: SigstoreBundle.Version) throws(VerificationError) {
         let fail: JSONObject.Failure = { .malformedBundle($0) }
         logIndex = try entry.int64("logIndex", failure: fail)
         logKeyID = try entry.object("logId", failure: fail).bytes("keyId", failure: fail)

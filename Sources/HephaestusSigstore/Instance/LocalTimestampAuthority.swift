@@ -1,0 +1,50 @@
+import Foundation
+import HephaestusPlatform
+
+/// An RFC 3161 TSA for local test instances: its own root and a timeStamping leaf. Not a production TSA.
+public final class LocalTimestampAuthority: @unchecked Sendable {
+    public let name: String
+    public let root: Certificate
+    public let certificate: Certificate
+    public let responder: TimestampResponder
+    public let validFrom: Date
+
+    public init(name: String, validFrom: Date, validity: TimeInterval = 10 * 365 * 86_400) throws(CryptoError) {
+        self.name = name
+        self.validFrom = validFrom
+        let rootKey = PrivateKey.generate(.ecdsaP256)
+        let leafKey = PrivateKey.generate(.ecdsaP256)
+        root = try CertificateBuilder(
+            subject: [("O", name), ("CN", "\(name) TSA root")], serialNumber: 1, notBefore: validFrom,
+            notAfter: validFrom.addingTimeInterval(validity), publicKey: rootKey.publicKey,
+            extensions: [
+                CertificateExtension(oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),
+                CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
+            ]
+        ).sign(issuer: nil, key: rootKey)
+        certificate = try CertificateBuilder(
+            subject: [("O", name), ("CN", "\(name) TSA")], serialNumber: 2, notBefore: validFrom,
+            notAfter: validFrom.addingTimeInterval(validity), publicKey: leafKey.publicKey,
+            extensions: [
+                CertificateExtension(oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: false)),
+                CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: true, certificateSigning: false)),
+                CertificateExtension(oid: CertificateExtension.OID.extendedKeyUsage, isCritical: true, value: ExtensionValue.extendedKeyUsage([CertificateExtension.OID.timeStampingUsage])),
+            ]
+        ).sign(issuer: root, key: rootKey)
+        responder = TimestampResponder(certificate: certificate, chain: [], key: leafKey)
+    }
+
+    /// A TimeStampResp over the SHA-256 of `signature`.
+    public func timestamp(signature: [UInt8], at time: Date) throws(CryptoError) -> [UInt8] {
+        try responder.respond(toDigestOf: signature, at: time)
+    }
+
+    /// The trusted-root `timestampAuthorities` entry (leaf first, root last).
+    public func trustedRootEntry() -> [String: Any] {
+        [
+            "subject": ["organization": name, "commonName": "\(name) TSA"], "uri": "https://tsa.\(name)/api/v1/timestamp",
+            "certChain": ["certificates": [certificate, root].map { ["rawBytes": Base64.encode($0.derEncoded)] }],
+            "validFor": ["start": RFC3339.format(validFrom)],
+        ]
+    }
+}

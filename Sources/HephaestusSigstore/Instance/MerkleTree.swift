@@ -1,0 +1,58 @@
+import HephaestusPlatform
+
+/// An append-only RFC 6962 Merkle tree of leaf hashes, with inclusion proofs for any earlier tree size.
+///
+/// Hashes of complete power-of-two subtrees never change, so they are cached: roots and proofs cost O(log n).
+public final class MerkleTree: @unchecked Sendable {
+    private var leaves: [[UInt8]] = []
+    private var perfectSubtrees: [Int: [Int: [UInt8]]] = [:]
+
+    public init() {}
+
+    public var size: Int64 { Int64(leaves.count) }
+
+    /// Appends the leaf for `entry` (hashed as `SHA-256(0x00 || entry)`); returns its index.
+    @discardableResult
+    public func append(entry: [UInt8]) -> Int64 {
+        leaves.append(MerkleInclusion.leafHash(entry))
+        return Int64(leaves.count - 1)
+    }
+
+    /// The root hash of the first `size` leaves.
+    public func rootHash(size: Int64? = nil) -> [UInt8] {
+        let count = Int(size ?? self.size)
+        guard count > 0 else { return DigestAlgorithm.sha256.hash([]).bytes }
+        return subtreeHash(start: 0, count: count)
+    }
+
+    /// The audit path for leaf `index` in the tree of the first `size` leaves (RFC 6962 §2.1.1).
+    public func inclusionProof(index: Int64, size: Int64? = nil) -> [[UInt8]] {
+        path(index: Int(index), start: 0, count: Int(size ?? self.size))
+    }
+
+    private func path(index: Int, start: Int, count: Int) -> [[UInt8]] {
+        guard count > 1 else { return [] }
+        let split = Self.largestPowerOfTwo(below: count)
+        if index < split {
+            return path(index: index, start: start, count: split) + [subtreeHash(start: start + split, count: count - split)]
+        }
+        return path(index: index - split, start: start + split, count: count - split) + [subtreeHash(start: start, count: split)]
+    }
+
+    private func subtreeHash(start: Int, count: Int) -> [UInt8] {
+        if count == 1 { return leaves[start] }
+        let isPerfect = count & (count - 1) == 0
+        if isPerfect, let cached = perfectSubtrees[count]?[start] { return cached }
+        let split = Self.largestPowerOfTwo(below: count)
+        let hash = MerkleInclusion.nodeHash(subtreeHash(start: start, count: split), subtreeHash(start: start + split, count: count - split))
+        if isPerfect { perfectSubtrees[count, default: [:]][start] = hash }
+        return hash
+    }
+
+    /// The largest power of two strictly less than `count` (count > 1).
+    static func largestPowerOfTwo(below count: Int) -> Int {
+        var power = 1
+        while power << 1 < count { power <<= 1 }
+        return power
+    }
+}
