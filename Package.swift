@@ -73,6 +73,13 @@ let package = Package(
             ]
         ),
 
+        /** Fuzz entry points for the parsers of untrusted input; built instrumented by fuzz/run, not shipped. */
+        .executableTarget(
+            name: "hephaestus-fuzz",
+            dependencies: ["HephaestusSigstore", "HephaestusCore"],
+            path: "Fuzz"
+        ),
+
         // MARK: - Tests
 
         .testTarget(

@@ -179,6 +179,11 @@ extension MessageSignature {
 }
 
 extension DSSEEnvelope {
+    /// Parses a standalone DSSE envelope (JSON with payloadType, payload and exactly one signature).
+    public init(json bytes: [UInt8]) throws(VerificationError) {
+        try self.init(json: try JSONObject.parse(bytes, failure: { .malformedBundle($0) }))
+    }
+
     init(json: JSONObject) throws(VerificationError) {
         let fail: JSONObject.Failure = { .malformedBundle($0) }
         payloadType = try json.string("payloadType", failure: fail)
