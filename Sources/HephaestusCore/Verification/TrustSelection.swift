@@ -24,3 +24,9 @@ public enum TrustSelection: Sendable, Equatable {
         }
     }
 }
+
+/// Facts about the embedded trust material, for reports.
+public enum HephaestusTrust {
+    public static var origin: String { TrustedRoot.embeddedOrigin }
+    public static var retrievedAt: String { TrustedRoot.embeddedRetrievedAt }
+}
