@@ -80,6 +80,13 @@ let package = Package(
             path: "Fuzz"
         ),
 
+        /** Benchmark workload generator (virtual-Sigstore bundles for verify batch); not shipped. */
+        .executableTarget(
+            name: "hephaestus-bench-bundles",
+            dependencies: ["HephaestusTestSupport"],
+            path: "Benchmarks/GenerateBundles"
+        ),
+
         // MARK: - Tests
 
         .testTarget(
