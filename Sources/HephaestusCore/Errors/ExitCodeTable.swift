@@ -64,6 +64,20 @@ public enum ExitCodeTable {
         Row(code: VerificationError.Code.noVerifiedTime.rawValue, status: .checkFailed, when: "no signed time (SET or RFC 3161) verifies"),
         Row(code: VerificationError.Code.statementMismatch.rawValue, status: .checkFailed, when: "a DSSE in-toto statement does not name the artifact"),
         Row(code: VerificationError.Code.keyMismatch.rawValue, status: .checkFailed, when: "the managed key does not match"),
+        // Transport
+        Row(code: TransportError.Code.invalidConfiguration.rawValue, status: .usage, when: "a network option is out of range (--timeout, --max-retries, …)"),
+        Row(code: TransportError.Code.invalidURL.rawValue, status: .usage, when: "a URL is malformed or uses an unsupported scheme"),
+        Row(code: TransportError.Code.insecureURL.rawValue, status: .usage, when: "a plain-http URL points off loopback"),
+        Row(code: TransportError.Code.transport.rawValue, status: .unavailable, when: "a non-retryable network failure (TLS, refused after retries)"),
+        Row(code: TransportError.Code.httpStatus.rawValue, status: .unavailable, when: "the server answered a non-retryable error status (e.g. 404)"),
+        Row(code: TransportError.Code.gaveUp.rawValue, status: .unavailable, when: "retries or the deadline were exhausted"),
+        Row(code: TransportError.Code.rateLimited.rawValue, status: .unavailable, when: "the API rate limit resets only after the deadline"),
+        Row(code: TransportError.Code.unauthorized.rawValue, status: .noPermission, when: "the token was rejected (expired or revoked)"),
+        Row(code: TransportError.Code.redirectRefused.rawValue, status: .checkFailed, when: "a redirect went to a refused scheme or from a non-GET request"),
+        Row(code: TransportError.Code.tooManyRedirects.rawValue, status: .unavailable, when: "more than 10 redirects"),
+        Row(code: TransportError.Code.bodyTooLarge.rawValue, status: .checkFailed, when: "a download exceeded the maximum size"),
+        Row(code: TransportError.Code.sizeMismatch.rawValue, status: .checkFailed, when: "a download's size differs from the size the release API declared"),
+        Row(code: TransportError.Code.digestMismatch.rawValue, status: .checkFailed, when: "a download's SHA-256 differs from the digest the release API declared"),
     ]
 
     /// Every code an area declares, for the completeness test.
@@ -73,6 +87,7 @@ public enum ExitCodeTable {
         + CryptoError.Code.allCases.map(\.rawValue)
         + DigestCheckError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue)
+        + TransportError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

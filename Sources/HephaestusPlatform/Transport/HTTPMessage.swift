@@ -1,0 +1,100 @@
+import Foundation
+
+/// Case-insensitive HTTP header fields, in order, repeats allowed.
+public struct HTTPHeaders: Sendable, Equatable, Sequence {
+    public private(set) var fields: [(name: String, value: String)] = []
+
+    public init(_ fields: [(String, String)] = []) {
+        self.fields = fields.map { (name: $0.0, value: $0.1) }
+    }
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.map { "\($0.name.lowercased()):\($0.value)" } == rhs.fields.map { "\($0.name.lowercased()):\($0.value)" }
+    }
+
+    /// The first value of `name`.
+    public subscript(name: String) -> String? {
+        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append((name: name, value: value))
+    }
+
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        fields.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> {
+        fields.makeIterator()
+    }
+}
+
+/// One HTTP request.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: HTTPHeaders
+    public var body: [UInt8]?
+
+    public init(method: String = "GET", url: URL, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The status line and headers of a response.
+public struct HTTPResponseHead: Sendable, Equatable {
+    public let status: Int
+    public let headers: HTTPHeaders
+
+    public init(status: Int, headers: HTTPHeaders) {
+        self.status = status
+        self.headers = headers
+    }
+
+    public var contentLength: Int64? { headers["content-length"].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) } }
+    public var isRedirect: Bool { [301, 302, 303, 307, 308].contains(status) }
+}
+
+/// A complete response with its body in memory (API calls; downloads stream to files instead).
+public struct HTTPResponse: Sendable {
+    public let head: HTTPResponseHead
+    public let body: [UInt8]
+    /// The URL that finally answered, after redirects.
+    public let url: URL
+
+    public var status: Int { head.status }
+    public var headers: HTTPHeaders { head.headers }
+}
+
+/// Receives one attempt's response: the head, then the body in chunks. Throwing aborts the transfer.
+public protocol HTTPBodySink: AnyObject {
+    func begin(_ head: HTTPResponseHead) throws
+    func write(_ chunk: UnsafeRawBufferPointer) throws
+}
+
+/// Per-attempt limits.
+public struct AttemptTimeouts: Sendable, Equatable {
+    public var connect: TimeInterval
+    public var total: TimeInterval
+
+    public init(connect: TimeInterval, total: TimeInterval) {
+        self.connect = connect
+        self.total = total
+    }
+}
+
+/// One HTTP exchange, no retries and no redirects followed: the seam between the HTTP client and the network.
+public protocol HTTPTransport: Sendable {
+    /// Performs one attempt. Transport failures throw ``TransportError/transport(url:reason:retryable:)``; any HTTP
+    /// status is returned (its body, if any, went to `sink` after `begin`).
+    func perform(_ request: HTTPRequest, timeouts: AttemptTimeouts, sink: HTTPBodySink) throws -> HTTPResponseHead
+}
