@@ -78,6 +78,15 @@ public enum ExitCodeTable {
         Row(code: TransportError.Code.bodyTooLarge.rawValue, status: .checkFailed, when: "a download exceeded the maximum size"),
         Row(code: TransportError.Code.sizeMismatch.rawValue, status: .checkFailed, when: "a download's size differs from the size the release API declared"),
         Row(code: TransportError.Code.digestMismatch.rawValue, status: .checkFailed, when: "a download's SHA-256 differs from the digest the release API declared"),
+        // GitHub
+        Row(code: GitHubError.Code.missingToken.rawValue, status: .configuration, when: "a command needs a GitHub token and none is set"),
+        Row(code: GitHubError.Code.malformedToken.rawValue, status: .configuration, when: "the token's shape is wrong (prefix, length, whitespace)"),
+        Row(code: GitHubError.Code.invalidRepository.rawValue, status: .usage, when: "--repository is not OWNER/REPO"),
+        Row(code: GitHubError.Code.releaseNotFound.rawValue, status: .noInput, when: "no release has the given tag"),
+        Row(code: GitHubError.Code.noRelease.rawValue, status: .noInput, when: "the repository has no published release"),
+        Row(code: GitHubError.Code.noMatchingAsset.rawValue, status: .noInput, when: "no asset matches the pattern"),
+        Row(code: GitHubError.Code.malformedResponse.rawValue, status: .unavailable, when: "the API answered something unexpected"),
+        Row(code: GitHubError.Code.unsafeAssetName.rawValue, status: .checkFailed, when: "an asset name cannot be made a safe file name"),
     ]
 
     /// Every code an area declares, for the completeness test.
@@ -88,6 +97,7 @@ public enum ExitCodeTable {
         + DigestCheckError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue)
         + TransportError.Code.allCases.map(\.rawValue)
+        + GitHubError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

@@ -35,6 +35,11 @@ public struct StructuredLogHandler: LogHandler {
             fields.merge(extra) { _, new in new }
         }
         let timestamp = Self.timestamp(clock())
+        let redactor = SecretRedactor.shared
+        fields = fields.mapValues { Self.redacted($0, redactor) }
+        let event = LogEvent(
+            level: event.level, message: "\(redactor.redact(event.message.description))", metadata: event.metadata,
+            source: event.source, file: event.file, function: event.function, line: event.line)
         switch format {
         case .json:
             sink.write(
@@ -46,6 +51,16 @@ public struct StructuredLogHandler: LogHandler {
             sink.write(
                 ([timestamp, event.level.rawValue, "run=\(runID.value.prefix(8))", event.message.description] + rendered)
                     .joined(separator: " "))
+        }
+    }
+
+    static func redacted(_ value: Logger.MetadataValue, _ redactor: SecretRedactor) -> Logger.MetadataValue {
+        switch value {
+        case .string(let text): .string(redactor.redact(text))
+        case .stringConvertible(let convertible):
+            redactor.redact(convertible.description) == convertible.description ? value : .string(redactor.redact(convertible.description))
+        case .dictionary(let dictionary): .dictionary(dictionary.mapValues { redacted($0, redactor) })
+        case .array(let values): .array(values.map { redacted($0, redactor) })
         }
     }
 

@@ -38,4 +38,6 @@ public enum MediaType {
     public static let digestCheckResult = "application/vnd.hephaestus.digest-check-result+json;version=1"
     public static let verificationResult = "application/vnd.hephaestus.verification-result+json;version=1"
     public static let trustReport = "application/vnd.hephaestus.trust-report+json;version=1"
+    public static let releaseDownload = "application/vnd.hephaestus.release-download+json;version=1"
+    public static let tokenReport = "application/vnd.hephaestus.token-report+json;version=1"
 }

@@ -12,6 +12,7 @@ struct CommandContext {
     /// Reports an error or warning line the way the chosen log format wants it on stderr:
     /// `hephaestus: MESSAGE` in text, a JSON record in json.
     func report(_ level: Logger.Level, event: String, message: String, metadata: Logger.Metadata = [:]) {
+        let message = SecretRedactor.shared.redact(message)
         switch logFormat {
         case .text:
             if level >= logger.logLevel || level >= .error {

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import HephaestusCore
+
+extension Hephaestus {
+    /// `hephaestus token`.
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check GitHub tokens.", subcommands: [TokenValidate.self])
+    }
+
+    /// `hephaestus token validate`.
+    struct TokenValidate: HephaestusCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "validate",
+            abstract: "Check the token's shape, then ask GitHub for its kind, scopes, expiry and rate limit.",
+            discussion: "The token comes from --token-env NAME, else GITHUB_TOKEN, else GH_TOKEN. It is never printed."
+        )
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @OptionGroup(title: "Network")
+        var network: NetworkOptions
+
+        @Flag(help: "Print one JSON document on stdout.")
+        var json = false
+
+        func execute(_ context: CommandContext) async throws {
+            let report = try TokenReport.check(client: try network.makeGitHubClient(logger: context.logger, requireToken: true))
+            if json {
+                context.stdout.line(try ResultDocument(mediaType: MediaType.tokenReport, runID: context.runID, payload: report).jsonText())
+                return
+            }
+            context.stdout.line("token:      \(report.kind) (from \(report.source))")
+            context.stdout.line("scopes:     \(report.scopes.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "not reported (fine-grained or app token)")")
+            context.stdout.line("expires:    \(report.expiresAt ?? "no expiry reported")")
+            let limit = report.rateLimit
+            context.stdout.line(
+                "rate limit: \(limit.remaining.map(String.init) ?? "?") of \(limit.limit.map(String.init) ?? "?") remaining"
+                    + (limit.reset.map { ", resets \($0.formatted(Date.ISO8601FormatStyle()))" } ?? ""))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Glibc
+import HephaestusCore
+
+/// A one-line download progress bar on stderr, drawn only when stderr is a terminal and logs are human text.
+final class ProgressBar: @unchecked Sendable {
+    private let label: String
+    private let started = Date()
+    private var lastDraw = Date.distantPast
+    private let lock = NSLock()
+
+    private init(label: String) {
+        self.label = label
+    }
+
+    /// A progress callback for `label`, or nil when no bar should be drawn.
+    static func callback(label: String, context: CommandContext, quiet: Bool) -> (@Sendable (Int64, Int64?) -> Void)? {
+        guard isatty(2) == 1, context.logFormat == .text, !quiet else { return nil }
+        let bar = ProgressBar(label: label)
+        return { received, total in bar.draw(received: received, total: total) }
+    }
+
+    private func draw(received: Int64, total: Int64?) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        let done = total.map { received >= $0 } ?? false
+        guard done || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        let rate = Double(received) / max(now.timeIntervalSince(started), 0.001) / 1e6
+        var line = "\r\(label)  \(Self.megabytes(received))"
+        if let total, total > 0 {
+            let fraction = min(1, Double(received) / Double(total))
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            line += " / \(Self.megabytes(total)) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(Int(fraction * 100))%"
+        }
+        line += String(format: "  %.1f MB/s", rate) + (done ? "\n" : "")
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    private static func megabytes(_ bytes: Int64) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1e6)
+    }
+}
