@@ -149,11 +149,11 @@ public final class HTTPClient: @unchecked Sendable {
         retry: inout Int, url: URL, reason: String, explicit: TimeInterval?, started: Date, attempts: Int
     ) throws {
         guard retry < policy.maxRetries else {
-            throw TransportError.gaveUp(url: Self.redacted(url), attempts: attempts, last: reason)
+            throw TransportError.gaveUp(url: Self.redacted(url), attempts: retry + 1, last: reason)
         }
         let delay = explicit.map { min($0, policy.deadline) } ?? policy.backoff(retry: retry, random: random())
         guard clock().timeIntervalSince(started) + delay < policy.deadline else {
-            throw TransportError.gaveUp(url: Self.redacted(url), attempts: attempts, last: "\(reason); the next wait would pass the deadline")
+            throw TransportError.gaveUp(url: Self.redacted(url), attempts: retry + 1, last: "\(reason); the next wait would pass the deadline")
         }
         observe(.retry(number: attempts, url: Self.redacted(url), delay: delay, reason: reason))
         sleeper.sleep(seconds: delay)
@@ -181,8 +181,10 @@ public final class HTTPClient: @unchecked Sendable {
         guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return "<url>" }
         components.user = nil
         components.password = nil
-        if components.query != nil { components.query = "…" }
-        return components.string ?? "<url>"
+        let hadQuery = components.query != nil
+        components.query = nil
+        components.fragment = nil
+        return (components.string ?? "<url>") + (hadQuery ? "?…" : "")
     }
 }
 
