@@ -87,6 +87,14 @@ public enum ExitCodeTable {
         Row(code: GitHubError.Code.noMatchingAsset.rawValue, status: .noInput, when: "no asset matches the pattern"),
         Row(code: GitHubError.Code.malformedResponse.rawValue, status: .unavailable, when: "the API answered something unexpected"),
         Row(code: GitHubError.Code.unsafeAssetName.rawValue, status: .checkFailed, when: "an asset name cannot be made a safe file name"),
+        // Archives
+        Row(code: ArchiveError.Code.unreadable.rawValue, status: .noInput, when: "an archive cannot be opened"),
+        Row(code: ArchiveError.Code.unsupportedFormat.rawValue, status: .checkFailed, when: "an archive is neither tar, tar.gz nor zip"),
+        Row(code: ArchiveError.Code.corrupt.rawValue, status: .checkFailed, when: "an archive is corrupt, truncated or concatenated"),
+        Row(code: ArchiveError.Code.unsafeEntry.rawValue, status: .checkFailed, when: "an entry breaks an extraction rule (traversal, link escape, special file, …)"),
+        Row(code: ArchiveError.Code.limitExceeded.rawValue, status: .checkFailed, when: "an archive exceeds an extraction limit (a bomb?)"),
+        Row(code: ArchiveError.Code.destinationExists.rawValue, status: .cannotCreate, when: "the extraction destination exists and is not empty"),
+        Row(code: ArchiveError.Code.writeFailed.rawValue, status: .cannotCreate, when: "an extracted file could not be written"),
     ]
 
     /// Every code an area declares, for the completeness test.
@@ -98,6 +106,7 @@ public enum ExitCodeTable {
         + VerificationError.Code.allCases.map(\.rawValue)
         + TransportError.Code.allCases.map(\.rawValue)
         + GitHubError.Code.allCases.map(\.rawValue)
+        + ArchiveError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

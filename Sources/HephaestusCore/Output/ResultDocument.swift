@@ -40,4 +40,5 @@ public enum MediaType {
     public static let trustReport = "application/vnd.hephaestus.trust-report+json;version=1"
     public static let releaseDownload = "application/vnd.hephaestus.release-download+json;version=1"
     public static let tokenReport = "application/vnd.hephaestus.token-report+json;version=1"
+    public static let extraction = "application/vnd.hephaestus.extraction+json;version=1"
 }

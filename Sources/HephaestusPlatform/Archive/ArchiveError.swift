@@ -1,0 +1,46 @@
+/// Why an archive was refused: each case names the entry and the rule it broke.
+public enum ArchiveError: CodedError, Equatable {
+    case unreadable(path: String, reason: String)
+    case unsupportedFormat(path: String, format: String)
+    case corrupt(path: String, reason: String)
+    case unsafeEntry(entry: String, rule: String)
+    case limitExceeded(entry: String, limit: String)
+    case destinationExists(path: String)
+    case writeFailed(path: String, reason: String)
+
+    public enum Code: String, CaseIterable, Sendable {
+        case unreadable = "archive.unreadable"
+        case unsupportedFormat = "archive.unsupported-format"
+        case corrupt = "archive.corrupt"
+        case unsafeEntry = "archive.unsafe-entry"
+        case limitExceeded = "archive.limit-exceeded"
+        case destinationExists = "archive.destination-exists"
+        case writeFailed = "archive.write-failed"
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .unreadable: .unreadable
+        case .unsupportedFormat: .unsupportedFormat
+        case .corrupt: .corrupt
+        case .unsafeEntry: .unsafeEntry
+        case .limitExceeded: .limitExceeded
+        case .destinationExists: .destinationExists
+        case .writeFailed: .writeFailed
+        }
+    }
+
+    public var code: String { errorCode.rawValue }
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "\(path): cannot read archive: \(reason)"
+        case .unsupportedFormat(let path, let format): "\(path): unsupported archive format \(format) (tar, tar.gz and zip are accepted)"
+        case .corrupt(let path, let reason): "\(path): corrupt or truncated archive: \(reason)"
+        case .unsafeEntry(let entry, let rule): "refusing entry \(entry.debugDescription): \(rule)"
+        case .limitExceeded(let entry, let limit): "refusing entry \(entry.debugDescription): \(limit)"
+        case .destinationExists(let path): "\(path) already exists and is not an empty directory"
+        case .writeFailed(let path, let reason): "\(path): \(reason)"
+        }
+    }
+}

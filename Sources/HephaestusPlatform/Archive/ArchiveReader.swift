@@ -1,0 +1,144 @@
+import Foundation
+internal import CArchive
+
+/// One archive entry's header, as libarchive reports it.
+public struct ArchiveEntry: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case regularFile
+        case directory
+        case symbolicLink(target: String)
+        case hardLink(target: String)
+        case characterDevice
+        case blockDevice
+        case fifo
+        case socket
+        case unknown(UInt32)
+    }
+
+    /// The raw path as stored (UTF-8 decoded; NUL-free by construction of C strings).
+    public let path: String
+    public let kind: Kind
+    /// The declared size, when the format records one.
+    public let size: Int64?
+    public let permissions: UInt32
+    /// Offset of the entry's header in the uncompressed stream.
+    public let headerPosition: Int64
+}
+
+/// Sequential reading of tar, tar.gz and zip archives through libarchive; owns its `struct archive`.
+public final class ArchiveReader {
+    public enum Format: Sendable {
+        /// tar (with or without gzip) or zip, whichever the bytes are.
+        case tarOrZip
+        /// tar stopping at the first end-of-archive marker (to detect concatenated archives).
+        case firstArchiveOnly
+    }
+
+    private let handle: OpaquePointer
+    public let path: String
+    private var finished = false
+
+    public init(path: String, format: Format = .tarOrZip) throws {
+        // Missing files, directories and FIFOs get the usual file errors before libarchive sees them.
+        _ = try FileReader(path: path)
+        guard let handle = archive_read_new() else { fatalError("archive_read_new: out of memory") }
+        self.handle = handle
+        self.path = path
+        archive_read_support_filter_gzip(handle)
+        switch format {
+        case .tarOrZip:
+            archive_read_support_format_tar(handle)
+            archive_read_support_format_gnutar(handle)
+            archive_read_support_format_zip_seekable(handle)
+        case .firstArchiveOnly:
+            archive_read_support_format_tar(handle)
+            archive_read_support_format_gnutar(handle)
+        }
+        if format == .tarOrZip {
+            // Read past end-of-archive markers: concatenated archives then show up (and are refused), and the whole
+            // compressed stream is consumed, so its trailer (gzip CRC and length) is checked.
+            archive_read_set_format_option(handle, "tar", "read_concatenated_archives", "1")
+        }
+        // The object is fully initialised here: deinit frees the handle if opening fails.
+        guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
+            let reason = Self.message(handle)
+            if reason.contains("Unrecognized archive format") {
+                throw ArchiveError.unsupportedFormat(path: path, format: "(unrecognised)")
+            }
+            throw ArchiveError.corrupt(path: path, reason: reason)
+        }
+    }
+
+    deinit {
+        archive_read_free(handle)
+    }
+
+    /// The next entry header, or nil at the end of the archive.
+    public func nextEntry() throws(ArchiveError) -> ArchiveEntry? {
+        guard !finished else { return nil }
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(handle, &entry)
+        if status == ARCHIVE_EOF {
+            finished = true
+            return nil
+        }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+            let reason = Self.message(handle)
+            if reason.contains("Unrecognized archive format") {
+                throw ArchiveError.unsupportedFormat(path: path, format: "(unrecognised)")
+            }
+            throw ArchiveError.corrupt(path: path, reason: reason)
+        }
+        let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        let type = UInt32(archive_entry_filetype(entry))
+        let kind: ArchiveEntry.Kind
+        if let link = archive_entry_hardlink(entry) {
+            kind = .hardLink(target: String(cString: link))
+        } else {
+            switch type {
+            case hp_AE_IFREG: kind = .regularFile
+            case hp_AE_IFDIR: kind = .directory
+            case hp_AE_IFLNK: kind = .symbolicLink(target: archive_entry_symlink(entry).map { String(cString: $0) } ?? "")
+            case hp_AE_IFCHR: kind = .characterDevice
+            case hp_AE_IFBLK: kind = .blockDevice
+            case hp_AE_IFIFO: kind = .fifo
+            case hp_AE_IFSOCK: kind = .socket
+            default: kind = .unknown(type)
+            }
+        }
+        return ArchiveEntry(
+            path: name, kind: kind, size: archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil,
+            permissions: UInt32(archive_entry_perm(entry)), headerPosition: archive_read_header_position(handle))
+    }
+
+    /// Reads the current entry's data in chunks into `body`; returns the byte count.
+    @discardableResult
+    public func readData(chunkSize: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var total: Int64 = 0
+        while true {
+            let count = archive_read_data(handle, buffer.baseAddress, chunkSize)
+            if count == 0 { return total }
+            if count < 0 { throw ArchiveError.corrupt(path: path, reason: Self.message(handle)) }
+            total += Int64(count)
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Bytes of uncompressed stream the format has consumed so far.
+    public var uncompressedOffset: Int64 { archive_filter_bytes(handle, 0) }
+
+    /// Bytes read from the file so far.
+    public var compressedOffset: Int64 { archive_filter_bytes(handle, -1) }
+
+    /// True for zip archives (known after the first header).
+    public var isZip: Bool { archive_format(handle) & 0xFF0000 == 0x50000 }
+
+    /// True for tar archives (known after the first header).
+    public var isTar: Bool { archive_format(handle) & 0xFF0000 == 0x30000 }
+
+    private static func message(_ handle: OpaquePointer) -> String {
+        archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+}

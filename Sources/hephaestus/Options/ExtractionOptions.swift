@@ -1,0 +1,27 @@
+import ArgumentParser
+import HephaestusPlatform
+
+/// Archive-bomb limits (documented defaults; raise them when a wheelhouse legitimately needs more).
+struct ExtractionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Maximum uncompressed bytes in all (default 4 GiB).", valueName: "N"))
+    var maxTotalBytes: Int64 = ExtractionLimits().totalBytes
+
+    @Option(help: ArgumentHelp("Maximum number of entries (default 10000).", valueName: "N"))
+    var maxEntries: Int = ExtractionLimits().entries
+
+    @Option(help: ArgumentHelp("Maximum uncompressed bytes of one entry (default 1 GiB).", valueName: "N"))
+    var maxEntryBytes: Int64 = ExtractionLimits().entryBytes
+
+    @Option(help: ArgumentHelp("Maximum compression ratio, checked once 16 MiB are extracted (default 200).", valueName: "N"))
+    var maxRatio: Double = ExtractionLimits().compressionRatio
+
+    func validate() throws {
+        guard maxTotalBytes > 0, maxEntries > 0, maxEntryBytes > 0, maxRatio >= 1 else {
+            throw ValidationError("extraction limits must be positive (--max-ratio at least 1)")
+        }
+    }
+
+    func makeLimits() -> ExtractionLimits {
+        ExtractionLimits(totalBytes: maxTotalBytes, entries: maxEntries, entryBytes: maxEntryBytes, compressionRatio: maxRatio)
+    }
+}
