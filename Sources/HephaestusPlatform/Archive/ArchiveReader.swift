@@ -30,9 +30,8 @@ public final class ArchiveReader {
     public enum Format: Sendable {
         /// tar (with or without gzip) or zip, whichever the bytes are.
         case tarOrZip
-        /// tar stopping at the first end-of-archive marker (to detect concatenated archives).
-        case firstArchiveOnly
     }
+
 
     private let handle: OpaquePointer
     public let path: String
@@ -50,11 +49,8 @@ public final class ArchiveReader {
             archive_read_support_format_tar(handle)
             archive_read_support_format_gnutar(handle)
             archive_read_support_format_zip_seekable(handle)
-        case .firstArchiveOnly:
-            archive_read_support_format_tar(handle)
-            archive_read_support_format_gnutar(handle)
         }
-        if format == .tarOrZip {
+        do {
             // Read past end-of-archive markers: concatenated archives then show up (and are refused), and the whole
             // compressed stream is consumed, so its trailer (gzip CRC and length) is checked.
             archive_read_set_format_option(handle, "tar", "read_concatenated_archives", "1")

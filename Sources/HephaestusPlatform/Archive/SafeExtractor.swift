@@ -128,10 +128,8 @@ public struct SafeExtractor: Sendable {
         }
         if reader.isZip {
             try ZipConsistency.check(archive, extracted: state.names)
-        } else if try Self.entriesBeforeFirstEndMarker(archive) != state.entryCount {
-            // The main pass reads past end-of-archive markers (so the whole stream, and its CRC, is checked); a
-            // second archive glued after the first shows up as extra entries.
-            throw ArchiveError.corrupt(path: archive, reason: "data after the end-of-archive marker (concatenated archives)")
+        } else {
+            try TarStreamAudit.audit(archive)
         }
         return report
     }
@@ -164,13 +162,6 @@ public struct SafeExtractor: Sendable {
         return ArchiveError.writeFailed(path: entry, reason: String(cString: strerror(code)))
     }
 
-    /// Entries up to the first end-of-archive marker, as a plain reader sees the archive.
-    static func entriesBeforeFirstEndMarker(_ archive: String) throws -> Int {
-        let reader = try ArchiveReader(path: archive, format: .firstArchiveOnly)
-        var count = 0
-        while try reader.nextEntry() != nil { count += 1 }
-        return count
-    }
 }
 
 /// What extraction has admitted so far: names, their folded forms, links.

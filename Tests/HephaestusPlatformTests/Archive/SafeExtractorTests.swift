@@ -1,0 +1,103 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusTestSupport
+import Testing
+
+/// Hostile archives from fixtures/hostile-archives/make.py: each refused with its rule, nothing written outside the
+/// destination (a canary beside it stays untouched), nothing left inside it.
+@Suite("Safe extraction")
+struct SafeExtractorTests {
+    /// A parent directory with a canary, and the destination path inside it.
+    static func workspace() throws -> (TemporaryDirectory, String) {
+        let parent = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: parent.file("canary"), withIntermediateDirectories: false)
+        try parent.write("canary/secret.txt", "canary\n")
+        return (parent, parent.file("dest"))
+    }
+
+    static func expectCanaryUntouched(_ parent: TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).sorted() == ["canary"], sourceLocation: sourceLocation)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.file("canary")) == ["secret.txt"], sourceLocation: sourceLocation)
+        #expect(try String(contentsOfFile: parent.file("canary/secret.txt"), encoding: .utf8) == "canary\n", sourceLocation: sourceLocation)
+    }
+
+    @Test("Hostile archives are refused with the entry and the rule", arguments: [
+        ("traversal.tar", "'..' path component"),
+        ("traversal-deep.tar", "'..' path component"),
+        ("absolute.tar", "absolute path"),
+        ("backslash.tar", "backslash"),
+        ("symlink-escape.tar", "resolves outside the destination"),
+        ("symlink-absolute.tar", "symbolic link to an absolute path"),
+        ("symlink-chain.tar", "resolves outside the destination"),
+        ("link-then-directory.tar", "passes through the symbolic link"),
+        ("link-then-escape-write.tar", "resolves outside the destination"),
+        ("hardlink-escape.tar", "'..' path component"),
+        ("hardlink-absolute.tar", "absolute path"),
+        ("device.tar", "special file"),
+        ("block-device.tar", "special file"),
+        ("fifo.tar", "special file"),
+        ("duplicates.tar", "duplicate entry name"),
+        ("unicode-collision.tar", "Unicode normalisation or case folding"),
+        ("case-collision.tar", "Unicode normalisation or case folding"),
+        ("control-character.tar", "control character"),
+        ("entry-count.tar", "more than 10000 entries"),
+        ("bomb.tar.gz", "compression ratio"),
+        ("bomb.zip", "compression ratio"),
+        ("corrupt.tar.gz", "corrupt"),
+        ("truncated.tar.gz", "truncated"),
+        ("concatenated.tar", "concatenated"),
+        ("not-an-archive.tar.gz", "unsupported archive format"),
+        ("zip-name-mismatch.zip", "central directory and local headers disagree"),
+        ("zip-traversal.zip", "'..' path component"),
+    ])
+    func refused(archive: String, rule: String) throws {
+        let (parent, destination) = try Self.workspace()
+        do {
+            try SafeExtractor().extract(HostileArchives.path(archive), into: destination)
+            Issue.record("\(archive) was extracted")
+        } catch {
+            #expect("\(error)".contains(rule), "\(archive): \(error)")
+        }
+        try Self.expectCanaryUntouched(parent)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/hephaestus-absolute-escape.txt"))
+    }
+
+    @Test("Benign archives extract, with internal links; setuid/setgid bits are stripped")
+    func benign() throws {
+        let (parent, destination) = try Self.workspace()
+        let report = try SafeExtractor().extract(HostileArchives.path("benign.tar.gz"), into: destination)
+        #expect(report.files == ["pkg/a.txt"])
+        #expect(try String(contentsOfFile: destination + "/pkg/link", encoding: .utf8) == "alpha")
+        #expect(try String(contentsOfFile: destination + "/pkg/hard", encoding: .utf8) == "alpha")
+        let setuid = parent.file("setuid")
+        try SafeExtractor().extract(HostileArchives.path("setuid.tar"), into: setuid)
+        let mode = try FileManager.default.attributesOfItem(atPath: setuid + "/tool")[.posixPermissions] as? Int
+        #expect(mode == 0o755)
+    }
+
+    @Test("Limits can be raised for archives that need it")
+    func raisedLimits() throws {
+        let (_, destination) = try Self.workspace()
+        let report = try SafeExtractor(limits: ExtractionLimits(entries: 20_000)).extract(HostileArchives.path("entry-count.tar"), into: destination)
+        #expect(report.files.count == 10_050)
+        let (_, other) = try Self.workspace()
+        #expect(throws: ArchiveError.self) {
+            try SafeExtractor(limits: ExtractionLimits(totalBytes: 10_000)).extract(HostileArchives.path("good.tar.gz"), into: other)
+        }
+        let (_, third) = try Self.workspace()
+        #expect(throws: ArchiveError.self) {
+            try SafeExtractor(limits: ExtractionLimits(entryBytes: 6000)).extract(HostileArchives.path("good.tar.gz"), into: third)
+        }
+    }
+
+    @Test("The destination must be fresh")
+    func freshDestination() throws {
+        let (parent, destination) = try Self.workspace()
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: false)
+        try parent.write("dest/existing.txt", "keep me")
+        #expect(throws: ArchiveError.destinationExists(path: destination)) {
+            try SafeExtractor().extract(HostileArchives.path("good.tar.gz"), into: destination)
+        }
+        #expect(try String(contentsOfFile: destination + "/existing.txt", encoding: .utf8) == "keep me")
+    }
+}
