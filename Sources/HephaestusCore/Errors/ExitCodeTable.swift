@@ -95,6 +95,23 @@ public enum ExitCodeTable {
         Row(code: ArchiveError.Code.limitExceeded.rawValue, status: .checkFailed, when: "an archive exceeds an extraction limit (a bomb?)"),
         Row(code: ArchiveError.Code.destinationExists.rawValue, status: .cannotCreate, when: "the extraction destination exists and is not empty"),
         Row(code: ArchiveError.Code.writeFailed.rawValue, status: .cannotCreate, when: "an extracted file could not be written"),
+        // Wheels
+        Row(code: WheelError.Code.notAWheel.rawValue, status: .checkFailed, when: "the wheelhouse holds files that are not wheels"),
+        Row(code: WheelError.Code.invalidFilename.rawValue, status: .checkFailed, when: "a wheel's file name breaks PEP 427"),
+        Row(code: WheelError.Code.unreadable.rawValue, status: .checkFailed, when: "a wheel is not a readable, safe zip"),
+        Row(code: WheelError.Code.missingMetadata.rawValue, status: .checkFailed, when: "a wheel lacks .dist-info/WHEEL, METADATA or RECORD"),
+        Row(code: WheelError.Code.recordMismatch.rawValue, status: .checkFailed, when: "a wheel's files do not match its RECORD"),
+        Row(code: WheelError.Code.metadataMismatch.rawValue, status: .checkFailed, when: "METADATA names another distribution or version than the file name"),
+        Row(code: WheelError.Code.empty.rawValue, status: .checkFailed, when: "the wheelhouse holds no wheel"),
+        // Release checks and install
+        Row(code: ReleaseCheckError.Code.noArchive.rawValue, status: .noInput, when: "the release has no wheelhouse archive"),
+        Row(code: ReleaseCheckError.Code.ambiguousArchive.rawValue, status: .usage, when: "several archives match: --pattern must choose"),
+        Row(code: ReleaseCheckError.Code.missingManifest.rawValue, status: .checkFailed, when: "no SHA-256 manifest (and no --allow-missing-manifest)"),
+        Row(code: ReleaseCheckError.Code.manifestDoesNotNameArchive.rawValue, status: .checkFailed, when: "the manifest does not list the archive"),
+        Row(code: ReleaseCheckError.Code.checksumMismatch.rawValue, status: .checkFailed, when: "the archive's SHA-256 differs from the manifest"),
+        Row(code: ReleaseCheckError.Code.missingBundle.rawValue, status: .checkFailed, when: "--require-sigstore and no bundle"),
+        Row(code: ReleaseCheckError.Code.pipFailed.rawValue, status: .toolFailed, when: "pip refused or failed to install (its message is shown)"),
+        Row(code: ReleaseCheckError.Code.environment.rawValue, status: .configuration, when: "Python, venv or the target environment is unusable"),
     ]
 
     /// Every code an area declares, for the completeness test.
@@ -107,6 +124,8 @@ public enum ExitCodeTable {
         + TransportError.Code.allCases.map(\.rawValue)
         + GitHubError.Code.allCases.map(\.rawValue)
         + ArchiveError.Code.allCases.map(\.rawValue)
+        + WheelError.Code.allCases.map(\.rawValue)
+        + ReleaseCheckError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

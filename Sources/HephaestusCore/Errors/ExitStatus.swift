@@ -4,6 +4,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     /// A check failed: the input is not trusted (bad signature, digest mismatch, identity mismatch, hostile archive).
     case checkFailed = 1
+    /// An external tool Hephaestus drives (pip) failed after every check passed.
+    case toolFailed = 3
     /// The command line is wrong (ArgumentParser's validation code).
     case usage = 64
     /// An input exists but is malformed (unparseable manifest, trusted root or configuration).
@@ -28,6 +30,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         switch self {
         case .success: "success"
         case .checkFailed: "a check failed: the input is not trusted"
+        case .toolFailed: "an external tool (pip) failed after every check passed"
         case .usage: "usage error: the command line is wrong"
         case .dataError: "an input is malformed"
         case .noInput: "an input file is missing or not a readable regular file"

@@ -41,4 +41,5 @@ public enum MediaType {
     public static let releaseDownload = "application/vnd.hephaestus.release-download+json;version=1"
     public static let tokenReport = "application/vnd.hephaestus.token-report+json;version=1"
     public static let extraction = "application/vnd.hephaestus.extraction+json;version=1"
+    public static let releaseReport = "application/vnd.hephaestus.release-report+json;version=1"
 }

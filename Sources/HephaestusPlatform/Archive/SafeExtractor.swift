@@ -164,6 +164,14 @@ public struct SafeExtractor: Sendable {
 
 }
 
+/// Validation of archive entry names, shared by extraction and wheel inspection.
+public enum ArchiveEntryName {
+    /// The components of a safe relative name, or the rule it breaks.
+    public static func components(_ name: String) throws(ArchiveError) -> [String] {
+        try ExtractionState.components(of: name)
+    }
+}
+
 /// What extraction has admitted so far: names, their folded forms, links.
 struct ExtractionState {
     var entryCount = 0

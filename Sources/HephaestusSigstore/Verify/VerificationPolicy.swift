@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HephaestusPlatform
 
 /// A string expectation: an exact value, or a regular expression matched against the *whole* value (anchored,
@@ -6,15 +7,27 @@ import HephaestusPlatform
 public enum ValueMatcher: Sendable, CustomStringConvertible {
     case exact(String)
     case regularExpression(String)
+    /// A shell-style pattern matched against the whole value: `*` any characters (slashes included), `?` one
+    /// character, `[…]` a set.
+    case glob(String)
+    /// Any of several matchers.
+    indirect case anyOf([ValueMatcher])
+    /// Any value at all: the identity is not pinned. Only for callers that say so loudly (and log it).
+    case anyValueUnsafe
 
     /// Checks the pattern compiles; call once when building a policy.
     public func validated() throws(VerificationError) -> ValueMatcher {
-        if case .regularExpression(let pattern) = self {
+        switch self {
+        case .regularExpression(let pattern):
             do {
                 _ = try Regex(pattern)
             } catch {
                 throw VerificationError.invalidPolicy("invalid regular expression \(pattern): \(error)")
             }
+        case .anyOf(let matchers):
+            guard !matchers.isEmpty else { throw VerificationError.invalidPolicy("no identity given") }
+            for matcher in matchers { _ = try matcher.validated() }
+        default: break
         }
         return self
     }
@@ -25,6 +38,9 @@ public enum ValueMatcher: Sendable, CustomStringConvertible {
         case .regularExpression(let pattern):
             guard let regex = try? Regex(pattern) else { return false }
             return (try? regex.wholeMatch(in: value)) != nil
+        case .glob(let pattern): return fnmatch(pattern, value, 0) == 0
+        case .anyOf(let matchers): return matchers.contains { $0.matches(value) }
+        case .anyValueUnsafe: return true
         }
     }
 
@@ -32,6 +48,9 @@ public enum ValueMatcher: Sendable, CustomStringConvertible {
         switch self {
         case .exact(let value): value
         case .regularExpression(let pattern): "/\(pattern)/ (whole value)"
+        case .glob(let pattern): pattern
+        case .anyOf(let matchers): matchers.map(\.description).joined(separator: " or ")
+        case .anyValueUnsafe: "(any, not pinned)"
         }
     }
 }

@@ -6,7 +6,8 @@ extension Hephaestus {
     /// `hephaestus release`: fetch and check GitHub release assets.
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fetch, verify and install GitHub release wheelhouses.", subcommands: [ReleaseDownloadCommand.self])
+            abstract: "Fetch, verify and install GitHub release wheelhouses.",
+            subcommands: [ReleaseDownloadCommand.self, ReleaseVerify.self, ReleaseInstall.self])
     }
 
     /// `hephaestus release download`.

@@ -1,0 +1,219 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusSigstore
+
+/// What Sigstore must say about the archive.
+public struct SigstorePolicy: Sendable {
+    public var required: Bool
+    /// Exact identities or glob patterns (`*` matches any characters, slashes included), any of which may sign.
+    public var identities: [String]
+    public var issuer: String
+    public var trust: TrustSelection
+
+    public static let githubActionsIssuer = "https://token.actions.githubusercontent.com"
+
+    public init(required: Bool, identities: [String], issuer: String = SigstorePolicy.githubActionsIssuer, trust: TrustSelection = .production) {
+        self.required = required
+        self.identities = identities
+        self.issuer = issuer
+        self.trust = trust
+    }
+
+    var identityMatcher: ValueMatcher {
+        guard !identities.isEmpty else { return .anyValueUnsafe }
+        return .anyOf(identities.map { $0.contains(where: { "*?[".contains($0) }) ? .glob($0) : .exact($0) })
+    }
+}
+
+/// Where the release comes from: GitHub, or local files (air-gapped machines). The checks are the same.
+public enum ReleaseSource: Sendable {
+    case github(ReleaseSelector, client: GitHubReleasesClient, pattern: String?, maximumSize: Int64)
+    case local(archive: String, manifest: String?, bundle: String?)
+}
+
+/// A private working directory; removed by ``remove()`` (always, unless the user keeps it).
+public final class Staging: @unchecked Sendable {
+    public let root: String
+    public var downloads: String { root + "/downloads" }
+    public var wheels: String { root + "/wheelhouse" }
+
+    init(parent: String?) throws {
+        let base = parent ?? NSTemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        var template = Array("\(base)/hephaestus-release-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw FileError.fromErrno(errno, path: base, writing: true)
+        }
+        root = String(cString: created)
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: false)
+    }
+
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+/// Something the pipeline wants logged.
+public enum ReleaseNotice: Sendable {
+    case warning(event: String, message: String)
+    case info(event: String, message: String)
+}
+
+/// `release verify`: fetch (or take) the archive, manifest and bundle; check the checksum and the Sigstore bundle;
+/// extract safely; check every wheel. Nothing outside the staging directory is touched.
+public struct ReleasePipeline: Sendable {
+    public static let archivePattern = "*wheelhouse*"
+
+    public var source: ReleaseSource
+    public var sigstore: SigstorePolicy
+    public var allowMissingManifest: Bool
+    public var limits: ExtractionLimits
+    public var workRoot: String?
+    public var notify: @Sendable (ReleaseNotice) -> Void
+
+    public init(
+        source: ReleaseSource, sigstore: SigstorePolicy, allowMissingManifest: Bool = false,
+        limits: ExtractionLimits = ExtractionLimits(), workRoot: String? = nil, notify: @escaping @Sendable (ReleaseNotice) -> Void = { _ in }
+    ) {
+        self.source = source
+        self.sigstore = sigstore
+        self.allowMissingManifest = allowMissingManifest
+        self.limits = limits
+        self.workRoot = workRoot
+        self.notify = notify
+    }
+
+    /// Runs every check. On success the caller owns the staging directory; on failure it is already removed.
+    public func verify() throws -> (ReleaseReport, Staging) {
+        let staging = try Staging(parent: workRoot)
+        do {
+            return (try run(staging), staging)
+        } catch {
+            staging.remove()
+            throw error
+        }
+    }
+
+    private func run(_ staging: Staging) throws -> ReleaseReport {
+        var report = ReleaseReport(source: sourceDescription)
+        var clock = StageClock()
+        let files = try fetch(into: staging)
+        report.stages.append(clock.lap("fetch"))
+
+        let archiveName = URL(fileURLWithPath: files.archive).lastPathComponent
+        let archiveDigest = try files.archiveDigest ?? DigestAlgorithm.sha256.hash(fileAt: files.archive)
+        let size = (try? FileManager.default.attributesOfItem(atPath: files.archive)[.size] as? Int64) ?? 0
+        report.archive = .init(name: archiveName, path: files.archive, sha256: archiveDigest.hex, size: size ?? 0)
+
+        // Checksum: the manifest must name the archive and match.
+        if let manifestPath = files.manifest {
+            let manifest = ChecksumManifest(bytes: try FileReader.contents(of: manifestPath), algorithm: .sha256)
+            guard let line = manifest.entries.last(where: { URL(fileURLWithPath: $0.line.name).lastPathComponent == archiveName })?.line else {
+                throw ReleaseCheckError.manifestDoesNotNameArchive(manifest: URL(fileURLWithPath: manifestPath).lastPathComponent, archive: archiveName)
+            }
+            guard line.digest == archiveDigest else {
+                throw ReleaseCheckError.checksumMismatch(archive: archiveName, expected: line.digest.hex, actual: archiveDigest.hex)
+            }
+            report.manifest = .init(verdict: "pass", file: URL(fileURLWithPath: manifestPath).lastPathComponent)
+        } else {
+            guard allowMissingManifest else { throw ReleaseCheckError.missingManifest(archive: archiveName) }
+            notify(.warning(event: "release.unsafe", message: "no SHA-256 manifest for \(archiveName): the checksum check is skipped (--allow-missing-manifest); this run is unsafe"))
+            report.manifest = .init(verdict: "skipped-unsafe", file: nil)
+        }
+        report.stages.append(clock.lap("checksum"))
+
+        // Sigstore: required → must exist and verify; otherwise a present bundle must still verify.
+        if let bundlePath = files.bundle {
+            if sigstore.identities.isEmpty {
+                notify(.warning(event: "release.identity-not-pinned", message: "the Sigstore bundle is verified but its signer is not pinned: pass --sigstore-identity"))
+            }
+            let policy = try VerificationPolicy(
+                artifact: .digest(archiveDigest),
+                identity: .certificate(identity: sigstore.identityMatcher, issuer: .exact(sigstore.issuer), claims: []))
+            let result = try BundleVerification(trust: sigstore.trust).verify(bundlePath: bundlePath, policy: policy)
+            report.sigstore = .init(
+                verdict: "pass", bundle: URL(fileURLWithPath: bundlePath).lastPathComponent, identity: result.identity, issuer: result.issuer,
+                logIndex: result.logEntries.first?.logIndex, signingTime: result.signingTime, identityPinned: !sigstore.identities.isEmpty)
+        } else {
+            guard !sigstore.required else { throw ReleaseCheckError.missingBundle(archive: archiveName) }
+            notify(.warning(event: "release.unsigned", message: "no Sigstore bundle for \(archiveName): its origin is not verified"))
+            report.sigstore = .init(verdict: "absent", bundle: nil, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, identityPinned: false)
+        }
+        report.stages.append(clock.lap("sigstore"))
+
+        try SafeExtractor(limits: limits).extract(files.archive, into: staging.wheels)
+        report.stages.append(clock.lap("extract"))
+        report.wheels = try WheelhouseInspection.inspect(directory: staging.wheels)
+        report.stages.append(clock.lap("wheels"))
+        return report
+    }
+
+    private var sourceDescription: String {
+        switch source {
+        case .github(let selector, _, _, _):
+            switch selector.which {
+            case .tag(let tag): "\(selector.repository)@\(tag)"
+            case .latest: "\(selector.repository)@latest"
+            }
+        case .local(let archive, _, _): archive
+        }
+    }
+
+    struct FetchedFiles {
+        let archive: String
+        let archiveDigest: Digest?
+        let manifest: String?
+        let bundle: String?
+    }
+
+    /// The archive, its manifest and bundle: downloaded into the staging directory, or found beside a local archive.
+    private func fetch(into staging: Staging) throws -> FetchedFiles {
+        switch source {
+        case .local(let archive, let manifest, let bundle):
+            _ = try FileReader(path: archive)
+            let directory = URL(fileURLWithPath: archive).deletingLastPathComponent().path
+            let name = URL(fileURLWithPath: archive).lastPathComponent
+            let foundManifest = manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first { FileManager.default.fileExists(atPath: $0) }
+            let foundBundle = bundle ?? [archive + ".sigstore.json", archive + ".sigstore"].first { FileManager.default.fileExists(atPath: $0) }
+            if let manifest { _ = try FileReader(path: manifest) }
+            if let bundle { _ = try FileReader(path: bundle) }
+            _ = name
+            return FetchedFiles(archive: archive, archiveDigest: nil, manifest: foundManifest, bundle: foundBundle)
+        case .github(let selector, let client, let pattern, let maximumSize):
+            let release = try selector.resolve(with: client)
+            let archivePattern = pattern ?? Self.archivePattern
+            let candidates = release.assets.filter { asset in
+                fnmatch(archivePattern, asset.name, 0) == 0
+                    && (pattern != nil || asset.name.hasSuffix(".tar.gz") || asset.name.hasSuffix(".zip") || asset.name.hasSuffix(".tgz"))
+            }
+            guard !candidates.isEmpty else { throw ReleaseCheckError.noArchive(release: release.tagName, pattern: archivePattern) }
+            guard candidates.count == 1 else { throw ReleaseCheckError.ambiguousArchive(candidates: candidates.map(\.name)) }
+            let archiveAsset = candidates[0]
+            let archive = try client.download(archiveAsset, into: staging.downloads, maximumSize: maximumSize) { original, sanitized in
+                notify(.warning(event: "asset.renamed", message: "\(original) → \(sanitized)"))
+            }
+            func optional(_ names: [String]) throws -> String? {
+                for name in names {
+                    if let asset = release.assets.first(where: { $0.name == name }) {
+                        return try client.download(asset, into: staging.downloads, maximumSize: 16 << 20).path
+                    }
+                }
+                return nil
+            }
+            let manifest = try optional([archiveAsset.name + ".sha256", "SHA256SUMS"])
+            let bundle = try optional([archiveAsset.name + ".sigstore.json", archiveAsset.name + ".sigstore"])
+            return FetchedFiles(archive: archive.path, archiveDigest: archive.sha256, manifest: manifest, bundle: bundle)
+        }
+    }
+}
+
+/// Times stages.
+struct StageClock {
+    private var last = Date()
+
+    mutating func lap(_ name: String) -> ReleaseReport.Stage {
+        let now = Date()
+        defer { last = now }
+        return ReleaseReport.Stage(name: name, seconds: now.timeIntervalSince(last))
+    }
+}

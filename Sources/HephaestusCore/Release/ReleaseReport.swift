@@ -1,0 +1,76 @@
+import Foundation
+
+/// What `release verify` and `release install` checked and did; rendered as text or `--json`.
+public struct ReleaseReport: Encodable, Sendable {
+    public struct Archive: Encodable, Sendable {
+        public var name: String
+        public var path: String
+        public var sha256: String
+        public var size: Int64
+    }
+
+    public struct Manifest: Encodable, Sendable {
+        /// `pass`, or `skipped-unsafe` with --allow-missing-manifest.
+        public var verdict: String
+        public var file: String?
+    }
+
+    public struct Sigstore: Encodable, Sendable {
+        /// `pass`, or `absent` (bundle missing and not required).
+        public var verdict: String
+        public var bundle: String?
+        public var identity: String?
+        public var issuer: String?
+        public var logIndex: Int64?
+        public var signingTime: Date?
+        public var identityPinned: Bool
+    }
+
+    public struct Stage: Encodable, Sendable {
+        public var name: String
+        public var seconds: Double
+
+        public init(name: String, seconds: Double) {
+            self.name = name
+            self.seconds = seconds
+        }
+    }
+
+    public var source: String
+    public var archive: Archive?
+    public var manifest: Manifest?
+    public var sigstore: Sigstore?
+    public var wheels: [InspectedWheel] = []
+    /// The distributions pip installed (or, with --dry-run, would install).
+    public var installed: [String]?
+    public var target: String?
+    public var dryRun = false
+    public var stages: [Stage] = []
+
+    public init(source: String) {
+        self.source = source
+    }
+
+    /// The text summary.
+    public var lines: [String] {
+        var lines: [String] = []
+        if let archive { lines.append("archive:  \(archive.name) (sha256 \(archive.sha256), \(archive.size) bytes)") }
+        if let manifest { lines.append("manifest: \(manifest.verdict)\(manifest.file.map { " (\($0))" } ?? "")") }
+        if let sigstore {
+            var text = "sigstore: \(sigstore.verdict)"
+            if let identity = sigstore.identity { text += ", signed by \(identity)" }
+            if let issuer = sigstore.issuer { text += " (\(issuer))" }
+            if let index = sigstore.logIndex { text += ", log index \(index)" }
+            if let time = sigstore.signingTime { text += ", at \(time.formatted(Date.ISO8601FormatStyle()))" }
+            if !sigstore.identityPinned && sigstore.verdict == "pass" { text += " [identity not pinned]" }
+            lines.append(text)
+        }
+        lines.append("wheels:   " + (wheels.isEmpty ? "none" : wheels.map { "\($0.name) \($0.version)" }.joined(separator: ", ")))
+        if let installed {
+            lines.append((dryRun ? "would install: " : "installed: ") + (installed.isEmpty ? "nothing" : installed.joined(separator: ", "))
+                + (target.map { " into \($0)" } ?? ""))
+        }
+        lines.append("stages:   " + stages.map { "\($0.name) \(String(format: "%.2f", $0.seconds))s" }.joined(separator: ", "))
+        return lines
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import HephaestusPlatform
+
+/// Checks an extracted wheelhouse: every file must be a wheel that passes ``WheelInspector``.
+public enum WheelhouseInspection {
+    public static func inspect(directory: String) throws -> [InspectedWheel] {
+        var wheels: [String] = []
+        var others: [String] = []
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
+            throw WheelError.unreadable(file: directory, reason: "cannot list the extracted wheelhouse")
+        }
+        while let relative = enumerator.nextObject() as? String {
+            let path = directory + "/" + relative
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: continue
+            case S_IFREG where relative.hasSuffix(".whl"): wheels.append(path)
+            default: others.append(relative)
+            }
+        }
+        guard others.isEmpty else { throw WheelError.notAWheel(files: others.sorted()) }
+        guard !wheels.isEmpty else { throw WheelError.empty }
+        return try wheels.sorted().map(WheelInspector.inspect)
+    }
+}
