@@ -189,9 +189,9 @@ public struct ReleasePipeline: Sendable {
             guard !candidates.isEmpty else { throw ReleaseCheckError.noArchive(release: release.tagName, pattern: archivePattern) }
             guard candidates.count == 1 else { throw ReleaseCheckError.ambiguousArchive(candidates: candidates.map(\.name)) }
             let archiveAsset = candidates[0]
-            let archive = try client.download(archiveAsset, into: staging.downloads, maximumSize: maximumSize) { original, sanitized in
-                notify(.warning(event: "asset.renamed", message: "\(original) → \(sanitized)"))
-            }
+            let archive = try client.download(
+                archiveAsset, into: staging.downloads, maximumSize: maximumSize,
+                onRename: { original, sanitized in notify(.warning(event: "asset.renamed", message: "\(original) → \(sanitized)")) })
             func optional(_ names: [String]) throws -> String? {
                 for name in names {
                     if let asset = release.assets.first(where: { $0.name == name }) {

@@ -66,6 +66,7 @@ public struct SafeExtractor: Sendable {
             guard state.entryCount <= limits.entries else {
                 throw ArchiveError.limitExceeded(entry: entry.path, limit: "more than \(limits.entries) entries")
             }
+            if case .directory = entry.kind, entry.path == "." || entry.path == "./" { continue }
             let components = try state.admit(entry)
             switch entry.kind {
             case .directory:

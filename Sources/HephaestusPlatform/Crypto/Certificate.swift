@@ -21,9 +21,11 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     public let extensions: [CertificateExtension]
     /// The DER encoding of the whole certificate.
     public let derEncoded: [UInt8]
+    /// The DER SubjectPublicKeyInfo, as it appears in the certificate (read from the DER, not re-encoded).
+    public let subjectPublicKeyInfo: [UInt8]
 
-    /// Takes ownership of one `X509` reference.
-    init(taking handle: OpaquePointer) throws(CryptoError) {
+    /// Takes ownership of one `X509` reference; `der` is its encoding when the caller already has it.
+    init(taking handle: OpaquePointer, der: [UInt8]? = nil) throws(CryptoError) {
         self.handle = handle
         do {
             self.subject = Self.rfc2253(X509_get_subject_name(handle))
@@ -32,7 +34,9 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
             self.notBefore = try Self.date(X509_get0_notBefore(handle), field: "notBefore")
             self.notAfter = try Self.date(X509_get0_notAfter(handle), field: "notAfter")
             self.extensions = try Self.readExtensions(handle)
-            self.derEncoded = Self.encode(handle)
+            let encoded = der ?? Self.encode(handle)
+            self.derEncoded = encoded
+            self.subjectPublicKeyInfo = try Self.subjectPublicKeyInfo(in: encoded)
         } catch {
             X509_free(handle)
             throw error
@@ -60,7 +64,7 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
             X509_free(parsed)
             throw CryptoError.malformedCertificate(reason: "trailing bytes after the certificate")
         }
-        try self.init(taking: parsed)
+        try self.init(taking: parsed, der: der)
     }
 
     /// Parses every `CERTIFICATE` block of a PEM text, in order. At least one is required.
@@ -226,6 +230,16 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
                 CertificateExtension(oid: oid, isCritical: X509_EXTENSION_get_critical(item) == 1, value: value))
         }
         return extensions
+    }
+
+    /// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity, subject,
+    /// subjectPublicKeyInfo, … }, … }.
+    private static func subjectPublicKeyInfo(in der: [UInt8]) throws(CryptoError) -> [UInt8] {
+        let tbs = try DERNode.parse(der).children().first
+        guard let fields = try tbs?.children() else { throw CryptoError.malformedCertificate(reason: "no TBSCertificate") }
+        let offset = fields.first?.isContext(0) == true ? 1 : 0
+        guard fields.count > offset + 5 else { throw CryptoError.malformedCertificate(reason: "short TBSCertificate") }
+        return Array(fields[offset + 5].encoded)
     }
 
     private static func encode(_ handle: OpaquePointer) -> [UInt8] {

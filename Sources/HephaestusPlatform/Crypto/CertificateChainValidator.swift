@@ -67,11 +67,17 @@ public final class CertificateChainValidator: @unchecked Sendable {
         }
         guard let chain = X509_STORE_CTX_get1_chain(context) else { return [leaf] }
         defer { hp_sk_X509_pop_free(chain) }
+        // The chain holds the very X509 objects we handed in: map them back instead of re-wrapping each one.
+        let known = [leaf] + untrustedIntermediates + intermediates + trustAnchors
         var path: [Certificate] = []
         for index in 0..<hp_sk_X509_num(chain) {
             guard let certificate = hp_sk_X509_value(chain, index) else { continue }
-            X509_up_ref(certificate)
-            path.append(try Certificate(taking: certificate))
+            if let existing = known.first(where: { $0.handle == certificate }) {
+                path.append(existing)
+            } else {
+                X509_up_ref(certificate)
+                path.append(try Certificate(taking: certificate))
+            }
         }
         return path
     }

@@ -15,11 +15,13 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The provider implementation, fetched once: OpenSSL 3 otherwise re-fetches it (locks, string compares) on
+    /// every digest or signature initialisation.
     var evpMessageDigest: OpaquePointer {
         switch self {
-        case .sha256: EVP_sha256()
-        case .sha384: EVP_sha384()
-        case .sha512: EVP_sha512()
+        case .sha256: FetchedDigests.sha256
+        case .sha384: FetchedDigests.sha384
+        case .sha512: FetchedDigests.sha512
         }
     }
 
@@ -106,4 +108,11 @@ public final class StreamingHasher {
         EVP_DigestFinal_ex(context, &output, &length)
         return Digest(algorithm: algorithm, bytes: Array(output.prefix(Int(length))))
     }
+}
+
+/// Explicitly fetched message digests, shared process-wide (EVP_MD objects are immutable and thread-safe).
+private enum FetchedDigests {
+    nonisolated(unsafe) static let sha256: OpaquePointer = EVP_MD_fetch(nil, "SHA2-256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) static let sha384: OpaquePointer = EVP_MD_fetch(nil, "SHA2-384", nil) ?? EVP_sha384()
+    nonisolated(unsafe) static let sha512: OpaquePointer = EVP_MD_fetch(nil, "SHA2-512", nil) ?? EVP_sha512()
 }

@@ -39,6 +39,8 @@ public struct CurlTransport: HTTPTransport {
         hp_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000))
         hp_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeouts.total * 1000))
         hp_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+        // Large transfers: fewer, bigger reads and file writes (libcurl's default buffer is 16 KiB).
+        hp_curl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 * 1024)
         hp_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         if let caBundle { hp_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
         hp_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)

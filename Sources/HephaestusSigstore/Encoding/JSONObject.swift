@@ -108,7 +108,7 @@ struct JSONObject {
 
     /// Proto3 JSON bytes: standard or URL-safe alphabet, with or without padding.
     static func decodeBase64(_ text: String) -> [UInt8]? {
-        if text.contains(where: { $0 == "-" || $0 == "_" }) {
+        if text.utf8.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
             return Base64.decode(text, alphabet: .urlSafe)
         }
         if let bytes = Base64.decode(text) { return bytes }

@@ -20,8 +20,22 @@ public struct CertificateAuthority: Sendable {
     /// The chain as published: issuing certificate first, root last.
     public let certificates: [Certificate]
     public let validity: ValidityWindow
-    /// Validates leaves against this authority's chain (the last certificate is the anchor).
+    /// Validates leaves against every certificate of the chain as an anchor; the chain's own links are verified
+    /// once, on first use (``ChainLinkCheck``), so the same intermediate signature is not re-verified per bundle.
     public let validator: CertificateChainValidator
+    let chainCheck: ChainLinkCheck
+
+    /// A path from `leaf` to this authority at `time`: the chain's links were verified at load, and every published
+    /// certificate from the leaf's issuer up to the root must be within its validity window at `time`.
+    public func validate(_ leaf: Certificate, untrustedIntermediates: [Certificate], at time: Date) throws -> [Certificate] {
+        try chainCheck.verify()
+        let path = try validator.validate(leaf, untrustedIntermediates: untrustedIntermediates, at: time)
+        guard let anchor = path.last, let position = certificates.firstIndex(where: { $0 === anchor }) else { return path }
+        for certificate in certificates[position...] where !certificate.isValid(at: time) {
+            throw CryptoError.chainInvalid(reason: "\(certificate.subject) is not valid at \(RFC3339.format(time))")
+        }
+        return path + Array(certificates[(position + 1)...])
+    }
 }
 
 /// The trust material for one Sigstore deployment (`dev.sigstore.trustroot.v1.TrustedRoot`).
@@ -149,9 +163,8 @@ public struct TrustedRoot: Sendable {
         return CertificateAuthority(
             subject: name, uri: try item.optionalString("uri", failure: fail) ?? "", certificates: certificates,
             validity: try parseValidity(try item.optionalObject("validFor", failure: fail), path: item.path),
-            validator: CertificateChainValidator(
-                trustAnchors: [certificates.last!], intermediates: Array(certificates.dropLast()),
-                allowsNonSelfSignedAnchors: true))
+            validator: CertificateChainValidator(trustAnchors: certificates, allowsNonSelfSignedAnchors: true),
+            chainCheck: ChainLinkCheck(certificates: certificates))
     }
 }
 
@@ -188,4 +201,34 @@ extension TrustedRoot {
 
     /// When the embedded material was taken from the wheel (YYYY-MM-DD).
     public static var embeddedRetrievedAt: String { EmbeddedTrustMaterial.retrievedAt }
+}
+
+/// Verifies, once, that each certificate of a published CA chain is issued by the next one.
+final class ChainLinkCheck: @unchecked Sendable {
+    private let certificates: [Certificate]
+    private let lock = NSLock()
+    private var outcome: Result<Void, CryptoError>?
+
+    init(certificates: [Certificate]) {
+        self.certificates = certificates
+    }
+
+    func verify() throws(CryptoError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if outcome == nil {
+            outcome = Result { () throws(CryptoError) in
+                for (index, certificate) in certificates.enumerated().dropLast() {
+                    let issuer = certificates[index + 1]
+                    do {
+                        try CertificateChainValidator(trustAnchors: [issuer], allowsNonSelfSignedAnchors: true)
+                            .validate(certificate, at: max(certificate.notBefore, issuer.notBefore))
+                    } catch {
+                        throw CryptoError.chainInvalid(reason: "trusted root chain: \(certificate.subject) is not issued by \(issuer.subject): \(error)")
+                    }
+                }
+            }
+        }
+        try outcome!.get()
+    }
 }

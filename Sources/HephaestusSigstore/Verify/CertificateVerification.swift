@@ -19,7 +19,7 @@ enum CertificateVerification {
             var path: [Certificate]?
             for authority in authorities {
                 do {
-                    path = try authority.validator.validate(leaf, untrustedIntermediates: intermediates, at: time)
+                    path = try authority.validate(leaf, untrustedIntermediates: intermediates, at: time)
                     break
                 } catch {
                     reasons.append("\(authority.subject): \(error)")

@@ -1,3 +1,4 @@
+import Foundation
 import HephaestusPlatform
 
 /// What the bundle says was signed, by whom, which a log entry's body must repeat exactly
@@ -158,7 +159,7 @@ enum LogEntryConsistency {
     private static func expectVerifierPEM(_ pem: [UInt8], _ material: SignedMaterial) throws(VerificationError) {
         let logged: [UInt8]?
         if material.verifierIsCertificate {
-            logged = (try? Certificate.parse(pemOrDER: pem))?.derEncoded
+            logged = PEMBlock.der(pem, label: "CERTIFICATE") ?? (try? Certificate.parse(pemOrDER: pem))?.derEncoded
         } else {
             logged = (try? PublicKey(pemOrDER: pem))?.derSubjectPublicKeyInfo
         }
@@ -195,5 +196,29 @@ enum LogEntryConsistency {
         guard let digestAlgorithm = DigestAlgorithm(rawValue: algorithm), digestAlgorithm.hash(bytes).hex == hex.lowercased() else {
             throw VerificationError.transparencyLogEntryInconsistent("logged \(what) hash \(algorithm):\(hex) does not match the envelope")
         }
+    }
+}
+
+/// The DER inside a single PEM block, decoded without a parser round trip (the bytes are compared, not trusted).
+enum PEMBlock {
+    static func der(_ pem: [UInt8], label: String) -> [UInt8]? {
+        let begin = Array("-----BEGIN \(label)-----".utf8)
+        let end = Array("-----END \(label)-----".utf8)
+        var start = 0
+        while start < pem.count, pem[start] == 0x0A || pem[start] == 0x0D || pem[start] == 0x20 { start += 1 }
+        guard pem[start...].starts(with: begin) else { return nil }
+        var body: [UInt8] = []
+        body.reserveCapacity(pem.count)
+        var index = start + begin.count
+        while index < pem.count, pem[index] != UInt8(ascii: "-") {
+            let byte = pem[index]
+            if byte != 0x0A && byte != 0x0D && byte != 0x20 && byte != 0x09 { body.append(byte) }
+            index += 1
+        }
+        guard pem[index...].starts(with: end) else { return nil }
+        var rest = index + end.count
+        while rest < pem.count, pem[rest] == 0x0A || pem[rest] == 0x0D || pem[rest] == 0x20 { rest += 1 }
+        guard rest == pem.count else { return nil }
+        return Base64.decode(String(decoding: body, as: UTF8.self))
     }
 }

@@ -27,12 +27,7 @@ enum SignedCertificateTimestampVerification {
         }
         let timestamps = try parseList(list.value)
         let precertificate = try precertificateTBS(leaf)
-        let issuerKeyHash: [UInt8]
-        do {
-            issuerKeyHash = DigestAlgorithm.sha256.hash(try issuer.publicKey().derSubjectPublicKeyInfo).bytes
-        } catch {
-            throw VerificationError.signedCertificateTimestampInvalid("issuer key: \(error)")
-        }
+        let issuerKeyHash = DigestAlgorithm.sha256.hash(issuer.subjectPublicKeyInfo).bytes
         var verifiedLogs: [[UInt8]] = []
         var failures: [String] = []
         for sct in timestamps {
