@@ -68,7 +68,7 @@ extension HTTPClient {
         if let expected = request.expectedSize, expected != sink.offset {
             throw TransportError.sizeMismatch(url: HTTPClient.redacted(url), expected: expected, actual: sink.offset)
         }
-        let digest = sink.finish()
+        let digest = try sink.finish()
         if let expected = request.expectedDigest, expected != digest {
             throw TransportError.digestMismatch(url: HTTPClient.redacted(url), expected: expected.description, actual: digest.description)
         }
@@ -83,24 +83,29 @@ extension HTTPClient {
 }
 
 /// Writes one download into its temporary file across attempts.
+///
+/// Receiving, hashing and writing overlap: curl's callback copies each chunk into a bounded queue (at most
+/// ``ChunkPipeline/depth`` chunks of up to 512 KiB, so memory stays constant), and a worker thread hashes and writes
+/// them in order.
 final class DownloadSink: HTTPBodySink {
     let request: DownloadRequest
     let temporaryPath: String
-    private var descriptor: Int32
-    private var hasher = StreamingHasher(algorithm: .sha256)
+    private let pipeline: ChunkPipeline
     private(set) var offset: Int64 = 0
     private(set) var declaredTotal: Int64?
     private var requestedOffset: Int64 = 0
     private var discarding = false
     private var errorBody: [UInt8] = []
+    private var pending: [UInt8] = []
+    static let blockSize = 512 << 10
 
     init(request: DownloadRequest) throws {
         self.request = request
         var template = Array("\(request.destinationDirectory)/.\(request.fileName).part-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw FileError.fromErrno(errno, path: request.destinationDirectory, writing: true) }
-        descriptor = fd
         temporaryPath = String(cString: template)
+        pipeline = ChunkPipeline(descriptor: fd, path: temporaryPath)
     }
 
     var errorText: String {
@@ -109,6 +114,7 @@ final class DownloadSink: HTTPBodySink {
 
     /// Before each retry: keep what we have, so the next attempt can ask for the rest.
     func prepareRetry() {
+        try? flush()
         requestedOffset = offset
     }
 
@@ -146,47 +152,47 @@ final class DownloadSink: HTTPBodySink {
         if let expected = request.expectedSize, offset + Int64(chunk.count) > expected {
             throw TransportError.sizeMismatch(url: url, expected: expected, actual: offset + Int64(chunk.count))
         }
-        var written = 0
-        while written < chunk.count {
-            let result = Glibc.write(descriptor, chunk.baseAddress! + written, chunk.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw FileError.fromErrno(errno, path: temporaryPath, writing: true)
-            }
-            written += result
+        // curl delivers 16 KiB at a time: gather blocks, write them here, hash them on the worker thread.
+        pending.append(contentsOf: chunk)
+        if pending.count >= Self.blockSize {
+            try flush()
+            pending.reserveCapacity(Self.blockSize + (1 << 16))
         }
-        hasher.update(chunk)
         offset += Int64(chunk.count)
         request.progress?(offset, declaredTotal ?? request.expectedSize)
     }
 
     private func restart() throws {
+        pending.removeAll(keepingCapacity: true)
         if offset > 0 {
-            guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
-                throw FileError.fromErrno(errno, path: temporaryPath, writing: true)
-            }
-            hasher = StreamingHasher(algorithm: .sha256)
+            try pipeline.truncate()
             offset = 0
         }
     }
 
-    func finish() -> Digest {
-        hasher.finalize()
+    /// Writes the gathered block to the file and queues it for hashing.
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        try pipeline.write(pending)
+        try pipeline.submit(pending)
+        pending = []
     }
 
-    /// fsync, then rename over the final name.
+    /// Waits for every chunk to be written; the SHA-256 of the whole file.
+    func finish() throws -> Digest {
+        try flush()
+        return try pipeline.finish()
+    }
+
+    /// Renames the complete temporary file over the final name. The file is not fsynced: every consumer re-checks
+    /// its SHA-256 before use, so a file damaged by a power loss is refused rather than trusted.
     func commit(to path: String) throws {
-        guard fsync(descriptor) == 0 else { throw FileError.fromErrno(errno, path: temporaryPath, writing: true) }
-        close(descriptor)
-        descriptor = -1
+        pipeline.close()
         guard rename(temporaryPath, path) == 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
     }
 
     func discard() {
-        if descriptor >= 0 {
-            close(descriptor)
-            descriptor = -1
-        }
+        pipeline.close()
         unlink(temporaryPath)
     }
 
@@ -194,5 +200,117 @@ final class DownloadSink: HTTPBodySink {
     static func rangeStart(_ header: String?) -> Int64? {
         guard let header, header.hasPrefix("bytes ") else { return nil }
         return header.dropFirst(6).split(separator: "-").first.flatMap { Int64($0) }
+    }
+}
+
+/// Owns the download's file descriptor; hashes blocks on a worker thread, in order, with a bounded queue, while the
+/// receiving thread writes them (two cores: receive + write on one, SHA-256 on the other).
+final class ChunkPipeline: @unchecked Sendable {
+    static let depth = 4
+
+    private let condition = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var busy = false
+    private var stopped = false
+    private var failure: (any Error)?
+    private var descriptor: Int32
+    private var hasher = StreamingHasher(algorithm: .sha256)
+    private let path: String
+    private var worker: Thread?
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+        // The thread holds the pipeline until close(), which every owner calls (commit or discard).
+        let thread = Thread { self.run() }
+        thread.name = "hephaestus-download-writer"
+        worker = thread
+        thread.start()
+    }
+
+    /// Appends a block to the file (on the caller's thread).
+    func write(_ block: [UInt8]) throws {
+        try block.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw FileError.fromErrno(errno, path: path, writing: true)
+                }
+                written += result
+            }
+        }
+    }
+
+    /// Queues a block for hashing, waiting while the queue is full.
+    func submit(_ chunk: [UInt8]) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.depth && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append(chunk)
+        condition.broadcast()
+    }
+
+    /// Waits until every queued chunk is written.
+    private func drain() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while (!queue.isEmpty || busy) && failure == nil { condition.wait() }
+        if let failure { throw failure }
+    }
+
+    /// Empties the file and the hash (the server restarted the body).
+    func truncate() throws {
+        try drain()
+        condition.lock()
+        defer { condition.unlock() }
+        guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw FileError.fromErrno(errno, path: path, writing: true)
+        }
+        hasher = StreamingHasher(algorithm: .sha256)
+    }
+
+    func finish() throws -> Digest {
+        try drain()
+        condition.lock()
+        defer { condition.unlock() }
+        return hasher.finalize()
+    }
+
+    /// Stops the worker and closes the file (idempotent).
+    func close() {
+        condition.lock()
+        stopped = true
+        queue.removeAll()
+        condition.broadcast()
+        while busy { condition.wait() }
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            descriptor = -1
+        }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            if stopped {
+                condition.unlock()
+                return
+            }
+            let chunk = queue.removeFirst()
+            busy = true
+            let hasher = self.hasher
+            condition.broadcast()
+            condition.unlock()
+            chunk.withUnsafeBytes { hasher.update($0) }
+            condition.lock()
+            busy = false
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 }
