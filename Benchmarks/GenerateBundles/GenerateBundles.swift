@@ -12,15 +12,32 @@ struct GenerateBundles {
     static func main() throws {
         var count = 10_000
         var directory = "bench/work/bundles"
+        var signFile: String?
+        var identity = "https://github.com/octo/wheels/.github/workflows/release.yml@refs/tags/v1.0.0"
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
             switch argument {
             case "--count": count = Int(arguments.popFirst() ?? "") ?? count
             case "--dir": directory = arguments.popFirst() ?? directory
+            case "--sign-file": signFile = arguments.popFirst()
+            case "--identity": identity = arguments.popFirst() ?? identity
             default:
-                print("usage: hephaestus-bench-bundles [--count N] [--dir DIR]")
+                print("usage: hephaestus-bench-bundles [--count N] [--dir DIR] | --sign-file FILE --dir DIR [--identity URI]")
                 return
             }
+        }
+        if let signFile {
+            // One signed artefact: FILE.sigstore.json and DIR/trusted_root.json (GitHub Actions issuer).
+            let sigstore = try VirtualSigstore(name: "bench.sigstore.test")
+            var options = VirtualSigstore.Options()
+            options.identity = .uri(identity)
+            options.issuer = "https://token.actions.githubusercontent.com"
+            let bytes = try FileReader.contents(of: signFile, limit: 8 << 30)
+            try Data(try sigstore.sign(bytes, options: options).json).write(to: URL(fileURLWithPath: signFile + ".sigstore.json"))
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(sigstore.trustedRootJSON).write(to: URL(fileURLWithPath: "\(directory)/trusted_root.json"))
+            print("signed \(signFile)")
+            return
         }
         let manager = FileManager.default
         try? manager.removeItem(atPath: directory)

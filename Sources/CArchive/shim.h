@@ -3,6 +3,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 /* File-type constants are cast macros that Swift cannot import. */
 static const unsigned int hp_AE_IFMT = AE_IFMT;

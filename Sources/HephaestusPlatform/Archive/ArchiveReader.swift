@@ -36,33 +36,54 @@ public final class ArchiveReader {
     private let handle: OpaquePointer
     public let path: String
     private var finished = false
+    /// For tar and tar.gz: the raw (decompressed) stream the tar reader pulls from, audited as it passes.
+    private let source: RawStreamSource?
 
     public init(path: String, format: Format = .tarOrZip) throws {
         // Missing files, directories and FIFOs get the usual file errors before libarchive sees them.
-        _ = try FileReader(path: path)
+        let magic = Array(try FileReader(path: path).readChunk(size: 4) ?? [])
         guard let handle = archive_read_new() else { fatalError("archive_read_new: out of memory") }
         self.handle = handle
         self.path = path
-        archive_read_support_filter_gzip(handle)
-        switch format {
-        case .tarOrZip:
-            archive_read_support_format_tar(handle)
-            archive_read_support_format_gnutar(handle)
+        if magic.starts(with: [0x50, 0x4B]) {
+            // zip: the seekable reader (central directory); ZipConsistency cross-checks the local headers.
+            source = nil
             archive_read_support_format_zip_seekable(handle)
-        }
-        do {
-            // Read past end-of-archive markers: concatenated archives then show up (and are refused), and the whole
-            // compressed stream is consumed, so its trailer (gzip CRC and length) is checked.
-            archive_read_set_format_option(handle, "tar", "read_concatenated_archives", "1")
-        }
-        // The object is fully initialised here: deinit frees the handle if opening fails.
-        guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
-            let reason = Self.message(handle)
-            if reason.contains("Unrecognized archive format") {
-                throw ArchiveError.unsupportedFormat(path: path, format: "(unrecognised)")
+            guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
+                throw Self.openFailure(handle, path: path)
             }
-            throw ArchiveError.corrupt(path: path, reason: reason)
+            return
         }
+        // tar / tar.gz: one pass. A raw reader decompresses; the tar reader pulls the decompressed stream through a
+        // callback that also computes the gzip CRC-32 and walks the tar blocks (libarchive checks neither the CRC
+        // nor what follows the end-of-archive marker).
+        let source = try RawStreamSource(path: path)
+        self.source = source
+        archive_read_support_format_tar(handle)
+        archive_read_support_format_gnutar(handle)
+        // Read past end-of-archive markers, so a second archive glued on reaches the audit.
+        archive_read_set_format_option(handle, "tar", "read_concatenated_archives", "1")
+        let status = archive_read_open(handle, Unmanaged.passUnretained(source).toOpaque(), nil, { _, context, buffer in
+            Unmanaged<RawStreamSource>.fromOpaque(context!).takeUnretainedValue().next(buffer)
+        }, nil)
+        guard status == ARCHIVE_OK else {
+            if let failure = source.failure { throw failure }
+            throw Self.openFailure(handle, path: path)
+        }
+    }
+
+    private static func openFailure(_ handle: OpaquePointer, path: String) -> ArchiveError {
+        let reason = message(handle)
+        if reason.contains("Unrecognized archive format") {
+            return ArchiveError.unsupportedFormat(path: path, format: "(unrecognised)")
+        }
+        return ArchiveError.corrupt(path: path, reason: reason)
+    }
+
+    /// For tar archives, after the last entry: reads whatever follows and checks the stream's integrity (gzip
+    /// CRC-32 and length against the trailer; only zero padding after the end-of-archive marker).
+    public func finishAudit() throws {
+        try source?.finish()
     }
 
     deinit {
@@ -79,6 +100,7 @@ public final class ArchiveReader {
             return nil
         }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+            if let failure = source?.failure as? ArchiveError { throw failure }
             let reason = Self.message(handle)
             if reason.contains("Unrecognized archive format") {
                 throw ArchiveError.unsupportedFormat(path: path, format: "(unrecognised)")
@@ -116,7 +138,7 @@ public final class ArchiveReader {
         while true {
             let count = archive_read_data(handle, buffer.baseAddress, chunkSize)
             if count == 0 { return total }
-            if count < 0 { throw ArchiveError.corrupt(path: path, reason: Self.message(handle)) }
+            if count < 0 { throw source?.failure ?? ArchiveError.corrupt(path: path, reason: Self.message(handle)) }
             total += Int64(count)
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
@@ -125,8 +147,8 @@ public final class ArchiveReader {
     /// Bytes of uncompressed stream the format has consumed so far.
     public var uncompressedOffset: Int64 { archive_filter_bytes(handle, 0) }
 
-    /// Bytes read from the file so far.
-    public var compressedOffset: Int64 { archive_filter_bytes(handle, -1) }
+    /// Bytes read from the file so far (for tar.gz, by the decompressing reader).
+    public var compressedOffset: Int64 { source?.compressedOffset ?? archive_filter_bytes(handle, -1) }
 
     /// True for zip archives (known after the first header).
     public var isZip: Bool { archive_format(handle) & 0xFF0000 == 0x50000 }

@@ -130,7 +130,7 @@ public struct SafeExtractor: Sendable {
         if reader.isZip {
             try ZipConsistency.check(archive, extracted: state.names)
         } else {
-            try TarStreamAudit.audit(archive)
+            try reader.finishAudit()
         }
         return report
     }

@@ -1,40 +1,74 @@
 import Foundation
 internal import CArchive
 
-/// A second look at a tar or tar.gz archive's raw stream, for what libarchive does not check:
-/// - gzip: the trailer's CRC-32 and length must match the decompressed stream (libarchive does not verify them), which
-///   also refuses multi-member (concatenated) gzip files;
-/// - tar: after the end-of-archive marker only zero padding may follow (a second archive glued on is refused).
-enum TarStreamAudit {
-    static func audit(_ path: String) throws {
-        guard let handle = archive_read_new() else { fatalError("archive_read_new: out of memory") }
-        defer { archive_read_free(handle) }
-        archive_read_support_filter_gzip(handle)
-        archive_read_support_format_raw(handle)
-        guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
-            throw ArchiveError.corrupt(path: path, reason: archive_error_string(handle).map { String(cString: $0) } ?? "unreadable")
-        }
+/// The decompressed stream of a tar or tar.gz file, handed to libarchive's tar reader chunk by chunk, and audited on
+/// the way: the gzip CRC-32 and length (libarchive does not verify them, which also catches multi-member gzip
+/// files) and the tar block structure (only zero padding may follow the end-of-archive marker).
+final class RawStreamSource {
+    let path: String
+    private let raw: OpaquePointer
+    private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    private let gzip: Bool
+    private var crc = CRC32()
+    private var length: UInt64 = 0
+    private var walker = TarBlockWalker()
+    private var ended = false
+    private(set) var failure: (any Error)?
+
+    init(path: String) throws {
+        self.path = path
+        guard let raw = archive_read_new() else { fatalError("archive_read_new: out of memory") }
+        self.raw = raw
+        archive_read_support_filter_gzip(raw)
+        archive_read_support_format_raw(raw)
         var entry: OpaquePointer?
-        guard archive_read_next_header(handle, &entry) == ARCHIVE_OK else {
-            throw ArchiveError.corrupt(path: path, reason: archive_error_string(handle).map { String(cString: $0) } ?? "unreadable")
+        guard archive_read_open_filename(raw, path, 1 << 16) == ARCHIVE_OK, archive_read_next_header(raw, &entry) == ARCHIVE_OK else {
+            let reason = archive_error_string(raw).map { String(cString: $0) } ?? "unreadable"
+            archive_read_free(raw)
+            buffer.deallocate()
+            throw ArchiveError.corrupt(path: path, reason: reason)
         }
-        let gzip = archive_filter_count(handle) > 1
-        var crc = CRC32()
-        var length: UInt64 = 0
-        var walker = TarBlockWalker()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = archive_read_data(handle, buffer.baseAddress, buffer.count)
-            if count == 0 { break }
-            guard count > 0 else {
-                throw ArchiveError.corrupt(path: path, reason: archive_error_string(handle).map { String(cString: $0) } ?? "read error")
-            }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            if gzip { crc.update(chunk) }
-            length += UInt64(count)
+        gzip = archive_filter_count(raw) > 1
+    }
+
+    deinit {
+        archive_read_free(raw)
+        buffer.deallocate()
+    }
+
+    /// Bytes read from the file so far.
+    var compressedOffset: Int64 { archive_filter_bytes(raw, -1) }
+
+    /// libarchive's read callback: the next chunk, 0 at the end, ARCHIVE_FATAL after a failure.
+    func next(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
+        guard failure == nil, !ended else { return failure == nil ? 0 : Int(ARCHIVE_FATAL) }
+        let count = archive_read_data(raw, buffer, 1 << 20)
+        if count == 0 {
+            ended = true
+            return 0
+        }
+        guard count > 0 else {
+            failure = ArchiveError.corrupt(path: path, reason: archive_error_string(raw).map { String(cString: $0) } ?? "read error")
+            return Int(ARCHIVE_FATAL)
+        }
+        let chunk = UnsafeRawBufferPointer(start: buffer, count: count)
+        if gzip { crc.update(chunk) }
+        length += UInt64(count)
+        do {
             try walker.consume(chunk, path: path)
+        } catch {
+            failure = error
+            return Int(ARCHIVE_FATAL)
         }
+        out?.pointee = UnsafeRawPointer(buffer)
+        return count
+    }
+
+    /// Drains what the tar reader left, then checks the end marker and the gzip trailer.
+    func finish() throws {
+        var ignored: UnsafeRawPointer?
+        while !ended && failure == nil { _ = next(&ignored) }
+        if let failure { throw failure }
         guard walker.sawEndMarker || walker.offset == 0 else {
             throw ArchiveError.corrupt(path: path, reason: "no end-of-archive marker (truncated tar)")
         }
