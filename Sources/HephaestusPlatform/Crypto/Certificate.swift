@@ -33,10 +33,11 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
             self.serialNumber = try Self.serial(of: handle)
             self.notBefore = try Self.date(X509_get0_notBefore(handle), field: "notBefore")
             self.notAfter = try Self.date(X509_get0_notAfter(handle), field: "notAfter")
-            self.extensions = try Self.readExtensions(handle)
             let encoded = der ?? Self.encode(handle)
             self.derEncoded = encoded
-            self.subjectPublicKeyInfo = try Self.subjectPublicKeyInfo(in: encoded)
+            let fields = try Self.tbsFields(of: encoded)
+            self.subjectPublicKeyInfo = Array(fields.subjectPublicKeyInfo.encoded)
+            self.extensions = try Self.extensions(in: fields.extensions)
         } catch {
             X509_free(handle)
             throw error
@@ -207,39 +208,34 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
         return Date(timeIntervalSince1970: TimeInterval(timegm(&components)))
     }
 
-    private static func readExtensions(_ handle: OpaquePointer) throws(CryptoError) -> [CertificateExtension] {
-        var extensions: [CertificateExtension] = []
-        let count = X509_get_ext_count(handle)
-        for index in 0..<count {
-            guard let item = X509_get_ext(handle, index), let object = X509_EXTENSION_get_object(item),
-                let data = X509_EXTENSION_get_data(item)
-            else { throw CryptoError.malformedCertificate(reason: "unreadable extension \(index)") }
-            var buffer = [CChar](repeating: 0, count: 128)
-            let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
-            guard length > 0, Int(length) < buffer.count else {
-                throw CryptoError.malformedCertificate(reason: "unreadable extension OID")
-            }
-            let valueLength = Int(ASN1_STRING_length(data))
-            let value: [UInt8] =
-                ASN1_STRING_get0_data(data).map { Array(UnsafeBufferPointer(start: $0, count: valueLength)) } ?? []
-            let oid = decodeCString(buffer)
-            guard !extensions.contains(where: { $0.oid == oid }) else {
-                throw CryptoError.malformedCertificate(reason: "extension \(oid) appears twice")
-            }
-            extensions.append(
-                CertificateExtension(oid: oid, isCritical: X509_EXTENSION_get_critical(item) == 1, value: value))
-        }
-        return extensions
-    }
-
     /// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity, subject,
-    /// subjectPublicKeyInfo, … }, … }.
-    private static func subjectPublicKeyInfo(in der: [UInt8]) throws(CryptoError) -> [UInt8] {
+    /// subjectPublicKeyInfo, [1] issuerUID?, [2] subjectUID?, [3] extensions? }, … } — read from the DER that OpenSSL
+    /// has already accepted.
+    private static func tbsFields(of der: [UInt8]) throws(CryptoError) -> (subjectPublicKeyInfo: DERNode, extensions: DERNode?) {
         let tbs = try DERNode.parse(der).children().first
         guard let fields = try tbs?.children() else { throw CryptoError.malformedCertificate(reason: "no TBSCertificate") }
         let offset = fields.first?.isContext(0) == true ? 1 : 0
         guard fields.count > offset + 5 else { throw CryptoError.malformedCertificate(reason: "short TBSCertificate") }
-        return Array(fields[offset + 5].encoded)
+        return (fields[offset + 5], fields.dropFirst(offset + 6).first { $0.isContext(3) })
+    }
+
+    /// Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
+    private static func extensions(in node: DERNode?) throws(CryptoError) -> [CertificateExtension] {
+        guard let node else { return [] }
+        guard let sequence = try node.children().first else { return [] }
+        var extensions: [CertificateExtension] = []
+        for item in try sequence.children() {
+            let parts = try item.children()
+            guard parts.count == 2 || parts.count == 3 else { throw CryptoError.malformedCertificate(reason: "malformed extension") }
+            let oid = try parts[0].objectIdentifier()
+            let critical = parts.count == 3 && parts[1].isUniversal(DERNode.Universal.boolean) && parts[1].content.first.map { $0 != 0 } == true
+            let value = Array(try parts[parts.count - 1].octetString())
+            guard !extensions.contains(where: { $0.oid == oid }) else {
+                throw CryptoError.malformedCertificate(reason: "extension \(oid) appears twice")
+            }
+            extensions.append(CertificateExtension(oid: oid, isCritical: critical, value: value))
+        }
+        return extensions
     }
 
     private static func encode(_ handle: OpaquePointer) -> [UInt8] {

@@ -46,50 +46,72 @@ public enum Base64 {
 
     /// Decodes `text`, or nil when it is not valid Base64 in `alphabet`.
     public static func decode(_ text: some StringProtocol, alphabet: Alphabet = .standard) -> [UInt8]? {
-        var characters = Array(text.utf8)
-        var padding = 0
-        while characters.last == UInt8(ascii: "=") {
-            characters.removeLast()
-            padding += 1
-        }
-        switch alphabet {
-        case .standard:
-            // Padding is required: the padded length is a multiple of four.
-            guard padding <= 2, (characters.count + padding) % 4 == 0 else { return nil }
-        case .urlSafe:
-            guard padding <= 2, padding == 0 || (characters.count + padding) % 4 == 0 else { return nil }
-        }
-        if characters.count % 4 == 1 { return nil }
-        var output = [UInt8]()
-        output.reserveCapacity(characters.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for character in characters {
-            guard let value = sextet(character, alphabet: alphabet) else { return nil }
-            accumulator = accumulator << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
-            }
-        }
-        // Leftover bits must be zero (canonical encoding).
-        guard accumulator == 0 else { return nil }
-        if padding > 0, characters.count % 4 == 0 { return nil }
-        return output
+        decode(utf8: Array(text.utf8), accepting: alphabet == .standard ? standardValues : urlSafeValues, paddingRequired: alphabet == .standard)
     }
 
-    private static func sextet(_ character: UInt8, alphabet: Alphabet) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return character - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return character - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): return alphabet == .standard ? 62 : nil
-        case UInt8(ascii: "/"): return alphabet == .standard ? 63 : nil
-        case UInt8(ascii: "-"): return alphabet == .urlSafe ? 62 : nil
-        case UInt8(ascii: "_"): return alphabet == .urlSafe ? 63 : nil
-        default: return nil
+    /// Proto3 JSON bytes fields: either alphabet (not mixed), padding optional.
+    public static func decodeEitherAlphabet(_ text: some StringProtocol) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        let urlSafe = bytes.contains { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        return decode(utf8: bytes, accepting: urlSafe ? urlSafeValues : standardValues, paddingRequired: false)
+    }
+
+    /// 0xFF marks bytes outside the alphabet.
+    private static let standardValues: [UInt8] = values(for: standardTable)
+    private static let urlSafeValues: [UInt8] = values(for: urlSafeTable)
+
+    private static func values(for table: [UInt8]) -> [UInt8] {
+        var values = [UInt8](repeating: 0xFF, count: 256)
+        for (index, character) in table.enumerated() { values[Int(character)] = UInt8(index) }
+        return values
+    }
+
+    private static func decode(utf8 input: [UInt8], accepting values: [UInt8], paddingRequired: Bool) -> [UInt8]? {
+        var count = input.count
+        var padding = 0
+        while count > 0 && input[count - 1] == UInt8(ascii: "=") {
+            count -= 1
+            padding += 1
+        }
+        guard padding <= 2 else { return nil }
+        if paddingRequired {
+            guard (count + padding) % 4 == 0 else { return nil }
+        } else {
+            guard padding == 0 || (count + padding) % 4 == 0 else { return nil }
+        }
+        if count % 4 == 1 { return nil }
+        if padding > 0 && count % 4 == 0 { return nil }
+        var output = [UInt8]()
+        output.reserveCapacity(count * 3 / 4)
+        return input.withUnsafeBufferPointer { bytes -> [UInt8]? in
+            values.withUnsafeBufferPointer { table -> [UInt8]? in
+                var index = 0
+                while index + 4 <= count {
+                    let a = table[Int(bytes[index])], b = table[Int(bytes[index + 1])]
+                    let c = table[Int(bytes[index + 2])], d = table[Int(bytes[index + 3])]
+                    guard a | b | c | d != 0xFF, a < 64, b < 64, c < 64, d < 64 else { return nil }
+                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    output.append(UInt8(truncatingIfNeeded: value >> 16))
+                    output.append(UInt8(truncatingIfNeeded: value >> 8))
+                    output.append(UInt8(truncatingIfNeeded: value))
+                    index += 4
+                }
+                let rest = count - index
+                if rest >= 2 {
+                    let a = table[Int(bytes[index])], b = table[Int(bytes[index + 1])]
+                    guard a < 64, b < 64 else { return nil }
+                    if rest == 2 {
+                        guard b & 0x0F == 0 else { return nil }
+                        output.append(a << 2 | b >> 4)
+                    } else {
+                        let c = table[Int(bytes[index + 2])]
+                        guard c < 64, c & 0x03 == 0 else { return nil }
+                        output.append(a << 2 | b >> 4)
+                        output.append((b & 0x0F) << 4 | c >> 2)
+                    }
+                }
+                return output
+            }
         }
     }
 }

@@ -108,13 +108,6 @@ struct JSONObject {
 
     /// Proto3 JSON bytes: standard or URL-safe alphabet, with or without padding.
     static func decodeBase64(_ text: String) -> [UInt8]? {
-        if text.utf8.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
-            return Base64.decode(text, alphabet: .urlSafe)
-        }
-        if let bytes = Base64.decode(text) { return bytes }
-        // Unpadded standard alphabet.
-        let padding = (4 - text.utf8.count % 4) % 4
-        guard padding < 3 else { return nil }
-        return Base64.decode(text + String(repeating: "=", count: padding))
+        Base64.decodeEitherAlphabet(text)
     }
 }
