@@ -168,6 +168,18 @@ struct ReleaseInstallTests {
         #expect(bad.status == 1)
     }
 
+    @Test("Any *.sha256 manifest naming the archive is found")
+    func otherManifestNames() throws {
+        let factory = try WheelhouseFactory()
+        try factory.wheel("alpha-pkg", "1.0.0")
+        let archive = try factory.release()
+        try FileManager.default.moveItem(atPath: archive + ".sha256", toPath: factory.directory.file("release-checksums.sha256"))
+        let result = try HephaestusBinary.run(
+            ["release", "verify", "--archive", "demo-1.0.0-wheelhouse.tar.gz"] + Self.signed, in: factory.directory.path)
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stdoutText.contains("manifest: pass (release-checksums.sha256)"))
+    }
+
     @Test("From a GitHub release: assets discovered, downloaded, checked and installed")
     func fromRelease() throws {
         let factory = try WheelhouseFactory()

@@ -159,6 +159,14 @@ public struct ReleasePipeline: Sendable {
         }
     }
 
+    /// True when the file at `path` is a sha256sum manifest with a line for `archive`.
+    static func manifest(at path: String, names archive: String) -> Bool {
+        guard let bytes = try? FileReader.contents(of: path, limit: 1 << 20) else { return false }
+        return ChecksumManifest(bytes: bytes, algorithm: .sha256).entries.contains {
+            URL(fileURLWithPath: $0.line.name).lastPathComponent == archive
+        }
+    }
+
     struct FetchedFiles {
         let archive: String
         let archiveDigest: Digest?
@@ -174,10 +182,12 @@ public struct ReleasePipeline: Sendable {
             let directory = URL(fileURLWithPath: archive).deletingLastPathComponent().path
             let name = URL(fileURLWithPath: archive).lastPathComponent
             let foundManifest = manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first { FileManager.default.fileExists(atPath: $0) }
+                ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+                .filter { $0.hasSuffix(".sha256") }.map { directory + "/" + $0 }
+                .first { Self.manifest(at: $0, names: name) }
             let foundBundle = bundle ?? [archive + ".sigstore.json", archive + ".sigstore"].first { FileManager.default.fileExists(atPath: $0) }
             if let manifest { _ = try FileReader(path: manifest) }
             if let bundle { _ = try FileReader(path: bundle) }
-            _ = name
             return FetchedFiles(archive: archive, archiveDigest: nil, manifest: foundManifest, bundle: foundBundle)
         case .github(let selector, let client, let pattern, let maximumSize):
             let release = try selector.resolve(with: client)
@@ -200,7 +210,17 @@ public struct ReleasePipeline: Sendable {
                 }
                 return nil
             }
-            let manifest = try optional([archiveAsset.name + ".sha256", "SHA256SUMS"])
+            var manifest = try optional([archiveAsset.name + ".sha256", "SHA256SUMS"])
+            if manifest == nil {
+                // CLI.md: any *.sha256 asset in sha256sum format that names the archive.
+                for asset in release.assets where asset.name.hasSuffix(".sha256") && asset.size < 1 << 20 {
+                    let path = try client.download(asset, into: staging.downloads, maximumSize: 1 << 20).path
+                    if Self.manifest(at: path, names: archiveAsset.name) {
+                        manifest = path
+                        break
+                    }
+                }
+            }
             let bundle = try optional([archiveAsset.name + ".sigstore.json", archiveAsset.name + ".sigstore"])
             return FetchedFiles(archive: archive.path, archiveDigest: archive.sha256, manifest: manifest, bundle: bundle)
         }

@@ -9,12 +9,12 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     // An X509 is immutable after parsing; OpenSSL 3 guards its lazily cached extension data with a lock.
     let handle: OpaquePointer
 
-    /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`).
-    public let subject: String
-    /// The issuer as an RFC 2253 string.
-    public let issuer: String
-    /// The serial number in uppercase hex, as OpenSSL prints it.
-    public let serialNumber: String
+    /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`); computed on use.
+    public var subject: String { Self.rfc2253(X509_get_subject_name(handle)) }
+    /// The issuer as an RFC 2253 string; computed on use.
+    public var issuer: String { Self.rfc2253(X509_get_issuer_name(handle)) }
+    /// The serial number in uppercase hex, as OpenSSL prints it; computed on use.
+    public var serialNumber: String { (try? Self.serial(of: handle)) ?? "" }
     public let notBefore: Date
     public let notAfter: Date
     /// Every extension in certificate order.
@@ -28,9 +28,7 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     init(taking handle: OpaquePointer, der: [UInt8]? = nil) throws(CryptoError) {
         self.handle = handle
         do {
-            self.subject = Self.rfc2253(X509_get_subject_name(handle))
-            self.issuer = Self.rfc2253(X509_get_issuer_name(handle))
-            self.serialNumber = try Self.serial(of: handle)
+            _ = try Self.serial(of: handle)
             self.notBefore = try Self.date(X509_get0_notBefore(handle), field: "notBefore")
             self.notAfter = try Self.date(X509_get0_notAfter(handle), field: "notAfter")
             let encoded = der ?? Self.encode(handle)
