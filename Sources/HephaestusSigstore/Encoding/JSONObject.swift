@@ -8,25 +8,31 @@ import HephaestusPlatform
 /// naming the field's path.
 struct JSONObject {
     let path: String
-    let fields: [String: Any]
+    let fields: [String: JSONValue]
 
     typealias Failure = (String) -> VerificationError
 
-    /// Parses `bytes` as one JSON object.
+    /// Parses `bytes` as one JSON object (strict: see ``JSONValue``).
     static func parse(_ bytes: [UInt8], path: String = "$", failure: Failure) throws(VerificationError) -> JSONObject {
-        let value: Any
+        let value: JSONValue
         do {
-            value = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+            value = try JSONValue.parse(bytes)
         } catch {
-            throw failure("not valid JSON")
+            throw failure("not valid JSON (\(error))")
         }
-        guard let fields = value as? [String: Any] else { throw failure("\(path) is not a JSON object") }
+        guard case .object(let fields) = value else { throw failure("\(path) is not a JSON object") }
         return JSONObject(path: path, fields: fields)
     }
 
+    /// The value of `key`, nil when absent or null.
+    private func present(_ key: String) -> JSONValue? {
+        guard let value = fields[key] else { return nil }
+        if case .null = value { return nil }
+        return value
+    }
+
     func has(_ key: String) -> Bool {
-        if let value = fields[key], !(value is NSNull) { return true }
-        return false
+        present(key) != nil
     }
 
     func string(_ key: String, failure: Failure) throws(VerificationError) -> String {
@@ -35,8 +41,8 @@ struct JSONObject {
     }
 
     func optionalString(_ key: String, failure: Failure) throws(VerificationError) -> String? {
-        guard let value = fields[key], !(value is NSNull) else { return nil }
-        guard let text = value as? String else { throw failure("\(path).\(key) is not a string") }
+        guard let value = present(key) else { return nil }
+        guard case .string(let text) = value else { throw failure("\(path).\(key) is not a string") }
         return text
     }
 
@@ -46,28 +52,28 @@ struct JSONObject {
     }
 
     func optionalObject(_ key: String, failure: Failure) throws(VerificationError) -> JSONObject? {
-        guard let value = fields[key], !(value is NSNull) else { return nil }
-        guard let object = value as? [String: Any] else { throw failure("\(path).\(key) is not an object") }
+        guard let value = present(key) else { return nil }
+        guard case .object(let object) = value else { throw failure("\(path).\(key) is not an object") }
         return JSONObject(path: "\(path).\(key)", fields: object)
     }
 
     func objects(_ key: String, failure: Failure) throws(VerificationError) -> [JSONObject] {
-        guard let value = fields[key], !(value is NSNull) else { return [] }
-        guard let array = value as? [Any] else { throw failure("\(path).\(key) is not an array") }
+        guard let value = present(key) else { return [] }
+        guard case .array(let array) = value else { throw failure("\(path).\(key) is not an array") }
         var objects: [JSONObject] = []
         for (index, element) in array.enumerated() {
-            guard let object = element as? [String: Any] else { throw failure("\(path).\(key)[\(index)] is not an object") }
+            guard case .object(let object) = element else { throw failure("\(path).\(key)[\(index)] is not an object") }
             objects.append(JSONObject(path: "\(path).\(key)[\(index)]", fields: object))
         }
         return objects
     }
 
     func strings(_ key: String, failure: Failure) throws(VerificationError) -> [String] {
-        guard let value = fields[key], !(value is NSNull) else { return [] }
-        guard let array = value as? [Any] else { throw failure("\(path).\(key) is not an array") }
+        guard let value = present(key) else { return [] }
+        guard case .array(let array) = value else { throw failure("\(path).\(key) is not an array") }
         var strings: [String] = []
         for (index, element) in array.enumerated() {
-            guard let text = element as? String else { throw failure("\(path).\(key)[\(index)] is not a string") }
+            guard case .string(let text) = element else { throw failure("\(path).\(key)[\(index)] is not a string") }
             strings.append(text)
         }
         return strings
@@ -92,13 +98,14 @@ struct JSONObject {
     }
 
     func optionalInt64(_ key: String, failure: Failure) throws(VerificationError) -> Int64? {
-        guard let value = fields[key], !(value is NSNull) else { return nil }
+        guard let value = present(key) else { return nil }
         let parsed: Int64?
-        if let text = value as? String {
+        switch value {
+        case .string(let text):
             parsed = text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == UInt8(ascii: "-") }) ? Int64(text) : nil
-        } else if let number = value as? NSNumber, !(value is Bool), number.doubleValue == Double(number.int64Value) {
-            parsed = number.int64Value
-        } else {
+        case .integer(let number):
+            parsed = number
+        default:
             parsed = nil
         }
         guard let parsed else { throw failure("\(path).\(key) is not an integer") }
