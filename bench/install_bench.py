@@ -1,6 +1,7 @@
 """Wheelhouse install pipeline benchmark (issue 5).
 
-A >= 200 MB wheelhouse of ~50 wheels (incompressible payloads, like real wheels), signed by a virtual Sigstore:
+A >= 200 MB wheelhouse of ~50 wheels, each like a real binary wheel (a 3.5 MiB incompressible extension-like payload
+plus 150 small Python modules), signed by a virtual Sigstore:
   1. `hephaestus wheelhouse extract` vs `bsdtar -xf` on the same archive, alternating runs.
      Target: <= 1.1x bsdtar's time.
   2. `hephaestus release install --require-sigstore` into a fresh venv: time per stage.
@@ -21,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IDENTITY = "https://github.com/octo/wheels/.github/workflows/release.yml@refs/tags/v1.0.0"
 
 
-def build_wheelhouse(work, wheels, payload):
+def build_wheelhouse(work, wheels, payload, modules):
     archive = os.path.join(work, "bench-1.0.0-wheelhouse.tar.gz")
     if os.path.exists(archive + ".sigstore.json"):
         return archive
@@ -29,7 +30,8 @@ def build_wheelhouse(work, wheels, payload):
     shutil.rmtree(source, ignore_errors=True)
     for index in range(wheels):
         subprocess.run([sys.executable, os.path.join(ROOT, "fixtures", "wheels", "make_wheel.py"), source,
-                        f"bench-pkg-{index:02d}", "1.0.0", "--payload-bytes", str(payload)], check=True, stdout=subprocess.DEVNULL)
+                        f"bench-pkg-{index:02d}", "1.0.0", "--payload-bytes", str(payload), "--modules", str(modules)],
+                       check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["tar", "czf", archive, "-C", source, "."], check=True)
     digest = subprocess.run(["sha256sum", archive], check=True, capture_output=True, text=True).stdout.split()[0]
     open(archive + ".sha256", "w").write(f"{digest}  {os.path.basename(archive)}\n")
@@ -41,12 +43,13 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--generator", required=True)
     parser.add_argument("--wheels", type=int, default=50)
-    parser.add_argument("--payload-mib", type=float, default=4.2)
+    parser.add_argument("--payload-mib", type=float, default=4.1)
+    parser.add_argument("--modules", type=int, default=150)
     parser.add_argument("--repetitions", type=int, default=5)
     args = parser.parse_args()
-    work = os.path.join(ROOT, "bench", "work", "install")
+    work = os.path.join(ROOT, "bench", "work", f"install-{args.wheels}x{args.payload_mib}MiB-{args.modules}")
     os.makedirs(work, exist_ok=True)
-    archive = build_wheelhouse(work, args.wheels, int(args.payload_mib * (1 << 20)))
+    archive = build_wheelhouse(work, args.wheels, int(args.payload_mib * (1 << 20)), args.modules)
     if not os.path.exists(archive + ".sigstore.json"):
         subprocess.run([args.generator, "--sign-file", archive, "--dir", work, "--identity", IDENTITY], check=True)
     size = os.path.getsize(archive)

@@ -129,18 +129,34 @@ public final class ArchiveReader {
             permissions: UInt32(archive_entry_perm(entry)), headerPosition: archive_read_header_position(handle))
     }
 
-    /// Reads the current entry's data in chunks into `body`; returns the byte count.
+    /// Reads the current entry's data into `body`, block by block without copying (libarchive's own buffers);
+    /// holes of sparse entries are passed as zeros. Returns the byte count.
     @discardableResult
     public func readData(chunkSize: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
         var total: Int64 = 0
+        var block: UnsafeRawPointer?
+        var size = 0
+        var offset: Int64 = 0
         while true {
-            let count = archive_read_data(handle, buffer.baseAddress, chunkSize)
-            if count == 0 { return total }
-            if count < 0 { throw source?.failure ?? ArchiveError.corrupt(path: path, reason: Self.message(handle)) }
-            total += Int64(count)
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            let status = archive_read_data_block(handle, &block, &size, &offset)
+            if status == ARCHIVE_EOF { return total }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
+                throw source?.failure ?? ArchiveError.corrupt(path: path, reason: Self.message(handle))
+            }
+            if offset > total {
+                // A hole in a sparse entry: zeros, which count towards every limit like any other byte.
+                let zeros = [UInt8](repeating: 0, count: min(chunkSize, Int(offset - total)))
+                while total < offset {
+                    let step = Int(min(Int64(zeros.count), offset - total))
+                    try zeros.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<step])) }
+                    total += Int64(step)
+                }
+            } else if offset < total {
+                throw ArchiveError.corrupt(path: path, reason: "overlapping data blocks")
+            }
+            guard let block, size > 0 else { continue }
+            try body(UnsafeRawBufferPointer(start: block, count: size))
+            total += Int64(size)
         }
     }
 

@@ -9,7 +9,9 @@ final class RawStreamSource {
     private let raw: OpaquePointer
     private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
     private let gzip: Bool
-    private var crc = CRC32()
+    private let crc = RunningCRC32()
+    /// The CRC is computed on a worker, overlapping decompression and extraction.
+    private var crcWorker: OrderedWorker?
     private var length: UInt64 = 0
     private var walker = TarBlockWalker()
     private var ended = false
@@ -29,9 +31,14 @@ final class RawStreamSource {
             throw ArchiveError.corrupt(path: path, reason: reason)
         }
         gzip = archive_filter_count(raw) > 1
+        if gzip {
+            let crc = self.crc
+            crcWorker = OrderedWorker(depth: 4, name: "hephaestus-gzip-crc") { block in crc.update(block) }
+        }
     }
 
     deinit {
+        crcWorker?.close()
         archive_read_free(raw)
         buffer.deallocate()
     }
@@ -52,7 +59,7 @@ final class RawStreamSource {
             return Int(ARCHIVE_FATAL)
         }
         let chunk = UnsafeRawBufferPointer(start: buffer, count: count)
-        if gzip { crc.update(chunk) }
+        crcWorker?.submit(Array(chunk))
         length += UInt64(count)
         do {
             try walker.consume(chunk, path: path)
@@ -73,6 +80,7 @@ final class RawStreamSource {
             throw ArchiveError.corrupt(path: path, reason: "no end-of-archive marker (truncated tar)")
         }
         if gzip {
+            crcWorker?.drain()
             let trailer = try Self.trailer(of: path)
             guard trailer.crc == crc.value, trailer.length == UInt32(truncatingIfNeeded: length) else {
                 throw ArchiveError.corrupt(path: path, reason: "gzip CRC or length does not match its trailer (corrupt, or concatenated gzip members)")
@@ -91,6 +99,17 @@ final class RawStreamSource {
         guard bytes.count == 8 else { throw ArchiveError.corrupt(path: path, reason: "gzip trailer unreadable") }
         let value = { (start: Int) in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[start + $1]) << (8 * UInt32($1)) } }
         return (value(0), value(4))
+    }
+}
+
+/// A CRC-32 updated by one worker thread; read only after that worker has drained.
+final class RunningCRC32: @unchecked Sendable {
+    private var crc = CRC32()
+
+    var value: UInt32 { crc.value }
+
+    func update(_ block: [UInt8]) {
+        block.withUnsafeBytes { crc.update($0) }
     }
 }
 

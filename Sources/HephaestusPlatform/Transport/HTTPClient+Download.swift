@@ -203,29 +203,19 @@ final class DownloadSink: HTTPBodySink {
     }
 }
 
-/// Owns the download's file descriptor; hashes blocks on a worker thread, in order, with a bounded queue, while the
-/// receiving thread writes them (two cores: receive + write on one, SHA-256 on the other).
+/// Owns the download's file descriptor (written on the receiving thread) and its SHA-256, computed on an
+/// ``OrderedWorker`` so that hashing overlaps receiving (at most four 512 KiB blocks in flight).
 final class ChunkPipeline: @unchecked Sendable {
-    static let depth = 4
-
-    private let condition = NSCondition()
-    private var queue: [[UInt8]] = []
-    private var busy = false
-    private var stopped = false
-    private var failure: (any Error)?
     private var descriptor: Int32
-    private var hasher = StreamingHasher(algorithm: .sha256)
     private let path: String
-    private var worker: Thread?
+    private let digest = RunningDigest()
+    private let worker: OrderedWorker
 
     init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
-        // The thread holds the pipeline until close(), which every owner calls (commit or discard).
-        let thread = Thread { self.run() }
-        thread.name = "hephaestus-download-writer"
-        worker = thread
-        thread.start()
+        let digest = self.digest
+        worker = OrderedWorker(depth: 4, name: "hephaestus-download-hasher") { block in digest.update(block) }
     }
 
     /// Appends a block to the file (on the caller's thread).
@@ -243,74 +233,40 @@ final class ChunkPipeline: @unchecked Sendable {
         }
     }
 
-    /// Queues a block for hashing, waiting while the queue is full.
-    func submit(_ chunk: [UInt8]) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.count >= Self.depth && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        queue.append(chunk)
-        condition.broadcast()
-    }
-
-    /// Waits until every queued chunk is written.
-    private func drain() throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while (!queue.isEmpty || busy) && failure == nil { condition.wait() }
-        if let failure { throw failure }
+    /// Queues a block for hashing.
+    func submit(_ block: [UInt8]) throws {
+        worker.submit(block)
     }
 
     /// Empties the file and the hash (the server restarted the body).
     func truncate() throws {
-        try drain()
-        condition.lock()
-        defer { condition.unlock() }
+        worker.drain()
         guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
             throw FileError.fromErrno(errno, path: path, writing: true)
         }
-        hasher = StreamingHasher(algorithm: .sha256)
+        digest.reset()
     }
 
     func finish() throws -> Digest {
-        try drain()
-        condition.lock()
-        defer { condition.unlock() }
-        return hasher.finalize()
+        worker.drain()
+        return digest.finalize()
     }
 
     /// Stops the worker and closes the file (idempotent).
     func close() {
-        condition.lock()
-        stopped = true
-        queue.removeAll()
-        condition.broadcast()
-        while busy { condition.wait() }
+        worker.close()
         if descriptor >= 0 {
             Glibc.close(descriptor)
             descriptor = -1
         }
-        condition.unlock()
     }
+}
 
-    private func run() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopped { condition.wait() }
-            if stopped {
-                condition.unlock()
-                return
-            }
-            let chunk = queue.removeFirst()
-            busy = true
-            let hasher = self.hasher
-            condition.broadcast()
-            condition.unlock()
-            chunk.withUnsafeBytes { hasher.update($0) }
-            condition.lock()
-            busy = false
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
+/// A SHA-256 updated by one worker thread; read only after that worker has drained.
+final class RunningDigest: @unchecked Sendable {
+    private var hasher = StreamingHasher(algorithm: .sha256)
+
+    func update(_ block: [UInt8]) { hasher.update(block) }
+    func reset() { hasher = StreamingHasher(algorithm: .sha256) }
+    func finalize() -> Digest { hasher.finalize() }
 }
