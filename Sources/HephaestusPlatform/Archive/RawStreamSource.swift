@@ -7,11 +7,15 @@ internal import CArchive
 final class RawStreamSource {
     let path: String
     private let raw: OpaquePointer
-    private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    /// A ring of decompression buffers: libarchive reads the newest while the CRC queue finishes older ones.
+    private static let bufferSize = 1 << 20
+    private let buffers = (0..<4).map { _ in UnsafeMutableRawPointer.allocate(byteCount: RawStreamSource.bufferSize, alignment: 16) }
+    private var current = 0
     private let gzip: Bool
     private let crc = RunningCRC32()
-    /// The CRC is computed on a worker, overlapping decompression and extraction.
-    private var crcWorker: OrderedWorker?
+    /// The CRC runs on its own serial queue, overlapping decompression and extraction; at most two blocks wait.
+    private let crcQueue = DispatchQueue(label: "hephaestus-gzip-crc")
+    private let crcSlots = DispatchSemaphore(value: 2)
     private var length: UInt64 = 0
     private var walker = TarBlockWalker()
     private var ended = false
@@ -27,20 +31,16 @@ final class RawStreamSource {
         guard archive_read_open_filename(raw, path, 1 << 16) == ARCHIVE_OK, archive_read_next_header(raw, &entry) == ARCHIVE_OK else {
             let reason = archive_error_string(raw).map { String(cString: $0) } ?? "unreadable"
             archive_read_free(raw)
-            buffer.deallocate()
+            buffers.forEach { $0.deallocate() }
             throw ArchiveError.corrupt(path: path, reason: reason)
         }
         gzip = archive_filter_count(raw) > 1
-        if gzip {
-            let crc = self.crc
-            crcWorker = OrderedWorker(depth: 4, name: "hephaestus-gzip-crc") { block in crc.update(block) }
-        }
     }
 
     deinit {
-        crcWorker?.close()
+        crcQueue.sync {}
         archive_read_free(raw)
-        buffer.deallocate()
+        buffers.forEach { $0.deallocate() }
     }
 
     /// Bytes read from the file so far.
@@ -49,7 +49,13 @@ final class RawStreamSource {
     /// libarchive's read callback: the next chunk, 0 at the end, ARCHIVE_FATAL after a failure.
     func next(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
         guard failure == nil, !ended else { return failure == nil ? 0 : Int(ARCHIVE_FATAL) }
-        let count = archive_read_data(raw, buffer, 1 << 20)
+        // Wait for a free slot: the buffer about to be filled was last handed out four calls ago, and at most two
+        // CRC jobs (the two most recent) can still be pending after this wait.
+        if gzip { crcSlots.wait() }
+        current = (current + 1) % buffers.count
+        let buffer = buffers[current]
+        let count = archive_read_data(raw, buffer, Self.bufferSize)
+        if count <= 0, gzip { crcSlots.signal() }
         if count == 0 {
             ended = true
             return 0
@@ -59,7 +65,16 @@ final class RawStreamSource {
             return Int(ARCHIVE_FATAL)
         }
         let chunk = UnsafeRawBufferPointer(start: buffer, count: count)
-        crcWorker?.submit(Array(chunk))
+        if gzip {
+            let crc = self.crc
+            let slots = crcSlots
+            // The ring guarantees the buffer is not refilled before this job signals its slot.
+            let block = RingBlock(base: UnsafeRawPointer(buffer), count: count)
+            crcQueue.async {
+                crc.update(UnsafeRawBufferPointer(start: block.base, count: block.count))
+                slots.signal()
+            }
+        }
         length += UInt64(count)
         do {
             try walker.consume(chunk, path: path)
@@ -80,7 +95,7 @@ final class RawStreamSource {
             throw ArchiveError.corrupt(path: path, reason: "no end-of-archive marker (truncated tar)")
         }
         if gzip {
-            crcWorker?.drain()
+            crcQueue.sync {}
             let trailer = try Self.trailer(of: path)
             guard trailer.crc == crc.value, trailer.length == UInt32(truncatingIfNeeded: length) else {
                 throw ArchiveError.corrupt(path: path, reason: "gzip CRC or length does not match its trailer (corrupt, or concatenated gzip members)")
@@ -102,14 +117,20 @@ final class RawStreamSource {
     }
 }
 
+/// A filled ring buffer handed to the CRC queue (the ring's semaphore keeps it alive and unchanged until done).
+private struct RingBlock: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let count: Int
+}
+
 /// A CRC-32 updated by one worker thread; read only after that worker has drained.
 final class RunningCRC32: @unchecked Sendable {
     private var crc = CRC32()
 
     var value: UInt32 { crc.value }
 
-    func update(_ block: [UInt8]) {
-        block.withUnsafeBytes { crc.update($0) }
+    func update(_ block: UnsafeRawBufferPointer) {
+        crc.update(block)
     }
 }
 
