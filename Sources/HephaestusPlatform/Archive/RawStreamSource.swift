@@ -117,12 +117,6 @@ final class RawStreamSource {
     }
 }
 
-/// A filled ring buffer handed to the CRC queue (the ring's semaphore keeps it alive and unchanged until done).
-private struct RingBlock: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let count: Int
-}
-
 /// A CRC-32 updated by one worker thread; read only after that worker has drained.
 final class RunningCRC32: @unchecked Sendable {
     private var crc = CRC32()

@@ -96,8 +96,6 @@ final class DownloadSink: HTTPBodySink {
     private var requestedOffset: Int64 = 0
     private var discarding = false
     private var errorBody: [UInt8] = []
-    private var pending: [UInt8] = []
-    static let blockSize = 512 << 10
 
     init(request: DownloadRequest) throws {
         self.request = request
@@ -152,18 +150,14 @@ final class DownloadSink: HTTPBodySink {
         if let expected = request.expectedSize, offset + Int64(chunk.count) > expected {
             throw TransportError.sizeMismatch(url: url, expected: expected, actual: offset + Int64(chunk.count))
         }
-        // curl delivers 16 KiB at a time: gather blocks, write them here, hash them on the worker thread.
-        pending.append(contentsOf: chunk)
-        if pending.count >= Self.blockSize {
-            try flush()
-            pending.reserveCapacity(Self.blockSize + (1 << 16))
-        }
+        // curl delivers 16 KiB at a time: gather blocks in the pipeline's ring, write them here, hash them on a queue.
+        try pipeline.append(chunk)
         offset += Int64(chunk.count)
         request.progress?(offset, declaredTotal ?? request.expectedSize)
     }
 
     private func restart() throws {
-        pending.removeAll(keepingCapacity: true)
+        pipeline.discardPending()
         if offset > 0 {
             try pipeline.truncate()
             offset = 0
@@ -172,16 +166,12 @@ final class DownloadSink: HTTPBodySink {
 
     /// Writes the gathered block to the file and queues it for hashing.
     func flush() throws {
-        guard !pending.isEmpty else { return }
-        try pipeline.write(pending)
-        try pipeline.submit(pending)
-        pending = []
+        try pipeline.flush()
     }
 
     /// Waits for every chunk to be written; the SHA-256 of the whole file.
     func finish() throws -> Digest {
-        try flush()
-        return try pipeline.finish()
+        try pipeline.finish()
     }
 
     /// Renames the complete temporary file over the final name. The file is not fsynced: every consumer re-checks
@@ -203,44 +193,76 @@ final class DownloadSink: HTTPBodySink {
     }
 }
 
-/// Owns the download's file descriptor (written on the receiving thread) and its SHA-256, computed on an
-/// ``OrderedWorker`` so that hashing overlaps receiving (at most four 512 KiB blocks in flight).
+/// Owns the download's file descriptor and its SHA-256. Received bytes gather in a ring of four 512 KiB buffers
+/// (no per-block allocation); a full buffer is written to the file on the receiving thread and hashed on a serial
+/// queue, at most two buffers waiting, so hashing overlaps receiving with constant memory.
 final class ChunkPipeline: @unchecked Sendable {
+    static let blockSize = 512 << 10
     private var descriptor: Int32
     private let path: String
     private let digest = RunningDigest()
-    private let worker: OrderedWorker
+    private let buffers = (0..<4).map { _ in UnsafeMutableRawPointer.allocate(byteCount: ChunkPipeline.blockSize, alignment: 16) }
+    private var current = 0
+    private var filled = 0
+    private let hashQueue = DispatchQueue(label: "hephaestus-download-hasher")
+    private let slots = DispatchSemaphore(value: 2)
 
     init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
-        let digest = self.digest
-        worker = OrderedWorker(depth: 4, name: "hephaestus-download-hasher") { block in digest.update(block) }
     }
 
-    /// Appends a block to the file (on the caller's thread).
-    func write(_ block: [UInt8]) throws {
-        try block.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw FileError.fromErrno(errno, path: path, writing: true)
-                }
-                written += result
-            }
+    deinit {
+        hashQueue.sync {}
+        buffers.forEach { $0.deallocate() }
+    }
+
+    /// Copies received bytes into the current buffer, flushing each time it fills.
+    func append(_ chunk: UnsafeRawBufferPointer) throws {
+        var consumed = 0
+        while consumed < chunk.count {
+            let step = min(Self.blockSize - filled, chunk.count - consumed)
+            (buffers[current] + filled).copyMemory(from: chunk.baseAddress! + consumed, byteCount: step)
+            filled += step
+            consumed += step
+            if filled == Self.blockSize { try flush() }
         }
     }
 
-    /// Queues a block for hashing.
-    func submit(_ block: [UInt8]) throws {
-        worker.submit(block)
+    /// Writes the current buffer to the file, queues it for hashing and moves to the next free buffer.
+    func flush() throws {
+        guard filled > 0 else { return }
+        let buffer = buffers[current]
+        var written = 0
+        while written < filled {
+            let result = Glibc.write(descriptor, buffer + written, filled - written)
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw FileError.fromErrno(errno, path: path, writing: true)
+            }
+            written += result
+        }
+        let digest = self.digest
+        let slots = self.slots
+        let block = RingBlock(base: UnsafeRawPointer(buffer), count: filled)
+        slots.wait()
+        hashQueue.async {
+            digest.update(UnsafeRawBufferPointer(start: block.base, count: block.count))
+            slots.signal()
+        }
+        // With at most two hashes pending, the buffer two steps ahead is free.
+        current = (current + 1) % buffers.count
+        filled = 0
+    }
+
+    /// Forgets bytes gathered but not yet written (the server restarted the body).
+    func discardPending() {
+        filled = 0
     }
 
     /// Empties the file and the hash (the server restarted the body).
     func truncate() throws {
-        worker.drain()
+        hashQueue.sync {}
         guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
             throw FileError.fromErrno(errno, path: path, writing: true)
         }
@@ -248,13 +270,14 @@ final class ChunkPipeline: @unchecked Sendable {
     }
 
     func finish() throws -> Digest {
-        worker.drain()
+        try flush()
+        hashQueue.sync {}
         return digest.finalize()
     }
 
-    /// Stops the worker and closes the file (idempotent).
+    /// Waits for pending hashes and closes the file (idempotent).
     func close() {
-        worker.close()
+        hashQueue.sync {}
         if descriptor >= 0 {
             Glibc.close(descriptor)
             descriptor = -1
@@ -262,11 +285,17 @@ final class ChunkPipeline: @unchecked Sendable {
     }
 }
 
+/// A filled ring buffer handed to a hashing queue; the ring's semaphore keeps it unchanged until the job is done.
+struct RingBlock: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let count: Int
+}
+
 /// A SHA-256 updated by one worker thread; read only after that worker has drained.
 final class RunningDigest: @unchecked Sendable {
     private var hasher = StreamingHasher(algorithm: .sha256)
 
-    func update(_ block: [UInt8]) { hasher.update(block) }
+    func update(_ block: UnsafeRawBufferPointer) { hasher.update(block) }
     func reset() { hasher = StreamingHasher(algorithm: .sha256) }
     func finalize() -> Digest { hasher.finalize() }
 }
