@@ -64,6 +64,14 @@ public enum ExitCodeTable {
         Row(code: VerificationError.Code.noVerifiedTime.rawValue, status: .checkFailed, when: "no signed time (SET or RFC 3161) verifies"),
         Row(code: VerificationError.Code.statementMismatch.rawValue, status: .checkFailed, when: "a DSSE in-toto statement does not name the artifact"),
         Row(code: VerificationError.Code.keyMismatch.rawValue, status: .checkFailed, when: "the managed key does not match"),
+        // Signing
+        Row(code: SigningError.Code.noIdentityToken.rawValue, status: .configuration, when: "keyless signing found no OIDC token (option, SIGSTORE_ID_TOKEN or CI ambient credentials)"),
+        Row(code: SigningError.Code.malformedIdentityToken.rawValue, status: .dataError, when: "the OIDC token is not a JWT with iss, sub and exp"),
+        Row(code: SigningError.Code.identityTokenNotUsable.rawValue, status: .noPermission, when: "the OIDC token has expired, is not yet valid, or names an unverified e-mail"),
+        Row(code: SigningError.Code.certificateRejected.rawValue, status: .checkFailed, when: "the CA returned a certificate for another key, or refused the proof of possession"),
+        Row(code: SigningError.Code.malformedServiceResponse.rawValue, status: .unavailable, when: "a signing service (CA, log, TSA) answered something unusable"),
+        Row(code: SigningError.Code.selfVerificationFailed.rawValue, status: .checkFailed, when: "the bundle just produced does not verify; nothing was written"),
+        Row(code: SigningError.Code.invalidSigningConfig.rawValue, status: .dataError, when: "the signing configuration cannot be used"),
         // Transport
         Row(code: TransportError.Code.invalidConfiguration.rawValue, status: .usage, when: "a network option is out of range (--timeout, --max-retries, …)"),
         Row(code: TransportError.Code.invalidURL.rawValue, status: .usage, when: "a URL is malformed or uses an unsupported scheme"),
@@ -121,6 +129,7 @@ public enum ExitCodeTable {
         + CryptoError.Code.allCases.map(\.rawValue)
         + DigestCheckError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue)
+        + SigningError.Code.allCases.map(\.rawValue)
         + TransportError.Code.allCases.map(\.rawValue)
         + GitHubError.Code.allCases.map(\.rawValue)
         + ArchiveError.Code.allCases.map(\.rawValue)

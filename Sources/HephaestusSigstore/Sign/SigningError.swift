@@ -1,0 +1,57 @@
+import Foundation
+import HephaestusPlatform
+
+/// Why signing stopped. Nothing is written when any of these is thrown.
+public enum SigningError: CodedError {
+    /// No OIDC token was given and none could be detected in the environment.
+    case noIdentityToken(String)
+    /// The token is not a JWT with the claims Fulcio needs.
+    case malformedIdentityToken(String)
+    /// The token's `exp` has passed (or its `nbf` is in the future).
+    case identityTokenNotUsable(String)
+    /// The certificate authority answered with a certificate that is not for our key or identity.
+    case certificateRejected(String)
+    /// A signing service answered something that cannot be used.
+    case malformedServiceResponse(service: String, reason: String)
+    /// The bundle we produced does not verify with our own verifier: it is not written.
+    case selfVerificationFailed(VerificationError)
+    /// The signing configuration cannot be used (no service valid now, unknown API version, …).
+    case invalidSigningConfig(String)
+
+    public enum Code: String, CaseIterable, Sendable {
+        case noIdentityToken = "sign.no-identity-token"
+        case malformedIdentityToken = "sign.malformed-identity-token"
+        case identityTokenNotUsable = "sign.identity-token-expired"
+        case certificateRejected = "sign.certificate-rejected"
+        case malformedServiceResponse = "sign.malformed-service-response"
+        case selfVerificationFailed = "sign.self-verification-failed"
+        case invalidSigningConfig = "sign.invalid-signing-config"
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .noIdentityToken: .noIdentityToken
+        case .malformedIdentityToken: .malformedIdentityToken
+        case .identityTokenNotUsable: .identityTokenNotUsable
+        case .certificateRejected: .certificateRejected
+        case .malformedServiceResponse: .malformedServiceResponse
+        case .selfVerificationFailed: .selfVerificationFailed
+        case .invalidSigningConfig: .invalidSigningConfig
+        }
+    }
+
+    public var code: String { errorCode.rawValue }
+
+    public var description: String {
+        switch self {
+        case .noIdentityToken(let reason): "no OIDC identity token: \(reason)"
+        case .malformedIdentityToken(let reason): "malformed OIDC identity token: \(reason)"
+        case .identityTokenNotUsable(let reason): "OIDC identity token not usable: \(reason)"
+        case .certificateRejected(let reason): "certificate authority returned an unusable certificate: \(reason)"
+        case .malformedServiceResponse(let service, let reason): "\(service) answered an unusable response: \(reason)"
+        case .selfVerificationFailed(let error):
+            "the signed bundle does not verify, so it was not written: \(error.description) [\(error.code)]"
+        case .invalidSigningConfig(let reason): "signing config: \(reason)"
+        }
+    }
+}
