@@ -38,6 +38,21 @@ public final class VirtualSigstore: @unchecked Sendable {
 
     public var trustedRootJSON: [UInt8] { BundleEncoder.data(trustedRootObject) }
 
+    /// A `signing_config.v0.2.json` naming this instance's services (their URLs are labels: nothing listens there).
+    public var signingConfigObject: [String: Any] {
+        let validFor = ["start": now.addingTimeInterval(-86_400).formatted(Date.ISO8601FormatStyle())]
+        func service(_ url: String, _ version: Int) -> [String: Any] {
+            ["url": url, "majorApiVersion": version, "validFor": validFor, "operator": name]
+        }
+        return [
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [service(ca.baseURL, 1)], "oidcUrls": [service("https://oauth2.\(name)/auth", 1)],
+            "rekorTlogUrls": [service("https://\(rekorV2.name)", 2), service("https://\(rekorV1.name)", 1)],
+            "tsaUrls": [service("https://timestamp.\(name)/api/v1/timestamp", 1)],
+            "rekorTlogConfig": ["selector": "ANY"], "tsaConfig": ["selector": "ANY"],
+        ]
+    }
+
     public func trustedRoot() throws -> TrustedRoot { try TrustedRoot(json: trustedRootJSON) }
 
     public func verifier(clock: @escaping @Sendable () -> Date = Date.init) throws -> BundleVerifier {

@@ -25,7 +25,28 @@ public struct CertificateBuilder: Sendable {
     }
 
     /// Signs the certificate. `issuer` nil means self-signed with `key` (whose public half must be `publicKey`).
+    ///
+    /// Subject and authority key identifiers are added (first) unless the caller gave them: RFC 5280 requires them
+    /// of conforming CAs, and path builders with the Web PKI profile (e.g. Python's `cryptography`) refuse chains
+    /// without them.
     public func sign(issuer: Certificate?, key: PrivateKey) throws(CryptoError) -> Certificate {
+        var extensions = self.extensions
+        let given = Set(extensions.map(\.oid))
+        var identifiers: [CertificateExtension] = []
+        if !given.contains(CertificateExtension.OID.subjectKeyIdentifier) {
+            identifiers.append(
+                CertificateExtension(
+                    oid: CertificateExtension.OID.subjectKeyIdentifier, isCritical: false,
+                    value: DERWriter.wrap(0x04, try ExtensionValue.keyIdentifier(of: publicKey))))
+        }
+        if !given.contains(CertificateExtension.OID.authorityKeyIdentifier) {
+            let authorityKey = try issuer?.publicKey() ?? key.publicKey
+            identifiers.append(
+                CertificateExtension(
+                    oid: CertificateExtension.OID.authorityKeyIdentifier, isCritical: false,
+                    value: DERWriter.wrap(0x30, DERWriter.wrap(0x80, try ExtensionValue.keyIdentifier(of: authorityKey)))))
+        }
+        extensions.insert(contentsOf: identifiers, at: 0)
         OpenSSLErrorQueue.clear()
         guard let certificate = X509_new() else { fatalError("X509_new: out of memory") }
         defer { X509_free(certificate) }
@@ -81,6 +102,16 @@ public struct CertificateBuilder: Sendable {
 
 /// DER for the common extension values, so callers need not hand-assemble bytes.
 public enum ExtensionValue {
+    /// A key identifier per RFC 7093 §2 method 1: the leftmost 160 bits of the SHA-256 of the subjectPublicKey
+    /// BIT STRING's value.
+    public static func keyIdentifier(of key: PublicKey) throws(CryptoError) -> [UInt8] {
+        let fields = try DERNode.parse(key.derSubjectPublicKeyInfo).children()
+        guard fields.count == 2, fields[1].isUniversal(DERNode.Universal.bitString), fields[1].content.count > 1 else {
+            throw CryptoError.malformedKey(reason: "SubjectPublicKeyInfo without a public key BIT STRING")
+        }
+        return Array(DigestAlgorithm.sha256.hash(Array(fields[1].content.dropFirst())).bytes.prefix(20))
+    }
+
     /// BasicConstraints { cA, pathLenConstraint? }.
     public static func basicConstraints(isCA: Bool, pathLength: Int? = nil) -> [UInt8] {
         var content: [UInt8] = isCA ? [0x01, 0x01, 0xFF] : []
