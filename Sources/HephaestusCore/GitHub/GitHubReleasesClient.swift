@@ -35,7 +35,7 @@ public final class GitHubReleasesClient: Sendable {
     func get<T: Decodable>(_ url: URL, as type: T.Type) throws -> (T, HTTPResponse) {
         let response = try http.send(HTTPRequest(url: url, headers: baseHeaders))
         guard (200...299).contains(response.status) else {
-            throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: Self.apiMessage(response.body))
+            throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: response.errorMessage)
         }
         do {
             return (try JSONDecoder().decode(T.self, from: Data(response.body)), response)
@@ -97,14 +97,6 @@ public final class GitHubReleasesClient: Sendable {
             expectedSize: asset.size, expectedDigest: asset.sha256, maximumSize: maximumSize)
         request.progress = progress
         return try http.download(request)
-    }
-
-    /// The message field of a GitHub error body, if any.
-    static func apiMessage(_ body: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let message = object["message"] as? String
-        else { return "" }
-        return String(message.prefix(200))
     }
 }
 

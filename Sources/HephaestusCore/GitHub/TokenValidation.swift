@@ -25,7 +25,7 @@ public struct TokenReport: Encodable, Sendable {
             ("Accept", "application/vnd.github+json"), ("Authorization", token.authorization),
         ])))
         guard (200...299).contains(response.status) else {
-            throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: GitHubReleasesClient.apiMessage(response.body))
+            throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: response.errorMessage)
         }
         let headers = response.headers
         let scopes = headers["x-oauth-scopes"].map {

@@ -73,6 +73,15 @@ public struct HTTPResponse: Sendable {
 
     public var status: Int { head.status }
     public var headers: HTTPHeaders { head.headers }
+
+    /// One line explaining a failed response: a JSON API's `"message"`, else the body's first line; 200 characters
+    /// at most.
+    public var errorMessage: String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let message = object["message"] as? String {
+            return String(message.prefix(200))
+        }
+        return String(decoding: body.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+    }
 }
 
 /// Receives one attempt's response: the head, then the body in chunks. Throwing aborts the transfer.

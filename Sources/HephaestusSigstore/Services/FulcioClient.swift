@@ -39,7 +39,7 @@ public struct FulcioClient: CertificateIssuing {
             body: Self.requestBody(publicKey: publicKey, proofOfPossession: proofOfPossession, token: token))
         let response = try http.send(request, maximumBody: 1 << 20)
         guard (200..<300).contains(response.status) else {
-            throw TransportError.httpStatus(url: request.url.absoluteString, status: response.status, message: Self.excerpt(response.body))
+            throw TransportError.httpStatus(url: HTTPClient.redacted(request.url), status: response.status, message: response.errorMessage)
         }
         return try Self.parseChain(response.body)
     }
@@ -69,9 +69,5 @@ public struct FulcioClient: CertificateIssuing {
             }
         }
         return certificates
-    }
-
-    static func excerpt(_ body: [UInt8]) -> String {
-        String(decoding: body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
     }
 }

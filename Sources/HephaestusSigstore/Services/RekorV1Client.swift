@@ -20,8 +20,7 @@ public struct RekorV1Client: TransparencyLogging {
         let request = HTTPRequest(method: "POST", url: baseURL.appendingPathComponent("api/v1/log/entries"), headers: headers, body: body)
         let response = try http.send(request, maximumBody: 4 << 20)
         guard response.status == 201 || response.status == 200 || response.status == 409 else {
-            throw TransportError.httpStatus(
-                url: request.url.absoluteString, status: response.status, message: FulcioClient.excerpt(response.body))
+            throw TransportError.httpStatus(url: HTTPClient.redacted(request.url), status: response.status, message: response.errorMessage)
         }
         if response.status == 409 {
             throw SigningError.malformedServiceResponse(service: "Rekor", reason: "an identical entry already exists (HTTP 409)")
