@@ -99,8 +99,7 @@ public final class VirtualSigstore: @unchecked Sendable {
         let signature = try key.sign(digest: options.signedBytes.map { DigestAlgorithm.sha256.hash($0) } ?? digest)
         let entries = try logEntries(
             options: options, at: time,
-            v1Body: RekorEntryBody.hashedRekordV001(digest: digest, signature: signature, verifierPEM: leaf.pem), v1Kind: "hashedrekord",
-            v2Body: RekorEntryBody.hashedRekordV002(digest: digest, signature: signature, verifier: .certificate(leaf.derEncoded, keyDetails: "PKIX_ECDSA_P256_SHA_256")))
+            entry: ProposedLogEntry(content: .messageDigest(digest), signature: signature, certificate: leaf, publicKey: key.publicKey))
         let timestamps = try (0..<options.timestamps).map { offset in
             try tsa.timestamp(signature: signature, at: time.addingTimeInterval(Double(offset)))
         }
@@ -121,10 +120,8 @@ public final class VirtualSigstore: @unchecked Sendable {
         let envelopeJSON = BundleEncoder.data(BundleEncoder.envelopeJSON(envelope))
         let entries = try logEntries(
             options: options, at: time,
-            v1Body: RekorEntryBody.dsseV001(envelope: envelope, envelopeJSON: envelopeJSON, verifierPEM: leaf.pem), v1Kind: "dsse",
-            v2Body: RekorEntryBody.hashedRekordV002(
-                digest: DigestAlgorithm.sha256.hash(envelope.preAuthenticationEncoding), signature: signature,
-                verifier: .certificate(leaf.derEncoded, keyDetails: "PKIX_ECDSA_P256_SHA_256")))
+            entry: ProposedLogEntry(
+                content: .envelope(envelope, json: envelopeJSON), signature: signature, certificate: leaf, publicKey: key.publicKey))
         let timestamps = try (0..<options.timestamps).map { _ in try tsa.timestamp(signature: signature, at: time) }
         return MintedBundle(
             object: BundleEncoder.bundle(
@@ -144,10 +141,7 @@ public final class VirtualSigstore: @unchecked Sendable {
         }
         let entries = try logEntries(
             options: options, at: time,
-            v1Body: RekorEntryBody.hashedRekordV001(digest: digest, signature: signature, verifierPEM: key.publicKey.pem), v1Kind: "hashedrekord",
-            v2Body: RekorEntryBody.hashedRekordV002(
-                digest: digest, signature: signature,
-                verifier: .publicKey(key.publicKey.derSubjectPublicKeyInfo, keyDetails: RekorEntryBody.keyDetails(key.publicKey))))
+            entry: ProposedLogEntry(content: .messageDigest(digest), signature: signature, certificate: nil, publicKey: key.publicKey))
         let timestamps = try (0..<options.timestamps).map { _ in try tsa.timestamp(signature: signature, at: time) }
         return MintedBundle(
             object: BundleEncoder.bundle(
@@ -163,9 +157,9 @@ public final class VirtualSigstore: @unchecked Sendable {
         return try (options.certificateAuthority ?? ca).issueLeaf(request)
     }
 
-    private func logEntries(
-        options: Options, at time: Date, v1Body: [UInt8], v1Kind: String, v2Body: [UInt8]
-    ) throws -> [[String: Any]] {
+    private func logEntries(options: Options, at time: Date, entry: ProposedLogEntry) throws -> [[String: Any]] {
+        let (v1Kind, v1Body) = entry.rekorV1Body()
+        let v2Body = entry.rekorV2Body()
         switch options.log {
         case .none:
             return []
