@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -45,6 +46,15 @@ let package = Package(
             name: "HephaestusSigstore",
             dependencies: ["HephaestusPlatform"]
         ),
+        /** The local Sigstore *test* instance behind `hephaestus dev sigstore`: kept keys, SQLite-backed logs, HTTP serving. */
+        .target(
+            name: "HephaestusLocalSigstore",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusSigstore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         /** Release use cases (digest manifests, …), typed errors, logging. */
         .target(
             name: "HephaestusCore",
@@ -58,7 +68,7 @@ let package = Package(
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
-            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore"]
+            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore"]
         ),
 
         // MARK: - Executable
@@ -68,6 +78,7 @@ let package = Package(
             name: "hephaestus",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusLocalSigstore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

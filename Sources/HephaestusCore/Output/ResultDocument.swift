@@ -42,4 +42,5 @@ public enum MediaType {
     public static let tokenReport = "application/vnd.hephaestus.token-report+json;version=1"
     public static let extraction = "application/vnd.hephaestus.extraction+json;version=1"
     public static let releaseReport = "application/vnd.hephaestus.release-report+json;version=1"
+    public static let signingResult = "application/vnd.hephaestus.signing-result+json;version=1"
 }

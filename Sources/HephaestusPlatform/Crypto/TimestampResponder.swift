@@ -27,12 +27,17 @@ public final class TimestampResponder: @unchecked Sendable {
     }
 
     public func respond(toImprint imprint: Digest, at time: Date) throws(CryptoError) -> [UInt8] {
+        try respond(toRequest: try Self.request(for: imprint), at: time)
+    }
+
+    /// A DER TimeStampResp answering a client's DER TimeStampReq (its imprint, nonce and certReq honoured).
+    /// A request OpenSSL cannot parse gets a `rejection` response, as RFC 3161 §2.4.2 prescribes.
+    public func respond(toRequest request: [UInt8], at time: Date) throws(CryptoError) -> [UInt8] {
         lock.lock()
         serial += 1
         let number = serial
         lock.unlock()
         OpenSSLErrorQueue.clear()
-        let request = try Self.request(for: imprint)
         guard let context = TS_RESP_CTX_new() else { fatalError("TS_RESP_CTX_new: out of memory") }
         defer { TS_RESP_CTX_free(context) }
         guard TS_RESP_CTX_set_signer_cert(context, certificate.handle) == 1,
@@ -76,8 +81,8 @@ public final class TimestampResponder: @unchecked Sendable {
         }
     }
 
-    /// A DER TimeStampReq for `imprint`, asking for the signing certificate.
-    static func request(for imprint: Digest) throws(CryptoError) -> [UInt8] {
+    /// A DER TimeStampReq for `imprint`, asking for the signing certificate, with `nonce` when given.
+    public static func request(for imprint: Digest, nonce: UInt64? = nil) throws(CryptoError) -> [UInt8] {
         let nid: Int32 = switch imprint.algorithm {
         case .sha256: hp_NID_sha256
         case .sha384: hp_NID_sha384
@@ -98,6 +103,13 @@ public final class TimestampResponder: @unchecked Sendable {
             TS_REQ_set_version(request, 1) == 1, TS_REQ_set_msg_imprint(request, messageImprint) == 1,
             TS_REQ_set_cert_req(request, 1) == 1
         else { throw CryptoError.internalFailure(operation: "TS_REQ", reason: OpenSSLErrorQueue.drain()) }
+        if let nonce {
+            let integer = ASN1_INTEGER_new()
+            defer { ASN1_INTEGER_free(integer) }
+            guard ASN1_INTEGER_set_uint64(integer, nonce) == 1, TS_REQ_set_nonce(request, integer) == 1 else {
+                throw CryptoError.internalFailure(operation: "TS_REQ nonce", reason: OpenSSLErrorQueue.drain())
+            }
+        }
         var out: UnsafeMutablePointer<UInt8>?
         let length = i2d_TS_REQ(request, &out)
         guard length > 0, let out else { throw CryptoError.internalFailure(operation: "i2d_TS_REQ", reason: OpenSSLErrorQueue.drain()) }

@@ -9,6 +9,8 @@ public final class TimestampResponse: @unchecked Sendable {
     /// The message imprint's hash algorithm OID and digest.
     public let imprintAlgorithmOID: String
     public let imprint: [UInt8]
+    /// The nonce echoed from the request, when there was one and it fits 64 bits.
+    public let nonce: UInt64?
 
     /// Parses a DER TimeStampResp; the status must be granted (0) or grantedWithMods (1) and a token present.
     public init(derEncoded der: [UInt8]) throws(CryptoError) {
@@ -48,6 +50,12 @@ public final class TimestampResponse: @unchecked Sendable {
             imprintAlgorithmOID = decodeCString(buffer)
             let length = Int(ASN1_STRING_length(digest))
             imprint = ASN1_STRING_get0_data(digest).map { Array(UnsafeBufferPointer(start: $0, count: length)) } ?? []
+            var nonceValue: UInt64 = 0
+            if let echoed = TS_TST_INFO_get_nonce(info), ASN1_INTEGER_get_uint64(&nonceValue, echoed) == 1 {
+                nonce = nonceValue
+            } else {
+                nonce = nil
+            }
         } catch {
             TS_RESP_free(parsed)
             throw error

@@ -8,6 +8,7 @@ public enum FileError: CodedError, Equatable {
     case permissionDenied(path: String)
     case readFailed(path: String, reason: String)
     case writeFailed(path: String, reason: String)
+    case alreadyExists(path: String)
 
     /// The stable codes of this area.
     public enum Code: String, CaseIterable, Sendable {
@@ -17,6 +18,7 @@ public enum FileError: CodedError, Equatable {
         case permissionDenied = "file.permission-denied"
         case readFailed = "file.read-failed"
         case writeFailed = "file.write-failed"
+        case alreadyExists = "file.already-exists"
     }
 
     public var errorCode: Code {
@@ -27,6 +29,7 @@ public enum FileError: CodedError, Equatable {
         case .permissionDenied: .permissionDenied
         case .readFailed: .readFailed
         case .writeFailed: .writeFailed
+        case .alreadyExists: .alreadyExists
         }
     }
 
@@ -40,6 +43,7 @@ public enum FileError: CodedError, Equatable {
         case .permissionDenied(let path): "\(path): Permission denied"
         case .readFailed(let path, let reason): "\(path): read failed: \(reason)"
         case .writeFailed(let path, let reason): "\(path): write failed: \(reason)"
+        case .alreadyExists(let path): "\(path) already exists (pass --overwrite to replace it)"
         }
     }
 

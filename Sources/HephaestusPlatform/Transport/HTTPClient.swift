@@ -165,10 +165,15 @@ public final class HTTPClient: @unchecked Sendable {
         switch url.scheme?.lowercased() {
         case "https": return
         case "http":
-            guard isLoopback(url.host) else { throw TransportError.insecureURL(redacted(url)) }
+            guard isLoopback(url.host) || isCloudMetadataServer(url.host) else { throw TransportError.insecureURL(redacted(url)) }
         default:
             throw TransportError.invalidURL(redacted(url))
         }
+    }
+
+    /// The link-local instance metadata server of cloud VMs (plain http by design, reachable only from the VM).
+    public static func isCloudMetadataServer(_ host: String?) -> Bool {
+        host?.lowercased() == "metadata.google.internal" || host == "169.254.169.254"
     }
 
     public static func isLoopback(_ host: String?) -> Bool {

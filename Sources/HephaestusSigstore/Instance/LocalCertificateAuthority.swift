@@ -65,29 +65,43 @@ public final class LocalCertificateAuthority: @unchecked Sendable {
     private let lock = NSLock()
     private var nextSerial: UInt64 = 1000
 
-    public init(
+    /// A CA with fresh keys: a root and an intermediate valid from `validFrom` for `validity`.
+    public convenience init(
         name: String, validFrom: Date, validity: TimeInterval = 10 * 365 * 86_400,
         ctLog: LocalCertificateTransparencyLog, intermediateValidity: TimeInterval? = nil
     ) throws(CryptoError) {
-        self.name = name
-        self.baseURL = "https://fulcio.\(name)"
-        self.validFrom = validFrom
-        self.ctLog = ctLog
-        rootKey = .generate(.ecdsaP256)
-        intermediateKey = .generate(.ecdsaP256)
+        let rootKey = PrivateKey.generate(.ecdsaP256)
+        let intermediateKey = PrivateKey.generate(.ecdsaP256)
         let caExtensions = [
             CertificateExtension(oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),
             CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
         ]
-        root = try CertificateBuilder(
+        let root = try CertificateBuilder(
             subject: [("O", name), ("CN", "\(name) root")], serialNumber: 1, notBefore: validFrom,
             notAfter: validFrom.addingTimeInterval(validity), publicKey: rootKey.publicKey, extensions: caExtensions
         ).sign(issuer: nil, key: rootKey)
-        intermediate = try CertificateBuilder(
+        let intermediate = try CertificateBuilder(
             subject: [("O", name), ("CN", "\(name) intermediate")], serialNumber: 2, notBefore: validFrom,
             notAfter: validFrom.addingTimeInterval(intermediateValidity ?? validity), publicKey: intermediateKey.publicKey,
             extensions: caExtensions
         ).sign(issuer: root, key: rootKey)
+        self.init(name: name, validFrom: validFrom, ctLog: ctLog, rootKey: rootKey, intermediateKey: intermediateKey, root: root, intermediate: intermediate)
+    }
+
+    /// A CA from kept material (a restarted local instance).
+    public init(
+        name: String, validFrom: Date, ctLog: LocalCertificateTransparencyLog, rootKey: PrivateKey, intermediateKey: PrivateKey,
+        root: Certificate, intermediate: Certificate
+    ) {
+        self.name = name
+        self.baseURL = "https://fulcio.\(name)"
+        self.validFrom = validFrom
+        self.ctLog = ctLog
+        self.rootKey = rootKey
+        self.intermediateKey = intermediateKey
+        self.root = root
+        self.intermediate = intermediate
+        nextSerial = UInt64(Date().timeIntervalSince1970 * 1000)
     }
 
     /// Issues a leaf: built once without the SCT (the precertificate TBS the CT log signs), then with it.

@@ -12,8 +12,16 @@ extension LocalCertificateAuthority: CertificateIssuing {
         guard publicKey.isValidSignature(proofOfPossession, for: Array(token.proofSubject.utf8), scheme: publicKey.defaultScheme) else {
             throw SigningError.certificateRejected("the proof of possession does not verify for \(token.proofSubject)")
         }
+        return try issueCertificate(possessionProvenFor: publicKey, token: token)
+    }
+
+    /// Issues the leaf once possession of `publicKey` is proven (by a signature over the subject or a CSR).
+    /// GitHub Actions tokens get Fulcio's workflow extensions from their claims.
+    public func issueCertificate(possessionProvenFor publicKey: PublicKey, token: IdentityToken) throws -> [Certificate] {
+        try token.checkUsable(at: Date())
         let identity: Identity = token.namesEmail ? .email(token.certificateIdentity) : .uri(token.certificateIdentity)
-        let request = LeafRequest(publicKey: publicKey, identity: identity, issuer: token.issuer, notBefore: Date().addingTimeInterval(-1))
+        var request = LeafRequest(publicKey: publicKey, identity: identity, issuer: token.issuer, notBefore: Date().addingTimeInterval(-1))
+        request.claims = token.fulcioClaims
         return [try issueLeaf(request), intermediate]
     }
 }

@@ -1,16 +1,21 @@
 import Foundation
 import HephaestusPlatform
 
-/// The HTTP face of a local test instance: Fulcio v2 `signingCert` and Rekor v1 `log/entries`, answered by the
-/// in-process CA and log with the wire formats of the real services. Transport-agnostic (a socket server or a test
-/// transport calls ``respond(method:path:body:)``). Test instance only: it does not verify token signatures yet.
+/// The HTTP face of a local test instance: Fulcio v2, Rekor v1, a Rekor v2-style log, an RFC 3161 TSA and an OIDC
+/// issuer, answered by the in-process services with the wire formats of the real ones. Transport-agnostic: the
+/// loopback server or a test transport calls ``respond(method:path:query:body:)``.
+///
+/// With an ``oidcIssuer`` the CA accepts only tokens that issuer signed; without one (in-process tests) it decodes
+/// tokens without checking their signature.
 public struct LocalSigstoreRouter: Sendable {
     public struct Response: Sendable {
         public let status: Int
+        public let contentType: String
         public let body: [UInt8]
 
-        public init(status: Int, body: [UInt8]) {
+        public init(status: Int, contentType: String = "application/json", body: [UInt8]) {
             self.status = status
+            self.contentType = contentType
             self.body = body
         }
 
@@ -23,94 +28,53 @@ public struct LocalSigstoreRouter: Sendable {
 
     public let certificateAuthority: LocalCertificateAuthority
     public let transparencyLog: LocalTransparencyLog
+    public let rekorV2: LocalTransparencyLog?
+    public let timestampAuthority: LocalTimestampAuthority?
+    public let oidcIssuer: LocalOIDCIssuer?
+    /// The path prefix the OIDC issuer is served under (its URL's path).
+    public let oidcPath: String
 
-    public init(certificateAuthority: LocalCertificateAuthority, transparencyLog: LocalTransparencyLog) {
+    public init(
+        certificateAuthority: LocalCertificateAuthority, transparencyLog: LocalTransparencyLog, rekorV2: LocalTransparencyLog? = nil,
+        timestampAuthority: LocalTimestampAuthority? = nil, oidcIssuer: LocalOIDCIssuer? = nil, oidcPath: String = "/oauth2"
+    ) {
         self.certificateAuthority = certificateAuthority
         self.transparencyLog = transparencyLog
+        self.rekorV2 = rekorV2
+        self.timestampAuthority = timestampAuthority
+        self.oidcIssuer = oidcIssuer
+        self.oidcPath = oidcPath
     }
 
-    public func respond(method: String, path: String, body: [UInt8]) -> Response {
+    public func respond(method: String, path: String, query: [String: String] = [:], headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]) -> Response {
         switch (method, path) {
-        case ("POST", "/api/v2/signingCert"): return signingCertificate(body)
+        case ("POST", "/api/v2/signingCert"): return signingCertificate(body, authorization: headers["authorization"])
         case ("POST", "/api/v1/log/entries"): return createLogEntry(body)
-        default: return .error(404, "no route for \(method) \(path)")
+        case ("GET", "/api/v1/log/entries"): return logEntry(index: query["logIndex"])
+        case ("GET", "/api/v1/log"): return logInfo()
+        case ("POST", "/api/v2/log/entries"): return createRekorV2Entry(body)
+        case ("GET", "/api/v2/checkpoint"): return rekorV2Checkpoint()
+        case ("POST", "/api/v1/timestamp"): return timestamp(body)
+        case ("GET", oidcPath + "/.well-known/openid-configuration"):
+            return oidcIssuer.map { .json(200, $0.discoveryDocument) } ?? .error(404, "this instance has no OIDC issuer")
+        case ("GET", oidcPath + "/jwks"):
+            return oidcIssuer.map { .json(200, $0.keySet) } ?? .error(404, "this instance has no OIDC issuer")
+        default:
+            if method == "GET", path.hasPrefix("/api/v1/log/entries/") {
+                return logEntry(uuid: String(path.dropFirst("/api/v1/log/entries/".count)))
+            }
+            return .error(404, "no route for \(method) \(path)")
         }
     }
 
-    /// Fulcio: credentials + public key + proof of possession → chain with an embedded SCT.
-    func signingCertificate(_ body: [UInt8]) -> Response {
-        guard let request = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let credentials = request["credentials"] as? [String: Any], let tokenText = credentials["oidcIdentityToken"] as? String,
-            let keyRequest = request["publicKeyRequest"] as? [String: Any],
-            let keyObject = keyRequest["publicKey"] as? [String: Any], let keyPEM = keyObject["content"] as? String,
-            let proofText = keyRequest["proofOfPossession"] as? String, let proof = Base64.decode(proofText)
-        else { return .error(400, "malformed signingCert request") }
-        let token: IdentityToken
-        do { token = try IdentityToken(tokenText) } catch { return .error(401, "\(error)") }
-        let publicKey: PublicKey
-        do { publicKey = try PublicKey(pem: keyPEM) } catch { return .error(400, "public key: \(error)") }
+    /// RFC 3161 over HTTP: a DER TimeStampReq in, a DER TimeStampResp out.
+    func timestamp(_ body: [UInt8]) -> Response {
+        guard let timestampAuthority else { return .error(404, "this instance has no timestamp authority") }
         do {
-            let chain = try certificateAuthority.issueCertificate(publicKey: publicKey, proofOfPossession: proof, token: token)
-            return .json(201, ["signedCertificateEmbeddedSct": ["chain": ["certificates": chain.map(\.pem)]]])
-        } catch let error as SigningError {
-            if case .identityTokenNotUsable = error { return .error(401, error.description) }
-            return .error(400, error.description)
+            let response = try timestampAuthority.responder.respond(toRequest: body, at: Date())
+            return Response(status: 200, contentType: "application/timestamp-reply", body: response)
         } catch {
-            return .error(500, "\(error)")
-        }
-    }
-
-    /// Rekor v1: a `hashedrekord` 0.0.1 proposal whose signature verifies is appended; the answer is the
-    /// `{uuid: LogEntry}` document with SET and inclusion proof.
-    func createLogEntry(_ body: [UInt8]) -> Response {
-        guard let proposal = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            proposal["kind"] as? String == "hashedrekord", proposal["apiVersion"] as? String == "0.0.1",
-            let spec = proposal["spec"] as? [String: Any],
-            let data = spec["data"] as? [String: Any], let hash = data["hash"] as? [String: Any],
-            hash["algorithm"] as? String == "sha256", let hex = hash["value"] as? String,
-            let digest = Digest(algorithm: .sha256, hex: hex),
-            let signatureObject = spec["signature"] as? [String: Any], let signatureText = signatureObject["content"] as? String,
-            let signature = Base64.decode(signatureText), let keyObject = signatureObject["publicKey"] as? [String: Any],
-            let verifierText = keyObject["content"] as? String, let verifierPEMBytes = Base64.decode(verifierText)
-        else { return .error(400, "unsupported or malformed entry (this instance accepts hashedrekord 0.0.1)") }
-        let verifierPEM = String(decoding: verifierPEMBytes, as: UTF8.self)
-        let key: PublicKey
-        if let certificate = try? Certificate.parsePEM(verifierPEM).first, let certified = try? certificate.publicKey() {
-            key = certified
-        } else if let plain = try? PublicKey(pem: verifierPEM) {
-            key = plain
-        } else {
-            return .error(400, "the verifier is neither a PEM certificate nor a PEM public key")
-        }
-        // hashedrekord signatures are over the digest (prehashed): Ed25519 cannot make one.
-        let scheme: SignatureScheme
-        switch key.kind {
-        case .ecdsa: scheme = .ecdsa(digest.algorithm)
-        case .rsa: scheme = .rsaPKCS1v15(digest.algorithm)
-        default: return .error(400, "hashedrekord needs a key that signs digests (ECDSA or RSA), not \(key.kind)")
-        }
-        guard (try? key.verify(signature: signature, digest: digest, scheme: scheme)) != nil else {
-            return .error(400, "the signature does not verify over the digest with the given verifier")
-        }
-        let canonical = RekorEntryBody.hashedRekordV001(digest: digest, signature: signature, verifierPEM: verifierPEM)
-        do {
-            let receipt = try transparencyLog.append(body: canonical, integratedTime: Int64(Date().timeIntervalSince1970))
-            let uuid = Hex.encode(MerkleInclusion.leafHash(canonical))
-            var verification: [String: Any] = [
-                "inclusionProof": [
-                    "checkpoint": receipt.checkpoint, "hashes": receipt.proof.map(Hex.encode), "logIndex": receipt.logIndex,
-                    "rootHash": Hex.encode(receipt.rootHash), "treeSize": receipt.treeSize,
-                ],
-            ]
-            if let set = receipt.signedEntryTimestamp { verification["signedEntryTimestamp"] = Base64.encode(set) }
-            return .json(201, [
-                uuid: [
-                    "body": Base64.encode(canonical), "integratedTime": receipt.integratedTime, "logID": Hex.encode(receipt.logID),
-                    "logIndex": receipt.logIndex, "verification": verification,
-                ],
-            ])
-        } catch {
-            return .error(500, "\(error)")
+            return .error(400, "timestamp request: \(error)")
         }
     }
 }

@@ -7,14 +7,24 @@ public final class LocalTimestampAuthority: @unchecked Sendable {
     public let root: Certificate
     public let certificate: Certificate
     public let responder: TimestampResponder
+    public let signingKey: PrivateKey
     public let validFrom: Date
 
-    public init(name: String, validFrom: Date, validity: TimeInterval = 10 * 365 * 86_400) throws(CryptoError) {
+    /// A TSA from kept material (a restarted local instance).
+    public init(name: String, validFrom: Date, root: Certificate, certificate: Certificate, key: PrivateKey) {
         self.name = name
         self.validFrom = validFrom
+        self.root = root
+        self.certificate = certificate
+        self.signingKey = key
+        responder = TimestampResponder(certificate: certificate, chain: [], key: key)
+    }
+
+    /// A TSA with fresh keys.
+    public convenience init(name: String, validFrom: Date, validity: TimeInterval = 10 * 365 * 86_400) throws(CryptoError) {
         let rootKey = PrivateKey.generate(.ecdsaP256)
         let leafKey = PrivateKey.generate(.ecdsaP256)
-        root = try CertificateBuilder(
+        let root = try CertificateBuilder(
             subject: [("O", name), ("CN", "\(name) TSA root")], serialNumber: 1, notBefore: validFrom,
             notAfter: validFrom.addingTimeInterval(validity), publicKey: rootKey.publicKey,
             extensions: [
@@ -22,7 +32,7 @@ public final class LocalTimestampAuthority: @unchecked Sendable {
                 CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
             ]
         ).sign(issuer: nil, key: rootKey)
-        certificate = try CertificateBuilder(
+        let certificate = try CertificateBuilder(
             subject: [("O", name), ("CN", "\(name) TSA")], serialNumber: 2, notBefore: validFrom,
             notAfter: validFrom.addingTimeInterval(validity), publicKey: leafKey.publicKey,
             extensions: [
@@ -31,7 +41,7 @@ public final class LocalTimestampAuthority: @unchecked Sendable {
                 CertificateExtension(oid: CertificateExtension.OID.extendedKeyUsage, isCritical: true, value: ExtensionValue.extendedKeyUsage([CertificateExtension.OID.timeStampingUsage])),
             ]
         ).sign(issuer: root, key: rootKey)
-        responder = TimestampResponder(certificate: certificate, chain: [], key: leafKey)
+        self.init(name: name, validFrom: validFrom, root: root, certificate: certificate, key: leafKey)
     }
 
     /// A TimeStampResp over the SHA-256 of `signature`.

@@ -37,7 +37,22 @@ public final class LocalTransparencyLog: @unchecked Sendable {
     public let logID: [UInt8]
     public let tree = MerkleTree()
     private let lock = NSLock()
-    private let treeID: UInt64
+    public let treeID: UInt64
+    /// Every entry in log order, and the index of each leaf hash (Rekor v1's entry UUID).
+    private var entries: [StoredEntry] = []
+    private var indexByLeafHash: [[UInt8]: Int64] = [:]
+    private var storage: (any TransparencyLogStorage)?
+
+    /// A logged entry as storage keeps it.
+    public struct StoredEntry: Sendable, Equatable {
+        public let body: [UInt8]
+        public let integratedTime: Int64
+
+        public init(body: [UInt8], integratedTime: Int64) {
+            self.body = body
+            self.integratedTime = integratedTime
+        }
+    }
 
     public init(flavor: Flavor, name: String, key: PrivateKey? = nil, treeID: UInt64 = 1) {
         self.flavor = flavor
@@ -58,23 +73,79 @@ public final class LocalTransparencyLog: @unchecked Sendable {
     /// The checkpoint origin line.
     public var origin: String { flavor == .rekorV1 ? "\(name) - \(treeID)" : name }
 
-    /// Appends a canonicalized entry body; returns the receipt for the tree as it stands after the append.
-    public func append(body: [UInt8], integratedTime: Int64) throws(CryptoError) -> Receipt {
+    /// Replays the entries `storage` holds into this (empty) log and keeps every later append there too, so a
+    /// restarted instance continues the same tree.
+    public func attach(storage: any TransparencyLogStorage) throws {
+        let stored = try storage.entries(log: origin)
         lock.lock()
         defer { lock.unlock() }
-        let index = tree.append(entry: body)
-        let size = tree.size
+        precondition(entries.isEmpty, "attach storage before the first append")
+        for entry in stored { remember(entry) }
+        self.storage = storage
+    }
+
+    /// Appends a canonicalized entry body; returns the receipt for the tree as it stands after the append.
+    /// With storage attached, the entry is stored before the tree grows: a failed write appends nothing.
+    public func append(body: [UInt8], integratedTime: Int64) throws -> Receipt {
+        lock.lock()
+        defer { lock.unlock() }
+        let entry = StoredEntry(body: body, integratedTime: flavor == .rekorV1 ? integratedTime : 0)
+        try storage?.store(entry, index: Int64(entries.count), log: origin)
+        let index = remember(entry)
+        return try receipt(index: index, size: tree.size)
+    }
+
+    /// The number of entries.
+    public var size: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return tree.size
+    }
+
+    /// The entry at `index` and its receipt against the current tree, or nil when there is none.
+    public func entry(at index: Int64) throws(CryptoError) -> (entry: StoredEntry, receipt: Receipt)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard index >= 0, index < entries.count else { return nil }
+        return (entries[Int(index)], try receipt(index: index, size: tree.size))
+    }
+
+    /// The index of the entry whose RFC 6962 leaf hash is `leafHash` (Rekor v1's entry UUID).
+    public func index(ofLeafHash leafHash: [UInt8]) -> Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return indexByLeafHash[leafHash]
+    }
+
+    /// The signed checkpoint of the current tree.
+    public func currentCheckpoint() throws(CryptoError) -> (size: Int64, root: [UInt8], note: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        let root = tree.rootHash(size: tree.size)
+        return (tree.size, root, try checkpoint(size: tree.size, root: root))
+    }
+
+    @discardableResult
+    private func remember(_ entry: StoredEntry) -> Int64 {
+        let index = tree.append(entry: entry.body)
+        entries.append(entry)
+        indexByLeafHash[MerkleInclusion.leafHash(entry.body)] = index
+        return index
+    }
+
+    private func receipt(index: Int64, size: Int64) throws(CryptoError) -> Receipt {
+        let entry = entries[Int(index)]
         let root = tree.rootHash(size: size)
         var set: [UInt8]?
         if flavor == .rekorV1 {
             let payload = CanonicalJSON.object([
-                "body": .string(Base64.encode(body)), "integratedTime": .integer(integratedTime),
+                "body": .string(Base64.encode(entry.body)), "integratedTime": .integer(entry.integratedTime),
                 "logID": .string(Hex.encode(logID)), "logIndex": .integer(index),
             ]).serialized
             set = try key.sign(message: payload)
         }
         return Receipt(
-            logIndex: index, integratedTime: flavor == .rekorV1 ? integratedTime : 0, logID: logID,
+            logIndex: index, integratedTime: entry.integratedTime, logID: logID,
             signedEntryTimestamp: set, treeSize: size, rootHash: root, proof: tree.inclusionProof(index: index, size: size),
             checkpoint: try checkpoint(size: size, root: root))
     }
@@ -108,4 +179,12 @@ public final class LocalTransparencyLog: @unchecked Sendable {
             "logId": ["keyId": Base64.encode(logID)],
         ]
     }
+}
+
+/// Where a local log keeps its entries across restarts (the test instance uses SQLite).
+public protocol TransparencyLogStorage: Sendable {
+    /// The stored entries of the log with checkpoint origin `log`, in index order.
+    func entries(log: String) throws -> [LocalTransparencyLog.StoredEntry]
+    /// Stores `entry` at `index` (always the next index) durably before the log acknowledges it.
+    func store(_ entry: LocalTransparencyLog.StoredEntry, index: Int64, log: String) throws
 }

@@ -17,7 +17,8 @@ public struct RekorV1Client: TransparencyLogging {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         headers.add("Accept", "application/json")
-        let request = HTTPRequest(method: "POST", url: baseURL.appendingPathComponent("api/v1/log/entries"), headers: headers, body: body)
+        let request = HTTPRequest(
+            method: "POST", url: baseURL.appendingPathComponent("api/v1/log/entries"), headers: headers, body: entry.rekorV1Proposal())
         let response = try http.send(request, maximumBody: 4 << 20)
         guard response.status == 201 || response.status == 200 || response.status == 409 else {
             throw TransportError.httpStatus(url: HTTPClient.redacted(request.url), status: response.status, message: response.errorMessage)

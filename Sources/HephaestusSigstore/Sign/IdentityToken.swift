@@ -15,6 +15,8 @@ public struct IdentityToken: Sendable {
     public let notBefore: Date?
     /// GitHub Actions: `OWNER/REPO/.github/workflows/FILE@REF`, the identity Fulcio puts in the SAN.
     public let jobWorkflowRef: String?
+    /// Every string-valued claim (for the CI extensions Fulcio derives from them).
+    public let stringClaims: [String: String]
 
     /// Issuers whose tokens name an e-mail address (Fulcio issues an e-mail SAN for them).
     public static let emailIssuers: Set<String> = [
@@ -50,6 +52,7 @@ public struct IdentityToken: Sendable {
         self.expiry = Date(timeIntervalSince1970: expiry)
         notBefore = (payload["nbf"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue) }
         jobWorkflowRef = payload["job_workflow_ref"] as? String
+        stringClaims = payload.compactMapValues { $0 as? String }
     }
 
     /// True when Fulcio will certify the token's e-mail address rather than its subject: for the known e-mail
@@ -66,6 +69,35 @@ public struct IdentityToken: Sendable {
     public var certificateIdentity: String {
         if issuer == Self.githubActionsIssuer, let jobWorkflowRef { return "https://github.com/\(jobWorkflowRef)" }
         return proofSubject
+    }
+
+    /// The Fulcio certificate extensions (OID → value) a GitHub Actions token's claims give, as Fulcio maps them
+    /// (1.3.6.1.4.1.57264.1.9–.22); empty for other issuers.
+    public var fulcioClaims: [String: String] {
+        guard issuer == Self.githubActionsIssuer else { return [:] }
+        let server = stringClaims["server_url"] ?? "https://github.com"
+        var claims: [String: String] = [:]
+        func put(_ suffix: Int, _ value: String?) {
+            if let value, !value.isEmpty { claims["1.3.6.1.4.1.57264.1.\(suffix)"] = value }
+        }
+        let repository = stringClaims["repository"]
+        put(9, jobWorkflowRef.map { "\(server)/\($0)" })
+        put(10, stringClaims["job_workflow_sha"])
+        put(11, stringClaims["runner_environment"])
+        put(12, repository.map { "\(server)/\($0)" })
+        put(13, stringClaims["sha"])
+        put(14, stringClaims["ref"])
+        put(15, stringClaims["repository_id"])
+        put(16, stringClaims["repository_owner"].map { "\(server)/\($0)" })
+        put(17, stringClaims["repository_owner_id"])
+        put(18, stringClaims["workflow_ref"].map { "\(server)/\($0)" })
+        put(19, stringClaims["workflow_sha"])
+        put(20, stringClaims["event_name"])
+        if let repository, let run = stringClaims["run_id"], let attempt = stringClaims["run_attempt"] {
+            put(21, "\(server)/\(repository)/actions/runs/\(run)/attempts/\(attempt)")
+        }
+        put(22, stringClaims["repository_visibility"])
+        return claims
     }
 
     /// Refuses an expired, not-yet-valid or unverified-e-mail token before any service sees it.

@@ -17,6 +17,8 @@ public enum SigningError: CodedError {
     case selfVerificationFailed(VerificationError)
     /// The signing configuration cannot be used (no service valid now, unknown API version, …).
     case invalidSigningConfig(String)
+    /// The file given with --in-toto is not an in-toto statement we can sign.
+    case invalidStatement(String)
 
     public enum Code: String, CaseIterable, Sendable {
         case noIdentityToken = "sign.no-identity-token"
@@ -26,6 +28,7 @@ public enum SigningError: CodedError {
         case malformedServiceResponse = "sign.malformed-service-response"
         case selfVerificationFailed = "sign.self-verification-failed"
         case invalidSigningConfig = "sign.invalid-signing-config"
+        case invalidStatement = "sign.invalid-statement"
     }
 
     public var errorCode: Code {
@@ -37,6 +40,7 @@ public enum SigningError: CodedError {
         case .malformedServiceResponse: .malformedServiceResponse
         case .selfVerificationFailed: .selfVerificationFailed
         case .invalidSigningConfig: .invalidSigningConfig
+        case .invalidStatement: .invalidStatement
         }
     }
 
@@ -52,6 +56,7 @@ public enum SigningError: CodedError {
         case .selfVerificationFailed(let error):
             "the signed bundle does not verify, so it was not written: \(error.description) [\(error.code)]"
         case .invalidSigningConfig(let reason): "signing config: \(reason)"
+        case .invalidStatement(let reason): "in-toto statement: \(reason)"
         }
     }
 }

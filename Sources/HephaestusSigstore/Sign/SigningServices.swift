@@ -37,6 +37,26 @@ public struct ProposedLogEntry: Sendable {
         }
     }
 
+    /// What a Rekor v1 client POSTs: the `hashedrekord` body itself, or for DSSE the `proposedContent` (envelope
+    /// JSON and verifier) from which the log derives the canonical `dsse` body.
+    public func rekorV1Proposal() -> [UInt8] {
+        switch content {
+        case .messageDigest:
+            return rekorV1Body().body
+        case .envelope(_, let json):
+            let verifierPEM = certificate?.pem ?? publicKey.pem
+            return CanonicalJSON.object([
+                "apiVersion": .string("0.0.1"), "kind": .string("dsse"),
+                "spec": .object([
+                    "proposedContent": .object([
+                        "envelope": .string(String(decoding: json, as: UTF8.self)),
+                        "verifiers": .array([.string(Base64.encode(Array(verifierPEM.utf8)))]),
+                    ])
+                ]),
+            ]).serialized
+        }
+    }
+
     /// The Rekor v2 `hashedrekord` 0.0.2 body (DSSE is logged by the digest of its pre-authentication encoding).
     public func rekorV2Body() -> [UInt8] {
         let details = RekorEntryBody.keyDetails(publicKey)

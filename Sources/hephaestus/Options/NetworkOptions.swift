@@ -4,14 +4,8 @@ import HephaestusCore
 import HephaestusPlatform
 import Logging
 
-/// Options wherever the network is used (CLI.md): API URL, token, timeouts, retries, CA bundle.
-struct NetworkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("GitHub API base URL (env GITHUB_API_URL; default https://api.github.com).", valueName: "URL"))
-    var apiURL: String?
-
-    @Option(help: ArgumentHelp("Environment variable holding the GitHub token (default: GITHUB_TOKEN, then GH_TOKEN).", valueName: "NAME"))
-    var tokenEnv: String?
-
+/// HTTP behaviour wherever the network is used: timeouts, retries, deadline, CA bundle.
+struct HTTPOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Per-attempt timeout in seconds.", valueName: "SECONDS"))
     var timeout: Double = 60
 
@@ -39,12 +33,7 @@ struct NetworkOptions: ParsableArguments {
         if let caBundle, !FileManager.default.isReadableFile(atPath: caBundle) {
             throw ValidationError("--ca-bundle \(caBundle) is not a readable file")
         }
-        if let url = resolvedAPIURL, URL(string: url)?.host == nil {
-            throw ValidationError("--api-url \(url) is not an absolute URL")
-        }
     }
-
-    var resolvedAPIURL: String? { apiURL ?? ProcessInfo.processInfo.environment["GITHUB_API_URL"] }
 
     func makePolicy() throws -> RetryPolicy {
         try RetryPolicy(maxRetries: maxRetries, baseDelay: retryBaseDelay, maxDelay: retryMaxDelay, timeout: timeout, deadline: deadline)
@@ -55,6 +44,28 @@ struct NetworkOptions: ParsableArguments {
             transport: CurlTransport(caBundle: caBundle, userAgent: "hephaestus/\(HephaestusVersion.current)"),
             policy: try makePolicy(), observe: TransportLog.observer(logger))
     }
+}
+
+/// Options wherever GitHub is used (CLI.md): API URL, token, and the HTTP options.
+struct NetworkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("GitHub API base URL (env GITHUB_API_URL; default https://api.github.com).", valueName: "URL"))
+    var apiURL: String?
+
+    @Option(help: ArgumentHelp("Environment variable holding the GitHub token (default: GITHUB_TOKEN, then GH_TOKEN).", valueName: "NAME"))
+    var tokenEnv: String?
+
+    @OptionGroup
+    var http: HTTPOptions
+
+    func validate() throws {
+        if let url = resolvedAPIURL, URL(string: url)?.host == nil {
+            throw ValidationError("--api-url \(url) is not an absolute URL")
+        }
+    }
+
+    var resolvedAPIURL: String? { apiURL ?? ProcessInfo.processInfo.environment["GITHUB_API_URL"] }
+
+    func makeHTTPClient(logger: Logger) throws -> HTTPClient { try http.makeHTTPClient(logger: logger) }
 
     /// The token (validated, registered for redaction), or nil when none is set and none is required.
     func makeToken(required: Bool) throws -> GitHubToken? {

@@ -1,0 +1,180 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusSigstore
+import Logging
+
+/// Which signing config to use.
+public enum SigningConfigSelection: Sendable, Equatable {
+    case production
+    case staging
+    case file(path: String)
+
+    public func load() throws -> SigningConfig {
+        switch self {
+        case .production: return try SigningConfig.production()
+        case .staging: return try SigningConfig.staging()
+        case .file(let path): return try SigningConfig(json: FileReader.contents(of: path, limit: 1 << 20))
+        }
+    }
+}
+
+/// `hephaestus sign`: signs files (or in-toto statements) into Sigstore bundles v0.3, keyless or with a managed
+/// key, through the services a signing config selects, and writes each bundle only after it verified.
+public struct ArtifactSigning {
+    /// Who signs.
+    public enum Credential {
+        /// Keyless: an OIDC token (explicit or found by ``IdentityTokenProvider``).
+        case keyless(IdentityTokenProvider, explicitToken: String?)
+        /// A PEM private key file (ECDSA P-256/P-384 or Ed25519).
+        case managedKey(path: String)
+    }
+
+    public struct Request {
+        public var files: [String]
+        public var bundlePath: String?
+        public var overwrite: Bool
+        public var inToto: Bool
+        public var signingConfig: SigningConfigSelection
+        public var trust: TrustSelection
+
+        public init(
+            files: [String], bundlePath: String? = nil, overwrite: Bool = false, inToto: Bool = false,
+            signingConfig: SigningConfigSelection = .production, trust: TrustSelection = .production
+        ) {
+            self.files = files
+            self.bundlePath = bundlePath
+            self.overwrite = overwrite
+            self.inToto = inToto
+            self.signingConfig = signingConfig
+            self.trust = trust
+        }
+    }
+
+    /// One signed file.
+    public struct Outcome: Encodable, Sendable {
+        public let file: String
+        public let bundle: String
+        public let sha256: String
+        public let kind: String
+        /// The verification of the written bundle (identity, issuer, log entries, verified times).
+        public let verification: VerificationResult
+    }
+
+    public let request: Request
+    public let credential: Credential
+    public let http: HTTPClient
+    public let logger: Logger
+    public let clock: @Sendable () -> Date
+
+    public init(request: Request, credential: Credential, http: HTTPClient, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.request = request
+        self.credential = credential
+        self.http = http
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Where the bundle of `file` goes.
+    public func bundlePath(for file: String) -> String { request.bundlePath ?? file + ".sigstore.json" }
+
+    /// Signs every file in order; stops at the first failure (bundles already written stay: each verified).
+    public func run(onSigned: (Outcome) -> Void = { _ in }) throws -> [Outcome] {
+        if request.bundlePath != nil, request.files.count != 1 {
+            throw SigningError.invalidSigningConfig("--bundle names one output: sign one file at a time with it")
+        }
+        // Refuse before any service is asked: unreadable inputs and outputs we would not overwrite.
+        for file in request.files {
+            _ = try FileReader(path: file)
+            let output = bundlePath(for: file)
+            if !request.overwrite, FileManager.default.fileExists(atPath: output) { throw FileError.alreadyExists(path: output) }
+        }
+        let config = try request.signingConfig.load()
+        let trustedRoot = try request.trust.load()
+        let keyless: Bool
+        if case .keyless = credential { keyless = true } else { keyless = false }
+        let selection = try config.select(at: clock(), keyless: keyless)
+        let signer = makeSigner(selection: selection, trustedRoot: trustedRoot)
+        logger.info(
+            "sign.services",
+            metadata: [
+                "ca": .string(selection.certificateAuthority.map { HTTPClient.redacted($0.url) } ?? "none"),
+                "tlogs": .string(selection.transparencyLogs.map { "\(HTTPClient.redacted($0.url)) (v\($0.majorAPIVersion))" }.joined(separator: ", ")),
+                "tsas": .string(selection.timestampAuthorities.map { HTTPClient.redacted($0.url) }.joined(separator: ", ")),
+            ])
+        let who = try signerIdentity()
+        var material = try signer.prepare(who)
+        var outcomes: [Outcome] = []
+        for file in request.files {
+            if !material.isUsable(at: clock()) { material = try signer.prepare(who) }
+            let outcome = try sign(file: file, signer: signer, material: material)
+            outcomes.append(outcome)
+            onSigned(outcome)
+        }
+        return outcomes
+    }
+
+    private func signerIdentity() throws -> BundleSigner.Signer {
+        switch credential {
+        case .keyless(let provider, let explicit):
+            let (token, source) = try provider.token(explicit: explicit)
+            SecretRedactor.shared.register(token.rawValue)
+            try token.checkUsable(at: clock())
+            logger.info(
+                "sign.identity",
+                metadata: [
+                    "identity": .string(token.certificateIdentity), "issuer": .string(token.issuer), "source": .string(source.rawValue),
+                    "token_expires": .string(token.expiry.formatted(Date.ISO8601FormatStyle())),
+                ])
+            return .keyless(token)
+        case .managedKey(let path):
+            let pem = String(decoding: try FileReader.contents(of: path, limit: 1 << 20), as: UTF8.self)
+            if pem.contains("ENCRYPTED") {
+                throw SigningError.invalidSigningConfig("\(path) is an encrypted private key; decrypt it (openssl pkey) into a protected file first")
+            }
+            let key = try PrivateKey(pem: pem)
+            switch key.publicKey.kind {
+            case .ecdsa(.p256), .ecdsa(.p384), .ed25519: break
+            default: throw SigningError.invalidSigningConfig("\(path): \(key.publicKey.kind) keys are not supported (ECDSA P-256/P-384, Ed25519)")
+            }
+            let hint = Base64.encode(DigestAlgorithm.sha256.hash(key.publicKey.derSubjectPublicKeyInfo).bytes)
+            return .managedKey(key, hint: hint)
+        }
+    }
+
+    private func makeSigner(selection: SigningConfig.Selection, trustedRoot: TrustedRoot) -> BundleSigner {
+        let logs: [any TransparencyLogging] = selection.transparencyLogs.map { service -> any TransparencyLogging in
+            if service.majorAPIVersion == 2 { return RekorV2Client(baseURL: service.url, http: http) }
+            return RekorV1Client(baseURL: service.url, http: http)
+        }
+        return BundleSigner(
+            verifier: BundleVerifier(trustedRoot: trustedRoot, clock: clock),
+            certificateAuthority: selection.certificateAuthority.map { FulcioClient(baseURL: $0.url, http: http) },
+            transparencyLogs: logs,
+            timestampAuthorities: selection.timestampAuthorities.map { TimestampClient(url: $0.url, http: http) },
+            clock: clock)
+    }
+
+    private func sign(file: String, signer: BundleSigner, material: BundleSigner.KeyMaterial) throws -> Outcome {
+        let output = bundlePath(for: file)
+        let signed: BundleSigner.SignedBundle
+        let digest: Digest
+        if request.inToto {
+            let statement = try FileReader.contents(of: file, limit: 16 << 20)
+            digest = DigestAlgorithm.sha256.hash(statement)
+            signed = try signer.attest(statement: statement, using: material)
+        } else if case .ed25519 = material.key.publicKey.kind {
+            // Ed25519 signs the message itself (no prehash): the file is read whole.
+            let bytes = try FileReader.contents(of: file, limit: 1 << 30)
+            digest = DigestAlgorithm.sha256.hash(bytes)
+            signed = try signer.sign(BundleSigner.Artifact(digest: digest, bytes: bytes), using: material)
+        } else {
+            digest = try DigestAlgorithm.sha256.hash(fileAt: file)
+            signed = try signer.sign(BundleSigner.Artifact(digest: digest), using: material)
+        }
+        try AtomicFileWriter.write(signed.json + [0x0A], to: output, overwrite: request.overwrite)
+        let result = signed.verification
+        logger.info("sign.written", metadata: ["file": .string(file), "bundle": .string(output)])
+        return Outcome(
+            file: file, bundle: output, sha256: digest.hex, kind: request.inToto ? "dsse" : "message-signature", verification: result)
+    }
+}

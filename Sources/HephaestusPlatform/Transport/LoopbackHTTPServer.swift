@@ -1,0 +1,224 @@
+import Foundation
+import Glibc
+
+/// One request as a ``LoopbackHTTPServer`` hands it to its handler.
+public struct HTTPServerRequest: Sendable {
+    public let method: String
+    /// The path without its query string, percent-decoding left to the handler.
+    public let path: String
+    public let query: [String: String]
+    public let headers: HTTPHeaders
+    public let body: [UInt8]
+}
+
+/// A handler's answer.
+public struct HTTPServerResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(status: Int, contentType: String, body: [UInt8]) {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", contentType)
+        self.init(status: status, headers: headers, body: body)
+    }
+}
+
+/// A small blocking HTTP/1.1 server bound to 127.0.0.1 only, one thread per connection, one request per
+/// connection (`Connection: close`). It serves local test instances and development tools, never the internet:
+/// the listening address is not configurable.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public typealias Handler = @Sendable (HTTPServerRequest) -> HTTPServerResponse
+
+    /// Limits on what a client may send.
+    public static let maximumHeaderBytes = 64 << 10
+    public static let maximumBodyBytes = 32 << 20
+
+    public let port: UInt16
+    private let socket: Int32
+    private let handler: Handler
+    private let lock = NSLock()
+    private var stopped = false
+
+    /// Binds 127.0.0.1:`port` (0 picks a free port; read it back from ``port``) and starts accepting.
+    public init(port: UInt16 = 0, handler: @escaping Handler) throws(TransportError) {
+        let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Self.failure("socket", errno) }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 64) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw Self.failure("bind 127.0.0.1:\(port)", code)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.port = UInt16(bigEndian: address.sin_port)
+        self.socket = descriptor
+        self.handler = handler
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "loopback-http-accept"
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    /// The base URL clients use.
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Stops accepting; connections in flight finish.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        shutdown(socket, Int32(SHUT_RDWR))
+        close(socket)
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    private func acceptLoop() {
+        while !isStopped {
+            let connection = accept(socket, nil, nil)
+            if connection < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            var timeout = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let handler = self.handler
+            let thread = Thread { Self.serve(connection, handler: handler) }
+            thread.name = "loopback-http-connection"
+            thread.start()
+        }
+    }
+
+    private static func serve(_ connection: Int32, handler: Handler) {
+        defer { close(connection) }
+        let response: HTTPServerResponse
+        switch readRequest(connection) {
+        case .success(let request): response = handler(request)
+        case .failure(let problem): response = HTTPServerResponse(status: problem.status, contentType: "text/plain", body: Array(problem.message.utf8))
+        }
+        write(response, to: connection)
+    }
+
+    struct RequestProblem: Error {
+        let status: Int
+        let message: String
+    }
+
+    private static func readRequest(_ connection: Int32) -> Result<HTTPServerRequest, RequestProblem> {
+        var buffer: [UInt8] = []
+        var headerEnd: Int?
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while headerEnd == nil {
+            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return .failure(RequestProblem(status: 400, message: "connection closed before the request head ended")) }
+            buffer += chunk[0..<count]
+            headerEnd = find([13, 10, 13, 10], in: buffer)
+            if headerEnd == nil, buffer.count > maximumHeaderBytes {
+                return .failure(RequestProblem(status: 431, message: "request head larger than \(maximumHeaderBytes) bytes"))
+            }
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ")
+        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else {
+            return .failure(RequestProblem(status: 400, message: "malformed request line"))
+        }
+        var headers = HTTPHeaders()
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { return .failure(RequestProblem(status: 400, message: "malformed header line")) }
+            headers.add(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        if headers["transfer-encoding"] != nil {
+            return .failure(RequestProblem(status: 411, message: "chunked request bodies are not supported; send Content-Length"))
+        }
+        let length = headers["content-length"].flatMap { Int($0) } ?? 0
+        guard length >= 0, length <= maximumBodyBytes else {
+            return .failure(RequestProblem(status: 413, message: "request body larger than \(maximumBodyBytes) bytes"))
+        }
+        var body = Array(buffer[(headerEnd! + 4)...])
+        while body.count < length {
+            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return .failure(RequestProblem(status: 400, message: "request body shorter than Content-Length")) }
+            body += chunk[0..<count]
+        }
+        let target = String(requestLine[1])
+        let components = URLComponents(string: target)
+        var query: [String: String] = [:]
+        for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        return .success(
+            HTTPServerRequest(
+                method: String(requestLine[0]), path: components?.path ?? target, query: query, headers: headers,
+                body: Array(body.prefix(length))))
+    }
+
+    private static func write(_ response: HTTPServerResponse, to connection: Int32) {
+        var head = "HTTP/1.1 \(response.status) \(reason(response.status))\r\n"
+        for field in response.headers where field.name.lowercased() != "content-length" && field.name.lowercased() != "connection" {
+            head += "\(field.name): \(field.value)\r\n"
+        }
+        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        let bytes = Array(head.utf8) + response.body
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { return }
+            sent += count
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if Array(haystack[start..<(start + needle.count)]) == needle { return start }
+        }
+        return nil
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 411: "Length Required"
+        case 413: "Content Too Large"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+
+    private static func failure(_ operation: String, _ code: Int32) -> TransportError {
+        .transport(url: "http://127.0.0.1", reason: "\(operation): \(String(cString: strerror(code)))", retryable: false)
+    }
+}
