@@ -28,6 +28,7 @@ public enum ExitCodeTable {
         Row(code: FileError.Code.permissionDenied.rawValue, status: .noPermission, when: "a file cannot be opened for lack of permission"),
         Row(code: FileError.Code.readFailed.rawValue, status: .ioError, when: "reading a file failed part-way"),
         Row(code: FileError.Code.writeFailed.rawValue, status: .cannotCreate, when: "an output file could not be written"),
+        Row(code: FileError.Code.alreadyExists.rawValue, status: .cannotCreate, when: "an output file exists and --overwrite was not given"),
         // Crypto
         Row(code: CryptoError.Code.malformedKey.rawValue, status: .dataError, when: "a public key cannot be parsed"),
         Row(code: CryptoError.Code.unsupportedKey.rawValue, status: .dataError, when: "a key type, curve or size is not supported"),
@@ -72,6 +73,10 @@ public enum ExitCodeTable {
         Row(code: SigningError.Code.malformedServiceResponse.rawValue, status: .unavailable, when: "a signing service (CA, log, TSA) answered something unusable"),
         Row(code: SigningError.Code.selfVerificationFailed.rawValue, status: .checkFailed, when: "the bundle just produced does not verify; nothing was written"),
         Row(code: SigningError.Code.invalidSigningConfig.rawValue, status: .dataError, when: "the signing configuration cannot be used"),
+        Row(code: SigningError.Code.invalidStatement.rawValue, status: .dataError, when: "the --in-toto input is not an in-toto statement with a sha256 subject"),
+        // Local test instance
+        Row(code: LocalInstanceError.Code.corruptState.rawValue, status: .dataError, when: "the `dev sigstore` directory's kept state is damaged"),
+        Row(code: LocalInstanceError.Code.notAnInstance.rawValue, status: .noInput, when: "`dev sigstore token` names a directory with no instance"),
         // Transport
         Row(code: TransportError.Code.invalidConfiguration.rawValue, status: .usage, when: "a network option is out of range (--timeout, --max-retries, …)"),
         Row(code: TransportError.Code.invalidURL.rawValue, status: .usage, when: "a URL is malformed or uses an unsupported scheme"),
@@ -130,6 +135,7 @@ public enum ExitCodeTable {
         + DigestCheckError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue)
         + SigningError.Code.allCases.map(\.rawValue)
+        + LocalInstanceError.Code.allCases.map(\.rawValue)
         + TransportError.Code.allCases.map(\.rawValue)
         + GitHubError.Code.allCases.map(\.rawValue)
         + ArchiveError.Code.allCases.map(\.rawValue)
