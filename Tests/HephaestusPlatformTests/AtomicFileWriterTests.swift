@@ -1,0 +1,36 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusTestSupport
+import Testing
+
+@Suite("Atomic file writer")
+struct AtomicFileWriterTests {
+    @Test("writes whole files, refuses to replace without overwrite, replaces with it, leaves no temporary files")
+    func writes() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("out.json")
+        try AtomicFileWriter.write(Array("first".utf8), to: path, overwrite: false, permissions: 0o640)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o640)
+        #expect(throws: FileError.alreadyExists(path: path)) { try AtomicFileWriter.write(Array("second".utf8), to: path, overwrite: false) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
+        try AtomicFileWriter.write(Array("third".utf8), to: path, overwrite: true)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "third")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.json"])
+        #expect(throws: FileError.self) { try AtomicFileWriter.write([1], to: directory.file("missing/dir/out"), overwrite: true) }
+    }
+
+    @Test("ECDSA signatures convert between DER and JOSE r||s and still verify")
+    func ecdsaFormats() throws {
+        let key = PrivateKey.generate(.ecdsaP256)
+        for _ in 0..<20 {
+            let der = try key.sign(message: Array("message".utf8))
+            let raw = try ECDSASignatureFormat.raw(fromDER: der, width: 32)
+            #expect(raw.count == 64)
+            let back = try ECDSASignatureFormat.der(fromRaw: raw)
+            #expect(key.publicKey.isValidSignature(back, for: Array("message".utf8), scheme: .ecdsa(.sha256)))
+        }
+        #expect(throws: CryptoError.self) { try ECDSASignatureFormat.der(fromRaw: [1, 2, 3]) }
+        #expect(throws: CryptoError.self) { try ECDSASignatureFormat.raw(fromDER: [0x30, 0x00], width: 32) }
+    }
+}
