@@ -379,3 +379,26 @@ final class Counter: @unchecked Sendable {
         return value
     }
 }
+
+@Suite("conformance sign-bundle")
+struct ConformanceSignBundleTests {
+    @Test("sign-bundle then verify-bundle, per the sigstore-conformance CLI protocol")
+    func signThenVerify() throws {
+        let server = try SigstoreTestServer()
+        let work = try TemporaryDirectory()
+        try work.write("a.txt", "conformance\n")
+        let signed = try HephaestusBinary.run(
+            ["conformance", "sign-bundle", "--identity-token", try server.token(), "--bundle", "out.json", "--trusted-root", server.trustedRootPath,
+             "--signing-config", server.signingConfigPath, "a.txt"], in: work.path)
+        #expect(signed.status == 0, "\(signed.stderrText)")
+        #expect(signed.stdoutText.isEmpty)
+        let verified = try HephaestusBinary.run(
+            ["conformance", "verify-bundle", "--bundle", "out.json", "--certificate-identity", "signer@example.com",
+             "--certificate-oidc-issuer", server.issuer, "--trusted-root", server.trustedRootPath, "a.txt"], in: work.path)
+        #expect(verified.status == 0, "\(verified.stderrText)")
+        let wrong = try HephaestusBinary.run(
+            ["conformance", "verify-bundle", "--bundle", "out.json", "--certificate-identity", "other@example.com",
+             "--certificate-oidc-issuer", server.issuer, "--trusted-root", server.trustedRootPath, "a.txt"], in: work.path)
+        #expect(wrong.status == 1)
+    }
+}

@@ -9,8 +9,39 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             abstract: "The sigstore-conformance CLI protocol (for the conformance test suite).",
             shouldDisplay: false,
-            subcommands: [ConformanceVerifyBundle.self]
+            subcommands: [ConformanceSignBundle.self, ConformanceVerifyBundle.self]
         )
+    }
+
+    /// `conformance sign-bundle [--staging] [--in-toto] --identity-token TOKEN --bundle FILE
+    /// [--trusted-root FILE --signing-config FILE] FILE`: keyless signing as `hephaestus sign` does it.
+    struct ConformanceSignBundle: HephaestusCommand {
+        static let configuration = CommandConfiguration(commandName: "sign-bundle")
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Flag var staging = false
+        @Flag var inToto = false
+        @Option var identityToken: String
+        @Option var bundle: String
+        @Option var trustedRoot: String?
+        @Option var signingConfig: String?
+        @OptionGroup(title: "Network")
+        var http: HTTPOptions
+        @Argument var file: String
+
+        func execute(_ context: CommandContext) async throws {
+            let client = try http.makeHTTPClient(logger: context.logger)
+            let request = ArtifactSigning.Request(
+                files: [file], bundlePath: bundle, overwrite: true, inToto: inToto,
+                signingConfig: signingConfig.map { .file(path: $0) } ?? (staging ? .staging : .production),
+                trust: trustedRoot.map { .file(path: $0) } ?? (staging ? .staging : .production))
+            _ = try ArtifactSigning(
+                request: request, credential: .keyless(IdentityTokenProvider(http: client), explicitToken: identityToken), http: client,
+                logger: context.logger
+            ).run()
+        }
     }
 
     /// `conformance verify-bundle [--staging] --bundle FILE (--certificate-identity I --certificate-oidc-issuer U |
