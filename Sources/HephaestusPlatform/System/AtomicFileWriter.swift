@@ -10,7 +10,7 @@ public enum AtomicFileWriter {
         var template = Array("\(directory.isEmpty ? "/" : directory)/.hephaestus-tmp-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
-        let temporary = String(cString: template)
+        let temporary = decodeCString(template)
         var committed = false
         defer {
             if !committed { unlink(temporary) }

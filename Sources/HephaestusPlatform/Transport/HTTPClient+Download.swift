@@ -102,7 +102,7 @@ final class DownloadSink: HTTPBodySink {
         var template = Array("\(request.destinationDirectory)/.\(request.fileName).part-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw FileError.fromErrno(errno, path: request.destinationDirectory, writing: true) }
-        temporaryPath = String(cString: template)
+        temporaryPath = decodeCString(template)
         pipeline = ChunkPipeline(descriptor: fd, path: temporaryPath)
     }
 
