@@ -100,6 +100,7 @@ public enum ExitCodeTable {
         Row(code: GitHubError.Code.noMatchingAsset.rawValue, status: .noInput, when: "no asset matches the pattern"),
         Row(code: GitHubError.Code.malformedResponse.rawValue, status: .unavailable, when: "the API answered something unexpected"),
         Row(code: GitHubError.Code.unsafeAssetName.rawValue, status: .checkFailed, when: "an asset name cannot be made a safe file name"),
+        Row(code: GitHubError.Code.assetExists.rawValue, status: .checkFailed, when: "a release already has a different asset of that name (use --replace where offered)"),
         // Archives
         Row(code: ArchiveError.Code.unreadable.rawValue, status: .noInput, when: "an archive cannot be opened"),
         Row(code: ArchiveError.Code.unsupportedFormat.rawValue, status: .checkFailed, when: "an archive is neither tar, tar.gz nor zip"),

@@ -10,6 +10,7 @@ public enum GitHubError: CodedError, Equatable {
     case noMatchingAsset(release: String, pattern: String)
     case malformedResponse(url: String, reason: String)
     case unsafeAssetName(name: String, reason: String)
+    case assetExists(release: String, name: String)
 
     public enum Code: String, CaseIterable, Sendable {
         case missingToken = "github.missing-token"
@@ -20,6 +21,7 @@ public enum GitHubError: CodedError, Equatable {
         case noMatchingAsset = "github.no-matching-asset"
         case malformedResponse = "github.malformed-response"
         case unsafeAssetName = "github.unsafe-asset-name"
+        case assetExists = "github.asset-exists"
     }
 
     public var errorCode: Code {
@@ -32,6 +34,7 @@ public enum GitHubError: CodedError, Equatable {
         case .noMatchingAsset: .noMatchingAsset
         case .malformedResponse: .malformedResponse
         case .unsafeAssetName: .unsafeAssetName
+        case .assetExists: .assetExists
         }
     }
 
@@ -47,6 +50,7 @@ public enum GitHubError: CodedError, Equatable {
         case .noMatchingAsset(let release, let pattern): "release \(release) has no asset matching \(pattern)"
         case .malformedResponse(let url, let reason): "\(url): unexpected response: \(reason)"
         case .unsafeAssetName(let name, let reason): "refusing asset name \(name.debugDescription): \(reason)"
+        case .assetExists(let release, let name): "release \(release) already has an asset named \(name)"
         }
     }
 }

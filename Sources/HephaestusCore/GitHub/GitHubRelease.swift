@@ -28,12 +28,15 @@ public struct GitHubRelease: Sendable, Decodable, Equatable {
     public let createdAt: String?
     public let publishedAt: String?
     public let assets: [GitHubAsset]
+    /// The upload URL template (`https://uploads.github.com/repos/O/R/releases/ID/assets{?name,label}`).
+    public let uploadURL: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, draft, prerelease, assets
         case tagName = "tag_name"
         case createdAt = "created_at"
         case publishedAt = "published_at"
+        case uploadURL = "upload_url"
     }
 }
 
@@ -48,11 +51,13 @@ public struct GitHubAsset: Sendable, Decodable, Equatable {
     public let browserDownloadURL: String?
     /// `sha256:<hex>` when GitHub computed it.
     public let digest: String?
+    public let updatedAt: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, size, url, digest
         case contentType = "content_type"
         case browserDownloadURL = "browser_download_url"
+        case updatedAt = "updated_at"
     }
 
     /// The API's digest, when it is a well-formed SHA-256.

@@ -19,6 +19,8 @@ public final class GitHubReleasesClient: Sendable {
         self.http = http
     }
 
+    var requestHeaders: HTTPHeaders { baseHeaders }
+
     private var baseHeaders: HTTPHeaders {
         var headers = HTTPHeaders([("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")])
         if let token { headers.add("Authorization", token.authorization) }
