@@ -65,10 +65,22 @@ let package = Package(
             ]
         ),
 
+        /** The attestation inventory (SQLite through GRDB) and what reads and writes it: scan, audit, report, backfill. */
+        .target(
+            name: "HephaestusInventory",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusSigstore",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
-            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore"]
+            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory"]
         ),
 
         // MARK: - Executable
@@ -78,6 +90,7 @@ let package = Package(
             name: "hephaestus",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusInventory",
                 "HephaestusLocalSigstore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

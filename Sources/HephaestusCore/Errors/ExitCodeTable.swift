@@ -117,6 +117,13 @@ public enum ExitCodeTable {
         Row(code: WheelError.Code.recordMismatch.rawValue, status: .checkFailed, when: "a wheel's files do not match its RECORD"),
         Row(code: WheelError.Code.metadataMismatch.rawValue, status: .checkFailed, when: "METADATA names another distribution or version than the file name"),
         Row(code: WheelError.Code.empty.rawValue, status: .checkFailed, when: "the wheelhouse holds no wheel"),
+        // Inventory and backfill
+        Row(code: InventoryError.Code.missing.rawValue, status: .noInput, when: "the inventory file does not exist"),
+        Row(code: InventoryError.Code.schema.rawValue, status: .dataError, when: "the inventory is not a Hephaestus inventory or its schema is unusable"),
+        Row(code: InventoryError.Code.runNotFound.rawValue, status: .noInput, when: "`backfill rollback` names an unknown run"),
+        Row(code: InventoryError.Code.runInProgress.rawValue, status: .configuration, when: "`backfill rollback` names a run still marked running"),
+        Row(code: InventoryError.Code.untiedAsset.rawValue, status: .checkFailed, when: "an asset's bytes do not match its SHA-256 manifest: never signed"),
+        Row(code: InventoryError.Code.bundleConflict.rawValue, status: .checkFailed, when: "a release already carries a bundle asset that does not verify for its subject"),
         // Release checks and install
         Row(code: ReleaseCheckError.Code.noArchive.rawValue, status: .noInput, when: "the release has no wheelhouse archive"),
         Row(code: ReleaseCheckError.Code.ambiguousArchive.rawValue, status: .usage, when: "several archives match: --pattern must choose"),
@@ -142,6 +149,7 @@ public enum ExitCodeTable {
         + ArchiveError.Code.allCases.map(\.rawValue)
         + WheelError.Code.allCases.map(\.rawValue)
         + ReleaseCheckError.Code.allCases.map(\.rawValue)
+        + InventoryError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

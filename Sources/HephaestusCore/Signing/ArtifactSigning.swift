@@ -18,9 +18,10 @@ public enum SigningConfigSelection: Sendable, Equatable {
     }
 }
 
-/// `hephaestus sign`: signs files (or in-toto statements) into Sigstore bundles v0.3, keyless or with a managed
-/// key, through the services a signing config selects, and writes each bundle only after it verified.
-public struct ArtifactSigning {
+/// Everything one signing run needs, loaded once: the signing config's selected services (as clients over the one
+/// HTTP client), the trust root for self-verification, and the signer's key material — refreshed when a keyless
+/// certificate is about to expire. Used by `sign`, `backfill run` and `conformance sign-bundle`.
+public final class SigningSession {
     /// Who signs.
     public enum Credential {
         /// Keyless: an OIDC token (explicit or found by ``IdentityTokenProvider``).
@@ -28,6 +29,97 @@ public struct ArtifactSigning {
         /// A PEM private key file (ECDSA P-256/P-384 or Ed25519).
         case managedKey(path: String)
     }
+
+    public let signer: BundleSigner
+    private let who: BundleSigner.Signer
+    private var material: BundleSigner.KeyMaterial?
+    private let clock: @Sendable () -> Date
+    /// The signer as logs and records name it (identity and issuer, or the key's fingerprint).
+    public let signerDescription: String
+
+    public init(
+        credential: Credential, signingConfig: SigningConfigSelection, trust: TrustSelection, http: HTTPClient, logger: Logger,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) throws {
+        self.clock = clock
+        let config = try signingConfig.load()
+        let trustedRoot = try trust.load()
+        let keyless: Bool
+        if case .keyless = credential { keyless = true } else { keyless = false }
+        let selection = try config.select(at: clock(), keyless: keyless)
+        let logs: [any TransparencyLogging] = selection.transparencyLogs.map { service -> any TransparencyLogging in
+            if service.majorAPIVersion == 2 { return RekorV2Client(baseURL: service.url, http: http) }
+            return RekorV1Client(baseURL: service.url, http: http)
+        }
+        signer = BundleSigner(
+            verifier: BundleVerifier(trustedRoot: trustedRoot, clock: clock),
+            certificateAuthority: selection.certificateAuthority.map { FulcioClient(baseURL: $0.url, http: http) },
+            transparencyLogs: logs,
+            timestampAuthorities: selection.timestampAuthorities.map { TimestampClient(url: $0.url, http: http) },
+            clock: clock)
+        logger.info(
+            "sign.services",
+            metadata: [
+                "ca": .string(selection.certificateAuthority.map { HTTPClient.redacted($0.url) } ?? "none"),
+                "tlogs": .string(selection.transparencyLogs.map { "\(HTTPClient.redacted($0.url)) (v\($0.majorAPIVersion))" }.joined(separator: ", ")),
+                "tsas": .string(selection.timestampAuthorities.map { HTTPClient.redacted($0.url) }.joined(separator: ", ")),
+            ])
+        switch credential {
+        case .keyless(let provider, let explicit):
+            let (token, source) = try provider.token(explicit: explicit)
+            SecretRedactor.shared.register(token.rawValue)
+            try token.checkUsable(at: clock())
+            logger.info(
+                "sign.identity",
+                metadata: [
+                    "identity": .string(token.certificateIdentity), "issuer": .string(token.issuer), "source": .string(source.rawValue),
+                    "token_expires": .string(token.expiry.formatted(Date.ISO8601FormatStyle())),
+                ])
+            who = .keyless(token)
+            signerDescription = "\(token.certificateIdentity) (\(token.issuer))"
+        case .managedKey(let path):
+            let pem = String(decoding: try FileReader.contents(of: path, limit: 1 << 20), as: UTF8.self)
+            if pem.contains("ENCRYPTED") {
+                throw SigningError.invalidSigningConfig("\(path) is an encrypted private key; decrypt it (openssl pkey) into a protected file first")
+            }
+            let key = try PrivateKey(pem: pem)
+            switch key.publicKey.kind {
+            case .ecdsa(.p256), .ecdsa(.p384), .ed25519: break
+            default: throw SigningError.invalidSigningConfig("\(path): \(key.publicKey.kind) keys are not supported (ECDSA P-256/P-384, Ed25519)")
+            }
+            let hint = Base64.encode(DigestAlgorithm.sha256.hash(key.publicKey.derSubjectPublicKeyInfo).bytes)
+            who = .managedKey(key, hint: hint)
+            signerDescription = "key sha256:\(DigestAlgorithm.sha256.hash(key.publicKey.derSubjectPublicKeyInfo).hex)"
+        }
+    }
+
+    /// The key material, obtained on first use and renewed when the certificate has under a minute left.
+    public func keyMaterial() throws -> BundleSigner.KeyMaterial {
+        if let material, material.isUsable(at: clock()) { return material }
+        let fresh = try signer.prepare(who)
+        material = fresh
+        return fresh
+    }
+
+    public func sign(_ artifact: BundleSigner.Artifact) throws -> BundleSigner.SignedBundle {
+        try signer.sign(artifact, using: try keyMaterial())
+    }
+
+    public func attest(statement: [UInt8]) throws -> BundleSigner.SignedBundle {
+        try signer.attest(statement: statement, using: try keyMaterial())
+    }
+
+    /// Whether the key signs messages rather than digests (Ed25519): the artifact's bytes are then needed.
+    public func needsArtifactBytes() throws -> Bool {
+        if case .ed25519 = try keyMaterial().key.publicKey.kind { return true }
+        return false
+    }
+}
+
+/// `hephaestus sign`: signs files (or in-toto statements) into Sigstore bundles v0.3, keyless or with a managed
+/// key, through the services a signing config selects, and writes each bundle only after it verified.
+public struct ArtifactSigning {
+    public typealias Credential = SigningSession.Credential
 
     public struct Request {
         public var files: [String]
@@ -88,88 +180,33 @@ public struct ArtifactSigning {
             let output = bundlePath(for: file)
             if !request.overwrite, FileManager.default.fileExists(atPath: output) { throw FileError.alreadyExists(path: output) }
         }
-        let config = try request.signingConfig.load()
-        let trustedRoot = try request.trust.load()
-        let keyless: Bool
-        if case .keyless = credential { keyless = true } else { keyless = false }
-        let selection = try config.select(at: clock(), keyless: keyless)
-        let signer = makeSigner(selection: selection, trustedRoot: trustedRoot)
-        logger.info(
-            "sign.services",
-            metadata: [
-                "ca": .string(selection.certificateAuthority.map { HTTPClient.redacted($0.url) } ?? "none"),
-                "tlogs": .string(selection.transparencyLogs.map { "\(HTTPClient.redacted($0.url)) (v\($0.majorAPIVersion))" }.joined(separator: ", ")),
-                "tsas": .string(selection.timestampAuthorities.map { HTTPClient.redacted($0.url) }.joined(separator: ", ")),
-            ])
-        let who = try signerIdentity()
-        var material = try signer.prepare(who)
+        let session = try SigningSession(
+            credential: credential, signingConfig: request.signingConfig, trust: request.trust, http: http, logger: logger, clock: clock)
         var outcomes: [Outcome] = []
         for file in request.files {
-            if !material.isUsable(at: clock()) { material = try signer.prepare(who) }
-            let outcome = try sign(file: file, signer: signer, material: material)
+            let outcome = try sign(file: file, session: session)
             outcomes.append(outcome)
             onSigned(outcome)
         }
         return outcomes
     }
 
-    private func signerIdentity() throws -> BundleSigner.Signer {
-        switch credential {
-        case .keyless(let provider, let explicit):
-            let (token, source) = try provider.token(explicit: explicit)
-            SecretRedactor.shared.register(token.rawValue)
-            try token.checkUsable(at: clock())
-            logger.info(
-                "sign.identity",
-                metadata: [
-                    "identity": .string(token.certificateIdentity), "issuer": .string(token.issuer), "source": .string(source.rawValue),
-                    "token_expires": .string(token.expiry.formatted(Date.ISO8601FormatStyle())),
-                ])
-            return .keyless(token)
-        case .managedKey(let path):
-            let pem = String(decoding: try FileReader.contents(of: path, limit: 1 << 20), as: UTF8.self)
-            if pem.contains("ENCRYPTED") {
-                throw SigningError.invalidSigningConfig("\(path) is an encrypted private key; decrypt it (openssl pkey) into a protected file first")
-            }
-            let key = try PrivateKey(pem: pem)
-            switch key.publicKey.kind {
-            case .ecdsa(.p256), .ecdsa(.p384), .ed25519: break
-            default: throw SigningError.invalidSigningConfig("\(path): \(key.publicKey.kind) keys are not supported (ECDSA P-256/P-384, Ed25519)")
-            }
-            let hint = Base64.encode(DigestAlgorithm.sha256.hash(key.publicKey.derSubjectPublicKeyInfo).bytes)
-            return .managedKey(key, hint: hint)
-        }
-    }
-
-    private func makeSigner(selection: SigningConfig.Selection, trustedRoot: TrustedRoot) -> BundleSigner {
-        let logs: [any TransparencyLogging] = selection.transparencyLogs.map { service -> any TransparencyLogging in
-            if service.majorAPIVersion == 2 { return RekorV2Client(baseURL: service.url, http: http) }
-            return RekorV1Client(baseURL: service.url, http: http)
-        }
-        return BundleSigner(
-            verifier: BundleVerifier(trustedRoot: trustedRoot, clock: clock),
-            certificateAuthority: selection.certificateAuthority.map { FulcioClient(baseURL: $0.url, http: http) },
-            transparencyLogs: logs,
-            timestampAuthorities: selection.timestampAuthorities.map { TimestampClient(url: $0.url, http: http) },
-            clock: clock)
-    }
-
-    private func sign(file: String, signer: BundleSigner, material: BundleSigner.KeyMaterial) throws -> Outcome {
+    private func sign(file: String, session: SigningSession) throws -> Outcome {
         let output = bundlePath(for: file)
         let signed: BundleSigner.SignedBundle
         let digest: Digest
         if request.inToto {
             let statement = try FileReader.contents(of: file, limit: 16 << 20)
             digest = DigestAlgorithm.sha256.hash(statement)
-            signed = try signer.attest(statement: statement, using: material)
-        } else if case .ed25519 = material.key.publicKey.kind {
+            signed = try session.attest(statement: statement)
+        } else if try session.needsArtifactBytes() {
             // Ed25519 signs the message itself (no prehash): the file is read whole.
             let bytes = try FileReader.contents(of: file, limit: 1 << 30)
             digest = DigestAlgorithm.sha256.hash(bytes)
-            signed = try signer.sign(BundleSigner.Artifact(digest: digest, bytes: bytes), using: material)
+            signed = try session.sign(BundleSigner.Artifact(digest: digest, bytes: bytes))
         } else {
             digest = try DigestAlgorithm.sha256.hash(fileAt: file)
-            signed = try signer.sign(BundleSigner.Artifact(digest: digest), using: material)
+            signed = try session.sign(BundleSigner.Artifact(digest: digest))
         }
         try AtomicFileWriter.write(signed.json + [0x0A], to: output, overwrite: request.overwrite)
         let result = signed.verification

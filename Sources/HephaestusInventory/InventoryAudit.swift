@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import HephaestusCore
+import HephaestusPlatform
+import HephaestusSigstore
+
+/// `inventory audit`: re-verifies every recorded bundle from its stored bytes against its asset's recorded SHA-256
+/// (never trusting a stored verdict), in parallel, and reports findings.
+public struct InventoryAudit: Sendable {
+    /// One finding (the `findings` items of the JSON document).
+    public struct Finding: Encodable, Sendable, Equatable {
+        public enum Kind: String, Encodable, Sendable, CaseIterable {
+            case unsignedAsset = "unsigned-asset"
+            case verificationFailed = "verification-failed"
+            case unexpectedIdentity = "unexpected-identity"
+            case unexpectedIssuer = "unexpected-issuer"
+            case digestChanged = "digest-changed"
+            case manifestMismatch = "manifest-mismatch"
+        }
+
+        public let kind: Kind
+        public let repository: String
+        public let release: String
+        public let asset: String
+        public let detail: String
+    }
+
+    public struct Summary: Encodable, Sendable {
+        public var repositories = 0
+        public var releases = 0
+        public var assets = 0
+        public var bundles = 0
+        public var bundlesVerified = 0
+        public var seconds = 0.0
+    }
+
+    /// Who is expected to sign: glob patterns over the certificate identity, exact issuers. Empty = anyone.
+    public struct Expectations: Sendable {
+        public var identities: [String]
+        public var issuers: [String]
+
+        public init(identities: [String] = [], issuers: [String] = []) {
+            self.identities = identities
+            self.issuers = issuers
+        }
+    }
+
+    public let store: InventoryStore
+    public let assessment: BundleAssessment
+    public let expectations: Expectations
+    public let jobs: Int
+    public let windowSize: Int
+
+    public init(store: InventoryStore, assessment: BundleAssessment, expectations: Expectations, jobs: Int, windowSize: Int = 4096) {
+        self.store = store
+        self.assessment = assessment
+        self.expectations = expectations
+        self.jobs = max(1, jobs)
+        self.windowSize = windowSize
+    }
+
+    struct Row: Sendable {
+        let assetID: Int64
+        let repository: String
+        let release: String
+        let asset: String
+        let sha256: String?
+        let previousSHA256: String?
+        let manifestVerdict: String
+        let bundle: [UInt8]?
+    }
+
+    /// Findings in a stable order (repository, release, asset, kind).
+    public func run() throws -> (summary: Summary, findings: [Finding]) {
+        let started = Date()
+        var summary = Summary()
+        var findings: [Finding] = []
+        try store.pool.read { db in
+            summary.repositories = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM repository") ?? 0
+            summary.releases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM release") ?? 0
+        }
+        var lastID: Int64 = 0
+        while true {
+            let rows = try window(after: lastID)
+            guard let last = rows.last else { break }
+            lastID = last.assetID
+            summary.assets += rows.count
+            findings += audit(rows, summary: &summary)
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        findings.sort { ($0.repository, $0.release, $0.asset, $0.kind.rawValue) < ($1.repository, $1.release, $1.asset, $1.kind.rawValue) }
+        return (summary, findings)
+    }
+
+    private func window(after id: Int64) throws -> [Row] {
+        try store.pool.read { db in
+            try GRDB.Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, r.name AS repository, rel.tag, a.name, a.sha256, a.previous_sha256, a.manifest_verdict, b.content
+                    FROM asset a JOIN release rel ON rel.id = a.release_id JOIN repository r ON r.id = rel.repository_id
+                    LEFT JOIN bundle b ON b.asset_id = a.id
+                    WHERE a.removed = 0 AND a.id > ? ORDER BY a.id LIMIT ?
+                    """,
+                arguments: [id, windowSize]
+            ).map { row in
+                Row(
+                    assetID: row["id"], repository: row["repository"], release: row["tag"], asset: row["name"], sha256: row["sha256"],
+                    previousSHA256: row["previous_sha256"], manifestVerdict: row["manifest_verdict"],
+                    bundle: (row["content"] as Data?).map { Array($0) })
+            }
+        }
+    }
+
+    private func audit(_ rows: [Row], summary: inout Summary) -> [Finding] {
+        let results = UnsafeMutableBufferPointer<[Finding]>.allocate(capacity: rows.count)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        let slots = FindingSlots(results)
+        let workers = min(jobs, rows.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < rows.count {
+                slots.buffer[index] = findings(for: rows[index])
+                index += workers
+            }
+        }
+        let bundles = rows.filter { $0.bundle != nil }.count
+        summary.bundles += bundles
+        summary.bundlesVerified += bundles
+        return results.flatMap { $0 }
+    }
+
+    func findings(for row: Row) -> [Finding] {
+        func finding(_ kind: Finding.Kind, _ detail: String) -> Finding {
+            Finding(kind: kind, repository: row.repository, release: row.release, asset: row.asset, detail: detail)
+        }
+        var found: [Finding] = []
+        if let previous = row.previousSHA256, previous != row.sha256 {
+            found.append(finding(.digestChanged, "SHA-256 was \(previous), is now \(row.sha256 ?? "unknown")"))
+        }
+        if row.manifestVerdict == ReleaseAssetRoles.ManifestVerdict.mismatch.rawValue {
+            found.append(finding(.manifestMismatch, "the release's SHA-256 manifest lists another digest than the asset's \(row.sha256 ?? "")"))
+        }
+        guard let bundle = row.bundle else {
+            found.append(finding(.unsignedAsset, "no \(row.asset).sigstore.json or \(row.asset).sigstore bundle"))
+            return found
+        }
+        switch assessment.assess(bundle: bundle, sha256: row.sha256) {
+        case .failure(let error):
+            found.append(finding(.verificationFailed, "\(error.step): \(error)"))
+        case .success(let result):
+            if !expectations.identities.isEmpty, !expectations.identities.contains(where: { fnmatch($0, result.identity, 0) == 0 }) {
+                found.append(finding(.unexpectedIdentity, "signed by \(result.identity), expected \(expectations.identities.joined(separator: " or "))"))
+            }
+            if !expectations.issuers.isEmpty, !expectations.issuers.contains(result.issuer ?? "") {
+                found.append(finding(.unexpectedIssuer, "issuer \(result.issuer ?? "none"), expected \(expectations.issuers.joined(separator: " or "))"))
+            }
+        }
+        return found
+    }
+}
+
+/// Parallel workers write disjoint slots.
+private struct FindingSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<[InventoryAudit.Finding]>
+    init(_ buffer: UnsafeMutableBufferPointer<[InventoryAudit.Finding]>) { self.buffer = buffer }
+}
