@@ -79,7 +79,7 @@ public final class InventoryStore: @unchecked Sendable {
                 CREATE TABLE backfill_action (
                     id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES backfill_run(id),
                     at TEXT NOT NULL, release_tag TEXT NOT NULL, asset_name TEXT NOT NULL,
-                    action TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, uploaded_asset_id INTEGER);
+                    action TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, uploaded_asset_id INTEGER, bundle_sha256 TEXT);
                 CREATE INDEX release_by_repository ON release(repository_id);
                 CREATE INDEX asset_by_release ON asset(release_id);
                 CREATE INDEX action_by_run ON backfill_action(run_id);

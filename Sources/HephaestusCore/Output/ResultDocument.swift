@@ -43,4 +43,9 @@ public enum MediaType {
     public static let extraction = "application/vnd.hephaestus.extraction+json;version=1"
     public static let releaseReport = "application/vnd.hephaestus.release-report+json;version=1"
     public static let signingResult = "application/vnd.hephaestus.signing-result+json;version=1"
+    public static let inventoryScan = "application/vnd.hephaestus.inventory-scan+json;version=1"
+    public static let inventoryAudit = "application/vnd.hephaestus.inventory-audit+json;version=1"
+    public static let backfillPlan = "application/vnd.hephaestus.backfill-plan+json;version=1"
+    public static let backfillRun = "application/vnd.hephaestus.backfill-run+json;version=1"
+    public static let backfillStatus = "application/vnd.hephaestus.backfill-status+json;version=1"
 }

@@ -38,13 +38,7 @@ public final class Staging: @unchecked Sendable {
     public var wheels: String { root + "/wheelhouse" }
 
     init(parent: String?) throws {
-        let base = parent ?? NSTemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        var template = Array("\(base)/hephaestus-release-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else {
-            throw FileError.fromErrno(errno, path: base, writing: true)
-        }
-        root = String(cString: created)
+        root = try PrivateDirectory(in: parent, prefix: "hephaestus-release", removeOnDeinit: false).path
         try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: false)
     }
 

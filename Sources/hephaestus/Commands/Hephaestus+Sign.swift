@@ -22,17 +22,11 @@ extension Hephaestus {
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("The OIDC identity token (JWT) to sign with.", valueName: "TOKEN"))
-        var identityToken: String?
-
-        @Option(help: ArgumentHelp("A signing_config.v0.2.json naming the CA, logs and TSAs (default: embedded production).", valueName: "FILE"))
-        var signingConfig: String?
+        @OptionGroup(title: "Signing")
+        var signing: SigningOptions
 
         @OptionGroup(title: "Trust")
         var trust: TrustOptions
-
-        @Option(help: ArgumentHelp("Sign with this PEM private key (ECDSA P-256/P-384, Ed25519) instead of keyless.", valueName: "PEM"))
-        var key: String?
 
         @Flag(help: "FILE is an in-toto statement: sign it as a DSSE envelope.")
         var inToto = false
@@ -53,28 +47,18 @@ extension Hephaestus {
         var files: [String]
 
         func validate() throws {
-            if signingConfig != nil && trust.staging {
-                throw ValidationError("--signing-config and --staging cannot be used together")
-            }
+            try signing.validate(staging: trust.staging)
             if bundle != nil && files.count != 1 {
                 throw ValidationError("--bundle names one output: give exactly one FILE with it")
-            }
-            if key != nil && identityToken != nil {
-                throw ValidationError("--key and --identity-token cannot be used together")
             }
         }
 
         func execute(_ context: CommandContext) async throws {
             let client = try http.makeHTTPClient(logger: context.logger)
-            let configSelection: SigningConfigSelection =
-                if let signingConfig { .file(path: signingConfig) } else { trust.staging ? .staging : .production }
             let request = ArtifactSigning.Request(
-                files: files, bundlePath: bundle, overwrite: overwrite, inToto: inToto, signingConfig: configSelection,
+                files: files, bundlePath: bundle, overwrite: overwrite, inToto: inToto, signingConfig: signing.configSelection(staging: trust.staging),
                 trust: trust.makeSelection())
-            let credential: ArtifactSigning.Credential =
-                if let key { .managedKey(path: key) } else { .keyless(IdentityTokenProvider(http: client), explicitToken: identityToken) }
-            let signing = ArtifactSigning(request: request, credential: credential, http: client, logger: context.logger)
-            let outcomes = try signing.run { outcome in
+            let outcomes = try ArtifactSigning(request: request, credential: signing.credential(http: client), http: client, logger: context.logger).run { outcome in
                 guard !json else { return }
                 let result = outcome.verification
                 context.stdout.line("Signed: \(outcome.file)")
