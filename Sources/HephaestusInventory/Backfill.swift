@@ -171,10 +171,12 @@ public final class BackfillRunner {
         try store.startRun(id: runID, repository: repository.description, dryRun: false, signer: signer)
         var status = "completed"
         defer { try? store.finishRun(id: runID, status: status) }
+        var lines: [Line] = []
         func emit(_ line: Line) {
-            report.lines.append(line)
+            lines.append(line)
             onLine(line)
         }
+        defer { report.lines = lines }
         do {
             try BackfillRecovery(store: store, github: github, assessment: assessment, repository: repository, logger: logger).resolvePendingUploads()
             for item in plan {
@@ -185,6 +187,7 @@ public final class BackfillRunner {
             throw error
         }
         if report.refused > 0 || report.failed > 0 { status = "completed-with-refusals" }
+        report.lines = lines
         return report
     }
 

@@ -69,3 +69,21 @@ public final class FakeGitHubServer: @unchecked Sendable {
         return config
     }
 }
+
+extension FakeGitHubServer {
+    /// The server's current releases per repository: `[repo: [{tag_name, id, assets: [{id, name, sha256}]}]]`.
+    public func state() throws -> [String: [[String: Any]]] {
+        let client = HTTPClient(transport: CurlTransport(), policy: try RetryPolicy(maxRetries: 0))
+        let response = try client.send(HTTPRequest(url: URL(string: "\(apiURL)/_state")!))
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [[String: Any]]]) ?? [:]
+    }
+
+    /// Asset names per release tag of `repository`.
+    public func assetNames(_ repository: String = "octo/wheels") throws -> [String: [String]] {
+        var names: [String: [String]] = [:]
+        for release in try state()[repository] ?? [] {
+            names[release["tag_name"] as? String ?? ""] = ((release["assets"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }.sorted()
+        }
+        return names
+    }
+}
