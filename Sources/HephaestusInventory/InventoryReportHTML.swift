@@ -47,7 +47,7 @@ struct InventoryReportHTML {
         var svg = "<h2>Signed and unsigned releases over time</h2>\n"
         guard !months.isEmpty else { return svg + "<p>No releases recorded.</p>\n" }
         let maximum = max(1, months.map { $0.signed + $0.partial + $0.unsigned }.max() ?? 1)
-        let bar = 28, gap = 10, height = 160, left = 30, bottom = 40
+        let bar = 36, gap = 18, height = 160, left = 30, bottom = 40
         let width = left + months.count * (bar + gap) + gap
         svg += "<svg role=\"img\" aria-label=\"Signed and unsigned releases per month\" width=\"\(width)\" height=\"\(height + bottom)\" "
         svg += "viewBox=\"0 0 \(width) \(height + bottom)\" xmlns=\"http://www.w3.org/2000/svg\">"

@@ -268,6 +268,7 @@ struct BackfillInventoryTests {
     func reports() throws {
         let fixture = try Fixture()
         _ = try fixture.backfill()
+        _ = try fixture.run(["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory] + fixture.trust + fixture.network)
         for format in ["json", "csv", "html"] {
             let result = try fixture.run(["inventory", "report", "--inventory", fixture.inventory, "--format", format, "--output", "report.\(format)"] + fixture.trust)
             #expect(result.status == 0, "\(format): \(result.stderrText)")
@@ -275,12 +276,14 @@ struct BackfillInventoryTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.json")))) as? [String: Any])
         #expect(json["mediaType"] as? String == "application/vnd.hephaestus.inventory-report+json;version=1")
         let summary = try #require(json["summary"] as? [String: Any])
-        #expect(summary["releases"] as? Int == 2, "backfill records the releases it touched")
+        #expect(summary["releases"] as? Int == 3)
         #expect(summary["signedAssets"] as? Int == 3)
+        #expect(summary["signedReleases"] as? Int == 1 && summary["partiallySignedReleases"] as? Int == 1 && summary["unsignedReleases"] as? Int == 1)
+        #expect((json["findings"] as? [[String: Any]])?.count == 3)
         let csv = try String(contentsOfFile: fixture.work.file("report.csv"), encoding: .utf8)
         let rows = csv.split(separator: "\r\n")
         #expect(rows.first?.hasPrefix("repository,release,published_at,release_state,asset") == true)
-        #expect(rows.count == 1 + 3)
+        #expect(rows.count == 1 + 5)
         #expect(rows.contains { $0.contains("demo-1.0.0.whl") && $0.contains(",yes,backfill@example.com,") })
 
         let html = try String(contentsOfFile: fixture.work.file("report.html"), encoding: .utf8)
@@ -298,7 +301,8 @@ struct BackfillInventoryTests {
         #expect(dom.contains("Attestation inventory"))
         #expect(dom.contains("Signed and unsigned releases over time") && dom.contains("<svg"))
         #expect(dom.contains("backfill@example.com"))
-        #expect(dom.contains("2025-01") && dom.contains("2025-03"))
+        #expect(dom.contains("2025-01") && dom.contains("2025-03") && dom.contains("2025-06"))
+        #expect(dom.contains("Findings (3)") && dom.contains("unsigned-asset") && dom.contains("manifest-mismatch"))
         let shot = try ProcessResult.run(
             chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(fixture.work.file("chromium2"))",
                        "--window-size=1200,1600", "--screenshot=\(fixture.work.file("report.png"))", "file://" + fixture.work.file("report.html")])
