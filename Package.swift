@@ -107,7 +107,7 @@ let package = Package(
         /** Benchmark workload generator (virtual-Sigstore bundles for verify batch); not shipped. */
         .executableTarget(
             name: "hephaestus-bench-bundles",
-            dependencies: ["HephaestusTestSupport"],
+            dependencies: ["HephaestusTestSupport", "HephaestusInventory"],
             path: "Benchmarks/GenerateBundles"
         ),
 

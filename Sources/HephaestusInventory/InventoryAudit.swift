@@ -51,7 +51,7 @@ public struct InventoryAudit: Sendable {
     public let jobs: Int
     public let windowSize: Int
 
-    public init(store: InventoryStore, assessment: BundleAssessment, expectations: Expectations, jobs: Int, windowSize: Int = 4096) {
+    public init(store: InventoryStore, assessment: BundleAssessment, expectations: Expectations, jobs: Int, windowSize: Int = 1024) {
         self.store = store
         self.assessment = assessment
         self.expectations = expectations
