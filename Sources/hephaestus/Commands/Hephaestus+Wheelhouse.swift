@@ -7,7 +7,65 @@ extension Hephaestus {
     /// `hephaestus wheelhouse`.
     struct Wheelhouse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Work with wheelhouse archives.", subcommands: [WheelhouseExtract.self])
+            abstract: "Work with wheelhouse archives.", subcommands: [WheelhouseExtract.self, WheelhousePackCommand.self])
+    }
+
+    /// `hephaestus wheelhouse pack DIR --output NAME-VERSION-wheelhouse.tar.gz [--sign]`.
+    struct WheelhousePackCommand: HephaestusCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pack",
+            abstract: "Pack the wheels of DIR into a reproducible NAME-VERSION-wheelhouse.tar.gz with its .sha256 manifest (and bundle with --sign).",
+            discussion: """
+                Every file of DIR must be a valid wheel (file name, METADATA, RECORD hashes); anything else is refused and                 nothing is written. Entries are sorted, mode 0644, uid/gid 0, no owner names, one mtime (SOURCE_DATE_EPOCH                 or 0), gzip without a timestamp: the same wheels give the same bytes. --sign signs the archive as                 `hephaestus sign` does (same options) into NAME-VERSION-wheelhouse.tar.gz.sigstore.json.
+                """)
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The directory of wheels.", valueName: "DIR"))
+        var directory: String
+
+        @Option(help: ArgumentHelp("The archive to write.", valueName: "NAME-VERSION-wheelhouse.tar.gz"))
+        var output: String
+
+        @Flag(help: "Replace an existing archive, manifest and bundle.")
+        var overwrite = false
+
+        @Flag(help: "Sign the archive (keyless or --key, as `hephaestus sign`).")
+        var sign = false
+
+        @OptionGroup(title: "Signing")
+        var signing: SigningOptions
+
+        @OptionGroup(title: "Trust")
+        var trust: TrustOptions
+
+        @OptionGroup(title: "Network")
+        var http: HTTPOptions
+
+        @Flag(help: "Print one JSON document on stdout.")
+        var json = false
+
+        func validate() throws { try signing.validate(staging: trust.staging) }
+
+        func execute(_ context: CommandContext) async throws {
+            let packed = try WheelhousePack(directory: directory, output: output, overwrite: overwrite).run()
+            var bundle: String?
+            if sign {
+                let client = try http.makeHTTPClient(logger: context.logger)
+                let request = ArtifactSigning.Request(
+                    files: [output], overwrite: overwrite, signingConfig: signing.configSelection(staging: trust.staging), trust: trust.makeSelection())
+                bundle = try ArtifactSigning(request: request, credential: signing.credential(http: client), http: client, logger: context.logger).run().first?.bundle
+            }
+            if json {
+                context.stdout.line(try ResultDocument(mediaType: MediaType.wheelhousePack, runID: context.runID, payload: PackReport(result: packed, bundle: bundle)).jsonText())
+                return
+            }
+            context.stdout.line("packed \(packed.wheels.count) wheel(s) into \(packed.archive) (\(packed.size) bytes)")
+            context.stdout.line("  sha256:   \(packed.sha256)")
+            context.stdout.line("  manifest: \(packed.manifest)")
+            if let bundle { context.stdout.line("  bundle:   \(bundle)") }
+        }
     }
 
     /// `hephaestus wheelhouse extract`.
@@ -51,4 +109,9 @@ extension Hephaestus {
             }
         }
     }
+}
+
+struct PackReport: Encodable, Sendable {
+    let result: WheelhousePack.Result
+    let bundle: String?
 }
