@@ -51,7 +51,19 @@ public struct CurlTransport: HTTPTransport {
         }
         let body = request.body ?? []
         let performed: CURLcode = body.withUnsafeBufferPointer { buffer in
-            if request.body != nil {
+            if let streamed = request.streamedBody {
+                streamed.reset()
+                state.upload = streamed
+                hp_curl_setopt_long(handle, CURLOPT_UPLOAD, 0)
+                hp_curl_setopt_long(handle, CURLOPT_POST, 1)
+                hp_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(streamed.length))
+                hp_curl_setopt_pointer(handle, CURLOPT_READDATA, unmanaged.toOpaque())
+                hp_curl_setopt_data_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, userdata in
+                    let state = Unmanaged<TransferState>.fromOpaque(userdata!).takeUnretainedValue()
+                    return state.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+                }
+                if request.method != "POST" { hp_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method) }
+            } else if request.body != nil {
                 hp_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
                 hp_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
             }
@@ -97,6 +109,7 @@ private final class TransferState {
     var statusLine = ""
     var began = false
     var failure: (any Error)?
+    var upload: StreamedBody?
 
     init(sink: HTTPBodySink) {
         self.sink = sink
@@ -112,6 +125,17 @@ private final class TransferState {
         }
         guard let colon = line.firstIndex(of: ":") else { return }
         headers.add(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Feeds curl the next upload bytes; a read failure aborts the transfer and is rethrown.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let upload else { return 0 }
+        do {
+            return try upload.read(into: buffer)
+        } catch {
+            failure = error
+            return Int(CURL_READFUNC_ABORT)
+        }
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {

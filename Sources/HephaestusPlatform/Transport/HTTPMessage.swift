@@ -41,12 +41,21 @@ public struct HTTPRequest: Sendable {
     public var url: URL
     public var headers: HTTPHeaders
     public var body: [UInt8]?
+    /// A body streamed while sent (uploads); used instead of `body` when set.
+    public var streamedBody: StreamedBody?
 
     public init(method: String = "GET", url: URL, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+    }
+
+    public init(method: String, url: URL, headers: HTTPHeaders = HTTPHeaders(), streamedBody: StreamedBody) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.streamedBody = streamedBody
     }
 }
 
