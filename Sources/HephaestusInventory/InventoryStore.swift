@@ -85,6 +85,13 @@ public final class InventoryStore: @unchecked Sendable {
                 CREATE INDEX action_by_run ON backfill_action(run_id);
                 """)
         }
+        migrator.registerMigration("v2: advisories") { db in
+            try db.execute(sql: """
+                CREATE TABLE advisory (
+                    id INTEGER PRIMARY KEY, repository TEXT NOT NULL, tag TEXT NOT NULL, reason TEXT NOT NULL,
+                    replacement TEXT, created_at TEXT NOT NULL, affected TEXT NOT NULL);
+                """)
+        }
         return migrator
     }
 
@@ -247,6 +254,17 @@ public final class InventoryStore: @unchecked Sendable {
                     record.signingTime.map { $0.formatted(Date.ISO8601FormatStyle()) }, record.verdict, record.reason, Self.now(),
                     record.verifierVersion,
                 ])
+        }
+    }
+
+    /// Records a revocation advisory (`affected`: file name and SHA-256 pairs).
+    public func recordAdvisory(repository: String, tag: String, reason: String, replacement: String?, affected: [(String, String)]) throws {
+        let list = affected.map { ["name": $0.0, "sha256": $0.1] }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: list, options: .sortedKeys), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO advisory (repository, tag, reason, replacement, created_at, affected) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [repository, tag, reason, replacement, Self.now(), json])
         }
     }
 

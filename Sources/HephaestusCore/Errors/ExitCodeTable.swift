@@ -124,6 +124,15 @@ public enum ExitCodeTable {
         Row(code: InventoryError.Code.runInProgress.rawValue, status: .configuration, when: "`backfill rollback` names a run still marked running"),
         Row(code: InventoryError.Code.untiedAsset.rawValue, status: .checkFailed, when: "an asset's bytes do not match its SHA-256 manifest: never signed"),
         Row(code: InventoryError.Code.bundleConflict.rawValue, status: .checkFailed, when: "a release already carries a bundle asset that does not verify for its subject"),
+        // Publication
+        Row(code: PublishError.Code.invalidDistribution.rawValue, status: .dataError, when: "a distribution fails validation (name, archive, metadata, description); nothing is uploaded"),
+        Row(code: PublishError.Code.missingCredentials.rawValue, status: .configuration, when: "no index password/token in the environment and no --trusted-publishing"),
+        Row(code: PublishError.Code.credentialsRejected.rawValue, status: .noPermission, when: "the index rejected the credentials (401/403)"),
+        Row(code: PublishError.Code.fileExists.rawValue, status: .checkFailed, when: "the index already has the file and --skip-existing was not given"),
+        Row(code: PublishError.Code.uploadRejected.rawValue, status: .dataError, when: "the index refused the upload (its reason is shown)"),
+        Row(code: PublishError.Code.trustedPublishing.rawValue, status: .noPermission, when: "the index would not exchange the OIDC token for an upload token"),
+        Row(code: PublishError.Code.assetDiffers.rawValue, status: .checkFailed, when: "a release asset of that name has other content and --replace was not given"),
+        Row(code: PublishError.Code.confirmationMismatch.rawValue, status: .usage, when: "the typed confirmation did not match the tag; nothing was deleted"),
         // Release checks and install
         Row(code: ReleaseCheckError.Code.noArchive.rawValue, status: .noInput, when: "the release has no wheelhouse archive"),
         Row(code: ReleaseCheckError.Code.ambiguousArchive.rawValue, status: .usage, when: "several archives match: --pattern must choose"),
@@ -150,6 +159,7 @@ public enum ExitCodeTable {
         + WheelError.Code.allCases.map(\.rawValue)
         + ReleaseCheckError.Code.allCases.map(\.rawValue)
         + InventoryError.Code.allCases.map(\.rawValue)
+        + PublishError.Code.allCases.map(\.rawValue)
 
     /// The exit status for `code`; unknown codes are internal errors.
     public static func status(forCode code: String) -> ExitStatus {

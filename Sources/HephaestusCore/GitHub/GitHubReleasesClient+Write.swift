@@ -27,6 +27,16 @@ extension GitHubReleasesClient {
     /// Uploads `bytes` as asset `name` of `release` (GitHub's uploads endpoint). A 422 "already_exists" becomes
     /// ``GitHubError/assetExists(release:name:)`` so callers can compare instead of failing.
     public func upload(_ bytes: [UInt8], name: String, contentType: String, to release: GitHubRelease) throws -> GitHubAsset {
+        try upload(StreamedBody(segments: [.bytes(bytes)]), name: name, contentType: contentType, to: release)
+    }
+
+    /// Uploads the file at `path`, streamed, as asset `name`.
+    public func upload(file path: String, name: String, contentType: String, to release: GitHubRelease) throws -> GitHubAsset {
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        return try upload(StreamedBody(segments: [.file(path: path, size: size)]), name: name, contentType: contentType, to: release)
+    }
+
+    func upload(_ body: StreamedBody, name: String, contentType: String, to release: GitHubRelease) throws -> GitHubAsset {
         let safe = try AssetNameSanitizer.sanitize(name)
         guard let template = release.uploadURL, let braces = template.firstIndex(of: "{") ?? Optional(template.endIndex),
             var components = URLComponents(string: String(template[..<braces]))
@@ -36,7 +46,7 @@ extension GitHubReleasesClient {
         try HTTPClient.checkScheme(url)
         var headers = requestHeaders
         headers.set("Content-Type", contentType)
-        let response = try http.send(HTTPRequest(method: "POST", url: url, headers: headers, body: bytes))
+        let response = try http.send(HTTPRequest(method: "POST", url: url, headers: headers, streamedBody: body))
         if response.status == 422, String(decoding: response.body, as: UTF8.self).contains("already_exists") {
             throw GitHubError.assetExists(release: release.tagName, name: safe.name)
         }
@@ -47,6 +57,35 @@ extension GitHubReleasesClient {
             return try JSONDecoder().decode(GitHubAsset.self, from: Data(response.body))
         } catch {
             throw GitHubError.malformedResponse(url: HTTPClient.redacted(url), reason: "\(error)")
+        }
+    }
+
+    /// Creates a release for `tag` (`POST /repos/O/R/releases`).
+    public func createRelease(
+        of repository: GitHubRepository, tag: String, name: String? = nil, notes: String?, draft: Bool, prerelease: Bool
+    ) throws -> GitHubRelease {
+        let url = endpoint("/repos/\(repository)/releases")
+        var object: [String: Any] = ["tag_name": tag, "name": name ?? tag, "draft": draft, "prerelease": prerelease]
+        if let notes { object["body"] = notes }
+        var headers = requestHeaders
+        headers.set("Content-Type", "application/json")
+        let response = try http.send(HTTPRequest(method: "POST", url: url, headers: headers, body: Array(try JSONSerialization.data(withJSONObject: object))))
+        guard response.status == 201 else {
+            throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: response.errorMessage)
+        }
+        do {
+            return try JSONDecoder().decode(GitHubRelease.self, from: Data(response.body))
+        } catch {
+            throw GitHubError.malformedResponse(url: HTTPClient.redacted(url), reason: "\(error)")
+        }
+    }
+
+    /// Deletes release `id` (`DELETE /repos/O/R/releases/ID`; the tag stays).
+    public func deleteRelease(id: Int64, of repository: GitHubRepository) throws {
+        let url = endpoint("/repos/\(repository)/releases/\(id)")
+        let response = try http.send(HTTPRequest(method: "DELETE", url: url, headers: requestHeaders))
+        guard response.status == 204 || response.status == 404 else {
+            throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: response.errorMessage)
         }
     }
 

@@ -6,7 +6,7 @@ import HephaestusSigstore
 /// `SIGSTORE_ID_TOKEN` (also how GitLab CI passes its `id_tokens`), then the ambient credentials of the CI system
 /// we run in — GitHub Actions, Buildkite, Google Cloud — always asking for audience `sigstore`.
 public struct IdentityTokenProvider {
-    public static let audience = "sigstore"
+    public static let sigstoreAudience = "sigstore"
 
     /// Where the token came from (for logs and reports; never the token).
     public enum Source: String, Sendable {
@@ -19,6 +19,8 @@ public struct IdentityTokenProvider {
 
     public let environment: [String: String]
     public let http: HTTPClient
+    /// The audience asked of ambient providers: `sigstore`, or what a PyPI index names for trusted publishing.
+    public let audience: String
     /// Runs `buildkite-agent` and returns its stdout (injectable for tests).
     public let runBuildkiteAgent: ([String]) throws -> String
     /// The DMI product name file that says whether this is a Google Compute Engine VM.
@@ -26,13 +28,14 @@ public struct IdentityTokenProvider {
     public let metadataBaseURL: URL
 
     public init(
-        environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient,
+        environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient, audience: String = IdentityTokenProvider.sigstoreAudience,
         runBuildkiteAgent: @escaping ([String]) throws -> String = IdentityTokenProvider.runTool,
         productNamePath: String = "/sys/class/dmi/id/product_name",
         metadataBaseURL: URL = URL(string: "http://metadata.google.internal")!
     ) {
         self.environment = environment
         self.http = http
+        self.audience = audience
         self.runBuildkiteAgent = runBuildkiteAgent
         self.productNamePath = productNamePath
         self.metadataBaseURL = metadataBaseURL
@@ -41,7 +44,9 @@ public struct IdentityTokenProvider {
     /// The decoded token and its source, or ``SigningError/noIdentityToken(_:)`` naming what was tried.
     public func token(explicit: String?) throws -> (IdentityToken, Source) {
         if let explicit { return (try IdentityToken(explicit), .option) }
-        if let value = environment["SIGSTORE_ID_TOKEN"], !value.isEmpty { return (try IdentityToken(value), .environment) }
+        if audience == Self.sigstoreAudience, let value = environment["SIGSTORE_ID_TOKEN"], !value.isEmpty {
+            return (try IdentityToken(value), .environment)
+        }
         if let ambient = try ambient() { return ambient }
         throw SigningError.noIdentityToken(
             "pass --identity-token, set SIGSTORE_ID_TOKEN, or run where ambient credentials exist (GitHub Actions with "
@@ -57,7 +62,7 @@ public struct IdentityTokenProvider {
                 "GitHub Actions did not provide ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN: grant the job `permissions: id-token: write`")
         }
         if environment["BUILDKITE"] == "true" {
-            let output = try runBuildkiteAgent(["oidc", "request-token", "--audience", Self.audience])
+            let output = try runBuildkiteAgent(["oidc", "request-token", "--audience", audience])
             return (try IdentityToken(output), .buildkite)
         }
         if let product = try? String(contentsOfFile: productNamePath, encoding: .utf8),
@@ -72,7 +77,7 @@ public struct IdentityTokenProvider {
     func githubActionsToken(requestURL: String, bearer: String) throws -> IdentityToken {
         SecretRedactor.shared.register(bearer)
         let separator = requestURL.contains("?") ? "&" : "?"
-        guard let url = URL(string: requestURL + separator + "audience=" + Self.audience) else {
+        guard let url = URL(string: requestURL + separator + "audience=" + audience) else {
             throw SigningError.noIdentityToken("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")
         }
         var headers = HTTPHeaders()
@@ -92,7 +97,7 @@ public struct IdentityTokenProvider {
     func googleCloudToken() throws -> IdentityToken {
         var components = URLComponents(url: metadataBaseURL, resolvingAgainstBaseURL: false)!
         components.path = "/computeMetadata/v1/instance/service-accounts/default/identity"
-        components.queryItems = [URLQueryItem(name: "audience", value: Self.audience), URLQueryItem(name: "format", value: "full")]
+        components.queryItems = [URLQueryItem(name: "audience", value: audience), URLQueryItem(name: "format", value: "full")]
         var headers = HTTPHeaders()
         headers.add("Metadata-Flavor", "Google")
         let response = try http.send(HTTPRequest(method: "GET", url: components.url!, headers: headers), maximumBody: 1 << 20)

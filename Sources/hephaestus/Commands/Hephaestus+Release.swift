@@ -7,7 +7,7 @@ extension Hephaestus {
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch, verify and install GitHub release wheelhouses.",
-            subcommands: [ReleaseDownloadCommand.self, ReleaseVerify.self, ReleaseInstall.self])
+            subcommands: [ReleaseDownloadCommand.self, ReleaseVerify.self, ReleaseInstall.self, ReleaseRevoke.self])
     }
 
     /// `hephaestus release download`.

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Python core metadata (METADATA / PKG-INFO, RFC 822 style): header fields (repeatable), continuation lines, and the
+/// description in the body or the `Description` field.
+public struct CoreMetadata: Sendable {
+    public static let knownVersions: Set<String> = ["1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4"]
+
+    public private(set) var fields: [(name: String, value: String)] = []
+    public let body: String
+
+    public init(_ text: String) {
+        var fields: [(String, String)] = []
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")[...]
+        while let line = lines.first {
+            lines = lines.dropFirst()
+            if line.isEmpty { break }
+            if (line.hasPrefix(" ") || line.hasPrefix("\t")), !fields.isEmpty {
+                // Continuation (Description fields use "       |" prefixes, 8 spaces).
+                let continued = line.hasPrefix("       |") ? String(line.dropFirst(8)) : line.trimmingCharacters(in: .whitespaces)
+                fields[fields.count - 1].1 += "\n" + continued
+                continue
+            }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        self.fields = fields
+        body = lines.joined(separator: "\n")
+    }
+
+    public func value(_ name: String) -> String? { fields.first { $0.name.lowercased() == name.lowercased() }?.value }
+    public func values(_ name: String) -> [String] { fields.filter { $0.name.lowercased() == name.lowercased() }.map(\.value) }
+
+    /// The long description: the body (metadata 2.1+) or the `Description` field.
+    public var description: String? {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? value("Description") : body
+        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return text
+    }
+
+    /// The description's content type without parameters, `text/x-rst` when absent (as PyPI assumes).
+    public var descriptionContentType: String {
+        (value("Description-Content-Type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) ?? "text/x-rst"
+    }
+}
+
+/// What `twine check` checks about a long description, without a docutils: the content type is one PyPI renders,
+/// and reStructuredText has no error docutils would stop at (section underlines shorter than their title, unclosed
+/// inline literals or interpreted text, malformed hyperlink targets).
+public enum DescriptionCheck {
+    public static let renderable: Set<String> = ["text/plain", "text/x-rst", "text/markdown"]
+
+    /// The first problem, or nil when the description renders.
+    public static func problem(in text: String, contentType: String) -> String? {
+        guard renderable.contains(contentType) else {
+            return "Description-Content-Type \(contentType) is not one PyPI renders (text/plain, text/x-rst, text/markdown)"
+        }
+        guard contentType == "text/x-rst" else { return nil }
+        let lines = text.components(separatedBy: "\n")
+        let adornment = CharacterSet(charactersIn: "=-`:'\"~^_*+#<>.")
+        var inLiteralBlock = false
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if inLiteralBlock {
+                if !line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") { inLiteralBlock = false } else { continue }
+            }
+            if trimmed.hasSuffix("::") { inLiteralBlock = true }
+            if index > 0, !trimmed.isEmpty, trimmed.count >= 2, Set(trimmed).count == 1,
+                trimmed.unicodeScalars.allSatisfy({ adornment.contains($0) }),
+                !lines[index - 1].trimmingCharacters(in: .whitespaces).isEmpty, !lines[index - 1].hasPrefix(" ")
+            {
+                let title = lines[index - 1].trimmingCharacters(in: .whitespaces)
+                if trimmed.count < title.count, Set(title).count > 1 {
+                    return "line \(index + 1): title underline too short for \(title.debugDescription)"
+                }
+            }
+            if line.hasPrefix(".. _"), !trimmed.hasSuffix(":"), !trimmed.contains(": ") {
+                return "line \(index + 1): malformed hyperlink target"
+            }
+        }
+        var paragraph: [String] = []
+        func checkParagraph(_ start: Int) -> String? {
+            let text = paragraph.joined(separator: " ")
+            paragraph = []
+            if text.components(separatedBy: "``").count % 2 == 0 {
+                return "line \(start): inline literal start-string without end-string"
+            }
+            let withoutLiterals = text.components(separatedBy: "``").enumerated().filter { $0.offset % 2 == 0 }.map(\.element).joined()
+            if withoutLiterals.filter({ $0 == "`" }).count % 2 == 1 {
+                return "line \(start): inline interpreted text or phrase reference start-string without end-string"
+            }
+            return nil
+        }
+        var start = 1
+        inLiteralBlock = false
+        for (index, line) in lines.enumerated() {
+            if inLiteralBlock {
+                if !line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") { inLiteralBlock = false } else { continue }
+            }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty {
+                if let problem = checkParagraph(start) { return problem }
+                start = index + 2
+                continue
+            }
+            paragraph.append(line)
+            if line.trimmingCharacters(in: .whitespaces).hasSuffix("::") {
+                if let problem = checkParagraph(start) { return problem }
+                inLiteralBlock = true
+            }
+        }
+        return checkParagraph(start)
+    }
+}

@@ -1,0 +1,53 @@
+import HephaestusPlatform
+
+/// Failures of publication (PyPI uploads, GitHub release publishing, revocation). Credentials never appear.
+public enum PublishError: CodedError, Equatable {
+    case invalidDistribution(file: String, reason: String)
+    case missingCredentials(String)
+    case credentialsRejected(url: String)
+    case fileExists(file: String, url: String)
+    case uploadRejected(file: String, status: Int, reason: String)
+    case trustedPublishing(String)
+    case assetDiffers(release: String, name: String)
+    case confirmationMismatch(expected: String)
+
+    public enum Code: String, CaseIterable, Sendable {
+        case invalidDistribution = "publish.invalid-distribution"
+        case missingCredentials = "publish.missing-credentials"
+        case credentialsRejected = "publish.credentials-rejected"
+        case fileExists = "publish.file-exists"
+        case uploadRejected = "publish.upload-rejected"
+        case trustedPublishing = "publish.trusted-publishing"
+        case assetDiffers = "publish.asset-differs"
+        case confirmationMismatch = "publish.confirmation-mismatch"
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .invalidDistribution: .invalidDistribution
+        case .missingCredentials: .missingCredentials
+        case .credentialsRejected: .credentialsRejected
+        case .fileExists: .fileExists
+        case .uploadRejected: .uploadRejected
+        case .trustedPublishing: .trustedPublishing
+        case .assetDiffers: .assetDiffers
+        case .confirmationMismatch: .confirmationMismatch
+        }
+    }
+
+    public var code: String { errorCode.rawValue }
+
+    public var description: String {
+        switch self {
+        case .invalidDistribution(let file, let reason): "\(file): invalid distribution: \(reason); nothing was uploaded"
+        case .missingCredentials(let hint): "no upload credentials: \(hint)"
+        case .credentialsRejected(let url): "\(url) rejected the credentials (HTTP 403): check the username and the password or API token (not shown)"
+        case .fileExists(let file, let url): "\(file) already exists on \(url) (--skip-existing skips such files)"
+        case .uploadRejected(let file, let status, let reason): "\(file): the index refused the upload (HTTP \(status)): \(reason)"
+        case .trustedPublishing(let reason): "trusted publishing failed: \(reason)"
+        case .assetDiffers(let release, let name):
+            "release \(release) already has an asset \(name) with different content (--replace replaces it)"
+        case .confirmationMismatch(let expected): "confirmation did not match \(expected.debugDescription): nothing was deleted"
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusSigstore
+import Logging
+
+/// Upload credentials for a PyPI-compatible index (registered for redaction; never printed).
+public struct IndexCredentials: Sendable {
+    public let username: String
+    public let password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+        SecretRedactor.shared.register(password)
+    }
+
+    /// `--username` / `TWINE_USERNAME` (default `__token__`), password from `--password-env NAME` / `TWINE_PASSWORD`.
+    public static func resolve(username: String?, passwordVariable: String?, environment: [String: String]) throws -> IndexCredentials {
+        let variable = passwordVariable ?? "TWINE_PASSWORD"
+        guard let password = environment[variable], !password.isEmpty else {
+            throw PublishError.missingCredentials("set \(variable) (or pass --password-env NAME), or use --trusted-publishing")
+        }
+        guard !password.contains("\n"), !password.contains("\r") else {
+            throw PublishError.missingCredentials("\(variable) contains a line break")
+        }
+        return IndexCredentials(username: username ?? environment["TWINE_USERNAME"] ?? "__token__", password: password)
+    }
+
+    var authorization: String { "Basic " + Base64.encode(Array("\(username):\(password)".utf8)) }
+}
+
+/// The legacy upload API (`POST` multipart/form-data with `:action=file_upload`), as twine speaks it.
+public struct PyPIUploader {
+    public static let defaultRepositoryURL = URL(string: "https://upload.pypi.org/legacy/")!
+
+    public struct Outcome: Encodable, Sendable {
+        public let file: String
+        public let status: String
+        public let sha256: String
+        public let blake2b256: String
+        public let attestations: Int
+
+        /// What a dry run reports for a validated distribution.
+        public static func wouldUpload(_ distribution: Distribution, attestations: Bool) -> Outcome {
+            Outcome(
+                file: distribution.filename, status: "would-upload", sha256: distribution.sha256.hex,
+                blake2b256: Hex.encode(distribution.blake2b256), attestations: attestations ? 1 : 0)
+        }
+    }
+
+    public let repositoryURL: URL
+    public let http: HTTPClient
+    public let skipExisting: Bool
+    public let logger: Logger
+
+    public init(repositoryURL: URL, http: HTTPClient, skipExisting: Bool, logger: Logger) {
+        self.repositoryURL = repositoryURL
+        self.http = http
+        self.skipExisting = skipExisting
+        self.logger = logger
+    }
+
+    /// The form twine sends: protocol fields, digests, core metadata, attestations, then the file.
+    public static func form(for distribution: Distribution, attestations: [[String: Any]]) throws -> MultipartForm {
+        var form = MultipartForm()
+        let metadata = distribution.metadata
+        form.addField(":action", "file_upload")
+        form.addField("protocol_version", "1")
+        form.addField("metadata_version", metadata.value("Metadata-Version") ?? "2.1")
+        form.addField("name", distribution.name)
+        form.addField("version", distribution.version)
+        form.addField("filetype", distribution.kind.rawValue)
+        form.addField("pyversion", distribution.pythonVersion)
+        form.addField("sha256_digest", distribution.sha256.hex)
+        form.addField("blake2_256_digest", Hex.encode(distribution.blake2b256))
+        let single = [
+            ("summary", "Summary"), ("author", "Author"), ("author_email", "Author-email"), ("maintainer", "Maintainer"),
+            ("maintainer_email", "Maintainer-email"), ("license", "License"), ("license_expression", "License-Expression"),
+            ("keywords", "Keywords"), ("home_page", "Home-page"), ("download_url", "Download-URL"), ("requires_python", "Requires-Python"),
+            ("description_content_type", "Description-Content-Type"),
+        ]
+        for (field, header) in single {
+            if let value = metadata.value(header) { form.addField(field, value) }
+        }
+        if let description = metadata.description { form.addField("description", description) }
+        let repeated = [
+            ("classifiers", "Classifier"), ("requires_dist", "Requires-Dist"), ("provides_extra", "Provides-Extra"),
+            ("project_urls", "Project-URL"), ("platform", "Platform"), ("supported_platform", "Supported-Platform"),
+            ("requires_external", "Requires-External"), ("dynamic", "Dynamic"), ("license_file", "License-File"),
+        ]
+        for (field, header) in repeated {
+            for value in metadata.values(header) { form.addField(field, value) }
+        }
+        if !attestations.isEmpty {
+            let json = try JSONSerialization.data(withJSONObject: attestations, options: [.sortedKeys, .withoutEscapingSlashes])
+            form.addField("attestations", String(decoding: json, as: UTF8.self))
+        }
+        try form.addFile("content", filename: distribution.filename, contentType: "application/octet-stream", path: distribution.path)
+        return form
+    }
+
+    /// Uploads one distribution. "Already exists" answers are skipped with `skipExisting` (twine's rule: 409, or 400/403
+    /// whose message says the file exists), else an error.
+    public func upload(_ distribution: Distribution, credentials: IndexCredentials, attestations: [[String: Any]] = []) throws -> Outcome {
+        let form = try Self.form(for: distribution, attestations: attestations)
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", form.contentType)
+        headers.add("Authorization", credentials.authorization)
+        let request = HTTPRequest(method: "POST", url: repositoryURL, headers: headers, streamedBody: form.body())
+        let response: HTTPResponse
+        do {
+            response = try http.send(request, maximumBody: 1 << 20)
+        } catch TransportError.unauthorized {
+            throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL))
+        }
+        let message = response.errorMessage
+        let outcome = { (status: String) in
+            Outcome(
+                file: distribution.filename, status: status, sha256: distribution.sha256.hex, blake2b256: Hex.encode(distribution.blake2b256),
+                attestations: attestations.count)
+        }
+        switch response.status {
+        case 200..<300:
+            logger.info("publish.uploaded", metadata: ["file": .string(distribution.filename), "index": .string(HTTPClient.redacted(repositoryURL))])
+            return outcome("uploaded")
+        case let status where [409, 400, 403].contains(status) && Self.saysExists(status: status, message: message):
+            guard skipExisting else { throw PublishError.fileExists(file: distribution.filename, url: HTTPClient.redacted(repositoryURL)) }
+            logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename)])
+            return outcome("skipped-existing")
+        case 403:
+            throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL))
+        default:
+            throw PublishError.uploadRejected(file: distribution.filename, status: response.status, reason: message.isEmpty ? "no reason given" : message)
+        }
+    }
+
+    static func saysExists(status: Int, message: String) -> Bool {
+        if status == 409 { return true }
+        let text = message.lowercased()
+        return text.contains("already exist") || text.contains("already been taken") || text.contains("overwrite artifact")
+            || text.contains("does not allow updating assets")
+    }
+}
+
+/// PEP 740 publish attestations: an in-toto statement naming the distribution (predicate
+/// `https://docs.pypi.org/attestations/publish/v1`), signed as a DSSE envelope, in PyPI's attestation shape.
+public enum PublishAttestation {
+    public static let predicateType = "https://docs.pypi.org/attestations/publish/v1"
+
+    public static func statement(for distribution: Distribution) -> [UInt8] {
+        let object: [String: Any] = [
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [["name": distribution.filename, "digest": ["sha256": distribution.sha256.hex]]],
+            "predicateType": predicateType, "predicate": NSNull(),
+        ]
+        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+
+    /// Signs the statement and converts the (self-verified) bundle into an attestation object.
+    public static func make(for distribution: Distribution, session: SigningSession) throws -> [String: Any] {
+        try attestation(fromBundle: session.attest(statement: statement(for: distribution)).json)
+    }
+
+    /// `{version: 1, verification_material: {certificate, transparency_entries}, envelope: {statement, signature}}`.
+    public static func attestation(fromBundle json: [UInt8]) throws -> [String: Any] {
+        guard let bundle = try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
+            let material = bundle["verificationMaterial"] as? [String: Any],
+            let certificate = (material["certificate"] as? [String: Any])?["rawBytes"] as? String,
+            let entries = material["tlogEntries"] as? [Any],
+            let envelope = bundle["dsseEnvelope"] as? [String: Any], let payload = envelope["payload"] as? String,
+            let signature = (envelope["signatures"] as? [[String: Any]])?.first?["sig"] as? String
+        else { throw SigningError.invalidSigningConfig("publish attestations need keyless signing (a certificate) and a DSSE bundle") }
+        return [
+            "version": 1,
+            "verification_material": ["certificate": certificate, "transparency_entries": entries],
+            "envelope": ["statement": payload, "signature": signature],
+        ]
+    }
+
+    /// The Sigstore bundle an attestation stands for (to verify it with any Sigstore verifier).
+    public static func bundle(fromAttestation attestation: [String: Any]) throws -> [UInt8] {
+        guard let material = attestation["verification_material"] as? [String: Any], let certificate = material["certificate"] as? String,
+            let entries = material["transparency_entries"] as? [Any], let envelope = attestation["envelope"] as? [String: Any],
+            let statement = envelope["statement"] as? String, let signature = envelope["signature"] as? String
+        else { throw SigningError.invalidSigningConfig("not a PEP 740 attestation object") }
+        let bundle: [String: Any] = [
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": ["certificate": ["rawBytes": certificate], "tlogEntries": entries],
+            "dsseEnvelope": ["payload": statement, "payloadType": "application/vnd.in-toto+json", "signatures": [["sig": signature]]],
+        ]
+        return Array(try JSONSerialization.data(withJSONObject: bundle, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+}
+
+/// Trusted publishing: exchanges an ambient OIDC token for a short-lived upload token at the index.
+public struct TrustedPublishing {
+    public let repositoryURL: URL
+    public let http: HTTPClient
+    public let environment: [String: String]
+
+    public init(repositoryURL: URL, http: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.repositoryURL = repositoryURL
+        self.http = http
+        self.environment = environment
+    }
+
+    /// The index's own base: `upload.pypi.org` → `pypi.org`, `test.pypi.org` stays; others: the upload URL's origin.
+    public var indexBase: URL {
+        var components = URLComponents(url: repositoryURL, resolvingAgainstBaseURL: false)!
+        if components.host == "upload.pypi.org" { components.host = "pypi.org" }
+        components.path = ""
+        components.query = nil
+        return components.url!
+    }
+
+    public func credentials() throws -> IndexCredentials {
+        let audienceURL = indexBase.appendingPathComponent("_/oidc/audience")
+        let audienceResponse = try http.send(HTTPRequest(url: audienceURL))
+        guard audienceResponse.status == 200,
+            let audience = (try? JSONSerialization.jsonObject(with: Data(audienceResponse.body)) as? [String: Any])?["audience"] as? String
+        else { throw PublishError.trustedPublishing("the index does not offer trusted publishing (\(HTTPClient.redacted(audienceURL)): HTTP \(audienceResponse.status))") }
+        let (token, _) = try IdentityTokenProvider(environment: environment, http: http, audience: audience).token(explicit: nil)
+        SecretRedactor.shared.register(token.rawValue)
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        let mintURL = indexBase.appendingPathComponent("_/oidc/mint-token")
+        let body = Array(try JSONSerialization.data(withJSONObject: ["token": token.rawValue]))
+        let response = try http.send(HTTPRequest(method: "POST", url: mintURL, headers: headers, body: body))
+        let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        guard response.status == 200, let minted = object?["token"] as? String, !minted.isEmpty else {
+            let reasons = (object?["errors"] as? [[String: Any]])?.compactMap { $0["description"] as? String }.joined(separator: "; ")
+            throw PublishError.trustedPublishing("the index refused the OIDC token (HTTP \(response.status)): \(reasons ?? response.errorMessage)")
+        }
+        return IndexCredentials(username: "__token__", password: minted)
+    }
+}

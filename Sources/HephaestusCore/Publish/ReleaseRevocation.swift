@@ -1,0 +1,121 @@
+import Foundation
+import HephaestusPlatform
+import Logging
+
+/// `release revoke`: deletes a bad release or some of its assets, after writing an advisory (Markdown and JSON:
+/// tag, reason, affected assets with their SHA-256, replacement) — the advisory is written first, so the record
+/// survives whatever happens to the deletion.
+public struct ReleaseRevocation {
+    public enum Target: Sendable, Equatable {
+        case release
+        case assets(glob: String)
+    }
+
+    public struct Advisory: Encodable, Sendable {
+        public struct AffectedAsset: Encodable, Sendable {
+            public let name: String
+            public let size: Int64
+            public let sha256: String
+        }
+
+        public let mediaType = MediaType.revocation
+        public let repository: String
+        public let tag: String
+        public let reason: String
+        public let replacement: String?
+        public let revokedAt: String
+        public let scope: String
+        public let affected: [AffectedAsset]
+
+        public var markdown: String {
+            var text = "# Security advisory: \(repository) \(tag) revoked\n\n"
+            text += "- **Revoked:** \(revokedAt)\n- **Scope:** \(scope == "release" ? "the whole release" : "assets matching `\(scope)`")\n"
+            text += "- **Reason:** \(reason)\n"
+            text += "- **Replacement:** \(replacement.map { "upgrade to \($0)" } ?? "none yet")\n\n"
+            text += "## Affected files\n\nAnyone who installed or mirrored these files should treat them as untrusted:\n\n"
+            text += "| file | size | SHA-256 |\n|---|---|---|\n"
+            for asset in affected { text += "| `\(asset.name)` | \(asset.size) | `\(asset.sha256)` |\n" }
+            text += "\nCheck a local copy with `sha256sum FILE` (or `hephaestus digest FILE`) against the table.\n"
+            return text
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case mediaType, repository, tag, reason, replacement, revokedAt, scope, affected
+        }
+    }
+
+    public let github: GitHubReleasesClient
+    public let repository: GitHubRepository
+    public let logger: Logger
+
+    public init(github: GitHubReleasesClient, repository: GitHubRepository, logger: Logger) {
+        self.github = github
+        self.repository = repository
+        self.logger = logger
+    }
+
+    /// The release and the assets the target covers, with their digests (downloaded and hashed when GitHub gives none).
+    public func prepare(tag: String, target: Target, reason: String, replacement: String?, scratch: String) throws -> (GitHubRelease, Advisory) {
+        let release = try github.release(of: repository, tag: tag)
+        let assets: [GitHubAsset]
+        switch target {
+        case .release: assets = release.assets
+        case .assets(let glob):
+            assets = release.assets.filter { fnmatch(glob, $0.name, 0) == 0 }
+            guard !assets.isEmpty else { throw GitHubError.noMatchingAsset(release: tag, pattern: glob) }
+        }
+        var affected: [Advisory.AffectedAsset] = []
+        for asset in assets {
+            let digest: Digest
+            if let api = asset.sha256 {
+                digest = api
+            } else {
+                let downloaded = try github.download(asset, into: scratch, maximumSize: 8 << 30)
+                digest = downloaded.sha256
+                try? FileManager.default.removeItem(atPath: downloaded.path)
+            }
+            affected.append(.init(name: asset.name, size: asset.size, sha256: digest.hex))
+        }
+        let scope: String
+        switch target {
+        case .release: scope = "release"
+        case .assets(let glob): scope = glob
+        }
+        let advisory = Advisory(
+            repository: repository.description, tag: tag, reason: reason, replacement: replacement,
+            revokedAt: Date().formatted(Date.ISO8601FormatStyle()), scope: scope, affected: affected)
+        return (release, advisory)
+    }
+
+    /// Writes `advisory` as Markdown and JSON: FILE.md + FILE.json for a FILE ending in either, else FILE and FILE.json.
+    public static func writeAdvisory(_ advisory: Advisory, to path: String) throws -> (markdown: String, json: String) {
+        let markdownPath: String
+        let jsonPath: String
+        if path.hasSuffix(".json") {
+            jsonPath = path
+            markdownPath = String(path.dropLast(5)) + ".md"
+        } else {
+            markdownPath = path
+            jsonPath = (path.hasSuffix(".md") ? String(path.dropLast(3)) : path) + ".json"
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFileWriter.write(Array(try encoder.encode(advisory)) + [0x0A], to: jsonPath, overwrite: true)
+        try AtomicFileWriter.write(Array(advisory.markdown.utf8), to: markdownPath, overwrite: true)
+        return (markdownPath, jsonPath)
+    }
+
+    /// Deletes what the advisory covers.
+    public func delete(_ release: GitHubRelease, target: Target, advisory: Advisory) throws {
+        switch target {
+        case .release:
+            try github.deleteRelease(id: release.id, of: repository)
+        case .assets:
+            let names = Set(advisory.affected.map(\.name))
+            for asset in release.assets where names.contains(asset.name) {
+                try github.deleteAsset(id: asset.id, of: repository)
+            }
+        }
+        logger.warning("release.revoked", metadata: ["tag": .string(advisory.tag), "assets": .stringConvertible(advisory.affected.count)])
+    }
+}

@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import HephaestusCore
+import HephaestusPlatform
+
+extension Hephaestus {
+    /// `hephaestus publish`.
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish distributions to PyPI-compatible indexes and files to GitHub Releases.",
+            subcommands: [PublishPyPI.self, PublishGitHub.self])
+    }
+
+    /// `hephaestus publish pypi DIST...`.
+    struct PublishPyPI: HephaestusCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pypi",
+            abstract: "Validate, then upload wheels and sdists with the legacy upload API (twine-compatible).",
+            discussion: """
+                Every distribution is validated first (file name, archive, RECORD hashes, core metadata, a long description \
+                that renders); if any is invalid nothing is uploaded. Credentials: --username (or TWINE_USERNAME, default \
+                __token__) and the password or API token from the variable --password-env names (default TWINE_PASSWORD); \
+                or --trusted-publishing, which exchanges the CI's OIDC token for a short-lived upload token. \
+                --attestations signs a PEP 740 publish attestation for each file (keyless, as `hephaestus sign`) and sends it \
+                with the upload. Credentials are never printed.
+                """)
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The upload URL (default https://upload.pypi.org/legacy/).", valueName: "URL"))
+        var repositoryURL: String?
+
+        @Option(help: ArgumentHelp("The username (default: TWINE_USERNAME, else __token__).", valueName: "U"))
+        var username: String?
+
+        @Option(help: ArgumentHelp("The environment variable holding the password or API token (default TWINE_PASSWORD).", valueName: "NAME"))
+        var passwordEnv: String?
+
+        @Flag(help: "Skip files the index already has (twine's --skip-existing).")
+        var skipExisting = false
+
+        @Flag(help: "Sign and send PEP 740 publish attestations.")
+        var attestations = false
+
+        @Flag(help: "Get a short-lived upload token from the index with the CI's OIDC identity.")
+        var trustedPublishing = false
+
+        @Flag(help: "Validate and show what would be uploaded; contact nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print one JSON document on stdout.")
+        var json = false
+
+        @OptionGroup(title: "Signing (for --attestations)")
+        var signing: SigningOptions
+
+        @OptionGroup(title: "Trust")
+        var trust: TrustOptions
+
+        @OptionGroup(title: "Network")
+        var http: HTTPOptions
+
+        @Argument(help: ArgumentHelp("Wheels and sdists.", valueName: "DIST"))
+        var distributions: [String]
+
+        func validate() throws {
+            try signing.validate(staging: trust.staging)
+            if signing.key != nil, attestations { throw ValidationError("--attestations need keyless signing (PyPI verifies the certificate's identity); drop --key") }
+            if let repositoryURL, URL(string: repositoryURL)?.host == nil { throw ValidationError("--repository-url \(repositoryURL) is not an absolute URL") }
+        }
+
+        func execute(_ context: CommandContext) async throws {
+            let url = repositoryURL.flatMap { URL(string: $0) } ?? PyPIUploader.defaultRepositoryURL
+            try HTTPClient.checkScheme(url)
+            let checked = try distributions.map { try Distribution.inspect($0) }
+            for warning in checked.flatMap(\.warnings) { context.report(.warning, event: "publish.warning", message: warning) }
+            if dryRun {
+                let outcomes = checked.map { PyPIUploader.Outcome.wouldUpload($0, attestations: attestations) }
+                render(outcomes, url: url, context)
+                return
+            }
+            let client = try http.makeHTTPClient(logger: context.logger)
+            let credentials = trustedPublishing
+                ? try TrustedPublishing(repositoryURL: url, http: client).credentials()
+                : try IndexCredentials.resolve(username: username, passwordVariable: passwordEnv, environment: ProcessInfo.processInfo.environment)
+            let session = attestations
+                ? try SigningSession(
+                    credential: signing.credential(http: client), signingConfig: signing.configSelection(staging: trust.staging),
+                    trust: trust.makeSelection(), http: client, logger: context.logger)
+                : nil
+            let uploader = PyPIUploader(repositoryURL: url, http: client, skipExisting: skipExisting, logger: context.logger)
+            var outcomes: [PyPIUploader.Outcome] = []
+            for distribution in checked {
+                let attestation = try session.map { [try PublishAttestation.make(for: distribution, session: $0)] } ?? []
+                let outcome = try uploader.upload(distribution, credentials: credentials, attestations: attestation)
+                outcomes.append(outcome)
+                if !json {
+                    context.stdout.line("\(outcome.status): \(outcome.file)" + (outcome.attestations > 0 ? " (with a publish attestation)" : ""))
+                    context.stdout.flush()
+                }
+            }
+            render(outcomes, url: url, context, linesShown: true)
+        }
+
+        private func render(_ outcomes: [PyPIUploader.Outcome], url: URL, _ context: CommandContext, linesShown: Bool = false) {
+            if json {
+                if let text = try? ResultDocument(mediaType: MediaType.publishResult, runID: context.runID, payload: PyPIReport(index: HTTPClient.redacted(url), files: outcomes)).jsonText() {
+                    context.stdout.line(text)
+                }
+                return
+            }
+            if !linesShown {
+                for outcome in outcomes { context.stdout.line("\(outcome.status): \(outcome.file)  sha256 \(outcome.sha256)  blake2b-256 \(outcome.blake2b256)") }
+            }
+            let uploaded = outcomes.filter { $0.status == "uploaded" }.count
+            let skipped = outcomes.filter { $0.status == "skipped-existing" }.count
+            context.stdout.line(dryRun ? "dry run: \(outcomes.count) valid distribution(s), nothing uploaded to \(HTTPClient.redacted(url))"
+                : "\(uploaded) uploaded, \(skipped) skipped to \(HTTPClient.redacted(url))")
+        }
+    }
+}
+
+struct PyPIReport: Encodable, Sendable {
+    let index: String
+    let files: [PyPIUploader.Outcome]
+}
+
+extension Hephaestus {
+    /// `hephaestus publish github --repository OWNER/REPO --tag T FILE...`.
+    struct PublishGitHub: HephaestusCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "github",
+            abstract: "Upload files as assets of a GitHub release (created with --create).",
+            discussion: "Every file is checked first: an identical asset is skipped, a different one refused (nothing uploaded) unless --replace.")
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The repository.", valueName: "OWNER/REPO"))
+        var repository: String
+
+        @Option(help: ArgumentHelp("The release tag.", valueName: "T"))
+        var tag: String
+
+        @Flag(help: "Create the release when it does not exist.")
+        var create = false
+
+        @Option(help: ArgumentHelp("Release notes for --create (Markdown file).", valueName: "FILE"))
+        var notes: String?
+
+        @Flag(help: "Create the release as a draft.")
+        var draft = false
+
+        @Flag(help: "Create the release as a prerelease.")
+        var prerelease = false
+
+        @Flag(help: "Replace assets whose content differs.")
+        var replace = false
+
+        @Flag(help: "Print one JSON document on stdout.")
+        var json = false
+
+        @OptionGroup(title: "Network")
+        var network: NetworkOptions
+
+        @Argument(help: ArgumentHelp("Files to upload.", valueName: "FILE"))
+        var files: [String]
+
+        func execute(_ context: CommandContext) async throws {
+            let notesText = try notes.map { String(decoding: try FileReader.contents(of: $0, limit: 1 << 20), as: UTF8.self) }
+            for file in files { _ = try FileReader(path: file) }
+            let publisher = GitHubPublisher(
+                github: try network.makeGitHubClient(logger: context.logger, requireToken: true), repository: try GitHubRepository(repository),
+                logger: context.logger)
+            let (created, outcomes) = try publisher.publish(
+                tag: tag, files: files, release: .init(create: create, notes: notesText, draft: draft, prerelease: prerelease), replace: replace)
+            if json {
+                context.stdout.line(
+                    try ResultDocument(mediaType: MediaType.publishResult, runID: context.runID, payload: GitHubPublishReport(repository: repository, tag: tag, created: created, assets: outcomes)).jsonText())
+                return
+            }
+            if created { context.stdout.line("created release \(tag) in \(repository)") }
+            for outcome in outcomes { context.stdout.line("\(outcome.status): \(outcome.asset)  sha256 \(outcome.sha256)") }
+        }
+    }
+}
+
+struct GitHubPublishReport: Encodable, Sendable {
+    let repository: String
+    let tag: String
+    let created: Bool
+    let assets: [GitHubPublisher.Outcome]
+}
