@@ -1,23 +1,14 @@
 import Foundation
 import HephaestusSigstore
 
-/// The `sigstore` package from PyPI, run as an independent verifier of bundles we produce.
-///
-/// Found in `$HEPHAESTUS_TEST_VENV/bin` (set by `scripts/bootstrap test`, which installs it), else in the checkout's
-/// `.venv-tests` or `.venv-bench`. When the bootstrap said it installed it, its absence is a failure, not a skip.
+/// The `sigstore` package from PyPI, run as an independent verifier of bundles we produce (found in ``TestVenv``).
 public enum SigstorePythonPeer {
-    public static var executable: String? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var candidates: [String] = []
-        if let venv = ProcessInfo.processInfo.environment["HEPHAESTUS_TEST_VENV"] { candidates.append("\(venv)/bin/sigstore") }
-        candidates += [".venv-tests", ".venv-bench"].map { root.appendingPathComponent("\($0)/bin/sigstore").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    public static var executable: String? { TestVenv.tool("sigstore") }
 
     /// True when the test job promised the peer (so a missing peer must fail rather than skip).
-    public static var isRequired: Bool { ProcessInfo.processInfo.environment["HEPHAESTUS_TEST_VENV"] != nil }
+    public static var isRequired: Bool { TestVenv.isRequired }
 
-    public static var isUsable: Bool { executable != nil || isRequired }
+    public static var isUsable: Bool { TestVenv.isUsable("sigstore") }
 
     public static let absenceMessage = "the sigstore package from PyPI is not installed (run scripts/bootstrap test): cross-check skipped"
 

@@ -27,7 +27,10 @@ public struct Distribution: Sendable {
 
     public static func inspect(_ path: String) throws -> Distribution {
         let filename = URL(fileURLWithPath: path).lastPathComponent
-        func invalid(_ reason: String) -> PublishError { .invalidDistribution(file: filename, reason: reason) }
+        func invalid(_ reason: String) -> PublishError {
+            // Errors of the wheel checks already name the file; say it once.
+            .invalidDistribution(file: filename, reason: reason.hasPrefix(filename + ": ") ? String(reason.dropFirst(filename.count + 2)) : reason)
+        }
         guard FileManager.default.isReadableFile(atPath: path) else { throw FileError.notFound(path: path) }
         let kind: Kind
         let name: String

@@ -4,7 +4,7 @@ import HephaestusPlatform
 public enum PublishError: CodedError, Equatable {
     case invalidDistribution(file: String, reason: String)
     case missingCredentials(String)
-    case credentialsRejected(url: String)
+    case credentialsRejected(url: String, status: Int)
     case fileExists(file: String, url: String)
     case uploadRejected(file: String, status: Int, reason: String)
     case trustedPublishing(String)
@@ -41,7 +41,7 @@ public enum PublishError: CodedError, Equatable {
         switch self {
         case .invalidDistribution(let file, let reason): "\(file): invalid distribution: \(reason); nothing was uploaded"
         case .missingCredentials(let hint): "no upload credentials: \(hint)"
-        case .credentialsRejected(let url): "\(url) rejected the credentials (HTTP 403): check the username and the password or API token (not shown)"
+        case .credentialsRejected(let url, let status): "\(url) rejected the credentials (HTTP \(status)): check the username and the password or API token (not shown)"
         case .fileExists(let file, let url): "\(file) already exists on \(url) (--skip-existing skips such files)"
         case .uploadRejected(let file, let status, let reason): "\(file): the index refused the upload (HTTP \(status)): \(reason)"
         case .trustedPublishing(let reason): "trusted publishing failed: \(reason)"

@@ -111,7 +111,7 @@ public struct PyPIUploader {
         do {
             response = try http.send(request, maximumBody: 1 << 20)
         } catch TransportError.unauthorized {
-            throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL))
+            throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL), status: 401)
         }
         let message = response.errorMessage
         let outcome = { (status: String) in
@@ -128,7 +128,7 @@ public struct PyPIUploader {
             logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename)])
             return outcome("skipped-existing")
         case 403:
-            throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL))
+            throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL), status: 403)
         default:
             throw PublishError.uploadRejected(file: distribution.filename, status: response.status, reason: message.isEmpty ? "no reason given" : message)
         }

@@ -1,0 +1,316 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusSigstore
+import HephaestusTestSupport
+import Testing
+
+/// `hephaestus publish pypi` against a real pypiserver (from PyPI) and, for what pypiserver does not speak (PEP 740
+/// attestations, trusted publishing), against an index stand-in in this process that records the bytes on the wire.
+@Suite("publish pypi", .serialized)
+struct PublishPyPITests {
+    static func makeWheel(_ directory: TemporaryDirectory, _ name: String, _ version: String, _ extra: [String] = [], folder: String = "dist") throws -> String {
+        let script = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
+        let result = try ProcessResult.runTool("python3", [script, directory.file(folder), name, version] + extra)
+        #expect(result.status == 0, "\(result.stderrText)")
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func makeSdist(_ directory: TemporaryDirectory, _ name: String, _ version: String, _ extra: [String] = []) throws -> String {
+        let script = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/wheels/make_sdist.py").path
+        let result = try ProcessResult.runTool("python3", [script, directory.file("dist"), name, version] + extra)
+        #expect(result.status == 0, "\(result.stderrText)")
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func publish(_ arguments: [String], in directory: String, environment: [String: String]) throws -> ProcessResult {
+        try HephaestusBinary.run(
+            ["publish", "pypi", "--retry-base-delay", "0.01", "--retry-max-delay", "0.05"] + arguments, in: directory,
+            environment: ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new })
+    }
+
+    @Test(
+        "real pypiserver: wheels and an sdist uploaded byte for byte; conflict; --skip-existing; wrong password; invalid distribution; pip installs from it",
+        .enabled(if: TestVenv.isUsable("pypi-server"), Comment(rawValue: PyPIServer.absenceMessage)))
+    func realIndex() throws {
+        let server = try PyPIServer()
+        let work = try TemporaryDirectory()
+        let credentials = ["TWINE_USERNAME": PyPIServer.username, "TWINE_PASSWORD": server.password]
+        let alpha = try Self.makeWheel(
+            work, "alpha-pkg", "1.0.0", ["--description", "# Alpha\n\nA *test* package.\n", "--description-content-type", "text/markdown"])
+        let beta = try Self.makeWheel(work, "beta", "0.2.0", ["--description", "Beta\n====\n\nAn RST description.\n"])
+        let sdist = try Self.makeSdist(work, "alpha-pkg", "1.0.0", ["--description", "Alpha sdist\n", "--description-content-type", "text/plain"])
+        let digests = try [alpha, beta, sdist].map { (URL(fileURLWithPath: $0).lastPathComponent, try DigestAlgorithm.sha256.hash(fileAt: $0).hex) }
+
+        // Dry run: validated, nothing sent.
+        let dry = try Self.publish(["--repository-url", server.uploadURL, "--dry-run", alpha, beta, sdist], in: work.path, environment: [:])
+        #expect(dry.status == 0, "\(dry.stderrText)")
+        #expect(dry.stdoutText.contains("dry run: 3 valid distribution(s), nothing uploaded"))
+        #expect(try server.storedFiles().isEmpty)
+
+        let first = try Self.publish(["--repository-url", server.uploadURL, alpha, beta, sdist], in: work.path, environment: credentials)
+        #expect(first.status == 0, "\(first.stderrText)")
+        #expect(first.stdoutText.contains("uploaded: alpha_pkg-1.0.0-py3-none-any.whl"))
+        #expect(first.stdoutText.contains("uploaded: alpha_pkg-1.0.0.tar.gz"))
+        #expect(first.stdoutText.contains("3 uploaded, 0 skipped to \(server.uploadURL)"))
+        #expect(try server.storedFiles() == Dictionary(uniqueKeysWithValues: digests), "the index holds exactly our bytes")
+
+        // The same file again: refused, naming the file and the way out; with --skip-existing: skipped.
+        let conflict = try Self.publish(["--repository-url", server.uploadURL, alpha], in: work.path, environment: credentials)
+        #expect(conflict.status == 1)
+        #expect(conflict.stderrText.contains("alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) (--skip-existing skips such files)"))
+        let gamma = try Self.makeWheel(work, "gamma", "3.0", ["--description", "Gamma.\n", "--description-content-type", "text/plain"])
+        let skipping = try Self.publish(
+            ["--repository-url", server.uploadURL, "--skip-existing", "--json", alpha, gamma], in: work.path, environment: credentials)
+        #expect(skipping.status == 0, "\(skipping.stderrText)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(skipping.stdout)) as? [String: Any])
+        #expect(document["mediaType"] as? String == "application/vnd.hephaestus.publish-result+json;version=1")
+        #expect(document["runId"] is String)
+        let files = try #require(document["files"] as? [[String: Any]])
+        #expect(files.map { $0["status"] as? String } == ["skipped-existing", "uploaded"])
+        #expect(files.last?["sha256"] as? String == (try DigestAlgorithm.sha256.hash(fileAt: gamma).hex))
+        let blake = try ProcessResult.runTool(
+            "python3", ["-c", "import hashlib,sys; print(hashlib.blake2b(open(sys.argv[1],'rb').read(), digest_size=32).hexdigest())", gamma])
+        #expect(files.last?["blake2b256"] as? String == blake.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try server.storedFiles().count == 4)
+
+        // Wrong password: a clear refusal naming the status; the secret appears nowhere, not even in debug logs.
+        let wrongSecret = "wrong-" + UUID().uuidString
+        let delta = try Self.makeWheel(work, "delta", "1.0")
+        let rejected = try Self.publish(
+            ["--repository-url", server.uploadURL, "--log-level", "debug", "--log-format", "json", delta], in: work.path,
+            environment: ["TWINE_USERNAME": PyPIServer.username, "TWINE_PASSWORD": wrongSecret])
+        #expect(rejected.status == 77)
+        #expect(rejected.stderrText.contains("rejected the credentials (HTTP 40"))
+        #expect(!rejected.stderrText.contains(wrongSecret) && !rejected.stdoutText.contains(wrongSecret))
+        #expect(!rejected.stderrText.contains(Base64.encode(Array("\(PyPIServer.username):\(wrongSecret)".utf8))))
+        let missing = try Self.publish(["--repository-url", server.uploadURL, delta], in: work.path, environment: [:])
+        #expect(missing.status == 78)
+        #expect(missing.stderrText.contains("no upload credentials: set TWINE_PASSWORD"))
+
+        // One invalid distribution among valid ones: nothing at all is uploaded.
+        let mismatched = try Self.makeWheel(work, "epsilon", "1.0", ["--metadata-name", "zeta"], folder: "bad")
+        let before = try server.storedFiles()
+        let invalid = try Self.publish(["--repository-url", server.uploadURL, delta, mismatched], in: work.path, environment: credentials)
+        #expect(invalid.status == 65)
+        #expect(invalid.stderrText.contains("epsilon-1.0-py3-none-any.whl: invalid distribution: METADATA names zeta, the file name says epsilon; nothing was uploaded"))
+        #expect(try server.storedFiles() == before)
+
+        // pip installs what we uploaded, from that index, and it imports.
+        let venv = work.file("venv")
+        #expect(try ProcessResult.runTool("python3", ["-m", "venv", venv]).status == 0)
+        let installed = try ProcessResult.run(
+            venv + "/bin/python",
+            ["-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir", "--index-url", server.simpleURL, "alpha-pkg==1.0.0", "beta"])
+        #expect(installed.status == 0, "\(installed.stderrText)")
+        let imported = try ProcessResult.run(venv + "/bin/python", ["-c", "import alpha_pkg, beta; print(alpha_pkg.__version__, beta.__version__)"])
+        #expect(imported.stdoutText == "1.0.0 0.2.0\n", "\(imported.stderrText)")
+    }
+
+    @Test("validation refuses what twine check and PyPI refuse, before anything is sent")
+    func validation() throws {
+        let work = try TemporaryDirectory()
+        let cases: [(file: String, expected: String)] = [
+            (try Self.makeWheel(work, "badrst", "1.0", ["--description", "Title\n=====\n\nan ``unclosed literal\n"], folder: "a"),
+             "inline literal start-string without end-string"),
+            (try Self.makeWheel(work, "badversion", "1.0", ["--metadata-version", "9.9"], folder: "b"), "unknown Metadata-Version 9.9"),
+            (try Self.makeWheel(work, "badtype", "1.0", ["--description", "x", "--description-content-type", "text/html"], folder: "c"),
+             "Description-Content-Type text/html is not one PyPI renders"),
+            (try Self.makeWheel(work, "badrecord", "1.0", ["--tamper-record"], folder: "d"), "RECORD"),
+        ]
+        for folder in ["e", "f"] { try FileManager.default.createDirectory(atPath: work.file(folder), withIntermediateDirectories: true) }
+        try work.write("e/notes-1.0.zip", "not a distribution")
+        try work.write("f/Bad Name-1.0.tar.gz", "x")
+        let all = cases + [(work.file("e/notes-1.0.zip"), "neither a wheel (.whl) nor an sdist (.tar.gz)"), (work.file("f/Bad Name-1.0.tar.gz"), "PEP 625")]
+        for item in all {
+            let result = try Self.publish(["--repository-url", "http://127.0.0.1:9/", "--dry-run", item.file], in: work.path, environment: [:])
+            #expect(result.status == 65, "\(item.file): \(result.stderrText)")
+            #expect(result.stderrText.contains(item.expected), "\(item.file): \(result.stderrText)")
+            #expect(result.stderrText.contains("nothing was uploaded"))
+        }
+        let insecure = try Self.publish(["--repository-url", "http://pypi.example.com/legacy/", "--dry-run", cases[0].file], in: work.path, environment: [:])
+        #expect(insecure.status != 0)
+    }
+
+    /// An index stand-in speaking the legacy upload API and PyPI's trusted-publishing endpoints; records each upload.
+    final class RecordingIndex: @unchecked Sendable {
+        struct Upload {
+            let authorization: String?
+            let fields: [String: [String]]
+            let content: [UInt8]
+        }
+
+        private let lock = NSLock()
+        private var uploadsSeen: [Upload] = []
+        private var mintRequests: [[String: Any]] = []
+        var server: LoopbackHTTPServer!
+        let ambientToken: String
+        let refuseMint: Bool
+
+        init(ambientToken: String, refuseMint: Bool = false) throws {
+            self.ambientToken = ambientToken
+            self.refuseMint = refuseMint
+            server = try LoopbackHTTPServer { [unowned self] request in self.handle(request) }
+        }
+
+        deinit { server.stop() }
+
+        var base: String { "http://127.0.0.1:\(server.port)" }
+        var uploads: [Upload] { lock.withLock { uploadsSeen } }
+        var mints: [[String: Any]] { lock.withLock { mintRequests } }
+
+        func handle(_ request: HTTPServerRequest) -> HTTPServerResponse {
+            func json(_ status: Int, _ object: Any) -> HTTPServerResponse {
+                HTTPServerResponse(status: status, contentType: "application/json", body: Array(try! JSONSerialization.data(withJSONObject: object)))
+            }
+            switch (request.method, request.path) {
+            case ("GET", "/actions-token"):
+                guard request.headers["authorization"] == "bearer actions-request-token", request.query["audience"] == "pypi" else {
+                    return json(403, ["message": "bad request token or audience"])
+                }
+                return json(200, ["value": ambientToken])
+            case ("GET", "/_/oidc/audience"):
+                return json(200, ["audience": "pypi"])
+            case ("POST", "/_/oidc/mint-token"):
+                let object = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]) ?? [:]
+                lock.withLock { mintRequests.append(object) }
+                if refuseMint || object["token"] as? String != ambientToken {
+                    return json(422, ["message": "Token request failed", "errors": [["code": "invalid-publisher", "description": "valid token, but no corresponding publisher"]]])
+                }
+                return json(200, ["success": true, "token": "pypi-minted-upload-token"])
+            case ("POST", "/legacy/"):
+                guard let type = request.headers["content-type"], let boundary = type.components(separatedBy: "boundary=").last else {
+                    return json(400, ["message": "not multipart"])
+                }
+                let (fields, content) = Self.parseMultipart(request.body, boundary: boundary)
+                lock.withLock { uploadsSeen.append(Upload(authorization: request.headers["authorization"], fields: fields, content: content)) }
+                return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("OK".utf8))
+            default:
+                return json(404, ["message": "not found"])
+            }
+        }
+
+        /// multipart/form-data: text fields by name (repeatable), and the bytes of the `content` file part.
+        static func parseMultipart(_ body: [UInt8], boundary: String) -> ([String: [String]], [UInt8]) {
+            let data = Data(body)
+            let delimiter = Data("--\(boundary)".utf8)
+            var fields: [String: [String]] = [:]
+            var content: [UInt8] = []
+            var ranges: [Range<Data.Index>] = []
+            var search = data.startIndex
+            while let found = data.range(of: delimiter, in: search..<data.endIndex) {
+                ranges.append(found)
+                search = found.upperBound
+            }
+            for (start, end) in zip(ranges, ranges.dropFirst()) {
+                let part = data[start.upperBound..<end.lowerBound]
+                guard let split = part.range(of: Data("\r\n\r\n".utf8)) else { continue }
+                let head = String(decoding: part[part.startIndex..<split.lowerBound], as: UTF8.self)
+                var value = part[split.upperBound..<part.endIndex]
+                if value.suffix(2) == Data("\r\n".utf8) { value = value.dropLast(2) }
+                guard let nameRange = head.range(of: "name=\"") else { continue }
+                let name = String(head[nameRange.upperBound...].prefix { $0 != "\"" })
+                if head.contains("filename=") { content = Array(value) } else { fields[name, default: []].append(String(decoding: value, as: UTF8.self)) }
+            }
+            return (fields, content)
+        }
+    }
+
+    @Test("--trusted-publishing exchanges the ambient OIDC token; --attestations sends PEP 740 attestations that verify with us and with sigstore-python")
+    func attestationsAndTrustedPublishing() throws {
+        let sigstore = try SigstoreTestServer()
+        let work = try TemporaryDirectory()
+        let ambient = try sigstore.token(identity: "https://github.com/acme/widgets/.github/workflows/release.yml@refs/tags/v1.0.0")
+        let index = try RecordingIndex(ambientToken: ambient)
+        let wheel = try Self.makeWheel(work, "widgets", "1.0.0", ["--description", "Widgets.\n", "--description-content-type", "text/plain"])
+        let publisher = "publisher@example.com"
+        let environment = [
+            "ACTIONS_ID_TOKEN_REQUEST_URL": "\(index.base)/actions-token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "actions-request-token",
+        ]
+        let result = try Self.publish(
+            ["--repository-url", "\(index.base)/legacy/", "--trusted-publishing", "--attestations", "--identity-token", try sigstore.token(identity: publisher),
+             "--signing-config", sigstore.rekorV1SigningConfigPath, "--trusted-root", sigstore.trustedRootPath, wheel],
+            in: work.path, environment: environment)
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stdoutText.contains("uploaded: widgets-1.0.0-py3-none-any.whl (with a publish attestation)"))
+        #expect(index.mints.count == 1)
+        #expect(index.mints.first?["token"] as? String == ambient, "the ambient token (audience pypi) went to mint-token")
+        let upload = try #require(index.uploads.first)
+        #expect(upload.authorization == "Basic " + Base64.encode(Array("__token__:pypi-minted-upload-token".utf8)))
+        #expect(upload.content == Array(try Data(contentsOf: URL(fileURLWithPath: wheel))), "the file travels byte for byte")
+        #expect(upload.fields[":action"] == ["file_upload"])
+        #expect(upload.fields["protocol_version"] == ["1"])
+        #expect(upload.fields["name"] == ["widgets"] && upload.fields["version"] == ["1.0.0"])
+        #expect(upload.fields["filetype"] == ["bdist_wheel"] && upload.fields["pyversion"] == ["py3"])
+        #expect(upload.fields["sha256_digest"] == [try DigestAlgorithm.sha256.hash(fileAt: wheel).hex])
+        #expect(upload.fields["description"] == ["Widgets.\n"] || upload.fields["description"] == ["Widgets."])
+        #expect(!result.stderrText.contains("pypi-minted-upload-token") && !result.stderrText.contains(ambient))
+
+        // The attestation: one PEP 740 object whose statement names the file and its digest, verifiable as a bundle.
+        let attestations = try #require(
+            try JSONSerialization.jsonObject(with: Data((upload.fields["attestations"]?.first ?? "").utf8)) as? [[String: Any]])
+        #expect(attestations.count == 1)
+        let attestation = try #require(attestations.first)
+        #expect(attestation["version"] as? Int == 1)
+        let envelope = try #require(attestation["envelope"] as? [String: Any])
+        let statement = try #require(
+            try JSONSerialization.jsonObject(with: Base64.decode(envelope["statement"] as? String ?? "").map { Data($0) } ?? Data()) as? [String: Any])
+        #expect(statement["predicateType"] as? String == "https://docs.pypi.org/attestations/publish/v1")
+        let subject = try #require((statement["subject"] as? [[String: Any]])?.first)
+        #expect(subject["name"] as? String == "widgets-1.0.0-py3-none-any.whl")
+        #expect((subject["digest"] as? [String: String])?["sha256"] == (try DigestAlgorithm.sha256.hash(fileAt: wheel).hex))
+        let bundle = try work.write("attestation.sigstore.json", try PublishAttestationBundle.fromAttestation(attestation))
+        let ours = try HephaestusBinary.run(
+            ["verify", "bundle", "--bundle", bundle, "--certificate-identity", publisher, "--certificate-oidc-issuer", sigstore.issuer,
+             "--trusted-root", sigstore.trustedRootPath, wheel])
+        #expect(ours.status == 0, "\(ours.stderrText)")
+        let otherFile = try work.write("other.whl", "other")
+        let oursTampered = try HephaestusBinary.run(
+            ["verify", "bundle", "--bundle", bundle, "--certificate-identity", publisher, "--certificate-oidc-issuer", sigstore.issuer,
+             "--trusted-root", sigstore.trustedRootPath, otherFile])
+        #expect(oursTampered.status == 1)
+        if SigstorePythonPeer.isUsable {
+            let trustConfig = try work.write(
+                "trust-v1.json",
+                SigstorePythonPeer.trustConfig(
+                    trustedRoot: try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sigstore.trustedRootPath))) as! [String: Any],
+                    signingConfig: try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sigstore.rekorV1SigningConfigPath))) as! [String: Any]))
+            let peer = try SigstorePythonPeer.verifyIdentity(trustConfig: trustConfig, bundle: bundle, artifact: wheel, identity: publisher, issuer: sigstore.issuer)
+            #expect(peer.status == 0, "sigstore-python rejected the attestation's bundle: \(peer.stderrText)")
+            let peerTampered = try SigstorePythonPeer.verifyIdentity(trustConfig: trustConfig, bundle: bundle, artifact: otherFile, identity: publisher, issuer: sigstore.issuer)
+            #expect(peerTampered.status != 0)
+        } else {
+            print(SigstorePythonPeer.absenceMessage)
+        }
+
+        // The index refuses the OIDC token: a clear error with its reason, and nothing uploaded.
+        let refusing = try RecordingIndex(ambientToken: ambient, refuseMint: true)
+        let refused = try Self.publish(
+            ["--repository-url", "\(refusing.base)/legacy/", "--trusted-publishing", wheel], in: work.path,
+            environment: environment.merging(["ACTIONS_ID_TOKEN_REQUEST_URL": "\(refusing.base)/actions-token"]) { _, new in new })
+        #expect(refused.status == 77)
+        #expect(refused.stderrText.contains("trusted publishing failed: the index refused the OIDC token (HTTP 422): valid token, but no corresponding publisher"))
+        #expect(refusing.uploads.isEmpty)
+        #expect(!refused.stderrText.contains(ambient))
+    }
+}
+
+/// The Sigstore bundle a PEP 740 attestation object stands for (the test's own conversion, independent of the code
+/// under test): certificate and transparency entries as verification material, the DSSE envelope rebuilt.
+enum PublishAttestationBundle {
+    static func fromAttestation(_ attestation: [String: Any]) throws -> [UInt8] {
+        let material = try #require(attestation["verification_material"] as? [String: Any])
+        let envelope = try #require(attestation["envelope"] as? [String: Any])
+        let bundle: [String: Any] = [
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": [
+                "certificate": ["rawBytes": try #require(material["certificate"] as? String)],
+                "tlogEntries": try #require(material["transparency_entries"] as? [Any]),
+            ],
+            "dsseEnvelope": [
+                "payload": try #require(envelope["statement"] as? String), "payloadType": "application/vnd.in-toto+json",
+                "signatures": [["sig": try #require(envelope["signature"] as? String)]],
+            ],
+        ]
+        return Array(try JSONSerialization.data(withJSONObject: bundle))
+    }
+}
