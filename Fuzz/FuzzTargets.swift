@@ -13,6 +13,12 @@ enum FuzzTargets {
         "der": derTarget,
         "canonical-json": canonicalJSONTarget,
         "manifest": { _ = ChecksumManifest(bytes: $0, algorithm: .sha256) },
+        "core-metadata": { bytes in
+            let metadata = CoreMetadata(String(decoding: bytes, as: UTF8.self))
+            if let description = metadata.description {
+                _ = DescriptionCheck.problem(in: description, contentType: "text/x-rst")
+            }
+        },
         "certificate": { bytes in
             if let certificate = try? Certificate(derEncoded: bytes) {
                 _ = try? FulcioCertificate(certificate)

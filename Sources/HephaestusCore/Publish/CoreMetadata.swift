@@ -43,9 +43,9 @@ public struct CoreMetadata: Sendable {
     }
 }
 
-/// What `twine check` checks about a long description, without a docutils: the content type is one PyPI renders,
-/// and reStructuredText has no error docutils would stop at (section underlines shorter than their title, unclosed
-/// inline literals or interpreted text, malformed hyperlink targets).
+/// What `twine check` checks about a long description: the content type is one PyPI renders, and a
+/// reStructuredText description has nothing docutils would report at WARNING level or above
+/// (``ReStructuredTextLint``). Markdown and plain text always render.
 public enum DescriptionCheck {
     public static let renderable: Set<String> = ["text/plain", "text/x-rst", "text/markdown"]
 
@@ -55,58 +55,6 @@ public enum DescriptionCheck {
             return "Description-Content-Type \(contentType) is not one PyPI renders (text/plain, text/x-rst, text/markdown)"
         }
         guard contentType == "text/x-rst" else { return nil }
-        let lines = text.components(separatedBy: "\n")
-        let adornment = CharacterSet(charactersIn: "=-`:'\"~^_*+#<>.")
-        var inLiteralBlock = false
-        for (index, line) in lines.enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if inLiteralBlock {
-                if !line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") { inLiteralBlock = false } else { continue }
-            }
-            if trimmed.hasSuffix("::") { inLiteralBlock = true }
-            if index > 0, !trimmed.isEmpty, trimmed.count >= 2, Set(trimmed).count == 1,
-                trimmed.unicodeScalars.allSatisfy({ adornment.contains($0) }),
-                !lines[index - 1].trimmingCharacters(in: .whitespaces).isEmpty, !lines[index - 1].hasPrefix(" ")
-            {
-                let title = lines[index - 1].trimmingCharacters(in: .whitespaces)
-                if trimmed.count < title.count, Set(title).count > 1 {
-                    return "line \(index + 1): title underline too short for \(title.debugDescription)"
-                }
-            }
-            if line.hasPrefix(".. _"), !trimmed.hasSuffix(":"), !trimmed.contains(": ") {
-                return "line \(index + 1): malformed hyperlink target"
-            }
-        }
-        var paragraph: [String] = []
-        func checkParagraph(_ start: Int) -> String? {
-            let text = paragraph.joined(separator: " ")
-            paragraph = []
-            if text.components(separatedBy: "``").count % 2 == 0 {
-                return "line \(start): inline literal start-string without end-string"
-            }
-            let withoutLiterals = text.components(separatedBy: "``").enumerated().filter { $0.offset % 2 == 0 }.map(\.element).joined()
-            if withoutLiterals.filter({ $0 == "`" }).count % 2 == 1 {
-                return "line \(start): inline interpreted text or phrase reference start-string without end-string"
-            }
-            return nil
-        }
-        var start = 1
-        inLiteralBlock = false
-        for (index, line) in lines.enumerated() {
-            if inLiteralBlock {
-                if !line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") { inLiteralBlock = false } else { continue }
-            }
-            if line.trimmingCharacters(in: .whitespaces).isEmpty {
-                if let problem = checkParagraph(start) { return problem }
-                start = index + 2
-                continue
-            }
-            paragraph.append(line)
-            if line.trimmingCharacters(in: .whitespaces).hasSuffix("::") {
-                if let problem = checkParagraph(start) { return problem }
-                inLiteralBlock = true
-            }
-        }
-        return checkParagraph(start)
+        return ReStructuredTextLint.firstProblem(in: text)?.description
     }
 }
