@@ -18,20 +18,24 @@ let package = Package(
         /** OpenSSL 3 (libcrypto, libssl): digests, keys, signatures, X.509. */
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "openssl",
+            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        /** libcurl: the one HTTP transport. */
+        /** libcurl's headers: the one HTTP transport (the library is loaded on first use, see CLibraryLoader). */
         .systemLibrary(
             name: "CCurl",
-            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        /** libarchive: reading tar/zip archives for safe extraction. */
+        /** libarchive's headers (and zlib): tar/zip archives (the library is loaded on first use, see CLibraryLoader). */
         .systemLibrary(
             name: "CArchive",
-            pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
+        ),
+        /** Loads libcurl and libarchive with dlopen on first use and forwards their functions, so that commands which
+            need neither (verify) do not pay their start-up cost. */
+        .target(
+            name: "CLibraryLoader",
+            linkerSettings: [.linkedLibrary("dl")]
         ),
 
         // MARK: - Libraries
@@ -39,7 +43,7 @@ let package = Package(
         /** Swift over the C libraries and generic mechanics; the only importer of C modules. */
         .target(
             name: "HephaestusPlatform",
-            dependencies: ["COpenSSL", "CCurl", "CArchive"]
+            dependencies: ["COpenSSL", "CCurl", "CArchive", "CLibraryLoader"]
         ),
         /** Sigstore bundles: parse, verify (client spec §4), trust roots. Knows nothing of releases. */
         .target(

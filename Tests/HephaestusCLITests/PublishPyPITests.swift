@@ -111,7 +111,7 @@ struct PublishPyPITests {
         let work = try TemporaryDirectory()
         let cases: [(file: String, expected: String)] = [
             (try Self.makeWheel(work, "badrst", "1.0", ["--description", "Title\n=====\n\nan ``unclosed literal\n"], folder: "a"),
-             "inline literal start-string without end-string"),
+             "line 4: Inline literal start-string without end-string; nothing was uploaded"),
             (try Self.makeWheel(work, "badversion", "1.0", ["--metadata-version", "9.9"], folder: "b"), "unknown Metadata-Version 9.9"),
             (try Self.makeWheel(work, "badtype", "1.0", ["--description", "x", "--description-content-type", "text/html"], folder: "c"),
              "Description-Content-Type text/html is not one PyPI renders"),

@@ -29,6 +29,8 @@ public enum ExitCodeTable {
         Row(code: FileError.Code.readFailed.rawValue, status: .ioError, when: "reading a file failed part-way"),
         Row(code: FileError.Code.writeFailed.rawValue, status: .cannotCreate, when: "an output file could not be written"),
         Row(code: FileError.Code.alreadyExists.rawValue, status: .cannotCreate, when: "an output file exists and --overwrite was not given"),
+        // Platform
+        Row(code: LibraryError.Code.unavailable.rawValue, status: .unavailable, when: "libcurl or libarchive (loaded on first use) cannot be loaded: a broken installation"),
         // Crypto
         Row(code: CryptoError.Code.malformedKey.rawValue, status: .dataError, when: "a public key cannot be parsed"),
         Row(code: CryptoError.Code.unsupportedKey.rawValue, status: .dataError, when: "a key type, curve or size is not supported"),
@@ -148,6 +150,7 @@ public enum ExitCodeTable {
     public static let declaredCodes: [String] =
         [usageCode, internalCode]
         + FileError.Code.allCases.map(\.rawValue)
+        + LibraryError.Code.allCases.map(\.rawValue)
         + CryptoError.Code.allCases.map(\.rawValue)
         + DigestCheckError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue)

@@ -55,6 +55,14 @@ public enum DescriptionCheck {
             return "Description-Content-Type \(contentType) is not one PyPI renders (text/plain, text/x-rst, text/markdown)"
         }
         guard contentType == "text/x-rst" else { return nil }
-        return ReStructuredTextLint.firstProblem(in: text)?.description
+        // docutils' messages end with a period; the caller's sentence goes on.
+        return ReStructuredTextLint.firstProblem(in: text).map { String($0.description.trimmingSuffix(".")) }
+    }
+}
+
+extension String {
+    /// The string without one trailing `suffix`, if it ends with it.
+    func trimmingSuffix(_ suffix: String) -> Substring {
+        hasSuffix(suffix) ? dropLast(suffix.count) : self[...]
     }
 }

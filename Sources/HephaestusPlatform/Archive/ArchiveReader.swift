@@ -42,6 +42,7 @@ public final class ArchiveReader {
     public init(path: String, format: Format = .tarOrZip) throws {
         // Missing files, directories and FIFOs get the usual file errors before libarchive sees them.
         let magic = Array(try FileReader(path: path).readChunk(size: 4) ?? [])
+        try SharedLibrary.archive.load()
         guard let handle = archive_read_new() else { fatalError("archive_read_new: out of memory") }
         self.handle = handle
         self.path = path

@@ -21,6 +21,7 @@ public enum DeterministicTarWriter {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let scratch = try PrivateDirectory(in: directory, prefix: ".hephaestus-pack")
         let temporary = scratch.path + "/archive.tar.gz"
+        try SharedLibrary.archive.load()
         guard let archive = archive_write_new() else { fatalError("archive_write_new: out of memory") }
         defer { archive_write_free(archive) }
         func check(_ status: Int32, _ operation: String) throws {

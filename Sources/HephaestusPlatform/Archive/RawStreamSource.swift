@@ -23,6 +23,7 @@ final class RawStreamSource {
 
     init(path: String) throws {
         self.path = path
+        try SharedLibrary.archive.load()
         guard let raw = archive_read_new() else { fatalError("archive_read_new: out of memory") }
         self.raw = raw
         archive_read_support_filter_gzip(raw)

@@ -1,8 +1,6 @@
 import Foundation
 internal import CCurl
 
-private let curlGlobalInitialization: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-
 /// The production ``HTTPTransport`` over libcurl: TLS verification always on, http/https only, no redirects followed
 /// (the ``HTTPClient`` decides about each one), a CA bundle when given.
 public struct CurlTransport: HTTPTransport {
@@ -11,12 +9,12 @@ public struct CurlTransport: HTTPTransport {
     public let userAgent: String
 
     public init(caBundle: String? = nil, userAgent: String = "hephaestus") {
-        _ = curlGlobalInitialization
         self.caBundle = caBundle
         self.userAgent = userAgent
     }
 
     public func perform(_ request: HTTPRequest, timeouts: AttemptTimeouts, sink: HTTPBodySink) throws -> HTTPResponseHead {
+        try SharedLibrary.curl.load()
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
         defer { curl_easy_cleanup(handle) }
         let state = TransferState(sink: sink)

@@ -1,0 +1,40 @@
+import Foundation
+import HephaestusTestSupport
+import Testing
+
+/// libcurl and libarchive are loaded on first use: commands that need neither do not load them (nor their
+/// dependencies), and commands that need them still work.
+@Suite("start-up: libraries loaded on first use")
+struct StartupTests {
+    /// The shared objects the dynamic loader opened while running `arguments` (from `LD_DEBUG=files`).
+    static func loadedLibraries(_ arguments: [String], in directory: String) throws -> (ProcessResult, Set<String>) {
+        let result = try HephaestusBinary.run(arguments, in: directory, environment: ["PATH": "/usr/bin:/bin", "LD_DEBUG": "files"])
+        var names: Set<String> = []
+        for line in result.stderrText.split(separator: "\n") {
+            guard let range = line.range(of: "file=") else { continue }
+            names.insert(String(line[range.upperBound...].prefix { $0 != " " && $0 != ";" && $0 != "[" }))
+        }
+        return (result, names)
+    }
+
+    @Test("--version and digest load neither libcurl nor libarchive; wheelhouse extract loads libarchive and works")
+    func lazyLoading() throws {
+        let work = try TemporaryDirectory()
+        try work.write("file.txt", "bytes\n")
+        let (version, versionLibraries) = try Self.loadedLibraries(["--version"], in: work.path)
+        #expect(version.status == 0)
+        #expect(versionLibraries.contains("libcrypto.so.3"), "\(versionLibraries.sorted())")
+        #expect(!versionLibraries.contains("libcurl.so.4") && !versionLibraries.contains("libarchive.so.13"), "\(versionLibraries.sorted())")
+        #expect(!versionLibraries.contains("libssl.so.3"), "libssl is only libcurl's")
+        let (digest, digestLibraries) = try Self.loadedLibraries(["digest", "file.txt"], in: work.path)
+        #expect(digest.status == 0)
+        #expect(!digestLibraries.contains("libcurl.so.4") && !digestLibraries.contains("libarchive.so.13"))
+
+        #expect(try ProcessResult.runTool("tar", ["czf", "a.tar.gz", "file.txt"], in: work.path).status == 0)
+        let (extract, extractLibraries) = try Self.loadedLibraries(["wheelhouse", "extract", "a.tar.gz", "--dest", "out"], in: work.path)
+        #expect(extract.status == 0, "\(extract.stderrText.suffix(500))")
+        #expect(extractLibraries.contains("libarchive.so.13"))
+        #expect(!extractLibraries.contains("libcurl.so.4"))
+        #expect(try String(contentsOfFile: work.file("out/file.txt"), encoding: .utf8) == "bytes\n")
+    }
+}
