@@ -100,6 +100,16 @@ public struct Distribution: Sendable {
             metadata: metadata, size: size, sha256: sha.finalize(), blake2b256: blake.finalize(), warnings: warnings)
     }
 
+    /// Inspects every path, spread over the cores; the results keep the input order, and the error reported is the
+    /// one of the first invalid path in that order (the same as inspecting one after another would report).
+    public static func inspectAll(_ paths: [String]) throws -> [Distribution] {
+        let results = InspectionResults(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            results.set(index, Result { try inspect(paths[index]) })
+        }
+        return try results.values.map { try $0!.get() }
+    }
+
     /// The bytes of the first archive member whose path satisfies `matches` (at most 16 MiB).
     static func member(of path: String, where matches: (String) -> Bool) throws -> [UInt8]? {
         let reader: ArchiveReader
@@ -117,4 +127,18 @@ public struct Distribution: Sendable {
         }
         return nil
     }
+}
+
+/// Slots for concurrently computed inspections.
+private final class InspectionResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Distribution, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<Distribution, any Error>) {
+        lock.withLock { slots[index] = result }
+    }
+
+    var values: [Result<Distribution, any Error>?] { lock.withLock { slots } }
 }

@@ -9,6 +9,7 @@ extension Hephaestus {
     /// `hephaestus backfill`.
     struct Backfill: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backfill",
             abstract: "Add Sigstore bundles to releases published before signing existed (see runbooks/sigstore-backfill.md).",
             subcommands: [BackfillPlan.self, BackfillRun.self, BackfillStatus.self, BackfillRollback.self])
     }

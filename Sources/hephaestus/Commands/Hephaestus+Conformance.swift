@@ -7,6 +7,7 @@ extension Hephaestus {
     /// sigstore/sigstore-conformance), for running the public conformance suite against Hephaestus.
     struct Conformance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "conformance",
             abstract: "The sigstore-conformance CLI protocol (for the conformance test suite).",
             shouldDisplay: false,
             subcommands: [ConformanceSignBundle.self, ConformanceVerifyBundle.self]

@@ -9,6 +9,7 @@ extension Hephaestus {
     /// `hephaestus dev`.
     struct Dev: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dev",
             abstract: "Development and rehearsal tools (local TEST services; never for real releases).",
             subcommands: [DevSigstore.self])
     }

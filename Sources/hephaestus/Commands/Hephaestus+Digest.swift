@@ -8,6 +8,7 @@ extension Hephaestus {
     /// `hephaestus digest`: sha256sum-compatible checksums and manifest checks.
     struct Digest: HephaestusCommand {
         static let configuration = CommandConfiguration(
+            commandName: "digest",
             abstract: "Print or check SHA-2 checksums, exactly as sha256sum does.",
             discussion: """
                 Without --check, prints one line per FILE in sha256sum's format. With --check, each FILE is a \

@@ -9,6 +9,7 @@ extension Hephaestus {
     /// `hephaestus inventory`.
     struct Inventory: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inventory",
             abstract: "Keep and audit the attestation inventory: what is signed, by whom, and whether it still verifies.",
             subcommands: [InventoryScan.self, InventoryAudit.self, InventoryReport.self])
     }

@@ -7,6 +7,7 @@ extension Hephaestus {
     /// `hephaestus publish`.
     struct Publish: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "publish",
             abstract: "Publish distributions to PyPI-compatible indexes and files to GitHub Releases.",
             subcommands: [PublishPyPI.self, PublishGitHub.self])
     }
@@ -73,7 +74,7 @@ extension Hephaestus {
         func execute(_ context: CommandContext) async throws {
             let url = repositoryURL.flatMap { URL(string: $0) } ?? PyPIUploader.defaultRepositoryURL
             try HTTPClient.checkScheme(url)
-            let checked = try distributions.map { try Distribution.inspect($0) }
+            let checked = try Distribution.inspectAll(distributions)
             for warning in checked.flatMap(\.warnings) { context.report(.warning, event: "publish.warning", message: warning) }
             if dryRun {
                 let outcomes = checked.map { PyPIUploader.Outcome.wouldUpload($0, attestations: attestations) }

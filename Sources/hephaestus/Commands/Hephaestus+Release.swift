@@ -6,6 +6,7 @@ extension Hephaestus {
     /// `hephaestus release`: fetch and check GitHub release assets.
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Fetch, verify and install GitHub release wheelhouses.",
             subcommands: [ReleaseDownloadCommand.self, ReleaseVerify.self, ReleaseInstall.self, ReleaseRevoke.self])
     }

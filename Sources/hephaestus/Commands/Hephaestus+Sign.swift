@@ -7,6 +7,7 @@ extension Hephaestus {
     /// `hephaestus sign`.
     struct Sign: HephaestusCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sign",
             abstract: "Sign files into Sigstore bundles (keyless via OIDC, or with a managed key).",
             discussion: """
                 Keyless: the OIDC token comes from --identity-token, else SIGSTORE_ID_TOKEN, else the CI system's \

@@ -5,7 +5,7 @@ import HephaestusCore
 extension Hephaestus {
     /// `hephaestus token`.
     struct Token: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check GitHub tokens.", subcommands: [TokenValidate.self])
+        static let configuration = CommandConfiguration(commandName: "token", abstract: "Check GitHub tokens.", subcommands: [TokenValidate.self])
     }
 
     /// `hephaestus token validate`.

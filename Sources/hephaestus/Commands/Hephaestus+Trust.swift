@@ -5,6 +5,7 @@ extension Hephaestus {
     /// `hephaestus trust`: the Sigstore trust material in use.
     struct Trust: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "trust",
             abstract: "Show the Sigstore trust material verification uses.", subcommands: [TrustShow.self])
     }
 

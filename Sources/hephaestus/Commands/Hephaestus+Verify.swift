@@ -7,6 +7,7 @@ extension Hephaestus {
     /// `hephaestus verify`: Sigstore bundle verification, offline.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Verify Sigstore bundles offline against the embedded (or a given) trusted root.",
             subcommands: [VerifyBundle.self, VerifyBatch.self]
         )

@@ -7,6 +7,7 @@ extension Hephaestus {
     /// `hephaestus wheelhouse`.
     struct Wheelhouse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "wheelhouse",
             abstract: "Work with wheelhouse archives.", subcommands: [WheelhouseExtract.self, WheelhousePackCommand.self])
     }
 
