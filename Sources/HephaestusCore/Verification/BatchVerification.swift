@@ -22,6 +22,31 @@ public struct BatchVerification: Sendable {
         public let runId: RunID
 
         public var passed: Bool { verdict == "pass" }
+
+        /// The output line: compact JSON with sorted keys, absent values omitted, the signing time in ISO 8601 (UTC,
+        /// whole seconds) — what `JSONEncoder` with `.sortedKeys` and `.iso8601` writes, without its cost. Rendered
+        /// by the workers, so that the ordered output does not serialise the batch.
+        public var jsonLine: [UInt8] {
+            var fields: [String: CanonicalJSON] = [
+                "line": .integer(Int64(line)), "verdict": .string(verdict), "runId": .string(runId.value),
+            ]
+            if let reason { fields["reason"] = .string(reason) }
+            if let code { fields["code"] = .string(code) }
+            if let bundle { fields["bundle"] = .string(bundle) }
+            if let identity { fields["identity"] = .string(identity) }
+            if let issuer { fields["issuer"] = .string(issuer) }
+            if let logIndex { fields["logIndex"] = .integer(logIndex) }
+            if let signingTime { fields["signingTime"] = .string(Self.iso8601(signingTime)) }
+            return CanonicalJSON.object(fields).serialized
+        }
+
+        static func iso8601(_ date: Date) -> String {
+            var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        }
     }
 
     public let verification: BundleVerification
@@ -37,9 +62,10 @@ public struct BatchVerification: Sendable {
         self.windowSize = windowSize
     }
 
-    /// Verifies every line of the list, calling `emit` in input order. Returns (passed, failed) counts.
+    /// Verifies every line of the list, calling `emit` in input order with each outcome and its rendered JSON line.
+    /// Returns (passed, failed) counts.
     @discardableResult
-    public func run(listPath: String, emit: (Outcome) -> Void) throws -> (passed: Int, failed: Int) {
+    public func run(listPath: String, emit: (Outcome, [UInt8]) -> Void) throws -> (passed: Int, failed: Int) {
         let directory = URL(fileURLWithPath: listPath).deletingLastPathComponent().path
         let reader = try LineReader(path: listPath)
         var counts = (passed: 0, failed: 0)
@@ -53,16 +79,16 @@ public struct BatchVerification: Sendable {
             }
             if window.isEmpty { break }
             let outcomes = verifyWindow(window, directory: directory)
-            for outcome in outcomes {
+            for (outcome, line) in outcomes {
                 if outcome.passed { counts.passed += 1 } else { counts.failed += 1 }
-                emit(outcome)
+                emit(outcome, line)
             }
         }
         return counts
     }
 
-    private func verifyWindow(_ window: [(Int, [UInt8])], directory: String) -> [Outcome] {
-        let results = UnsafeMutableBufferPointer<Outcome?>.allocate(capacity: window.count)
+    private func verifyWindow(_ window: [(Int, [UInt8])], directory: String) -> [(Outcome, [UInt8])] {
+        let results = UnsafeMutableBufferPointer<(Outcome, [UInt8])?>.allocate(capacity: window.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         let slots = SendableBuffer(results)
@@ -70,7 +96,8 @@ public struct BatchVerification: Sendable {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < window.count {
-                slots.buffer[index] = verifyLine(number: window[index].0, text: window[index].1, directory: directory)
+                let outcome = verifyLine(number: window[index].0, text: window[index].1, directory: directory)
+                slots.buffer[index] = (outcome, outcome.jsonLine)
                 index += workers
             }
         }
@@ -97,8 +124,8 @@ public struct BatchVerification: Sendable {
 
 /// Each worker writes only its own slots.
 private struct SendableBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<BatchVerification.Outcome?>
-    init(_ buffer: UnsafeMutableBufferPointer<BatchVerification.Outcome?>) { self.buffer = buffer }
+    let buffer: UnsafeMutableBufferPointer<(BatchVerification.Outcome, [UInt8])?>
+    init(_ buffer: UnsafeMutableBufferPointer<(BatchVerification.Outcome, [UInt8])?>) { self.buffer = buffer }
 }
 
 /// One parsed input line.

@@ -34,12 +34,7 @@ extension Hephaestus {
         func execute(_ context: CommandContext) async throws {
             let batch = BatchVerification(
                 verification: try BundleVerification(trust: trust.makeSelection()), jobs: jobs, runID: context.runID)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            let counts = try batch.run(listPath: list) { outcome in
-                if let line = try? encoder.encode(outcome) { context.stdout.line(String(decoding: line, as: UTF8.self)) }
-            }
+            let counts = try batch.run(listPath: list) { _, line in context.stdout.line(bytes: line) }
             context.logger.info("verify.batch-completed", metadata: ["passed": .stringConvertible(counts.passed), "failed": .stringConvertible(counts.failed)])
             if counts.failed > 0 {
                 context.report(.error, event: "verify.batch-failed", message: "\(counts.failed) of \(counts.passed + counts.failed) bundles failed verification")

@@ -32,8 +32,13 @@ final class StandardOutput: @unchecked Sendable {
     private let lock = NSLock()
 
     func line(_ text: String, terminator: Bool = true) {
+        line(bytes: text.utf8, terminator: terminator)
+    }
+
+    /// One line of bytes already encoded (UTF-8).
+    func line(bytes: some Collection<UInt8>, terminator: Bool = true) {
         lock.lock()
-        buffer.append(contentsOf: text.utf8)
+        buffer.append(contentsOf: bytes)
         if terminator { buffer.append(0x0A) }
         let shouldFlush = buffer.count >= 1 << 16
         lock.unlock()
