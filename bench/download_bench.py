@@ -69,9 +69,10 @@ def main():
         rows = []
         for name in tools:
             rate = size / 1e6 / median(times[name])
-            rows.append([name, f"{median(times[name]):.2f}", f"{rate:.0f}", f"{rate / curl:.2f}x", f"{rss[name] / 2**20:.1f}"])
+            rows.append([name, f"{median(times[name]):.2f}", f"{rate:.0f}", f"{rate / curl:.2f}x", f"{rss[name] / 2**20:.1f}",
+                         " ".join(f"{value:.2f}" for value in times[name])])
         print(f"download of {args.size_mib} MiB from a loopback server, median of {args.repetitions} alternating runs")
-        table(rows, ["tool", "seconds", "MB/s", "vs curl", "peak RSS MiB"])
+        table(rows, ["tool", "seconds", "MB/s", "vs curl", "peak RSS MiB", "runs (s)"])
         ours = size / 1e6 / median(times["hephaestus release download (+SHA-256)"])
         peak = rss["hephaestus release download (+SHA-256)"]
         print(f"\ntargets: >= 0.9x curl -> {ours / curl:.2f}x ({'met' if ours / curl >= 0.9 else 'NOT met'}); "

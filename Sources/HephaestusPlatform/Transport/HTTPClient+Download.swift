@@ -193,19 +193,22 @@ final class DownloadSink: HTTPBodySink {
     }
 }
 
-/// Owns the download's file descriptor and its SHA-256. Received bytes gather in a ring of four 512 KiB buffers
+/// Owns the download's file descriptor and its SHA-256. Received bytes gather in a ring of eight 128 KiB buffers
 /// (no per-block allocation); a full buffer is written to the file on the receiving thread and hashed on a serial
-/// queue, at most two buffers waiting, so hashing overlaps receiving with constant memory.
+/// queue, up to seven buffers waiting, so hashing overlaps receiving with constant memory.
 final class ChunkPipeline: @unchecked Sendable {
-    static let blockSize = 512 << 10
+    static let blockSize = 128 << 10
+    /// Buffers in the ring; all but the one being filled may wait for the hash, so a briefly descheduled hashing
+    /// thread does not stall receiving (1 MiB in all).
+    static let ringSize = 8
     private var descriptor: Int32
     private let path: String
     private let digest = RunningDigest()
-    private let buffers = (0..<4).map { _ in UnsafeMutableRawPointer.allocate(byteCount: ChunkPipeline.blockSize, alignment: 16) }
+    private let buffers = (0..<ChunkPipeline.ringSize).map { _ in UnsafeMutableRawPointer.allocate(byteCount: ChunkPipeline.blockSize, alignment: 16) }
     private var current = 0
     private var filled = 0
     private let hashQueue = DispatchQueue(label: "hephaestus-download-hasher")
-    private let slots = DispatchSemaphore(value: 2)
+    private let slots = DispatchSemaphore(value: ChunkPipeline.ringSize - 1)
 
     init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
@@ -250,7 +253,7 @@ final class ChunkPipeline: @unchecked Sendable {
             digest.update(UnsafeRawBufferPointer(start: block.base, count: block.count))
             slots.signal()
         }
-        // With at most two hashes pending, the buffer two steps ahead is free.
+        // At most ringSize - 1 hashes are pending, so the next buffer is free.
         current = (current + 1) % buffers.count
         filled = 0
     }
