@@ -79,13 +79,14 @@ public struct InventoryAudit: Sendable {
             summary.repositories = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM repository") ?? 0
             summary.releases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM release") ?? 0
         }
-        var lastID: Int64 = 0
-        while true {
-            let rows = try window(after: lastID)
-            guard let last = rows.last else { break }
-            lastID = last.assetID
+        // The next window is read from the database while the current one is verified, so that reading does not
+        // leave the cores idle between windows.
+        var rows = try window(after: 0)
+        while let last = rows.last {
+            let next = WindowPrefetch { [self] in try window(after: last.assetID) }
             summary.assets += rows.count
             findings += audit(rows, summary: &summary)
+            rows = try next.wait()
         }
         summary.seconds = Date().timeIntervalSince(started)
         findings.sort { ($0.repository, $0.release, $0.asset, $0.kind.rawValue) < ($1.repository, $1.release, $1.asset, $1.kind.rawValue) }
@@ -165,4 +166,22 @@ public struct InventoryAudit: Sendable {
 private struct FindingSlots: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<[InventoryAudit.Finding]>
     init(_ buffer: UnsafeMutableBufferPointer<[InventoryAudit.Finding]>) { self.buffer = buffer }
+}
+
+/// A window of rows read on another thread; `wait()` returns it (or its error).
+private final class WindowPrefetch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<[InventoryAudit.Row], any Error> = .success([])
+
+    init(_ read: @escaping @Sendable () throws -> [InventoryAudit.Row]) {
+        Thread.detachNewThread { [self] in
+            result = Result { try read() }
+            done.signal()
+        }
+    }
+
+    func wait() throws -> [InventoryAudit.Row] {
+        done.wait()
+        return try result.get()
+    }
 }
