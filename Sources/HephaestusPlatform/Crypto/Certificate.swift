@@ -7,14 +7,29 @@ internal import COpenSSL
 /// so that callers (the Sigstore verifier) can interpret Fulcio's private extensions themselves.
 public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     // An X509 is immutable after parsing; OpenSSL 3 guards its lazily cached extension data with a lock.
-    let handle: OpaquePointer
+    private let x509: X509Reference
+
+    /// The OpenSSL `X509`, for certificates parsed by OpenSSL at creation (trust material, built certificates).
+    /// Certificates made with ``init(deferringOpenSSLParse:)`` are reached through ``openSSLHandle()`` instead.
+    var handle: OpaquePointer {
+        do { return try x509.get() } catch { fatalError("certificate handle used without openSSLHandle(): \(error)") }
+    }
+
+    /// The OpenSSL `X509`, parsed now if it was deferred; a certificate OpenSSL refuses throws here.
+    func openSSLHandle() throws(CryptoError) -> OpaquePointer { try x509.get() }
+
+    /// The `X509` if OpenSSL has parsed this certificate (never parses).
+    var x509ParsedHandle: OpaquePointer? { x509.parsedHandle }
 
     /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`); computed on use.
-    public var subject: String { Self.rfc2253(X509_get_subject_name(handle)) }
+    public var subject: String { (try? x509.get()).map { Self.rfc2253(X509_get_subject_name($0)) } ?? "" }
     /// The issuer as an RFC 2253 string; computed on use.
-    public var issuer: String { Self.rfc2253(X509_get_issuer_name(handle)) }
+    public var issuer: String { (try? x509.get()).map { Self.rfc2253(X509_get_issuer_name($0)) } ?? "" }
     /// The serial number in uppercase hex, as OpenSSL prints it; computed on use.
-    public var serialNumber: String { (try? Self.serial(of: handle)) ?? "" }
+    public var serialNumber: String { (try? x509.get()).flatMap { try? Self.serial(of: $0) } ?? "" }
+    /// The DER of the issuer and subject Names, as encoded in the certificate.
+    public let issuerNameDER: [UInt8]
+    public let subjectNameDER: [UInt8]
     public let notBefore: Date
     public let notAfter: Date
     /// Every extension in certificate order.
@@ -26,24 +41,41 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
 
     /// Takes ownership of one `X509` reference; `der` is its encoding when the caller already has it.
     init(taking handle: OpaquePointer, der: [UInt8]? = nil) throws(CryptoError) {
-        self.handle = handle
-        do {
-            _ = try Self.serial(of: handle)
-            self.notBefore = try Self.date(X509_get0_notBefore(handle), field: "notBefore")
-            self.notAfter = try Self.date(X509_get0_notAfter(handle), field: "notAfter")
-            let encoded = der ?? Self.encode(handle)
-            self.derEncoded = encoded
-            let fields = try Self.tbsFields(of: encoded)
-            self.subjectPublicKeyInfo = Array(fields.subjectPublicKeyInfo.encoded)
-            self.extensions = try Self.extensions(in: fields.extensions)
-        } catch {
-            X509_free(handle)
-            throw error
-        }
+        x509 = X509Reference(parsed: handle)
+        _ = try Self.serial(of: handle)
+        self.notBefore = try Self.date(X509_get0_notBefore(handle), field: "notBefore")
+        self.notAfter = try Self.date(X509_get0_notAfter(handle), field: "notAfter")
+        let encoded = der ?? Self.encode(handle)
+        self.derEncoded = encoded
+        let fields = try Self.tbsFields(of: encoded)
+        self.subjectPublicKeyInfo = Array(fields.subjectPublicKeyInfo.encoded)
+        self.issuerNameDER = Array(fields.issuer.encoded)
+        self.subjectNameDER = Array(fields.subject.encoded)
+        self.extensions = try Self.extensions(in: fields.extensions)
     }
 
-    deinit {
-        X509_free(handle)
+    /// A certificate read from strict DER by our own reader, OpenSSL's parse deferred to the first use of
+    /// ``openSSLHandle()``: OpenSSL 3.0 spends ~90 us per certificate setting up its key decoders, and a bundle's
+    /// leaf usually needs nothing from OpenSSL but a signature check (``LeafIssuance``). The structure is checked here
+    /// (every TBSCertificate field, Names, validity times in RFC 5280 form, extensions, the signature fields); a
+    /// certificate that does not read cleanly is parsed by OpenSSL at once, as ``init(derEncoded:)`` does.
+    public convenience init(deferringOpenSSLParse der: [UInt8]) throws(CryptoError) {
+        guard let structure = try? CertificateStructure(der) else {
+            try self.init(derEncoded: der)
+            return
+        }
+        try self.init(deferred: der, structure: structure)
+    }
+
+    private init(deferred der: [UInt8], structure: CertificateStructure) throws(CryptoError) {
+        x509 = X509Reference(deferred: der)
+        notBefore = structure.notBefore
+        notAfter = structure.notAfter
+        derEncoded = der
+        subjectPublicKeyInfo = Array(structure.subjectPublicKeyInfo.encoded)
+        issuerNameDER = Array(structure.issuer.encoded)
+        subjectNameDER = Array(structure.subject.encoded)
+        extensions = try Self.extensions(in: structure.extensions)
     }
 
     /// Parses one DER certificate; trailing bytes are refused.
@@ -103,31 +135,27 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The DER encoding of the TBSCertificate, the bytes the issuer signed.
+    /// The DER encoding of the TBSCertificate, the bytes the issuer signed (as they appear in the certificate).
     public var tbsBytes: [UInt8] {
-        var pointer: UnsafeMutablePointer<UInt8>?
-        let length = i2d_re_X509_tbs(handle, &pointer)
-        guard length > 0, let pointer else { return [] }
-        defer { hp_OPENSSL_free(pointer) }
-        return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+        (try? DERNode.parse(derEncoded).children().first.map { Array($0.encoded) }) ?? []
     }
 
     /// The issuer's signature over ``tbsBytes``.
     public var signature: [UInt8] {
-        var bitString: UnsafePointer<ASN1_BIT_STRING>?
-        var algorithm: UnsafePointer<X509_ALGOR>?
-        X509_get0_signature(&bitString, &algorithm, handle)
-        guard let bitString, let data = ASN1_STRING_get0_data(bitString) else { return [] }
-        return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(bitString))))
+        guard let parts = try? DERNode.parse(derEncoded).children(), parts.count == 3,
+            parts[2].isUniversal(DERNode.Universal.bitString), parts[2].content.first == 0
+        else { return [] }
+        return Array(parts[2].content.dropFirst())
     }
 
     /// The signature algorithm's long name (e.g. `ecdsa-with-SHA384`).
     public var signatureAlgorithm: String {
-        String(cString: OBJ_nid2ln(X509_get_signature_nid(handle)))
+        (try? x509.get()).map { String(cString: OBJ_nid2ln(X509_get_signature_nid($0))) } ?? ""
     }
 
-    /// The subject public key.
+    /// The subject public key (from OpenSSL's parse when there is one, else from the SubjectPublicKeyInfo).
     public func publicKey() throws(CryptoError) -> PublicKey {
+        guard let handle = x509.parsedHandle else { return try PublicKey(derSubjectPublicKeyInfo: subjectPublicKeyInfo) }
         guard let key = X509_get_pubkey(handle) else {
             throw CryptoError.malformedKey(reason: "certificate public key: \(OpenSSLErrorQueue.drain())")
         }
@@ -174,7 +202,8 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     public var description: String { "Certificate(subject: \(subject), serial: \(serialNumber))" }
 
     /// A new reference to the same `X509`, for handing to OpenSSL containers that take ownership.
-    func retainedHandle() -> OpaquePointer {
+    func retainedHandle() throws(CryptoError) -> OpaquePointer {
+        let handle = try openSSLHandle()
         X509_up_ref(handle)
         return handle
     }
@@ -209,12 +238,14 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     /// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity, subject,
     /// subjectPublicKeyInfo, [1] issuerUID?, [2] subjectUID?, [3] extensions? }, … } — read from the DER that OpenSSL
     /// has already accepted.
-    private static func tbsFields(of der: [UInt8]) throws(CryptoError) -> (subjectPublicKeyInfo: DERNode, extensions: DERNode?) {
+    private static func tbsFields(of der: [UInt8]) throws(CryptoError) -> (
+        subjectPublicKeyInfo: DERNode, issuer: DERNode, subject: DERNode, extensions: DERNode?
+    ) {
         let tbs = try DERNode.parse(der).children().first
         guard let fields = try tbs?.children() else { throw CryptoError.malformedCertificate(reason: "no TBSCertificate") }
         let offset = fields.first?.isContext(0) == true ? 1 : 0
         guard fields.count > offset + 5 else { throw CryptoError.malformedCertificate(reason: "short TBSCertificate") }
-        return (fields[offset + 5], fields.dropFirst(offset + 6).first { $0.isContext(3) })
+        return (fields[offset + 5], fields[offset + 2], fields[offset + 4], fields.dropFirst(offset + 6).first { $0.isContext(3) })
     }
 
     /// Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.

@@ -52,9 +52,9 @@ public final class CertificateChainValidator: @unchecked Sendable {
         }
         // The stack borrows the handles: the Certificates outlive this call.
         for certificate in intermediates + untrustedIntermediates {
-            hp_sk_X509_push(untrusted, certificate.handle)
+            hp_sk_X509_push(untrusted, try certificate.openSSLHandle())
         }
-        guard X509_STORE_CTX_init(context, store, leaf.handle, untrusted) == 1 else {
+        guard X509_STORE_CTX_init(context, store, try leaf.openSSLHandle(), untrusted) == 1 else {
             throw CryptoError.internalFailure(operation: "X509_STORE_CTX_init", reason: OpenSSLErrorQueue.drain())
         }
         X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(context), time_t(time.timeIntervalSince1970.rounded(.down)))
@@ -72,7 +72,7 @@ public final class CertificateChainValidator: @unchecked Sendable {
         var path: [Certificate] = []
         for index in 0..<hp_sk_X509_num(chain) {
             guard let certificate = hp_sk_X509_value(chain, index) else { continue }
-            if let existing = known.first(where: { $0.handle == certificate }) {
+            if let existing = known.first(where: { $0.x509ParsedHandle == certificate }) {
                 path.append(existing)
             } else {
                 X509_up_ref(certificate)

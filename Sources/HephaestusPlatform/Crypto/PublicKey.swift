@@ -94,6 +94,16 @@ public final class PublicKey: @unchecked Sendable {
     /// Parses a DER SubjectPublicKeyInfo; trailing bytes are refused.
     public convenience init(derSubjectPublicKeyInfo der: [UInt8]) throws(CryptoError) {
         OpenSSLErrorQueue.clear()
+        if let named = Self.namedCurvePoint(der) {
+            // The common case (Fulcio leaves, log keys): build the key from its point, without OpenSSL 3.0's slow
+            // DER decoders. Anything else takes the general path below.
+            let key = named.point.withUnsafeBufferPointer { hp_ec_public_key_from_point(named.group, $0.baseAddress, $0.count) }
+            guard let key else {
+                throw CryptoError.malformedKey(reason: "EC point is not on \(named.group) (\(OpenSSLErrorQueue.drain()))")
+            }
+            try self.init(taking: key)
+            return
+        }
         var consumed = 0
         let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
@@ -109,6 +119,25 @@ public final class PublicKey: @unchecked Sendable {
             throw CryptoError.malformedKey(reason: "trailing bytes after SubjectPublicKeyInfo")
         }
         try self.init(taking: parsed)
+    }
+
+    /// `SEQUENCE { SEQUENCE { id-ecPublicKey, namedCurve }, BIT STRING point }` in strict DER with nothing after it,
+    /// for P-256, P-384 and P-521: the OpenSSL group name and the encoded point; nil for any other key or encoding.
+    static func namedCurvePoint(_ der: [UInt8]) -> (group: String, point: [UInt8])? {
+        guard let node = try? DERNode.parse(der), node.isUniversal(DERNode.Universal.sequence),
+            let parts = try? node.children(), parts.count == 2,
+            parts[0].isUniversal(DERNode.Universal.sequence), let algorithm = try? parts[0].children(), algorithm.count == 2,
+            (try? algorithm[0].objectIdentifier()) == "1.2.840.10045.2.1",
+            parts[1].isUniversal(DERNode.Universal.bitString), parts[1].content.first == 0, parts[1].content.count > 1
+        else { return nil }
+        let group: String
+        switch try? algorithm[1].objectIdentifier() {
+        case "1.2.840.10045.3.1.7": group = "P-256"
+        case "1.3.132.0.34": group = "P-384"
+        case "1.3.132.0.35": group = "P-521"
+        default: return nil
+        }
+        return (group, Array(parts[1].content.dropFirst()))
     }
 
     /// PEM or DER, whichever `bytes` holds.

@@ -84,17 +84,17 @@ public final class TimestampResponse: @unchecked Sendable {
         guard let context = TS_VERIFY_CTX_new(), let store = X509_STORE_new(), let certificates = hp_sk_X509_new_null()
         else { fatalError("TS_VERIFY_CTX_new: out of memory") }
         defer { TS_VERIFY_CTX_free(context) }
+        // The context owns the store and the stack (and the references pushed onto it).
+        TS_VERIFY_CTX_set_store(context, store)
+        TS_VERIFY_CTX_set_certs(context, certificates)
         for anchor in trustAnchors {
-            X509_STORE_add_cert(store, anchor.handle)
+            X509_STORE_add_cert(store, try anchor.openSSLHandle())
         }
         X509_STORE_set_flags(store, hp_X509_V_FLAG_PARTIAL_CHAIN)
         X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time_t(generationTime.timeIntervalSince1970))
-        // The context owns the store and the stack (and the references pushed onto it).
-        TS_VERIFY_CTX_set_store(context, store)
         for certificate in intermediates + trustAnchors {
-            hp_sk_X509_push(certificates, certificate.retainedHandle())
+            hp_sk_X509_push(certificates, try certificate.retainedHandle())
         }
-        TS_VERIFY_CTX_set_certs(context, certificates)
         TS_VERIFY_CTX_set_flags(context, hp_TS_VFY_SIGNATURE | hp_TS_VFY_VERSION)
         guard TS_RESP_verify_response(context, handle) == 1 else {
             throw CryptoError.chainInvalid(reason: OpenSSLErrorQueue.drain())

@@ -103,7 +103,7 @@ extension SigstoreBundle {
 
     private static func parseCertificate(_ der: [UInt8], path: String) throws(VerificationError) -> Certificate {
         do {
-            return try Certificate(derEncoded: der)
+            return try Certificate(deferringOpenSSLParse: der)
         } catch {
             throw VerificationError.malformedBundle("\(path): \(error)")
         }

@@ -29,7 +29,14 @@ public struct CertificateAuthority: Sendable {
     /// certificate from the leaf's issuer up to the root must be within its validity window at `time`.
     public func validate(_ leaf: Certificate, untrustedIntermediates: [Certificate], at time: Date) throws -> [Certificate] {
         try chainCheck.verify()
-        let path = try validator.validate(leaf, untrustedIntermediates: untrustedIntermediates, at: time)
+        let path: [Certificate]
+        let issuers = certificates.filter { $0.subjectNameDER == leaf.issuerNameDER }
+        if untrustedIntermediates.isEmpty, issuers.count == 1, DirectIssuance.accepts(leaf, issuedBy: issuers[0], at: time) {
+            // A leaf this chain issued directly, checked without OpenSSL's parse of it (see DirectIssuance).
+            path = [leaf, issuers[0]]
+        } else {
+            path = try validator.validate(leaf, untrustedIntermediates: untrustedIntermediates, at: time)
+        }
         guard let anchor = path.last, let position = certificates.firstIndex(where: { $0 === anchor }) else { return path }
         for certificate in certificates[position...] where !certificate.isValid(at: time) {
             throw CryptoError.chainInvalid(reason: "\(certificate.subject) is not valid at \(RFC3339.format(time))")

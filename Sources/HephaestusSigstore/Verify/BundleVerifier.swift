@@ -105,7 +105,7 @@ public struct BundleVerifier: Sendable {
             let fulcio = try FulcioCertificate(leaf)
             try IdentityVerification.verify(fulcio, policy: policy.identity)
             summary = fulcio
-            signingCertificate = .init(serialNumber: leaf.serialNumber, issuer: leaf.issuer, notBefore: leaf.notBefore, notAfter: leaf.notAfter)
+            signingCertificate = .init(leaf)
         }
 
         // Spec §4.7: the signature over the artifact (or over the DSSE PAE, with the statement naming the artifact).

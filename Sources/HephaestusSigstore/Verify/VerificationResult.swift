@@ -23,11 +23,30 @@ public struct VerificationResult: Sendable, Encodable {
         public let time: Date
     }
 
+    /// The leaf certificate's serial and issuer, read from it when asked (the issuer Name is OpenSSL's rendering,
+    /// which costs a parse the verification itself no longer needs).
     public struct SigningCertificate: Sendable, Encodable {
-        public let serialNumber: String
-        public let issuer: String
-        public let notBefore: Date
-        public let notAfter: Date
+        let certificate: Certificate
+        public var serialNumber: String { certificate.serialNumber }
+        public var issuer: String { certificate.issuer }
+        public var notBefore: Date { certificate.notBefore }
+        public var notAfter: Date { certificate.notAfter }
+
+        public init(_ certificate: Certificate) {
+            self.certificate = certificate
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case serialNumber, issuer, notBefore, notAfter
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(serialNumber, forKey: .serialNumber)
+            try container.encode(issuer, forKey: .issuer)
+            try container.encode(notBefore, forKey: .notBefore)
+            try container.encode(notAfter, forKey: .notAfter)
+        }
     }
 
     public let bundleMediaType: String

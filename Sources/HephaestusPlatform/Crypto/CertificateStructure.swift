@@ -1,0 +1,169 @@
+import Foundation
+internal import COpenSSL
+
+/// The OpenSSL `X509` behind a ``Certificate``: parsed when the certificate was made, or on first use.
+final class X509Reference: @unchecked Sendable {
+    private let lock = NSLock()
+    private var handle: OpaquePointer?
+    private var failure: CryptoError?
+    private let deferredDER: [UInt8]?
+
+    init(parsed handle: OpaquePointer) {
+        self.handle = handle
+        deferredDER = nil
+    }
+
+    init(deferred der: [UInt8]) {
+        deferredDER = der
+    }
+
+    deinit {
+        if let handle { X509_free(handle) }
+    }
+
+    /// The handle if OpenSSL has parsed the certificate already (never parses).
+    var parsedHandle: OpaquePointer? { lock.withLock { handle } }
+
+    /// The handle, parsing the deferred DER on first use; a certificate OpenSSL refuses throws (every time).
+    func get() throws(CryptoError) -> OpaquePointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let handle { return handle }
+        if let failure { throw failure }
+        guard let der = deferredDER else { throw CryptoError.malformedCertificate(reason: "no certificate") }
+        OpenSSLErrorQueue.clear()
+        var consumed = 0
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            let certificate = d2i_X509(nil, &cursor, buffer.count)
+            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
+            return certificate
+        }
+        guard let parsed, consumed == der.count else {
+            if let parsed { X509_free(parsed) }
+            let error = CryptoError.malformedCertificate(reason: "OpenSSL refuses the certificate (\(OpenSSLErrorQueue.drain()))")
+            failure = error
+            throw error
+        }
+        handle = parsed
+        return parsed
+    }
+}
+
+/// A certificate's structure read by our strict DER reader (RFC 5280 §4.1): the outer SEQUENCE of TBSCertificate,
+/// signatureAlgorithm and signatureValue; in the TBSCertificate an optional explicit v3 version, a positive serial,
+/// the signature AlgorithmIdentifier (equal to the outer one), issuer and subject Names (SEQUENCE OF SET OF
+/// AttributeTypeAndValue), validity times in the two forms RFC 5280 allows, the SubjectPublicKeyInfo, and optional
+/// unique IDs and extensions in order. Anything else throws (the caller then leaves the parse to OpenSSL).
+struct CertificateStructure {
+    let issuer: DERNode
+    let subject: DERNode
+    let subjectPublicKeyInfo: DERNode
+    let extensions: DERNode?
+    let notBefore: Date
+    let notAfter: Date
+
+    private struct Irregular: Error {}
+
+    init(_ der: [UInt8]) throws {
+        let certificate = try DERNode.parse(der)
+        guard certificate.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+        let parts = try certificate.children()
+        guard parts.count == 3, parts[0].isUniversal(DERNode.Universal.sequence), parts[1].isUniversal(DERNode.Universal.sequence),
+            parts[2].isUniversal(DERNode.Universal.bitString), parts[2].content.first == 0, parts[2].content.count > 1
+        else { throw Irregular() }
+        var fields = try parts[0].children()[...]
+        if let version = fields.first, version.isContext(0) {
+            let inner = try version.children()
+            guard inner.count == 1, inner[0].isUniversal(DERNode.Universal.integer), inner[0].content == [2] else { throw Irregular() }
+            fields = fields.dropFirst()
+        }
+        guard fields.count >= 6 else { throw Irregular() }
+        let serial = fields[fields.startIndex]
+        let signature = fields[fields.startIndex + 1]
+        let issuer = fields[fields.startIndex + 2]
+        let validity = fields[fields.startIndex + 3]
+        let subject = fields[fields.startIndex + 4]
+        let key = fields[fields.startIndex + 5]
+        guard serial.isUniversal(DERNode.Universal.integer), !serial.content.isEmpty,
+            serial.content.count == 1 || !(serial.content.first == 0 && serial.content.dropFirst().first.map { $0 & 0x80 == 0 } == true),
+            signature.encoded == parts[1].encoded,
+            key.isUniversal(DERNode.Universal.sequence), try key.children().count == 2
+        else { throw Irregular() }
+        try Self.checkName(issuer)
+        try Self.checkName(subject)
+        let times = try validity.expect(DERNode.Universal.sequence, "Validity").children()
+        guard times.count == 2, let notBefore = Self.time(times[0]), let notAfter = Self.time(times[1]) else { throw Irregular() }
+        var extensions: DERNode?
+        var lastTag: UInt32 = 0
+        for optional in fields.dropFirst(6) {
+            guard optional.tagClass == .contextSpecific, (1...3).contains(optional.tagNumber), optional.tagNumber > lastTag else { throw Irregular() }
+            lastTag = optional.tagNumber
+            if optional.tagNumber == 3 {
+                let inner = try optional.children()
+                guard inner.count == 1, inner[0].isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+                extensions = optional
+            }
+        }
+        self.issuer = issuer
+        self.subject = subject
+        self.subjectPublicKeyInfo = key
+        self.extensions = extensions
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+    }
+
+    /// Name ::= SEQUENCE OF SET OF SEQUENCE { OBJECT IDENTIFIER, ANY } (an empty Name is allowed).
+    private static func checkName(_ name: DERNode) throws {
+        guard name.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+        for relative in try name.children() {
+            guard relative.isUniversal(DERNode.Universal.set) else { throw Irregular() }
+            let attributes = try relative.children()
+            guard !attributes.isEmpty else { throw Irregular() }
+            for attribute in attributes {
+                let pair = try attribute.expect(DERNode.Universal.sequence, "AttributeTypeAndValue").children()
+                guard pair.count == 2 else { throw Irregular() }
+                _ = try pair[0].objectIdentifier()
+            }
+        }
+    }
+
+    /// UTCTime `YYMMDDHHMMSSZ` (years 1950–2049) or GeneralizedTime `YYYYMMDDHHMMSSZ`, as RFC 5280 requires.
+    static func time(_ node: DERNode) -> Date? {
+        let digits: Int
+        if node.isUniversal(DERNode.Universal.utcTime) {
+            digits = 12
+        } else if node.isUniversal(DERNode.Universal.generalizedTime) {
+            digits = 14
+        } else {
+            return nil
+        }
+        let bytes = Array(node.content)
+        guard bytes.count == digits + 1, bytes.last == UInt8(ascii: "Z"),
+            bytes.dropLast().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        var values = bytes.dropLast().map { Int($0 - UInt8(ascii: "0")) }[...]
+        func take(_ count: Int) -> Int {
+            defer { values = values.dropFirst(count) }
+            return values.prefix(count).reduce(0) { $0 * 10 + $1 }
+        }
+        var year = take(digits == 12 ? 2 : 4)
+        if digits == 12 { year += year < 50 ? 2000 : 1900 }
+        let month = take(2), day = take(2), hour = take(2), minute = take(2), second = take(2)
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
+        var components = tm()
+        components.tm_year = Int32(year - 1900)
+        components.tm_mon = Int32(month - 1)
+        components.tm_mday = Int32(day)
+        components.tm_hour = Int32(hour)
+        components.tm_min = Int32(minute)
+        components.tm_sec = Int32(second)
+        let seconds = timegm(&components)
+        // timegm normalises impossible dates (February 30th): refuse those rather than accept a shifted time.
+        var check = tm()
+        var roundTrip = seconds
+        gmtime_r(&roundTrip, &check)
+        guard check.tm_mday == components.tm_mday, check.tm_mon == Int32(month - 1) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+}
