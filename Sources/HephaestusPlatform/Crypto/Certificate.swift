@@ -80,21 +80,7 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
 
     /// Parses one DER certificate; trailing bytes are refused.
     public convenience init(derEncoded der: [UInt8]) throws(CryptoError) {
-        OpenSSLErrorQueue.clear()
-        var consumed = 0
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let certificate = d2i_X509(nil, &cursor, buffer.count)
-            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
-            return certificate
-        }
-        guard let parsed else {
-            throw CryptoError.malformedCertificate(reason: "not a DER certificate (\(OpenSSLErrorQueue.drain()))")
-        }
-        guard consumed == der.count else {
-            X509_free(parsed)
-            throw CryptoError.malformedCertificate(reason: "trailing bytes after the certificate")
-        }
+        let parsed = try X509Reference.decode(der)
         try self.init(taking: parsed, der: der)
     }
 

@@ -21,6 +21,26 @@ final class X509Reference: @unchecked Sendable {
         if let handle { X509_free(handle) }
     }
 
+    /// OpenSSL's parse of exactly one DER certificate (trailing bytes refused); the caller owns the result.
+    static func decode(_ der: [UInt8]) throws(CryptoError) -> OpaquePointer {
+        OpenSSLErrorQueue.clear()
+        var consumed = 0
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            let certificate = d2i_X509(nil, &cursor, buffer.count)
+            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
+            return certificate
+        }
+        guard let parsed else {
+            throw CryptoError.malformedCertificate(reason: "not a DER certificate (\(OpenSSLErrorQueue.drain()))")
+        }
+        guard consumed == der.count else {
+            X509_free(parsed)
+            throw CryptoError.malformedCertificate(reason: "trailing bytes after the certificate")
+        }
+        return parsed
+    }
+
     /// The handle if OpenSSL has parsed the certificate already (never parses).
     var parsedHandle: OpaquePointer? { lock.withLock { handle } }
 
@@ -31,17 +51,10 @@ final class X509Reference: @unchecked Sendable {
         if let handle { return handle }
         if let failure { throw failure }
         guard let der = deferredDER else { throw CryptoError.malformedCertificate(reason: "no certificate") }
-        OpenSSLErrorQueue.clear()
-        var consumed = 0
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let certificate = d2i_X509(nil, &cursor, buffer.count)
-            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
-            return certificate
-        }
-        guard let parsed, consumed == der.count else {
-            if let parsed { X509_free(parsed) }
-            let error = CryptoError.malformedCertificate(reason: "OpenSSL refuses the certificate (\(OpenSSLErrorQueue.drain()))")
+        let parsed: OpaquePointer
+        do {
+            parsed = try Self.decode(der)
+        } catch {
             failure = error
             throw error
         }
