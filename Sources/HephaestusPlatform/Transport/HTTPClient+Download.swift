@@ -84,9 +84,8 @@ extension HTTPClient {
 
 /// Writes one download into its temporary file across attempts.
 ///
-/// Receiving, hashing and writing overlap: curl's callback copies each chunk into a bounded queue (at most
-/// ``ChunkPipeline/depth`` chunks of up to 512 KiB, so memory stays constant), and a worker thread hashes and writes
-/// them in order.
+/// Receiving, writing and hashing overlap: curl's callback writes each chunk to the file, and ``ChunkPipeline``
+/// hashes the written bytes on another thread (memory stays constant).
 final class DownloadSink: HTTPBodySink {
     let request: DownloadRequest
     let temporaryPath: String
@@ -150,7 +149,7 @@ final class DownloadSink: HTTPBodySink {
         if let expected = request.expectedSize, offset + Int64(chunk.count) > expected {
             throw TransportError.sizeMismatch(url: url, expected: expected, actual: offset + Int64(chunk.count))
         }
-        // curl delivers 16 KiB at a time: gather blocks in the pipeline's ring, write them here, hash them on a queue.
+        // Written here, straight from curl's buffer; hashed from the file on the pipeline's queue.
         try pipeline.append(chunk)
         offset += Int64(chunk.count)
         request.progress?(offset, declaredTotal ?? request.expectedSize)
@@ -193,22 +192,22 @@ final class DownloadSink: HTTPBodySink {
     }
 }
 
-/// Owns the download's file descriptor and its SHA-256. Received bytes gather in a ring of eight 128 KiB buffers
-/// (no per-block allocation); a full buffer is written to the file on the receiving thread and hashed on a serial
-/// queue, up to seven buffers waiting, so hashing overlaps receiving with constant memory.
+/// Owns the download's file descriptor and its SHA-256. The receiving thread writes each chunk straight from
+/// libcurl's buffer to the file — exactly the work `curl -o` does — and a serial queue hashes what has been written,
+/// reading it back from the page cache in 256 KiB blocks. The file is the buffer between them: receiving never waits
+/// for hashing, and memory stays constant (one read buffer) however far the hash lags; `finish()` waits for it.
 final class ChunkPipeline: @unchecked Sendable {
-    static let blockSize = 128 << 10
-    /// Buffers in the ring; all but the one being filled may wait for the hash, so a briefly descheduled hashing
-    /// thread does not stall receiving (1 MiB in all).
-    static let ringSize = 8
+    static let blockSize = 256 << 10
     private var descriptor: Int32
     private let path: String
     private let digest = RunningDigest()
-    private let buffers = (0..<ChunkPipeline.ringSize).map { _ in UnsafeMutableRawPointer.allocate(byteCount: ChunkPipeline.blockSize, alignment: 16) }
-    private var current = 0
-    private var filled = 0
     private let hashQueue = DispatchQueue(label: "hephaestus-download-hasher")
-    private let slots = DispatchSemaphore(value: ChunkPipeline.ringSize - 1)
+    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: ChunkPipeline.blockSize, alignment: 16)
+    /// Bytes written to the file, and bytes handed to the hashing queue (receiving thread only).
+    private var written: Int64 = 0
+    private var scheduled: Int64 = 0
+    /// A read error met by the hashing queue (read only after draining it).
+    private var hashFailure: FileError?
 
     init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
@@ -217,51 +216,52 @@ final class ChunkPipeline: @unchecked Sendable {
 
     deinit {
         hashQueue.sync {}
-        buffers.forEach { $0.deallocate() }
+        readBuffer.deallocate()
     }
 
-    /// Copies received bytes into the current buffer, flushing each time it fills.
+    /// Writes the received bytes to the file; every full block written is queued for hashing.
     func append(_ chunk: UnsafeRawBufferPointer) throws {
-        var consumed = 0
-        while consumed < chunk.count {
-            let step = min(Self.blockSize - filled, chunk.count - consumed)
-            (buffers[current] + filled).copyMemory(from: chunk.baseAddress! + consumed, byteCount: step)
-            filled += step
-            consumed += step
-            if filled == Self.blockSize { try flush() }
-        }
-    }
-
-    /// Writes the current buffer to the file, queues it for hashing and moves to the next free buffer.
-    func flush() throws {
-        guard filled > 0 else { return }
-        let buffer = buffers[current]
-        var written = 0
-        while written < filled {
-            let result = Glibc.write(descriptor, buffer + written, filled - written)
+        var done = 0
+        while done < chunk.count {
+            let result = Glibc.write(descriptor, chunk.baseAddress! + done, chunk.count - done)
             if result < 0 {
                 if errno == EINTR { continue }
                 throw FileError.fromErrno(errno, path: path, writing: true)
             }
-            written += result
+            done += result
         }
-        let digest = self.digest
-        let slots = self.slots
-        let block = RingBlock(base: UnsafeRawPointer(buffer), count: filled)
-        slots.wait()
-        hashQueue.async {
-            digest.update(UnsafeRawBufferPointer(start: block.base, count: block.count))
-            slots.signal()
-        }
-        // At most ringSize - 1 hashes are pending, so the next buffer is free.
-        current = (current + 1) % buffers.count
-        filled = 0
+        written += Int64(chunk.count)
+        if written - scheduled >= Int64(Self.blockSize) { schedule(upTo: written - written % Int64(Self.blockSize)) }
     }
 
-    /// Forgets bytes gathered but not yet written (the server restarted the body).
-    func discardPending() {
-        filled = 0
+    /// Queues everything written so far for hashing.
+    func flush() throws {
+        if written > scheduled { schedule(upTo: written) }
     }
+
+    private func schedule(upTo end: Int64) {
+        let start = scheduled
+        scheduled = end
+        let descriptor = self.descriptor
+        hashQueue.async { [self] in
+            guard hashFailure == nil else { return }
+            var offset = start
+            while offset < end {
+                let count = Int(min(Int64(Self.blockSize), end - offset))
+                let result = pread(descriptor, readBuffer, count, off_t(offset))
+                if result < 0, errno == EINTR { continue }
+                guard result > 0 else {
+                    hashFailure = result < 0 ? FileError.fromErrno(errno, path: path, writing: false) : FileError.readFailed(path: path, reason: "the file is shorter than what was written")
+                    return
+                }
+                digest.update(UnsafeRawBufferPointer(start: readBuffer, count: result))
+                offset += Int64(result)
+            }
+        }
+    }
+
+    /// Nothing is held in memory: every received byte is already in the file.
+    func discardPending() {}
 
     /// Empties the file and the hash (the server restarted the body).
     func truncate() throws {
@@ -270,11 +270,15 @@ final class ChunkPipeline: @unchecked Sendable {
             throw FileError.fromErrno(errno, path: path, writing: true)
         }
         digest.reset()
+        hashFailure = nil
+        written = 0
+        scheduled = 0
     }
 
     func finish() throws -> Digest {
         try flush()
         hashQueue.sync {}
+        if let hashFailure { throw hashFailure }
         return digest.finalize()
     }
 
