@@ -23,22 +23,9 @@ final class X509Reference: @unchecked Sendable {
 
     /// OpenSSL's parse of exactly one DER certificate (trailing bytes refused); the caller owns the result.
     static func decode(_ der: [UInt8]) throws(CryptoError) -> OpaquePointer {
-        OpenSSLErrorQueue.clear()
-        var consumed = 0
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let certificate = d2i_X509(nil, &cursor, buffer.count)
-            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
-            return certificate
+        try decodeExactly(der, what: "certificate", failure: { .malformedCertificate(reason: $0) }, free: { X509_free($0) }) {
+            d2i_X509(nil, &$0, $1)
         }
-        guard let parsed else {
-            throw CryptoError.malformedCertificate(reason: "not a DER certificate (\(OpenSSLErrorQueue.drain()))")
-        }
-        guard consumed == der.count else {
-            X509_free(parsed)
-            throw CryptoError.malformedCertificate(reason: "trailing bytes after the certificate")
-        }
-        return parsed
     }
 
     /// The handle if OpenSSL has parsed the certificate already (never parses).

@@ -76,6 +76,28 @@ enum OpenSSLErrorQueue {
     }
 }
 
+/// One DER value decoded by an OpenSSL `d2i_*` function, which must consume all of `der`: the object, or an error
+/// saying whether nothing decoded (`what` and OpenSSL's reason) or bytes were left over. `free` releases a partial win.
+func decodeExactly(
+    _ der: [UInt8], what: String, failure: (String) -> CryptoError,
+    free: (OpaquePointer) -> Void, _ decode: (inout UnsafePointer<UInt8>?, Int) -> OpaquePointer?
+) throws(CryptoError) -> OpaquePointer {
+    OpenSSLErrorQueue.clear()
+    var consumed = 0
+    let decoded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+        var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+        let object = decode(&cursor, buffer.count)
+        if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
+        return object
+    }
+    guard let decoded else { throw failure("not a DER \(what) (\(OpenSSLErrorQueue.drain()))") }
+    guard consumed == der.count else {
+        free(decoded)
+        throw failure("trailing bytes after the \(what)")
+    }
+    return decoded
+}
+
 /// Decodes a NUL-terminated C buffer (String(cString: [CChar]) is deprecated).
 func decodeCString(_ buffer: [CChar]) -> String {
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }

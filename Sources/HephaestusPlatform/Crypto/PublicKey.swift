@@ -104,19 +104,8 @@ public final class PublicKey: @unchecked Sendable {
             try self.init(taking: key)
             return
         }
-        var consumed = 0
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let key = d2i_PUBKEY(nil, &cursor, buffer.count)
-            if let cursor, let base = buffer.baseAddress { consumed = cursor - base }
-            return key
-        }
-        guard let parsed else {
-            throw CryptoError.malformedKey(reason: "not a DER SubjectPublicKeyInfo (\(OpenSSLErrorQueue.drain()))")
-        }
-        guard consumed == der.count else {
-            EVP_PKEY_free(parsed)
-            throw CryptoError.malformedKey(reason: "trailing bytes after SubjectPublicKeyInfo")
+        let parsed = try decodeExactly(der, what: "SubjectPublicKeyInfo", failure: { .malformedKey(reason: $0) }, free: { EVP_PKEY_free($0) }) {
+            d2i_PUBKEY(nil, &$0, $1)
         }
         try self.init(taking: parsed)
     }
