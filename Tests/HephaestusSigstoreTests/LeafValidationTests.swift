@@ -79,10 +79,16 @@ struct LeafValidationTests {
         let validator = CertificateChainValidator(trustAnchors: [intermediate], allowsNonSelfSignedAnchors: true)
         var unknownCritical = VirtualSigstore.Options()
         unknownCritical.leaf = { $0.extraExtensions.append(CertificateExtension(oid: "1.3.6.1.4.1.57264.99.1", isCritical: true, value: [0x05, 0x00])) }
+        func extra(_ oid: String, _ value: [UInt8]) -> VirtualSigstore.Options {
+            var options = VirtualSigstore.Options()
+            options.leaf = { $0.extraExtensions.append(CertificateExtension(oid: oid, isCritical: false, value: value)) }
+            return options
+        }
         let leaves: [(String, Certificate, Bool)] = [
             ("valid", try #require(try sigstore.sign(Harness.artifact).leaf), true),
             ("unknown critical extension", try #require(try sigstore.sign(Harness.artifact, options: unknownCritical).leaf), false),
             ("issued by another CA with the same name", try #require(try other.sign(Harness.artifact).leaf), false),
+            ("malformed CRL distribution points", try #require(try sigstore.sign(Harness.artifact, options: extra("2.5.29.31", [0x05, 0x00])).leaf), false),
         ]
         for (name, minted, fast) in leaves {
             let leaf = try Certificate(deferringOpenSSLParse: minted.derEncoded)

@@ -8,7 +8,8 @@ import Foundation
 /// Checked: the leaf is within its validity at `time`; its issuer Name is byte-for-byte the issuer's subject Name;
 /// an authority key identifier, if any, is a bare key identifier equal to the issuer's subject key identifier; the
 /// leaf's critical extensions are all ones OpenSSL handles (key usage, extended key usage, subject alternative name,
-/// basic constraints); the issuer is a CA (basic constraints cA, key usage absent or with keyCertSign) within its
+/// basic constraints), the extensions OpenSSL decodes are well formed, and none of those only OpenSSL decodes
+/// (name constraints, CRL distribution points, …) is present; the issuer is a CA (basic constraints cA, key usage absent or with keyCertSign) within its
 /// validity, with no name or policy constraints and no critical extension beyond those; the signature algorithm is
 /// ECDSA with SHA-256 or SHA-384 without parameters, the same inside the TBSCertificate, and the signature verifies
 /// with the issuer's EC key over the TBSCertificate bytes.
@@ -19,10 +20,17 @@ public enum DirectIssuance {
     ]
     /// Name constraints, policy mappings, policy constraints, inhibit anyPolicy: OpenSSL's business.
     static let constraining: Set<String> = ["2.5.29.30", "2.5.29.33", "2.5.29.36", "2.5.29.54"]
+    /// Extensions OpenSSL decodes when it caches a certificate's extensions, and whose malformed encoding makes it
+    /// refuse the certificate; a leaf carrying one the checks here do not decode goes to OpenSSL: proxy certificate
+    /// info, Netscape certificate type, name constraints, CRL distribution points, RFC 3779 address and AS blocks.
+    static let decodedByOpenSSL: Set<String> = [
+        "1.3.6.1.5.5.7.1.14", "2.16.840.1.113730.1.1", "2.5.29.30", "2.5.29.31", "1.3.6.1.5.5.7.1.7", "1.3.6.1.5.5.7.1.8",
+    ]
 
     public static func accepts(_ leaf: Certificate, issuedBy issuer: Certificate, at time: Date) -> Bool {
         guard leaf.isValid(at: time), issuer.isValid(at: time), leaf.issuerNameDER == issuer.subjectNameDER else { return false }
-        guard leaf.extensions.allSatisfy({ !$0.isCritical || handledCritical.contains($0.oid) }),
+        guard leaf.extensions.allSatisfy({ (!$0.isCritical || handledCritical.contains($0.oid)) && !decodedByOpenSSL.contains($0.oid) }),
+            wellFormed(leaf),
             issuer.extensions.allSatisfy({ (!$0.isCritical || handledCritical.contains($0.oid)) && !constraining.contains($0.oid) })
         else { return false }
         guard (try? issuer.isCertificateAuthority()) == true else { return false }
@@ -41,6 +49,23 @@ public enum DirectIssuance {
         }
         guard let hash = signatureHash(of: leaf), let key = try? issuer.publicKey(), case .ecdsa = key.kind else { return false }
         return key.isValidSignature(leaf.signature, for: leaf.tbsBytes, scheme: .ecdsa(hash))
+    }
+
+    /// The extensions OpenSSL would decode and refuse when malformed decode here too: key usage, extended key usage,
+    /// basic constraints, subject alternative name, subject key identifier.
+    static func wellFormed(_ leaf: Certificate) -> Bool {
+        do {
+            _ = try leaf.keyUsage()
+            _ = try leaf.extendedKeyUsage()
+            _ = try leaf.isCertificateAuthority()
+            _ = try leaf.subjectAlternativeNames()
+            if let keyID = leaf.extension(oid: CertificateExtension.OID.subjectKeyIdentifier) {
+                _ = try DERNode.parse(keyID.value).expect(DERNode.Universal.octetString, "SubjectKeyIdentifier")
+            }
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// SHA-256 or SHA-384 for ecdsa-with-SHA256/384 without parameters, the same in the TBSCertificate; else nil.
