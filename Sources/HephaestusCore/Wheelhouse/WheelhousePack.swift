@@ -27,10 +27,19 @@ public struct WheelhousePack {
 
     public var manifestPath: String { output + ".sha256" }
 
-    public func run() throws -> Result {
+    /// Why `output` cannot name a wheelhouse archive, or nil when it can.
+    public static func outputNameProblem(_ output: String) -> String? {
         let name = URL(fileURLWithPath: output).lastPathComponent
         guard name.hasSuffix(".tar.gz"), name.contains("wheelhouse") else {
-            throw WheelError.invalidFilename(file: name, reason: "the archive must be named NAME-VERSION-wheelhouse.tar.gz (release commands look for *wheelhouse*.tar.gz)")
+            return "the archive must be named NAME-VERSION-wheelhouse.tar.gz (release commands look for *wheelhouse*.tar.gz)"
+        }
+        return nil
+    }
+
+    public func run() throws -> Result {
+        let name = URL(fileURLWithPath: output).lastPathComponent
+        if let problem = Self.outputNameProblem(output) {
+            throw WheelError.invalidFilename(file: name, reason: problem)
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

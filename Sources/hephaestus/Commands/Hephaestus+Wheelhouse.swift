@@ -47,7 +47,10 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func validate() throws { try signing.validate(staging: trust.staging) }
+        func validate() throws {
+            try signing.validate(staging: trust.staging)
+            if let problem = WheelhousePack.outputNameProblem(output) { throw ValidationError("--output \(output): \(problem)") }
+        }
 
         func execute(_ context: CommandContext) async throws {
             let packed = try WheelhousePack(directory: directory, output: output, overwrite: overwrite).run()
