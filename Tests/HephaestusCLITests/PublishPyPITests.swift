@@ -73,6 +73,20 @@ struct PublishPyPITests {
         #expect(files.last?["blake2b256"] as? String == blake.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(try server.storedFiles().count == 4)
 
+        // Several files at a time after the first; and with --jobs 1, twine's rule: the first failure stops the rest.
+        let batch = try (1...6).map { try Self.makeWheel(work, "batch\($0)", "1.0", folder: "batch") }
+        let parallel = try Self.publish(["--repository-url", server.uploadURL, "--jobs", "3"] + batch, in: work.path, environment: credentials)
+        #expect(parallel.status == 0, "\(parallel.stderrText)")
+        #expect(parallel.stdoutText.components(separatedBy: "\n").filter { $0.hasPrefix("uploaded: ") }
+            == (1...6).map { "uploaded: batch\($0)-1.0-py3-none-any.whl" }, "outcomes in input order")
+        #expect(try server.storedFiles().count == 10)
+        let late = try Self.makeWheel(work, "late", "1.0")
+        let stopped = try Self.publish(["--repository-url", server.uploadURL, "--jobs", "1", batch[0], late], in: work.path, environment: credentials)
+        #expect(stopped.status == 1)
+        #expect(try server.storedFiles()["late-1.0-py3-none-any.whl"] == nil, "nothing after the failed file is uploaded")
+        let badJobs = try Self.publish(["--repository-url", server.uploadURL, "--jobs", "0", late], in: work.path, environment: credentials)
+        #expect(badJobs.status == 64)
+
         // Wrong password: a clear refusal naming the status; the secret appears nowhere, not even in debug logs.
         let wrongSecret = "wrong-" + UUID().uuidString
         let delta = try Self.makeWheel(work, "delta", "1.0")

@@ -134,6 +134,37 @@ public struct PyPIUploader {
         }
     }
 
+    /// Uploads every distribution with its attestations: the first alone (an index creates the release with its first
+    /// file), the rest up to `jobs` at a time. `progress` sees each outcome in input order as soon as it and every one
+    /// before it are done. After a failure no further upload starts; uploads already under way finish; then the
+    /// failure of the earliest file is thrown (the outcomes before it have been reported).
+    public func uploadAll(
+        _ items: [(distribution: Distribution, attestations: [[String: Any]])], credentials: IndexCredentials, jobs: Int,
+        progress: (Outcome) -> Void
+    ) throws -> [Outcome] {
+        let slots = UploadSlots(count: items.count)
+        let work = UnsafeSendable(items)
+        let count = items.count
+        let uploader = UnsafeSendable(self)
+        @Sendable func run(_ index: Int) {
+            guard !slots.stopped else { return }
+            let result = Result { try uploader.value.upload(work.value[index].distribution, credentials: credentials, attestations: work.value[index].attestations) }
+            slots.set(index, result)
+        }
+        guard count > 0 else { return [] }
+        run(0)
+        _ = slots.report(progress)
+        if count > 1 {
+            let next = UploadSlots.Counter(start: 1)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count - 1))) { _ in
+                while let index = next.take(below: count) { run(index) }
+            }
+        }
+        let reported = slots.report(progress)
+        if let failure = slots.firstFailure { throw failure }
+        return reported
+    }
+
     static func saysExists(status: Int, message: String) -> Bool {
         if status == 409 { return true }
         let text = message.lowercased()
@@ -233,4 +264,68 @@ public struct TrustedPublishing {
         }
         return IndexCredentials(username: "__token__", password: minted)
     }
+}
+
+/// Results of concurrent uploads, by input position.
+private final class UploadSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<PyPIUploader.Outcome, any Error>?]
+    private var reportedCount = 0
+    private var failed = false
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    var stopped: Bool { lock.withLock { failed } }
+
+    func set(_ index: Int, _ result: Result<PyPIUploader.Outcome, any Error>) {
+        lock.withLock {
+            results[index] = result
+            if case .failure = result { failed = true }
+        }
+    }
+
+    /// Reports the outcomes not yet reported that form a finished, successful prefix; returns all reported so far.
+    func report(_ progress: (PyPIUploader.Outcome) -> Void) -> [PyPIUploader.Outcome] {
+        let snapshot = lock.withLock { results }
+        var reported: [PyPIUploader.Outcome] = []
+        for result in snapshot {
+            guard case .success(let outcome) = result else { break }
+            reported.append(outcome)
+        }
+        for outcome in reported.dropFirst(reportedCount) { progress(outcome) }
+        reportedCount = reported.count
+        return reported
+    }
+
+    /// The failure of the earliest file that failed.
+    var firstFailure: (any Error)? {
+        lock.withLock {
+            for result in results {
+                if case .failure(let error) = result { return error }
+            }
+            return nil
+        }
+    }
+
+    /// Hands out indices to the workers.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next: Int
+
+        init(start: Int) { next = start }
+
+        func take(below limit: Int) -> Int? {
+            lock.withLock {
+                guard next < limit else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+    }
+}
+
+/// A value handed to concurrent workers that only read it.
+private struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -50,6 +50,9 @@ extension Hephaestus {
         @Flag(help: "Validate and show what would be uploaded; contact nothing.")
         var dryRun = false
 
+        @Option(help: ArgumentHelp("Uploads at a time after the first file (default 1: one after another, as twine does).", valueName: "N"))
+        var jobs: Int = 1
+
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
@@ -69,6 +72,7 @@ extension Hephaestus {
             try signing.validate(staging: trust.staging)
             if signing.key != nil, attestations { throw ValidationError("--attestations need keyless signing (PyPI verifies the certificate's identity); drop --key") }
             if let repositoryURL, URL(string: repositoryURL)?.host == nil { throw ValidationError("--repository-url \(repositoryURL) is not an absolute URL") }
+            guard (1...8).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 8, not \(jobs)") }
         }
 
         func execute(_ context: CommandContext) async throws {
@@ -91,15 +95,14 @@ extension Hephaestus {
                     trust: trust.makeSelection(), http: client, logger: context.logger)
                 : nil
             let uploader = PyPIUploader(repositoryURL: url, http: client, skipExisting: skipExisting, logger: context.logger)
-            var outcomes: [PyPIUploader.Outcome] = []
-            for distribution in checked {
-                let attestation = try session.map { [try PublishAttestation.make(for: distribution, session: $0)] } ?? []
-                let outcome = try uploader.upload(distribution, credentials: credentials, attestations: attestation)
-                outcomes.append(outcome)
-                if !json {
-                    context.stdout.line("\(outcome.status): \(outcome.file)" + (outcome.attestations > 0 ? " (with a publish attestation)" : ""))
-                    context.stdout.flush()
-                }
+            // Every attestation is signed (and self-verified) before the first upload: a signing failure uploads nothing.
+            let items = try checked.map { distribution in
+                (distribution: distribution, attestations: try session.map { [try PublishAttestation.make(for: distribution, session: $0)] } ?? [])
+            }
+            let outcomes = try uploader.uploadAll(items, credentials: credentials, jobs: jobs) { outcome in
+                guard !json else { return }
+                context.stdout.line("\(outcome.status): \(outcome.file)" + (outcome.attestations > 0 ? " (with a publish attestation)" : ""))
+                context.stdout.flush()
             }
             render(outcomes, url: url, context, linesShown: true)
         }
