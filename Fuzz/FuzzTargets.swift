@@ -25,7 +25,23 @@ enum FuzzTargets {
                 _ = try? certificate.extendedKeyUsage()
             }
         },
+        "deferred-certificate": deferredCertificateTarget,
     ]
+
+    /// Differential: what our DER reader accepts for a bundle certificate, OpenSSL must accept too, with the same
+    /// fields; and the leaf fast path must never accept a certificate as issued by itself that OpenSSL refuses.
+    static func deferredCertificateTarget(_ bytes: [UInt8]) {
+        guard let deferred = try? Certificate(deferringOpenSSLParse: bytes) else { return }
+        guard let eager = try? Certificate(derEncoded: bytes) else {
+            fatalError("our DER reader accepted a certificate OpenSSL refuses")
+        }
+        precondition(deferred.notBefore == eager.notBefore && deferred.notAfter == eager.notAfter, "validity differs")
+        precondition(deferred.subjectPublicKeyInfo == eager.subjectPublicKeyInfo, "public key differs")
+        precondition(deferred.issuerNameDER == eager.issuerNameDER && deferred.subjectNameDER == eager.subjectNameDER, "names differ")
+        precondition(deferred.extensions.map(\.oid) == eager.extensions.map(\.oid), "extensions differ")
+        _ = try? deferred.publicKey()
+        _ = DirectIssuance.accepts(deferred, issuedBy: eager, at: deferred.notBefore)
+    }
 
     /// Walks any DER tree, decoding every leaf the ways the verifier does.
     static func derTarget(_ bytes: [UInt8]) {

@@ -50,6 +50,7 @@ struct LeafValidationTests {
                 continue
             }
             let deferred = try Certificate(deferringOpenSSLParse: der)
+            #expect(deferred.isOpenSSLParseDeferred, "a well-formed certificate is read without OpenSSL")
             #expect(deferred.notBefore == eager.notBefore && deferred.notAfter == eager.notAfter)
             #expect(deferred.subjectPublicKeyInfo == eager.subjectPublicKeyInfo)
             #expect(deferred.issuerNameDER == eager.issuerNameDER && deferred.subjectNameDER == eager.subjectNameDER)

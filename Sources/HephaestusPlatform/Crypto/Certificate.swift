@@ -21,6 +21,10 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     /// The `X509` if OpenSSL has parsed this certificate (never parses).
     var x509ParsedHandle: OpaquePointer? { x509.parsedHandle }
 
+    /// True while OpenSSL has not parsed this certificate (made with ``init(deferringOpenSSLParse:)`` and not yet
+    /// needed by OpenSSL).
+    public var isOpenSSLParseDeferred: Bool { x509.parsedHandle == nil }
+
     /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`); computed on use.
     public var subject: String { (try? x509.get()).map { Self.rfc2253(X509_get_subject_name($0)) } ?? "" }
     /// The issuer as an RFC 2253 string; computed on use.

@@ -68,6 +68,7 @@ struct CertificateStructure {
     init(_ der: [UInt8]) throws {
         let certificate = try DERNode.parse(der)
         guard certificate.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+        try Self.checkPrimitives(certificate, depth: 0)
         let parts = try certificate.children()
         guard parts.count == 3, parts[0].isUniversal(DERNode.Universal.sequence), parts[1].isUniversal(DERNode.Universal.sequence),
             parts[2].isUniversal(DERNode.Universal.bitString), parts[2].content.first == 0, parts[2].content.count > 1
@@ -85,11 +86,13 @@ struct CertificateStructure {
         let validity = fields[fields.startIndex + 3]
         let subject = fields[fields.startIndex + 4]
         let key = fields[fields.startIndex + 5]
-        guard serial.isUniversal(DERNode.Universal.integer), !serial.content.isEmpty,
-            serial.content.count == 1 || !(serial.content.first == 0 && serial.content.dropFirst().first.map { $0 & 0x80 == 0 } == true),
-            signature.encoded == parts[1].encoded,
-            key.isUniversal(DERNode.Universal.sequence), try key.children().count == 2
+        guard serial.isUniversal(DERNode.Universal.integer), signature.encoded == parts[1].encoded,
+            key.isUniversal(DERNode.Universal.sequence)
         else { throw Irregular() }
+        try Self.checkAlgorithm(parts[1])
+        let keyParts = try key.children()
+        guard keyParts.count == 2, keyParts[1].isUniversal(DERNode.Universal.bitString) else { throw Irregular() }
+        try Self.checkAlgorithm(keyParts[0])
         try Self.checkName(issuer)
         try Self.checkName(subject)
         let times = try validity.expect(DERNode.Universal.sequence, "Validity").children()
@@ -101,8 +104,20 @@ struct CertificateStructure {
             lastTag = optional.tagNumber
             if optional.tagNumber == 3 {
                 let inner = try optional.children()
-                guard inner.count == 1, inner[0].isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+                guard optional.isConstructed, inner.count == 1, inner[0].isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+                for item in try inner[0].children() {
+                    // Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+                    guard item.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+                    let parts = try item.children()
+                    guard (2...3).contains(parts.count), parts[0].isUniversal(DERNode.Universal.objectIdentifier),
+                        parts.count == 2 || parts[1].isUniversal(DERNode.Universal.boolean),
+                        parts[parts.count - 1].isUniversal(DERNode.Universal.octetString), !parts[parts.count - 1].isConstructed
+                    else { throw Irregular() }
+                }
                 extensions = optional
+            } else {
+                // issuerUniqueID / subjectUniqueID: [1] / [2] IMPLICIT BIT STRING.
+                guard !optional.isConstructed, let unused = optional.content.first, unused <= 7 else { throw Irregular() }
             }
         }
         self.issuer = issuer
@@ -113,7 +128,57 @@ struct CertificateStructure {
         self.notAfter = notAfter
     }
 
-    /// Name ::= SEQUENCE OF SET OF SEQUENCE { OBJECT IDENTIFIER, ANY } (an empty Name is allowed).
+    /// Every universal primitive value in the tree is checked as OpenSSL's decoder checks it: OBJECT IDENTIFIERs well
+    /// encoded, BOOLEANs one byte, INTEGERs non-empty and minimal, BIT STRINGs with at most 7 unused bits (none when
+    /// empty), NULLs empty, BMPStrings of whole 2-byte and UniversalStrings of whole 4-byte characters; constructed
+    /// values (context-specific explicit tags included) are walked. Extension values are OCTET STRINGs here; their
+    /// contents are checked where they are used.
+    private static func checkPrimitives(_ node: DERNode, depth: Int) throws {
+        guard depth < 32 else { throw Irregular() }
+        if node.isConstructed {
+            for child in try node.children() { try checkPrimitives(child, depth: depth + 1) }
+            return
+        }
+        guard node.tagClass == .universal else { return }
+        let content = node.content
+        switch node.tagNumber {
+        case DERNode.Universal.objectIdentifier:
+            _ = try node.objectIdentifier()
+        case DERNode.Universal.boolean:
+            guard content.count == 1 else { throw Irregular() }
+        case DERNode.Universal.integer:
+            guard let first = content.first else { throw Irregular() }
+            if content.count > 1 {
+                let second = content[content.startIndex + 1]
+                guard !(first == 0x00 && second & 0x80 == 0), !(first == 0xFF && second & 0x80 != 0) else { throw Irregular() }
+            }
+        case DERNode.Universal.bitString:
+            guard let unused = content.first, unused <= 7, content.count > 1 || unused == 0 else { throw Irregular() }
+        case DERNode.Universal.null:
+            guard content.isEmpty else { throw Irregular() }
+        case 30:  // BMPString
+            guard content.count % 2 == 0 else { throw Irregular() }
+        case 28:  // UniversalString
+            guard content.count % 4 == 0 else { throw Irregular() }
+        case DERNode.Universal.sequence, DERNode.Universal.set:
+            throw Irregular()  // primitive encoding of a constructed type
+        default:
+            break
+        }
+    }
+
+    /// AlgorithmIdentifier ::= SEQUENCE { OBJECT IDENTIFIER, parameters ANY OPTIONAL }.
+    private static func checkAlgorithm(_ node: DERNode) throws {
+        guard node.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+        let parts = try node.children()
+        guard (1...2).contains(parts.count), parts[0].isUniversal(DERNode.Universal.objectIdentifier) else { throw Irregular() }
+    }
+
+    /// String types an attribute value may have (a strict subset of what OpenSSL's decoder takes).
+    private static let attributeValueTags: Set<UInt32> = [12, 18, 19, 20, 22, 28, 30]
+
+    /// Name ::= SEQUENCE OF SET OF SEQUENCE { OBJECT IDENTIFIER, value } (an empty Name is allowed); values must be
+    /// primitive strings of a common directory type.
     private static func checkName(_ name: DERNode) throws {
         guard name.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
         for relative in try name.children() {
@@ -121,9 +186,11 @@ struct CertificateStructure {
             let attributes = try relative.children()
             guard !attributes.isEmpty else { throw Irregular() }
             for attribute in attributes {
-                let pair = try attribute.expect(DERNode.Universal.sequence, "AttributeTypeAndValue").children()
-                guard pair.count == 2 else { throw Irregular() }
-                _ = try pair[0].objectIdentifier()
+                guard attribute.isUniversal(DERNode.Universal.sequence) else { throw Irregular() }
+                let pair = try attribute.children()
+                guard pair.count == 2, pair[0].isUniversal(DERNode.Universal.objectIdentifier), pair[1].tagClass == .universal,
+                    !pair[1].isConstructed, attributeValueTags.contains(pair[1].tagNumber)
+                else { throw Irregular() }
             }
         }
     }
