@@ -98,7 +98,6 @@ static void *resolve(hp_library which, const char *symbol) {
 #define ARCHIVE_FORWARD(result, name, parameters, arguments) FORWARD(HP_LIBRARY_ARCHIVE, result, name, parameters, arguments)
 
 /* libcurl */
-CURL_FORWARD(CURLcode, curl_global_init, (long flags), (flags))
 CURL_FORWARD(CURL *, curl_easy_init, (void), ())
 FORWARD_VOID(HP_LIBRARY_CURL, curl_easy_cleanup, (CURL * handle), (handle))
 CURL_FORWARD(CURLcode, curl_easy_perform, (CURL * handle), (handle))

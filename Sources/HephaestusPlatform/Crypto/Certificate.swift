@@ -54,6 +54,7 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
         let fields = try Self.tbsFields(of: encoded)
         self.subjectPublicKeyInfo = Array(fields.subjectPublicKeyInfo.encoded)
         self.issuerNameDER = Array(fields.issuer.encoded)
+        self.signed = SignedParts(encoded)
         self.subjectNameDER = Array(fields.subject.encoded)
         self.extensions = try Self.extensions(in: fields.extensions)
     }
@@ -78,6 +79,7 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
         derEncoded = der
         subjectPublicKeyInfo = Array(structure.subjectPublicKeyInfo.encoded)
         issuerNameDER = Array(structure.issuer.encoded)
+        signed = SignedParts(der)
         subjectNameDER = Array(structure.subject.encoded)
         extensions = try Self.extensions(in: structure.extensions)
     }
@@ -126,16 +128,32 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// The DER encoding of the TBSCertificate, the bytes the issuer signed (as they appear in the certificate).
-    public var tbsBytes: [UInt8] {
-        (try? DERNode.parse(derEncoded).children().first.map { Array($0.encoded) }) ?? []
-    }
+    public var tbsBytes: [UInt8] { signed.tbs }
 
     /// The issuer's signature over ``tbsBytes``.
-    public var signature: [UInt8] {
-        guard let parts = try? DERNode.parse(derEncoded).children(), parts.count == 3,
-            parts[2].isUniversal(DERNode.Universal.bitString), parts[2].content.first == 0
-        else { return [] }
-        return Array(parts[2].content.dropFirst())
+    public var signature: [UInt8] { signed.signature }
+
+    /// The outer signatureAlgorithm and the TBSCertificate's signature AlgorithmIdentifier, as encoded.
+    public var signatureAlgorithmDER: [UInt8] { signed.algorithm }
+    public var tbsSignatureAlgorithmDER: [UInt8] { signed.tbsAlgorithm }
+
+    /// The signed parts of the certificate, read once when it is made (every verification uses them).
+    private let signed: SignedParts
+
+    struct SignedParts {
+        var tbs: [UInt8] = []
+        var signature: [UInt8] = []
+        var algorithm: [UInt8] = []
+        var tbsAlgorithm: [UInt8] = []
+
+        init(_ der: [UInt8]) {
+            guard let parts = try? DERNode.parse(der).children(), parts.count == 3, let fields = try? parts[0].children() else { return }
+            tbs = Array(parts[0].encoded)
+            algorithm = Array(parts[1].encoded)
+            if parts[2].isUniversal(DERNode.Universal.bitString), parts[2].content.first == 0 { signature = Array(parts[2].content.dropFirst()) }
+            let offset = fields.first?.isContext(0) == true ? 1 : 0
+            if fields.count > offset + 1 { tbsAlgorithm = Array(fields[offset + 1].encoded) }
+        }
     }
 
     /// The signature algorithm's long name (e.g. `ecdsa-with-SHA384`).

@@ -70,12 +70,10 @@ public enum DirectIssuance {
 
     /// SHA-256 or SHA-384 for ecdsa-with-SHA256/384 without parameters, the same in the TBSCertificate; else nil.
     static func signatureHash(of certificate: Certificate) -> DigestAlgorithm? {
-        guard let parts = try? DERNode.parse(certificate.derEncoded).children(), parts.count == 3,
-            let tbs = try? parts[0].children(),
-            let algorithm = try? parts[1].expect(DERNode.Universal.sequence, "AlgorithmIdentifier").children(), algorithm.count == 1
+        guard !certificate.signatureAlgorithmDER.isEmpty, certificate.signatureAlgorithmDER == certificate.tbsSignatureAlgorithmDER,
+            let algorithm = try? DERNode.parse(certificate.signatureAlgorithmDER).expect(DERNode.Universal.sequence, "AlgorithmIdentifier").children(),
+            algorithm.count == 1
         else { return nil }
-        let inner = tbs.first?.isContext(0) == true ? tbs.dropFirst().dropFirst().first : tbs.dropFirst().first
-        guard inner?.encoded == parts[1].encoded else { return nil }
         switch try? algorithm[0].objectIdentifier() {
         case "1.2.840.10045.4.3.2": return .sha256
         case "1.2.840.10045.4.3.3": return .sha384
