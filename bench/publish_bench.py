@@ -32,7 +32,7 @@ def free_port():
 class Index:
     """A fresh pypiserver with an htpasswd-guarded upload."""
 
-    def __init__(self, pypi_server, scratch):
+    def __init__(self, pypi_server, scratch, server, backend):
         self.directory = tempfile.mkdtemp(prefix="index-", dir=scratch)
         packages = os.path.join(self.directory, "packages")
         os.makedirs(packages)
@@ -42,7 +42,8 @@ class Index:
             handle.write(f"uploader:{digest}\n")
         self.port = free_port()
         self.process = subprocess.Popen([pypi_server, "run", "-i", "127.0.0.1", "-p", str(self.port), "-P", htpasswd, "-a", "update",
-                                         "--disable-fallback", packages], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         "--disable-fallback",
+                                         "--server", server, "--backend", backend, packages], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.packages = packages
         deadline = time.time() + 30
         while True:
@@ -94,6 +95,8 @@ def main():
     parser.add_argument("--venv", required=True, help="a venv with pypiserver[passlib] and twine")
     parser.add_argument("--wheels", type=int, default=100)
     parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--index-server", default="wsgiref")
+    parser.add_argument("--index-backend", default="simple-dir")
     args = parser.parse_args()
     pypi_server = os.path.join(args.venv, "bin", "pypi-server")
     twine = os.path.join(args.venv, "bin", "twine")
@@ -112,13 +115,13 @@ def main():
         rss = {"hephaestus": 0, "twine": 0}
         floor = []
         for _ in range(args.repetitions):
-            index = Index(pypi_server, scratch)
+            index = Index(pypi_server, scratch, args.index_server, args.index_backend)
             try:
                 floor.append(bare_uploads(index, files))
             finally:
                 index.stop()
             for tool in ["hephaestus", "twine"]:
-                index = Index(pypi_server, scratch)
+                index = Index(pypi_server, scratch, args.index_server, args.index_backend)
                 try:
                     if tool == "hephaestus":
                         argv = [args.binary, "publish", "pypi", "-q", "--repository-url", index.url, *files]

@@ -11,6 +11,7 @@ hp_curl_setopt_function hp_curl_easy_setopt(void);
 hp_curl_getinfo_function hp_curl_easy_getinfo(void);
 
 typedef size_t (*hp_curl_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
+typedef int (*hp_curl_seek_callback)(void *userdata, curl_off_t offset, int origin);
 typedef int (*hp_curl_progress_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
                                          curl_off_t ultotal, curl_off_t ulnow);
 
@@ -35,6 +36,10 @@ static inline CURLcode hp_curl_setopt_off_t(CURL *handle, CURLoption option, cur
 }
 
 static inline CURLcode hp_curl_setopt_data_callback(CURL *handle, CURLoption option, hp_curl_data_callback value) {
+    return hp_curl_easy_setopt()(handle, option, value);
+}
+
+static inline CURLcode hp_curl_setopt_seek_callback(CURL *handle, CURLoption option, hp_curl_seek_callback value) {
     return hp_curl_easy_setopt()(handle, option, value);
 }
 

@@ -100,6 +100,7 @@ static void *resolve(hp_library which, const char *symbol) {
 /* libcurl */
 CURL_FORWARD(CURL *, curl_easy_init, (void), ())
 FORWARD_VOID(HP_LIBRARY_CURL, curl_easy_cleanup, (CURL * handle), (handle))
+FORWARD_VOID(HP_LIBRARY_CURL, curl_easy_reset, (CURL * handle), (handle))
 CURL_FORWARD(CURLcode, curl_easy_perform, (CURL * handle), (handle))
 CURL_FORWARD(const char *, curl_easy_strerror, (CURLcode code), (code))
 CURL_FORWARD(struct curl_slist *, curl_slist_append, (struct curl_slist * list, const char *text), (list, text))

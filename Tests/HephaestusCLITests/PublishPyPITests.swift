@@ -151,6 +151,7 @@ struct PublishPyPITests {
             let authorization: String?
             let fields: [String: [String]]
             let content: [UInt8]
+            let connection: Int
         }
 
         private let lock = NSLock()
@@ -160,10 +161,10 @@ struct PublishPyPITests {
         let ambientToken: String
         let refuseMint: Bool
 
-        init(ambientToken: String, refuseMint: Bool = false) throws {
+        init(ambientToken: String = "", refuseMint: Bool = false, keepAlive: Bool = false) throws {
             self.ambientToken = ambientToken
             self.refuseMint = refuseMint
-            server = try LoopbackHTTPServer { [unowned self] request in self.handle(request) }
+            server = try LoopbackHTTPServer(keepAlive: keepAlive) { [unowned self] request in self.handle(request) }
         }
 
         deinit { server.stop() }
@@ -196,7 +197,7 @@ struct PublishPyPITests {
                     return json(400, ["message": "not multipart"])
                 }
                 let (fields, content) = Self.parseMultipart(request.body, boundary: boundary)
-                lock.withLock { uploadsSeen.append(Upload(authorization: request.headers["authorization"], fields: fields, content: content)) }
+                lock.withLock { uploadsSeen.append(Upload(authorization: request.headers["authorization"], fields: fields, content: content, connection: request.connection)) }
                 return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("OK".utf8))
             default:
                 return json(404, ["message": "not found"])
@@ -226,6 +227,30 @@ struct PublishPyPITests {
                 if head.contains("filename=") { content = Array(value) } else { fields[name, default: []].append(String(decoding: value, as: UTF8.self)) }
             }
             return (fields, content)
+        }
+    }
+
+    @Test("uploads to an index that keeps connections alive share one connection; small and large files arrive byte for byte")
+    func connectionReuse() throws {
+        let work = try TemporaryDirectory()
+        let wheels = [
+            try Self.makeWheel(work, "first", "1.0.0"),
+            try Self.makeWheel(work, "second", "1.0.0", ["--payload-bytes", "400000"]),
+            try Self.makeWheel(work, "third", "1.0.0", ["--modules", "3"]),
+        ]
+        let credentials = ["TWINE_USERNAME": "uploader", "TWINE_PASSWORD": "secret"]
+        for keepAlive in [true, false] {
+            let index = try RecordingIndex(keepAlive: keepAlive)
+            let result = try Self.publish(["--repository-url", "\(index.base)/legacy/"] + wheels, in: work.path, environment: credentials)
+            #expect(result.status == 0, "\(result.stderrText)")
+            let uploads = index.uploads
+            #expect(uploads.map(\.content) == (try wheels.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }))
+            #expect(uploads.map { $0.fields["name"] ?? [] } == [["first"], ["second"], ["third"]])
+            if keepAlive {
+                #expect(Set(uploads.map(\.connection)).count == 1, "one kept-alive connection: \(uploads.map(\.connection))")
+            } else {
+                #expect(Set(uploads.map(\.connection)).count == 3, "the index closes each connection: \(uploads.map(\.connection))")
+            }
         }
     }
 

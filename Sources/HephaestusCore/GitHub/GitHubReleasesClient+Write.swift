@@ -32,7 +32,7 @@ extension GitHubReleasesClient {
 
     /// Uploads the file at `path`, streamed, as asset `name`.
     public func upload(file path: String, name: String, contentType: String, to release: GitHubRelease) throws -> GitHubAsset {
-        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        let size = try FileStatus.size(of: path)
         return try upload(StreamedBody(segments: [.file(path: path, size: size)]), name: name, contentType: contentType, to: release)
     }
 

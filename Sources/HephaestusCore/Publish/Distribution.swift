@@ -87,7 +87,7 @@ public struct Distribution: Sendable {
         if metadata.value("Description-Content-Type") == nil, metadata.description != nil {
             warnings.append("\(filename): no Description-Content-Type; it is rendered as reStructuredText")
         }
-        var sha = StreamingHasher(algorithm: .sha256)
+        let sha = StreamingHasher(algorithm: .sha256)
         var blake = BLAKE2b(digestLength: 32)
         var size: Int64 = 0
         try FileReader(path: path).forEachChunk { chunk in

@@ -96,7 +96,7 @@ public struct ReleasePipeline: Sendable {
 
         let archiveName = URL(fileURLWithPath: files.archive).lastPathComponent
         let archiveDigest = try files.archiveDigest ?? DigestAlgorithm.sha256.hash(fileAt: files.archive)
-        let size = (try? FileManager.default.attributesOfItem(atPath: files.archive)[.size] as? Int64) ?? 0
+        let size = (try? FileStatus.size(of: files.archive)) ?? 0
         report.archive = .init(name: archiveName, path: files.archive, sha256: archiveDigest.hex, size: size)
 
         // Checksum: the manifest must name the archive and match.

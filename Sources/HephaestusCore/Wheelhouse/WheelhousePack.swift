@@ -63,7 +63,7 @@ public struct WheelhousePack {
             entries.map { DeterministicTarWriter.Member(name: $0, source: directory + "/" + $0) }, to: output, mtime: mtime, overwrite: overwrite)
         let digest = try DigestAlgorithm.sha256.hash(fileAt: output)
         try AtomicFileWriter.write(Array("\(digest.hex)  \(name)\n".utf8), to: manifestPath, overwrite: true)
-        let size = (try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
+        let size = try FileStatus.size(of: output)
         return Result(archive: output, sha256: digest.hex, size: size, manifest: manifestPath, wheels: wheels)
     }
 }

@@ -35,7 +35,7 @@ public enum DeterministicTarWriter {
         try check(archive_write_open_filename(archive, temporary), "open")
         for member in members {
             let reader = try FileReader(path: member.source)
-            let size = try FileManager.default.attributesOfItem(atPath: member.source)[.size] as? Int64 ?? 0
+            let size = try FileStatus.size(of: member.source)
             guard let entry = archive_entry_new() else { fatalError("archive_entry_new: out of memory") }
             defer { archive_entry_free(entry) }
             archive_entry_set_pathname_utf8(entry, member.name)

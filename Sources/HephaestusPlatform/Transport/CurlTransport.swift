@@ -15,8 +15,8 @@ public struct CurlTransport: HTTPTransport {
 
     public func perform(_ request: HTTPRequest, timeouts: AttemptTimeouts, sink: HTTPBodySink) throws -> HTTPResponseHead {
         try SharedLibrary.curl.load()
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
-        defer { curl_easy_cleanup(handle) }
+        let handle = CurlHandlePool.shared.take()
+        defer { CurlHandlePool.shared.giveBack(handle) }
         let state = TransferState(sink: sink)
         let unmanaged = Unmanaged.passRetained(state)
         defer { unmanaged.release() }
@@ -47,9 +47,18 @@ public struct CurlTransport: HTTPTransport {
         case "HEAD": hp_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
         default: hp_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
-        let body = request.body ?? []
+        // A small streamed body is read into memory so that libcurl sends it in the same write as the request head
+        // (it does so for in-memory bodies under 64 KiB); larger ones are streamed in buffer-sized reads.
+        var inlineBody = request.body
+        if inlineBody == nil, let streamed = request.streamedBody, streamed.length <= Self.inlineBodyLimit {
+            inlineBody = try streamed.readAll()
+        }
+        let body = inlineBody ?? []
         let performed: CURLcode = body.withUnsafeBufferPointer { buffer in
-            if let streamed = request.streamedBody {
+            if inlineBody != nil {
+                hp_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
+                hp_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            } else if let streamed = request.streamedBody {
                 streamed.reset()
                 state.upload = streamed
                 hp_curl_setopt_long(handle, CURLOPT_UPLOAD, 0)
@@ -60,10 +69,14 @@ public struct CurlTransport: HTTPTransport {
                     let state = Unmanaged<TransferState>.fromOpaque(userdata!).takeUnretainedValue()
                     return state.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
                 }
+                // libcurl rewinds the body when it resends the request on a fresh connection (a kept-alive one
+                // that the server had closed).
+                hp_curl_setopt_pointer(handle, CURLOPT_SEEKDATA, unmanaged.toOpaque())
+                hp_curl_setopt_seek_callback(handle, CURLOPT_SEEKFUNCTION) { userdata, offset, origin in
+                    let state = Unmanaged<TransferState>.fromOpaque(userdata!).takeUnretainedValue()
+                    return state.rewind(offset: offset, origin: origin)
+                }
                 if request.method != "POST" { hp_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method) }
-            } else if request.body != nil {
-                hp_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
-                hp_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
             }
             hp_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
             hp_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, userdata in
@@ -90,6 +103,9 @@ public struct CurlTransport: HTTPTransport {
         if !state.began { try sink.begin(head) }
         return head
     }
+
+    /// The largest streamed body read into memory before sending (libcurl's limit for sending a body with the head).
+    static let inlineBodyLimit: Int64 = 60 * 1024
 
     /// Transient transport failures: refused, reset, timeouts, truncated or empty replies, DNS.
     static func isRetryable(_ code: CURLcode) -> Bool {
@@ -136,6 +152,13 @@ private final class TransferState {
         }
     }
 
+    /// Back to the start of the upload when libcurl asks (offset 0 from the start); any other seek is refused.
+    func rewind(offset: curl_off_t, origin: Int32) -> Int32 {
+        guard let upload, offset == 0, origin == SEEK_SET else { return CURL_SEEKFUNC_CANTSEEK }
+        upload.reset()
+        return CURL_SEEKFUNC_OK
+    }
+
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
         do {
             if !began {
@@ -149,5 +172,37 @@ private final class TransferState {
             failure = error
             return false
         }
+    }
+}
+
+/// Idle libcurl handles kept for the next request: a handle keeps its connections, TLS sessions and DNS answers, so
+/// consecutive requests to one host (an upload per distribution, API calls then downloads) reuse a kept-alive connection
+/// instead of connecting and handshaking again. Each handle serves one request at a time; `curl_easy_reset` clears every
+/// option between requests.
+final class CurlHandlePool: @unchecked Sendable {
+    static let shared = CurlHandlePool(capacity: 8)
+
+    private let capacity: Int
+    private let lock = NSLock()
+    private var idle: [UnsafeMutableRawPointer] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func take() -> UnsafeMutableRawPointer {
+        if let handle = lock.withLock({ idle.popLast() }) { return handle }
+        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
+        return handle
+    }
+
+    func giveBack(_ handle: UnsafeMutableRawPointer) {
+        curl_easy_reset(handle)
+        let kept = lock.withLock {
+            guard idle.count < capacity else { return false }
+            idle.append(handle)
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle) }
     }
 }

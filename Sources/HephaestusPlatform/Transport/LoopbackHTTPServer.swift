@@ -9,6 +9,9 @@ public struct HTTPServerRequest: Sendable {
     public let query: [String: String]
     public let headers: HTTPHeaders
     public let body: [UInt8]
+    /// Which accepted connection carried the request (1, 2, …): requests sharing a number came over one kept-alive
+    /// connection.
+    public let connection: Int
 }
 
 /// A handler's answer.
@@ -30,9 +33,10 @@ public struct HTTPServerResponse: Sendable {
     }
 }
 
-/// A small blocking HTTP/1.1 server bound to 127.0.0.1 only, one thread per connection, one request per
-/// connection (`Connection: close`). It serves local test instances and development tools, never the internet:
-/// the listening address is not configurable.
+/// A small blocking HTTP/1.1 server bound to 127.0.0.1 only, one thread per connection. By default each connection
+/// carries one request (`Connection: close`); with `keepAlive` a connection serves requests until the client closes it,
+/// asks to close, or stays idle for 30 seconds. It serves local test instances and development tools, never the
+/// internet: the listening address is not configurable.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest) -> HTTPServerResponse
 
@@ -43,11 +47,13 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public let port: UInt16
     private let socket: Int32
     private let handler: Handler
+    private let keepAlive: Bool
     private let lock = NSLock()
     private var stopped = false
+    private var accepted = 0
 
     /// Binds 127.0.0.1:`port` (0 picks a free port; read it back from ``port``) and starts accepting.
-    public init(port: UInt16 = 0, handler: @escaping Handler) throws(TransportError) {
+    public init(port: UInt16 = 0, keepAlive: Bool = false, handler: @escaping Handler) throws(TransportError) {
         let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Self.failure("socket", errno) }
         var reuse: Int32 = 1
@@ -71,6 +77,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         self.port = UInt16(bigEndian: address.sin_port)
         self.socket = descriptor
         self.handler = handler
+        self.keepAlive = keepAlive
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "loopback-http-accept"
         thread.start()
@@ -108,20 +115,34 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let handler = self.handler
-            let thread = Thread { Self.serve(connection, handler: handler) }
+            let keepAlive = self.keepAlive
+            let number = lock.withLock {
+                accepted += 1
+                return accepted
+            }
+            let thread = Thread { Self.serve(ConnectionReader(descriptor: connection, number: number), handler: handler, keepAlive: keepAlive) }
             thread.name = "loopback-http-connection"
             thread.start()
         }
     }
 
-    private static func serve(_ connection: Int32, handler: Handler) {
-        defer { close(connection) }
-        let response: HTTPServerResponse
-        switch readRequest(connection) {
-        case .success(let request): response = handler(request)
-        case .failure(let problem): response = HTTPServerResponse(status: problem.status, contentType: "text/plain", body: Array(problem.message.utf8))
+    private static func serve(_ reader: ConnectionReader, handler: Handler, keepAlive: Bool) {
+        defer { close(reader.descriptor) }
+        while true {
+            let response: HTTPServerResponse
+            var again = keepAlive
+            switch reader.readRequest() {
+            case .success(let request):
+                response = handler(request)
+                if request.headers["connection"]?.lowercased() == "close" || reader.lastVersion == "HTTP/1.0" { again = false }
+            case .failure(let problem):
+                // A client closing an idle kept-alive connection is not an error.
+                if problem.status == 0 { return }
+                response = HTTPServerResponse(status: problem.status, contentType: "text/plain", body: Array(problem.message.utf8))
+                again = false
+            }
+            guard write(response, to: reader.descriptor, keepAlive: again), again else { return }
         }
-        write(response, to: connection)
     }
 
     struct RequestProblem: Error {
@@ -129,72 +150,100 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let message: String
     }
 
-    private static func readRequest(_ connection: Int32) -> Result<HTTPServerRequest, RequestProblem> {
-        var buffer: [UInt8] = []
-        var headerEnd: Int?
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while headerEnd == nil {
-            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return .failure(RequestProblem(status: 400, message: "connection closed before the request head ended")) }
+    /// Reads requests off one connection; bytes past a request's body stay buffered for the next one.
+    final class ConnectionReader {
+        let descriptor: Int32
+        let number: Int
+        private var buffer: [UInt8] = []
+        private var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        private(set) var lastVersion = "HTTP/1.1"
+
+        init(descriptor: Int32, number: Int) {
+            self.descriptor = descriptor
+            self.number = number
+        }
+
+        /// Reads more bytes into the buffer; false when the peer closed or the read failed.
+        private func fill() -> Bool {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
             buffer += chunk[0..<count]
-            headerEnd = find([13, 10, 13, 10], in: buffer)
-            if headerEnd == nil, buffer.count > maximumHeaderBytes {
-                return .failure(RequestProblem(status: 431, message: "request head larger than \(maximumHeaderBytes) bytes"))
+            return true
+        }
+
+        /// The next request; a failure with status 0 when the connection closed before a new request began.
+        func readRequest() -> Result<HTTPServerRequest, RequestProblem> {
+            var headerEnd = LoopbackHTTPServer.find([13, 10, 13, 10], in: buffer, from: 0)
+            var searched = buffer.count
+            while headerEnd == nil {
+                let began = !buffer.isEmpty
+                guard fill() else {
+                    return .failure(began ? RequestProblem(status: 400, message: "connection closed before the request head ended") : RequestProblem(status: 0, message: ""))
+                }
+                searched = max(0, searched - 3)
+                headerEnd = LoopbackHTTPServer.find([13, 10, 13, 10], in: buffer, from: searched)
+                searched = buffer.count
+                if headerEnd == nil, buffer.count > maximumHeaderBytes {
+                    return .failure(RequestProblem(status: 431, message: "request head larger than \(maximumHeaderBytes) bytes"))
+                }
             }
+            let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+            var lines = head.components(separatedBy: "\r\n")
+            let requestLine = lines.removeFirst().split(separator: " ")
+            guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else {
+                return .failure(RequestProblem(status: 400, message: "malformed request line"))
+            }
+            lastVersion = String(requestLine[2])
+            var headers = HTTPHeaders()
+            for line in lines where !line.isEmpty {
+                guard let colon = line.firstIndex(of: ":") else { return .failure(RequestProblem(status: 400, message: "malformed header line")) }
+                headers.add(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            if headers["transfer-encoding"] != nil {
+                return .failure(RequestProblem(status: 411, message: "chunked request bodies are not supported; send Content-Length"))
+            }
+            let length = headers["content-length"].flatMap { Int($0) } ?? 0
+            guard length >= 0, length <= maximumBodyBytes else {
+                return .failure(RequestProblem(status: 413, message: "request body larger than \(maximumBodyBytes) bytes"))
+            }
+            let bodyStart = headerEnd! + 4
+            while buffer.count - bodyStart < length {
+                guard fill() else { return .failure(RequestProblem(status: 400, message: "request body shorter than Content-Length")) }
+            }
+            let body = Array(buffer[bodyStart..<(bodyStart + length)])
+            buffer.removeFirst(bodyStart + length)
+            let target = String(requestLine[1])
+            let components = URLComponents(string: target)
+            var query: [String: String] = [:]
+            for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+            return .success(
+                HTTPServerRequest(
+                    method: String(requestLine[0]), path: components?.path ?? target, query: query, headers: headers, body: body,
+                    connection: number))
         }
-        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let requestLine = lines.removeFirst().split(separator: " ")
-        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else {
-            return .failure(RequestProblem(status: 400, message: "malformed request line"))
-        }
-        var headers = HTTPHeaders()
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { return .failure(RequestProblem(status: 400, message: "malformed header line")) }
-            headers.add(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        if headers["transfer-encoding"] != nil {
-            return .failure(RequestProblem(status: 411, message: "chunked request bodies are not supported; send Content-Length"))
-        }
-        let length = headers["content-length"].flatMap { Int($0) } ?? 0
-        guard length >= 0, length <= maximumBodyBytes else {
-            return .failure(RequestProblem(status: 413, message: "request body larger than \(maximumBodyBytes) bytes"))
-        }
-        var body = Array(buffer[(headerEnd! + 4)...])
-        while body.count < length {
-            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return .failure(RequestProblem(status: 400, message: "request body shorter than Content-Length")) }
-            body += chunk[0..<count]
-        }
-        let target = String(requestLine[1])
-        let components = URLComponents(string: target)
-        var query: [String: String] = [:]
-        for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        return .success(
-            HTTPServerRequest(
-                method: String(requestLine[0]), path: components?.path ?? target, query: query, headers: headers,
-                body: Array(body.prefix(length))))
     }
 
-    private static func write(_ response: HTTPServerResponse, to connection: Int32) {
+    /// Sends the response; false when the connection failed.
+    private static func write(_ response: HTTPServerResponse, to connection: Int32, keepAlive: Bool) -> Bool {
         var head = "HTTP/1.1 \(response.status) \(reason(response.status))\r\n"
         for field in response.headers where field.name.lowercased() != "content-length" && field.name.lowercased() != "connection" {
             head += "\(field.name): \(field.value)\r\n"
         }
-        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        head += "Content-Length: \(response.body.count)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         let bytes = Array(head.utf8) + response.body
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { return }
+            guard count > 0 else { return false }
             sent += count
         }
+        return true
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if Array(haystack[start..<(start + needle.count)]) == needle { return start }
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from first: Int) -> Int? {
+        guard haystack.count - first >= needle.count else { return nil }
+        for start in first...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
         }
         return nil
     }

@@ -35,8 +35,31 @@ public final class StreamedBody: @unchecked Sendable {
         offset = 0
     }
 
-    /// Fills `buffer` with the next bytes; 0 at the end. A file that shrank or cannot be read is an error.
+    /// Fills `buffer` with the next bytes, across segments, so the body leaves in as few writes as the buffer allows;
+    /// 0 at the end. A file that shrank or cannot be read is an error.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
+        var filled = 0
+        while filled < buffer.count, let count = try readSegment(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])) {
+            filled += count
+        }
+        return filled
+    }
+
+    /// The whole body in memory (for small bodies, sent in one write with the request head).
+    public func readAll() throws(FileError) -> [UInt8] {
+        reset()
+        defer { reset() }
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        var failure: FileError?
+        bytes.withUnsafeMutableBytes { buffer in
+            do throws(FileError) { _ = try read(into: buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// The next bytes of the current segment, moving on to the next segment as each ends; nil at the end of the body.
+    private func readSegment(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int? {
         while index < segments.count {
             switch segments[index] {
             case .bytes(let bytes):
@@ -68,7 +91,7 @@ public final class StreamedBody: @unchecked Sendable {
             index += 1
             offset = 0
         }
-        return 0
+        return nil
     }
 
     private func closeFile() {
@@ -93,12 +116,7 @@ public struct MultipartForm: Sendable {
     }
 
     public mutating func addFile(_ name: String, filename: String, contentType: String, path: String) throws(FileError) {
-        let size: Int64
-        do {
-            size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-        } catch {
-            throw FileError.notFound(path: path)
-        }
+        let size = try FileStatus.size(of: path)
         segments.append(.bytes(Array(
             "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quoted(name))\"; filename=\"\(Self.quoted(filename))\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)))
         segments.append(.file(path: path, size: size))
