@@ -120,6 +120,31 @@ struct PublishGitHubTests {
         ]
     }
 
+    @Test("publish github --draft: the draft is found again by its tag (GitHub's by-tag lookup skips drafts), never duplicated")
+    func draftRelease() throws {
+        let fixture = try Fixture()
+        try fixture.work.write("first.whl", "first wheel\n")
+        try fixture.work.write("second.whl", "second wheel\n")
+        let created = try fixture.publish(["--tag", "v2.0.0", "--create", "--draft", "first.whl"])
+        #expect(created.status == 0, "\(created.stderrText)")
+        #expect(created.stdoutText.contains("created release v2.0.0 in octo/wheels"))
+        let draft = try #require(try fixture.release("v2.0.0"))
+        #expect(draft["draft"] as? Bool == true)
+        let lookup = try fixture.github.requests().filter { ($0["path"] as? String ?? "").hasSuffix("/releases/tags/v2.0.0") }
+        #expect(!lookup.isEmpty, "the tag was looked up first")
+
+        // A second run (without --create) adds a file to the same draft; with --create it still does not make another.
+        let added = try fixture.publish(["--tag", "v2.0.0", "second.whl"])
+        #expect(added.status == 0, "\(added.stderrText)")
+        #expect(added.stdoutText.contains("uploaded: second.whl"))
+        let again = try fixture.publish(["--tag", "v2.0.0", "--create", "--draft", "first.whl", "second.whl"])
+        #expect(again.status == 0, "\(again.stderrText)")
+        #expect(!again.stdoutText.contains("created release"))
+        let releases = try fixture.github.state()["octo/wheels"] ?? []
+        #expect(releases.count == 1, "one draft, not \(releases.count) releases")
+        #expect(try fixture.assets()["v2.0.0"] == ["first.whl": Self.sha256("first wheel\n"), "second.whl": Self.sha256("second wheel\n")])
+    }
+
     @Test("release revoke: typed confirmation (a wrong answer deletes nothing); advisory in Markdown and JSON with digests; assets by glob; whole release; inventory record")
     func revoke() throws {
         let fixture = try Fixture(releases: Self.releaseWithAssets())

@@ -73,6 +73,20 @@ public final class GitHubReleasesClient: Sendable {
         }
     }
 
+    /// The release tagged `tag`, or else the newest draft release that will take that tag when published. GitHub's
+    /// by-tag endpoint returns published releases only (a draft has no tag yet); drafts appear in the list to users
+    /// with push access.
+    public func releaseOrDraft(of repository: GitHubRepository, tag: String) throws -> GitHubRelease {
+        do {
+            return try release(of: repository, tag: tag)
+        } catch GitHubError.releaseNotFound {
+            guard let draft = try releases(of: repository).first(where: { $0.draft && $0.tagName == tag }) else {
+                throw GitHubError.releaseNotFound(repository: repository.description, tag: tag)
+            }
+            return draft
+        }
+    }
+
     /// The newest published release, skipping drafts, and prereleases unless `includePrereleases`.
     public func latest(of repository: GitHubRepository, includePrereleases: Bool = false) throws -> GitHubRelease {
         let candidates = try releases(of: repository).filter { !$0.draft && (includePrereleases || !$0.prerelease) }

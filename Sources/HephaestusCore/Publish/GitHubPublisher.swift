@@ -42,7 +42,7 @@ public struct GitHubPublisher {
         var plan: [(file: String, name: String, digest: Digest, existing: GitHubAsset?)] = []
         let release: GitHubRelease?
         do {
-            release = try github.release(of: repository, tag: tag)
+            release = try github.releaseOrDraft(of: repository, tag: tag)
         } catch GitHubError.releaseNotFound {
             guard options.create else { throw GitHubError.releaseNotFound(repository: repository.description, tag: tag) }
             release = nil
@@ -68,7 +68,7 @@ public struct GitHubPublisher {
                     continue
                 }
                 try github.deleteAsset(id: existing.id, of: repository)
-                target = try github.release(of: repository, tag: tag)
+                target = try github.releaseOrDraft(of: repository, tag: tag)
             }
             _ = try github.upload(file: item.file, name: item.name, contentType: Self.contentType(item.name), to: target)
             outcomes.append(Outcome(file: item.file, asset: item.name, status: item.existing == nil ? "uploaded" : "replaced", sha256: item.digest.hex))

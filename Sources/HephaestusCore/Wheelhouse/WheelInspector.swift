@@ -105,7 +105,7 @@ public enum WheelInspector {
             guard hash.hasPrefix("sha256=") else {
                 throw WheelError.recordMismatch(file: file, entry: path, reason: "only sha256 RECORD hashes are checked; found \(hash.split(separator: "=")[0])")
             }
-            guard hash.trimmingCharacters(in: CharacterSet(charactersIn: "=")) == actual.digest.trimmingCharacters(in: CharacterSet(charactersIn: "=")) else {
+            guard withoutPadding(hash) == withoutPadding(actual.digest) else {
                 throw WheelError.recordMismatch(file: file, entry: path, reason: "hash \(hash) does not match the content (\(actual.digest))")
             }
             if !size.isEmpty, Int64(size) != actual.size {
@@ -116,6 +116,13 @@ public enum WheelInspector {
             throw WheelError.recordMismatch(file: file, entry: path, reason: "present in the wheel but not listed in RECORD")
         }
     }
+}
+
+/// A RECORD hash without trailing Base64 padding (`sha256=…=` and `sha256=…` name the same digest).
+private func withoutPadding(_ hash: String) -> Substring {
+    var trimmed = hash[...]
+    while trimmed.last == "=" { trimmed = trimmed.dropLast() }
+    return trimmed
 }
 
 /// Minimal RFC 4180 CSV rows (RECORD files): commas, double-quoted fields with "" escapes.
