@@ -153,7 +153,7 @@ public final class LocalSigstoreInstance: @unchecked Sendable {
     /// Serves the instance on 127.0.0.1:``port`` until the returned server is stopped.
     public func serve(observe: @escaping @Sendable (HTTPServerRequest, Int) -> Void = { _, _ in }) throws -> LoopbackHTTPServer {
         let router = self.router
-        return try LoopbackHTTPServer(port: port) { request in
+        return try LoopbackHTTPServer(port: port, keepAlive: true) { request in
             let answer = router.respond(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
             observe(request, answer.status)
             return HTTPServerResponse(status: answer.status, contentType: answer.contentType, body: answer.body)

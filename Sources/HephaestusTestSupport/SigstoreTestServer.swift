@@ -23,7 +23,7 @@ public final class SigstoreTestServer: @unchecked Sendable {
         try instance.attachLogStorage()
         try instance.writeTrustDocuments()
         let router = instance.router
-        server = try LoopbackHTTPServer(port: instance.port) { [unowned self] request in
+        server = try LoopbackHTTPServer(port: instance.port, keepAlive: true) { [unowned self] request in
             let honest = router.respond(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
             let fault = self.record(request)
             if let replaced = fault?(request, honest) { return replaced }

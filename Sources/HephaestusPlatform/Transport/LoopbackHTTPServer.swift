@@ -51,6 +51,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var accepted = 0
+    /// Connections being served, shut down by ``stop()`` so that no kept-alive connection outlives the server.
+    private var open: Set<Int32> = []
 
     /// Binds 127.0.0.1:`port` (0 picks a free port; read it back from ``port``) and starts accepting.
     public init(port: UInt16 = 0, keepAlive: Bool = false, handler: @escaping Handler) throws(TransportError) {
@@ -88,7 +90,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// The base URL clients use.
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    /// Stops accepting; connections in flight finish.
+    /// Stops accepting and shuts down every open connection: kept-alive connections end, and a request read after this
+    /// is not handled (its client sees the connection close and, if it reused the connection, retries on a new one).
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
@@ -96,6 +99,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         stopped = true
         shutdown(socket, Int32(SHUT_RDWR))
         close(socket)
+        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
     }
 
     private var isStopped: Bool {
@@ -116,22 +120,33 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let handler = self.handler
             let keepAlive = self.keepAlive
-            let number = lock.withLock {
+            let number: Int? = lock.withLock {
+                guard !stopped else { return nil }
                 accepted += 1
+                open.insert(connection)
                 return accepted
             }
-            let thread = Thread { Self.serve(ConnectionReader(descriptor: connection, number: number), handler: handler, keepAlive: keepAlive) }
+            guard let number else {
+                close(connection)
+                return
+            }
+            let thread = Thread { [self] in
+                Self.serve(ConnectionReader(descriptor: connection, number: number), handler: handler, keepAlive: keepAlive) { [self] in isStopped }
+                lock.withLock { _ = open.remove(connection) }
+                close(connection)
+            }
             thread.name = "loopback-http-connection"
             thread.start()
         }
     }
 
-    private static func serve(_ reader: ConnectionReader, handler: Handler, keepAlive: Bool) {
-        defer { close(reader.descriptor) }
+    private static func serve(_ reader: ConnectionReader, handler: Handler, keepAlive: Bool, stopped: () -> Bool) {
         while true {
             let response: HTTPServerResponse
             var again = keepAlive
-            switch reader.readRequest() {
+            let read = reader.readRequest()
+            if stopped() { return }
+            switch read {
             case .success(let request):
                 response = handler(request)
                 if request.headers["connection"]?.lowercased() == "close" || reader.lastVersion == "HTTP/1.0" { again = false }

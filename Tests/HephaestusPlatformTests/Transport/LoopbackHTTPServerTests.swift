@@ -98,6 +98,20 @@ struct LoopbackHTTPServerTests {
         #expect(separate.map { $0[0] } == ["1", "2", "3", "4", "5"])
     }
 
+    @Test("stop() ends kept-alive connections: a server restarted on the same port answers, not the old one's connection")
+    func stopEndsKeptAliveConnections() throws {
+        let first = try LoopbackHTTPServer(keepAlive: true) { _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("old".utf8)) }
+        let url = URL(string: "\(first.baseURL.absoluteString)/which")!
+        let http = try client()
+        #expect(String(decoding: try http.send(HTTPRequest(url: url)).body, as: UTF8.self) == "old")
+        first.stop()
+        let second = try LoopbackHTTPServer(port: first.port, keepAlive: true) { _ in
+            HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("new".utf8))
+        }
+        defer { second.stop() }
+        #expect(String(decoding: try http.send(HTTPRequest(url: url)).body, as: UTF8.self) == "new")
+    }
+
     @Test("a kept-alive connection serves requests sent back to back in one write, and closes when the client asks")
     func pipelinedRequests() throws {
         let server = try Self.echoServer(keepAlive: true)
