@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusCore
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTestSupport
@@ -57,7 +58,9 @@ struct PublishPyPITests {
         // The same file again: refused, naming the file and the way out; with --skip-existing: skipped.
         let conflict = try Self.publish(["--repository-url", server.uploadURL, alpha], in: work.path, environment: credentials)
         #expect(conflict.status == 1)
-        #expect(conflict.stderrText.contains("alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) (--skip-existing skips such files)"))
+        #expect(conflict.stderrText.contains(
+            "alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) (with the same content) (--skip-existing skips such files)"),
+            "pypiserver's simple page gives the file's sha256: \(conflict.stderrText)")
         let gamma = try Self.makeWheel(work, "gamma", "3.0", ["--description", "Gamma.\n", "--description-content-type", "text/plain"])
         let skipping = try Self.publish(
             ["--repository-url", server.uploadURL, "--skip-existing", "--json", alpha, gamma], in: work.path, environment: credentials)
@@ -67,11 +70,26 @@ struct PublishPyPITests {
         #expect(document["runId"] is String)
         let files = try #require(document["files"] as? [[String: Any]])
         #expect(files.map { $0["status"] as? String } == ["skipped-existing", "uploaded"])
+        #expect(files.first?["existing"] as? String == "identical")
         #expect(files.last?["sha256"] as? String == (try DigestAlgorithm.sha256.hash(fileAt: gamma).hex))
         let blake = try ProcessResult.runTool(
             "python3", ["-c", "import hashlib,sys; print(hashlib.blake2b(open(sys.argv[1],'rb').read(), digest_size=32).hexdigest())", gamma])
         #expect(files.last?["blake2b256"] as? String == blake.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(try server.storedFiles().count == 4)
+
+        // Other bytes under a published file name: refused even with --skip-existing (twine would skip it silently),
+        // naming both digests; the index keeps its file.
+        let rebuilt = try Self.makeWheel(
+            work, "alpha-pkg", "1.0.0", ["--description", "# Alpha\n\nRebuilt, not reproducible.\n", "--description-content-type", "text/markdown"],
+            folder: "rebuilt")
+        let rebuiltDigest = try DigestAlgorithm.sha256.hash(fileAt: rebuilt).hex
+        #expect(rebuiltDigest != digests[0].1)
+        let differs = try Self.publish(["--repository-url", server.uploadURL, "--skip-existing", rebuilt], in: work.path, environment: credentials)
+        #expect(differs.status == 1)
+        #expect(differs.stderrText.contains(
+            "alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) with different content (the index has sha256 \(digests[0].1), this file \(rebuiltDigest))"),
+            "\(differs.stderrText)")
+        #expect(try server.storedFiles()["alpha_pkg-1.0.0-py3-none-any.whl"] == digests[0].1)
 
         // Several files at a time after the first; and with --jobs 1, twine's rule: the first failure stops the rest.
         let batch = try (1...6).map { try Self.makeWheel(work, "batch\($0)", "1.0", folder: "batch") }
@@ -152,6 +170,7 @@ struct PublishPyPITests {
             let fields: [String: [String]]
             let content: [UInt8]
             let connection: Int
+            var filename: String { fields["filename"]?.first ?? "" }
         }
 
         private let lock = NSLock()
@@ -161,9 +180,17 @@ struct PublishPyPITests {
         let ambientToken: String
         let refuseMint: Bool
 
-        init(ambientToken: String = "", refuseMint: Bool = false, keepAlive: Bool = false) throws {
+        /// Answers 503 to the first upload after storing it (an answer lost on the way back).
+        let loseFirstAnswer: Bool
+        /// Leaves files off its simple pages (an index whose pages lag behind uploads).
+        let hidesFiles: Bool
+        private var lostOne = false
+
+        init(ambientToken: String = "", refuseMint: Bool = false, keepAlive: Bool = false, loseFirstAnswer: Bool = false, hidesFiles: Bool = false) throws {
             self.ambientToken = ambientToken
             self.refuseMint = refuseMint
+            self.loseFirstAnswer = loseFirstAnswer
+            self.hidesFiles = hidesFiles
             server = try LoopbackHTTPServer(keepAlive: keepAlive) { [unowned self] request in self.handle(request) }
         }
 
@@ -197,8 +224,27 @@ struct PublishPyPITests {
                     return json(400, ["message": "not multipart"])
                 }
                 let (fields, content) = Self.parseMultipart(request.body, boundary: boundary)
-                lock.withLock { uploadsSeen.append(Upload(authorization: request.headers["authorization"], fields: fields, content: content, connection: request.connection)) }
-                return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("OK".utf8))
+                let upload = Upload(authorization: request.headers["authorization"], fields: fields, content: content, connection: request.connection)
+                let answer: HTTPServerResponse = lock.withLock {
+                    // PyPI's answer to a second upload of a file name.
+                    if uploadsSeen.contains(where: { $0.filename == upload.filename }) {
+                        return HTTPServerResponse(status: 400, contentType: "text/plain", body: Array("File already exists. See /help/#file-name-reuse".utf8))
+                    }
+                    uploadsSeen.append(upload)
+                    if loseFirstAnswer, !lostOne {
+                        lostOne = true
+                        return HTTPServerResponse(status: 503, contentType: "text/plain", body: Array("upstream timed out".utf8))
+                    }
+                    return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("OK".utf8))
+                }
+                return answer
+            case ("GET", let path) where path.hasPrefix("/simple/"):
+                // PEP 503: one anchor per file, its sha256 in the fragment.
+                let project = path.dropFirst("/simple/".count).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                let links = uploads.filter { !hidesFiles && IndexFileLookup.normalized($0.fields["name"]?.first ?? "") == project }.map {
+                    "<a href=\"../../files/\($0.filename)#sha256=\(DigestAlgorithm.sha256.hash($0.content).hex)\">\($0.filename)</a><br/>"
+                }
+                return HTTPServerResponse(status: 200, contentType: "text/html", body: Array("<html><body>\(links.joined())</body></html>".utf8))
             default:
                 return json(404, ["message": "not found"])
             }
@@ -224,7 +270,10 @@ struct PublishPyPITests {
                 if value.suffix(2) == Data("\r\n".utf8) { value = value.dropLast(2) }
                 guard let nameRange = head.range(of: "name=\"") else { continue }
                 let name = String(head[nameRange.upperBound...].prefix { $0 != "\"" })
-                if head.contains("filename=") { content = Array(value) } else { fields[name, default: []].append(String(decoding: value, as: UTF8.self)) }
+                if let file = head.range(of: "filename=\"") {
+                    content = Array(value)
+                    fields["filename"] = [String(head[file.upperBound...].prefix { $0 != "\"" })]
+                } else { fields[name, default: []].append(String(decoding: value, as: UTF8.self)) }
             }
             return (fields, content)
         }
@@ -252,6 +301,47 @@ struct PublishPyPITests {
                 #expect(Set(uploads.map(\.connection)).count == 3, "the index closes each connection: \(uploads.map(\.connection))")
             }
         }
+    }
+
+    @Test("an upload whose answer was lost is retried; the index's 'already exists' with our bytes on its simple page is success, anything else is not")
+    func lostAnswer() throws {
+        let work = try TemporaryDirectory()
+        let wheel = try Self.makeWheel(work, "lost-answer", "1.0.0")
+        let credentials = ["TWINE_USERNAME": "uploader", "TWINE_PASSWORD": "secret"]
+
+        // The first attempt is stored but answered 503; the retry hears "File already exists"; the simple page shows
+        // our sha256: uploaded (exit 0), the file sent twice, stored once.
+        let index = try RecordingIndex(loseFirstAnswer: true)
+        let result = try Self.publish(["--repository-url", "\(index.base)/legacy/", "--json", wheel], in: work.path, environment: credentials)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let files = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])?["files"] as? [[String: Any]])
+        #expect(files.first?["status"] as? String == "uploaded")
+        #expect(files.first?["note"] as? String == "an earlier attempt stored it; its answer was lost")
+        #expect(index.uploads.count == 1)
+        #expect(index.uploads.first?.content == Array(try Data(contentsOf: URL(fileURLWithPath: wheel))))
+
+        // The same, but the index's page does not list the file yet: not claimed as uploaded; the error says why.
+        let lagging = try RecordingIndex(loseFirstAnswer: true, hidesFiles: true)
+        let unsure = try Self.publish(["--repository-url", "\(lagging.base)/legacy/", wheel], in: work.path, environment: credentials)
+        #expect(unsure.status == 1)
+        #expect(unsure.stderrText.contains(
+            "lost_answer-1.0.0-py3-none-any.whl already exists on \(lagging.base)/legacy/ (perhaps stored by an earlier attempt whose answer was lost)"),
+            "\(unsure.stderrText)")
+        // With --skip-existing it is skipped, and the output says it was not compared.
+        let skipped = try Self.publish(["--repository-url", "\(lagging.base)/legacy/", "--skip-existing", wheel], in: work.path, environment: credentials)
+        #expect(skipped.status == 0, "\(skipped.stderrText)")
+        #expect(skipped.stdoutText.contains("skipped-existing: lost_answer-1.0.0-py3-none-any.whl (not compared with the index's copy: "))
+        #expect(skipped.stdoutText.contains("does not list lost_answer-1.0.0-py3-none-any.whl)"))
+
+        // --index-url points the comparison elsewhere: an index whose page lists other bytes under the name refuses.
+        let other = try Self.makeWheel(work, "lost-answer", "1.0.0", ["--modules", "2"], folder: "other")
+        let holder = try RecordingIndex()
+        #expect(try Self.publish(["--repository-url", "\(holder.base)/legacy/", other], in: work.path, environment: credentials).status == 0)
+        let refused = try Self.publish(
+            ["--repository-url", "\(lagging.base)/legacy/", "--index-url", "\(holder.base)/simple/", "--skip-existing", wheel], in: work.path,
+            environment: credentials)
+        #expect(refused.status == 1)
+        #expect(refused.stderrText.contains("with different content (the index has sha256 \(try DigestAlgorithm.sha256.hash(fileAt: other).hex)"), "\(refused.stderrText)")
     }
 
     @Test("--trusted-publishing exchanges the ambient OIDC token; --attestations sends PEP 740 attestations that verify with us and with sigstore-python")

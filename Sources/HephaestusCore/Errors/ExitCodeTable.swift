@@ -131,6 +131,7 @@ public enum ExitCodeTable {
         Row(code: PublishError.Code.missingCredentials.rawValue, status: .configuration, when: "no index password/token in the environment and no --trusted-publishing"),
         Row(code: PublishError.Code.credentialsRejected.rawValue, status: .noPermission, when: "the index rejected the credentials (401/403)"),
         Row(code: PublishError.Code.fileExists.rawValue, status: .checkFailed, when: "the index already has the file and --skip-existing was not given"),
+        Row(code: PublishError.Code.existingDiffers.rawValue, status: .checkFailed, when: "the index already has a file of that name with other content (even with --skip-existing)"),
         Row(code: PublishError.Code.uploadRejected.rawValue, status: .dataError, when: "the index refused the upload (its reason is shown)"),
         Row(code: PublishError.Code.trustedPublishing.rawValue, status: .noPermission, when: "the index would not exchange the OIDC token for an upload token"),
         Row(code: PublishError.Code.assetDiffers.rawValue, status: .checkFailed, when: "a release asset of that name has other content and --replace was not given"),

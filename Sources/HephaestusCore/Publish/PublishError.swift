@@ -5,7 +5,8 @@ public enum PublishError: CodedError, Equatable {
     case invalidDistribution(file: String, reason: String)
     case missingCredentials(String)
     case credentialsRejected(url: String, status: Int)
-    case fileExists(file: String, url: String)
+    case fileExists(file: String, url: String, note: String?)
+    case existingDiffers(file: String, url: String, indexSHA256: String, ours: String)
     case uploadRejected(file: String, status: Int, reason: String)
     case trustedPublishing(String)
     case assetDiffers(release: String, name: String)
@@ -16,6 +17,7 @@ public enum PublishError: CodedError, Equatable {
         case missingCredentials = "publish.missing-credentials"
         case credentialsRejected = "publish.credentials-rejected"
         case fileExists = "publish.file-exists"
+        case existingDiffers = "publish.existing-differs"
         case uploadRejected = "publish.upload-rejected"
         case trustedPublishing = "publish.trusted-publishing"
         case assetDiffers = "publish.asset-differs"
@@ -28,6 +30,7 @@ public enum PublishError: CodedError, Equatable {
         case .missingCredentials: .missingCredentials
         case .credentialsRejected: .credentialsRejected
         case .fileExists: .fileExists
+        case .existingDiffers: .existingDiffers
         case .uploadRejected: .uploadRejected
         case .trustedPublishing: .trustedPublishing
         case .assetDiffers: .assetDiffers
@@ -42,7 +45,10 @@ public enum PublishError: CodedError, Equatable {
         case .invalidDistribution(let file, let reason): "\(file): invalid distribution: \(reason); nothing was uploaded"
         case .missingCredentials(let hint): "no upload credentials: \(hint)"
         case .credentialsRejected(let url, let status): "\(url) rejected the credentials (HTTP \(status)): check the username and the password or API token (not shown)"
-        case .fileExists(let file, let url): "\(file) already exists on \(url) (--skip-existing skips such files)"
+        case .fileExists(let file, let url, let note):
+            "\(file) already exists on \(url)\(note.map { " (\($0))" } ?? "") (--skip-existing skips such files)"
+        case .existingDiffers(let file, let url, let theirs, let ours):
+            "\(file) already exists on \(url) with different content (the index has sha256 \(theirs), this file \(ours)); a released file cannot be replaced: publish a new version"
         case .uploadRejected(let file, let status, let reason): "\(file): the index refused the upload (HTTP \(status)): \(reason)"
         case .trustedPublishing(let reason): "trusted publishing failed: \(reason)"
         case .assetDiffers(let release, let name):

@@ -39,6 +39,10 @@ public struct PyPIUploader {
         public let sha256: String
         public let blake2b256: String
         public let attestations: Int
+        /// For a file the index already had: `identical` (its SHA-256 on the index's simple page is ours) or
+        /// `unverified` (the page could not tell; see `note`).
+        public var existing: String? = nil
+        public var note: String? = nil
 
         /// What a dry run reports for a validated distribution.
         public static func wouldUpload(_ distribution: Distribution, attestations: Bool) -> Outcome {
@@ -51,12 +55,15 @@ public struct PyPIUploader {
     public let repositoryURL: URL
     public let http: HTTPClient
     public let skipExisting: Bool
+    /// Where to compare a file the index says it already has.
+    public let lookup: IndexFileLookup
     public let logger: Logger
 
-    public init(repositoryURL: URL, http: HTTPClient, skipExisting: Bool, logger: Logger) {
+    public init(repositoryURL: URL, http: HTTPClient, skipExisting: Bool, simpleURL: URL? = nil, logger: Logger) {
         self.repositoryURL = repositoryURL
         self.http = http
         self.skipExisting = skipExisting
+        self.lookup = IndexFileLookup(simpleURL: simpleURL ?? IndexFileLookup.simpleURL(forUpload: repositoryURL), http: http)
         self.logger = logger
     }
 
@@ -124,14 +131,45 @@ public struct PyPIUploader {
             logger.info("publish.uploaded", metadata: ["file": .string(distribution.filename), "index": .string(HTTPClient.redacted(repositoryURL))])
             return outcome("uploaded")
         case let status where [409, 400, 403].contains(status) && Self.saysExists(status: status, message: message):
-            guard skipExisting else { throw PublishError.fileExists(file: distribution.filename, url: HTTPClient.redacted(repositoryURL)) }
-            logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename)])
-            return outcome("skipped-existing")
+            return try existing(distribution, retried: response.attempts > 1, outcome: outcome)
         case 403:
             throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL), status: 403)
         default:
             throw PublishError.uploadRejected(file: distribution.filename, status: response.status, reason: message.isEmpty ? "no reason given" : message)
         }
+    }
+
+    /// The index already has a file of this name. Its SHA-256 on the index's simple page decides: other bytes are
+    /// always an error (even with `skipExisting`: what users would download is not what was built); our bytes after a
+    /// retried upload mean an earlier attempt stored the file and only its answer was lost (`uploaded`); otherwise
+    /// twine's rule: skipped with `skipExisting`, else an error.
+    func existing(_ distribution: Distribution, retried: Bool, outcome: (String) -> Outcome) throws -> Outcome {
+        let index = HTTPClient.redacted(repositoryURL)
+        let comparison = lookup.compare(distribution)
+        var result: Outcome
+        switch comparison {
+        case .differs(let theirs):
+            throw PublishError.existingDiffers(file: distribution.filename, url: index, indexSHA256: theirs, ours: distribution.sha256.hex)
+        case .identical where retried:
+            logger.info("publish.uploaded-earlier-attempt", metadata: ["file": .string(distribution.filename), "index": .string(index)])
+            result = outcome("uploaded")
+            result.note = "an earlier attempt stored it; its answer was lost"
+            return result
+        case .identical:
+            guard skipExisting else { throw PublishError.fileExists(file: distribution.filename, url: index, note: "with the same content") }
+            result = outcome("skipped-existing")
+            result.existing = "identical"
+        case .unverified(let reason):
+            guard skipExisting else {
+                throw PublishError.fileExists(
+                    file: distribution.filename, url: index, note: retried ? "perhaps stored by an earlier attempt whose answer was lost" : nil)
+            }
+            result = outcome("skipped-existing")
+            result.existing = "unverified"
+            result.note = "not compared with the index's copy: \(reason)"
+        }
+        logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename), "existing": .string(result.existing ?? "")])
+        return result
     }
 
     /// Uploads every distribution with its attestations: the first alone (an index creates the release with its first

@@ -49,7 +49,7 @@ extension HTTPClient {
         defer { if !completed { sink.discard() } }
         var headers = request.headers
         if headers["Accept"] == nil { headers.set("Accept", "application/octet-stream") }
-        let (head, url) = try execute(
+        let (head, url, _) = try execute(
             HTTPRequest(url: request.url, headers: headers), sink: { sink }, onRetry: { sink.prepareRetry() },
             prepare: { attempt in
                 if sink.offset > 0 {

@@ -44,15 +44,15 @@ public final class HTTPClient: @unchecked Sendable {
     /// Non-2xx final statuses are returned, not thrown, except 401 and exhausted retries.
     public func send(_ request: HTTPRequest, maximumBody: Int64 = 64 << 20) throws -> HTTPResponse {
         let collector = MemorySink(limit: maximumBody, url: request.url.absoluteString)
-        let (head, url) = try execute(request, sink: { collector }, onRetry: { collector.reset() })
-        return HTTPResponse(head: head, body: collector.bytes, url: url)
+        let (head, url, attempts) = try execute(request, sink: { collector }, onRetry: { collector.reset() })
+        return HTTPResponse(head: head, body: collector.bytes, url: url, attempts: attempts)
     }
 
     /// Runs the retry and redirect loop; `sink` gives the body sink for each attempt.
     func execute(
         _ original: HTTPRequest, sink: () throws -> HTTPBodySink, onRetry: () -> Void,
         prepare: (inout HTTPRequest) -> Void = { _ in }
-    ) throws -> (HTTPResponseHead, URL) {
+    ) throws -> (HTTPResponseHead, URL, attempts: Int) {
         try Self.checkScheme(original.url)
         let started = clock()
         var request = original
@@ -136,7 +136,7 @@ public final class HTTPClient: @unchecked Sendable {
                 onRetry()
                 continue
             }
-            return (head, request.url)
+            return (head, request.url, attempt)
         }
     }
 

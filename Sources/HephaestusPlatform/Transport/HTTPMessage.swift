@@ -79,6 +79,16 @@ public struct HTTPResponse: Sendable {
     public let body: [UInt8]
     /// The URL that finally answered, after redirects.
     public let url: URL
+    /// How many times the request was sent (1 unless an attempt failed and was retried). For a non-idempotent
+    /// request, more than 1 means an earlier attempt may have taken effect although its answer was lost.
+    public let attempts: Int
+
+    public init(head: HTTPResponseHead, body: [UInt8], url: URL, attempts: Int = 1) {
+        self.head = head
+        self.body = body
+        self.url = url
+        self.attempts = attempts
+    }
 
     public var status: Int { head.status }
     public var headers: HTTPHeaders { head.headers }

@@ -38,8 +38,13 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("The environment variable holding the password or API token (default TWINE_PASSWORD).", valueName: "NAME"))
         var passwordEnv: String?
 
-        @Flag(help: "Skip files the index already has (twine's --skip-existing).")
+        @Flag(help: "Skip files the index already has with the same content (twine's --skip-existing; a file of that name with other content is always an error).")
         var skipExisting = false
+
+        @Option(help: ArgumentHelp(
+            "The index's simple API, read to compare a file the index says it has (default: from --repository-url; pypi.org/simple/ for PyPI).",
+            valueName: "URL"))
+        var indexURL: String?
 
         @Flag(help: "Sign and send PEP 740 publish attestations.")
         var attestations = false
@@ -72,6 +77,7 @@ extension Hephaestus {
             try signing.validate(staging: trust.staging)
             if signing.key != nil, attestations { throw ValidationError("--attestations need keyless signing (PyPI verifies the certificate's identity); drop --key") }
             if let repositoryURL, URL(string: repositoryURL)?.host == nil { throw ValidationError("--repository-url \(repositoryURL) is not an absolute URL") }
+            if let indexURL, URL(string: indexURL)?.host == nil { throw ValidationError("--index-url \(indexURL) is not an absolute URL") }
             guard (1...8).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 8, not \(jobs)") }
         }
 
@@ -94,17 +100,28 @@ extension Hephaestus {
                     credential: signing.credential(http: client), signingConfig: signing.configSelection(staging: trust.staging),
                     trust: trust.makeSelection(), http: client, logger: context.logger)
                 : nil
-            let uploader = PyPIUploader(repositoryURL: url, http: client, skipExisting: skipExisting, logger: context.logger)
+            let simpleURL = indexURL.flatMap { URL(string: $0) }
+            if let simpleURL { try HTTPClient.checkScheme(simpleURL) }
+            let uploader = PyPIUploader(repositoryURL: url, http: client, skipExisting: skipExisting, simpleURL: simpleURL, logger: context.logger)
             // Every attestation is signed (and self-verified) before the first upload: a signing failure uploads nothing.
             let items = try checked.map { distribution in
                 (distribution: distribution, attestations: try session.map { [try PublishAttestation.make(for: distribution, session: $0)] } ?? [])
             }
             let outcomes = try uploader.uploadAll(items, credentials: credentials, jobs: jobs) { outcome in
                 guard !json else { return }
-                context.stdout.line("\(outcome.status): \(outcome.file)" + (outcome.attestations > 0 ? " (with a publish attestation)" : ""))
+                context.stdout.line("\(outcome.status): \(outcome.file)" + Self.remark(outcome))
                 context.stdout.flush()
             }
             render(outcomes, url: url, context, linesShown: true)
+        }
+
+        /// What follows `STATUS: FILE` on a human line.
+        static func remark(_ outcome: PyPIUploader.Outcome) -> String {
+            var remarks: [String] = []
+            if outcome.attestations > 0 { remarks.append("with a publish attestation") }
+            if outcome.existing == "identical" { remarks.append("the index has the same bytes") }
+            if let note = outcome.note { remarks.append(note) }
+            return remarks.isEmpty ? "" : " (" + remarks.joined(separator: "; ") + ")"
         }
 
         private func render(_ outcomes: [PyPIUploader.Outcome], url: URL, _ context: CommandContext, linesShown: Bool = false) {
