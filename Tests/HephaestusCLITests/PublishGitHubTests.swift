@@ -14,8 +14,8 @@ struct PublishGitHubTests {
         let github: FakeGitHubServer
         let work: TemporaryDirectory
 
-        init(releases: [[String: Any]] = []) throws {
-            github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: releases))
+        init(releases: [[String: Any]] = [], faults: [String: [[String: Any]]] = [:]) throws {
+            github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: releases, faults: faults))
             work = try TemporaryDirectory()
         }
 
@@ -118,6 +118,27 @@ struct PublishGitHubTests {
             ]],
             ["id": 8, "tag_name": "v0.9.0", "published_at": "2025-12-10T10:00:00Z", "assets": [["id": 80, "name": "old.txt", "text": "old\n"]]],
         ]
+    }
+
+    @Test("publish github: an upload stored but answered 502 is retried; the asset already there with our bytes counts as uploaded, other bytes do not")
+    func lostUploadAnswer() throws {
+        let fixture = try Fixture(faults: ["upload-answer": [["status": 502]]])
+        try fixture.work.write("demo.whl", "demo wheel\n")
+        let result = try fixture.publish(["--tag", "v3.0.0", "--create", "demo.whl"])
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stdoutText.contains("uploaded: demo.whl  sha256 \(Self.sha256("demo wheel\n"))"))
+        #expect(try fixture.assets()["v3.0.0"] == ["demo.whl": Self.sha256("demo wheel\n")])
+        let uploads = try fixture.github.requests().filter { ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/") }
+        #expect(uploads.count == 2, "sent, answer lost, sent again")
+
+        // Other bytes are there under the name when the retry hears "already exists" (another uploader was faster):
+        // refused, naming the asset.
+        let raced = try Fixture(faults: ["upload-answer": [["status": 502, "stored_body": "their wheel\n"]]])
+        try raced.work.write("demo.whl", "our wheel\n")
+        let refused = try raced.publish(["--tag", "v3.0.0", "--create", "demo.whl"])
+        #expect(refused.status == 1, "\(refused.stderrText)")
+        #expect(refused.stderrText.contains("release v3.0.0 already has an asset demo.whl with different content"))
+        #expect(try raced.assets()["v3.0.0"] == ["demo.whl": Self.sha256("their wheel\n")])
     }
 
     @Test("publish github --draft: the draft is found again by its tag (GitHub's by-tag lookup skips drafts), never duplicated")

@@ -70,7 +70,17 @@ public struct GitHubPublisher {
                 try github.deleteAsset(id: existing.id, of: repository)
                 target = try github.releaseOrDraft(of: repository, tag: tag)
             }
-            _ = try github.upload(file: item.file, name: item.name, contentType: Self.contentType(item.name), to: target)
+            do {
+                _ = try github.upload(file: item.file, name: item.name, contentType: Self.contentType(item.name), to: target)
+            } catch GitHubError.assetExists {
+                // The asset appeared after planning: an earlier attempt of this upload stored it and its answer was
+                // lost, or another uploader was faster. It counts only if its bytes are ours.
+                let current = try github.releaseOrDraft(of: repository, tag: tag)
+                guard let asset = current.assets.first(where: { $0.name == item.name }), try sameContent(asset, digest: item.digest) else {
+                    throw PublishError.assetDiffers(release: tag, name: item.name)
+                }
+                logger.info("publish.asset-already-there", metadata: ["asset": .string(item.name), "sha256": .string(item.digest.hex)])
+            }
             outcomes.append(Outcome(file: item.file, asset: item.name, status: item.existing == nil ? "uploaded" : "replaced", sha256: item.digest.hex))
         }
         return (release == nil, outcomes)
