@@ -303,6 +303,35 @@ struct PublishPyPITests {
         }
     }
 
+    @Test("-r NAME reads ~/.pypirc (--config-file): URL, username, password; the environment's password wins; a readable file is warned about")
+    func pypirc() throws {
+        let work = try TemporaryDirectory()
+        let wheel = try Self.makeWheel(work, "configured", "1.0.0")
+        let index = try RecordingIndex()
+        let secret = "file-secret-" + UUID().uuidString
+        let config = try work.write(".pypirc", "[distutils]\nindex-servers =\n    local\n\n[local]\nrepository = \(index.base)/legacy/\nusername = alice\npassword = \(secret)\n")
+        chmod(config, 0o644)
+        let fromFile = try Self.publish(["-r", "local", "--config-file", config, wheel], in: work.path, environment: ["HOME": work.path])
+        #expect(fromFile.status == 0, "\(fromFile.stderrText)")
+        #expect(index.uploads.last?.authorization == "Basic " + Base64.encode(Array("alice:\(secret)".utf8)))
+        #expect(fromFile.stderrText.contains("\(config) holds a password and other users can read it (chmod 600 \(config))"))
+        #expect(!fromFile.stderrText.contains(secret) && !fromFile.stdoutText.contains(secret))
+
+        // ~/.pypirc by default (HOME); TWINE_PASSWORD wins over the file; a private file is not warned about.
+        chmod(config, 0o600)
+        let other = try Self.makeWheel(work, "configured-two", "1.0.0")
+        let fromEnvironment = try Self.publish(["-r", "local", other], in: work.path, environment: ["HOME": work.path, "TWINE_PASSWORD": "env-secret"])
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderrText)")
+        #expect(index.uploads.last?.authorization == "Basic " + Base64.encode(Array("alice:env-secret".utf8)))
+        #expect(!fromEnvironment.stderrText.contains("other users can read it"))
+
+        let unknown = try Self.publish(["-r", "nope", wheel], in: work.path, environment: ["HOME": work.path])
+        #expect(unknown.status == 78)
+        #expect(unknown.stderrText.contains("repository nope is not defined in \(config) (sections: distutils, local)"))
+        let both = try Self.publish(["-r", "local", "--repository-url", "\(index.base)/legacy/", wheel], in: work.path, environment: ["HOME": work.path])
+        #expect(both.status == 64)
+    }
+
     @Test("an upload whose answer was lost is retried; the index's 'already exists' with our bytes on its simple page is success, anything else is not")
     func lostAnswer() throws {
         let work = try TemporaryDirectory()

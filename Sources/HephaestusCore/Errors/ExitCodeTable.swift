@@ -128,7 +128,8 @@ public enum ExitCodeTable {
         Row(code: InventoryError.Code.bundleConflict.rawValue, status: .checkFailed, when: "a release already carries a bundle asset that does not verify for its subject"),
         // Publication
         Row(code: PublishError.Code.invalidDistribution.rawValue, status: .dataError, when: "a distribution fails validation (name, archive, metadata, description); nothing is uploaded"),
-        Row(code: PublishError.Code.missingCredentials.rawValue, status: .configuration, when: "no index password/token in the environment and no --trusted-publishing"),
+        Row(code: PublishError.Code.missingCredentials.rawValue, status: .configuration, when: "no index password/token in the environment or ~/.pypirc and no --trusted-publishing"),
+        Row(code: PublishError.Code.configuration.rawValue, status: .configuration, when: "~/.pypirc (or --config-file) is malformed or does not define the --repository named"),
         Row(code: PublishError.Code.credentialsRejected.rawValue, status: .noPermission, when: "the index rejected the credentials (401/403)"),
         Row(code: PublishError.Code.fileExists.rawValue, status: .checkFailed, when: "the index already has the file and --skip-existing was not given"),
         Row(code: PublishError.Code.existingDiffers.rawValue, status: .checkFailed, when: "the index already has a file of that name with other content (even with --skip-existing)"),

@@ -4,6 +4,7 @@ import HephaestusPlatform
 public enum PublishError: CodedError, Equatable {
     case invalidDistribution(file: String, reason: String)
     case missingCredentials(String)
+    case configuration(String)
     case credentialsRejected(url: String, status: Int)
     case fileExists(file: String, url: String, note: String?)
     case existingDiffers(file: String, url: String, indexSHA256: String, ours: String)
@@ -15,6 +16,7 @@ public enum PublishError: CodedError, Equatable {
     public enum Code: String, CaseIterable, Sendable {
         case invalidDistribution = "publish.invalid-distribution"
         case missingCredentials = "publish.missing-credentials"
+        case configuration = "publish.configuration"
         case credentialsRejected = "publish.credentials-rejected"
         case fileExists = "publish.file-exists"
         case existingDiffers = "publish.existing-differs"
@@ -28,6 +30,7 @@ public enum PublishError: CodedError, Equatable {
         switch self {
         case .invalidDistribution: .invalidDistribution
         case .missingCredentials: .missingCredentials
+        case .configuration: .configuration
         case .credentialsRejected: .credentialsRejected
         case .fileExists: .fileExists
         case .existingDiffers: .existingDiffers
@@ -44,6 +47,7 @@ public enum PublishError: CodedError, Equatable {
         switch self {
         case .invalidDistribution(let file, let reason): "\(file): invalid distribution: \(reason); nothing was uploaded"
         case .missingCredentials(let hint): "no upload credentials: \(hint)"
+        case .configuration(let problem): problem
         case .credentialsRejected(let url, let status): "\(url) rejected the credentials (HTTP \(status)): check the username and the password or API token (not shown)"
         case .fileExists(let file, let url, let note):
             "\(file) already exists on \(url)\(note.map { " (\($0))" } ?? "") (--skip-existing skips such files)"

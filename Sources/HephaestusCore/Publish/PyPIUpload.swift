@@ -14,16 +14,34 @@ public struct IndexCredentials: Sendable {
         SecretRedactor.shared.register(password)
     }
 
-    /// `--username` / `TWINE_USERNAME` (default `__token__`), password from `--password-env NAME` / `TWINE_PASSWORD`.
-    public static func resolve(username: String?, passwordVariable: String?, environment: [String: String]) throws -> IndexCredentials {
+    /// Where the password came from, for the log (never the password itself).
+    public enum Source: String, Sendable {
+        case environment
+        case configFile = "config-file"
+    }
+
+    /// Username: `--username`, else `TWINE_USERNAME`, else the `.pypirc` repository's, else `__token__`. Password:
+    /// the variable `--password-env` names (which must then be set), else `TWINE_PASSWORD`, else the `.pypirc`
+    /// repository's — twine's order.
+    public static func resolve(
+        username: String?, passwordVariable: String?, environment: [String: String], configured: PyPIRC.Repository? = nil
+    ) throws -> (IndexCredentials, Source) {
         let variable = passwordVariable ?? "TWINE_PASSWORD"
-        guard let password = environment[variable], !password.isEmpty else {
-            throw PublishError.missingCredentials("set \(variable) (or pass --password-env NAME), or use --trusted-publishing")
+        let password: String
+        let source: Source
+        if let value = environment[variable], !value.isEmpty {
+            (password, source) = (value, .environment)
+        } else if passwordVariable == nil, let value = configured?.password {
+            (password, source) = (value, .configFile)
+        } else {
+            throw PublishError.missingCredentials(
+                passwordVariable != nil ? "\(variable) is not set" : "set \(variable) (or pass --password-env NAME), put a password in ~/.pypirc, or use --trusted-publishing")
         }
         guard !password.contains("\n"), !password.contains("\r") else {
-            throw PublishError.missingCredentials("\(variable) contains a line break")
+            throw PublishError.missingCredentials("the password from \(source == .environment ? variable : "the config file") contains a line break")
         }
-        return IndexCredentials(username: username ?? environment["TWINE_USERNAME"] ?? "__token__", password: password)
+        let name = username ?? environment["TWINE_USERNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? configured?.username ?? "__token__"
+        return (IndexCredentials(username: name, password: password), source)
     }
 
     var authorization: String { "Basic " + Base64.encode(Array("\(username):\(password)".utf8)) }

@@ -29,8 +29,16 @@ extension Hephaestus {
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("The upload URL (default https://upload.pypi.org/legacy/).", valueName: "URL"))
+        @Option(help: ArgumentHelp("The upload URL (default: the --repository's, else https://upload.pypi.org/legacy/).", valueName: "URL"))
         var repositoryURL: String?
+
+        @Option(name: [.customShort("r"), .long], help: ArgumentHelp(
+            "A repository named in the config file (URL, username, password), as with twine; pypi and testpypi are built in (default pypi).",
+            valueName: "NAME"))
+        var repository: String?
+
+        @Option(help: ArgumentHelp("The .pypirc to read (default ~/.pypirc).", valueName: "PATH"))
+        var configFile: String?
 
         @Option(help: ArgumentHelp("The username (default: TWINE_USERNAME, else __token__).", valueName: "U"))
         var username: String?
@@ -77,12 +85,26 @@ extension Hephaestus {
             try signing.validate(staging: trust.staging)
             if signing.key != nil, attestations { throw ValidationError("--attestations need keyless signing (PyPI verifies the certificate's identity); drop --key") }
             if let repositoryURL, URL(string: repositoryURL)?.host == nil { throw ValidationError("--repository-url \(repositoryURL) is not an absolute URL") }
+            if repository != nil, repositoryURL != nil { throw ValidationError("give --repository NAME or --repository-url URL, not both") }
             if let indexURL, URL(string: indexURL)?.host == nil { throw ValidationError("--index-url \(indexURL) is not an absolute URL") }
             guard (1...8).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 8, not \(jobs)") }
         }
 
         func execute(_ context: CommandContext) async throws {
-            let url = repositoryURL.flatMap { URL(string: $0) } ?? PyPIUploader.defaultRepositoryURL
+            let environment = ProcessInfo.processInfo.environment
+            // --repository-url stands alone (twine's rule); otherwise the named repository (default pypi) from the
+            // config file, or twine's built-in URL for it.
+            let configured: PyPIRC.Repository?
+            if repositoryURL == nil {
+                let config = try PyPIRC.load(path: configFile ?? PyPIRC.defaultPath(environment: environment))
+                configured = try config.repository(repository ?? "pypi")
+                if configured?.password != nil, config.readableByOthers {
+                    context.report(.warning, event: "publish.config-readable", message: "\(config.path) holds a password and other users can read it (chmod 600 \(config.path))")
+                }
+            } else {
+                configured = nil
+            }
+            let url = repositoryURL.flatMap { URL(string: $0) } ?? configured?.url ?? PyPIUploader.defaultRepositoryURL
             try HTTPClient.checkScheme(url)
             let checked = try Distribution.inspectAll(distributions)
             for warning in checked.flatMap(\.warnings) { context.report(.warning, event: "publish.warning", message: warning) }
@@ -94,7 +116,7 @@ extension Hephaestus {
             let client = try http.makeHTTPClient(logger: context.logger)
             let credentials = trustedPublishing
                 ? try TrustedPublishing(repositoryURL: url, http: client).credentials()
-                : try IndexCredentials.resolve(username: username, passwordVariable: passwordEnv, environment: ProcessInfo.processInfo.environment)
+                : try resolvedCredentials(environment: environment, configured: configured, context)
             let session = attestations
                 ? try SigningSession(
                     credential: signing.credential(http: client), signingConfig: signing.configSelection(staging: trust.staging),
@@ -113,6 +135,13 @@ extension Hephaestus {
                 context.stdout.flush()
             }
             render(outcomes, url: url, context, linesShown: true)
+        }
+
+        private func resolvedCredentials(environment: [String: String], configured: PyPIRC.Repository?, _ context: CommandContext) throws -> IndexCredentials {
+            let (credentials, source) = try IndexCredentials.resolve(
+                username: username, passwordVariable: passwordEnv, environment: environment, configured: configured)
+            context.logger.info("publish.credentials", metadata: ["username": .string(credentials.username), "password-from": .string(source.rawValue)])
+            return credentials
         }
 
         /// What follows `STATUS: FILE` on a human line.
