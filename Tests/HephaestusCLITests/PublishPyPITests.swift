@@ -241,7 +241,7 @@ struct PublishPyPITests {
             case ("GET", let path) where path.hasPrefix("/simple/"):
                 // PEP 503: one anchor per file, its sha256 in the fragment.
                 let project = path.dropFirst("/simple/".count).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-                let links = uploads.filter { !hidesFiles && IndexFileLookup.normalized($0.fields["name"]?.first ?? "") == project }.map {
+                let links = uploads.filter { !hidesFiles && WheelFilename.normalize($0.fields["name"]?.first ?? "") == project }.map {
                     "<a href=\"../../files/\($0.filename)#sha256=\(DigestAlgorithm.sha256.hash($0.content).hex)\">\($0.filename)</a><br/>"
                 }
                 return HTTPServerResponse(status: 200, contentType: "text/html", body: Array("<html><body>\(links.joined())</body></html>".utf8))

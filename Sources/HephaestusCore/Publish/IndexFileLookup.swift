@@ -40,26 +40,10 @@ public struct IndexFileLookup: Sendable {
         return components.url!
     }
 
-    /// PEP 503 name normalisation: runs of `-`, `_` and `.` become one `-`, lowercase.
-    public static func normalized(_ name: String) -> String {
-        var result = ""
-        var inSeparator = false
-        for character in name.lowercased() {
-            if character == "-" || character == "_" || character == "." {
-                if !inSeparator { result.append("-") }
-                inSeparator = true
-            } else {
-                result.append(character)
-                inSeparator = false
-            }
-        }
-        return result
-    }
-
     /// Compares the index's copy of `distribution` with ours by SHA-256. Anything that prevents the comparison
     /// (no such page, the file not listed yet, no hash given, the index unreachable) is `unverified` with the reason.
     public func compare(_ distribution: Distribution) -> Existing {
-        let page = simpleURL.appendingPathComponent(Self.normalized(distribution.name)).appendingPathComponent("")
+        let page = simpleURL.appendingPathComponent(WheelFilename.normalize(distribution.name)).appendingPathComponent("")
         var headers = HTTPHeaders()
         headers.add("Accept", "application/vnd.pypi.simple.v1+json, text/html;q=0.2")
         let response: HTTPResponse

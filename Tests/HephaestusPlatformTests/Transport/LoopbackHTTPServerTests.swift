@@ -10,6 +10,18 @@ struct LoopbackHTTPServerTests {
         HTTPClient(transport: CurlTransport(caBundle: nil, userAgent: "test"), policy: try RetryPolicy(maxRetries: 0, baseDelay: 0.01, maxDelay: 0.01, timeout: 5, deadline: 5))
     }
 
+    /// A plain TCP socket connected to 127.0.0.1:`port`, for writing raw requests.
+    static func connectedSocket(port: UInt16) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(connected == 0)
+        return descriptor
+    }
+
     @Test("GET with query and POST with a body round-trip through libcurl; it listens on 127.0.0.1 only")
     func roundTrip() throws {
         let server = try LoopbackHTTPServer { request in
@@ -35,13 +47,7 @@ struct LoopbackHTTPServerTests {
     @Test("a malformed request line gets 400; a stopped server refuses connections")
     func refusals() throws {
         let server = try LoopbackHTTPServer { _ in HTTPServerResponse(status: 200) }
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = server.port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        #expect(connected == 0)
+        let descriptor = try Self.connectedSocket(port: server.port)
         let garbage = Array("NONSENSE\r\n\r\n".utf8)
         _ = garbage.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var buffer = [UInt8](repeating: 0, count: 256)
@@ -116,14 +122,8 @@ struct LoopbackHTTPServerTests {
     func pipelinedRequests() throws {
         let server = try Self.echoServer(keepAlive: true)
         defer { server.stop() }
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = try Self.connectedSocket(port: server.port)
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = server.port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        #expect(connected == 0)
         let requests = Array("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST /b HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nde".utf8)
         _ = requests.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var received: [UInt8] = []
