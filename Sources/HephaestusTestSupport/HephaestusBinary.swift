@@ -22,4 +22,14 @@ public enum HephaestusBinary {
     ) throws -> ProcessResult {
         try ProcessResult.run(path, arguments, in: directory, environment: environment, stdin: stdin)
     }
+
+    /// Runs `hephaestus ARGUMENTS` with a pseudo-terminal as its stdin, stdout and stderr (util-linux `script`), as a
+    /// user at a terminal would; the result's stdout is everything written to the terminal (both streams).
+    public static func runInTerminal(
+        _ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil
+    ) throws -> ProcessResult {
+        guard let script = ToolLocator.find("script") else { throw ToolLocator.Missing(name: "script (util-linux)") }
+        let command = ([path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        return try ProcessResult.run(script, ["-qec", command, "/dev/null"], in: directory, environment: environment)
+    }
 }

@@ -141,6 +141,20 @@ struct PublishGitHubTests {
         #expect(try raced.assets()["v3.0.0"] == ["demo.whl": Self.sha256("their wheel\n")])
     }
 
+    @Test("publish github on a terminal draws a progress bar per uploaded asset")
+    func progressBar() throws {
+        let fixture = try Fixture()
+        try fixture.work.write("big.whl", String(repeating: "wheel bytes ", count: 50_000))
+        var environment = ["PATH": "/usr/bin:/bin"]
+        environment["GITHUB_TOKEN"] = Self.token
+        let shown = try HephaestusBinary.runInTerminal(
+            ["publish", "github", "--repository", "octo/wheels"] + fixture.network + ["--tag", "v4.0.0", "--create", "big.whl"], in: fixture.work.path,
+            environment: environment)
+        #expect(shown.status == 0, "\(shown.stdoutText)")
+        #expect(shown.stdoutText.contains("\rbig.whl  0.6 MB / 0.6 MB [########################] 100%"), "\(shown.stdoutText)")
+        #expect(shown.stdoutText.contains("uploaded: big.whl"))
+    }
+
     @Test("publish github --draft: the draft is found again by its tag (GitHub's by-tag lookup skips drafts), never duplicated")
     func draftRelease() throws {
         let fixture = try Fixture()

@@ -303,6 +303,33 @@ struct PublishPyPITests {
         }
     }
 
+    @Test("progress bars: on a terminal a bar per upload; none when piped, with -q, with --log-format json, or with --jobs above 1")
+    func progressBars() throws {
+        let work = try TemporaryDirectory()
+        let wheel = try Self.makeWheel(work, "progress", "1.0.0", ["--payload-bytes", "300000"])
+        let name = URL(fileURLWithPath: wheel).lastPathComponent
+        let environment = ["PATH": "/usr/bin:/bin", "TWINE_USERNAME": "u", "TWINE_PASSWORD": "p"]
+        func upload(_ extra: [String], terminal: Bool) throws -> String {
+            let index = try RecordingIndex()
+            let arguments = ["publish", "pypi", "--repository-url", "\(index.base)/legacy/"] + extra + [wheel]
+            let result = terminal
+                ? try HephaestusBinary.runInTerminal(arguments, in: work.path, environment: environment)
+                : try HephaestusBinary.run(arguments, in: work.path, environment: environment)
+            #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+            #expect(index.uploads.count == 1)
+            return result.stdoutText + result.stderrText
+        }
+        let shown = try upload([], terminal: true)
+        #expect(shown.contains("\r\(name)  0.3 MB / 0.3 MB [########################] 100%"), "\(shown)")
+        #expect(shown.contains("MB/s"))
+        #expect(shown.contains("uploaded: \(name)"))
+        for (extra, terminal) in [([String](), false), (["-q"], true), (["--log-format", "json"], true), (["--jobs", "2"], true)] {
+            let output = try upload(extra, terminal: terminal)
+            #expect(!output.contains("MB/s"), "\(extra) terminal=\(terminal): \(output)")
+            #expect(output.contains("uploaded: \(name)"), "results still go to stdout: \(output)")
+        }
+    }
+
     @Test("-r NAME reads ~/.pypirc (--config-file): URL, username, password; the environment's password wins; a readable file is warned about")
     func pypirc() throws {
         let work = try TemporaryDirectory()

@@ -61,6 +61,20 @@ struct ReleaseDownloadTests {
         #expect(!result.stderrText.contains("signed-url-secret"))
     }
 
+    @Test("On a terminal each download draws a progress bar; piped output has none")
+    func progressBar() throws {
+        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()]))
+        let arguments = ["release", "download", "--repository", "octo/wheels", "--api-url", server.apiURL, "--tag", "v1.0.0", "--timeout", "5"]
+        let terminal = try TemporaryDirectory()
+        let shown = try HephaestusBinary.runInTerminal(arguments + ["--dest", terminal.path], environment: Self.environment)
+        #expect(shown.status == 0, "\(shown.stdoutText)")
+        #expect(shown.stdoutText.contains("\rdemo-1.0.0-wheelhouse.tar.gz  0.2 MB / 0.2 MB [########################] 100%"), "\(shown.stdoutText)")
+        let piped = try TemporaryDirectory()
+        let quiet = try HephaestusBinary.run(arguments + ["--dest", piped.path], environment: Self.environment)
+        #expect(quiet.status == 0)
+        #expect(!quiet.stderrText.contains("MB/s") && !quiet.stdoutText.contains("MB/s"))
+    }
+
     @Test("--pattern, --json and --latest with pagination (drafts and prereleases skipped)")
     func latestWithPagination() throws {
         let releases = [

@@ -31,9 +31,13 @@ extension GitHubReleasesClient {
     }
 
     /// Uploads the file at `path`, streamed, as asset `name`.
-    public func upload(file path: String, name: String, contentType: String, to release: GitHubRelease) throws -> GitHubAsset {
-        let size = try FileStatus.size(of: path)
-        return try upload(StreamedBody(segments: [.file(path: path, size: size)]), name: name, contentType: contentType, to: release)
+    public func upload(
+        file path: String, name: String, contentType: String, to release: GitHubRelease,
+        progress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)? = nil
+    ) throws -> GitHubAsset {
+        let body = StreamedBody(segments: [.file(path: path, size: try FileStatus.size(of: path))])
+        body.progress = progress
+        return try upload(body, name: name, contentType: contentType, to: release)
     }
 
     func upload(_ body: StreamedBody, name: String, contentType: String, to release: GitHubRelease) throws -> GitHubAsset {

@@ -16,11 +16,17 @@ public struct GitHubPublisher {
     public let github: GitHubReleasesClient
     public let repository: GitHubRepository
     public let logger: Logger
+    /// A progress feed for each asset's upload (by asset name), e.g. a terminal progress bar.
+    public let transferProgress: (String) -> (@Sendable (_ sent: Int64, _ total: Int64) -> Void)?
 
-    public init(github: GitHubReleasesClient, repository: GitHubRepository, logger: Logger) {
+    public init(
+        github: GitHubReleasesClient, repository: GitHubRepository, logger: Logger,
+        transferProgress: @escaping (String) -> (@Sendable (Int64, Int64) -> Void)? = { _ in nil }
+    ) {
         self.github = github
         self.repository = repository
         self.logger = logger
+        self.transferProgress = transferProgress
     }
 
     public struct ReleaseOptions: Sendable {
@@ -71,7 +77,8 @@ public struct GitHubPublisher {
                 target = try github.releaseOrDraft(of: repository, tag: tag)
             }
             do {
-                _ = try github.upload(file: item.file, name: item.name, contentType: Self.contentType(item.name), to: target)
+                _ = try github.upload(
+                    file: item.file, name: item.name, contentType: Self.contentType(item.name), to: target, progress: transferProgress(item.name))
             } catch GitHubError.assetExists {
                 // The asset appeared after planning: an earlier attempt of this upload stored it and its answer was
                 // lost, or another uploader was faster. It counts only if its bytes are ours.

@@ -76,13 +76,19 @@ public struct PyPIUploader {
     /// Where to compare a file the index says it already has.
     public let lookup: IndexFileLookup
     public let logger: Logger
+    /// A progress feed for each file's transfer (by file name), e.g. a terminal progress bar.
+    public let transferProgress: @Sendable (String) -> (@Sendable (_ sent: Int64, _ total: Int64) -> Void)?
 
-    public init(repositoryURL: URL, http: HTTPClient, skipExisting: Bool, simpleURL: URL? = nil, logger: Logger) {
+    public init(
+        repositoryURL: URL, http: HTTPClient, skipExisting: Bool, simpleURL: URL? = nil, logger: Logger,
+        transferProgress: @escaping @Sendable (String) -> (@Sendable (Int64, Int64) -> Void)? = { _ in nil }
+    ) {
         self.repositoryURL = repositoryURL
         self.http = http
         self.skipExisting = skipExisting
         self.lookup = IndexFileLookup(simpleURL: simpleURL ?? IndexFileLookup.simpleURL(forUpload: repositoryURL), http: http)
         self.logger = logger
+        self.transferProgress = transferProgress
     }
 
     /// The form twine sends: protocol fields, digests, core metadata, attestations, then the file.
@@ -131,7 +137,9 @@ public struct PyPIUploader {
         var headers = HTTPHeaders()
         headers.add("Content-Type", form.contentType)
         headers.add("Authorization", credentials.authorization)
-        let request = HTTPRequest(method: "POST", url: repositoryURL, headers: headers, streamedBody: form.body())
+        let body = form.body()
+        body.progress = transferProgress(distribution.filename)
+        let request = HTTPRequest(method: "POST", url: repositoryURL, headers: headers, streamedBody: body)
         let response: HTTPResponse
         do {
             response = try http.send(request, maximumBody: 1 << 20)

@@ -11,6 +11,10 @@ public final class StreamedBody: @unchecked Sendable {
 
     public let segments: [Segment]
     public let length: Int64
+    /// Told the bytes handed to the transport so far and the total, after each read (a progress bar's feed). Starts
+    /// over with each attempt.
+    public var progress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)?
+    private var sent: Int64 = 0
     private var index = 0
     private var offset = 0
     private var descriptor: Int32 = -1
@@ -33,6 +37,7 @@ public final class StreamedBody: @unchecked Sendable {
         closeFile()
         index = 0
         offset = 0
+        sent = 0
     }
 
     /// Fills `buffer` with the next bytes, across segments, so the body leaves in as few writes as the buffer allows;
@@ -41,6 +46,10 @@ public final class StreamedBody: @unchecked Sendable {
         var filled = 0
         while filled < buffer.count, let count = try readSegment(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])) {
             filled += count
+        }
+        if filled > 0, let progress {
+            sent += Int64(filled)
+            progress(sent, length)
         }
         return filled
     }

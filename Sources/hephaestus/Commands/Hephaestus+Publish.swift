@@ -124,7 +124,10 @@ extension Hephaestus {
                 : nil
             let simpleURL = indexURL.flatMap { URL(string: $0) }
             if let simpleURL { try HTTPClient.checkScheme(simpleURL) }
-            let uploader = PyPIUploader(repositoryURL: url, http: client, skipExisting: skipExisting, simpleURL: simpleURL, logger: context.logger)
+            // One bar at a time: with parallel uploads the per-file lines are the progress.
+            let uploader = PyPIUploader(
+                repositoryURL: url, http: client, skipExisting: skipExisting, simpleURL: simpleURL, logger: context.logger,
+                transferProgress: ProgressBar.uploadFeeds(context: context, quiet: global.quiet || jobs > 1))
             // Every attestation is signed (and self-verified) before the first upload: a signing failure uploads nothing.
             let items = try checked.map { distribution in
                 (distribution: distribution, attestations: try session.map { [try PublishAttestation.make(for: distribution, session: $0)] } ?? [])
@@ -222,7 +225,7 @@ extension Hephaestus {
             for file in files { _ = try FileReader(path: file) }
             let publisher = GitHubPublisher(
                 github: try network.makeGitHubClient(logger: context.logger, requireToken: true), repository: try GitHubRepository(repository),
-                logger: context.logger)
+                logger: context.logger, transferProgress: ProgressBar.uploadFeeds(context: context, quiet: global.quiet))
             let (created, outcomes) = try publisher.publish(
                 tag: tag, files: files, release: .init(create: create, notes: notesText, draft: draft, prerelease: prerelease), replace: replace)
             if json {

@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 import HephaestusCore
 
-/// A one-line download progress bar on stderr, drawn only when stderr is a terminal and logs are human text.
+/// A one-line transfer progress bar (downloads, uploads) on stderr, drawn only when stderr is a terminal, logs are
+/// human text and `--quiet` is not given.
 final class ProgressBar: @unchecked Sendable {
     private let label: String
     private let started = Date()
@@ -15,9 +16,25 @@ final class ProgressBar: @unchecked Sendable {
 
     /// A progress callback for `label`, or nil when no bar should be drawn.
     static func callback(label: String, context: CommandContext, quiet: Bool) -> (@Sendable (Int64, Int64?) -> Void)? {
+        factory(context: context, quiet: quiet).map { $0(label) }
+    }
+
+    /// Upload feeds (bytes sent, total) drawing a bar per name; nil feeds when no bar should be drawn.
+    static func uploadFeeds(context: CommandContext, quiet: Bool) -> @Sendable (String) -> (@Sendable (Int64, Int64) -> Void)? {
+        let bars = factory(context: context, quiet: quiet)
+        return { name in
+            guard let bar = bars?(name) else { return nil }
+            return { sent, total in bar(sent, total) }
+        }
+    }
+
+    /// Makes a bar per label, or nil when no bar should be drawn.
+    static func factory(context: CommandContext, quiet: Bool) -> (@Sendable (String) -> @Sendable (Int64, Int64?) -> Void)? {
         guard isatty(2) == 1, context.logFormat == .text, !quiet else { return nil }
-        let bar = ProgressBar(label: label)
-        return { received, total in bar.draw(received: received, total: total) }
+        return { label in
+            let bar = ProgressBar(label: label)
+            return { done, total in bar.draw(received: done, total: total) }
+        }
     }
 
     private func draw(received: Int64, total: Int64?) {
