@@ -61,6 +61,11 @@ struct PublishGitHubTests {
         #expect(missing.status != 0)
         #expect(missing.stderrText.contains("v1.0.0"), "\(missing.stderrText)")
         #expect(try fixture.release("v1.0.0") == nil, "without --create no release appears")
+        for command in [["publish", "github"], ["release", "revoke", "--delete-release", "--yes"]] {
+            let malformed = try fixture.run(command + ["--repository", "octo", "--tag", "v1.0.0"] + fixture.network + (command[0] == "publish" ? ["demo-1.0.0-wheelhouse.tar.gz"] : []))
+            #expect(malformed.status == 64, "\(command): \(malformed.stderrText)")
+            #expect(malformed.stderrText.contains("invalid repository \"octo\": expected OWNER/REPO"))
+        }
 
         let created = try fixture.publish(
             ["--tag", "v1.0.0", "--create", "--notes", "notes.md", "--prerelease", "demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256"])

@@ -220,6 +220,10 @@ extension Hephaestus {
         @Argument(help: ArgumentHelp("Files to upload.", valueName: "FILE"))
         var files: [String]
 
+        func validate() throws {
+            do { _ = try GitHubRepository(repository) } catch { throw ValidationError("\(error)") }
+        }
+
         func execute(_ context: CommandContext) async throws {
             let notesText = try notes.map { String(decoding: try FileReader.contents(of: $0, limit: 1 << 20), as: UTF8.self) }
             for file in files { _ = try FileReader(path: file) }

@@ -53,6 +53,7 @@ extension Hephaestus {
             guard deleteRelease != (deleteAssets != nil) else {
                 throw ValidationError("give exactly one of --delete-release and --delete-assets GLOB")
             }
+            do { _ = try GitHubRepository(repository) } catch { throw ValidationError("\(error)") }
         }
 
         func execute(_ context: CommandContext) async throws {
