@@ -248,11 +248,17 @@ public final class BackfillRunner {
         do {
             uploaded = try github.upload(bundle, name: bundleName, contentType: "application/json", to: release)
         } catch GitHubError.assetExists {
-            // Someone uploaded the same name between our look and our upload: keep theirs if it verifies.
-            try store.completeAction(id: pending, outcome: "superseded", uploadedAssetID: nil, detail: "\(bundleName) appeared meanwhile")
-            report.skipped += 1
-            emit(Line(release: item.release, asset: item.asset, action: "upload", outcome: "superseded", detail: "\(bundleName) appeared meanwhile"))
-            return
+            // The name appeared between our look and our upload. If it holds our bundle's bytes, an earlier attempt of
+            // this upload stored it and its answer was lost: it is ours (recorded, and rolled back with the run).
+            // Otherwise someone else uploaded a bundle: keep theirs (the inventory audit judges it).
+            if let existing = try ownUpload(named: bundleName, digest: bundleDigest, release: item.release) {
+                uploaded = existing
+            } else {
+                try store.completeAction(id: pending, outcome: "superseded", uploadedAssetID: nil, detail: "\(bundleName) appeared meanwhile")
+                report.skipped += 1
+                emit(Line(release: item.release, asset: item.asset, action: "upload", outcome: "superseded", detail: "\(bundleName) appeared meanwhile"))
+                return
+            }
         }
         try store.completeAction(id: pending, outcome: "uploaded", uploadedAssetID: uploaded.id)
         emit(Line(release: item.release, asset: item.asset, action: "upload", outcome: "uploaded", detail: "\(bundleName) (asset \(uploaded.id))"))
@@ -260,6 +266,13 @@ public final class BackfillRunner {
         try recordInventory(
             store: store, release: release, asset: asset, digest: downloaded.sha256, manifest: verdict.rawValue, bundleAsset: uploaded, content: bundle,
             result: .success(signed.verification))
+    }
+
+    /// The asset `name` of release `tag` if its bytes have SHA-256 `digest`.
+    private func ownUpload(named name: String, digest: String, release tag: String) throws -> GitHubAsset? {
+        guard let asset = try github.release(of: repository, tag: tag).assets.first(where: { $0.name == name }) else { return nil }
+        let actual = try asset.sha256 ?? DigestAlgorithm.sha256.hash(github.contents(of: asset, limit: 16 << 20))
+        return actual.hex == digest ? asset : nil
     }
 
     private func recordInventory(

@@ -18,7 +18,7 @@ struct BackfillInventoryTests {
         let inventory: String
         let bytes: [String: [UInt8]]
 
-        init(extraAssetsPerRelease: Int = 0) throws {
+        init(extraAssetsPerRelease: Int = 0, faults: [String: [[String: Any]]] = [:]) throws {
             sigstore = try SigstoreTestServer()
             work = try TemporaryDirectory()
             inventory = work.file("inventory.sqlite")
@@ -64,7 +64,7 @@ struct BackfillInventoryTests {
             nextID += 1
             releases.append(["id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z", "assets": [asset(nextID, "demo-2.0.0.whl", blob("demo-2.0.0.whl"))]])
             self.bytes = bytes
-            github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: releases.reversed()))
+            github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: releases.reversed(), faults: faults))
         }
 
         var environment: [String: String] { ["PATH": "/usr/bin:/bin", "GITHUB_TOKEN": BackfillInventoryTests.token] }
@@ -152,6 +152,24 @@ struct BackfillInventoryTests {
         #expect(deletes.count == 3)
         let status = try fixture.run(["backfill", "status", "--inventory", fixture.inventory, "--run", runID])
         #expect(status.stdoutText.contains("rolled-back"))
+    }
+
+    @Test("an upload stored but answered 502 is retried; the bundle found there with our bytes is recorded as uploaded and rolled back with the run")
+    func lostUploadAnswer() throws {
+        let fixture = try Fixture(faults: ["upload-answer": [["status": 502]]])
+        let run = try fixture.backfill(["--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [String: Any])
+        #expect(document["uploaded"] as? Int == 3, "\(run.stdoutText)")
+        #expect(!run.stdoutText.contains("superseded"))
+        let runID = try #require(document["runId"] as? String)
+        let uploads = try fixture.github.requests().filter { ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/") }
+        #expect(uploads.count == 4, "one upload sent twice")
+        let bundles = try fixture.github.assetNames().values.flatMap { $0 }.filter { $0.hasSuffix(".sigstore.json") }
+        #expect(bundles.count == 3, "\(bundles)")
+        let rolled = try fixture.run(["backfill", "rollback", "--run", runID, "--inventory", fixture.inventory] + fixture.trust + fixture.network)
+        #expect(rolled.status == 0, "\(rolled.stderrText)")
+        #expect(rolled.stdoutText.contains("3 asset(s) deleted"), "the bundle whose answer was lost is ours too")
+        #expect(try fixture.github.assetNames().values.flatMap { $0 }.allSatisfy { !$0.hasSuffix(".sigstore.json") })
     }
 
     @Test("killed at random points 20 times, then run to the end: exactly one bundle per signable asset, inventory consistent")
