@@ -88,6 +88,20 @@ public struct PyPIRC: Sendable, Equatable {
         return Repository(url: url, username: section?["username"], password: section?["password"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
+    /// Where to upload and what the config file says for it. `--repository-url` stands alone (twine's rule: no config
+    /// credentials); otherwise the named repository (default `pypi`) from the config file, or twine's built-in URL.
+    /// `warning` is set when the file holds a password that other users can read.
+    public static func uploadTarget(
+        repositoryURL: URL?, repository: String?, configFile: String?, environment: [String: String]
+    ) throws -> (url: URL, configured: Repository?, warning: String?) {
+        if let repositoryURL { return (repositoryURL, nil, nil) }
+        let config = try load(path: configFile ?? defaultPath(environment: environment))
+        let configured = try config.repository(repository ?? "pypi")
+        let warning = configured.password != nil && config.readableByOthers
+            ? "\(config.path) holds a password and other users can read it (chmod 600 \(config.path))" : nil
+        return (configured.url ?? PyPIUploader.defaultRepositoryURL, configured, warning)
+    }
+
     /// Whether users other than the owner may read the file (a password in it would be exposed).
     public var readableByOthers: Bool {
         var info = stat()

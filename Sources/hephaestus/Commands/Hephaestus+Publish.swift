@@ -92,19 +92,9 @@ extension Hephaestus {
 
         func execute(_ context: CommandContext) async throws {
             let environment = ProcessInfo.processInfo.environment
-            // --repository-url stands alone (twine's rule); otherwise the named repository (default pypi) from the
-            // config file, or twine's built-in URL for it.
-            let configured: PyPIRC.Repository?
-            if repositoryURL == nil {
-                let config = try PyPIRC.load(path: configFile ?? PyPIRC.defaultPath(environment: environment))
-                configured = try config.repository(repository ?? "pypi")
-                if configured?.password != nil, config.readableByOthers {
-                    context.report(.warning, event: "publish.config-readable", message: "\(config.path) holds a password and other users can read it (chmod 600 \(config.path))")
-                }
-            } else {
-                configured = nil
-            }
-            let url = repositoryURL.flatMap { URL(string: $0) } ?? configured?.url ?? PyPIUploader.defaultRepositoryURL
+            let (url, configured, warning) = try PyPIRC.uploadTarget(
+                repositoryURL: repositoryURL.flatMap { URL(string: $0) }, repository: repository, configFile: configFile, environment: environment)
+            if let warning { context.report(.warning, event: "publish.config-readable", message: warning) }
             try HTTPClient.checkScheme(url)
             let checked = try Distribution.inspectAll(distributions)
             for warning in checked.flatMap(\.warnings) { context.report(.warning, event: "publish.warning", message: warning) }
