@@ -81,6 +81,13 @@ let package = Package(
             ]
         ),
 
+        /** The registry of every operation (and the catalogue of every error code), over all library modules: what the
+            front ends (CLI, REST, gRPC, MCP) are built on. */
+        .target(
+            name: "HephaestusOperations",
+            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore"]
+        ),
+
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
@@ -96,6 +103,7 @@ let package = Package(
                 "HephaestusCore",
                 "HephaestusInventory",
                 "HephaestusLocalSigstore",
+                "HephaestusOperations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,8 +1,21 @@
 import Foundation
 
-/// The built `hephaestus` executable, next to the test bundle in the build directory.
+/// The `hephaestus` executable the CLI suites run: the one `HEPHAESTUS_BINARY` names (the test job points it at the
+/// release binary with the Swift runtime linked statically, built as the README's demo command builds it — the binary
+/// users run), else the one next to the test bundle in the build directory.
 public enum HephaestusBinary {
-    public static var path: String {
+    /// The variable naming the binary under test.
+    public static let environmentVariable = "HEPHAESTUS_BINARY"
+
+    public static let path: String = {
+        if let given = ProcessInfo.processInfo.environment[environmentVariable], !given.isEmpty { return given }
+        return builtAlongsideTests
+    }()
+
+    /// Whether the suites run the binary `HEPHAESTUS_BINARY` names rather than the test build's own.
+    public static var isExplicit: Bool { !(ProcessInfo.processInfo.environment[environmentVariable] ?? "").isEmpty }
+
+    private static var builtAlongsideTests: String {
         let testExecutable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: testExecutable).deletingLastPathComponent()
