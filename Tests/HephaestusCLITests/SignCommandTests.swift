@@ -333,6 +333,38 @@ struct SignCommandTests {
         #expect(!FileManager.default.fileExists(atPath: work.file("a.txt.sigstore.json")))
     }
 
+    @Test("a Rekor v1 log that records another body than proposed: exit 69 naming the field, one entry asked for, nothing written")
+    func logRecordsAnotherBody() throws {
+        let server = try SigstoreTestServer()
+        let work = try TemporaryDirectory()
+        try work.write("a.txt", "a\n")
+        try work.write("b.txt", "b\n")
+        server.setFault { request, honest in
+            guard request.path == "/api/v1/log/entries", request.method == "POST", honest.status == 201,
+                var object = try? JSONSerialization.jsonObject(with: Data(honest.body)) as? [String: Any],
+                let uuid = object.keys.first, var entry = object[uuid] as? [String: Any],
+                let bodyText = entry["body"] as? String, let bodyBytes = Data(base64Encoded: bodyText),
+                var body = try? JSONSerialization.jsonObject(with: bodyBytes) as? [String: Any],
+                var spec = body["spec"] as? [String: Any], var signature = spec["signature"] as? [String: Any]
+            else { return nil }
+            signature["content"] = Data("not our signature".utf8).base64EncodedString()
+            spec["signature"] = signature
+            body["spec"] = spec
+            entry["body"] = (try? JSONSerialization.data(withJSONObject: body))?.base64EncodedString()
+            object[uuid] = entry
+            let answer = try? JSONSerialization.data(withJSONObject: object)
+            return HTTPServerResponse(status: 201, contentType: "application/json", body: Array(answer ?? Data()))
+        }
+        let result = try Self.sign(
+            ["--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+             "a.txt", "b.txt"], in: work.path)
+        #expect(result.status == 69, "\(result.stderrText)")
+        #expect(result.stderrText.contains("the logged body differs from the proposed entry at $.spec.signature.content"), "\(result.stderrText)")
+        #expect(server.requestLog.filter { $0.hasSuffix("/api/v1/log/entries") }.count == 1, "\(server.requestLog)")
+        #expect(!FileManager.default.fileExists(atPath: work.file("a.txt.sigstore.json")))
+        #expect(!FileManager.default.fileExists(atPath: work.file("b.txt.sigstore.json")))
+    }
+
     @Test("several files with one certificate; --bundle with several files is a usage error")
     func severalFiles() throws {
         let server = try SigstoreTestServer()

@@ -17,6 +17,21 @@ struct StartupTests {
         return (result, names)
     }
 
+    /// Whether the test job promised the shipped binary (scripts/bootstrap test sets it, so CI cannot test another).
+    static let releaseBinaryRequired = ProcessInfo.processInfo.environment["HEPHAESTUS_REQUIRE_RELEASE_BINARY"] == "1"
+
+    @Test(
+        "the binary under test is the shipped one: the Swift runtime and Foundation linked in, not loaded",
+        .enabled(if: HephaestusBinary.isExplicit || releaseBinaryRequired, "HEPHAESTUS_BINARY is not set: the suites run the debug build"))
+    func shippedBinary() throws {
+        #expect(HephaestusBinary.isExplicit, "HEPHAESTUS_REQUIRE_RELEASE_BINARY=1 but HEPHAESTUS_BINARY names no binary")
+        let work = try TemporaryDirectory()
+        let (version, libraries) = try Self.loadedLibraries(["--version"], in: work.path)
+        #expect(version.status == 0)
+        let swiftRuntime = libraries.filter { $0.hasPrefix("libswift") || $0.hasPrefix("libFoundation") || $0.hasPrefix("libdispatch") }
+        #expect(swiftRuntime.isEmpty, "\(HephaestusBinary.path) loads \(swiftRuntime.sorted()): not the statically linked release binary")
+    }
+
     @Test("--version and digest load neither libcurl nor libarchive; wheelhouse extract loads libarchive and works")
     func lazyLoading() throws {
         let work = try TemporaryDirectory()

@@ -224,3 +224,74 @@ enum JSONValue: Sendable {
         }
     }
 }
+
+// MARK: - Comparison
+
+extension JSONValue: Equatable {
+    /// Equal JSON values (RFC 8259 §4, §5): objects compare by member whatever their order, arrays element by element,
+    /// numbers by value (`1` equals `1.0`). A typed comparison: never Foundation's containers, whose equality differs
+    /// when Foundation is linked statically.
+    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        lhs.firstDifference(from: rhs) == nil
+    }
+
+    /// Where `self` first differs from `other`, as a JSONPath-like location (`$.spec.signature.content`,
+    /// `$.hashes[2]`) with what differs there; nil when the two are equal. Members are visited in sorted key order, so
+    /// the answer is the same on every run.
+    func firstDifference(from other: JSONValue, at path: String = "$") -> String? {
+        switch (self, other) {
+        case (.object(let left), .object(let right)):
+            for key in Set(left.keys).union(right.keys).sorted() {
+                let member = path + "." + key
+                switch (left[key], right[key]) {
+                case (let value?, let otherValue?):
+                    if let difference = value.firstDifference(from: otherValue, at: member) { return difference }
+                case (nil, _?): return "\(member) (present in one only)"
+                case (_?, nil): return "\(member) (present in one only)"
+                case (nil, nil): break
+                }
+            }
+            return nil
+        case (.array(let left), .array(let right)):
+            for (index, pair) in zip(left, right).enumerated() {
+                if let difference = pair.0.firstDifference(from: pair.1, at: "\(path)[\(index)]") { return difference }
+            }
+            return left.count == right.count ? nil : "\(path) (\(left.count) elements against \(right.count))"
+        case (.string(let left), .string(let right)):
+            return left == right ? nil : path
+        case (.bool(let left), .bool(let right)):
+            return left == right ? nil : path
+        case (.null, .null):
+            return nil
+        case (.integer(let left), .integer(let right)):
+            return left == right ? nil : path
+        case (.integer(let left), .number(let right)), (.number(let right), .integer(let left)):
+            return Double(left) == right ? nil : path
+        case (.number(let left), .number(let right)):
+            return left == right ? nil : path
+        default:
+            return "\(path) (\(kind) against \(other.kind))"
+        }
+    }
+
+    /// The JSON type's name, for messages.
+    var kind: String {
+        switch self {
+        case .object: "an object"
+        case .array: "an array"
+        case .string: "a string"
+        case .integer, .number: "a number"
+        case .bool: "a boolean"
+        case .null: "null"
+        }
+    }
+
+    /// Where two JSON documents first differ; nil when they are equal. A document that does not parse is a difference.
+    static func firstDifference(between lhs: [UInt8], and rhs: [UInt8]) -> String? {
+        let left: JSONValue
+        let right: JSONValue
+        do { left = try parse(lhs) } catch { return "$ (the first document is not JSON: \(error))" }
+        do { right = try parse(rhs) } catch { return "$ (the second document is not JSON: \(error))" }
+        return left.firstDifference(from: right)
+    }
+}

@@ -49,7 +49,7 @@ public struct RekorV1Client: TransparencyLogging {
         let hashes = hashesHex.compactMap { Hex.decode($0) }
         guard hashes.count == hashesHex.count else { throw bad("an inclusion-proof hash is not hex") }
         // The log must have recorded what we proposed (it canonicalises, so compare meaning, not bytes).
-        guard sameJSON(body, proposedBody) else { throw bad("the logged body differs from the proposed entry") }
+        try checkLoggedBody(body, proposed: proposedBody, service: "Rekor")
         return [
             "logIndex": String(logIndex), "logId": ["keyId": Base64.encode(logID)],
             "kindVersion": ["kind": kind, "version": "0.0.1"], "integratedTime": String(integratedTime),
@@ -62,11 +62,12 @@ public struct RekorV1Client: TransparencyLogging {
         ]
     }
 
-    /// Equal JSON values, whatever the key order or whitespace.
-    static func sameJSON(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard let left = try? JSONSerialization.jsonObject(with: Data(lhs)) as? NSDictionary,
-            let right = try? JSONSerialization.jsonObject(with: Data(rhs)) as? NSDictionary
-        else { return false }
-        return left.isEqual(right)
+    /// The body the log answered must be the entry we proposed, as JSON values (key order and whitespace aside),
+    /// compared as typed values — never as Foundation containers. The error names the first field that differs.
+    static func checkLoggedBody(_ logged: [UInt8], proposed: [UInt8], service: String) throws(SigningError) {
+        if let difference = JSONValue.firstDifference(between: logged, and: proposed) {
+            throw .malformedServiceResponse(
+                service: service, reason: "the logged body differs from the proposed entry at \(difference)")
+        }
     }
 }

@@ -62,7 +62,7 @@ public struct RekorV2Client: TransparencyLogging {
             let checkpoint = proof["checkpoint"] as? [String: Any], checkpoint["envelope"] is String,
             (entry["logId"] as? [String: Any])?["keyId"] is String
         else { throw bad("missing logId or a complete inclusionProof with checkpoint") }
-        guard RekorV1Client.sameJSON(body, proposedBody) else { throw bad("the logged body differs from the proposed entry") }
+        try RekorV1Client.checkLoggedBody(body, proposed: proposedBody, service: "Rekor v2")
         return entry
     }
 }
