@@ -148,8 +148,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "HephaestusOperationsTests",
+            dependencies: [
+                "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "HephaestusCLITests",
-            dependencies: ["hephaestus", "HephaestusCore", "HephaestusTestSupport"]
+            dependencies: ["hephaestus", "HephaestusCore", "HephaestusOperations", "HephaestusTestSupport"]
         ),
     ]
 )

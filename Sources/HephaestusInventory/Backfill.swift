@@ -49,7 +49,7 @@ public struct BackfillPlanner {
             }
             threshold = release.publishedAt ?? release.createdAt
         case .date(let date)?:
-            threshold = date.formatted(Date.ISO8601FormatStyle())
+            threshold = RFC3339.string(date)
         case nil:
             threshold = nil
         }

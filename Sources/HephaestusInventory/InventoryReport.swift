@@ -137,7 +137,7 @@ public struct InventoryReport: Encodable, Sendable {
         let assets = releases.flatMap(\.assets)
         let repositories = Set(releases.map(\.repository)).count
         return InventoryReport(
-            generatedAt: Date().formatted(Date.ISO8601FormatStyle()), inventory: store.path,
+            generatedAt: RFC3339.string(Date()), inventory: store.path,
             summary: Summary(
                 repositories: repositories, releases: releases.count, signedReleases: releases.filter { $0.state == "signed" }.count,
                 partiallySignedReleases: releases.filter { $0.state == "partial" }.count,

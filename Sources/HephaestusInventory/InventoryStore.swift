@@ -95,7 +95,7 @@ public final class InventoryStore: @unchecked Sendable {
         return migrator
     }
 
-    static func now() -> String { Date().formatted(Date.ISO8601FormatStyle()) }
+    static func now() -> String { RFC3339.string(Date()) }
 
     // MARK: Writing what a scan saw
 

@@ -113,7 +113,7 @@ public final class LocalSigstoreInstance: @unchecked Sendable {
     /// A signing config naming this instance's services; `rekorVersions` lists the logs offered (the signer picks
     /// the highest version), `timestamps` whether the TSA is offered.
     public func signingConfigObject(rekorVersions: [Int] = [2, 1], timestamps: Bool = true) -> [String: Any] {
-        let validFor = ["start": validFrom.formatted(Date.ISO8601FormatStyle())]
+        let validFor = ["start": RFC3339.string(validFrom)]
         func service(_ path: String, _ version: Int) -> [String: Any] {
             ["url": baseURL + path, "majorApiVersion": version, "validFor": validFor, "operator": Self.name]
         }
@@ -184,7 +184,7 @@ struct InstanceRecord {
 
     func save(directory: String) throws {
         let object: [String: Any] = [
-            "name": LocalSigstoreInstance.name, "port": Int(port), "validFrom": validFrom.formatted(Date.ISO8601FormatStyle()),
+            "name": LocalSigstoreInstance.name, "port": Int(port), "validFrom": RFC3339.string(validFrom),
             "label": "local Sigstore TEST instance",
         ]
         try AtomicFileWriter.write(BundleEncoder.data(object) + [0x0A], to: directory + "/instance.json", overwrite: true)

@@ -2,6 +2,19 @@ import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
 
-/// Every user-facing operation of Hephaestus, in one list: the CLI, the service, the MCP server and the schema export
-/// are built from it.
-public enum OperationRegistry {}
+/// Every user-facing operation of Hephaestus, in one list: the CLI's commands, the service's routes, the MCP server's
+/// tools and the schema export are built from it, so none of them can offer what another lacks.
+public enum OperationRegistry {
+    public static let operations: [any HephaestusCore.Operation.Type] = [
+        VerifyBundleOperation.self,
+        VerifyBatchOperation.self,
+    ]
+
+    /// The descriptors, in registry order.
+    public static var descriptors: [OperationDescriptor] { operations.map { $0.descriptor } }
+
+    /// The operation called `name` (`verify.bundle`).
+    public static func operation(named name: String) -> (any HephaestusCore.Operation.Type)? {
+        operations.first { $0.descriptor.name == name }
+    }
+}

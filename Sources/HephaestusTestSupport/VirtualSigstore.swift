@@ -40,7 +40,7 @@ public final class VirtualSigstore: @unchecked Sendable {
 
     /// A `signing_config.v0.2.json` naming this instance's services (their URLs are labels: nothing listens there).
     public var signingConfigObject: [String: Any] {
-        let validFor = ["start": now.addingTimeInterval(-86_400).formatted(Date.ISO8601FormatStyle())]
+        let validFor = ["start": RFC3339.string(now.addingTimeInterval(-86_400))]
         func service(_ url: String, _ version: Int) -> [String: Any] {
             ["url": url, "majorApiVersion": version, "validFor": validFor, "operator": name]
         }

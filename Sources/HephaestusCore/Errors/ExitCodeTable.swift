@@ -67,6 +67,7 @@ public enum ExitCodeTable {
         Row(code: VerificationError.Code.noVerifiedTime.rawValue, status: .checkFailed, when: "no signed time (SET or RFC 3161) verifies"),
         Row(code: VerificationError.Code.statementMismatch.rawValue, status: .checkFailed, when: "a DSSE in-toto statement does not name the artifact"),
         Row(code: VerificationError.Code.keyMismatch.rawValue, status: .checkFailed, when: "the managed key does not match"),
+        Row(code: BatchVerificationFailure.code, status: .checkFailed, when: "`verify batch`: at least one line failed verification (each line says why)"),
         // Signing
         Row(code: SigningError.Code.noIdentityToken.rawValue, status: .configuration, when: "keyless signing found no OIDC token (option, SIGSTORE_ID_TOKEN or CI ambient credentials)"),
         Row(code: SigningError.Code.malformedIdentityToken.rawValue, status: .dataError, when: "the OIDC token is not a JWT with iss, sub and exp"),
@@ -155,7 +156,7 @@ public enum ExitCodeTable {
         + LibraryError.Code.allCases.map(\.rawValue)
         + CryptoError.Code.allCases.map(\.rawValue)
         + DigestCheckError.Code.allCases.map(\.rawValue)
-        + VerificationError.Code.allCases.map(\.rawValue)
+        + VerificationError.Code.allCases.map(\.rawValue) + [BatchVerificationFailure.code]
         + SigningError.Code.allCases.map(\.rawValue)
         + LocalInstanceError.Code.allCases.map(\.rawValue)
         + TransportError.Code.allCases.map(\.rawValue)

@@ -25,7 +25,7 @@ public enum TransportLog {
                 logger.warning(
                     "http.rate-limited",
                     metadata: [
-                        "url": .string(url), "reset": .string(ISO8601DateFormatter().string(from: until)),
+                        "url": .string(url), "reset": .string(RFC3339.string(until)),
                         "delay_seconds": .string(String(format: "%.0f", delay)),
                         "message": .string("GitHub rate limit exhausted; waiting until the reset"),
                     ])

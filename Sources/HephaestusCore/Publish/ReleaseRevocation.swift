@@ -83,7 +83,7 @@ public struct ReleaseRevocation {
         }
         let advisory = Advisory(
             repository: repository.description, tag: tag, reason: reason, replacement: replacement,
-            revokedAt: Date().formatted(Date.ISO8601FormatStyle()), scope: scope, affected: affected)
+            revokedAt: RFC3339.string(Date()), scope: scope, affected: affected)
         return (release, advisory)
     }
 

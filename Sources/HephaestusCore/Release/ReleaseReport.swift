@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusPlatform
 
 /// What `release verify` and `release install` checked and did; rendered as text or `--json`.
 public struct ReleaseReport: Encodable, Sendable {
@@ -61,7 +62,7 @@ public struct ReleaseReport: Encodable, Sendable {
             if let identity = sigstore.identity { text += ", signed by \(identity)" }
             if let issuer = sigstore.issuer { text += " (\(issuer))" }
             if let index = sigstore.logIndex { text += ", log index \(index)" }
-            if let time = sigstore.signingTime { text += ", at \(time.formatted(Date.ISO8601FormatStyle()))" }
+            if let time = sigstore.signingTime { text += ", at \(RFC3339.string(time))" }
             if !sigstore.identityPinned && sigstore.verdict == "pass" { text += " [identity not pinned]" }
             lines.append(text)
         }

@@ -73,7 +73,7 @@ public final class SigningSession {
                 "sign.identity",
                 metadata: [
                     "identity": .string(token.certificateIdentity), "issuer": .string(token.issuer), "source": .string(source.rawValue),
-                    "token_expires": .string(token.expiry.formatted(Date.ISO8601FormatStyle())),
+                    "token_expires": .string(RFC3339.string(token.expiry)),
                 ])
             who = .keyless(token)
             signerDescription = "\(token.certificateIdentity) (\(token.issuer))"

@@ -9,9 +9,9 @@ import HephaestusSigstore
 /// Lines are processed in windows so that memory stays bounded however long the list is.
 public struct BatchVerification: Sendable {
     /// One output line.
-    public struct Outcome: Encodable, Sendable {
+    public struct Outcome: Codable, Sendable {
         public let line: Int
-        public let verdict: String
+        public let verdict: VerificationReport.Verdict
         public let reason: String?
         public let code: String?
         public let bundle: String?
@@ -20,15 +20,55 @@ public struct BatchVerification: Sendable {
         public let logIndex: Int64?
         public let signingTime: Date?
         public let runId: RunID
+        /// The output line, rendered when the outcome is made (by the worker that verified it), so that the ordered
+        /// output does not serialise the batch.
+        public let jsonLine: [UInt8]
 
-        public var passed: Bool { verdict == "pass" }
+        public var passed: Bool { verdict == .pass }
 
-        /// The output line: compact JSON with sorted keys, absent values omitted, the signing time in ISO 8601 (UTC,
-        /// whole seconds) — what `JSONEncoder` with `.sortedKeys` and `.iso8601` writes, without its cost. Rendered
-        /// by the workers, so that the ordered output does not serialise the batch.
-        public var jsonLine: [UInt8] {
+        public init(
+            line: Int, verdict: VerificationReport.Verdict, reason: String?, code: String?, bundle: String?, identity: String?, issuer: String?,
+            logIndex: Int64?, signingTime: Date?, runId: RunID
+        ) {
+            self.line = line
+            self.verdict = verdict
+            self.reason = reason
+            self.code = code
+            self.bundle = bundle
+            self.identity = identity
+            self.issuer = issuer
+            self.logIndex = logIndex
+            self.signingTime = signingTime
+            self.runId = runId
+            jsonLine = Self.render(
+                line: line, verdict: verdict, reason: reason, code: code, bundle: bundle, identity: identity, issuer: issuer, logIndex: logIndex,
+                signingTime: signingTime, runId: runId)
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case line, verdict, reason, code, bundle, identity, issuer, logIndex, signingTime, runId
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                line: try container.decode(Int.self, forKey: .line), verdict: try container.decode(VerificationReport.Verdict.self, forKey: .verdict),
+                reason: try container.decodeIfPresent(String.self, forKey: .reason), code: try container.decodeIfPresent(String.self, forKey: .code),
+                bundle: try container.decodeIfPresent(String.self, forKey: .bundle),
+                identity: try container.decodeIfPresent(String.self, forKey: .identity),
+                issuer: try container.decodeIfPresent(String.self, forKey: .issuer),
+                logIndex: try container.decodeIfPresent(Int64.self, forKey: .logIndex),
+                signingTime: try container.decodeIfPresent(Date.self, forKey: .signingTime), runId: try container.decode(RunID.self, forKey: .runId))
+        }
+
+        /// Compact JSON with sorted keys, absent values omitted, the signing time in RFC 3339 (UTC, whole seconds) —
+        /// what `JSONEncoder` with `.sortedKeys` and `.iso8601` writes, without its cost.
+        static func render(
+            line: Int, verdict: VerificationReport.Verdict, reason: String?, code: String?, bundle: String?, identity: String?, issuer: String?,
+            logIndex: Int64?, signingTime: Date?, runId: RunID
+        ) -> [UInt8] {
             var fields: [String: CanonicalJSON] = [
-                "line": .integer(Int64(line)), "verdict": .string(verdict), "runId": .string(runId.value),
+                "line": .integer(Int64(line)), "verdict": .string(verdict.rawValue), "runId": .string(runId.value),
             ]
             if let reason { fields["reason"] = .string(reason) }
             if let code { fields["code"] = .string(code) }
@@ -36,16 +76,8 @@ public struct BatchVerification: Sendable {
             if let identity { fields["identity"] = .string(identity) }
             if let issuer { fields["issuer"] = .string(issuer) }
             if let logIndex { fields["logIndex"] = .integer(logIndex) }
-            if let signingTime { fields["signingTime"] = .string(Self.iso8601(signingTime)) }
+            if let signingTime { fields["signingTime"] = .string(RFC3339.string(signingTime)) }
             return CanonicalJSON.object(fields).serialized
-        }
-
-        static func iso8601(_ date: Date) -> String {
-            var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-            var parts = tm()
-            gmtime_r(&seconds, &parts)
-            func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-            return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
         }
     }
 
@@ -62,10 +94,10 @@ public struct BatchVerification: Sendable {
         self.windowSize = windowSize
     }
 
-    /// Verifies every line of the list, calling `emit` in input order with each outcome and its rendered JSON line.
-    /// Returns (passed, failed) counts.
+    /// Verifies every line of the list, calling `emit` in input order with each outcome. Returns (passed, failed)
+    /// counts.
     @discardableResult
-    public func run(listPath: String, emit: (Outcome, [UInt8]) -> Void) throws -> (passed: Int, failed: Int) {
+    public func run(listPath: String, emit: (Outcome) -> Void) throws -> (passed: Int, failed: Int) {
         let directory = URL(fileURLWithPath: listPath).deletingLastPathComponent().path
         let reader = try LineReader(path: listPath)
         var counts = (passed: 0, failed: 0)
@@ -78,30 +110,13 @@ public struct BatchVerification: Sendable {
                 window.append((lineNumber, line))
             }
             if window.isEmpty { break }
-            let outcomes = verifyWindow(window, directory: directory)
-            for (outcome, line) in outcomes {
+            let outcomes = ParallelMap.map(window, jobs: jobs) { verifyLine(number: $0.0, text: $0.1, directory: directory) }
+            for case .success(let outcome) in outcomes {
                 if outcome.passed { counts.passed += 1 } else { counts.failed += 1 }
-                emit(outcome, line)
+                emit(outcome)
             }
         }
         return counts
-    }
-
-    private func verifyWindow(_ window: [(Int, [UInt8])], directory: String) -> [(Outcome, [UInt8])] {
-        let results = UnsafeMutableBufferPointer<(Outcome, [UInt8])?>.allocate(capacity: window.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let slots = SendableBuffer(results)
-        let workers = min(jobs, window.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < window.count {
-                let outcome = verifyLine(number: window[index].0, text: window[index].1, directory: directory)
-                slots.buffer[index] = (outcome, outcome.jsonLine)
-                index += workers
-            }
-        }
-        return results.map { $0! }
     }
 
     func verifyLine(number: Int, text: [UInt8], directory: String) -> Outcome {
@@ -111,21 +126,15 @@ public struct BatchVerification: Sendable {
             bundlePath = request.bundle
             let result = try verification.verify(bundlePath: request.bundle, policy: request.policy)
             return Outcome(
-                line: number, verdict: "pass", reason: nil, code: nil, bundle: request.bundle, identity: result.identity,
+                line: number, verdict: .pass, reason: nil, code: nil, bundle: request.bundle, identity: result.identity,
                 issuer: result.issuer, logIndex: result.logEntries.first?.logIndex, signingTime: result.signingTime,
                 runId: runID)
         } catch {
             return Outcome(
-                line: number, verdict: "fail", reason: "\(error)", code: (error as? any CodedError)?.code ?? "internal.unexpected",
+                line: number, verdict: .fail, reason: "\(error)", code: (error as? any CodedError)?.code ?? "internal.unexpected",
                 bundle: bundlePath, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, runId: runID)
         }
     }
-}
-
-/// Each worker writes only its own slots.
-private struct SendableBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<(BatchVerification.Outcome, [UInt8])?>
-    init(_ buffer: UnsafeMutableBufferPointer<(BatchVerification.Outcome, [UInt8])?>) { self.buffer = buffer }
 }
 
 /// One parsed input line.
@@ -221,4 +230,62 @@ final class LineReader {
             }
         }
     }
+}
+
+/// `verify.batch`: a JSON-lines list of bundles verified in parallel with one trust root, one outcome per line, in
+/// input order.
+public enum VerifyBatchOperation: Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        /// The JSON-lines list (`-` for standard input on the CLI).
+        public var list: String
+        public var trust: TrustChoice
+        /// Parallel verifications (1…256); default the number of CPU cores.
+        public var jobs: Int?
+
+        public init(list: String, trust: TrustChoice = TrustChoice(), jobs: Int? = nil) {
+            self.list = list
+            self.trust = trust
+            self.jobs = jobs
+        }
+    }
+
+    /// How many lines passed and failed.
+    public struct Report: OperationReport, Equatable {
+        public let passed: Int
+        public let failed: Int
+
+        public var failure: (any CodedError)? {
+            failed > 0 ? BatchVerificationFailure(failed: failed, total: passed + failed) : nil
+        }
+    }
+
+    public typealias Item = BatchVerification.Outcome
+
+    public static let descriptor = OperationDescriptor(
+        name: "verify.batch", command: "verify batch",
+        summary: "Verify a JSON-lines list of bundles in parallel; one outcome per line, in input order.",
+        reportMediaType: MediaType.verificationBatch, effect: .readOnly,
+        errorCodes: FileError.Code.allCases.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.code],
+        longRunning: true)
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
+        try request.trust.validate()
+        let jobs = request.jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        guard (1...256).contains(jobs) else { throw RequestError("--jobs must be between 1 and 256, not \(jobs)") }
+        let counts = try await BlockingWork.run {
+            let batch = BatchVerification(verification: try BundleVerification(trust: request.trust.selection), jobs: jobs, runID: context.runID)
+            return try batch.run(listPath: request.list) { emit($0) }
+        }
+        context.logger.info("verify.batch-completed", metadata: ["passed": .stringConvertible(counts.passed), "failed": .stringConvertible(counts.failed)])
+        return Report(passed: counts.passed, failed: counts.failed)
+    }
+}
+
+/// Some lines of a batch failed verification (each line says why).
+public struct BatchVerificationFailure: CodedError {
+    public static let code = "verification.batch-failed"
+    public let failed: Int
+    public let total: Int
+    public var code: String { Self.code }
+    public var description: String { "\(failed) of \(total) bundles failed verification" }
 }

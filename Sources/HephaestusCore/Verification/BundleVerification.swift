@@ -25,9 +25,64 @@ public struct BundleVerification: Sendable {
     }
 }
 
+/// `verify.bundle`: one Sigstore bundle verified offline for an artifact and a signer.
+public enum VerifyBundleOperation: Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        /// The bundle file (`.sigstore.json` or `.sigstore`).
+        public var bundle: String
+        /// The artifact's path, or its digest as `sha256:<hex>` when no file by that name exists.
+        public var artifact: String
+        public var signer: SignerChoice
+        public var trust: TrustChoice
+
+        public init(bundle: String, artifact: String, signer: SignerChoice, trust: TrustChoice = TrustChoice()) {
+            self.bundle = bundle
+            self.artifact = artifact
+            self.signer = signer
+            self.trust = trust
+        }
+    }
+
+    public static let descriptor = OperationDescriptor(
+        name: "verify.bundle", command: "verify bundle", summary: "Verify one Sigstore bundle for an artifact and a signer, offline.",
+        reportMediaType: MediaType.verificationResult, effect: .readOnly,
+        errorCodes: FileError.Code.allCases.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
+            + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue])
+
+    /// A verdict on the bundle is the report (pass or fail); a missing file or an unusable trust root is thrown.
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> VerificationReport {
+        try request.trust.validate()
+        let policy = try VerificationPolicy(artifact: ArtifactReference.resolve(request.artifact), identity: try request.signer.identityPolicy())
+        let verification = try BundleVerification(trust: request.trust.selection)
+        let outcome = Result { try verification.verify(bundlePath: request.bundle, policy: policy) }
+        if case .failure(let error) = outcome, !(error is VerificationError) { throw error }
+        let report = VerificationReport(bundle: request.bundle, artifact: request.artifact, outcome: outcome)
+        switch outcome {
+        case .success(let result):
+            context.logger.info("verify.passed", metadata: ["bundle": .string(request.bundle), "identity": .string(result.identity)])
+        case .failure(let error):
+            context.logger.info("verify.failed", metadata: ["bundle": .string(request.bundle), "code": .string((error as? any CodedError)?.code ?? "")])
+        }
+        return report
+    }
+}
+
+/// A verification that ended with a negative verdict: the step that failed and why.
+public struct VerificationFailure: CodedError {
+    public let step: String?
+    public let code: String
+    public let reason: String
+
+    public var description: String { step.map { "verification failed at \($0): \(reason)" } ?? reason }
+}
+
 /// The `--json` document of `verify bundle`: the verdict, and either the result or the failed step.
-public struct VerificationReport: Encodable, Sendable {
-    public let verdict: String
+public struct VerificationReport: OperationReport {
+    public enum Verdict: String, Codable, Sendable {
+        case pass, fail
+    }
+
+    public let verdict: Verdict
     public let bundle: String
     public let artifact: String
     public let result: VerificationResult?
@@ -40,13 +95,13 @@ public struct VerificationReport: Encodable, Sendable {
         self.artifact = artifact
         switch outcome {
         case .success(let result):
-            verdict = "pass"
+            verdict = .pass
             self.result = result
             step = nil
             code = nil
             reason = nil
         case .failure(let error):
-            verdict = "fail"
+            verdict = .fail
             result = nil
             step = (error as? VerificationError)?.step
             code = (error as? any CodedError)?.code ?? "internal.unexpected"
@@ -54,8 +109,24 @@ public struct VerificationReport: Encodable, Sendable {
         }
     }
 
+    public var failure: (any CodedError)? {
+        guard verdict == .fail else { return nil }
+        return VerificationFailure(step: step, code: code ?? "internal.unexpected", reason: reason ?? "verification failed")
+    }
+
     private enum CodingKeys: String, CodingKey {
         case verdict, bundle, artifact, step, code, reason
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        verdict = try container.decode(Verdict.self, forKey: .verdict)
+        bundle = try container.decode(String.self, forKey: .bundle)
+        artifact = try container.decode(String.self, forKey: .artifact)
+        step = try container.decodeIfPresent(String.self, forKey: .step)
+        code = try container.decodeIfPresent(String.self, forKey: .code)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        result = verdict == .pass ? try VerificationResult(from: decoder) : nil
     }
 
     public func encode(to encoder: any Encoder) throws {

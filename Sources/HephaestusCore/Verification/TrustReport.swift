@@ -99,5 +99,5 @@ public struct TrustReport: Encodable, Sendable {
 
 /// RFC 3339 text for reports.
 enum RFC3339Text {
-    static func format(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
+    static func format(_ date: Date) -> String { RFC3339.string(date) }
 }

@@ -122,7 +122,7 @@ public final class HTTPClient: @unchecked Sendable {
                 let until = Date(timeIntervalSince1970: reset)
                 let delay = max(0, until.timeIntervalSince(clock())) + 1
                 guard clock().timeIntervalSince(started) + delay <= policy.deadline, retry < policy.maxRetries else {
-                    throw TransportError.rateLimited(url: Self.redacted(request.url), resetAt: ISO8601DateFormatter().string(from: until))
+                    throw TransportError.rateLimited(url: Self.redacted(request.url), resetAt: RFC3339.string(until))
                 }
                 observe(.rateLimited(url: Self.redacted(request.url), until: until, delay: delay))
                 sleeper.sleep(seconds: delay)

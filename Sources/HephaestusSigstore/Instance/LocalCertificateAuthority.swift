@@ -146,7 +146,7 @@ public final class LocalCertificateAuthority: @unchecked Sendable {
         [
             "subject": ["organization": name, "commonName": "\(name) intermediate"], "uri": baseURL,
             "certChain": ["certificates": [intermediate, root].map { ["rawBytes": Base64.encode($0.derEncoded)] }],
-            "validFor": ["start": RFC3339.format(validFrom)],
+            "validFor": ["start": RFC3339.string(validFrom)],
         ]
     }
 }

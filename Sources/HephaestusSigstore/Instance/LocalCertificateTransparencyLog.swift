@@ -34,7 +34,7 @@ public final class LocalCertificateTransparencyLog: @unchecked Sendable {
             "baseUrl": baseURL, "hashAlgorithm": "SHA2_256",
             "publicKey": [
                 "rawBytes": Base64.encode(key.publicKey.derSubjectPublicKeyInfo), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                "validFor": ["start": RFC3339.format(validFrom)],
+                "validFor": ["start": RFC3339.string(validFrom)],
             ],
             "logId": ["keyId": Base64.encode(logID)],
         ]

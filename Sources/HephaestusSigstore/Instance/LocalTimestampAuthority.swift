@@ -54,7 +54,7 @@ public final class LocalTimestampAuthority: @unchecked Sendable {
         [
             "subject": ["organization": name, "commonName": "\(name) TSA"], "uri": "https://tsa.\(name)/api/v1/timestamp",
             "certChain": ["certificates": [certificate, root].map { ["rawBytes": Base64.encode($0.derEncoded)] }],
-            "validFor": ["start": RFC3339.format(validFrom)],
+            "validFor": ["start": RFC3339.string(validFrom)],
         ]
     }
 }

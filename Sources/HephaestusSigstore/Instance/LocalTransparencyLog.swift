@@ -174,7 +174,7 @@ public final class LocalTransparencyLog: @unchecked Sendable {
             "publicKey": [
                 "rawBytes": Base64.encode(key.publicKey.derSubjectPublicKeyInfo),
                 "keyDetails": flavor == .rekorV1 ? "PKIX_ECDSA_P256_SHA_256" : "PKIX_ED25519",
-                "validFor": ["start": RFC3339.format(validFrom)],
+                "validFor": ["start": RFC3339.string(validFrom)],
             ],
             "logId": ["keyId": Base64.encode(logID)],
         ]

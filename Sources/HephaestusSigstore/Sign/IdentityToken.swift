@@ -104,10 +104,10 @@ public struct IdentityToken: Sendable {
     public func checkUsable(at now: Date, leeway: TimeInterval = 30) throws(SigningError) {
         if now.timeIntervalSince(expiry) > -leeway {
             throw .identityTokenNotUsable(
-                "expired at \(RFC3339.format(expiry)) (now \(RFC3339.format(now))); request a fresh token")
+                "expired at \(RFC3339.string(expiry)) (now \(RFC3339.string(now))); request a fresh token")
         }
         if let notBefore, notBefore.timeIntervalSince(now) > leeway {
-            throw .identityTokenNotUsable("not valid before \(RFC3339.format(notBefore)) (now \(RFC3339.format(now)))")
+            throw .identityTokenNotUsable("not valid before \(RFC3339.string(notBefore)) (now \(RFC3339.string(now)))")
         }
         if namesEmail, emailVerified == false {
             throw .identityTokenNotUsable("the e-mail address \(email!) is not verified by \(issuer)")

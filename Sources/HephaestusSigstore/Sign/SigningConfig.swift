@@ -69,7 +69,7 @@ public struct SigningConfig: Sendable {
     public func select(at now: Date, keyless: Bool) throws(SigningError) -> Selection {
         let ca = Self.eligible(certificateAuthorities, versions: Self.supportedCAVersions, at: now).first
         if keyless, ca == nil {
-            throw .invalidSigningConfig("no certificate authority valid at \(RFC3339.format(now)) with a supported API version (v1)")
+            throw .invalidSigningConfig("no certificate authority valid at \(RFC3339.string(now)) with a supported API version (v1)")
         }
         let logs = try Self.choose(
             Self.eligible(transparencyLogs, versions: Self.supportedLogVersions, at: now), selector: transparencyLogSelector, what: "transparency log")
@@ -115,11 +115,11 @@ public struct SigningConfig: Sendable {
                 throw .invalidSigningConfig("\(key)[\(index)].majorApiVersion is missing")
             }
             guard let validFor = item["validFor"] as? [String: Any], let startText = validFor["start"] as? String,
-                let start = RFC3339.parse(startText)
+                let start = RFC3339.date(startText)
             else { throw .invalidSigningConfig("\(key)[\(index)].validFor.start is missing or not RFC 3339") }
             var end: Date?
             if let endText = validFor["end"] {
-                guard let text = endText as? String, let parsed = RFC3339.parse(text) else {
+                guard let text = endText as? String, let parsed = RFC3339.date(text) else {
                     throw .invalidSigningConfig("\(key)[\(index)].validFor.end is not RFC 3339")
                 }
                 end = parsed

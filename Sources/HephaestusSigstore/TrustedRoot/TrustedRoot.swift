@@ -39,7 +39,7 @@ public struct CertificateAuthority: Sendable {
         }
         guard let anchor = path.last, let position = certificates.firstIndex(where: { $0 === anchor }) else { return path }
         for certificate in certificates[position...] where !certificate.isValid(at: time) {
-            throw CryptoError.chainInvalid(reason: "\(certificate.subject) is not valid at \(RFC3339.format(time))")
+            throw CryptoError.chainInvalid(reason: "\(certificate.subject) is not valid at \(RFC3339.string(time))")
         }
         return path + Array(certificates[(position + 1)...])
     }
@@ -107,12 +107,12 @@ public struct TrustedRoot: Sendable {
         guard let startText = try object.optionalString("start", failure: fail) else {
             throw VerificationError.malformedTrustedRoot("\(object.path).start is missing")
         }
-        guard let start = RFC3339.parse(startText) else {
+        guard let start = RFC3339.date(startText) else {
             throw VerificationError.malformedTrustedRoot("\(object.path).start is not an RFC 3339 time")
         }
         var end: Date?
         if let endText = try object.optionalString("end", failure: fail) {
-            guard let parsed = RFC3339.parse(endText) else {
+            guard let parsed = RFC3339.date(endText) else {
                 throw VerificationError.malformedTrustedRoot("\(object.path).end is not an RFC 3339 time")
             }
             guard parsed >= start else { throw VerificationError.malformedTrustedRoot("\(object.path) ends before it starts") }

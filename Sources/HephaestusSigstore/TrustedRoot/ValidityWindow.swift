@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusPlatform
 
 /// A closed interval `[start, end]` of validity; an absent end means "still valid".
 public struct ValidityWindow: Sendable, Equatable, CustomStringConvertible {
@@ -15,19 +16,6 @@ public struct ValidityWindow: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(RFC3339.format(start)) – \(end.map(RFC3339.format) ?? "open")"
-    }
-}
-
-/// RFC 3339 timestamps as protobuf's Timestamp JSON writes them (fractional seconds optional, `Z` or offset).
-enum RFC3339 {
-    static func parse(_ text: String) -> Date? {
-        let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let plain = Date.ISO8601FormatStyle()
-        return (try? withFraction.parse(text)) ?? (try? plain.parse(text))
-    }
-
-    static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle())
+        "\(RFC3339.string(start)) – \(end.map(RFC3339.string) ?? "open")"
     }
 }

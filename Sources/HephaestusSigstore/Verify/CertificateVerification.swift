@@ -13,7 +13,7 @@ enum CertificateVerification {
         for time in times {
             let authorities = trustedRoot.certificateAuthorities.filter { $0.validity.contains(time) }
             guard !authorities.isEmpty else {
-                throw VerificationError.certificateChainInvalid("no trusted certificate authority is valid at \(RFC3339.format(time))")
+                throw VerificationError.certificateChainInvalid("no trusted certificate authority is valid at \(RFC3339.string(time))")
             }
             var reasons: [String] = []
             var path: [Certificate]?
@@ -27,7 +27,7 @@ enum CertificateVerification {
             }
             guard let path else {
                 throw VerificationError.certificateChainInvalid(
-                    "no path to a trusted CA at \(RFC3339.format(time)): \(reasons.joined(separator: "; "))")
+                    "no path to a trusted CA at \(RFC3339.string(time)): \(reasons.joined(separator: "; "))")
             }
             firstPath = firstPath ?? path
         }

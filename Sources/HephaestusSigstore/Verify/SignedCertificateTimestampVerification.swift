@@ -37,7 +37,7 @@ enum SignedCertificateTimestampVerification {
             }
             let time = Date(timeIntervalSince1970: TimeInterval(sct.timestamp) / 1000)
             guard log.validity.contains(time) else {
-                failures.append("SCT time \(RFC3339.format(time)) is outside the CT log's validity \(log.validity)")
+                failures.append("SCT time \(RFC3339.string(time)) is outside the CT log's validity \(log.validity)")
                 continue
             }
             var signed: [UInt8] = [0, 0]

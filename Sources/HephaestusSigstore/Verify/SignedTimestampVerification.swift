@@ -43,7 +43,7 @@ enum SignedTimestampVerification {
         var reasons: [String] = []
         for authority in trustedRoot.timestampAuthorities {
             guard authority.validity.contains(response.generationTime) else {
-                reasons.append("\(authority.subject): time \(RFC3339.format(response.generationTime)) outside \(authority.validity)")
+                reasons.append("\(authority.subject): time \(RFC3339.string(response.generationTime)) outside \(authority.validity)")
                 continue
             }
             do {

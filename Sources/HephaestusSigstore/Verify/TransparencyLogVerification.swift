@@ -44,7 +44,7 @@ enum TransparencyLogVerification {
             try verifyInclusionPromise(promise, entry: entry, log: log)
             let time = Date(timeIntervalSince1970: TimeInterval(entry.integratedTime))
             guard time <= now.addingTimeInterval(allowedClockSkew) else {
-                throw VerificationError.inclusionPromiseInvalid("integrated time \(RFC3339.format(time)) is in the future")
+                throw VerificationError.inclusionPromiseInvalid("integrated time \(RFC3339.string(time)) is in the future")
             }
             verifiedTime = time
         }
@@ -64,7 +64,7 @@ enum TransparencyLogVerification {
         let time = Date(timeIntervalSince1970: TimeInterval(entry.integratedTime))
         guard log.validity.contains(time) else {
             throw VerificationError.inclusionPromiseInvalid(
-                "integrated time \(RFC3339.format(time)) is outside the log key's validity \(log.validity)")
+                "integrated time \(RFC3339.string(time)) is outside the log key's validity \(log.validity)")
         }
         let payload = CanonicalJSON.object([
             "body": .string(Base64.encode(entry.canonicalizedBody)),

@@ -2,10 +2,10 @@ import Foundation
 import HephaestusPlatform
 
 /// The outcome of a successful verification: who signed what, where it was logged, and the verified times.
-public struct VerificationResult: Sendable, Encodable {
+public struct VerificationResult: Sendable, Codable {
     public static let mediaType = "application/vnd.hephaestus.verification-result+json;version=1"
 
-    public struct LogEntry: Sendable, Encodable {
+    public struct LogEntry: Sendable, Codable {
         public let logIndex: Int64
         public let logID: String
         public let log: String
@@ -16,7 +16,7 @@ public struct VerificationResult: Sendable, Encodable {
         public let inclusionProofTreeSize: Int64?
     }
 
-    public struct VerifiedTimestamp: Sendable, Encodable {
+    public struct VerifiedTimestamp: Sendable, Codable {
         /// `transparency-log` (SET integrated time) or `timestamp-authority` (RFC 3161).
         public let source: String
         public let authority: String
@@ -25,19 +25,57 @@ public struct VerificationResult: Sendable, Encodable {
 
     /// The leaf certificate's serial and issuer, read from it when asked (the issuer Name is OpenSSL's rendering,
     /// which costs a parse the verification itself no longer needs).
-    public struct SigningCertificate: Sendable, Encodable {
-        let certificate: Certificate
-        public var serialNumber: String { certificate.serialNumber }
-        public var issuer: String { certificate.issuer }
-        public var notBefore: Date { certificate.notBefore }
-        public var notAfter: Date { certificate.notAfter }
+    public struct SigningCertificate: Sendable, Codable {
+        private enum Source: Sendable {
+            /// Read from the certificate when asked.
+            case certificate(Certificate)
+            /// Decoded from a report.
+            case fields(serialNumber: String, issuer: String, notBefore: Date, notAfter: Date)
+        }
+
+        private let source: Source
+
+        public var serialNumber: String {
+            switch source {
+            case .certificate(let certificate): certificate.serialNumber
+            case .fields(let serialNumber, _, _, _): serialNumber
+            }
+        }
+
+        public var issuer: String {
+            switch source {
+            case .certificate(let certificate): certificate.issuer
+            case .fields(_, let issuer, _, _): issuer
+            }
+        }
+
+        public var notBefore: Date {
+            switch source {
+            case .certificate(let certificate): certificate.notBefore
+            case .fields(_, _, let notBefore, _): notBefore
+            }
+        }
+
+        public var notAfter: Date {
+            switch source {
+            case .certificate(let certificate): certificate.notAfter
+            case .fields(_, _, _, let notAfter): notAfter
+            }
+        }
 
         public init(_ certificate: Certificate) {
-            self.certificate = certificate
+            source = .certificate(certificate)
         }
 
         private enum CodingKeys: String, CodingKey {
             case serialNumber, issuer, notBefore, notAfter
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            source = .fields(
+                serialNumber: try container.decode(String.self, forKey: .serialNumber), issuer: try container.decode(String.self, forKey: .issuer),
+                notBefore: try container.decode(Date.self, forKey: .notBefore), notAfter: try container.decode(Date.self, forKey: .notAfter))
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -76,5 +114,19 @@ public struct VerificationResult: Sendable, Encodable {
         try container.encode(verifiedTimestamps, forKey: .verifiedTimestamps)
         try container.encodeIfPresent(certificate, forKey: .certificate)
         try container.encodeIfPresent(signingTime, forKey: .signingTime)
+    }
+}
+
+extension VerificationResult {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bundleMediaType = try container.decode(String.self, forKey: .bundleMediaType)
+        artifactDigest = try container.decode(String.self, forKey: .artifactDigest)
+        identity = try container.decode(String.self, forKey: .identity)
+        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
+        claims = try container.decode([String: String].self, forKey: .claims)
+        logEntries = try container.decode([LogEntry].self, forKey: .logEntries)
+        verifiedTimestamps = try container.decode([VerifiedTimestamp].self, forKey: .verifiedTimestamps)
+        certificate = try container.decodeIfPresent(SigningCertificate.self, forKey: .certificate)
     }
 }

@@ -47,7 +47,8 @@ extension Hephaestus {
 
     /// `conformance verify-bundle [--staging] --bundle FILE (--certificate-identity I --certificate-oidc-issuer U |
     /// --key PATH) [--trusted-root FILE] FILE_OR_DIGEST`.
-    struct ConformanceVerifyBundle: HephaestusCommand {
+    struct ConformanceVerifyBundle: OperationCommand {
+        typealias Performed = VerifyBundleOperation
         static let configuration = CommandConfiguration(commandName: "verify-bundle")
 
         @OptionGroup(title: "Global options")
@@ -68,19 +69,19 @@ extension Hephaestus {
             }
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let trust: TrustSelection = trustedRoot.map { .file(path: $0) } ?? (staging ? .staging : .production)
-            let identity: IdentityPolicy
-            if key != nil {
-                var options = IdentityOptions()
-                options.key = key
-                identity = try options.makeIdentityPolicy()
-            } else {
-                identity = .certificate(identity: .exact(certificateIdentity!), issuer: .exact(certificateOidcIssuer!), claims: [])
-            }
-            let policy = try VerificationPolicy(artifact: ArtifactReference.resolve(fileOrDigest), identity: identity)
-            let outcome = Result { try BundleVerification(trust: trust).verify(bundlePath: bundle, policy: policy) }
-            try VerificationOutput(context: context, json: false).render(bundle: bundle, artifact: fileOrDigest, outcome: outcome)
+        var failureEvent: String { "verify.failed" }
+
+        func request(_ context: CommandContext) throws -> VerifyBundleOperation.Request {
+            let signer = key.map { SignerChoice(key: $0) }
+                ?? SignerChoice(certificateIdentity: certificateIdentity, certificateOidcIssuer: certificateOidcIssuer)
+            // The given root wins over --staging.
+            return VerifyBundleOperation.Request(
+                bundle: bundle, artifact: fileOrDigest, signer: signer,
+                trust: TrustChoice(trustedRoot: trustedRoot, staging: trustedRoot == nil && staging))
+        }
+
+        func render(report: VerificationReport, _ context: CommandContext) throws {
+            if let result = report.result { VerificationOutput(context: context).printHuman(result, artifact: fileOrDigest) }
         }
     }
 }

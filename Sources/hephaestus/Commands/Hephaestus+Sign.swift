@@ -70,7 +70,7 @@ extension Hephaestus {
                     context.stdout.line("  log:      \(entry.log) entry \(entry.logIndex) (\(entry.kind) \(entry.kindVersion))")
                 }
                 for timestamp in result.verifiedTimestamps {
-                    context.stdout.line("  time:     \(timestamp.time.formatted(Date.ISO8601FormatStyle())) (\(timestamp.source))")
+                    context.stdout.line("  time:     \(RFC3339.string(timestamp.time)) (\(timestamp.source))")
                 }
                 context.stdout.flush()
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HephaestusPlatform
 import HephaestusCore
 
 extension Hephaestus {
@@ -37,7 +38,7 @@ extension Hephaestus {
             let limit = report.rateLimit
             context.stdout.line(
                 "rate limit: \(limit.remaining.map(String.init) ?? "?") of \(limit.limit.map(String.init) ?? "?") remaining"
-                    + (limit.reset.map { ", resets \($0.formatted(Date.ISO8601FormatStyle()))" } ?? ""))
+                    + (limit.reset.map { ", resets \(RFC3339.string($0))" } ?? ""))
         }
     }
 }

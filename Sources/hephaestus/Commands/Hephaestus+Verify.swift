@@ -14,7 +14,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus verify bundle`.
-    struct VerifyBundle: HephaestusCommand {
+    struct VerifyBundle: OperationCommand {
+        typealias Performed = VerifyBundleOperation
+
         static let configuration = CommandConfiguration(
             commandName: "bundle",
             abstract: "Verify one Sigstore bundle for an artifact and a signer.",
@@ -45,12 +47,18 @@ extension Hephaestus {
         @Argument(help: ArgumentHelp("The artifact, or its digest as sha256:<hex>.", valueName: "FILE_OR_DIGEST"))
         var artifact: String
 
-        func execute(_ context: CommandContext) async throws {
-            let policy = try VerificationPolicy(
-                artifact: ArtifactReference.resolve(artifact), identity: try identity.makeIdentityPolicy())
-            let verification = try BundleVerification(trust: trust.makeSelection())
-            let outcome = Result { try verification.verify(bundlePath: bundle, policy: policy) }
-            try VerificationOutput(context: context, json: json).render(bundle: bundle, artifact: artifact, outcome: outcome)
+        var failureEvent: String { "verify.failed" }
+
+        func request(_ context: CommandContext) throws -> VerifyBundleOperation.Request {
+            VerifyBundleOperation.Request(bundle: bundle, artifact: artifact, signer: identity.choice, trust: trust.choice)
+        }
+
+        func render(report: VerificationReport, _ context: CommandContext) throws {
+            if json {
+                try printJSON(report, context)
+            } else if let result = report.result {
+                VerificationOutput(context: context).printHuman(result, artifact: artifact)
+            }
         }
     }
 }

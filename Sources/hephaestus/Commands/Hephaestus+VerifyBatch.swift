@@ -4,7 +4,9 @@ import HephaestusCore
 
 extension Hephaestus {
     /// `hephaestus verify batch`.
-    struct VerifyBatch: HephaestusCommand {
+    struct VerifyBatch: OperationCommand {
+        typealias Performed = VerifyBatchOperation
+
         static let configuration = CommandConfiguration(
             commandName: "batch",
             abstract: "Verify a JSON-lines list of bundles in parallel; one JSON line out per line in, same order.",
@@ -31,15 +33,16 @@ extension Hephaestus {
             guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256, not \(jobs)") }
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let batch = BatchVerification(
-                verification: try BundleVerification(trust: trust.makeSelection()), jobs: jobs, runID: context.runID)
-            let counts = try batch.run(listPath: list) { _, line in context.stdout.line(bytes: line) }
-            context.logger.info("verify.batch-completed", metadata: ["passed": .stringConvertible(counts.passed), "failed": .stringConvertible(counts.failed)])
-            if counts.failed > 0 {
-                context.report(.error, event: "verify.batch-failed", message: "\(counts.failed) of \(counts.passed + counts.failed) bundles failed verification")
-                throw ExitCode(ExitStatus.checkFailed.rawValue)
-            }
+        var failureEvent: String { "verify.batch-failed" }
+
+        func request(_ context: CommandContext) throws -> VerifyBatchOperation.Request {
+            VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs)
         }
+
+        func render(item: BatchVerification.Outcome, _ context: CommandContext) {
+            context.stdout.line(bytes: item.jsonLine)
+        }
+
+        func render(report: VerifyBatchOperation.Report, _ context: CommandContext) throws {}
     }
 }

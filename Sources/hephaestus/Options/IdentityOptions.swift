@@ -35,45 +35,17 @@ struct IdentityOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A PEM public key: verify a managed-key bundle instead of a certificate identity.", valueName: "PEM"))
     var key: String?
 
-    func validate() throws {
-        let identities = [certificateIdentity, certificateIdentityRegexp].compactMap { $0 }
-        let issuers = [certificateOidcIssuer, certificateOidcIssuerRegexp].compactMap { $0 }
-        let claims = [githubRepository, githubRef, githubSha, githubTrigger, githubWorkflow].compactMap { $0 }
-        if key != nil {
-            if !identities.isEmpty || !issuers.isEmpty || !claims.isEmpty {
-                throw ValidationError("--key replaces the identity options: do not combine it with --certificate-* or --github-*")
-            }
-            return
-        }
-        guard identities.count == 1 else {
-            throw ValidationError(
-                identities.isEmpty
-                    ? "one of --certificate-identity or --certificate-identity-regexp is required (or --key)"
-                    : "use either --certificate-identity or --certificate-identity-regexp, not both")
-        }
-        guard issuers.count == 1 else {
-            throw ValidationError(
-                issuers.isEmpty
-                    ? "one of --certificate-oidc-issuer or --certificate-oidc-issuer-regexp is required"
-                    : "use either --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both")
-        }
-        for pattern in [certificateIdentityRegexp, certificateOidcIssuerRegexp].compactMap({ $0 }) {
-            do { _ = try Regex(pattern) } catch { throw ValidationError("invalid regular expression \(pattern): \(error)") }
-        }
+    var choice: SignerChoice {
+        SignerChoice(
+            certificateIdentity: certificateIdentity, certificateIdentityRegexp: certificateIdentityRegexp,
+            certificateOidcIssuer: certificateOidcIssuer, certificateOidcIssuerRegexp: certificateOidcIssuerRegexp,
+            githubRepository: githubRepository, githubRef: githubRef, githubSha: githubSha, githubTrigger: githubTrigger,
+            githubWorkflow: githubWorkflow, key: key)
     }
 
-    func makeIdentityPolicy() throws -> IdentityPolicy {
-        if let key {
-            return .publicKey(try PublicKey(pemOrDER: FileReader.contents(of: key, limit: 1 << 20)))
-        }
-        let identity: ValueMatcher = certificateIdentity.map { .exact($0) } ?? .regularExpression(certificateIdentityRegexp!)
-        let issuer: ValueMatcher = certificateOidcIssuer.map { .exact($0) } ?? .regularExpression(certificateOidcIssuerRegexp!)
-        var claims: [ClaimExpectation] = []
-        if let githubRepository { claims.append(.githubRepository(githubRepository)) }
-        if let githubRef { claims.append(.githubRef(githubRef)) }
-        if let githubSha { claims.append(.githubSHA(githubSha)) }
-        if let githubTrigger { claims.append(.githubTrigger(githubTrigger)) }
-        if let githubWorkflow { claims.append(.githubWorkflow(githubWorkflow)) }
-        return .certificate(identity: identity, issuer: issuer, claims: claims)
+    func validate() throws {
+        do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
+
+    func makeIdentityPolicy() throws -> IdentityPolicy { try choice.identityPolicy() }
 }

@@ -9,14 +9,11 @@ struct TrustOptions: ParsableArguments {
     @Flag(help: "Use the embedded Sigstore public-good staging root.")
     var staging = false
 
+    var choice: TrustChoice { TrustChoice(trustedRoot: trustedRoot, staging: staging) }
+
     func validate() throws {
-        if staging && trustedRoot != nil {
-            throw ValidationError("--staging and --trusted-root cannot be used together")
-        }
+        do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
 
-    func makeSelection() -> TrustSelection {
-        if let trustedRoot { return .file(path: trustedRoot) }
-        return staging ? .staging : .production
-    }
+    func makeSelection() -> TrustSelection { choice.selection }
 }

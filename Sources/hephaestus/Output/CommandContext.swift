@@ -3,16 +3,29 @@ import HephaestusCore
 import Logging
 
 /// What every command run gets: its run id, a logger that stamps it, and stdout.
-struct CommandContext {
+struct CommandContext: Sendable {
     let runID: RunID
     let logger: Logger
     let logFormat: LogFormat
     let stdout: StandardOutput
+    /// `--quiet`: no progress bars either.
+    let quiet: Bool
+    /// The secrets of this run, kept out of every log line and message.
+    let redactor: SecretRedactor
+
+    /// The context the command's operation runs in: this run's id, logger and redactor, the process environment,
+    /// HTTP with the command's settings, progress bars on a terminal, typed confirmations at the terminal.
+    func operationContext(http: HTTPSettings?) -> OperationContext {
+        OperationContext(
+            runID: runID, logger: logger, environment: ProcessInfo.processInfo.environment,
+            network: http.map { NetworkAccess(settings: $0, logger: logger) }, progress: ProgressBar.sink(context: self, quiet: quiet),
+            confirmation: TerminalConfirmation(), redactor: redactor)
+    }
 
     /// Reports an error or warning line the way the chosen log format wants it on stderr:
     /// `hephaestus: MESSAGE` in text, a JSON record in json.
     func report(_ level: Logger.Level, event: String, message: String, metadata: Logger.Metadata = [:]) {
-        let message = SecretRedactor.shared.redact(message)
+        let message = redactor.redact(message)
         switch logFormat {
         case .text:
             if level >= logger.logLevel || level >= .error {

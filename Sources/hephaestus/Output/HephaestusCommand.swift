@@ -17,7 +17,8 @@ extension HephaestusCommand {
         LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, runID: runID, level: level) }
         var logger = Logger(label: "hephaestus")
         logger.logLevel = level
-        let context = CommandContext(runID: runID, logger: logger, logFormat: format, stdout: StandardOutput())
+        let context = CommandContext(
+            runID: runID, logger: logger, logFormat: format, stdout: StandardOutput(), quiet: global.quiet, redactor: SecretRedactor.shared)
         logger.debug("run.started", metadata: ["command": .string(Self._commandName), "version": .string(HephaestusVersion.current)])
         do {
             try await execute(context)
@@ -26,6 +27,13 @@ extension HephaestusCommand {
             // Already reported by the command (e.g. per-file errors before a summary status).
             context.stdout.flush()
             throw exit
+        } catch let failure as CommandFailure {
+            // A negative verdict the operation established (its report is already rendered).
+            let status = ExitCodeTable.status(for: failure.error)
+            context.report(
+                .error, event: failure.event, message: "\(failure.error)",
+                metadata: ["code": .string(failure.error.code), "exit_status": .stringConvertible(status.rawValue)])
+            throw ExitCode(status.rawValue)
         } catch {
             context.stdout.flush()
             let status = ExitCodeTable.status(for: error)

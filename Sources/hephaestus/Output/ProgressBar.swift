@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HephaestusCore
+import Synchronization
 
 /// A one-line transfer progress bar (downloads, uploads) on stderr, drawn only when stderr is a terminal, logs are
 /// human text and `--quiet` is not given.
@@ -25,6 +26,22 @@ final class ProgressBar: @unchecked Sendable {
         return { name in
             guard let bar = bars?(name) else { return nil }
             return { sent, total in bar(sent, total) }
+        }
+    }
+
+    /// The progress sink of an operation run from the CLI: a bar per transfer label on a terminal, nothing otherwise.
+    static func sink(context: CommandContext, quiet: Bool) -> ProgressSink {
+        guard let bars = factory(context: context, quiet: quiet) else { return .none }
+        let drawn = Mutex<[String: @Sendable (Int64, Int64?) -> Void]>([:])
+        return ProgressSink { event in
+            guard case .transfer(let label, let done, let total) = event else { return }
+            let bar = drawn.withLock { drawn in
+                if let bar = drawn[label] { return bar }
+                let bar = bars(label)
+                drawn[label] = bar
+                return bar
+            }
+            bar(done, total)
         }
     }
 

@@ -1,0 +1,111 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusSigstore
+
+/// Which trusted root to verify against, as the CLI's `--trusted-root FILE` / `--staging` give it.
+public struct TrustChoice: Codable, Sendable, Equatable {
+    /// A `trusted_root.json` to use instead of the embedded public-good root.
+    public var trustedRoot: String?
+    /// The embedded public-good staging root.
+    public var staging: Bool
+
+    public init(trustedRoot: String? = nil, staging: Bool = false) {
+        self.trustedRoot = trustedRoot
+        self.staging = staging
+    }
+
+    public func validate() throws(RequestError) {
+        if staging && trustedRoot != nil { throw RequestError("--staging and --trusted-root cannot be used together") }
+    }
+
+    public var selection: TrustSelection {
+        if let trustedRoot { return .file(path: trustedRoot) }
+        return staging ? .staging : .production
+    }
+
+    private enum CodingKeys: String, CodingKey { case trustedRoot, staging }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        trustedRoot = try container.decodeIfPresent(String.self, forKey: .trustedRoot)
+        staging = try container.decodeIfPresent(Bool.self, forKey: .staging) ?? false
+    }
+}
+
+/// Who must have signed, as the CLI's identity options give it: a certificate identity and OIDC issuer (exact or an
+/// anchored regular expression, with optional GitHub workflow claims), or a managed public key.
+public struct SignerChoice: Codable, Sendable, Equatable {
+    public var certificateIdentity: String?
+    public var certificateIdentityRegexp: String?
+    public var certificateOidcIssuer: String?
+    public var certificateOidcIssuerRegexp: String?
+    public var githubRepository: String?
+    public var githubRef: String?
+    public var githubSha: String?
+    public var githubTrigger: String?
+    public var githubWorkflow: String?
+    /// A PEM public key file: verify a managed-key bundle instead of a certificate identity.
+    public var key: String?
+
+    public init(
+        certificateIdentity: String? = nil, certificateIdentityRegexp: String? = nil, certificateOidcIssuer: String? = nil,
+        certificateOidcIssuerRegexp: String? = nil, githubRepository: String? = nil, githubRef: String? = nil, githubSha: String? = nil,
+        githubTrigger: String? = nil, githubWorkflow: String? = nil, key: String? = nil
+    ) {
+        self.certificateIdentity = certificateIdentity
+        self.certificateIdentityRegexp = certificateIdentityRegexp
+        self.certificateOidcIssuer = certificateOidcIssuer
+        self.certificateOidcIssuerRegexp = certificateOidcIssuerRegexp
+        self.githubRepository = githubRepository
+        self.githubRef = githubRef
+        self.githubSha = githubSha
+        self.githubTrigger = githubTrigger
+        self.githubWorkflow = githubWorkflow
+        self.key = key
+    }
+
+    /// Exactly one identity and one issuer (or a key alone); regular expressions that compile.
+    public func validate() throws(RequestError) {
+        let identities = [certificateIdentity, certificateIdentityRegexp].compactMap { $0 }
+        let issuers = [certificateOidcIssuer, certificateOidcIssuerRegexp].compactMap { $0 }
+        let claims = [githubRepository, githubRef, githubSha, githubTrigger, githubWorkflow].compactMap { $0 }
+        if key != nil {
+            if !identities.isEmpty || !issuers.isEmpty || !claims.isEmpty {
+                throw RequestError("--key replaces the identity options: do not combine it with --certificate-* or --github-*")
+            }
+            return
+        }
+        guard identities.count == 1 else {
+            throw RequestError(
+                identities.isEmpty
+                    ? "one of --certificate-identity or --certificate-identity-regexp is required (or --key)"
+                    : "use either --certificate-identity or --certificate-identity-regexp, not both")
+        }
+        guard issuers.count == 1 else {
+            throw RequestError(
+                issuers.isEmpty
+                    ? "one of --certificate-oidc-issuer or --certificate-oidc-issuer-regexp is required"
+                    : "use either --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both")
+        }
+        for pattern in [certificateIdentityRegexp, certificateOidcIssuerRegexp].compactMap({ $0 }) {
+            do { _ = try Regex(pattern) } catch { throw RequestError("invalid regular expression \(pattern): \(error)") }
+        }
+    }
+
+    /// The policy (reads the key file for `key`).
+    public func identityPolicy() throws -> IdentityPolicy {
+        try validate()
+        if let key {
+            return .publicKey(try PublicKey(pemOrDER: FileReader.contents(of: key, limit: 1 << 20)))
+        }
+        let identity: ValueMatcher = certificateIdentity.map { .exact($0) } ?? .regularExpression(certificateIdentityRegexp!)
+        let issuer: ValueMatcher = certificateOidcIssuer.map { .exact($0) } ?? .regularExpression(certificateOidcIssuerRegexp!)
+        var claims: [ClaimExpectation] = []
+        if let githubRepository { claims.append(.githubRepository(githubRepository)) }
+        if let githubRef { claims.append(.githubRef(githubRef)) }
+        if let githubSha { claims.append(.githubSHA(githubSha)) }
+        if let githubTrigger { claims.append(.githubTrigger(githubTrigger)) }
+        if let githubWorkflow { claims.append(.githubWorkflow(githubWorkflow)) }
+        return .certificate(identity: identity, issuer: issuer, claims: claims)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HephaestusCore
+import HephaestusOperations
+import HephaestusPlatform
+import HephaestusTestSupport
+import Logging
+import Testing
+
+/// The registry every front end is built from: listed, well formed, and runnable from JSON alone.
+@Suite("operation registry")
+struct OperationRegistryTests {
+    static let descriptors = OperationRegistry.descriptors
+
+    @Test("every operation has a unique group.name and CLI command, a versioned media type, and error codes")
+    func wellFormed() {
+        #expect(!Self.descriptors.isEmpty)
+        #expect(Set(Self.descriptors.map(\.name)).count == Self.descriptors.count, "names are unique")
+        #expect(Set(Self.descriptors.map(\.command)).count == Self.descriptors.count, "commands are unique")
+        for descriptor in Self.descriptors {
+            #expect(descriptor.name.wholeMatch(of: /[a-z]+(-[a-z]+)*\.[a-z]+(-[a-z]+)*/) != nil, "\(descriptor.name)")
+            #expect(descriptor.command == descriptor.name.replacingOccurrences(of: ".", with: " "), "\(descriptor.name) runs as \(descriptor.command)")
+            #expect(descriptor.reportMediaType.hasPrefix("application/vnd.hephaestus."), "\(descriptor.name)")
+            #expect(descriptor.reportMediaType.hasSuffix("+json;version=1"), "\(descriptor.name)")
+            #expect(!descriptor.errorCodes.isEmpty, "\(descriptor.name) names the codes it can end with")
+            #expect(OperationRegistry.operation(named: descriptor.name)?.descriptor == descriptor)
+        }
+    }
+
+    static func context() -> OperationContext {
+        OperationContext(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    @Test("a request decoded from JSON runs: verify.bundle passes a genuine bundle and reports a failure as a verdict",
+          .enabled(if: SharedFixtures.isAvailable, Comment(rawValue: SharedFixtures.absenceMessage)))
+    func runsFromJSON() async throws {
+        let directory = SharedFixtures.sigstorePython.path
+        let operation = try #require(OperationRegistry.operation(named: "verify.bundle"))
+        let identity = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+        func request(identity: String) -> [UInt8] {
+            Array(#"{"bundle": "\#(directory)/bundle_v3_github.whl.sigstore", "artifact": "\#(directory)/bundle_v3_github.whl", "signer": {"certificateIdentity": "\#(identity)", "certificateOidcIssuer": "https://token.actions.githubusercontent.com"}, "trust": {}}"#.utf8)
+        }
+        let pass = try await operation.runJSON(request(identity: identity), in: Self.context())
+        #expect(pass.failure == nil)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(pass.json)) as? [String: Any])
+        #expect(document["verdict"] as? String == "pass")
+        #expect(document["identity"] as? String == identity)
+        #expect(document["mediaType"] as? String == VerifyBundleOperation.descriptor.reportMediaType)
+
+        let fail = try await operation.runJSON(request(identity: "someone@example.com"), in: Self.context())
+        #expect(fail.failure?.code == "verify.identity-mismatch")
+        #expect(ExitCodeTable.status(for: try #require(fail.failure)) == .checkFailed)
+    }
+
+    @Test("a malformed request is a usage error naming the field")
+    func malformedRequest() async throws {
+        let operation = try #require(OperationRegistry.operation(named: "verify.bundle"))
+        do {
+            _ = try await operation.runJSON(Array(#"{"bundle": "b", "signer": {}, "trust": {}}"#.utf8), in: Self.context())
+            Issue.record("a request without an artifact ran")
+        } catch let error as RequestError {
+            #expect(error.message.contains("artifact is required"), "\(error.message)")
+            #expect(ExitCodeTable.status(for: error) == .usage)
+        }
+        do {
+            _ = try await operation.runJSON(Array(#"{"bundle": "b", "artifact": "a", "signer": {"certificateIdentity": 7}, "trust": {}}"#.utf8), in: Self.context())
+            Issue.record("a number for an identity was accepted")
+        } catch let error as RequestError {
+            #expect(error.message.contains("signer.certificateIdentity"), "\(error.message)")
+        }
+    }
+}
