@@ -45,12 +45,15 @@ let package = Package(
             name: "HephaestusPlatform",
             dependencies: ["COpenSSL", "CCurl", "CArchive", "CLibraryLoader"]
         ),
-        /** Sigstore bundles: parse, verify (client spec §4), trust roots. Knows nothing of releases. */
+        /** Sigstore bundles: parse, verify (client spec §4), trust roots; signing through the service protocols and
+            the Fulcio, Rekor and TSA clients. Knows nothing of releases, and holds no test-instance code. */
         .target(
             name: "HephaestusSigstore",
             dependencies: ["HephaestusPlatform"]
         ),
-        /** The local Sigstore *test* instance behind `hephaestus dev sigstore`: kept keys, SQLite-backed logs, HTTP serving. */
+        /** The local Sigstore *test* instance behind `hephaestus dev sigstore`: its CA (with SCT-forging hooks), CT
+            log, Rekor v1/v2 logs over a Merkle tree, TSA and OIDC issuer, the router serving their wire formats, kept
+            keys and SQLite-backed logs. */
         .target(
             name: "HephaestusLocalSigstore",
             dependencies: [
@@ -137,12 +140,17 @@ let package = Package(
         ),
         .testTarget(
             name: "HephaestusSigstoreTests",
-            dependencies: ["HephaestusSigstore", "HephaestusTestSupport"]
+            dependencies: ["HephaestusSigstore", "HephaestusLocalSigstore", "HephaestusTestSupport"]
+        ),
+        .testTarget(
+            name: "HephaestusLocalSigstoreTests",
+            dependencies: ["HephaestusLocalSigstore", "HephaestusSigstore", "HephaestusCore", "HephaestusTestSupport"]
         ),
         .testTarget(
             name: "HephaestusCoreTests",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusLocalSigstore",
                 "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]

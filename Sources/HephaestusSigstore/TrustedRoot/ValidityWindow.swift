@@ -20,14 +20,14 @@ public struct ValidityWindow: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// RFC 3339 timestamps as protobuf's Timestamp JSON writes them (fractional seconds optional, `Z` or offset).
-enum RFC3339 {
+package enum RFC3339 {
     static func parse(_ text: String) -> Date? {
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let plain = Date.ISO8601FormatStyle()
         return (try? withFraction.parse(text)) ?? (try? plain.parse(text))
     }
 
-    static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle())
     }
 }
