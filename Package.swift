@@ -6,6 +6,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hephaestus", targets: ["hephaestus"]),
+        // The libraries, for other Swift packages (plugins, users' tools). HephaestusTestSupport is in none.
+        .library(name: "HephaestusPlatform", targets: ["HephaestusPlatform"]),
+        .library(name: "HephaestusSigstore", targets: ["HephaestusSigstore"]),
+        .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
+        .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
+        .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
+        // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
+        // services; never for real signing.
+        .library(name: "HephaestusLocalSigstore", targets: ["HephaestusLocalSigstore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
