@@ -6,6 +6,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hephaestus", targets: ["hephaestus"]),
+        // The libraries, for other Swift packages (plugins, users' tools). HephaestusTestSupport is in none.
+        .library(name: "HephaestusPlatform", targets: ["HephaestusPlatform"]),
+        .library(name: "HephaestusSigstore", targets: ["HephaestusSigstore"]),
+        .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
+        .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
+        .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
+        // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
+        // services; never for real signing.
+        .library(name: "HephaestusLocalSigstore", targets: ["HephaestusLocalSigstore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,12 +54,15 @@ let package = Package(
             name: "HephaestusPlatform",
             dependencies: ["COpenSSL", "CCurl", "CArchive", "CLibraryLoader"]
         ),
-        /** Sigstore bundles: parse, verify (client spec §4), trust roots. Knows nothing of releases. */
+        /** Sigstore bundles: parse, verify (client spec §4), trust roots; signing through the service protocols and
+            the Fulcio, Rekor and TSA clients. Knows nothing of releases, and holds no test-instance code. */
         .target(
             name: "HephaestusSigstore",
             dependencies: ["HephaestusPlatform"]
         ),
-        /** The local Sigstore *test* instance behind `hephaestus dev sigstore`: kept keys, SQLite-backed logs, HTTP serving. */
+        /** The local Sigstore *test* instance behind `hephaestus dev sigstore`: its CA (with SCT-forging hooks), CT
+            log, Rekor v1/v2 logs over a Merkle tree, TSA and OIDC issuer, the router serving their wire formats, kept
+            keys and SQLite-backed logs. */
         .target(
             name: "HephaestusLocalSigstore",
             dependencies: [
@@ -137,12 +149,17 @@ let package = Package(
         ),
         .testTarget(
             name: "HephaestusSigstoreTests",
-            dependencies: ["HephaestusSigstore", "HephaestusTestSupport"]
+            dependencies: ["HephaestusSigstore", "HephaestusLocalSigstore", "HephaestusTestSupport"]
+        ),
+        .testTarget(
+            name: "HephaestusLocalSigstoreTests",
+            dependencies: ["HephaestusLocalSigstore", "HephaestusSigstore", "HephaestusCore", "HephaestusTestSupport"]
         ),
         .testTarget(
             name: "HephaestusCoreTests",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusLocalSigstore",
                 "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]

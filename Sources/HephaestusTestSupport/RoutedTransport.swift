@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 
@@ -167,12 +168,12 @@ public final class VirtualSigstore: @unchecked Sendable {
             let log = options.transparencyLog ?? rekorV1
             var receipt = try log.append(body: v1Body, integratedTime: Int64(time.timeIntervalSince1970))
             if let rewrite = options.checkpoint { receipt = receipt.replacingCheckpoint(try rewrite(log, receipt)) }
-            return [BundleEncoder.logEntry(receipt: receipt, kind: v1Kind, kindVersion: "0.0.1", body: v1Body, includePromise: options.inclusionPromise)]
+            return [receipt.bundleEntry(kind: v1Kind, kindVersion: "0.0.1", body: v1Body, includePromise: options.inclusionPromise)]
         case .rekorV2:
             let log = options.transparencyLog ?? rekorV2
             var receipt = try log.append(body: v2Body, integratedTime: 0)
             if let rewrite = options.checkpoint { receipt = receipt.replacingCheckpoint(try rewrite(log, receipt)) }
-            return [BundleEncoder.logEntry(receipt: receipt, kind: "hashedrekord", kindVersion: "0.0.2", body: v2Body)]
+            return [receipt.bundleEntry(kind: "hashedrekord", kindVersion: "0.0.2", body: v2Body)]
         }
     }
 }

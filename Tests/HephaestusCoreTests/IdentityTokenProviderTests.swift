@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusCore
+import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTestSupport

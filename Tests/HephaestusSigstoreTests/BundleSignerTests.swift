@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTestSupport
@@ -164,17 +165,6 @@ struct BundleSignerTests {
             Issue.record("a Rekor v2 bundle without a verified time was handed out")
         } catch SigningError.selfVerificationFailed(let error) {
             #expect(error.errorCode == .noVerifiedTime, "got \(error)")
-        }
-    }
-
-    @Test("the CA refuses a proof of possession made with another key")
-    func proofOfPossession() throws {
-        let sigstore = try VirtualSigstore()
-        let token = try IdentityToken(TestIdentityToken.make())
-        let key = PrivateKey.generate(.ecdsaP256)
-        let forged = try PrivateKey.generate(.ecdsaP256).sign(message: Array(token.proofSubject.utf8))
-        expectSigningError(.certificateRejected) {
-            _ = try sigstore.ca.issueCertificate(publicKey: key.publicKey, proofOfPossession: forged, token: token)
         }
     }
 }

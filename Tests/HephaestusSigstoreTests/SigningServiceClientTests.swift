@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTestSupport
@@ -129,16 +130,5 @@ struct SigningServiceClientTests {
     ])
     func malformedFulcioAnswer(body: String) {
         #expect(throws: SigningError.self) { _ = try FulcioClient.parseChain(Array(body.utf8)) }
-    }
-
-    @Test("the instance's Rekor refuses a proposal whose signature does not verify")
-    func rekorChecksSignatures() throws {
-        let sigstore = try VirtualSigstore()
-        let router = LocalSigstoreRouter(certificateAuthority: sigstore.ca, transparencyLog: sigstore.rekorV1)
-        let key = PrivateKey.generate(.ecdsaP256)
-        var signature = try key.sign(digest: artifact.digest)
-        signature[signature.count - 1] ^= 1
-        let body = RekorEntryBody.hashedRekordV001(digest: artifact.digest, signature: signature, verifierPEM: key.publicKey.pem)
-        #expect(router.respond(method: "POST", path: "/api/v1/log/entries", body: body).status == 400)
     }
 }

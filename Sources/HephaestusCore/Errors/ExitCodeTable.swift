@@ -77,9 +77,9 @@ public enum ExitCodeTable {
         Row(code: SigningError.Code.selfVerificationFailed.rawValue, status: .checkFailed, when: "the bundle just produced does not verify; nothing was written"),
         Row(code: SigningError.Code.invalidSigningConfig.rawValue, status: .dataError, when: "the signing configuration cannot be used"),
         Row(code: SigningError.Code.invalidStatement.rawValue, status: .dataError, when: "the --in-toto input is not an in-toto statement with a sha256 subject"),
-        // Local test instance
-        Row(code: LocalInstanceError.Code.corruptState.rawValue, status: .dataError, when: "the `dev sigstore` directory's kept state is damaged"),
-        Row(code: LocalInstanceError.Code.notAnInstance.rawValue, status: .noInput, when: "`dev sigstore token` names a directory with no instance"),
+        // Local test instance (codes declared by HephaestusLocalSigstore, see ``localInstanceCodes``)
+        Row(code: "dev.corrupt-state", status: .dataError, when: "the `dev sigstore` directory's kept state is damaged"),
+        Row(code: "dev.not-an-instance", status: .noInput, when: "`dev sigstore token` names a directory with no instance"),
         // Transport
         Row(code: TransportError.Code.invalidConfiguration.rawValue, status: .usage, when: "a network option is out of range (--timeout, --max-retries, …)"),
         Row(code: TransportError.Code.invalidURL.rawValue, status: .usage, when: "a URL is malformed or uses an unsupported scheme"),
@@ -149,6 +149,11 @@ public enum ExitCodeTable {
         Row(code: ReleaseCheckError.Code.environment.rawValue, status: .configuration, when: "Python, venv or the target environment is unusable"),
     ]
 
+    /// The codes of `LocalInstanceError`, the `dev sigstore` test instance's errors: it lives in
+    /// HephaestusLocalSigstore, which this shipped library does not import, so its codes are spelled here and
+    /// HephaestusLocalSigstoreTests checks that they are exactly that enum's codes.
+    public static let localInstanceCodes = ["dev.corrupt-state", "dev.not-an-instance"]
+
     /// Every code an area declares, for the completeness test.
     public static let declaredCodes: [String] =
         [usageCode, internalCode]
@@ -158,7 +163,7 @@ public enum ExitCodeTable {
         + DigestCheckError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue) + [BatchVerificationFailure.code]
         + SigningError.Code.allCases.map(\.rawValue)
-        + LocalInstanceError.Code.allCases.map(\.rawValue)
+        + localInstanceCodes
         + TransportError.Code.allCases.map(\.rawValue)
         + GitHubError.Code.allCases.map(\.rawValue)
         + ArchiveError.Code.allCases.map(\.rawValue)

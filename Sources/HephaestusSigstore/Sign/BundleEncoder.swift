@@ -5,26 +5,6 @@ import HephaestusPlatform
 public enum BundleEncoder {
     public static let mediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
-    /// One `tlogEntries` item.
-    public static func logEntry(
-        receipt: LocalTransparencyLog.Receipt, kind: String, kindVersion: String, body: [UInt8], includePromise: Bool = true
-    ) -> [String: Any] {
-        var entry: [String: Any] = [
-            "logIndex": String(receipt.logIndex), "logId": ["keyId": Base64.encode(receipt.logID)],
-            "kindVersion": ["kind": kind, "version": kindVersion], "canonicalizedBody": Base64.encode(body),
-            "inclusionProof": [
-                "logIndex": String(receipt.logIndex), "rootHash": Base64.encode(receipt.rootHash),
-                "treeSize": String(receipt.treeSize), "hashes": receipt.proof.map { Base64.encode($0) },
-                "checkpoint": ["envelope": receipt.checkpoint],
-            ],
-        ]
-        if receipt.integratedTime != 0 { entry["integratedTime"] = String(receipt.integratedTime) }
-        if includePromise, let set = receipt.signedEntryTimestamp {
-            entry["inclusionPromise"] = ["signedEntryTimestamp": Base64.encode(set)]
-        }
-        return entry
-    }
-
     /// The whole bundle as a JSON object.
     public static func bundle(
         certificate: Certificate?, publicKeyHint: String? = nil, logEntries: [[String: Any]], timestamps: [[UInt8]],

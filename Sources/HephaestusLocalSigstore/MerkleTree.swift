@@ -1,4 +1,5 @@
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// An append-only RFC 6962 Merkle tree of leaf hashes, with inclusion proofs for any earlier tree size.
 ///

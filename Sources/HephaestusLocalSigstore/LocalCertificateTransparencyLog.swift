@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// A CT log for local test instances: signs RFC 6962 precertificate SCTs for the instance's CA.
 public final class LocalCertificateTransparencyLog: @unchecked Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 extension LocalSigstoreRouter {
     // MARK: Rekor v1
@@ -165,7 +166,7 @@ extension LocalSigstoreRouter {
         let canonical = RekorEntryBody.hashedRekordV002(digest: digest, signature: signature, verifier: verifier)
         do {
             let receipt = try rekorV2.append(body: canonical, integratedTime: 0)
-            return .json(201, BundleEncoder.logEntry(receipt: receipt, kind: "hashedrekord", kindVersion: "0.0.2", body: canonical))
+            return .json(201, receipt.bundleEntry(kind: "hashedrekord", kindVersion: "0.0.2", body: canonical))
         } catch {
             return .error(500, "\(error)")
         }

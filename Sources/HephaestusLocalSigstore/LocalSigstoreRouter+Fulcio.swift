@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 extension LocalSigstoreRouter {
     /// Fulcio v2 `signingCert` in either request form: `publicKeyRequest` (public key + a signature over the

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// An RFC 3161 TSA for local test instances: its own root and a timeStamping leaf. Not a production TSA.
 public final class LocalTimestampAuthority: @unchecked Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 // The local test instance's services answer the signer directly (in process) through the same protocols the
 // network clients implement, so the signer cannot tell them apart.
@@ -34,11 +35,11 @@ extension LocalTransparencyLog: TransparencyLogging {
         case .rekorV1:
             let (kind, body) = entry.rekorV1Body()
             let receipt = try append(body: body, integratedTime: Int64(Date().timeIntervalSince1970))
-            return BundleEncoder.logEntry(receipt: receipt, kind: kind, kindVersion: "0.0.1", body: body)
+            return receipt.bundleEntry(kind: kind, kindVersion: "0.0.1", body: body)
         case .rekorV2:
             let body = entry.rekorV2Body()
             let receipt = try append(body: body, integratedTime: 0)
-            return BundleEncoder.logEntry(receipt: receipt, kind: "hashedrekord", kindVersion: "0.0.2", body: body)
+            return receipt.bundleEntry(kind: "hashedrekord", kindVersion: "0.0.2", body: body)
         }
     }
 }

@@ -1,18 +1,16 @@
 import Foundation
+import HephaestusCore
+import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTestSupport
 import Testing
 
-/// The local instance's OIDC issuer, Fulcio CSR form, TSA and Rekor v2 endpoints, and the clients that speak to
-/// them (over a routed transport, no sockets).
-@Suite("Local instance services and their clients")
+/// The local instance's own behaviour: its OIDC issuer, the Fulcio it answers as (CSR form, proof of possession),
+/// and its Rekor's checks of what it is asked to log. The shipped clients that speak to it are tested in
+/// HephaestusSigstoreTests.
+@Suite("Local instance services")
 struct LocalInstanceServiceTests {
-    func http(_ transport: any HTTPTransport) throws -> HTTPClient {
-        let sleeper = RecordingSleeper()
-        return HTTPClient(transport: transport, policy: try RetryPolicy(maxRetries: 1), sleeper: sleeper, clock: sleeper.clock, random: { 0.5 })
-    }
-
     func router(_ sigstore: VirtualSigstore, issuer: LocalOIDCIssuer? = nil) -> LocalSigstoreRouter {
         LocalSigstoreRouter(
             certificateAuthority: sigstore.ca, transparencyLog: sigstore.rekorV1, rekorV2: sigstore.rekorV2, timestampAuthority: sigstore.tsa,
@@ -81,69 +79,36 @@ struct LocalInstanceServiceTests {
         #expect(request(csr.stdoutText, token: TestIdentityToken.make()).status == 401)
     }
 
-    @Test("TSA client: nonce and imprint checked; a replayed response for another request is refused")
-    func timestampClient() throws {
+    @Test("the instance's Rekor refuses a proposal whose signature does not verify")
+    func rekorChecksSignatures() throws {
         let sigstore = try VirtualSigstore()
-        let router = router(sigstore)
-        let replay = Replay()
-        let transport = RoutedTransport { request in
-            let answer = router.respond(method: request.method, path: request.url.path, body: request.body ?? [])
-            return replay.pass(answer)
-        }
-        let client = TimestampClient(url: URL(string: "http://127.0.0.1:9/api/v1/timestamp")!, http: try http(transport))
-        let signature = Array("signature bytes".utf8)
-        let response = try client.timestamp(signature: signature)
-        let parsed = try TimestampResponse(derEncoded: response)
-        #expect(parsed.imprint == DigestAlgorithm.sha256.hash(signature).bytes)
-        #expect(parsed.nonce != nil)
-        #expect(transport.requests.first?.headers["content-type"] == "application/timestamp-query")
-        replay.replayNext = true
-        #expect(throws: SigningError.self) { try client.timestamp(signature: signature) }
+        let router = LocalSigstoreRouter(certificateAuthority: sigstore.ca, transparencyLog: sigstore.rekorV1)
+        let key = PrivateKey.generate(.ecdsaP256)
+        let digest = DigestAlgorithm.sha256.hash(Array("artifact".utf8))
+        var signature = try key.sign(digest: digest)
+        signature[signature.count - 1] ^= 1
+        let body = RekorEntryBody.hashedRekordV001(digest: digest, signature: signature, verifierPEM: key.publicKey.pem)
+        #expect(router.respond(method: "POST", path: "/api/v1/log/entries", body: body).status == 400)
     }
 
-    @Test("Rekor v2 client: hashedRekordRequestV002 in, a TransparencyLogEntry that verifies out; a log recording something else is refused")
-    func rekorV2Client() throws {
+    @Test("the CA refuses a proof of possession made with another key")
+    func proofOfPossession() throws {
         let sigstore = try VirtualSigstore()
-        let router = router(sigstore)
-        let transport = RoutedTransport(router: router)
-        let http = try http(transport)
-        let signer = BundleSigner(
-            verifier: try sigstore.verifier(), certificateAuthority: sigstore.ca,
-            transparencyLog: RekorV2Client(baseURL: URL(string: "http://127.0.0.1:9")!, http: http),
-            timestampAuthorities: [TimestampClient(url: URL(string: "http://127.0.0.1:9/api/v1/timestamp")!, http: http)])
-        let signed = try signer.sign(BundleSigner.Artifact(bytes: Array("v2".utf8)), as: .keyless(try IdentityToken(TestIdentityToken.make())))
-        #expect(signed.verification.logEntries.first?.kindVersion == "0.0.2")
-        let request = try #require(try JSONSerialization.jsonObject(with: Data(transport.requests.first { $0.url.path == "/api/v2/log/entries" }?.body ?? [])) as? [String: Any])
-        let hashed = try #require(request["hashedRekordRequestV002"] as? [String: Any])
-        #expect(Base64.decode(hashed["digest"] as? String ?? "") == DigestAlgorithm.sha256.hash(Array("v2".utf8)).bytes)
-
-        // A log that records another entry than the one proposed.
-        let lying = RoutedTransport { request in
-            guard request.url.path == "/api/v2/log/entries" else { return router.respond(method: request.method, path: request.url.path, body: request.body ?? []) }
-            var edited = try! JSONSerialization.jsonObject(with: Data(request.body ?? [])) as! [String: Any]
-            var inner = edited["hashedRekordRequestV002"] as! [String: Any]
-            inner["digest"] = Base64.encode(DigestAlgorithm.sha256.hash(Array("other".utf8)).bytes)
-            edited["hashedRekordRequestV002"] = inner
-            return router.respond(method: "POST", path: request.url.path, body: Array(try! JSONSerialization.data(withJSONObject: edited)))
+        let token = try IdentityToken(TestIdentityToken.make())
+        let key = PrivateKey.generate(.ecdsaP256)
+        let forged = try PrivateKey.generate(.ecdsaP256).sign(message: Array(token.proofSubject.utf8))
+        do {
+            _ = try sigstore.ca.issueCertificate(publicKey: key.publicKey, proofOfPossession: forged, token: token)
+            Issue.record("a certificate was issued on a forged proof of possession")
+        } catch let error as SigningError {
+            #expect(error.errorCode == .certificateRejected, "got \(error)")
         }
-        let lyingClient = RekorV2Client(baseURL: URL(string: "http://127.0.0.1:9")!, http: try self.http(lying))
-        let entry = ProposedLogEntry(
-            content: .messageDigest(DigestAlgorithm.sha256.hash(Array("v2".utf8))), signature: [1, 2, 3], certificate: nil,
-            publicKey: PrivateKey.generate(.ecdsaP256).publicKey)
-        #expect(throws: (any Error).self) { try lyingClient.record(entry) }
     }
-}
 
-/// Answers honestly, or (once armed) with the first answer it saw.
-final class Replay: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: LocalSigstoreRouter.Response?
-    var replayNext = false
-
-    func pass(_ answer: LocalSigstoreRouter.Response) -> LocalSigstoreRouter.Response {
-        lock.lock()
-        defer { lock.unlock() }
-        if first == nil { first = answer }
-        return replayNext ? first! : answer
+    @Test("the instance's error codes are the ones the exit-code table spells out")
+    func errorCodesHaveExitStatuses() {
+        #expect(Set(LocalInstanceError.Code.allCases.map(\.rawValue)) == Set(ExitCodeTable.localInstanceCodes))
+        #expect(ExitCodeTable.status(for: LocalInstanceError.corruptState("x")) == .dataError)
+        #expect(ExitCodeTable.status(for: LocalInstanceError.notAnInstance(path: "/tmp/x")) == .noInput)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// The OIDC issuer of a local test instance: mints ES256 identity tokens for any identity it is asked for (that is
 /// what makes it a *test* issuer), publishes its key as a JWKS, and verifies tokens for the instance's CA the way

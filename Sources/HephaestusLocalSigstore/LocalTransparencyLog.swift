@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// A transparency log for local test instances: a real append-only Merkle tree, signed checkpoints (C2SP signed
 /// note), inclusion proofs and, for Rekor v1, signed entry timestamps. Not a production log.
@@ -27,6 +28,25 @@ public final class LocalTransparencyLog: @unchecked Sendable {
             Receipt(
                 logIndex: logIndex, integratedTime: integratedTime, logID: logID, signedEntryTimestamp: signedEntryTimestamp,
                 treeSize: treeSize, rootHash: rootHash, proof: proof, checkpoint: note)
+        }
+
+        /// The bundle's `tlogEntries` item for this receipt (proto3 JSON: int64 as strings, bytes as Base64);
+        /// `includePromise: false` leaves out the signed entry timestamp.
+        public func bundleEntry(kind: String, kindVersion: String, body: [UInt8], includePromise: Bool = true) -> [String: Any] {
+            var entry: [String: Any] = [
+                "logIndex": String(logIndex), "logId": ["keyId": Base64.encode(logID)],
+                "kindVersion": ["kind": kind, "version": kindVersion], "canonicalizedBody": Base64.encode(body),
+                "inclusionProof": [
+                    "logIndex": String(logIndex), "rootHash": Base64.encode(rootHash),
+                    "treeSize": String(treeSize), "hashes": proof.map { Base64.encode($0) },
+                    "checkpoint": ["envelope": checkpoint],
+                ],
+            ]
+            if integratedTime != 0 { entry["integratedTime"] = String(integratedTime) }
+            if includePromise, let signedEntryTimestamp {
+                entry["inclusionPromise"] = ["signedEntryTimestamp": Base64.encode(signedEntryTimestamp)]
+            }
+            return entry
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// The HTTP face of a local test instance: Fulcio v2, Rekor v1, a Rekor v2-style log, an RFC 3161 TSA and an OIDC
 /// issuer, answered by the in-process services with the wire formats of the real ones. Transport-agnostic: the

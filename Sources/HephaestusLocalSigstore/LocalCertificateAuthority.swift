@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// A Fulcio-like CA for local test instances: a root, an intermediate, and short-lived code-signing leaves carrying
 /// Fulcio's identity extensions and an embedded SCT from the instance's CT log. Not a production CA.
