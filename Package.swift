@@ -148,6 +148,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "HephaestusOperationsTests",
+            dependencies: ["HephaestusOperations", "HephaestusTestSupport"]
+        ),
+        .testTarget(
             name: "HephaestusCLITests",
             dependencies: ["hephaestus", "HephaestusCore", "HephaestusTestSupport"]
         ),

@@ -135,7 +135,7 @@ struct BatchRequest {
 
     struct Malformed: CodedError {
         let reason: String
-        var code: String { VerificationError.Code.invalidPolicy.rawValue }
+        var errorCode: VerificationError.Code { .invalidPolicy }
         var description: String { "malformed list line: \(reason)" }
     }
 
