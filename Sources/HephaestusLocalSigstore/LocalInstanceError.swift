@@ -5,9 +5,16 @@ public enum LocalInstanceError: CodedError, Equatable {
     case corruptState(String)
     case notAnInstance(path: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case corruptState = "dev.corrupt-state"
         case notAnInstance = "dev.not-an-instance"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .corruptState: (.invalidInput, "the `dev sigstore` directory's kept state is damaged")
+            case .notAnInstance: (.notFound, "`dev sigstore token` names a directory with no instance")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -16,8 +23,6 @@ public enum LocalInstanceError: CodedError, Equatable {
         case .notAnInstance: .notAnInstance
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

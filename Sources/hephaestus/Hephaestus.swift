@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HephaestusCore
+import HephaestusOperations
 import Logging
 
 /// The `hephaestus` command: release supply-chain verification and publication.

@@ -9,10 +9,18 @@ public enum DigestCheckError: CodedError, Equatable {
     /// With `--ignore-missing`, none of the listed files exists.
     case nothingVerified(manifest: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case checkFailed = "digest.check-failed"
         case noChecksumLines = "digest.no-checksum-lines"
         case nothingVerified = "digest.nothing-verified"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .checkFailed: (.checkFailed, "a listed file mismatched or was unreadable, or a manifest line was malformed")
+            case .noChecksumLines: (.invalidInput, "a manifest holds no checksum line")
+            case .nothingVerified: (.checkFailed, "with --ignore-missing, no listed file exists")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -22,8 +30,6 @@ public enum DigestCheckError: CodedError, Equatable {
         case .nothingVerified: .nothingVerified
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

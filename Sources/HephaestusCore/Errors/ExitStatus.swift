@@ -1,3 +1,5 @@
+import HephaestusPlatform
+
 /// The process exit statuses of `hephaestus`, after sysexits(3) where one fits.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Success.
@@ -40,6 +42,26 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .ioError: "reading or writing failed part-way"
         case .noPermission: "permission denied or credentials rejected"
         case .configuration: "the environment is unusable (missing tool, bad configuration)"
+        }
+    }
+}
+
+extension ErrorCategory {
+    /// The exit status of `hephaestus` for errors of this category.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .usage: .usage
+        case .invalidInput: .dataError
+        case .notFound: .noInput
+        case .permissionDenied: .noPermission
+        case .checkFailed: .checkFailed
+        case .outputExists: .cannotCreate
+        case .outputFailed: .cannotCreate
+        case .ioFailed: .ioError
+        case .unavailable: .unavailable
+        case .configuration: .configuration
+        case .toolFailed: .toolFailed
+        case .internalError: .software
         }
     }
 }

@@ -12,7 +12,7 @@ public enum GitHubError: CodedError, Equatable {
     case unsafeAssetName(name: String, reason: String)
     case assetExists(release: String, name: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case missingToken = "github.missing-token"
         case malformedToken = "github.malformed-token"
         case invalidRepository = "github.invalid-repository"
@@ -22,6 +22,20 @@ public enum GitHubError: CodedError, Equatable {
         case malformedResponse = "github.malformed-response"
         case unsafeAssetName = "github.unsafe-asset-name"
         case assetExists = "github.asset-exists"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .missingToken: (.configuration, "a command needs a GitHub token and none is set")
+            case .malformedToken: (.configuration, "the token's shape is wrong (prefix, length, whitespace)")
+            case .invalidRepository: (.usage, "--repository is not OWNER/REPO")
+            case .releaseNotFound: (.notFound, "no release has the given tag")
+            case .noRelease: (.notFound, "the repository has no published release")
+            case .noMatchingAsset: (.notFound, "no asset matches the pattern")
+            case .malformedResponse: (.unavailable, "the API answered something unexpected")
+            case .unsafeAssetName: (.checkFailed, "an asset name cannot be made a safe file name")
+            case .assetExists: (.checkFailed, "a release already has a different asset of that name (use --replace where offered)")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -37,8 +51,6 @@ public enum GitHubError: CodedError, Equatable {
         case .assetExists: .assetExists
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

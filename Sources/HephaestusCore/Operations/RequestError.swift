@@ -9,20 +9,6 @@ public struct RequestError: CodedError, Equatable {
         self.message = message
     }
 
-    public static let code = "usage.invalid-argument"
-    public var code: String { Self.code }
-    public var description: String { message }
-}
-
-/// The negative verdict of a report read back from its JSON: its code and message, without the typed error.
-public struct ReportedFailure: CodedError, Equatable {
-    public let code: String
-    public let message: String
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
+    public var errorCode: GeneralError.Code { .invalidArgument }
     public var description: String { message }
 }

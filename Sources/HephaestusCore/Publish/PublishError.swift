@@ -13,7 +13,7 @@ public enum PublishError: CodedError, Equatable {
     case assetDiffers(release: String, name: String)
     case confirmationMismatch(expected: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case invalidDistribution = "publish.invalid-distribution"
         case missingCredentials = "publish.missing-credentials"
         case configuration = "publish.configuration"
@@ -24,6 +24,21 @@ public enum PublishError: CodedError, Equatable {
         case trustedPublishing = "publish.trusted-publishing"
         case assetDiffers = "publish.asset-differs"
         case confirmationMismatch = "publish.confirmation-mismatch"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .invalidDistribution: (.invalidInput, "a distribution fails validation (name, archive, metadata, description); nothing is uploaded")
+            case .missingCredentials: (.configuration, "no index password/token in the environment or ~/.pypirc and no --trusted-publishing")
+            case .configuration: (.configuration, "~/.pypirc (or --config-file) is malformed or does not define the --repository named")
+            case .credentialsRejected: (.permissionDenied, "the index rejected the credentials (401/403)")
+            case .fileExists: (.checkFailed, "the index already has the file and --skip-existing was not given")
+            case .existingDiffers: (.checkFailed, "the index already has a file of that name with other content (even with --skip-existing)")
+            case .uploadRejected: (.invalidInput, "the index refused the upload (its reason is shown)")
+            case .trustedPublishing: (.permissionDenied, "the index would not exchange the OIDC token for an upload token")
+            case .assetDiffers: (.checkFailed, "a release asset of that name has other content and --replace was not given")
+            case .confirmationMismatch: (.usage, "the typed confirmation did not match the tag; nothing was deleted")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -40,8 +55,6 @@ public enum PublishError: CodedError, Equatable {
         case .confirmationMismatch: .confirmationMismatch
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

@@ -11,7 +11,7 @@ public enum ReleaseCheckError: CodedError, Equatable {
     case pipFailed(status: Int32, message: String)
     case environment(String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case noArchive = "release.no-archive"
         case ambiguousArchive = "release.ambiguous-archive"
         case missingManifest = "release.missing-manifest"
@@ -20,6 +20,19 @@ public enum ReleaseCheckError: CodedError, Equatable {
         case missingBundle = "release.missing-bundle"
         case pipFailed = "release.pip-failed"
         case environment = "release.environment"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .noArchive: (.notFound, "the release has no wheelhouse archive")
+            case .ambiguousArchive: (.usage, "several archives match: --pattern must choose")
+            case .missingManifest: (.checkFailed, "no SHA-256 manifest (and no --allow-missing-manifest)")
+            case .manifestDoesNotNameArchive: (.checkFailed, "the manifest does not list the archive")
+            case .checksumMismatch: (.checkFailed, "the archive's SHA-256 differs from the manifest")
+            case .missingBundle: (.checkFailed, "--require-sigstore and no bundle")
+            case .pipFailed: (.toolFailed, "pip refused or failed to install (its message is shown)")
+            case .environment: (.configuration, "Python, venv or the target environment is unusable")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -34,8 +47,6 @@ public enum ReleaseCheckError: CodedError, Equatable {
         case .environment: .environment
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

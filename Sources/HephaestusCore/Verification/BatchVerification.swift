@@ -144,7 +144,7 @@ struct BatchRequest {
 
     struct Malformed: CodedError {
         let reason: String
-        var code: String { VerificationError.Code.invalidPolicy.rawValue }
+        var errorCode: VerificationError.Code { .invalidPolicy }
         var description: String { "malformed list line: \(reason)" }
     }
 
@@ -265,7 +265,7 @@ public enum VerifyBatchOperation: Operation {
         name: "verify.batch", command: "verify batch",
         summary: "Verify a JSON-lines list of bundles in parallel; one outcome per line, in input order.",
         reportMediaType: MediaType.verificationBatch, effect: .readOnly,
-        errorCodes: FileError.Code.allCases.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.code],
+        errorCodes: FileError.Code.allCases.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue],
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
@@ -283,9 +283,16 @@ public enum VerifyBatchOperation: Operation {
 
 /// Some lines of a batch failed verification (each line says why).
 public struct BatchVerificationFailure: CodedError {
-    public static let code = "verification.batch-failed"
+    public enum Code: String, ErrorCode {
+        case linesFailed = "verify.batch-failed"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            (.checkFailed, "`verify batch`: at least one line failed verification (each output line says why)")
+        }
+    }
+
     public let failed: Int
     public let total: Int
-    public var code: String { Self.code }
+    public var errorCode: Code { .linesFailed }
     public var description: String { "\(failed) of \(total) bundles failed verification" }
 }

@@ -70,7 +70,7 @@ public enum VerifyBundleOperation: Operation {
 /// A verification that ended with a negative verdict: the step that failed and why.
 public struct VerificationFailure: CodedError {
     public let step: String?
-    public let code: String
+    public let errorCode: VerificationError.Code
     public let reason: String
 
     public var description: String { step.map { "verification failed at \($0): \(reason)" } ?? reason }
@@ -111,7 +111,9 @@ public struct VerificationReport: OperationReport {
 
     public var failure: (any CodedError)? {
         guard verdict == .fail else { return nil }
-        return VerificationFailure(step: step, code: code ?? "internal.unexpected", reason: reason ?? "verification failed")
+        let reason = reason ?? "verification failed"
+        guard let code = code.flatMap(VerificationError.Code.init(rawValue:)) else { return GeneralError.unexpected(reason) }
+        return VerificationFailure(step: step, errorCode: code, reason: reason)
     }
 
     private enum CodingKeys: String, CodingKey {

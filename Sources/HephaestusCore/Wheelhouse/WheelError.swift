@@ -10,7 +10,7 @@ public enum WheelError: CodedError, Equatable {
     case metadataMismatch(file: String, reason: String)
     case empty
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case notAWheel = "wheel.not-a-wheel"
         case invalidFilename = "wheel.invalid-filename"
         case unreadable = "wheel.unreadable"
@@ -18,6 +18,18 @@ public enum WheelError: CodedError, Equatable {
         case recordMismatch = "wheel.record-mismatch"
         case metadataMismatch = "wheel.metadata-mismatch"
         case empty = "wheel.empty-wheelhouse"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .notAWheel: (.checkFailed, "the wheelhouse holds files that are not wheels")
+            case .invalidFilename: (.checkFailed, "a wheel's file name breaks PEP 427")
+            case .unreadable: (.checkFailed, "a wheel is not a readable, safe zip")
+            case .missingMetadata: (.checkFailed, "a wheel lacks .dist-info/WHEEL, METADATA or RECORD")
+            case .recordMismatch: (.checkFailed, "a wheel's files do not match its RECORD")
+            case .metadataMismatch: (.checkFailed, "METADATA names another distribution or version than the file name")
+            case .empty: (.checkFailed, "the wheelhouse holds no wheel")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -31,8 +43,6 @@ public enum WheelError: CodedError, Equatable {
         case .empty: .empty
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

@@ -8,7 +8,7 @@ public enum ArchiveError: CodedError, Equatable {
     case destinationExists(path: String)
     case writeFailed(path: String, reason: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case unreadable = "archive.unreadable"
         case unsupportedFormat = "archive.unsupported-format"
         case corrupt = "archive.corrupt"
@@ -16,6 +16,18 @@ public enum ArchiveError: CodedError, Equatable {
         case limitExceeded = "archive.limit-exceeded"
         case destinationExists = "archive.destination-exists"
         case writeFailed = "archive.write-failed"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .unreadable: (.notFound, "an archive cannot be opened")
+            case .unsupportedFormat: (.checkFailed, "an archive is neither tar, tar.gz nor zip")
+            case .corrupt: (.checkFailed, "an archive is corrupt, truncated or concatenated")
+            case .unsafeEntry: (.checkFailed, "an entry breaks an extraction rule (traversal, link escape, special file, …)")
+            case .limitExceeded: (.checkFailed, "an archive exceeds an extraction limit (a bomb?)")
+            case .destinationExists: (.outputExists, "the extraction destination exists and is not empty")
+            case .writeFailed: (.outputFailed, "an extracted file could not be written")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -29,8 +41,6 @@ public enum ArchiveError: CodedError, Equatable {
         case .writeFailed: .writeFailed
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

@@ -12,7 +12,7 @@ public enum CryptoError: CodedError, Equatable {
     case malformedEncoding(reason: String)
     case internalFailure(operation: String, reason: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case malformedKey = "crypto.malformed-key"
         case unsupportedKey = "crypto.unsupported-key"
         case malformedCertificate = "crypto.malformed-certificate"
@@ -22,6 +22,20 @@ public enum CryptoError: CodedError, Equatable {
         case chainInvalid = "crypto.chain-invalid"
         case malformedEncoding = "crypto.malformed-encoding"
         case internalFailure = "crypto.internal-failure"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .malformedKey: (.invalidInput, "a public key cannot be parsed")
+            case .unsupportedKey: (.invalidInput, "a key type, curve or size is not supported")
+            case .malformedCertificate: (.invalidInput, "a certificate cannot be parsed")
+            case .malformedSignature: (.checkFailed, "a signature is not well-formed")
+            case .invalidSignature: (.checkFailed, "a signature does not verify")
+            case .keySchemeMismatch: (.checkFailed, "a key cannot make the claimed kind of signature")
+            case .chainInvalid: (.checkFailed, "a certificate chain does not validate")
+            case .malformedEncoding: (.invalidInput, "DER or Base64 input is malformed")
+            case .internalFailure: (.internalError, "OpenSSL failed unexpectedly")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -37,8 +51,6 @@ public enum CryptoError: CodedError, Equatable {
         case .internalFailure: .internalFailure
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

@@ -11,7 +11,7 @@ public enum FileError: CodedError, Equatable {
     case alreadyExists(path: String)
 
     /// The stable codes of this area.
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case notFound = "file.not-found"
         case isDirectory = "file.is-directory"
         case notRegularFile = "file.not-regular"
@@ -19,6 +19,18 @@ public enum FileError: CodedError, Equatable {
         case readFailed = "file.read-failed"
         case writeFailed = "file.write-failed"
         case alreadyExists = "file.already-exists"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .notFound: (.notFound, "an input file does not exist")
+            case .isDirectory: (.notFound, "a directory was given where a file is expected")
+            case .notRegularFile: (.notFound, "an input is a FIFO, device or socket")
+            case .permissionDenied: (.permissionDenied, "a file cannot be opened for lack of permission")
+            case .readFailed: (.ioFailed, "reading a file failed part-way")
+            case .writeFailed: (.outputFailed, "an output file could not be written")
+            case .alreadyExists: (.outputExists, "an output file exists and --overwrite was not given")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -32,8 +44,6 @@ public enum FileError: CodedError, Equatable {
         case .alreadyExists: .alreadyExists
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

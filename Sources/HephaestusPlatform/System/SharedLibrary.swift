@@ -26,11 +26,17 @@ public enum SharedLibrary: Sendable, CaseIterable {
 public enum LibraryError: CodedError, Equatable {
     case unavailable(library: String, reason: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case unavailable = "platform.library-unavailable"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .unavailable: (.unavailable, "libcurl or libarchive (loaded on first use) cannot be loaded: a broken installation")
+            }
+        }
     }
 
-    public var code: String { Code.unavailable.rawValue }
+    public var errorCode: Code { .unavailable }
 
     public var description: String {
         switch self {

@@ -17,7 +17,7 @@ public enum TransportError: CodedError, Equatable {
     case sizeMismatch(url: String, expected: Int64, actual: Int64)
     case digestMismatch(url: String, expected: String, actual: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case invalidConfiguration = "transport.invalid-configuration"
         case invalidURL = "transport.invalid-url"
         case insecureURL = "transport.insecure-url"
@@ -31,6 +31,24 @@ public enum TransportError: CodedError, Equatable {
         case bodyTooLarge = "transport.body-too-large"
         case sizeMismatch = "transport.size-mismatch"
         case digestMismatch = "transport.digest-mismatch"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .invalidConfiguration: (.usage, "a network option is out of range (--timeout, --max-retries, …)")
+            case .invalidURL: (.usage, "a URL is malformed or uses an unsupported scheme")
+            case .insecureURL: (.usage, "a plain-http URL points off loopback")
+            case .transport: (.unavailable, "a non-retryable network failure (TLS, refused after retries)")
+            case .httpStatus: (.unavailable, "the server answered a non-retryable error status (e.g. 404)")
+            case .gaveUp: (.unavailable, "retries or the deadline were exhausted")
+            case .rateLimited: (.unavailable, "the API rate limit resets only after the deadline")
+            case .unauthorized: (.permissionDenied, "the token was rejected (expired or revoked)")
+            case .redirectRefused: (.checkFailed, "a redirect went to a refused scheme or from a non-GET request")
+            case .tooManyRedirects: (.unavailable, "more than 10 redirects")
+            case .bodyTooLarge: (.checkFailed, "a download exceeded the maximum size")
+            case .sizeMismatch: (.checkFailed, "a download's size differs from the size the release API declared")
+            case .digestMismatch: (.checkFailed, "a download's SHA-256 differs from the digest the release API declared")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -50,8 +68,6 @@ public enum TransportError: CodedError, Equatable {
         case .digestMismatch: .digestMismatch
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

@@ -20,7 +20,7 @@ public enum SigningError: CodedError {
     /// The file given with --in-toto is not an in-toto statement we can sign.
     case invalidStatement(String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case noIdentityToken = "sign.no-identity-token"
         case malformedIdentityToken = "sign.malformed-identity-token"
         case identityTokenNotUsable = "sign.identity-token-expired"
@@ -29,6 +29,19 @@ public enum SigningError: CodedError {
         case selfVerificationFailed = "sign.self-verification-failed"
         case invalidSigningConfig = "sign.invalid-signing-config"
         case invalidStatement = "sign.invalid-statement"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .noIdentityToken: (.configuration, "keyless signing found no OIDC token (option, SIGSTORE_ID_TOKEN or CI ambient credentials)")
+            case .malformedIdentityToken: (.invalidInput, "the OIDC token is not a JWT with iss, sub and exp")
+            case .identityTokenNotUsable: (.permissionDenied, "the OIDC token has expired, is not yet valid, or names an unverified e-mail")
+            case .certificateRejected: (.checkFailed, "the CA returned a certificate for another key, or refused the proof of possession")
+            case .malformedServiceResponse: (.unavailable, "a signing service (CA, log, TSA) answered something unusable")
+            case .selfVerificationFailed: (.checkFailed, "the bundle just produced does not verify; nothing was written")
+            case .invalidSigningConfig: (.invalidInput, "the signing configuration cannot be used")
+            case .invalidStatement: (.invalidInput, "the --in-toto input is not an in-toto statement with a sha256 subject")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -43,8 +56,6 @@ public enum SigningError: CodedError {
         case .invalidStatement: .invalidStatement
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {

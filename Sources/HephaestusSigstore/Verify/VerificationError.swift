@@ -24,7 +24,7 @@ public enum VerificationError: CodedError, Equatable {
     case statementMismatch(String)
     case keyMismatch(String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case malformedBundle = "verify.malformed-bundle"
         case unsupportedMediaType = "verify.unsupported-media-type"
         case malformedTrustedRoot = "verify.malformed-trusted-root"
@@ -46,6 +46,32 @@ public enum VerificationError: CodedError, Equatable {
         case noVerifiedTime = "verify.no-verified-time"
         case statementMismatch = "verify.statement-mismatch"
         case keyMismatch = "verify.key-mismatch"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .malformedBundle: (.checkFailed, "a bundle is not valid JSON or breaks its version's structural rules")
+            case .unsupportedMediaType: (.checkFailed, "a bundle's media type is unknown")
+            case .malformedTrustedRoot: (.invalidInput, "a trusted root cannot be parsed")
+            case .invalidPolicy: (.usage, "the verification policy does not fit the bundle (e.g. --key for a certificate bundle)")
+            case .artifactMismatch: (.checkFailed, "the bundle signs another artifact")
+            case .signatureInvalid: (.checkFailed, "the signature over the artifact does not verify")
+            case .certificateChainInvalid: (.checkFailed, "the signing certificate does not chain to a trusted CA at a verified time")
+            case .certificateProfileInvalid: (.checkFailed, "the signing certificate lacks Fulcio's profile (usage, SAN, issuer)")
+            case .signedCertificateTimestampInvalid: (.checkFailed, "no embedded SCT from a trusted CT log verifies")
+            case .identityMismatch: (.checkFailed, "the certificate SAN is not the expected identity")
+            case .issuerMismatch: (.checkFailed, "the OIDC issuer is not the expected one")
+            case .claimMismatch: (.checkFailed, "a GitHub workflow claim is not the expected value")
+            case .transparencyLogEntryInvalid: (.checkFailed, "a log entry is from an untrusted log or unsupported")
+            case .transparencyLogEntryInconsistent: (.checkFailed, "a log entry does not repeat the bundle's signature, key or digest")
+            case .inclusionPromiseInvalid: (.checkFailed, "a signed entry timestamp (SET) does not verify")
+            case .inclusionProofInvalid: (.checkFailed, "an inclusion proof does not lead to its root hash")
+            case .checkpointInvalid: (.checkFailed, "a checkpoint is malformed, unsigned by the log, or disagrees with the proof")
+            case .timestampInvalid: (.checkFailed, "an RFC 3161 timestamp cannot be checked against the trusted root")
+            case .noVerifiedTime: (.checkFailed, "no signed time (SET or RFC 3161) verifies")
+            case .statementMismatch: (.checkFailed, "a DSSE in-toto statement does not name the artifact")
+            case .keyMismatch: (.checkFailed, "the managed key does not match")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -73,8 +99,6 @@ public enum VerificationError: CodedError, Equatable {
         case .keyMismatch: .keyMismatch
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     /// The failed step, as users read it ("identity mismatch", "inclusion proof", …).
     public var step: String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HephaestusCore
+import HephaestusOperations
 import HephaestusPlatform
 
 extension DigestAlgorithm: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HephaestusCore
+import HephaestusOperations
 
 extension Hephaestus {
     /// `hephaestus exit-codes`: the exit-code table, as docs/exit-codes.md shows it.

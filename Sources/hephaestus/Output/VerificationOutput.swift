@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HephaestusCore
+import HephaestusOperations
 import HephaestusPlatform
 import HephaestusSigstore
 

@@ -1,7 +1,6 @@
 import HephaestusPlatform
 
-/// Failures of the attestation inventory and of backfill runs (the inventory's store lives in HephaestusInventory;
-/// the errors live here so that the exit-code table covers them).
+/// Failures of the attestation inventory and of backfill runs.
 public enum InventoryError: CodedError, Equatable {
     case missing(path: String)
     case schema(path: String, reason: String)
@@ -10,13 +9,24 @@ public enum InventoryError: CodedError, Equatable {
     case untiedAsset(release: String, asset: String, reason: String)
     case bundleConflict(release: String, asset: String)
 
-    public enum Code: String, CaseIterable, Sendable {
+    public enum Code: String, ErrorCode {
         case missing = "inventory.missing"
         case schema = "inventory.schema"
         case runNotFound = "backfill.run-not-found"
         case runInProgress = "backfill.run-in-progress"
         case untiedAsset = "backfill.untied-asset"
         case bundleConflict = "backfill.bundle-conflict"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .missing: (.notFound, "the inventory file does not exist")
+            case .schema: (.invalidInput, "the inventory is not a Hephaestus inventory or its schema is unusable")
+            case .runNotFound: (.notFound, "`backfill rollback` names an unknown run")
+            case .runInProgress: (.configuration, "`backfill rollback` names a run still marked running")
+            case .untiedAsset: (.checkFailed, "an asset's bytes do not match its SHA-256 manifest: never signed")
+            case .bundleConflict: (.checkFailed, "a release already carries a bundle asset that does not verify for its subject")
+            }
+        }
     }
 
     public var errorCode: Code {
@@ -29,8 +39,6 @@ public enum InventoryError: CodedError, Equatable {
         case .bundleConflict: .bundleConflict
         }
     }
-
-    public var code: String { errorCode.rawValue }
 
     public var description: String {
         switch self {
