@@ -22,7 +22,7 @@ struct IdentityTokenProviderTests {
     func precedence() throws {
         let transport = RoutedTransport { _ in nil }
         let environment = ["SIGSTORE_ID_TOKEN": environmentToken, "ACTIONS_ID_TOKEN_REQUEST_URL": "https://example.invalid/t", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x"]
-        let provider = IdentityTokenProvider(environment: environment, http: try http(transport))
+        let provider = IdentityTokenProvider(environment: environment, http: try http(transport), redactor: SecretRedactor())
         #expect(try provider.token(explicit: optionToken).1 == .option)
         let (token, source) = try provider.token(explicit: nil)
         #expect(source == .environment && token.email == "env@example.com")
@@ -33,7 +33,7 @@ struct IdentityTokenProviderTests {
     func buildkite() throws {
         let calls = RequestLog()
         let provider = IdentityTokenProvider(
-            environment: ["BUILDKITE": "true"], http: try http(RoutedTransport { _ in nil }),
+            environment: ["BUILDKITE": "true"], http: try http(RoutedTransport { _ in nil }), redactor: SecretRedactor(),
             runBuildkiteAgent: { arguments in
                 calls.add(arguments.joined(separator: " "))
                 return self.ambientToken + "\n"
@@ -56,11 +56,11 @@ struct IdentityTokenProviderTests {
             return LocalSigstoreRouter.Response(status: 200, contentType: "text/plain", body: Array(self.environmentToken.utf8))
         }
         let provider = IdentityTokenProvider(
-            environment: [:], http: try http(transport), productNamePath: product, metadataBaseURL: URL(string: "http://127.0.0.1:9")!)
+            environment: [:], http: try http(transport), redactor: SecretRedactor(), productNamePath: product, metadataBaseURL: URL(string: "http://127.0.0.1:9")!)
         let (token, source) = try provider.token(explicit: nil)
         #expect(source == .googleCloud && token.email == "env@example.com")
         // Not on GCE and no other source: a clear "no token" error naming the options.
-        let nowhere = IdentityTokenProvider(environment: [:], http: try http(transport), productNamePath: "/nonexistent")
+        let nowhere = IdentityTokenProvider(environment: [:], http: try http(transport), redactor: SecretRedactor(), productNamePath: "/nonexistent")
         let error = #expect(throws: SigningError.self) { try nowhere.token(explicit: nil) }
         #expect(error?.code == "sign.no-identity-token")
         #expect(error?.description.contains("SIGSTORE_ID_TOKEN") == true)
@@ -71,7 +71,7 @@ struct IdentityTokenProviderTests {
         let transport = RoutedTransport { _ in LocalSigstoreRouter.Response(status: 403, body: Array(#"{"message":"denied"}"#.utf8)) }
         let provider = IdentityTokenProvider(
             environment: ["ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runtime-secret-value"],
-            http: try http(transport), productNamePath: "/nonexistent")
+            http: try http(transport), redactor: SecretRedactor(), productNamePath: "/nonexistent")
         let error = #expect(throws: (any Error).self) { try provider.token(explicit: nil) }
         #expect(!"\(error!)".contains("runtime-secret-value"))
         #expect(transport.requests.first?.url.query == "api-version=2.0&audience=sigstore")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HephaestusPlatform
 
 /// A GitHub token whose shape was checked before any request. Its value never appears in descriptions, logs or
@@ -82,25 +83,22 @@ public struct GitHubToken: Sendable, CustomStringConvertible {
     }
 }
 
-/// Removes registered secrets from any text before it is logged or printed.
-public final class SecretRedactor: @unchecked Sendable {
-    public static let shared = SecretRedactor()
-    private let lock = NSLock()
-    private var secrets: [String] = []
+/// Removes registered secrets from any text before it is logged or printed. One per run (an operation's context
+/// holds it), so that what one run registers never outlives it.
+public final class SecretRedactor: Sendable {
+    private let secrets = Mutex<[String]>([])
 
     public init() {}
 
     public func register(_ secret: String) {
         guard secret.count >= 8 else { return }
-        lock.lock()
-        if !secrets.contains(secret) { secrets.append(secret) }
-        lock.unlock()
+        secrets.withLock { secrets in
+            if !secrets.contains(secret) { secrets.append(secret) }
+        }
     }
 
     public func redact(_ text: String) -> String {
-        lock.lock()
-        let current = secrets
-        lock.unlock()
+        let current = secrets.withLock { $0 }
         var output = text
         for secret in current where output.contains(secret) {
             output = output.replacingOccurrences(of: secret, with: "[REDACTED]")

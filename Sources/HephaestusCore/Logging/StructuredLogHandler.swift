@@ -12,11 +12,14 @@ public struct StructuredLogHandler: LogHandler {
     public let runID: RunID
     private let sink: LogSink
     private let clock: @Sendable () -> Date
+    /// The run's secrets, removed from every message and field.
+    public let redactor: SecretRedactor
 
     public init(
-        format: LogFormat, runID: RunID, level: Logger.Level, sink: LogSink = .standardError,
+        format: LogFormat, runID: RunID, level: Logger.Level, redactor: SecretRedactor = SecretRedactor(), sink: LogSink = .standardError,
         clock: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.redactor = redactor
         self.format = format
         self.runID = runID
         self.logLevel = level
@@ -35,7 +38,6 @@ public struct StructuredLogHandler: LogHandler {
             fields.merge(extra) { _, new in new }
         }
         let timestamp = Self.timestamp(clock())
-        let redactor = SecretRedactor.shared
         fields = fields.mapValues { Self.redacted($0, redactor) }
         let event = LogEvent(
             level: event.level, message: "\(redactor.redact(event.message.description))", metadata: event.metadata,

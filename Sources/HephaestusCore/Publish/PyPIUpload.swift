@@ -3,15 +3,15 @@ import HephaestusPlatform
 import HephaestusSigstore
 import Logging
 
-/// Upload credentials for a PyPI-compatible index (registered for redaction; never printed).
+/// Upload credentials for a PyPI-compatible index (registered with the run's redactor; never printed).
 public struct IndexCredentials: Sendable {
     public let username: String
     public let password: String
 
-    public init(username: String, password: String) {
+    public init(username: String, password: String, redactor: SecretRedactor) {
         self.username = username
         self.password = password
-        SecretRedactor.shared.register(password)
+        redactor.register(password)
     }
 
     /// Where the password came from, for the log (never the password itself).
@@ -24,7 +24,8 @@ public struct IndexCredentials: Sendable {
     /// the variable `--password-env` names (which must then be set), else `TWINE_PASSWORD`, else the `.pypirc`
     /// repository's — twine's order.
     public static func resolve(
-        username: String?, passwordVariable: String?, environment: [String: String], configured: PyPIRC.Repository? = nil
+        username: String?, passwordVariable: String?, environment: [String: String], configured: PyPIRC.Repository? = nil,
+        redactor: SecretRedactor
     ) throws -> (IndexCredentials, Source) {
         let variable = passwordVariable ?? "TWINE_PASSWORD"
         let password: String
@@ -41,7 +42,7 @@ public struct IndexCredentials: Sendable {
             throw PublishError.missingCredentials("the password from \(source == .environment ? variable : "the config file") contains a line break")
         }
         let name = username ?? environment["TWINE_USERNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? configured?.username ?? "__token__"
-        return (IndexCredentials(username: name, password: password), source)
+        return (IndexCredentials(username: name, password: password, redactor: redactor), source)
     }
 
     var authorization: String { "Basic " + Base64.encode(Array("\(username):\(password)".utf8)) }
@@ -292,11 +293,13 @@ public struct TrustedPublishing {
     public let repositoryURL: URL
     public let http: HTTPClient
     public let environment: [String: String]
+    public let redactor: SecretRedactor
 
-    public init(repositoryURL: URL, http: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(repositoryURL: URL, http: HTTPClient, environment: [String: String], redactor: SecretRedactor) {
         self.repositoryURL = repositoryURL
         self.http = http
         self.environment = environment
+        self.redactor = redactor
     }
 
     /// The index's own base: `upload.pypi.org` → `pypi.org`, `test.pypi.org` stays; others: the upload URL's origin.
@@ -314,8 +317,8 @@ public struct TrustedPublishing {
         guard audienceResponse.status == 200,
             let audience = (try? JSONSerialization.jsonObject(with: Data(audienceResponse.body)) as? [String: Any])?["audience"] as? String
         else { throw PublishError.trustedPublishing("the index does not offer trusted publishing (\(HTTPClient.redacted(audienceURL)): HTTP \(audienceResponse.status))") }
-        let (token, _) = try IdentityTokenProvider(environment: environment, http: http, audience: audience).token(explicit: nil)
-        SecretRedactor.shared.register(token.rawValue)
+        let (token, _) = try IdentityTokenProvider(environment: environment, http: http, redactor: redactor, audience: audience).token(explicit: nil)
+        redactor.register(token.rawValue)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         let mintURL = indexBase.appendingPathComponent("_/oidc/mint-token")
@@ -326,7 +329,7 @@ public struct TrustedPublishing {
             let reasons = (object?["errors"] as? [[String: Any]])?.compactMap { $0["description"] as? String }.joined(separator: "; ")
             throw PublishError.trustedPublishing("the index refused the OIDC token (HTTP \(response.status)): \(reasons ?? response.errorMessage)")
         }
-        return IndexCredentials(username: "__token__", password: minted)
+        return IndexCredentials(username: "__token__", password: minted, redactor: redactor)
     }
 }
 

@@ -67,7 +67,7 @@ public final class SigningSession {
         switch credential {
         case .keyless(let provider, let explicit):
             let (token, source) = try provider.token(explicit: explicit)
-            SecretRedactor.shared.register(token.rawValue)
+            provider.redactor.register(token.rawValue)
             try token.checkUsable(at: clock())
             logger.info(
                 "sign.identity",

@@ -19,6 +19,8 @@ public struct IdentityTokenProvider {
 
     public let environment: [String: String]
     public let http: HTTPClient
+    /// Where the bearer credentials met on the way are registered, so that no log shows them.
+    public let redactor: SecretRedactor
     /// The audience asked of ambient providers: `sigstore`, or what a PyPI index names for trusted publishing.
     public let audience: String
     /// Runs `buildkite-agent` and returns its stdout (injectable for tests).
@@ -28,13 +30,14 @@ public struct IdentityTokenProvider {
     public let metadataBaseURL: URL
 
     public init(
-        environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient, audience: String = IdentityTokenProvider.sigstoreAudience,
+        environment: [String: String], http: HTTPClient, redactor: SecretRedactor, audience: String = IdentityTokenProvider.sigstoreAudience,
         runBuildkiteAgent: @escaping ([String]) throws -> String = IdentityTokenProvider.runTool,
         productNamePath: String = "/sys/class/dmi/id/product_name",
         metadataBaseURL: URL = URL(string: "http://metadata.google.internal")!
     ) {
         self.environment = environment
         self.http = http
+        self.redactor = redactor
         self.audience = audience
         self.runBuildkiteAgent = runBuildkiteAgent
         self.productNamePath = productNamePath
@@ -75,7 +78,7 @@ public struct IdentityTokenProvider {
 
     /// GitHub Actions: `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=sigstore` with the request token as bearer.
     func githubActionsToken(requestURL: String, bearer: String) throws -> IdentityToken {
-        SecretRedactor.shared.register(bearer)
+        redactor.register(bearer)
         let separator = requestURL.contains("?") ? "&" : "?"
         guard let url = URL(string: requestURL + separator + "audience=" + audience) else {
             throw SigningError.noIdentityToken("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")

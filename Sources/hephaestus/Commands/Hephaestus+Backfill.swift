@@ -42,7 +42,7 @@ extension Hephaestus {
 
         func execute(_ context: CommandContext) async throws {
             let repository = try GitHubRepository(source.repository)
-            let plan = try BackfillPlanner(github: try network.makeGitHubClient(logger: context.logger))
+            let plan = try BackfillPlanner(github: try network.makeGitHubClient(context: context))
                 .plan(repository, since: source.since.map(BackfillSince.parse))
             if json {
                 context.stdout.line(try ResultDocument(mediaType: MediaType.backfillPlan, runID: context.runID, payload: PlanReport(repository: repository.description, items: plan)).jsonText())
@@ -110,7 +110,7 @@ extension Hephaestus {
 
         func execute(_ context: CommandContext) async throws {
             let repository = try GitHubRepository(source.repository)
-            let github = try network.makeGitHubClient(logger: context.logger, requireToken: !dryRun)
+            let github = try network.makeGitHubClient(context: context, requireToken: !dryRun)
             let plan = try BackfillPlanner(github: github).plan(repository, since: source.since.map(BackfillSince.parse))
             let assessment = BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load()))
             let scratch = try PrivateDirectory()
@@ -124,7 +124,7 @@ extension Hephaestus {
             }
             let client = try network.makeHTTPClient(logger: context.logger)
             let session = try SigningSession(
-                credential: signing.credential(http: client), signingConfig: signing.configSelection(staging: trust.staging), trust: trust.makeSelection(),
+                credential: signing.credential(context: context, http: network.http.settings), signingConfig: signing.configSelection(staging: trust.staging), trust: trust.makeSelection(),
                 http: client, logger: context.logger)
             let runner = BackfillRunner(
                 store: try inventory.open(), github: github, session: session, assessment: assessment, repository: repository,
@@ -220,7 +220,7 @@ extension Hephaestus {
 
         func execute(_ context: CommandContext) async throws {
             let lines = try HephaestusInventory.BackfillRollback(
-                store: try inventory.openExisting(), github: try network.makeGitHubClient(logger: context.logger, requireToken: true),
+                store: try inventory.openExisting(), github: try network.makeGitHubClient(context: context, requireToken: true),
                 assessment: BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load())), logger: context.logger
             ).rollback(runID: run, force: force)
             for line in lines { context.stdout.line("\(line.release)  \(line.asset)  \(line.action): \(line.outcome)  \(line.detail ?? "")") }

@@ -39,7 +39,7 @@ extension Hephaestus {
                 signingConfig: signingConfig.map { .file(path: $0) } ?? (staging ? .staging : .production),
                 trust: trustedRoot.map { .file(path: $0) } ?? (staging ? .staging : .production))
             _ = try ArtifactSigning(
-                request: request, credential: .keyless(IdentityTokenProvider(http: client), explicitToken: identityToken), http: client,
+                request: request, credential: SigningChoice(identityToken: identityToken).credential(in: context.operationContext(http: http.settings)), http: client,
                 logger: context.logger
             ).run()
         }

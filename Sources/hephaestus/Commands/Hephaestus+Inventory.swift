@@ -48,7 +48,7 @@ extension Hephaestus {
             let store = try inventory.open()
             let scratch = try PrivateDirectory()
             let scan = HephaestusInventory.InventoryScan(
-                store: store, github: try network.makeGitHubClient(logger: context.logger),
+                store: store, github: try network.makeGitHubClient(context: context),
                 assessment: BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load())), logger: context.logger,
                 scratchDirectory: scratch.path)
             var summaries: [HephaestusInventory.InventoryScan.Summary] = []

@@ -105,11 +105,11 @@ extension Hephaestus {
             }
             let client = try http.makeHTTPClient(logger: context.logger)
             let credentials = trustedPublishing
-                ? try TrustedPublishing(repositoryURL: url, http: client).credentials()
+                ? try TrustedPublishing(repositoryURL: url, http: client, environment: environment, redactor: context.redactor).credentials()
                 : try resolvedCredentials(environment: environment, configured: configured, context)
             let session = attestations
                 ? try SigningSession(
-                    credential: signing.credential(http: client), signingConfig: signing.configSelection(staging: trust.staging),
+                    credential: signing.credential(context: context, http: http.settings), signingConfig: signing.configSelection(staging: trust.staging),
                     trust: trust.makeSelection(), http: client, logger: context.logger)
                 : nil
             let simpleURL = indexURL.flatMap { URL(string: $0) }
@@ -132,7 +132,7 @@ extension Hephaestus {
 
         private func resolvedCredentials(environment: [String: String], configured: PyPIRC.Repository?, _ context: CommandContext) throws -> IndexCredentials {
             let (credentials, source) = try IndexCredentials.resolve(
-                username: username, passwordVariable: passwordEnv, environment: environment, configured: configured)
+                username: username, passwordVariable: passwordEnv, environment: environment, configured: configured, redactor: context.redactor)
             context.logger.info("publish.credentials", metadata: ["username": .string(credentials.username), "password-from": .string(source.rawValue)])
             return credentials
         }
@@ -218,7 +218,7 @@ extension Hephaestus {
             let notesText = try notes.map { String(decoding: try FileReader.contents(of: $0, limit: 1 << 20), as: UTF8.self) }
             for file in files { _ = try FileReader(path: file) }
             let publisher = GitHubPublisher(
-                github: try network.makeGitHubClient(logger: context.logger, requireToken: true), repository: try GitHubRepository(repository),
+                github: try network.makeGitHubClient(context: context, requireToken: true), repository: try GitHubRepository(repository),
                 logger: context.logger, transferProgress: ProgressBar.uploadFeeds(context: context, quiet: global.quiet))
             let (created, outcomes) = try publisher.publish(
                 tag: tag, files: files, release: .init(create: create, notes: notesText, draft: draft, prerelease: prerelease), replace: replace)

@@ -49,7 +49,7 @@ extension Hephaestus {
         }
 
         func execute(_ context: CommandContext) async throws {
-            let client = try network.makeGitHubClient(logger: context.logger)
+            let client = try network.makeGitHubClient(context: context)
             let download = ReleaseDownload(client: client, maximumSize: maxSize)
             let report = try download.run(
                 try release.makeSelector(), pattern: pattern, destination: dest,

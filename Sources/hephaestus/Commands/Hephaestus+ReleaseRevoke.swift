@@ -58,7 +58,7 @@ extension Hephaestus {
 
         func execute(_ context: CommandContext) async throws {
             let revocation = ReleaseRevocation(
-                github: try network.makeGitHubClient(logger: context.logger, requireToken: true), repository: try GitHubRepository(repository),
+                github: try network.makeGitHubClient(context: context, requireToken: true), repository: try GitHubRepository(repository),
                 logger: context.logger)
             let target: ReleaseRevocation.Target = deleteAssets.map { .assets(glob: $0) } ?? .release
             let scratch = try PrivateDirectory()

@@ -59,7 +59,7 @@ extension Hephaestus {
             let request = ArtifactSigning.Request(
                 files: files, bundlePath: bundle, overwrite: overwrite, inToto: inToto, signingConfig: signing.configSelection(staging: trust.staging),
                 trust: trust.makeSelection())
-            let outcomes = try ArtifactSigning(request: request, credential: signing.credential(http: client), http: client, logger: context.logger).run { outcome in
+            let outcomes = try ArtifactSigning(request: request, credential: signing.credential(context: context, http: http.settings), http: client, logger: context.logger).run { outcome in
                 guard !json else { return }
                 let result = outcome.verification
                 context.stdout.line("Signed: \(outcome.file)")

@@ -27,7 +27,7 @@ extension Hephaestus {
         var json = false
 
         func execute(_ context: CommandContext) async throws {
-            let report = try TokenReport.check(client: try network.makeGitHubClient(logger: context.logger, requireToken: true))
+            let report = try TokenReport.check(client: try network.makeGitHubClient(context: context, requireToken: true))
             if json {
                 context.stdout.line(try ResultDocument(mediaType: MediaType.tokenReport, runID: context.runID, payload: report).jsonText())
                 return

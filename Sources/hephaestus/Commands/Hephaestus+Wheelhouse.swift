@@ -59,7 +59,7 @@ extension Hephaestus {
                 let client = try http.makeHTTPClient(logger: context.logger)
                 let request = ArtifactSigning.Request(
                     files: [output], overwrite: overwrite, signingConfig: signing.configSelection(staging: trust.staging), trust: trust.makeSelection())
-                bundle = try ArtifactSigning(request: request, credential: signing.credential(http: client), http: client, logger: context.logger).run().first?.bundle
+                bundle = try ArtifactSigning(request: request, credential: signing.credential(context: context, http: http.settings), http: client, logger: context.logger).run().first?.bundle
             }
             if json {
                 context.stdout.line(try ResultDocument(mediaType: MediaType.wheelhousePack, runID: context.runID, payload: PackReport(result: packed, bundle: bundle)).jsonText())

@@ -35,14 +35,17 @@ struct HTTPOptions: ParsableArguments {
         }
     }
 
-    func makePolicy() throws -> RetryPolicy {
-        try RetryPolicy(maxRetries: maxRetries, baseDelay: retryBaseDelay, maxDelay: retryMaxDelay, timeout: timeout, deadline: deadline)
+    /// The settings of every HTTP request of the run.
+    var settings: HTTPSettings {
+        HTTPSettings(
+            timeout: timeout, maxRetries: maxRetries, retryBaseDelay: retryBaseDelay, retryMaxDelay: retryMaxDelay, deadline: deadline,
+            caBundle: caBundle)
     }
 
+    func makePolicy() throws -> RetryPolicy { try settings.retryPolicy() }
+
     func makeHTTPClient(logger: Logger) throws -> HTTPClient {
-        HTTPClient(
-            transport: CurlTransport(caBundle: caBundle, userAgent: "hephaestus/\(HephaestusVersion.current)"),
-            policy: try makePolicy(), observe: TransportLog.observer(logger))
+        try NetworkAccess(settings: settings, logger: logger).client()
     }
 }
 
@@ -57,28 +60,26 @@ struct NetworkOptions: ParsableArguments {
     @OptionGroup
     var http: HTTPOptions
 
+    var choice: GitHubChoice { GitHubChoice(apiURL: apiURL, tokenEnv: tokenEnv) }
+
     func validate() throws {
-        if let url = resolvedAPIURL, URL(string: url)?.host == nil {
-            throw ValidationError("--api-url \(url) is not an absolute URL")
-        }
+        do { try choice.validate(environment: ProcessInfo.processInfo.environment) } catch { throw ValidationError(error.message) }
     }
+}
 
-    var resolvedAPIURL: String? { apiURL ?? ProcessInfo.processInfo.environment["GITHUB_API_URL"] }
-
+// Bridges for the commands not yet adapted to an operation (each goes when its command does).
+extension NetworkOptions {
     func makeHTTPClient(logger: Logger) throws -> HTTPClient { try http.makeHTTPClient(logger: logger) }
 
-    /// The token (validated, registered for redaction), or nil when none is set and none is required.
-    func makeToken(required: Bool) throws -> GitHubToken? {
-        let token = try GitHubToken.fromEnvironment(variable: tokenEnv)
-        token?.redact(with: SecretRedactor.shared)
-        if required && token == nil {
-            throw GitHubError.missingToken(sources: tokenEnv.map { [$0] } ?? ["GITHUB_TOKEN", "GH_TOKEN"])
-        }
-        return token
+    func makeGitHubClient(context: CommandContext, requireToken: Bool = false) throws -> GitHubReleasesClient {
+        try choice.client(in: context.operationContext(http: http.settings), requireToken: requireToken)
     }
+}
 
-    func makeGitHubClient(logger: Logger, requireToken: Bool = false) throws -> GitHubReleasesClient {
-        let url = URL(string: resolvedAPIURL ?? GitHubReleasesClient.defaultAPIURL.absoluteString)!
-        return try GitHubReleasesClient(apiURL: url, token: try makeToken(required: requireToken), http: try makeHTTPClient(logger: logger))
+extension SigningOptions {
+    func configSelection(staging: Bool) -> SigningConfigSelection { choice.configSelection(staging: staging) }
+
+    func credential(context: CommandContext, http: HTTPSettings) throws -> SigningSession.Credential {
+        try choice.credential(in: context.operationContext(http: http))
     }
 }

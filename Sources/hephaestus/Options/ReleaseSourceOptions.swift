@@ -44,11 +44,11 @@ struct ReleaseSourceOptions: ParsableArguments {
         if includePrereleases && !latest { throw ValidationError("--include-prereleases needs --latest") }
     }
 
-    func makeSource(network: NetworkOptions, logger: Logger, maximumSize: Int64) throws -> ReleaseSource {
+    func makeSource(network: NetworkOptions, context: CommandContext, maximumSize: Int64) throws -> ReleaseSource {
         if let archive { return .local(archive: archive, manifest: manifest, bundle: bundle) }
         let selector = ReleaseSelector(
             repository: try GitHubRepository(repository!), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
-        return .github(selector, client: try network.makeGitHubClient(logger: logger), pattern: pattern, maximumSize: maximumSize)
+        return .github(selector, client: try network.makeGitHubClient(context: context), pattern: pattern, maximumSize: maximumSize)
     }
 }
 
@@ -109,7 +109,7 @@ struct ReleaseCheckOptions: ParsableArguments {
     func makePipeline(context: CommandContext) throws -> ReleasePipeline {
         let logger = context.logger
         return ReleasePipeline(
-            source: try source.makeSource(network: network, logger: logger, maximumSize: maxSize), sigstore: sigstore.makePolicy(),
+            source: try source.makeSource(network: network, context: context, maximumSize: maxSize), sigstore: sigstore.makePolicy(),
             allowMissingManifest: allowMissingManifest, limits: limits.makeLimits(), workRoot: workdir,
             notify: { notice in
                 switch notice {

@@ -13,22 +13,9 @@ struct SigningOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Sign with this PEM private key (ECDSA P-256/P-384, Ed25519) instead of keyless.", valueName: "PEM"))
     var key: String?
 
+    var choice: SigningChoice { SigningChoice(identityToken: identityToken, signingConfig: signingConfig, key: key) }
+
     func validate(staging: Bool) throws {
-        if signingConfig != nil && staging {
-            throw ValidationError("--signing-config and --staging cannot be used together")
-        }
-        if key != nil && identityToken != nil {
-            throw ValidationError("--key and --identity-token cannot be used together")
-        }
-    }
-
-    func configSelection(staging: Bool) -> SigningConfigSelection {
-        if let signingConfig { return .file(path: signingConfig) }
-        return staging ? .staging : .production
-    }
-
-    func credential(http: HTTPClient) -> SigningSession.Credential {
-        if let key { return .managedKey(path: key) }
-        return .keyless(IdentityTokenProvider(http: http), explicitToken: identityToken)
+        do { try choice.validate(staging: staging) } catch { throw ValidationError(error.message) }
     }
 }

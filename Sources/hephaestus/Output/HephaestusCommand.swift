@@ -15,11 +15,12 @@ extension HephaestusCommand {
         let runID = RunID.generate()
         let format = global.logFormat
         let level = global.effectiveLevel
-        LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, runID: runID, level: level) }
+        let redactor = SecretRedactor()
+        LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, runID: runID, level: level, redactor: redactor) }
         var logger = Logger(label: "hephaestus")
         logger.logLevel = level
         let context = CommandContext(
-            runID: runID, logger: logger, logFormat: format, stdout: StandardOutput(), quiet: global.quiet, redactor: SecretRedactor.shared)
+            runID: runID, logger: logger, logFormat: format, stdout: StandardOutput(), quiet: global.quiet, redactor: redactor)
         logger.debug("run.started", metadata: ["command": .string(Self._commandName), "version": .string(HephaestusVersion.current)])
         do {
             try await execute(context)
