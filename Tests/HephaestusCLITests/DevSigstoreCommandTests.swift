@@ -77,12 +77,10 @@ struct DevSigstoreCommandTests {
         #expect(missing.stderrText.contains("holds no local Sigstore instance"))
     }
 
-    @Test("sign → verify with hephaestus and sigstore-python; tampering detected by both; the log survives a restart")
+    @Test(
+        "sign → verify with hephaestus and sigstore-python; tampering detected by both; the log survives a restart",
+        .enabled(if: SigstorePythonPeer.isUsable, Comment(rawValue: SigstorePythonPeer.absenceMessage)))
     func crossCheckedSigning() throws {
-        guard SigstorePythonPeer.isUsable else {
-            print(SigstorePythonPeer.absenceMessage)
-            return
-        }
         let work = try TemporaryDirectory()
         let directory = work.file("instance")
         var instance = try RunningInstance(directory: directory, portFile: work.file("port.json"))

@@ -69,3 +69,26 @@ struct OperationRegistryTests {
         }
     }
 }
+
+@Suite("operation reference")
+struct OperationReference {
+    @Test("docs/reference/operations.md is generated from the registry (RECORD_SNAPSHOTS=1 regenerates it)")
+    func documentationIsCurrent() throws {
+        let path = ExitCodeDocumentation.repositoryRoot.appendingPathComponent("docs/reference/operations.md")
+        let generated = HephaestusOperations.OperationReference.markdown()
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(generated.utf8).write(to: path)
+        }
+        let committed = try String(contentsOf: path, encoding: .utf8)
+        #expect(committed == generated, "docs/reference/operations.md is stale: run RECORD_SNAPSHOTS=1 swift test --filter OperationReference")
+    }
+
+    @Test("every error code an operation names exists in the catalogue")
+    func errorCodesExist() {
+        let known = Set(ExitCodeTable.rows.map(\.code))
+        for descriptor in OperationRegistry.descriptors {
+            for code in descriptor.errorCodes { #expect(known.contains(code), "\(descriptor.name) names unknown code \(code)") }
+        }
+    }
+}

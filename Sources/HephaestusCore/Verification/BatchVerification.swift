@@ -265,7 +265,7 @@ public enum VerifyBatchOperation: Operation {
         name: "verify.batch", command: "verify batch",
         summary: "Verify a JSON-lines list of bundles in parallel; one outcome per line, in input order.",
         reportMediaType: MediaType.verificationBatch, effect: .readOnly,
-        errorCodes: FileError.Code.allCases.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue],
+        errorCodes: FileError.Code.reading.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue],
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {

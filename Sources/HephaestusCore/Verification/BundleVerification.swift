@@ -46,7 +46,7 @@ public enum VerifyBundleOperation: Operation {
     public static let descriptor = OperationDescriptor(
         name: "verify.bundle", command: "verify bundle", summary: "Verify one Sigstore bundle for an artifact and a signer, offline.",
         reportMediaType: MediaType.verificationResult, effect: .readOnly,
-        errorCodes: FileError.Code.allCases.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
+        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
             + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue])
 
     /// A verdict on the bundle is the report (pass or fail); a missing file or an unusable trust root is thrown.

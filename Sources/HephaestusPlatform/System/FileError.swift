@@ -20,6 +20,9 @@ public enum FileError: CodedError, Equatable {
         case writeFailed = "file.write-failed"
         case alreadyExists = "file.already-exists"
 
+        /// The codes reading an input can end with (an operation that writes nothing meets no others).
+        public static let reading: [Code] = [.notFound, .isDirectory, .notRegularFile, .permissionDenied, .readFailed]
+
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
             case .notFound: (.notFound, "an input file does not exist")
