@@ -4,7 +4,7 @@ import HephaestusPlatform
 /// The table that maps error codes to exit statuses, derived from the ``ErrorCatalogue``.
 ///
 /// Every code's category and "when" are declared next to the code, in its area's ``ErrorCode``; a code's exit status
-/// is its category's. `docs/exit-codes.md` is generated from this table and a test fails when it is stale.
+/// is its category's. `docs/reference/exit-codes.md` is generated from this table and a test fails when it is stale.
 public enum ExitCodeTable {
     /// One row: an error code, its category, its exit status and when it happens.
     public struct Row: Sendable, Equatable {
@@ -34,7 +34,7 @@ public enum ExitCodeTable {
         (error as? any CodedError)?.category.exitStatus ?? .software
     }
 
-    /// `docs/exit-codes.md`, generated from ``ExitStatus``, ``ErrorCategory`` and ``rows``.
+    /// `docs/reference/exit-codes.md`, generated from ``ExitStatus``, ``ErrorCategory`` and ``rows``.
     public static func markdown() -> String {
         var lines = [
             "# Exit codes",

@@ -109,7 +109,7 @@ struct ErrorCatalogueTests {
                 declaration.codeOwner == declaration.typeName
                 ? "\(declaration) conforms to CodedError but is not in ErrorCatalogue.errorTypes"
                 : "\(declaration) uses the codes of \(declaration.codeOwner), which is not in ErrorCatalogue.errorTypes"
-            Issue.record("\(missing) (Sources/HephaestusOperations/ErrorCatalogue.swift): its codes are missing from docs/exit-codes.md")
+            Issue.record("\(missing) (Sources/HephaestusOperations/ErrorCatalogue.swift): its codes are missing from docs/reference/exit-codes.md")
         }
         // The scan itself works: it finds every catalogued type.
         let found = Set(declarations.map(\.typeName))

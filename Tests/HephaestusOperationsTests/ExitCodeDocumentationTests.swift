@@ -51,14 +51,14 @@ struct ExitCodeDocumentation {
         #expect(Set(ErrorCategory.allCases.map(\.rawValue)).count == ErrorCategory.allCases.count)
     }
 
-    @Test("docs/exit-codes.md is generated from the table (RECORD_SNAPSHOTS=1 regenerates it)")
+    @Test("docs/reference/exit-codes.md is generated from the table (RECORD_SNAPSHOTS=1 regenerates it)")
     func documentationIsCurrent() throws {
-        let path = Self.repositoryRoot.appendingPathComponent("docs/exit-codes.md")
+        let path = Self.repositoryRoot.appendingPathComponent("docs/reference/exit-codes.md")
         let generated = ExitCodeTable.markdown()
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
             try Data(generated.utf8).write(to: path)
         }
         let committed = try String(contentsOf: path, encoding: .utf8)
-        #expect(committed == generated, "docs/exit-codes.md is stale: run RECORD_SNAPSHOTS=1 swift test --filter ExitCodeDocumentation")
+        #expect(committed == generated, "docs/reference/exit-codes.md is stale: run RECORD_SNAPSHOTS=1 swift test --filter ExitCodeDocumentation")
     }
 }

@@ -3,7 +3,7 @@ import HephaestusCore
 import HephaestusOperations
 
 extension Hephaestus {
-    /// `hephaestus exit-codes`: the exit-code table, as docs/exit-codes.md shows it.
+    /// `hephaestus exit-codes`: the exit-code table, as docs/reference/exit-codes.md shows it.
     struct ExitCodes: HephaestusCommand {
         static let configuration = CommandConfiguration(
             commandName: "exit-codes",
