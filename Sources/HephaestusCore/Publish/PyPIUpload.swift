@@ -76,8 +76,20 @@ public struct PyPIUploader {
         public let sha256: String
         public let blake2b256: String
         public let attestations: Int
-        public var existing: Existing? = nil
-        public var note: String? = nil
+        public var existing: Existing?
+        public var note: String?
+
+        public init(
+            file: String, status: Status, sha256: String, blake2b256: String, attestations: Int, existing: Existing? = nil, note: String? = nil
+        ) {
+            self.file = file
+            self.status = status
+            self.sha256 = sha256
+            self.blake2b256 = blake2b256
+            self.attestations = attestations
+            self.existing = existing
+            self.note = note
+        }
 
         /// What a dry run reports for a validated distribution.
         public static func wouldUpload(_ distribution: Distribution, attestations: Bool) -> Outcome {
