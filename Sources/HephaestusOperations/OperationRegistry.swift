@@ -8,6 +8,10 @@ public enum OperationRegistry {
     public static let operations: [any HephaestusCore.Operation.Type] = [
         VerifyBundleOperation.self,
         VerifyBatchOperation.self,
+        // Sign and publish.
+        SignFilesOperation.self,
+        PublishPyPIOperation.self,
+        PublishGitHubOperation.self,
     ]
 
     /// The descriptors, in registry order.

@@ -101,13 +101,10 @@ public struct Distribution: Sendable {
     }
 
     /// Inspects every path, spread over the cores; the results keep the input order, and the error reported is the
-    /// one of the first invalid path in that order (the same as inspecting one after another would report).
-    public static func inspectAll(_ paths: [String]) throws -> [Distribution] {
-        let results = InspectionResults(count: paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            results.set(index, Result { try inspect(paths[index]) })
-        }
-        return try results.values.map { try $0!.get() }
+    /// one of the first invalid path in that order (the same as inspecting one after another would report: paths are
+    /// taken in order, so every path before a failed one has been inspected).
+    public static func inspectAll(_ paths: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [Distribution] {
+        try ParallelMap.mapThrowing(paths, jobs: jobs, stopAtFirstFailure: true, inspect)
     }
 
     /// The bytes of the first archive member whose path satisfies `matches` (at most 16 MiB).
@@ -127,18 +124,4 @@ public struct Distribution: Sendable {
         }
         return nil
     }
-}
-
-/// Slots for concurrently computed inspections.
-private final class InspectionResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Distribution, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Distribution, any Error>) {
-        lock.withLock { slots[index] = result }
-    }
-
-    var values: [Result<Distribution, any Error>?] { lock.withLock { slots } }
 }

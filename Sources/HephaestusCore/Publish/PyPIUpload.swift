@@ -52,21 +52,49 @@ public struct IndexCredentials: Sendable {
 public struct PyPIUploader {
     public static let defaultRepositoryURL = URL(string: "https://upload.pypi.org/legacy/")!
 
-    public struct Outcome: Encodable, Sendable {
+    /// What became of one distribution.
+    public struct Outcome: Codable, Sendable, Equatable {
+        public enum Status: String, Codable, Sendable {
+            /// The index stored it (now, or in an earlier attempt whose answer was lost: see `note`).
+            case uploaded
+            /// The index already had it and `skipExisting` was given.
+            case skippedExisting = "skipped-existing"
+            /// A dry run: valid, not sent.
+            case wouldUpload = "would-upload"
+        }
+
+        /// For a file the index already had: what its simple page said of the index's copy.
+        public enum Existing: String, Codable, Sendable {
+            /// Its SHA-256 on the index's simple page is ours.
+            case identical
+            /// The page could not tell (see `note`).
+            case unverified
+        }
+
         public let file: String
-        public let status: String
+        public let status: Status
         public let sha256: String
         public let blake2b256: String
         public let attestations: Int
-        /// For a file the index already had: `identical` (its SHA-256 on the index's simple page is ours) or
-        /// `unverified` (the page could not tell; see `note`).
-        public var existing: String? = nil
-        public var note: String? = nil
+        public var existing: Existing?
+        public var note: String?
+
+        public init(
+            file: String, status: Status, sha256: String, blake2b256: String, attestations: Int, existing: Existing? = nil, note: String? = nil
+        ) {
+            self.file = file
+            self.status = status
+            self.sha256 = sha256
+            self.blake2b256 = blake2b256
+            self.attestations = attestations
+            self.existing = existing
+            self.note = note
+        }
 
         /// What a dry run reports for a validated distribution.
         public static func wouldUpload(_ distribution: Distribution, attestations: Bool) -> Outcome {
             Outcome(
-                file: distribution.filename, status: "would-upload", sha256: distribution.sha256.hex,
+                file: distribution.filename, status: .wouldUpload, sha256: distribution.sha256.hex,
                 blake2b256: Hex.encode(distribution.blake2b256), attestations: attestations ? 1 : 0)
         }
     }
@@ -148,7 +176,7 @@ public struct PyPIUploader {
             throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL), status: 401)
         }
         let message = response.errorMessage
-        let outcome = { (status: String) in
+        let outcome = { (status: Outcome.Status) in
             Outcome(
                 file: distribution.filename, status: status, sha256: distribution.sha256.hex, blake2b256: Hex.encode(distribution.blake2b256),
                 attestations: attestations.count)
@@ -156,7 +184,7 @@ public struct PyPIUploader {
         switch response.status {
         case 200..<300:
             logger.info("publish.uploaded", metadata: ["file": .string(distribution.filename), "index": .string(HTTPClient.redacted(repositoryURL))])
-            return outcome("uploaded")
+            return outcome(.uploaded)
         case let status where [409, 400, 403].contains(status) && Self.saysExists(status: status, message: message):
             return try existing(distribution, retried: response.attempts > 1, outcome: outcome)
         case 403:
@@ -170,7 +198,7 @@ public struct PyPIUploader {
     /// always an error (even with `skipExisting`: what users would download is not what was built); our bytes after a
     /// retried upload mean an earlier attempt stored the file and only its answer was lost (`uploaded`); otherwise
     /// twine's rule: skipped with `skipExisting`, else an error.
-    func existing(_ distribution: Distribution, retried: Bool, outcome: (String) -> Outcome) throws -> Outcome {
+    func existing(_ distribution: Distribution, retried: Bool, outcome: (Outcome.Status) -> Outcome) throws -> Outcome {
         let index = HTTPClient.redacted(repositoryURL)
         let comparison = lookup.compare(distribution)
         var result: Outcome
@@ -179,55 +207,51 @@ public struct PyPIUploader {
             throw PublishError.existingDiffers(file: distribution.filename, url: index, indexSHA256: theirs, ours: distribution.sha256.hex)
         case .identical where retried:
             logger.info("publish.uploaded-earlier-attempt", metadata: ["file": .string(distribution.filename), "index": .string(index)])
-            result = outcome("uploaded")
+            result = outcome(.uploaded)
             result.note = "an earlier attempt stored it; its answer was lost"
             return result
         case .identical:
             guard skipExisting else { throw PublishError.fileExists(file: distribution.filename, url: index, note: "with the same content") }
-            result = outcome("skipped-existing")
-            result.existing = "identical"
+            result = outcome(.skippedExisting)
+            result.existing = .identical
         case .unverified(let reason):
             guard skipExisting else {
                 throw PublishError.fileExists(
                     file: distribution.filename, url: index, note: retried ? "perhaps stored by an earlier attempt whose answer was lost" : nil)
             }
-            result = outcome("skipped-existing")
-            result.existing = "unverified"
+            result = outcome(.skippedExisting)
+            result.existing = .unverified
             result.note = "not compared with the index's copy: \(reason)"
         }
-        logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename), "existing": .string(result.existing ?? "")])
+        logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename), "existing": .string(result.existing?.rawValue ?? "")])
         return result
     }
 
     /// Uploads every distribution with its attestations: the first alone (an index creates the release with its first
-    /// file), the rest up to `jobs` at a time. `progress` sees each outcome in input order as soon as it and every one
-    /// before it are done. After a failure no further upload starts; uploads already under way finish; then the
-    /// failure of the earliest file is thrown (the outcomes before it have been reported).
+    /// file), the rest up to `jobs` at a time. `progress` sees each outcome in input order: the first's as soon as it is
+    /// done, the others' when the rest are. After a failure no further upload starts; uploads already under way finish;
+    /// then the failure of the earliest file is thrown (the outcomes before it have been reported).
     public func uploadAll(
         _ items: [(distribution: Distribution, attestations: [[String: Any]])], credentials: IndexCredentials, jobs: Int,
         progress: (Outcome) -> Void
     ) throws -> [Outcome] {
-        let slots = UploadSlots(count: items.count)
-        let work = UnsafeSendable(items)
-        let count = items.count
-        let uploader = UnsafeSendable(self)
-        @Sendable func run(_ index: Int) {
-            guard !slots.stopped else { return }
-            let result = Result { try uploader.value.upload(work.value[index].distribution, credentials: credentials, attestations: work.value[index].attestations) }
-            slots.set(index, result)
+        guard let first = items.first else { return [] }
+        func send(_ item: (distribution: Distribution, attestations: [[String: Any]])) throws -> Outcome {
+            try upload(item.distribution, credentials: credentials, attestations: item.attestations)
         }
-        guard count > 0 else { return [] }
-        run(0)
-        _ = slots.report(progress)
-        if count > 1 {
-            let next = UploadSlots.Counter(start: 1)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count - 1))) { _ in
-                while let index = next.take(below: count) { run(index) }
+        var outcomes = [try send(first)]
+        progress(outcomes[0])
+        for result in ParallelMap.map(Array(items.dropFirst()), jobs: jobs, stopAtFirstFailure: true, send) {
+            switch result {
+            case .success(let outcome):
+                outcomes.append(outcome)
+                progress(outcome)
+            case .failure(let error): throw error
+            // Only after a failure, which is thrown first (items are claimed in input order).
+            case .notStarted: continue
             }
         }
-        let reported = slots.report(progress)
-        if let failure = slots.firstFailure { throw failure }
-        return reported
+        return outcomes
     }
 
     static func saysExists(status: Int, message: String) -> Bool {
@@ -331,68 +355,4 @@ public struct TrustedPublishing {
         }
         return IndexCredentials(username: "__token__", password: minted, redactor: redactor)
     }
-}
-
-/// Results of concurrent uploads, by input position.
-private final class UploadSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<PyPIUploader.Outcome, any Error>?]
-    private var reportedCount = 0
-    private var failed = false
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    var stopped: Bool { lock.withLock { failed } }
-
-    func set(_ index: Int, _ result: Result<PyPIUploader.Outcome, any Error>) {
-        lock.withLock {
-            results[index] = result
-            if case .failure = result { failed = true }
-        }
-    }
-
-    /// Reports the outcomes not yet reported that form a finished, successful prefix; returns all reported so far.
-    func report(_ progress: (PyPIUploader.Outcome) -> Void) -> [PyPIUploader.Outcome] {
-        let snapshot = lock.withLock { results }
-        var reported: [PyPIUploader.Outcome] = []
-        for result in snapshot {
-            guard case .success(let outcome) = result else { break }
-            reported.append(outcome)
-        }
-        for outcome in reported.dropFirst(reportedCount) { progress(outcome) }
-        reportedCount = reported.count
-        return reported
-    }
-
-    /// The failure of the earliest file that failed.
-    var firstFailure: (any Error)? {
-        lock.withLock {
-            for result in results {
-                if case .failure(let error) = result { return error }
-            }
-            return nil
-        }
-    }
-
-    /// Hands out indices to the workers.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var next: Int
-
-        init(start: Int) { next = start }
-
-        func take(below limit: Int) -> Int? {
-            lock.withLock {
-                guard next < limit else { return nil }
-                defer { next += 1 }
-                return next
-            }
-        }
-    }
-}
-
-/// A value handed to concurrent workers that only read it.
-private struct UnsafeSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

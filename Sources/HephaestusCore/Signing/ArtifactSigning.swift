@@ -143,11 +143,17 @@ public struct ArtifactSigning {
     }
 
     /// One signed file.
-    public struct Outcome: Encodable, Sendable {
+    public struct Outcome: Codable, Sendable {
+        /// What was signed: the file's digest (a message signature) or an in-toto statement (a DSSE envelope).
+        public enum Kind: String, Codable, Sendable {
+            case messageSignature = "message-signature"
+            case dsse
+        }
+
         public let file: String
         public let bundle: String
         public let sha256: String
-        public let kind: String
+        public let kind: Kind
         /// The verification of the written bundle (identity, issuer, log entries, verified times).
         public let verification: VerificationResult
     }
@@ -170,7 +176,8 @@ public struct ArtifactSigning {
     public func bundlePath(for file: String) -> String { request.bundlePath ?? file + ".sigstore.json" }
 
     /// Signs every file in order; stops at the first failure (bundles already written stay: each verified).
-    public func run(onSigned: (Outcome) -> Void = { _ in }) throws -> [Outcome] {
+    /// `checkCancellation` is called before each file is signed: what it throws stops the run there.
+    public func run(checkCancellation: () throws -> Void = {}, onSigned: (Outcome) -> Void = { _ in }) throws -> [Outcome] {
         if request.bundlePath != nil, request.files.count != 1 {
             throw SigningError.invalidSigningConfig("--bundle names one output: sign one file at a time with it")
         }
@@ -184,6 +191,7 @@ public struct ArtifactSigning {
             credential: credential, signingConfig: request.signingConfig, trust: request.trust, http: http, logger: logger, clock: clock)
         var outcomes: [Outcome] = []
         for file in request.files {
+            try checkCancellation()
             let outcome = try sign(file: file, session: session)
             outcomes.append(outcome)
             onSigned(outcome)
@@ -212,6 +220,103 @@ public struct ArtifactSigning {
         let result = signed.verification
         logger.info("sign.written", metadata: ["file": .string(file), "bundle": .string(output)])
         return Outcome(
-            file: file, bundle: output, sha256: digest.hex, kind: request.inToto ? "dsse" : "message-signature", verification: result)
+            file: file, bundle: output, sha256: digest.hex, kind: request.inToto ? .dsse : .messageSignature, verification: result)
+    }
+}
+
+/// `sign.files`: signs files (or in-toto statements) into Sigstore bundles, one after another, each verified before
+/// it is written; each signed file is an item as soon as its bundle is written.
+///
+/// Destructive: every signature is a permanent entry in a public transparency log, and signing again makes another.
+public enum SignFilesOperation: Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        /// The files to sign (in-toto statements with `inToto`).
+        public var files: [String]
+        /// Where to write the bundle (one file only; default `FILE.sigstore.json`).
+        public var bundle: String?
+        /// Replace existing bundles.
+        public var overwrite: Bool
+        /// The files are in-toto statements: sign each as a DSSE envelope.
+        public var inToto: Bool
+        public var signing: SigningChoice
+        /// The trust root each bundle is verified with before it is written; `staging` selects the staging services too.
+        public var trust: TrustChoice
+        /// The embedded staging signing config when `signing.signingConfig` is not given, whatever `trust` says (default:
+        /// `trust.staging`). For the sigstore-conformance protocol, whose `--staging` applies to whichever of the trust
+        /// root and the signing config is not given.
+        public var stagingSigningConfig: Bool?
+
+        public init(
+            files: [String], bundle: String? = nil, overwrite: Bool = false, inToto: Bool = false, signing: SigningChoice = SigningChoice(),
+            trust: TrustChoice = TrustChoice(), stagingSigningConfig: Bool? = nil
+        ) {
+            self.files = files
+            self.bundle = bundle
+            self.overwrite = overwrite
+            self.inToto = inToto
+            self.signing = signing
+            self.trust = trust
+            self.stagingSigningConfig = stagingSigningConfig
+        }
+
+        private enum CodingKeys: String, CodingKey { case files, bundle, overwrite, inToto, signing, trust, stagingSigningConfig }
+
+        /// Only `files` is required; flags default to false, signing and trust to keyless production.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            files = try container.decode([String].self, forKey: .files)
+            bundle = try container.decodeIfPresent(String.self, forKey: .bundle)
+            overwrite = try container.decodeIfPresent(Bool.self, forKey: .overwrite) ?? false
+            inToto = try container.decodeIfPresent(Bool.self, forKey: .inToto) ?? false
+            signing = try container.decodeIfPresent(SigningChoice.self, forKey: .signing) ?? SigningChoice()
+            trust = try container.decodeIfPresent(TrustChoice.self, forKey: .trust) ?? TrustChoice()
+            stagingSigningConfig = try container.decodeIfPresent(Bool.self, forKey: .stagingSigningConfig)
+        }
+
+        /// Whether the embedded staging signing config is the default one.
+        var stagingServices: Bool { stagingSigningConfig ?? trust.staging }
+
+        public func validate() throws(RequestError) {
+            try trust.validate()
+            try signing.validate(staging: stagingServices)
+            if bundle != nil && files.count != 1 { throw RequestError("--bundle names one output: give exactly one FILE with it") }
+        }
+    }
+
+    public typealias Item = ArtifactSigning.Outcome
+    public typealias Report = SigningReport
+
+    public static let descriptor = OperationDescriptor(
+        name: "sign.files", command: "sign",
+        summary: "Sign files into Sigstore bundles (keyless via OIDC, or with a managed key), each verified before it is written.",
+        reportMediaType: MediaType.signingResult, effect: .destructive,
+        errorCodes: FileError.Code.allCases.map(\.rawValue) + SigningError.Code.allCases.map(\.rawValue)
+            + TransportError.Code.allCases.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
+            + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue],
+        longRunning: true)
+
+    /// Refuses unreadable files and bundles it would not overwrite before any service is asked; then signs the files in
+    /// order and stops at the first failure (bundles already written stay: each verified).
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> SigningReport {
+        try request.validate()
+        let signed = try await BlockingWork.run {
+            let signing = ArtifactSigning(
+                request: ArtifactSigning.Request(
+                    files: request.files, bundlePath: request.bundle, overwrite: request.overwrite, inToto: request.inToto,
+                    signingConfig: request.signing.configSelection(staging: request.stagingServices), trust: request.trust.selection),
+                credential: try request.signing.credential(in: context), http: try context.network.client(), logger: context.logger,
+                clock: context.clock)
+            return try signing.run(checkCancellation: context.checkCancellation) { emit($0) }
+        }
+        return SigningReport(signed: signed)
+    }
+}
+
+/// The report of `sign.files` (`sign --json`): every signed file, in input order.
+public struct SigningReport: OperationReport {
+    public let signed: [ArtifactSigning.Outcome]
+
+    public init(signed: [ArtifactSigning.Outcome]) {
+        self.signed = signed
     }
 }

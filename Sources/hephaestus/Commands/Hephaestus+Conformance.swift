@@ -16,7 +16,8 @@ extension Hephaestus {
 
     /// `conformance sign-bundle [--staging] [--in-toto] --identity-token TOKEN --bundle FILE
     /// [--trusted-root FILE --signing-config FILE] FILE`: keyless signing as `hephaestus sign` does it.
-    struct ConformanceSignBundle: HephaestusCommand {
+    struct ConformanceSignBundle: OperationCommand {
+        typealias Performed = SignFilesOperation
         static let configuration = CommandConfiguration(commandName: "sign-bundle")
 
         @OptionGroup(title: "Global options")
@@ -32,17 +33,18 @@ extension Hephaestus {
         var http: HTTPOptions
         @Argument var file: String
 
-        func execute(_ context: CommandContext) async throws {
-            let client = try http.makeHTTPClient(logger: context.logger)
-            let request = ArtifactSigning.Request(
-                files: [file], bundlePath: bundle, overwrite: true, inToto: inToto,
-                signingConfig: signingConfig.map { .file(path: $0) } ?? (staging ? .staging : .production),
-                trust: trustedRoot.map { .file(path: $0) } ?? (staging ? .staging : .production))
-            _ = try ArtifactSigning(
-                request: request, credential: SigningChoice(identityToken: identityToken).credential(in: context.operationContext(http: http.settings)), http: client,
-                logger: context.logger
-            ).run()
+        var httpSettings: HTTPSettings? { http.settings }
+
+        func request(_ context: CommandContext) throws -> SignFilesOperation.Request {
+            // --staging stands for whichever of the trust root and the signing config is not given.
+            SignFilesOperation.Request(
+                files: [file], bundle: bundle, overwrite: true, inToto: inToto,
+                signing: SigningChoice(identityToken: identityToken, signingConfig: signingConfig),
+                trust: TrustChoice(trustedRoot: trustedRoot, staging: trustedRoot == nil && staging),
+                stagingSigningConfig: signingConfig == nil && staging)
         }
+
+        func render(report: SigningReport, _ context: CommandContext) throws {}
     }
 
     /// `conformance verify-bundle [--staging] --bundle FILE (--certificate-identity I --certificate-oidc-issuer U |

@@ -13,7 +13,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus publish pypi DIST...`.
-    struct PublishPyPI: HephaestusCommand {
+    struct PublishPyPI: OperationCommand {
+        typealias Performed = PublishPyPIOperation
+
         static let configuration = CommandConfiguration(
             commandName: "pypi",
             abstract: "Validate, then upload wheels and sdists with the legacy upload API (twine-compatible).",
@@ -82,96 +84,62 @@ extension Hephaestus {
         var distributions: [String]
 
         func validate() throws {
-            try signing.validate(staging: trust.staging)
-            if signing.key != nil, attestations { throw ValidationError("--attestations need keyless signing (PyPI verifies the certificate's identity); drop --key") }
-            if let repositoryURL, URL(string: repositoryURL)?.host == nil { throw ValidationError("--repository-url \(repositoryURL) is not an absolute URL") }
-            if repository != nil, repositoryURL != nil { throw ValidationError("give --repository NAME or --repository-url URL, not both") }
-            if let indexURL, URL(string: indexURL)?.host == nil { throw ValidationError("--index-url \(indexURL) is not an absolute URL") }
-            guard (1...8).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 8, not \(jobs)") }
+            do { try operationRequest.validate() } catch { throw ValidationError(error.message) }
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let environment = ProcessInfo.processInfo.environment
-            let (url, configured, warning) = try PyPIRC.uploadTarget(
-                repositoryURL: repositoryURL.flatMap { URL(string: $0) }, repository: repository, configFile: configFile, environment: environment)
-            if let warning { context.report(.warning, event: "publish.config-readable", message: warning) }
-            try HTTPClient.checkScheme(url)
-            let checked = try Distribution.inspectAll(distributions)
-            for warning in checked.flatMap(\.warnings) { context.report(.warning, event: "publish.warning", message: warning) }
-            if dryRun {
-                let outcomes = checked.map { PyPIUploader.Outcome.wouldUpload($0, attestations: attestations) }
-                render(outcomes, url: url, context)
-                return
-            }
-            let client = try http.makeHTTPClient(logger: context.logger)
-            let credentials = trustedPublishing
-                ? try TrustedPublishing(repositoryURL: url, http: client, environment: environment, redactor: context.redactor).credentials()
-                : try resolvedCredentials(environment: environment, configured: configured, context)
-            let session = attestations
-                ? try SigningSession(
-                    credential: signing.credential(context: context, http: http.settings), signingConfig: signing.configSelection(staging: trust.staging),
-                    trust: trust.makeSelection(), http: client, logger: context.logger)
-                : nil
-            let simpleURL = indexURL.flatMap { URL(string: $0) }
-            if let simpleURL { try HTTPClient.checkScheme(simpleURL) }
-            // One bar at a time: with parallel uploads the per-file lines are the progress.
-            let uploader = PyPIUploader(
-                repositoryURL: url, http: client, skipExisting: skipExisting, simpleURL: simpleURL, logger: context.logger,
-                transferProgress: ProgressBar.uploadFeeds(context: context, quiet: global.quiet || jobs > 1))
-            // Every attestation is signed (and self-verified) before the first upload: a signing failure uploads nothing.
-            let items = try checked.map { distribution in
-                (distribution: distribution, attestations: try session.map { [try PublishAttestation.make(for: distribution, session: $0)] } ?? [])
-            }
-            let outcomes = try uploader.uploadAll(items, credentials: credentials, jobs: jobs) { outcome in
+        var httpSettings: HTTPSettings? { http.settings }
+
+        var operationRequest: PublishPyPIOperation.Request {
+            PublishPyPIOperation.Request(
+                distributions: distributions, repositoryURL: repositoryURL, repository: repository, configFile: configFile, username: username,
+                passwordEnv: passwordEnv, skipExisting: skipExisting, indexURL: indexURL, attestations: attestations,
+                trustedPublishing: trustedPublishing, dryRun: dryRun, jobs: jobs, signing: signing.choice, trust: trust.choice)
+        }
+
+        func request(_ context: CommandContext) throws -> PublishPyPIOperation.Request { operationRequest }
+
+        func render(item: PublishPyPIOperation.Item, _ context: CommandContext) {
+            switch item {
+            case .warning(let warning):
+                context.report(.warning, event: warning.event, message: warning.message)
+            case .file(let outcome):
                 guard !json else { return }
-                context.stdout.line("\(outcome.status): \(outcome.file)" + Self.remark(outcome))
-                context.stdout.flush()
+                if outcome.status == .wouldUpload {
+                    context.stdout.line("\(outcome.status.rawValue): \(outcome.file)  sha256 \(outcome.sha256)  blake2b-256 \(outcome.blake2b256)")
+                } else {
+                    context.stdout.line("\(outcome.status.rawValue): \(outcome.file)" + Self.remark(outcome))
+                    context.stdout.flush()
+                }
             }
-            render(outcomes, url: url, context, linesShown: true)
-        }
-
-        private func resolvedCredentials(environment: [String: String], configured: PyPIRC.Repository?, _ context: CommandContext) throws -> IndexCredentials {
-            let (credentials, source) = try IndexCredentials.resolve(
-                username: username, passwordVariable: passwordEnv, environment: environment, configured: configured, redactor: context.redactor)
-            context.logger.info("publish.credentials", metadata: ["username": .string(credentials.username), "password-from": .string(source.rawValue)])
-            return credentials
         }
 
         /// What follows `STATUS: FILE` on a human line.
         static func remark(_ outcome: PyPIUploader.Outcome) -> String {
             var remarks: [String] = []
             if outcome.attestations > 0 { remarks.append("with a publish attestation") }
-            if outcome.existing == "identical" { remarks.append("the index has the same bytes") }
+            if outcome.existing == .identical { remarks.append("the index has the same bytes") }
             if let note = outcome.note { remarks.append(note) }
             return remarks.isEmpty ? "" : " (" + remarks.joined(separator: "; ") + ")"
         }
 
-        private func render(_ outcomes: [PyPIUploader.Outcome], url: URL, _ context: CommandContext, linesShown: Bool = false) {
+        func render(report: PyPIReport, _ context: CommandContext) throws {
             if json {
-                if let text = try? ResultDocument(mediaType: MediaType.publishResult, runID: context.runID, payload: PyPIReport(index: HTTPClient.redacted(url), files: outcomes)).jsonText() {
-                    context.stdout.line(text)
-                }
+                try printJSON(report, context)
                 return
             }
-            if !linesShown {
-                for outcome in outcomes { context.stdout.line("\(outcome.status): \(outcome.file)  sha256 \(outcome.sha256)  blake2b-256 \(outcome.blake2b256)") }
-            }
-            let uploaded = outcomes.filter { $0.status == "uploaded" }.count
-            let skipped = outcomes.filter { $0.status == "skipped-existing" }.count
-            context.stdout.line(dryRun ? "dry run: \(outcomes.count) valid distribution(s), nothing uploaded to \(HTTPClient.redacted(url))"
-                : "\(uploaded) uploaded, \(skipped) skipped to \(HTTPClient.redacted(url))")
+            let uploaded = report.files.filter { $0.status == .uploaded }.count
+            let skipped = report.files.filter { $0.status == .skippedExisting }.count
+            context.stdout.line(dryRun ? "dry run: \(report.files.count) valid distribution(s), nothing uploaded to \(report.index)"
+                : "\(uploaded) uploaded, \(skipped) skipped to \(report.index)")
         }
     }
 }
 
-struct PyPIReport: Encodable, Sendable {
-    let index: String
-    let files: [PyPIUploader.Outcome]
-}
-
 extension Hephaestus {
     /// `hephaestus publish github --repository OWNER/REPO --tag T FILE...`.
-    struct PublishGitHub: HephaestusCommand {
+    struct PublishGitHub: OperationCommand {
+        typealias Performed = PublishGitHubOperation
+
         static let configuration = CommandConfiguration(
             commandName: "github",
             abstract: "Upload files as assets of a GitHub release (created with --create).",
@@ -211,31 +179,26 @@ extension Hephaestus {
         var files: [String]
 
         func validate() throws {
-            do { _ = try GitHubRepository(repository) } catch { throw ValidationError("\(error)") }
+            do { try operationRequest.validate() } catch { throw ValidationError(error.message) }
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let notesText = try notes.map { String(decoding: try FileReader.contents(of: $0, limit: 1 << 20), as: UTF8.self) }
-            for file in files { _ = try FileReader(path: file) }
-            let publisher = GitHubPublisher(
-                github: try network.makeGitHubClient(context: context, requireToken: true), repository: try GitHubRepository(repository),
-                logger: context.logger, transferProgress: ProgressBar.uploadFeeds(context: context, quiet: global.quiet))
-            let (created, outcomes) = try publisher.publish(
-                tag: tag, files: files, release: .init(create: create, notes: notesText, draft: draft, prerelease: prerelease), replace: replace)
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        var operationRequest: PublishGitHubOperation.Request {
+            PublishGitHubOperation.Request(
+                repository: repository, tag: tag, files: files, create: create, notes: notes, draft: draft, prerelease: prerelease, replace: replace,
+                github: network.choice)
+        }
+
+        func request(_ context: CommandContext) throws -> PublishGitHubOperation.Request { operationRequest }
+
+        func render(report: GitHubPublishReport, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(
-                    try ResultDocument(mediaType: MediaType.publishResult, runID: context.runID, payload: GitHubPublishReport(repository: repository, tag: tag, created: created, assets: outcomes)).jsonText())
+                try printJSON(report, context)
                 return
             }
-            if created { context.stdout.line("created release \(tag) in \(repository)") }
-            for outcome in outcomes { context.stdout.line("\(outcome.status): \(outcome.asset)  sha256 \(outcome.sha256)") }
+            if report.created { context.stdout.line("created release \(report.tag) in \(report.repository)") }
+            for outcome in report.assets { context.stdout.line("\(outcome.status.rawValue): \(outcome.asset)  sha256 \(outcome.sha256)") }
         }
     }
-}
-
-struct GitHubPublishReport: Encodable, Sendable {
-    let repository: String
-    let tag: String
-    let created: Bool
-    let assets: [GitHubPublisher.Outcome]
 }

@@ -5,7 +5,9 @@ import HephaestusPlatform
 
 extension Hephaestus {
     /// `hephaestus sign`.
-    struct Sign: HephaestusCommand {
+    struct Sign: OperationCommand {
+        typealias Performed = SignFilesOperation
+
         static let configuration = CommandConfiguration(
             commandName: "sign",
             abstract: "Sign files into Sigstore bundles (keyless via OIDC, or with a managed key).",
@@ -48,41 +50,35 @@ extension Hephaestus {
         var files: [String]
 
         func validate() throws {
-            try signing.validate(staging: trust.staging)
-            if bundle != nil && files.count != 1 {
-                throw ValidationError("--bundle names one output: give exactly one FILE with it")
-            }
+            do { try operationRequest.validate() } catch { throw ValidationError(error.message) }
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let client = try http.makeHTTPClient(logger: context.logger)
-            let request = ArtifactSigning.Request(
-                files: files, bundlePath: bundle, overwrite: overwrite, inToto: inToto, signingConfig: signing.configSelection(staging: trust.staging),
-                trust: trust.makeSelection())
-            let outcomes = try ArtifactSigning(request: request, credential: signing.credential(context: context, http: http.settings), http: client, logger: context.logger).run { outcome in
-                guard !json else { return }
-                let result = outcome.verification
-                context.stdout.line("Signed: \(outcome.file)")
-                context.stdout.line("  bundle:   \(outcome.bundle)")
-                context.stdout.line("  identity: \(result.identity)")
-                if let issuer = result.issuer { context.stdout.line("  issuer:   \(issuer)") }
-                for entry in result.logEntries {
-                    context.stdout.line("  log:      \(entry.log) entry \(entry.logIndex) (\(entry.kind) \(entry.kindVersion))")
-                }
-                for timestamp in result.verifiedTimestamps {
-                    context.stdout.line("  time:     \(RFC3339.string(timestamp.time)) (\(timestamp.source))")
-                }
-                context.stdout.flush()
+        var httpSettings: HTTPSettings? { http.settings }
+
+        var operationRequest: SignFilesOperation.Request {
+            SignFilesOperation.Request(files: files, bundle: bundle, overwrite: overwrite, inToto: inToto, signing: signing.choice, trust: trust.choice)
+        }
+
+        func request(_ context: CommandContext) throws -> SignFilesOperation.Request { operationRequest }
+
+        func render(item outcome: ArtifactSigning.Outcome, _ context: CommandContext) {
+            guard !json else { return }
+            let result = outcome.verification
+            context.stdout.line("Signed: \(outcome.file)")
+            context.stdout.line("  bundle:   \(outcome.bundle)")
+            context.stdout.line("  identity: \(result.identity)")
+            if let issuer = result.issuer { context.stdout.line("  issuer:   \(issuer)") }
+            for entry in result.logEntries {
+                context.stdout.line("  log:      \(entry.log) entry \(entry.logIndex) (\(entry.kind) \(entry.kindVersion))")
             }
-            if json {
-                context.stdout.line(
-                    try ResultDocument(mediaType: MediaType.signingResult, runID: context.runID, payload: SigningReport(signed: outcomes)).jsonText())
+            for timestamp in result.verifiedTimestamps {
+                context.stdout.line("  time:     \(RFC3339.string(timestamp.time)) (\(timestamp.source))")
             }
+            context.stdout.flush()
+        }
+
+        func render(report: SigningReport, _ context: CommandContext) throws {
+            if json { try printJSON(report, context) }
         }
     }
-}
-
-/// The `--json` payload of `sign`.
-struct SigningReport: Encodable, Sendable {
-    let signed: [ArtifactSigning.Outcome]
 }

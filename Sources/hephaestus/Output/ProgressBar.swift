@@ -20,15 +20,6 @@ final class ProgressBar: @unchecked Sendable {
         factory(context: context, quiet: quiet).map { $0(label) }
     }
 
-    /// Upload feeds (bytes sent, total) drawing a bar per name; nil feeds when no bar should be drawn.
-    static func uploadFeeds(context: CommandContext, quiet: Bool) -> @Sendable (String) -> (@Sendable (Int64, Int64) -> Void)? {
-        let bars = factory(context: context, quiet: quiet)
-        return { name in
-            guard let bar = bars?(name) else { return nil }
-            return { sent, total in bar(sent, total) }
-        }
-    }
-
     /// The progress sink of an operation run from the CLI: a bar per transfer label on a terminal, nothing otherwise.
     static func sink(context: CommandContext, quiet: Bool) -> ProgressSink {
         guard let bars = factory(context: context, quiet: quiet) else { return .none }
