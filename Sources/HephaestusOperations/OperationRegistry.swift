@@ -8,6 +8,16 @@ public enum OperationRegistry {
     public static let operations: [any HephaestusCore.Operation.Type] = [
         VerifyBundleOperation.self,
         VerifyBatchOperation.self,
+        // Inventory, backfill, dev sigstore.
+        InventoryScanOperation.self,
+        InventoryAuditOperation.self,
+        InventoryReportOperation.self,
+        BackfillPlanOperation.self,
+        BackfillRunOperation.self,
+        BackfillStatusOperation.self,
+        BackfillRollbackOperation.self,
+        DevSigstoreServeOperation.self,
+        DevSigstoreTokenOperation.self,
     ]
 
     /// The descriptors, in registry order.
