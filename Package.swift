@@ -156,7 +156,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HephaestusLocalSigstoreTests",
-            dependencies: ["HephaestusLocalSigstore", "HephaestusSigstore", "HephaestusCore", "HephaestusTestSupport"]
+            dependencies: [
+                "HephaestusLocalSigstore", "HephaestusSigstore", "HephaestusCore", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HephaestusCoreTests",

@@ -81,7 +81,7 @@ struct BackfillOperationTests {
         let plan = try await BackfillPlanOperation.run(.init(repository: "octo/wheels", github: fixture.githubChoice), in: fixture.context())
         #expect(plan.repository == "octo/wheels")
         #expect(plan.items.map { "\($0.release)/\($0.asset) \($0.action.rawValue)" } == [
-            "v1.0.0/demo-1.0.0.whl sign", "v1.0.0/demo-1.0.0.tar.gz sign", "v1.1.0/demo-1.1.0.whl sign", "v1.1.0/demo-1.1.0.tar.gz refuse",
+            "v1.0.0/demo-1.0.0.tar.gz sign", "v1.0.0/demo-1.0.0.whl sign", "v1.1.0/demo-1.1.0.tar.gz refuse", "v1.1.0/demo-1.1.0.whl sign",
             "v2.0.0/demo-2.0.0.whl refuse",
         ])
         #expect(plan.signable == 3)
