@@ -68,7 +68,10 @@ let package = Package(
             dependencies: [
                 "HephaestusPlatform",
                 "HephaestusSigstore",
+                // For the Operation protocol of `dev.sigstore` and `dev.sigstore-token` (HephaestusCore never depends on this target).
+                "HephaestusCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         /** Release use cases (digest manifests, …), typed errors, logging. */
@@ -153,7 +156,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HephaestusLocalSigstoreTests",
-            dependencies: ["HephaestusLocalSigstore", "HephaestusSigstore", "HephaestusCore", "HephaestusTestSupport"]
+            dependencies: [
+                "HephaestusLocalSigstore", "HephaestusSigstore", "HephaestusCore", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HephaestusCoreTests",
@@ -172,8 +178,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "HephaestusInventoryTests",
+            dependencies: [
+                "HephaestusInventory", "HephaestusCore", "HephaestusPlatform", "HephaestusSigstore", "HephaestusOperations", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "HephaestusCLITests",
-            dependencies: ["hephaestus", "HephaestusCore", "HephaestusOperations", "HephaestusTestSupport"]
+            dependencies: ["hephaestus", "HephaestusCore", "HephaestusInventory", "HephaestusOperations", "HephaestusTestSupport"]
         ),
     ]
 )

@@ -87,7 +87,7 @@ struct GenerateBundles {
             let minted = try sigstore.sign(artifact).json
             let (assetID, _) = try store.recordAsset(
                 releaseID: releaseID, name: "bench-\(index).whl", githubID: Int64(index + 1000), size: Int64(artifact.count), updatedAt: nil,
-                sha256: digest.hex, manifestVerdict: "match")
+                sha256: digest.hex, manifestVerdict: .match)
             try store.recordBundle(
                 assessment.record(
                     assetID: assetID, bundleAssetName: "bench-\(index).whl.sigstore.json", bundleGitHubID: nil, content: minted,

@@ -36,11 +36,11 @@ public struct BundleAssessment: Sendable {
             return InventoryStore.BundleRecord(
                 assetID: assetID, bundleAssetName: bundleAssetName, bundleGitHubID: bundleGitHubID, content: content, mediaType: mediaType,
                 identity: result.identity, issuer: result.issuer, claims: result.claims, logID: entry?.logID, logIndex: entry?.logIndex,
-                signingTime: result.signingTime, verdict: "pass", reason: nil, verifierVersion: HephaestusVersion.current)
+                signingTime: result.signingTime, verdict: .pass, reason: nil, verifierVersion: HephaestusVersion.current)
         case .failure(let error):
             return InventoryStore.BundleRecord(
                 assetID: assetID, bundleAssetName: bundleAssetName, bundleGitHubID: bundleGitHubID, content: content, mediaType: mediaType,
-                identity: nil, issuer: nil, claims: [:], logID: nil, logIndex: nil, signingTime: nil, verdict: "fail",
+                identity: nil, issuer: nil, claims: [:], logID: nil, logIndex: nil, signingTime: nil, verdict: .fail,
                 reason: "\(error.step): \(error)", verifierVersion: HephaestusVersion.current)
         }
     }

@@ -8,8 +8,8 @@ import HephaestusSigstore
 /// (never trusting a stored verdict), in parallel, and reports findings.
 public struct InventoryAudit: Sendable {
     /// One finding (the `findings` items of the JSON document).
-    public struct Finding: Encodable, Sendable, Equatable {
-        public enum Kind: String, Encodable, Sendable, CaseIterable {
+    public struct Finding: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
             case unsignedAsset = "unsigned-asset"
             case verificationFailed = "verification-failed"
             case unexpectedIdentity = "unexpected-identity"
@@ -25,7 +25,7 @@ public struct InventoryAudit: Sendable {
         public let detail: String
     }
 
-    public struct Summary: Encodable, Sendable {
+    public struct Summary: Codable, Sendable, Equatable {
         public var repositories = 0
         public var releases = 0
         public var assets = 0
@@ -70,27 +70,35 @@ public struct InventoryAudit: Sendable {
         let bundle: [UInt8]?
     }
 
-    /// Findings in a stable order (repository, release, asset, kind).
-    public func run() throws -> (summary: Summary, findings: [Finding]) {
+    /// Findings in a stable order (repository, release, asset, kind). Stops between windows when `cancellation` is set.
+    public func run(cancellation: Cancellation = Cancellation()) async throws -> (summary: Summary, findings: [Finding]) {
         let started = Date()
         var summary = Summary()
-        var findings: [Finding] = []
-        try store.pool.read { db in
-            summary.repositories = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM repository") ?? 0
-            summary.releases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM release") ?? 0
+        var found: [Finding] = []
+        (summary.repositories, summary.releases) = try await BlockingWork.run { [store] in
+            try store.pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM repository") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM release") ?? 0)
+            }
         }
         // The next window is read from the database while the current one is verified, so that reading does not
         // leave the cores idle between windows.
-        var rows = try window(after: 0)
+        var rows = try await BlockingWork.run { [self] in try window(after: 0) }
         while let last = rows.last {
-            let next = WindowPrefetch { [self] in try window(after: last.assetID) }
+            if cancellation.isCancelled { throw CancellationError() }
+            async let next = BlockingWork.run { [self] in try window(after: last.assetID) }
+            let current = rows
+            found += try await BlockingWork.run { [self] in
+                try ParallelMap.mapThrowing(current, jobs: jobs) { self.findings(for: $0) }.flatMap { $0 }
+            }
+            let bundles = rows.filter { $0.bundle != nil }.count
             summary.assets += rows.count
-            findings += audit(rows, summary: &summary)
-            rows = try next.wait()
+            summary.bundles += bundles
+            summary.bundlesVerified += bundles
+            rows = try await next
         }
         summary.seconds = Date().timeIntervalSince(started)
-        findings.sort { ($0.repository, $0.release, $0.asset, $0.kind.rawValue) < ($1.repository, $1.release, $1.asset, $1.kind.rawValue) }
-        return (summary, findings)
+        found.sort { ($0.repository, $0.release, $0.asset, $0.kind.rawValue) < ($1.repository, $1.release, $1.asset, $1.kind.rawValue) }
+        return (summary, found)
     }
 
     private func window(after id: Int64) throws -> [Row] {
@@ -111,25 +119,6 @@ public struct InventoryAudit: Sendable {
                     bundle: (row["content"] as Data?).map { Array($0) })
             }
         }
-    }
-
-    private func audit(_ rows: [Row], summary: inout Summary) -> [Finding] {
-        let results = UnsafeMutableBufferPointer<[Finding]>.allocate(capacity: rows.count)
-        results.initialize(repeating: [])
-        defer { results.deallocate() }
-        let slots = FindingSlots(results)
-        let workers = min(jobs, rows.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < rows.count {
-                slots.buffer[index] = findings(for: rows[index])
-                index += workers
-            }
-        }
-        let bundles = rows.filter { $0.bundle != nil }.count
-        summary.bundles += bundles
-        summary.bundlesVerified += bundles
-        return results.flatMap { $0 }
     }
 
     func findings(for row: Row) -> [Finding] {
@@ -159,29 +148,5 @@ public struct InventoryAudit: Sendable {
             }
         }
         return found
-    }
-}
-
-/// Parallel workers write disjoint slots.
-private struct FindingSlots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<[InventoryAudit.Finding]>
-    init(_ buffer: UnsafeMutableBufferPointer<[InventoryAudit.Finding]>) { self.buffer = buffer }
-}
-
-/// A window of rows read on another thread; `wait()` returns it (or its error).
-private final class WindowPrefetch: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<[InventoryAudit.Row], any Error> = .success([])
-
-    init(_ read: @escaping @Sendable () throws -> [InventoryAudit.Row]) {
-        Thread.detachNewThread { [self] in
-            result = Result { try read() }
-            done.signal()
-        }
-    }
-
-    func wait() throws -> [InventoryAudit.Row] {
-        done.wait()
-        return try result.get()
     }
 }

@@ -8,6 +8,10 @@ public enum InventoryError: CodedError, Equatable {
     case runInProgress(String)
     case untiedAsset(release: String, asset: String, reason: String)
     case bundleConflict(release: String, asset: String)
+    /// The verdict of `inventory audit`: the findings it listed.
+    case findings(count: Int)
+    /// The verdict of `backfill run`: assets it refused or that conflicted (each line says why).
+    case backfillIncomplete(refused: Int, failed: Int)
 
     public enum Code: String, ErrorCode {
         case missing = "inventory.missing"
@@ -16,6 +20,8 @@ public enum InventoryError: CodedError, Equatable {
         case runInProgress = "backfill.run-in-progress"
         case untiedAsset = "backfill.untied-asset"
         case bundleConflict = "backfill.bundle-conflict"
+        case findings = "inventory.findings"
+        case backfillIncomplete = "backfill.incomplete"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -25,6 +31,8 @@ public enum InventoryError: CodedError, Equatable {
             case .runInProgress: (.configuration, "`backfill rollback` names a run still marked running")
             case .untiedAsset: (.checkFailed, "an asset's bytes do not match its SHA-256 manifest: never signed")
             case .bundleConflict: (.checkFailed, "a release already carries a bundle asset that does not verify for its subject")
+            case .findings: (.checkFailed, "`inventory audit` found unsigned, failing, unexpectedly signed or changed assets (each finding is listed)")
+            case .backfillIncomplete: (.checkFailed, "`backfill run` refused or could not sign some assets (each line says why)")
             }
         }
     }
@@ -37,6 +45,8 @@ public enum InventoryError: CodedError, Equatable {
         case .runInProgress: .runInProgress
         case .untiedAsset: .untiedAsset
         case .bundleConflict: .bundleConflict
+        case .findings: .findings
+        case .backfillIncomplete: .backfillIncomplete
         }
     }
 
@@ -50,6 +60,8 @@ public enum InventoryError: CodedError, Equatable {
             "refusing to sign \(release)/\(asset): its bytes cannot be tied to a published digest (\(reason))"
         case .bundleConflict(let release, let asset):
             "\(release) already has a bundle asset for \(asset) that does not verify for it: refusing to overwrite (inspect and delete it by hand)"
+        case .findings(let count): "the inventory audit found \(count) finding(s)"
+        case .backfillIncomplete(let refused, let failed): "backfill left \(refused) asset(s) refused and \(failed) failed"
         }
     }
 }

@@ -5,41 +5,48 @@ import HephaestusPlatform
 
 /// `inventory report`: the inventory as one JSON document, a CSV table (one row per asset) or a self-contained
 /// HTML page (summary, signed-vs-unsigned releases per month, identities, findings, releases).
-public struct InventoryReport: Encodable, Sendable {
+public struct InventoryReport: Codable, Sendable {
     public static let mediaType = "application/vnd.hephaestus.inventory-report+json;version=1"
 
-    public struct BundleInfo: Encodable, Sendable {
+    public struct BundleInfo: Codable, Sendable {
         public let identity: String?
         public let issuer: String?
         public let logIndex: Int64?
         public let signingTime: String?
-        public let verdict: String
+        public let verdict: VerificationReport.Verdict
         public let reason: String?
     }
 
-    public struct AssetInfo: Encodable, Sendable {
+    public struct AssetInfo: Codable, Sendable {
         public let name: String
         public let size: Int64
         public let sha256: String?
-        public let manifest: String
+        public let manifest: ReleaseAssetRoles.ManifestVerdict
         public let bundle: BundleInfo?
     }
 
-    public struct ReleaseInfo: Encodable, Sendable {
+    public struct ReleaseInfo: Codable, Sendable {
         public let repository: String
         public let tag: String
         public let publishedAt: String?
         public let assets: [AssetInfo]
 
         /// `signed` when every asset has a passing bundle, `unsigned` when none has one, else `partial`.
-        public var state: String {
-            let signed = assets.filter { $0.bundle?.verdict == "pass" }.count
-            if !assets.isEmpty && signed == assets.count { return "signed" }
-            return signed == 0 ? "unsigned" : "partial"
+        public var state: ReleaseState {
+            let signed = assets.filter { $0.bundle?.verdict == .pass }.count
+            if !assets.isEmpty && signed == assets.count { return .signed }
+            return signed == 0 ? .unsigned : .partial
         }
     }
 
-    public struct IdentityInfo: Encodable, Sendable {
+    /// How much of a release is signed.
+    public enum ReleaseState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+        case signed, partial, unsigned
+
+        public var description: String { rawValue }
+    }
+
+    public struct IdentityInfo: Codable, Sendable {
         public let identity: String
         public let issuer: String
         public let bundles: Int
@@ -47,14 +54,14 @@ public struct InventoryReport: Encodable, Sendable {
         public let lastSigned: String?
     }
 
-    public struct Month: Encodable, Sendable {
+    public struct Month: Codable, Sendable {
         public let month: String
         public let signed: Int
         public let partial: Int
         public let unsigned: Int
     }
 
-    public struct Summary: Encodable, Sendable {
+    public struct Summary: Codable, Sendable {
         public let repositories: Int
         public let releases: Int
         public let signedReleases: Int
@@ -74,8 +81,15 @@ public struct InventoryReport: Encodable, Sendable {
     public let findings: [InventoryAudit.Finding]
     public let releases: [ReleaseInfo]
 
-    /// Reads the inventory and runs the audit (no identity expectations) for the findings.
-    public static func build(store: InventoryStore, audit: InventoryAudit) throws -> InventoryReport {
+    /// Reads the inventory and runs the audit (no identity expectations) for the findings; `now` is its generation time.
+    public static func build(store: InventoryStore, audit: InventoryAudit, now: Date = Date()) async throws -> InventoryReport {
+        let releases = try await BlockingWork.run { try Self.releases(in: store) }
+        let findings = try await audit.run().findings
+        return assemble(store: store, releases: releases, findings: findings, now: now)
+    }
+
+    /// Every release of the inventory with its (present) assets and their bundles.
+    private static func releases(in store: InventoryStore) throws -> [ReleaseInfo] {
         let rows = try store.pool.read { db in
             try Row.fetchAll(
                 db,
@@ -104,15 +118,18 @@ public struct InventoryReport: Encodable, Sendable {
                 ? nil
                 : BundleInfo(
                     identity: row["identity"], issuer: row["issuer"], logIndex: row["log_index"], signingTime: row["signing_time"],
-                    verdict: row["verdict"], reason: row["reason"])
+                    verdict: try store.recorded(row["verdict"]), reason: row["reason"])
             current?.assets.append(
-                AssetInfo(name: name, size: row["size"], sha256: row["sha256"], manifest: row["manifest_verdict"], bundle: bundle))
+                AssetInfo(name: name, size: row["size"], sha256: row["sha256"], manifest: try store.recorded(row["manifest_verdict"]), bundle: bundle))
         }
         if let done = current { releases.append(ReleaseInfo(repository: done.repository, tag: done.tag, publishedAt: done.published, assets: done.assets)) }
+        return releases
+    }
 
+    private static func assemble(store: InventoryStore, releases: [ReleaseInfo], findings: [InventoryAudit.Finding], now: Date) -> InventoryReport {
         var identities: [String: (issuer: String, count: Int, first: String?, last: String?)] = [:]
         for asset in releases.flatMap(\.assets) {
-            guard let bundle = asset.bundle, bundle.verdict == "pass", let identity = bundle.identity else { continue }
+            guard let bundle = asset.bundle, bundle.verdict == .pass, let identity = bundle.identity else { continue }
             let key = identity + "\u{0}" + (bundle.issuer ?? "")
             var entry = identities[key] ?? (bundle.issuer ?? "", 0, nil, nil)
             entry.count += 1
@@ -127,23 +144,22 @@ public struct InventoryReport: Encodable, Sendable {
             let month = String((release.publishedAt ?? "unknown").prefix(7))
             var entry = months[month] ?? (0, 0, 0)
             switch release.state {
-            case "signed": entry.signed += 1
-            case "partial": entry.partial += 1
-            default: entry.unsigned += 1
+            case .signed: entry.signed += 1
+            case .partial: entry.partial += 1
+            case .unsigned: entry.unsigned += 1
             }
             months[month] = entry
         }
-        let findings = try audit.run().findings
         let assets = releases.flatMap(\.assets)
         let repositories = Set(releases.map(\.repository)).count
         return InventoryReport(
-            generatedAt: RFC3339.string(Date()), inventory: store.path,
+            generatedAt: RFC3339.string(now), inventory: store.path,
             summary: Summary(
-                repositories: repositories, releases: releases.count, signedReleases: releases.filter { $0.state == "signed" }.count,
-                partiallySignedReleases: releases.filter { $0.state == "partial" }.count,
-                unsignedReleases: releases.filter { $0.state == "unsigned" }.count, assets: assets.count,
-                signedAssets: assets.filter { $0.bundle?.verdict == "pass" }.count,
-                failingBundles: assets.filter { $0.bundle?.verdict == "fail" }.count, findings: findings.count),
+                repositories: repositories, releases: releases.count, signedReleases: releases.filter { $0.state == .signed }.count,
+                partiallySignedReleases: releases.filter { $0.state == .partial }.count,
+                unsignedReleases: releases.filter { $0.state == .unsigned }.count, assets: assets.count,
+                signedAssets: assets.filter { $0.bundle?.verdict == .pass }.count,
+                failingBundles: assets.filter { $0.bundle?.verdict == .fail }.count, findings: findings.count),
             timeline: months.keys.sorted().map { Month(month: $0, signed: months[$0]!.signed, partial: months[$0]!.partial, unsigned: months[$0]!.unsigned) },
             identities: identities.map { key, value in
                 IdentityInfo(
@@ -171,14 +187,14 @@ public struct InventoryReport: Encodable, Sendable {
             return safe.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
         }
         for release in releases {
-            let head = [release.repository, release.tag, release.publishedAt ?? "", release.state].map(field)
+            let head = [release.repository, release.tag, release.publishedAt ?? "", release.state.rawValue].map(field)
             if release.assets.isEmpty { lines.append((head + Array(repeating: "", count: 11)).joined(separator: ",")) }
             for asset in release.assets {
                 let bundle = asset.bundle
                 let cells = [
-                    asset.name, String(asset.size), asset.sha256 ?? "", asset.manifest, bundle?.verdict == "pass" ? "yes" : "no",
+                    asset.name, String(asset.size), asset.sha256 ?? "", asset.manifest.rawValue, bundle?.verdict == .pass ? "yes" : "no",
                     bundle?.identity ?? "", bundle?.issuer ?? "", bundle?.logIndex.map(String.init) ?? "", bundle?.signingTime ?? "",
-                    bundle?.verdict ?? "", bundle?.reason ?? "",
+                    bundle?.verdict.rawValue ?? "", bundle?.reason ?? "",
                 ].map(field)
                 lines.append((head + cells).joined(separator: ","))
             }

@@ -99,14 +99,14 @@ struct InventoryReportHTML {
             for asset in assets {
                 let bundle: String
                 if let info = asset?.bundle {
-                    bundle = info.verdict == "pass"
+                    bundle = info.verdict == .pass
                         ? "<span class=\"pass\">verified</span>: <code>\(escape(info.identity ?? ""))</code>"
                         : "<span class=\"fail\">fails</span>: \(escape(info.reason ?? ""))"
                 } else {
                     bundle = asset == nil ? "" : "<span class=\"none\">none</span>"
                 }
                 html += "<tr><td>\(escape(release.repository))</td><td>\(escape(release.tag))</td><td>\(escape(release.publishedAt ?? ""))</td>"
-                html += "<td>\(escape(release.state))</td><td><code>\(escape(asset?.name ?? ""))</code></td><td>\(escape(asset?.manifest ?? ""))</td><td>\(bundle)</td></tr>"
+                html += "<td>\(escape(release.state.rawValue))</td><td><code>\(escape(asset?.name ?? ""))</code></td><td>\(escape(asset?.manifest.rawValue ?? ""))</td><td>\(bundle)</td></tr>"
             }
         }
         return html + "</table>\n"

@@ -9,7 +9,7 @@ import Logging
 /// is not downloaded again (and with GitHub's own `digest` field, never), nor is an unchanged bundle; an asset whose
 /// SHA-256 changed since the last scan is recorded as such.
 public struct InventoryScan {
-    public struct Summary: Encodable, Sendable {
+    public struct Summary: Codable, Sendable, Equatable {
         public var repository: String
         public var releases = 0
         public var assets = 0
@@ -61,7 +61,7 @@ public struct InventoryScan {
                 let verdict = manifests.verdict(for: asset.name, digest: digest)
                 let (assetID, changed) = try store.recordAsset(
                     releaseID: releaseID, name: asset.name, githubID: asset.id, size: asset.size, updatedAt: asset.updatedAt,
-                    sha256: digest?.hex, manifestVerdict: verdict.rawValue)
+                    sha256: digest?.hex, manifestVerdict: verdict)
                 if changed {
                     summary.digestChanges.append("\(release.tagName)/\(asset.name)")
                     logger.warning("inventory.digest-changed", metadata: ["release": .string(release.tagName), "asset": .string(asset.name)])

@@ -5,12 +5,12 @@ import HephaestusPlatform
 
 extension InventoryStore {
     /// A backfill run as `backfill status` lists it.
-    public struct RunRecord: Encodable, Sendable {
+    public struct RunRecord: Codable, Sendable, Equatable {
         public let id: String
         public let repository: String
         public let startedAt: String
         public let finishedAt: String?
-        public let status: String
+        public let status: BackfillRunStatus
         public let dryRun: Bool
         public let signer: String?
         public let uploaded: Int
@@ -21,14 +21,14 @@ extension InventoryStore {
     }
 
     /// One recorded action of a run.
-    public struct ActionRecord: Encodable, Sendable {
+    public struct ActionRecord: Codable, Sendable, Equatable {
         public let id: Int64
         public let runID: String
         public let at: String
         public let release: String
         public let asset: String
-        public let action: String
-        public let outcome: String
+        public let action: BackfillAction
+        public let outcome: BackfillOutcome
         public let detail: String?
         public let uploadedAssetID: Int64?
         public let bundleSHA256: String?
@@ -37,21 +37,21 @@ extension InventoryStore {
     public func startRun(id: String, repository: String, dryRun: Bool, signer: String?) throws {
         try pool.write { db in
             try db.execute(
-                sql: "INSERT INTO backfill_run (id, repository, started_at, status, dry_run, signer) VALUES (?, ?, ?, 'running', ?, ?)",
-                arguments: [id, repository, Self.now(), dryRun, signer])
+                sql: "INSERT INTO backfill_run (id, repository, started_at, status, dry_run, signer) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, repository, Self.now(), BackfillRunStatus.running.rawValue, dryRun, signer])
         }
     }
 
-    public func finishRun(id: String, status: String) throws {
+    public func finishRun(id: String, status: BackfillRunStatus) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE backfill_run SET status = ?, finished_at = ? WHERE id = ?", arguments: [status, Self.now(), id])
+            try db.execute(sql: "UPDATE backfill_run SET status = ?, finished_at = ? WHERE id = ?", arguments: [status.rawValue, Self.now(), id])
         }
     }
 
     /// Records an action; returns its id (to complete it later).
     @discardableResult
     public func recordAction(
-        runID: String, release: String, asset: String, action: String, outcome: String, detail: String? = nil,
+        runID: String, release: String, asset: String, action: BackfillAction, outcome: BackfillOutcome, detail: String? = nil,
         uploadedAssetID: Int64? = nil, bundleSHA256: String? = nil
     ) throws -> Int64 {
         try pool.write { db in
@@ -60,16 +60,16 @@ extension InventoryStore {
                     INSERT INTO backfill_action (run_id, at, release_tag, asset_name, action, outcome, detail, uploaded_asset_id, bundle_sha256)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [runID, Self.now(), release, asset, action, outcome, detail, uploadedAssetID, bundleSHA256])
+                arguments: [runID, Self.now(), release, asset, action.rawValue, outcome.rawValue, detail, uploadedAssetID, bundleSHA256])
             return db.lastInsertedRowID
         }
     }
 
-    public func completeAction(id: Int64, outcome: String, uploadedAssetID: Int64?, detail: String? = nil) throws {
+    public func completeAction(id: Int64, outcome: BackfillOutcome, uploadedAssetID: Int64?, detail: String? = nil) throws {
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE backfill_action SET outcome = ?, uploaded_asset_id = COALESCE(?, uploaded_asset_id), detail = COALESCE(?, detail) WHERE id = ?",
-                arguments: [outcome, uploadedAssetID, detail, id])
+                arguments: [outcome.rawValue, uploadedAssetID, detail, id])
         }
     }
 
@@ -98,8 +98,9 @@ extension InventoryStore {
                 arguments: arguments
             ).map {
                 ActionRecord(
-                    id: $0["id"], runID: $0["run_id"], at: $0["at"], release: $0["release_tag"], asset: $0["asset_name"], action: $0["action"],
-                    outcome: $0["outcome"], detail: $0["detail"], uploadedAssetID: $0["uploaded_asset_id"], bundleSHA256: $0["bundle_sha256"])
+                    id: $0["id"], runID: $0["run_id"], at: $0["at"], release: $0["release_tag"], asset: $0["asset_name"],
+                    action: try recorded($0["action"]), outcome: try recorded($0["outcome"]), detail: $0["detail"],
+                    uploadedAssetID: $0["uploaded_asset_id"], bundleSHA256: $0["bundle_sha256"])
             }
         }
     }
@@ -120,7 +121,7 @@ extension InventoryStore {
                 arguments: [repository, repository]
             ).map {
                 RunRecord(
-                    id: $0["id"], repository: $0["repository"], startedAt: $0["started_at"], finishedAt: $0["finished_at"], status: $0["status"],
+                    id: $0["id"], repository: $0["repository"], startedAt: $0["started_at"], finishedAt: $0["finished_at"], status: try recorded($0["status"]),
                     dryRun: $0["dry_run"], signer: $0["signer"], uploaded: $0["uploaded"], skipped: $0["skipped"], refused: $0["refused"],
                     failed: $0["failed"], rolledBack: $0["rolled_back"])
             }
@@ -131,10 +132,23 @@ extension InventoryStore {
         try runs().first { $0.id == id }
     }
 
+    /// How many actions all runs have recorded: the progress of runs in flight.
+    public func actionCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM backfill_action") ?? 0 }
+    }
+
+    /// A recorded action, outcome or status as its enum; an unknown one means the inventory was written by something else.
+    func recorded<Value: RawRepresentable<String>>(_ text: String) throws -> Value {
+        guard let value = Value(rawValue: text) else {
+            throw InventoryError.schema(path: path, reason: "unknown recorded \(Value.self) \(text)")
+        }
+        return value
+    }
+
     /// Records a subject asset and its bundle in one go (backfill's view of what it just signed or found signed);
     /// `bundle.assetID` is replaced by the asset's row id.
     public func recordSignedAsset(
-        repository: String, release: GitHubRelease, asset: GitHubAsset, digest: Digest?, manifest: String, bundle: BundleRecord
+        repository: String, release: GitHubRelease, asset: GitHubAsset, digest: Digest?, manifest: ReleaseAssetRoles.ManifestVerdict, bundle: BundleRecord
     ) throws {
         let repositoryID = try repositoryID(repository)
         let releaseID = try upsertRelease(

@@ -8,13 +8,13 @@ import HephaestusPlatform
 ///
 /// SQLite in WAL mode through a GRDB pool: any number of concurrent readers, one writer; every change is one
 /// transaction, so a process killed at any point leaves the last committed state.
-public final class InventoryStore: @unchecked Sendable {
+public final class InventoryStore: Sendable {
     public let path: String
     let pool: DatabasePool
 
-    /// `$XDG_DATA_HOME/hephaestus/inventory.sqlite` (default `~/.local/share/hephaestus/inventory.sqlite`).
-    public static var defaultPath: String {
-        let environment = ProcessInfo.processInfo.environment
+    /// `$XDG_DATA_HOME/hephaestus/inventory.sqlite` (default `~/.local/share/hephaestus/inventory.sqlite`), in the
+    /// run's `environment`.
+    public static func defaultPath(environment: [String: String]) -> String {
         let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
         return base + "/hephaestus/inventory.sqlite"
@@ -149,7 +149,8 @@ public final class InventoryStore: @unchecked Sendable {
     /// `previous_sha256` with the time the change was noticed. Returns the row id and whether the digest changed.
     @discardableResult
     public func recordAsset(
-        releaseID: Int64, name: String, githubID: Int64, size: Int64, updatedAt: String?, sha256: String?, manifestVerdict: String
+        releaseID: Int64, name: String, githubID: Int64, size: Int64, updatedAt: String?, sha256: String?,
+        manifestVerdict: ReleaseAssetRoles.ManifestVerdict
     ) throws -> (id: Int64, digestChanged: Bool) {
         try pool.write { db in
             let now = Self.now()
@@ -165,7 +166,7 @@ public final class InventoryStore: @unchecked Sendable {
                             digest_changed_at = CASE WHEN ? THEN ? ELSE digest_changed_at END
                         WHERE id = ?
                         """,
-                    arguments: [githubID, size, updatedAt, sha256, manifestVerdict, now, changed, changed, now, id])
+                    arguments: [githubID, size, updatedAt, sha256, manifestVerdict.rawValue, now, changed, changed, now, id])
                 return (id, changed)
             }
             try db.execute(
@@ -173,7 +174,7 @@ public final class InventoryStore: @unchecked Sendable {
                     INSERT INTO asset (release_id, name, github_id, size, updated_at, sha256, manifest_verdict, first_seen_at, last_seen_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [releaseID, name, githubID, size, updatedAt, sha256, manifestVerdict, now, now])
+                arguments: [releaseID, name, githubID, size, updatedAt, sha256, manifestVerdict.rawValue, now, now])
             return (db.lastInsertedRowID, false)
         }
     }
@@ -207,13 +208,13 @@ public final class InventoryStore: @unchecked Sendable {
         public var logID: String?
         public var logIndex: Int64?
         public var signingTime: Date?
-        public var verdict: String
+        public var verdict: VerificationReport.Verdict
         public var reason: String?
         public var verifierVersion: String
 
         public init(
             assetID: Int64, bundleAssetName: String, bundleGitHubID: Int64?, content: [UInt8], mediaType: String?, identity: String?,
-            issuer: String?, claims: [String: String], logID: String?, logIndex: Int64?, signingTime: Date?, verdict: String, reason: String?,
+            issuer: String?, claims: [String: String], logID: String?, logIndex: Int64?, signingTime: Date?, verdict: VerificationReport.Verdict, reason: String?,
             verifierVersion: String
         ) {
             self.assetID = assetID
@@ -251,7 +252,7 @@ public final class InventoryStore: @unchecked Sendable {
                 arguments: [
                     record.assetID, record.bundleAssetName, record.bundleGitHubID, DigestAlgorithm.sha256.hash(record.content).hex,
                     Data(record.content), record.mediaType, record.identity, record.issuer, claims, record.logID, record.logIndex,
-                    record.signingTime.map { $0.formatted(Date.ISO8601FormatStyle()) }, record.verdict, record.reason, Self.now(),
+                    record.signingTime.map { $0.formatted(Date.ISO8601FormatStyle()) }, record.verdict.rawValue, record.reason, Self.now(),
                     record.verifierVersion,
                 ])
         }

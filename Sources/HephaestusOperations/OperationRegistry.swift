@@ -12,6 +12,16 @@ public enum OperationRegistry {
         SignFilesOperation.self,
         PublishPyPIOperation.self,
         PublishGitHubOperation.self,
+        // Inventory, backfill, dev sigstore.
+        InventoryScanOperation.self,
+        InventoryAuditOperation.self,
+        InventoryReportOperation.self,
+        BackfillPlanOperation.self,
+        BackfillRunOperation.self,
+        BackfillStatusOperation.self,
+        BackfillRollbackOperation.self,
+        DevSigstoreServeOperation.self,
+        DevSigstoreTokenOperation.self,
     ]
 
     /// The descriptors, in registry order.

@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusInventory
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTestSupport
@@ -172,12 +173,13 @@ struct BackfillInventoryTests {
         #expect(try fixture.github.assetNames().values.flatMap { $0 }.allSatisfy { !$0.hasSuffix(".sigstore.json") })
     }
 
-    @Test("killed at random points 20 times, then run to the end: exactly one bundle per signable asset, inventory consistent")
+    @Test("killed 20 times at points chosen by its own recorded progress, then run to the end: exactly one bundle per signable asset, inventory consistent")
     func crashResume() throws {
         let fixture = try Fixture(extraAssetsPerRelease: 3)
         var generator = SeededGenerator(seed: 20261125)
         let signing = try fixture.signingArguments()
         var killed = 0
+        var progress: InventoryStore?
         for _ in 0..<20 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: HephaestusBinary.path)
@@ -186,11 +188,27 @@ struct BackfillInventoryTests {
             process.currentDirectoryURL = URL(fileURLWithPath: fixture.work.path)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            // Each run is killed once it has recorded 1 to 3 more actions (download, verify-digest, sign, upload started,
+            // refuse…): the kill points follow the run's own progress in the inventory, whatever the machine's speed.
+            let recorded = try progress?.actionCount() ?? 0
+            let target = recorded + Int.random(in: 1...3, using: &generator)
             try process.run()
-            usleep(UInt32.random(in: 5_000...250_000, using: &generator))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                killed += 1
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning {
+                if progress == nil, FileManager.default.fileExists(atPath: fixture.inventory) {
+                    progress = try? InventoryStore(path: fixture.inventory, readOnly: true)
+                }
+                if let count = try? progress?.actionCount(), count >= target {
+                    kill(process.processIdentifier, SIGKILL)
+                    killed += 1
+                    break
+                }
+                guard Date() < deadline else {
+                    Issue.record("the run recorded no progress for 120 s")
+                    kill(process.processIdentifier, SIGKILL)
+                    break
+                }
+                usleep(2_000)
             }
             process.waitUntilExit()
         }

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import HephaestusCore
 import HephaestusInventory
-import HephaestusPlatform
-import HephaestusSigstore
 
 extension Hephaestus {
     /// `hephaestus backfill`.
@@ -24,7 +22,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus backfill plan`.
-    struct BackfillPlan: HephaestusCommand {
+    struct BackfillPlan: OperationCommand {
+        typealias Performed = BackfillPlanOperation
+
         static let configuration = CommandConfiguration(
             commandName: "plan", abstract: "List the assets of published releases that lack a bundle, and whether they can be signed.")
 
@@ -40,32 +40,38 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func execute(_ context: CommandContext) async throws {
-            let repository = try GitHubRepository(source.repository)
-            let plan = try BackfillPlanner(github: try network.makeGitHubClient(context: context))
-                .plan(repository, since: source.since.map(BackfillSince.parse))
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> BackfillPlanOperation.Request {
+            BackfillPlanOperation.Request(repository: source.repository, since: source.since, github: network.choice)
+        }
+
+        func render(report: BackfillPlanOperation.Report, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.backfillPlan, runID: context.runID, payload: PlanReport(repository: repository.description, items: plan)).jsonText())
+                try printJSON(report, context)
                 return
             }
+            let plan = report.items
             guard !plan.isEmpty else {
-                context.stdout.line("\(repository): every asset of every release in range has a bundle")
+                context.stdout.line("\(report.repository): every asset of every release in range has a bundle")
                 return
             }
             let width = max(7, plan.map(\.release.count).max() ?? 7)
             context.stdout.line("RELEASE".padding(toLength: width, withPad: " ", startingAt: 0) + "  ACTION  ASSET")
             for item in plan {
                 context.stdout.line(
-                    item.release.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + item.action.padding(toLength: 6, withPad: " ", startingAt: 0)
+                    item.release.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                        + item.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
                         + "  \(item.asset)" + (item.reason.map { "  (\($0))" } ?? ""))
             }
-            let signable = plan.filter { $0.action == "sign" }.count
-            context.stdout.line("\(plan.count) unsigned asset(s): \(signable) to sign, \(plan.count - signable) refused")
+            context.stdout.line("\(plan.count) unsigned asset(s): \(report.signable) to sign, \(plan.count - report.signable) refused")
         }
     }
 
     /// `hephaestus backfill run`.
-    struct BackfillRun: HephaestusCommand {
+    struct BackfillRun: OperationCommand {
+        typealias Performed = BackfillRunOperation
+
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Download, tie to the SHA-256 manifest, sign and upload a bundle for every planned asset; resumable.",
@@ -103,59 +109,42 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
+        private var runRequest: BackfillRunOperation.Request {
+            BackfillRunOperation.Request(
+                repository: source.repository, since: source.since, signing: signing.choice, trust: trust.choice, inventory: inventory.inventory,
+                dryRun: dryRun, maxPerMinute: maxPerMinute, github: network.choice)
+        }
+
         func validate() throws {
-            try signing.validate(staging: trust.staging)
-            if let maxPerMinute, maxPerMinute <= 0 { throw ValidationError("--max-per-minute must be positive") }
+            do { try runRequest.validate() } catch { throw ValidationError(error.message) }
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let repository = try GitHubRepository(source.repository)
-            let github = try network.makeGitHubClient(context: context, requireToken: !dryRun)
-            let plan = try BackfillPlanner(github: github).plan(repository, since: source.since.map(BackfillSince.parse))
-            let assessment = BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load()))
-            let scratch = try PrivateDirectory()
-            if dryRun {
-                let runner = BackfillRunner(
-                    store: nil, github: github, session: nil, assessment: assessment, repository: repository, runID: context.runID.description,
-                    logger: context.logger, maximumPerMinute: maxPerMinute, scratchDirectory: scratch.path)
-                let signer = signing.key.map { "the key in \($0)" } ?? "the keyless identity of the OIDC token"
-                render(runner.dryRun(plan, signer: signer), context)
-                return
-            }
-            let client = try network.makeHTTPClient(logger: context.logger)
-            let session = try SigningSession(
-                credential: signing.credential(context: context, http: network.http.settings), signingConfig: signing.configSelection(staging: trust.staging), trust: trust.makeSelection(),
-                http: client, logger: context.logger)
-            let runner = BackfillRunner(
-                store: try inventory.open(), github: github, session: session, assessment: assessment, repository: repository,
-                runID: context.runID.description, logger: context.logger, maximumPerMinute: maxPerMinute, scratchDirectory: scratch.path)
-            let report = try runner.run(plan, signer: session.signerDescription) { line in
-                guard !json else { return }
-                context.stdout.line("\(line.release)  \(line.asset)  \(line.action): \(line.outcome)" + (line.detail.map { "  \($0)" } ?? ""))
-                context.stdout.flush()
-            }
-            render(report, context, linesAlreadyShown: true)
-            if report.refused > 0 || report.failed > 0 { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> BackfillRunOperation.Request { runRequest }
+
+        func render(item line: BackfillRunner.Line, _ context: CommandContext) {
+            guard !json else { return }
+            context.stdout.line("\(line.release)  \(line.asset)  \(line.action.rawValue): \(line.outcome.rawValue)" + (line.detail.map { "  \($0)" } ?? ""))
+            context.stdout.flush()
         }
 
-        private func render(_ report: BackfillRunner.Report, _ context: CommandContext, linesAlreadyShown: Bool = false) {
+        func render(report: BackfillRunner.Report, _ context: CommandContext) throws {
             if json {
-                if let text = try? ResultDocument(mediaType: MediaType.backfillRun, runID: context.runID, payload: report).jsonText() { context.stdout.line(text) }
-                return
+                try printJSON(report, context)
+            } else {
+                context.stdout.line(
+                    (report.dryRun ? "dry run, nothing changed: " : "run \(report.runId): ")
+                        + "\(report.uploaded) uploaded, \(report.skipped) skipped, \(report.refused) refused, \(report.failed) failed")
             }
-            if !linesAlreadyShown {
-                for line in report.lines {
-                    context.stdout.line("\(line.release)  \(line.asset)  \(line.action): \(line.outcome)" + (line.detail.map { "  \($0)" } ?? ""))
-                }
-            }
-            context.stdout.line(
-                (report.dryRun ? "dry run, nothing changed: " : "run \(report.runId): ")
-                    + "\(report.uploaded) uploaded, \(report.skipped) skipped, \(report.refused) refused, \(report.failed) failed")
+            try exitQuietly(on: report, context)
         }
     }
 
     /// `hephaestus backfill status`.
-    struct BackfillStatus: HephaestusCommand {
+    struct BackfillStatus: OperationCommand {
+        typealias Performed = BackfillStatusOperation
+
         static let configuration = CommandConfiguration(commandName: "status", abstract: "List backfill runs and what each did.")
 
         @OptionGroup(title: "Global options")
@@ -173,30 +162,34 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func execute(_ context: CommandContext) async throws {
-            let store = try inventory.openExisting()
-            let runs = try store.runs(repository: repository).filter { run == nil || $0.id == run }
-            if let run, runs.isEmpty { throw InventoryError.runNotFound(run) }
-            let actions = try run.map { try store.actions(runID: $0) } ?? []
+        func request(_ context: CommandContext) throws -> BackfillStatusOperation.Request {
+            BackfillStatusOperation.Request(repository: repository, run: run, inventory: inventory.inventory)
+        }
+
+        func render(report: BackfillStatusOperation.Report, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.backfillStatus, runID: context.runID, payload: StatusReport(runs: runs, actions: actions)).jsonText())
+                try printJSON(report, context)
                 return
             }
-            for record in runs {
+            for record in report.runs {
                 context.stdout.line(
-                    "\(record.id)  \(record.repository)  \(record.status)  started \(record.startedAt)" + (record.finishedAt.map { ", finished \($0)" } ?? "")
+                    "\(record.id)  \(record.repository)  \(record.status.rawValue)  started \(record.startedAt)" + (record.finishedAt.map { ", finished \($0)" } ?? "")
                         + "  uploaded \(record.uploaded), skipped \(record.skipped), refused \(record.refused), failed \(record.failed)"
                         + (record.rolledBack > 0 ? ", rolled back \(record.rolledBack)" : ""))
             }
-            for action in actions {
-                context.stdout.line("  \(action.at)  \(action.release)  \(action.asset)  \(action.action): \(action.outcome)" + (action.detail.map { "  \($0)" } ?? ""))
+            for action in report.actions {
+                context.stdout.line(
+                    "  \(action.at)  \(action.release)  \(action.asset)  \(action.action.rawValue): \(action.outcome.rawValue)"
+                        + (action.detail.map { "  \($0)" } ?? ""))
             }
-            if runs.isEmpty { context.stdout.line("no backfill runs recorded in \(store.path)") }
+            if report.runs.isEmpty { context.stdout.line("no backfill runs recorded in \(inventory.path)") }
         }
     }
 
     /// `hephaestus backfill rollback --run ID`.
-    struct BackfillRollback: HephaestusCommand {
+    struct BackfillRollback: OperationCommand {
+        typealias Performed = BackfillRollbackOperation
+
         static let configuration = CommandConfiguration(
             commandName: "rollback", abstract: "Delete exactly the bundle assets a backfill run uploaded (see runbooks/release-rollback.md).")
 
@@ -218,23 +211,17 @@ extension Hephaestus {
         @OptionGroup(title: "Network")
         var network: NetworkOptions
 
-        func execute(_ context: CommandContext) async throws {
-            let lines = try HephaestusInventory.BackfillRollback(
-                store: try inventory.openExisting(), github: try network.makeGitHubClient(context: context, requireToken: true),
-                assessment: BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load())), logger: context.logger
-            ).rollback(runID: run, force: force)
-            for line in lines { context.stdout.line("\(line.release)  \(line.asset)  \(line.action): \(line.outcome)  \(line.detail ?? "")") }
-            context.stdout.line("run \(run) rolled back: \(lines.filter { $0.outcome == "deleted" }.count) asset(s) deleted")
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> BackfillRollbackOperation.Request {
+            BackfillRollbackOperation.Request(run: run, force: force, trust: trust.choice, inventory: inventory.inventory, github: network.choice)
+        }
+
+        func render(report: BackfillRollbackOperation.Report, _ context: CommandContext) throws {
+            for line in report.lines {
+                context.stdout.line("\(line.release)  \(line.asset)  \(line.action.rawValue): \(line.outcome.rawValue)  \(line.detail ?? "")")
+            }
+            context.stdout.line("run \(report.run) rolled back: \(report.deleted) asset(s) deleted")
         }
     }
-}
-
-struct PlanReport: Encodable, Sendable {
-    let repository: String
-    let items: [BackfillPlanner.Item]
-}
-
-struct StatusReport: Encodable, Sendable {
-    let runs: [InventoryStore.RunRecord]
-    let actions: [InventoryStore.ActionRecord]
 }

@@ -3,7 +3,6 @@ import Dispatch
 import Foundation
 import HephaestusCore
 import HephaestusLocalSigstore
-import HephaestusPlatform
 
 extension Hephaestus {
     /// `hephaestus dev`.
@@ -24,7 +23,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus dev sigstore [serve] --dir DIR`.
-    struct DevSigstoreServe: HephaestusCommand {
+    struct DevSigstoreServe: OperationCommand {
+        typealias Performed = DevSigstoreServeOperation
+
         static let configuration = CommandConfiguration(
             commandName: "serve",
             abstract: "Serve the local Sigstore TEST instance kept in DIR until interrupted.",
@@ -52,57 +53,47 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("Write the service URLs and port as JSON here once listening.", valueName: "FILE"))
         var portFile: String?
 
+        func request(_ context: CommandContext) throws -> DevSigstoreServeOperation.Request {
+            DevSigstoreServeOperation.Request(directory: dir, port: port, portFile: portFile)
+        }
+
+        /// Runs the operation like every operation command, with SIGINT and SIGTERM cancelling it (the instance then
+        /// stops serving and the command ends with status 0).
         func execute(_ context: CommandContext) async throws {
-            let instance = try LocalSigstoreInstance.open(directory: dir, port: port)
-            try instance.attachLogStorage()
-            try instance.writeTrustDocuments()
-            let logger = context.logger
-            let server = try instance.serve { request, status in
-                logger.info("dev.sigstore.request", metadata: ["method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(status)])
-            }
-            if let portFile {
-                try AtomicFileWriter.write(
-                    Array(try JSONSerialization.data(withJSONObject: instance.portDocument, options: [.sortedKeys, .withoutEscapingSlashes])) + [0x0A],
-                    to: portFile, overwrite: true)
-            }
-            context.logger.warning(
-                "dev.sigstore.listening",
-                metadata: [
-                    "url": .string(instance.baseURL), "dir": .string(dir), "oidc_issuer": .string(instance.oidcIssuer.url),
-                    "rekor_v1_entries": .stringConvertible(instance.rekorV1.size), "rekor_v2_entries": .stringConvertible(instance.rekorV2.size),
-                    "label": "local Sigstore TEST instance: never trust it for real releases",
-                ])
-            context.stdout.line("local Sigstore TEST instance listening on \(instance.baseURL) (dir \(dir))")
+            let operationContext = context.operationContext(http: httpSettings)
+            let signals = Self.cancelOnTermination(operationContext.cancellation)
+            defer { for source in signals { source.cancel() } }
+            let report = try await Performed.run(try request(context), in: operationContext, emit: ItemSink { item in render(item: item, context) })
+            try render(report: report, context)
+        }
+
+        func render(item listening: DevSigstoreServeOperation.Listening, _ context: CommandContext) {
+            let dir = listening.directory
+            context.stdout.line("local Sigstore TEST instance listening on \(listening.url) (dir \(dir))")
             context.stdout.line("  trusted root:   \(dir)/trusted_root.json")
             context.stdout.line("  signing config: \(dir)/signing_config.json (Rekor v2 + TSA), \(dir)/signing_config.rekor-v1.json")
             context.stdout.line("  token:          hephaestus dev sigstore token --dir \(dir) --identity you@example.com")
             context.stdout.flush()
-            await Self.waitForTermination()
-            server.stop()
-            context.logger.info("dev.sigstore.stopped")
         }
 
-        /// Returns on SIGINT or SIGTERM.
-        static func waitForTermination() async {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumed = LockedFlag()
-                var sources: [DispatchSourceSignal] = []
-                for number in [SIGINT, SIGTERM] {
-                    signal(number, SIG_IGN)
-                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                    source.setEventHandler {
-                        if resumed.setOnce() { continuation.resume() }
-                    }
-                    source.resume()
-                    sources.append(source)
-                }
-                SignalSources.keep(sources)
+        func render(report: DevSigstoreServeOperation.Report, _ context: CommandContext) throws {}
+
+        /// Cancels the run on SIGINT or SIGTERM, which no longer end the process; the sources live until cancelled.
+        static func cancelOnTermination(_ cancellation: Cancellation) -> [any DispatchSourceSignal] {
+            [SIGINT, SIGTERM].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { cancellation.cancel() }
+                source.resume()
+                return source
             }
         }
     }
 
     /// `hephaestus dev sigstore token --dir DIR --identity ID`.
-    struct DevSigstoreToken: HephaestusCommand {
+    struct DevSigstoreToken: OperationCommand {
+        typealias Performed = DevSigstoreTokenOperation
+
         static let configuration = CommandConfiguration(
             commandName: "token",
             abstract: "Print an OIDC identity token (JWT) minted by the local TEST instance's issuer.",
@@ -124,30 +115,12 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("Token lifetime in seconds (negative values mint expired tokens, for tests).", valueName: "SECONDS"))
         var lifetime: Int = 600
 
-        func execute(_ context: CommandContext) async throws {
-            let instance = try LocalSigstoreInstance.existing(directory: dir)
-            context.stdout.line(try instance.oidcIssuer.mint(identity: identity, issuer: issuer, lifetime: TimeInterval(lifetime)))
+        func request(_ context: CommandContext) throws -> DevSigstoreTokenOperation.Request {
+            DevSigstoreTokenOperation.Request(directory: dir, identity: identity, issuer: issuer, lifetime: lifetime)
+        }
+
+        func render(report: DevSigstoreTokenOperation.Report, _ context: CommandContext) throws {
+            context.stdout.line(report.token)
         }
     }
-}
-
-/// A flag set at most once across threads.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-
-    /// True the first time only.
-    func setOnce() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if set { return false }
-        set = true
-        return true
-    }
-}
-
-/// Keeps signal sources alive for the life of the process.
-enum SignalSources {
-    nonisolated(unsafe) private static var kept: [DispatchSourceSignal] = []
-    static func keep(_ sources: [DispatchSourceSignal]) { kept += sources }
 }

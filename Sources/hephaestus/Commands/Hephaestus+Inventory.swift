@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import HephaestusCore
 import HephaestusInventory
-import HephaestusPlatform
-import HephaestusSigstore
+
+extension InventoryReportOperation.Format: ExpressibleByArgument {}
 
 extension Hephaestus {
     /// `hephaestus inventory`.
@@ -15,7 +15,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus inventory scan --repository OWNER/REPO…`.
-    struct InventoryScan: HephaestusCommand {
+    struct InventoryScan: OperationCommand {
+        typealias Performed = InventoryScanOperation
+
         static let configuration = CommandConfiguration(
             commandName: "scan",
             abstract: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories.",
@@ -39,40 +41,40 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func validate() throws {
-            guard !repository.isEmpty else { throw ValidationError("give at least one --repository OWNER/REPO") }
+        private var scanRequest: InventoryScanOperation.Request {
+            InventoryScanOperation.Request(repositories: repository, inventory: inventory.inventory, trust: trust.choice, github: network.choice)
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let repositories = try repository.map { try GitHubRepository($0) }
-            let store = try inventory.open()
-            let scratch = try PrivateDirectory()
-            let scan = HephaestusInventory.InventoryScan(
-                store: store, github: try network.makeGitHubClient(context: context),
-                assessment: BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load())), logger: context.logger,
-                scratchDirectory: scratch.path)
-            var summaries: [HephaestusInventory.InventoryScan.Summary] = []
-            for repository in repositories {
-                let summary = try scan.scan(repository)
-                summaries.append(summary)
-                if !json {
-                    context.stdout.line(
-                        "\(summary.repository): \(summary.releases) releases, \(summary.assets) assets (\(summary.assetsDownloaded) downloaded), "
-                            + "\(summary.bundlesVerified) bundles verified (\(summary.bundlesFailing) failing, \(summary.bundlesUnchanged) unchanged), "
-                            + "\(summary.unsigned) unsigned")
-                    for changed in summary.digestChanges { context.stdout.line("  digest changed: \(changed)") }
-                }
-            }
+        func validate() throws {
+            do { try scanRequest.validate() } catch { throw ValidationError(error.message) }
+        }
+
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> InventoryScanOperation.Request { scanRequest }
+
+        func render(item summary: Performed.Item, _ context: CommandContext) {
+            guard !json else { return }
+            context.stdout.line(
+                "\(summary.repository): \(summary.releases) releases, \(summary.assets) assets (\(summary.assetsDownloaded) downloaded), "
+                    + "\(summary.bundlesVerified) bundles verified (\(summary.bundlesFailing) failing, \(summary.bundlesUnchanged) unchanged), "
+                    + "\(summary.unsigned) unsigned")
+            for changed in summary.digestChanges { context.stdout.line("  digest changed: \(changed)") }
+        }
+
+        func render(report: InventoryScanOperation.Report, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.inventoryScan, runID: context.runID, payload: ScanReport(inventory: store.path, repositories: summaries)).jsonText())
+                try printJSON(report, context)
             } else {
-                context.stdout.line("inventory: \(store.path)")
+                context.stdout.line("inventory: \(report.inventory)")
             }
         }
     }
 
     /// `hephaestus inventory audit`.
-    struct InventoryAudit: HephaestusCommand {
+    struct InventoryAudit: OperationCommand {
+        typealias Performed = InventoryAuditOperation
+
         static let configuration = CommandConfiguration(
             commandName: "audit",
             abstract: "Re-verify every recorded bundle and report findings (exit 1 on any).",
@@ -103,39 +105,32 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func execute(_ context: CommandContext) async throws {
-            let audit = HephaestusInventory.InventoryAudit(
-                store: try inventory.openExisting(), assessment: BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load())),
-                expectations: .init(identities: identity, issuers: issuer), jobs: jobs)
-            let (summary, findings) = try audit.run()
+        func request(_ context: CommandContext) throws -> InventoryAuditOperation.Request {
+            InventoryAuditOperation.Request(inventory: inventory.inventory, identities: identity, issuers: issuer, trust: trust.choice, jobs: jobs)
+        }
+
+        func render(report: InventoryAuditOperation.Report, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(
-                    try ResultDocument(mediaType: MediaType.inventoryAudit, runID: context.runID, payload: AuditReport(summary: summary, findings: findings)).jsonText())
+                try printJSON(report, context)
             } else {
-                for finding in findings {
+                for finding in report.findings {
                     context.stdout.line("\(finding.kind.rawValue)  \(finding.repository)@\(finding.release)  \(finding.asset)  \(finding.detail)")
                 }
                 context.stdout.line(
-                    "\(summary.assets) assets, \(summary.bundles) bundles re-verified in \(String(format: "%.2f", summary.seconds)) s: "
-                        + (findings.isEmpty ? "no findings" : "\(findings.count) finding(s)"))
+                    "\(report.summary.assets) assets, \(report.summary.bundles) bundles re-verified in \(String(format: "%.2f", report.summary.seconds)) s: "
+                        + (report.findings.isEmpty ? "no findings" : "\(report.findings.count) finding(s)"))
             }
-            if !findings.isEmpty {
-                context.logger.warning("inventory.findings", metadata: ["count": .stringConvertible(findings.count)])
-                context.stdout.flush()
-                throw ExitCode(ExitStatus.checkFailed.rawValue)
-            }
+            try exitQuietly(on: report, context)
         }
     }
 
     /// `hephaestus inventory report --format json|csv|html --output FILE`.
-    struct InventoryReport: HephaestusCommand {
+    struct InventoryReport: OperationCommand {
+        typealias Performed = InventoryReportOperation
+
         static let configuration = CommandConfiguration(
             commandName: "report",
             abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).")
-
-        enum Format: String, ExpressibleByArgument, CaseIterable {
-            case json, csv, html
-        }
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -144,7 +139,7 @@ extension Hephaestus {
         var inventory: InventoryOptions
 
         @Option(help: "json, csv or html.")
-        var format: Format
+        var format: InventoryReportOperation.Format
 
         @Option(help: ArgumentHelp("The report file (replaced atomically).", valueName: "FILE"))
         var output: String
@@ -152,33 +147,15 @@ extension Hephaestus {
         @OptionGroup(title: "Trust")
         var trust: TrustOptions
 
-        func execute(_ context: CommandContext) async throws {
-            let store = try inventory.openExisting()
-            let audit = HephaestusInventory.InventoryAudit(
-                store: store, assessment: BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.makeSelection().load())),
-                expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount)
-            let report = try HephaestusInventory.InventoryReport.build(store: store, audit: audit)
-            let bytes: [UInt8] =
-                switch format {
-                case .json: try report.json(runID: context.runID)
-                case .csv: report.csv()
-                case .html: report.html()
-                }
-            try AtomicFileWriter.write(bytes, to: output, overwrite: true)
+        func request(_ context: CommandContext) throws -> InventoryReportOperation.Request {
+            InventoryReportOperation.Request(inventory: inventory.inventory, format: format, output: output, trust: trust.choice)
+        }
+
+        func render(report: HephaestusInventory.InventoryReport, _ context: CommandContext) throws {
+            let summary = report.summary
             context.stdout.line(
-                "\(output): \(format.rawValue) report of \(report.summary.releases) releases (\(report.summary.signedReleases) signed, "
-                    + "\(report.summary.partiallySignedReleases) partially, \(report.summary.unsignedReleases) unsigned), \(report.summary.findings) findings")
+                "\(output): \(format.rawValue) report of \(summary.releases) releases (\(summary.signedReleases) signed, "
+                    + "\(summary.partiallySignedReleases) partially, \(summary.unsignedReleases) unsigned), \(summary.findings) findings")
         }
     }
 }
-
-struct ScanReport: Encodable, Sendable {
-    let inventory: String
-    let repositories: [HephaestusInventory.InventoryScan.Summary]
-}
-
-struct AuditReport: Encodable, Sendable {
-    let summary: HephaestusInventory.InventoryAudit.Summary
-    let findings: [HephaestusInventory.InventoryAudit.Finding]
-}
-

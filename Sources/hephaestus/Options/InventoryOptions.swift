@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HephaestusInventory
 
 /// Where the attestation inventory lives.
@@ -6,11 +7,6 @@ struct InventoryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The inventory database (default $XDG_DATA_HOME/hephaestus/inventory.sqlite).", valueName: "PATH"))
     var inventory: String?
 
-    var path: String { inventory ?? InventoryStore.defaultPath }
-
-    /// Opens it for writing (created and migrated on first use).
-    func open() throws -> InventoryStore { try InventoryStore(path: path) }
-
-    /// Opens an existing inventory for reading.
-    func openExisting() throws -> InventoryStore { try InventoryStore(path: path, readOnly: true) }
+    /// The inventory the operation opens, as messages name it.
+    var path: String { inventory ?? InventoryStore.defaultPath(environment: ProcessInfo.processInfo.environment) }
 }

@@ -1,0 +1,217 @@
+import Foundation
+import HephaestusCore
+import HephaestusPlatform
+import HephaestusSigstore
+import Logging
+
+extension InventoryStore {
+    /// The inventory a request names, or the default one of the run's environment.
+    public static func path(_ requested: String?, in context: OperationContext) -> String {
+        requested ?? defaultPath(environment: context.environment)
+    }
+}
+
+extension BundleAssessment {
+    /// An assessment against the trusted root `trust` selects (loaded now).
+    static func loading(_ trust: TrustChoice) throws -> BundleAssessment {
+        BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.selection.load()))
+    }
+}
+
+/// Codes every operation reading GitHub can end with.
+let gitHubErrorCodes = GitHubError.Code.allCases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue)
+
+// MARK: - inventory.scan
+
+/// `inventory.scan`: records every release, asset and bundle of the repositories in the inventory, one repository
+/// after the other (each summary is an item as soon as its repository is done).
+public enum InventoryScanOperation: HephaestusCore.Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        /// The repositories to scan (`OWNER/REPO`), at least one.
+        public var repositories: [String]
+        /// The inventory database (default `$XDG_DATA_HOME/hephaestus/inventory.sqlite`), created on first use.
+        public var inventory: String?
+        public var trust: TrustChoice
+        public var github: GitHubChoice
+
+        public init(repositories: [String], inventory: String? = nil, trust: TrustChoice = TrustChoice(), github: GitHubChoice = GitHubChoice()) {
+            self.repositories = repositories
+            self.inventory = inventory
+            self.trust = trust
+            self.github = github
+        }
+
+        public func validate() throws(RequestError) {
+            guard !repositories.isEmpty else { throw RequestError("give at least one --repository OWNER/REPO") }
+            try trust.validate()
+        }
+    }
+
+    /// The inventory scanned and what each repository's scan found (the `inventory scan --json` document).
+    public struct Report: OperationReport, Equatable {
+        public let inventory: String
+        public let repositories: [InventoryScan.Summary]
+    }
+
+    public typealias Item = InventoryScan.Summary
+
+    public static let descriptor = OperationDescriptor(
+        name: "inventory.scan", command: "inventory scan",
+        summary: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories in the inventory.",
+        reportMediaType: MediaType.inventoryScan, effect: .idempotent,
+        errorCodes: [InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue] + gitHubErrorCodes,
+        longRunning: true)
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
+        try request.validate()
+        let repositories = try request.repositories.map { try GitHubRepository($0) }
+        return try await BlockingWork.run {
+            let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context))
+            let scratch = try PrivateDirectory()
+            let scan = InventoryScan(
+                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust), logger: context.logger,
+                scratchDirectory: scratch.path)
+            var summaries: [InventoryScan.Summary] = []
+            for repository in repositories {
+                try context.checkCancellation()
+                let summary = try scan.scan(repository)
+                summaries.append(summary)
+                emit(summary)
+            }
+            return Report(inventory: store.path, repositories: summaries)
+        }
+    }
+}
+
+// MARK: - inventory.audit
+
+/// `inventory.audit`: re-verifies every recorded bundle from its stored bytes and reports findings; any finding is a
+/// negative verdict.
+public enum InventoryAuditOperation: HephaestusCore.Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        /// The inventory database (default `$XDG_DATA_HOME/hephaestus/inventory.sqlite`); it must exist.
+        public var inventory: String?
+        /// Expected signer identities (globs); empty: anyone.
+        public var identities: [String]
+        /// Expected OIDC issuers (exact); empty: any.
+        public var issuers: [String]
+        public var trust: TrustChoice
+        /// Parallel verifications (default: the number of CPU cores).
+        public var jobs: Int?
+
+        public init(
+            inventory: String? = nil, identities: [String] = [], issuers: [String] = [], trust: TrustChoice = TrustChoice(), jobs: Int? = nil
+        ) {
+            self.inventory = inventory
+            self.identities = identities
+            self.issuers = issuers
+            self.trust = trust
+            self.jobs = jobs
+        }
+
+        public func validate() throws(RequestError) {
+            try trust.validate()
+        }
+    }
+
+    /// What was re-verified and the findings (the `inventory audit --json` document).
+    public struct Report: OperationReport {
+        public let summary: InventoryAudit.Summary
+        public let findings: [InventoryAudit.Finding]
+
+        public init(summary: InventoryAudit.Summary, findings: [InventoryAudit.Finding]) {
+            self.summary = summary
+            self.findings = findings
+        }
+
+        public var failure: (any CodedError)? { findings.isEmpty ? nil : InventoryError.findings(count: findings.count) }
+    }
+
+    public static let descriptor = OperationDescriptor(
+        name: "inventory.audit", command: "inventory audit",
+        summary: "Re-verify every recorded bundle from its stored bytes and report findings.",
+        reportMediaType: MediaType.inventoryAudit, effect: .readOnly,
+        errorCodes: [
+            InventoryError.Code.findings.rawValue, InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue,
+            VerificationError.Code.malformedTrustedRoot.rawValue,
+        ],
+        longRunning: true)
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
+        try request.validate()
+        let audit = try await BlockingWork.run {
+            InventoryAudit(
+                store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true),
+                assessment: try .loading(request.trust), expectations: .init(identities: request.identities, issuers: request.issuers),
+                jobs: request.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        }
+        let (summary, findings) = try await audit.run(cancellation: context.cancellation)
+        if !findings.isEmpty {
+            context.logger.warning("inventory.findings", metadata: ["count": .stringConvertible(findings.count)])
+        }
+        return Report(summary: summary, findings: findings)
+    }
+}
+
+// MARK: - inventory.report
+
+/// `inventory.report`: the inventory as one document (summary, timeline, identities, findings, releases), written as
+/// JSON, CSV or a self-contained HTML page when an output file is named.
+public enum InventoryReportOperation: HephaestusCore.Operation {
+    public enum Format: String, Codable, Sendable, CaseIterable {
+        case json, csv, html
+    }
+
+    public struct Request: Codable, Sendable, Equatable {
+        /// The inventory database (default `$XDG_DATA_HOME/hephaestus/inventory.sqlite`); it must exist.
+        public var inventory: String?
+        public var format: Format
+        /// The report file (replaced atomically); nil writes none (the report is the answer).
+        public var output: String?
+        public var trust: TrustChoice
+
+        public init(inventory: String? = nil, format: Format = .json, output: String? = nil, trust: TrustChoice = TrustChoice()) {
+            self.inventory = inventory
+            self.format = format
+            self.output = output
+            self.trust = trust
+        }
+
+        public func validate() throws(RequestError) {
+            try trust.validate()
+        }
+    }
+
+    public typealias Report = InventoryReport
+
+    public static let descriptor = OperationDescriptor(
+        name: "inventory.report", command: "inventory report",
+        summary: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).",
+        reportMediaType: InventoryReport.mediaType, effect: .idempotent,
+        errorCodes: [
+            InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
+        ] + FileError.Code.allCases.map(\.rawValue))
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
+        try request.validate()
+        let (store, audit) = try await BlockingWork.run {
+            let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true)
+            return (store, InventoryAudit(store: store, assessment: try .loading(request.trust), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount))
+        }
+        let report = try await InventoryReport.build(store: store, audit: audit, now: context.clock())
+        if let output = request.output {
+            try await BlockingWork.run {
+                let bytes: [UInt8] =
+                    switch request.format {
+                    case .json: try report.json(runID: context.runID)
+                    case .csv: report.csv()
+                    case .html: report.html()
+                    }
+                try AtomicFileWriter.write(bytes, to: output, overwrite: true)
+            }
+        }
+        return report
+    }
+}
+
+extension InventoryReport: OperationReport {}
