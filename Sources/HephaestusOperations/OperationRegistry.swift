@@ -12,6 +12,11 @@ public enum OperationRegistry {
         SignFilesOperation.self,
         PublishPyPIOperation.self,
         PublishGitHubOperation.self,
+        // Release.
+        ReleaseDownloadOperation.self,
+        ReleaseVerifyOperation.self,
+        ReleaseInstallOperation.self,
+        ReleaseRevokeOperation.self,
     ]
 
     /// The descriptors, in registry order.
