@@ -99,8 +99,10 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
         name: "release.revoke", command: "release revoke",
         summary: "Delete a bad release (or some of its assets) after writing and recording an advisory.",
         reportMediaType: MediaType.revocationResult, effect: .destructive,
-        errorCodes: [PublishError.Code.confirmationMismatch.rawValue] + GitHubError.Code.allCases.map(\.rawValue)
-            + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + InventoryError.Code.allCases.map(\.rawValue))
+        errorCodes: [PublishError.Code.confirmationMismatch.rawValue]
+            + ([.missingToken, .malformedToken, .invalidRepository, .releaseNotFound, .noMatchingAsset, .malformedResponse, .unsafeAssetName]
+                as [GitHubError.Code]).map(\.rawValue)
+            + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [InventoryError.Code.schema.rawValue])
 
     /// Looks the release up (hashing assets GitHub gives no digest for), asks for the tag to be typed unless `yes`,
     /// writes the advisory, records it in the inventory, and only then deletes.

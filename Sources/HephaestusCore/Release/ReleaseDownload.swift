@@ -138,7 +138,8 @@ public enum ReleaseDownloadOperation: Operation {
         name: "release.download", command: "release download",
         summary: "Download the matching assets of a release, each checked against the API's size and digest.",
         reportMediaType: MediaType.releaseDownload, effect: .idempotent,
-        errorCodes: GitHubError.Code.allCases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue),
+        errorCodes: GitHubError.Code.readingReleases.map(\.rawValue) + [GitHubError.Code.noMatchingAsset.rawValue]
+            + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue),
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
@@ -158,4 +159,11 @@ public enum ReleaseDownloadOperation: Operation {
                 })
         }
     }
+}
+
+extension GitHubError.Code {
+    /// The codes looking a release up and downloading its assets can end with (with or without a token).
+    static let readingReleases: [GitHubError.Code] = [
+        .malformedToken, .invalidRepository, .releaseNotFound, .noRelease, .malformedResponse, .unsafeAssetName,
+    ]
 }

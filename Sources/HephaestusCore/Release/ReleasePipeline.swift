@@ -308,7 +308,7 @@ public enum ReleaseVerifyOperation: Operation {
     /// What the checks of `release verify` and `release install` can end with.
     static let checkErrorCodes: [String] =
         ReleaseCheckError.Code.allCases.filter { $0 != .pipFailed && $0 != .environment }.map(\.rawValue)
-        + GitHubError.Code.allCases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
+        + GitHubError.Code.readingReleases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue) + ArchiveError.Code.allCases.map(\.rawValue) + WheelError.Code.allCases.map(\.rawValue)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
