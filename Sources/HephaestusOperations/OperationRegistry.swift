@@ -22,6 +22,11 @@ public enum OperationRegistry {
         BackfillRollbackOperation.self,
         DevSigstoreServeOperation.self,
         DevSigstoreTokenOperation.self,
+        // Release.
+        ReleaseDownloadOperation.self,
+        ReleaseVerifyOperation.self,
+        ReleaseInstallOperation.self,
+        ReleaseRevokeOperation.self,
     ]
 
     /// The descriptors, in registry order.

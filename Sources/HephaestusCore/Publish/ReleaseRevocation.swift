@@ -5,20 +5,27 @@ import Logging
 /// `release revoke`: deletes a bad release or some of its assets, after writing an advisory (Markdown and JSON:
 /// tag, reason, affected assets with their SHA-256, replacement) — the advisory is written first, so the record
 /// survives whatever happens to the deletion.
-public struct ReleaseRevocation {
+public struct ReleaseRevocation: Sendable {
     public enum Target: Sendable, Equatable {
         case release
         case assets(glob: String)
     }
 
-    public struct Advisory: Encodable, Sendable {
-        public struct AffectedAsset: Encodable, Sendable {
+    /// The advisory: written as Markdown and JSON (this document) before anything is deleted.
+    public struct Advisory: Codable, Sendable, Equatable {
+        public struct AffectedAsset: Codable, Sendable, Equatable {
             public let name: String
             public let size: Int64
             public let sha256: String
+
+            public init(name: String, size: Int64, sha256: String) {
+                self.name = name
+                self.size = size
+                self.sha256 = sha256
+            }
         }
 
-        public let mediaType = MediaType.revocation
+        public let mediaType: String
         public let repository: String
         public let tag: String
         public let reason: String
@@ -26,6 +33,19 @@ public struct ReleaseRevocation {
         public let revokedAt: String
         public let scope: String
         public let affected: [AffectedAsset]
+
+        public init(
+            repository: String, tag: String, reason: String, replacement: String?, revokedAt: String, scope: String, affected: [AffectedAsset]
+        ) {
+            mediaType = MediaType.revocation
+            self.repository = repository
+            self.tag = tag
+            self.reason = reason
+            self.replacement = replacement
+            self.revokedAt = revokedAt
+            self.scope = scope
+            self.affected = affected
+        }
 
         public var markdown: String {
             var text = "# Security advisory: \(repository) \(tag) revoked\n\n"
@@ -54,8 +74,22 @@ public struct ReleaseRevocation {
         self.logger = logger
     }
 
-    /// The release and the assets the target covers, with their digests (downloaded and hashed when GitHub gives none).
-    public func prepare(tag: String, target: Target, reason: String, replacement: String?, scratch: String) throws -> (GitHubRelease, Advisory) {
+    /// Where an advisory was written.
+    public struct AdvisoryFiles: Codable, Sendable, Equatable {
+        public let markdown: String
+        public let json: String
+
+        public init(markdown: String, json: String) {
+            self.markdown = markdown
+            self.json = json
+        }
+    }
+
+    /// The release and the assets the target covers, with their digests (downloaded and hashed when GitHub gives none),
+    /// as the advisory revoked at `now`.
+    public func prepare(
+        tag: String, target: Target, reason: String, replacement: String?, scratch: String, now: Date = Date()
+    ) throws -> (GitHubRelease, Advisory) {
         let release = try github.release(of: repository, tag: tag)
         let assets: [GitHubAsset]
         switch target {
@@ -83,12 +117,12 @@ public struct ReleaseRevocation {
         }
         let advisory = Advisory(
             repository: repository.description, tag: tag, reason: reason, replacement: replacement,
-            revokedAt: RFC3339.string(Date()), scope: scope, affected: affected)
+            revokedAt: RFC3339.string(now), scope: scope, affected: affected)
         return (release, advisory)
     }
 
     /// Writes `advisory` as Markdown and JSON: FILE.md + FILE.json for a FILE ending in either, else FILE and FILE.json.
-    public static func writeAdvisory(_ advisory: Advisory, to path: String) throws -> (markdown: String, json: String) {
+    public static func writeAdvisory(_ advisory: Advisory, to path: String) throws -> AdvisoryFiles {
         let markdownPath: String
         let jsonPath: String
         if path.hasSuffix(".json") {
@@ -102,7 +136,7 @@ public struct ReleaseRevocation {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFileWriter.write(Array(try encoder.encode(advisory)) + [0x0A], to: jsonPath, overwrite: true)
         try AtomicFileWriter.write(Array(advisory.markdown.utf8), to: markdownPath, overwrite: true)
-        return (markdownPath, jsonPath)
+        return AdvisoryFiles(markdown: markdownPath, json: jsonPath)
     }
 
     /// Deletes what the advisory covers.
@@ -118,4 +152,9 @@ public struct ReleaseRevocation {
         }
         logger.warning("release.revoked", metadata: ["tag": .string(advisory.tag), "assets": .stringConvertible(advisory.affected.count)])
     }
+}
+
+extension MediaType {
+    /// The report of `release.revoke`: the advisory, where it was written and recorded, what was deleted.
+    public static let revocationResult = "application/vnd.hephaestus.revocation-result+json;version=1"
 }

@@ -14,12 +14,19 @@ public struct PipInstaller: Sendable {
     public let pipArguments: [String]
     /// The interpreter that creates missing venvs.
     public let basePython: String
+    /// The environment programs are found in (`PATH`) and run with (the operation context's, never read here from
+    /// the process).
+    public let environment: [String: String]
     public let log: @Sendable (String) -> Void
 
-    public init(target: Target, pipArguments: [String] = [], basePython: String = "python3", log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        target: Target, pipArguments: [String] = [], basePython: String = "python3", environment: [String: String],
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.target = target
         self.pipArguments = pipArguments
         self.basePython = basePython
+        self.environment = environment
         self.log = log
     }
 
@@ -40,7 +47,7 @@ public struct PipInstaller: Sendable {
             guard !FileManager.default.fileExists(atPath: directory) || ((try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? false) else {
                 throw ReleaseCheckError.environment("--venv \(directory) exists but is not a virtual environment")
             }
-            let result = try Self.run(basePython, ["-m", "venv", directory])
+            let result = try run(basePython, ["-m", "venv", directory])
             result.output.split(separator: "\n").forEach { log(String($0)) }
             guard result.status == 0 else {
                 try? FileManager.default.removeItem(atPath: directory)
@@ -48,7 +55,7 @@ public struct PipInstaller: Sendable {
             }
             createdVenv = true
         }
-        if case .venv(let directory) = target, !createdVenv, !Self.isVirtualEnvironment(interpreter) {
+        if case .venv(let directory) = target, !createdVenv, !isVirtualEnvironment(interpreter) {
             throw ReleaseCheckError.environment("--venv \(directory) is not a virtual environment; use --python to install into another interpreter")
         }
         do {
@@ -69,7 +76,7 @@ public struct PipInstaller: Sendable {
         var arguments = ["-m", "pip", "install", "--no-index", "--find-links", wheelhouse, "--disable-pip-version-check", "--no-input", "--report", report]
         if dryRun { arguments.append("--dry-run") }
         arguments += pipArguments + wheels
-        let result = try Self.run(python, arguments)
+        let result = try run(python, arguments)
         for line in result.output.split(separator: "\n") { log(String(line)) }
         guard result.status == 0 else {
             let lines = result.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("ERROR") || $0.contains("error") }
@@ -85,19 +92,19 @@ public struct PipInstaller: Sendable {
         }
     }
 
-    static func isVirtualEnvironment(_ python: String) -> Bool {
+    func isVirtualEnvironment(_ python: String) -> Bool {
         (try? run(python, ["-c", "import sys; raise SystemExit(0 if sys.prefix != sys.base_prefix else 1)"]))?.status == 0
     }
 
     /// Runs a program to completion with stdout and stderr merged (through a file: no pipe deadlocks).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let path = executable.contains("/") ? executable : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let path = executable.contains("/") ? executable : (environment["PATH"] ?? "/usr/bin:/bin")
             .split(separator: ":").map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let path, FileManager.default.isExecutableFile(atPath: path) else {
             throw ReleaseCheckError.environment("\(executable) not found (is Python 3 installed?)")
         }
         let output = NSTemporaryDirectory() + "/hephaestus-run-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: output) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         let process = Process()
@@ -106,7 +113,7 @@ public struct PipInstaller: Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        var environment = ProcessInfo.processInfo.environment
+        var environment = environment
         environment["PIP_NO_INDEX"] = "1"
         environment.removeValue(forKey: "PIP_INDEX_URL")
         environment.removeValue(forKey: "PIP_EXTRA_INDEX_URL")

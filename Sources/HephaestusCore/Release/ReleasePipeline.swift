@@ -31,8 +31,8 @@ public enum ReleaseSource: Sendable {
     case local(archive: String, manifest: String?, bundle: String?)
 }
 
-/// A private working directory; removed by ``remove()`` (always, unless the user keeps it).
-public final class Staging: @unchecked Sendable {
+/// A private working directory; removed by ``remove()`` (always, unless the user keeps it). Immutable, hence Sendable.
+public final class Staging: Sendable {
     public let root: String
     public var downloads: String { root + "/downloads" }
     public var wheels: String { root + "/wheelhouse" }
@@ -47,10 +47,27 @@ public final class Staging: @unchecked Sendable {
     }
 }
 
-/// Something the pipeline wants logged.
-public enum ReleaseNotice: Sendable {
-    case warning(event: String, message: String)
-    case info(event: String, message: String)
+/// Something the pipeline wants said while it works: a warning the user must see (an unsafe or unsigned run, a
+/// renamed asset, a kept staging directory) or a fact to log. `release verify` and `release install` stream them as
+/// items; the CLI prints warnings as `hephaestus: warning: …` lines on stderr.
+public struct ReleaseNotice: Codable, Sendable, Equatable {
+    public enum Level: String, Codable, Sendable {
+        case warning, info
+    }
+
+    public let level: Level
+    /// The log event (`release.unsafe`, `asset.renamed`, …).
+    public let event: String
+    public let message: String
+
+    public init(level: Level, event: String, message: String) {
+        self.level = level
+        self.event = event
+        self.message = message
+    }
+
+    public static func warning(event: String, message: String) -> ReleaseNotice { ReleaseNotice(level: .warning, event: event, message: message) }
+    public static func info(event: String, message: String) -> ReleaseNotice { ReleaseNotice(level: .info, event: event, message: message) }
 }
 
 /// `release verify`: fetch (or take) the archive, manifest and bundle; check the checksum and the Sigstore bundle;
@@ -77,69 +94,107 @@ public struct ReleasePipeline: Sendable {
         self.notify = notify
     }
 
-    /// Runs every check. On success the caller owns the staging directory; on failure it is already removed.
-    public func verify() throws -> (ReleaseReport, Staging) {
+    /// Runs every check, stage by stage (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`): each announced as a
+    /// progress event, traced as a span, run off the cooperative pool. On success the caller owns the staging
+    /// directory; on failure it is already removed.
+    public func verify(in context: OperationContext) async throws -> (ReleaseReport, Staging) {
         let staging = try Staging(parent: workRoot)
         do {
-            return (try run(staging), staging)
+            return (try await run(staging, context), staging)
         } catch {
             staging.remove()
             throw error
         }
     }
 
-    private func run(_ staging: Staging) throws -> ReleaseReport {
+    /// `release verify`: the checks, then the staging directory removed (or kept, and said so).
+    public func verify(keepingWorkdir keep: Bool, in context: OperationContext) async throws -> ReleaseReport {
+        let (report, staging) = try await verify(in: context)
+        finish(staging, keep: keep)
+        return report
+    }
+
+    /// Removes the staging directory, or keeps it and says where.
+    func finish(_ staging: Staging, keep: Bool) {
+        if keep {
+            notify(.warning(event: "release.workdir-kept", message: "staging directory kept: \(staging.root)"))
+        } else {
+            staging.remove()
+        }
+    }
+
+    /// Runs one stage of the work: announced, traced, and run on a thread made for blocking work.
+    static func stage<Value: Sendable>(
+        _ name: String, in context: OperationContext, _ work: @escaping @Sendable () throws -> Value
+    ) async throws -> Value {
+        try context.checkCancellation()
+        context.progress.send(.stage(name))
+        return try await context.instrumentation.withSpan("release.\(name)", attributes: [:]) {
+            try await BlockingWork.run(work)
+        }
+    }
+
+    private func run(_ staging: Staging, _ context: OperationContext) async throws -> ReleaseReport {
         var report = ReleaseReport(source: sourceDescription)
-        var clock = StageClock()
-        let files = try fetch(into: staging)
+        var clock = StageClock(clock: context.clock)
+        let files = try await Self.stage("fetch", in: context) { try fetch(into: staging) }
         report.stages.append(clock.lap("fetch"))
 
         let archiveName = URL(fileURLWithPath: files.archive).lastPathComponent
-        let archiveDigest = try files.archiveDigest ?? DigestAlgorithm.sha256.hash(fileAt: files.archive)
-        let size = (try? FileStatus.size(of: files.archive)) ?? 0
-        report.archive = .init(name: archiveName, path: files.archive, sha256: archiveDigest.hex, size: size)
-
-        // Checksum: the manifest must name the archive and match.
-        if let manifestPath = files.manifest {
-            let manifest = ChecksumManifest(bytes: try FileReader.contents(of: manifestPath), algorithm: .sha256)
-            guard let line = manifest.entries.last(where: { URL(fileURLWithPath: $0.line.name).lastPathComponent == archiveName })?.line else {
-                throw ReleaseCheckError.manifestDoesNotNameArchive(manifest: URL(fileURLWithPath: manifestPath).lastPathComponent, archive: archiveName)
-            }
-            guard line.digest == archiveDigest else {
-                throw ReleaseCheckError.checksumMismatch(archive: archiveName, expected: line.digest.hex, actual: archiveDigest.hex)
-            }
-            report.manifest = .init(verdict: "pass", file: URL(fileURLWithPath: manifestPath).lastPathComponent)
-        } else {
-            guard allowMissingManifest else { throw ReleaseCheckError.missingManifest(archive: archiveName) }
-            notify(.warning(event: "release.unsafe", message: "no SHA-256 manifest for \(archiveName): the checksum check is skipped (--allow-missing-manifest); this run is unsafe"))
-            report.manifest = .init(verdict: "skipped-unsafe", file: nil)
-        }
+        let (archive, manifest, archiveDigest) = try await Self.stage("checksum", in: context) { try checksum(files, archiveName: archiveName) }
+        report.archive = archive
+        report.manifest = manifest
         report.stages.append(clock.lap("checksum"))
 
-        // Sigstore: required → must exist and verify; otherwise a present bundle must still verify.
-        if let bundlePath = files.bundle {
-            if sigstore.identities.isEmpty {
-                notify(.warning(event: "release.identity-not-pinned", message: "the Sigstore bundle is verified but its signer is not pinned: pass --sigstore-identity"))
-            }
-            let policy = try VerificationPolicy(
-                artifact: .digest(archiveDigest),
-                identity: .certificate(identity: sigstore.identityMatcher, issuer: .exact(sigstore.issuer), claims: []))
-            let result = try BundleVerification(trust: sigstore.trust).verify(bundlePath: bundlePath, policy: policy)
-            report.sigstore = .init(
-                verdict: "pass", bundle: URL(fileURLWithPath: bundlePath).lastPathComponent, identity: result.identity, issuer: result.issuer,
-                logIndex: result.logEntries.first?.logIndex, signingTime: result.signingTime, identityPinned: !sigstore.identities.isEmpty)
-        } else {
-            guard !sigstore.required else { throw ReleaseCheckError.missingBundle(archive: archiveName) }
-            notify(.warning(event: "release.unsigned", message: "no Sigstore bundle for \(archiveName): its origin is not verified"))
-            report.sigstore = .init(verdict: "absent", bundle: nil, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, identityPinned: false)
+        report.sigstore = try await Self.stage("sigstore", in: context) {
+            try checkSigstore(bundle: files.bundle, archiveName: archiveName, archiveDigest: archiveDigest)
         }
         report.stages.append(clock.lap("sigstore"))
 
-        try SafeExtractor(limits: limits).extract(files.archive, into: staging.wheels)
+        try await Self.stage("extract", in: context) { _ = try SafeExtractor(limits: limits).extract(files.archive, into: staging.wheels) }
         report.stages.append(clock.lap("extract"))
-        report.wheels = try WheelhouseInspection.inspect(directory: staging.wheels)
+        report.wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
         report.stages.append(clock.lap("wheels"))
         return report
+    }
+
+    /// The archive's digest and size; the manifest must name the archive and match.
+    private func checksum(_ files: FetchedFiles, archiveName: String) throws -> (ReleaseReport.Archive, ReleaseReport.Manifest, Digest) {
+        let archiveDigest = try files.archiveDigest ?? DigestAlgorithm.sha256.hash(fileAt: files.archive)
+        let size = (try? FileStatus.size(of: files.archive)) ?? 0
+        let archive = ReleaseReport.Archive(name: archiveName, path: files.archive, sha256: archiveDigest.hex, size: size)
+        guard let manifestPath = files.manifest else {
+            guard allowMissingManifest else { throw ReleaseCheckError.missingManifest(archive: archiveName) }
+            notify(.warning(event: "release.unsafe", message: "no SHA-256 manifest for \(archiveName): the checksum check is skipped (--allow-missing-manifest); this run is unsafe"))
+            return (archive, ReleaseReport.Manifest(verdict: .skippedUnsafe, file: nil), archiveDigest)
+        }
+        let manifest = ChecksumManifest(bytes: try FileReader.contents(of: manifestPath), algorithm: .sha256)
+        guard let line = manifest.entries.last(where: { URL(fileURLWithPath: $0.line.name).lastPathComponent == archiveName })?.line else {
+            throw ReleaseCheckError.manifestDoesNotNameArchive(manifest: URL(fileURLWithPath: manifestPath).lastPathComponent, archive: archiveName)
+        }
+        guard line.digest == archiveDigest else {
+            throw ReleaseCheckError.checksumMismatch(archive: archiveName, expected: line.digest.hex, actual: archiveDigest.hex)
+        }
+        return (archive, ReleaseReport.Manifest(verdict: .pass, file: URL(fileURLWithPath: manifestPath).lastPathComponent), archiveDigest)
+    }
+
+    /// Sigstore: required → must exist and verify; otherwise a present bundle must still verify.
+    private func checkSigstore(bundle bundlePath: String?, archiveName: String, archiveDigest: Digest) throws -> ReleaseReport.Sigstore {
+        guard let bundlePath else {
+            guard !sigstore.required else { throw ReleaseCheckError.missingBundle(archive: archiveName) }
+            notify(.warning(event: "release.unsigned", message: "no Sigstore bundle for \(archiveName): its origin is not verified"))
+            return ReleaseReport.Sigstore(verdict: .absent, bundle: nil, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, identityPinned: false)
+        }
+        if sigstore.identities.isEmpty {
+            notify(.warning(event: "release.identity-not-pinned", message: "the Sigstore bundle is verified but its signer is not pinned: pass --sigstore-identity"))
+        }
+        let policy = try VerificationPolicy(
+            artifact: .digest(archiveDigest),
+            identity: .certificate(identity: sigstore.identityMatcher, issuer: .exact(sigstore.issuer), claims: []))
+        let result = try BundleVerification(trust: sigstore.trust).verify(bundlePath: bundlePath, policy: policy)
+        return ReleaseReport.Sigstore(
+            verdict: .pass, bundle: URL(fileURLWithPath: bundlePath).lastPathComponent, identity: result.identity, issuer: result.issuer,
+            logIndex: result.logEntries.first?.logIndex, signingTime: result.signingTime, identityPinned: !sigstore.identities.isEmpty)
     }
 
     private var sourceDescription: String {
@@ -161,7 +216,7 @@ public struct ReleasePipeline: Sendable {
         }
     }
 
-    struct FetchedFiles {
+    struct FetchedFiles: Sendable {
         let archive: String
         let archiveDigest: Digest?
         let manifest: String?
@@ -223,11 +278,41 @@ public struct ReleasePipeline: Sendable {
 
 /// Times stages.
 struct StageClock {
-    private var last = Date()
+    private let clock: @Sendable () -> Date
+    private var last: Date
+
+    init(clock: @escaping @Sendable () -> Date) {
+        self.clock = clock
+        last = clock()
+    }
 
     mutating func lap(_ name: String) -> ReleaseReport.Stage {
-        let now = Date()
+        let now = clock()
         defer { last = now }
         return ReleaseReport.Stage(name: name, seconds: now.timeIntervalSince(last))
+    }
+}
+
+/// `release.verify`: every check of `release install` (checksum, Sigstore, safe extraction, wheels) without installing;
+/// the pipeline's notices are streamed as items.
+public enum ReleaseVerifyOperation: Operation {
+    public typealias Request = ReleaseCheckRequest
+    public typealias Report = ReleaseReport
+    public typealias Item = ReleaseNotice
+
+    public static let descriptor = OperationDescriptor(
+        name: "release.verify", command: "release verify",
+        summary: "Run every check of release install (checksum, Sigstore, extraction, wheels) without installing.",
+        reportMediaType: MediaType.releaseReport, effect: .readOnly, errorCodes: checkErrorCodes, longRunning: true)
+
+    /// What the checks of `release verify` and `release install` can end with.
+    static let checkErrorCodes: [String] =
+        ReleaseCheckError.Code.allCases.filter { $0 != .pipFailed && $0 != .environment }.map(\.rawValue)
+        + GitHubError.Code.readingReleases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
+        + VerificationError.Code.allCases.map(\.rawValue) + ArchiveError.Code.allCases.map(\.rawValue) + WheelError.Code.allCases.map(\.rawValue)
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
+        let pipeline = try request.pipeline(in: context, notify: { emit($0) })
+        return try await pipeline.verify(keepingWorkdir: request.keepWorkdir, in: context)
     }
 }

@@ -2,23 +2,33 @@ import Foundation
 import HephaestusPlatform
 
 /// What `release verify` and `release install` checked and did; rendered as text or `--json`.
-public struct ReleaseReport: Encodable, Sendable {
-    public struct Archive: Encodable, Sendable {
+public struct ReleaseReport: OperationReport {
+    public struct Archive: Codable, Sendable {
         public var name: String
         public var path: String
         public var sha256: String
         public var size: Int64
     }
 
-    public struct Manifest: Encodable, Sendable {
-        /// `pass`, or `skipped-unsafe` with --allow-missing-manifest.
-        public var verdict: String
+    public struct Manifest: Codable, Sendable {
+        public enum Verdict: String, Codable, Sendable {
+            case pass
+            /// No manifest, and --allow-missing-manifest.
+            case skippedUnsafe = "skipped-unsafe"
+        }
+
+        public var verdict: Verdict
         public var file: String?
     }
 
-    public struct Sigstore: Encodable, Sendable {
-        /// `pass`, or `absent` (bundle missing and not required).
-        public var verdict: String
+    public struct Sigstore: Codable, Sendable {
+        public enum Verdict: String, Codable, Sendable {
+            case pass
+            /// The bundle is missing and not required.
+            case absent
+        }
+
+        public var verdict: Verdict
         public var bundle: String?
         public var identity: String?
         public var issuer: String?
@@ -27,7 +37,7 @@ public struct ReleaseReport: Encodable, Sendable {
         public var identityPinned: Bool
     }
 
-    public struct Stage: Encodable, Sendable {
+    public struct Stage: Codable, Sendable {
         public var name: String
         public var seconds: Double
 
@@ -56,14 +66,14 @@ public struct ReleaseReport: Encodable, Sendable {
     public var lines: [String] {
         var lines: [String] = []
         if let archive { lines.append("archive:  \(archive.name) (sha256 \(archive.sha256), \(archive.size) bytes)") }
-        if let manifest { lines.append("manifest: \(manifest.verdict)\(manifest.file.map { " (\($0))" } ?? "")") }
+        if let manifest { lines.append("manifest: \(manifest.verdict.rawValue)\(manifest.file.map { " (\($0))" } ?? "")") }
         if let sigstore {
-            var text = "sigstore: \(sigstore.verdict)"
+            var text = "sigstore: \(sigstore.verdict.rawValue)"
             if let identity = sigstore.identity { text += ", signed by \(identity)" }
             if let issuer = sigstore.issuer { text += " (\(issuer))" }
             if let index = sigstore.logIndex { text += ", log index \(index)" }
             if let time = sigstore.signingTime { text += ", at \(RFC3339.string(time))" }
-            if !sigstore.identityPinned && sigstore.verdict == "pass" { text += " [identity not pinned]" }
+            if !sigstore.identityPinned && sigstore.verdict == .pass { text += " [identity not pinned]" }
             lines.append(text)
         }
         lines.append("wheels:   " + (wheels.isEmpty ? "none" : wheels.map { "\($0.name) \($0.version)" }.joined(separator: ", ")))

@@ -12,7 +12,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus release download`.
-    struct ReleaseDownloadCommand: HephaestusCommand {
+    struct ReleaseDownloadCommand: OperationCommand {
+        typealias Performed = ReleaseDownloadOperation
+
         static let configuration = CommandConfiguration(
             commandName: "download",
             abstract: "Download the matching assets of a release, each checked against the API's size and digest.",
@@ -36,7 +38,7 @@ extension Hephaestus {
         var dest: String = "."
 
         @Option(help: ArgumentHelp("Largest asset accepted, in bytes (stops endless or bomb-like bodies).", valueName: "BYTES"))
-        var maxSize: Int64 = 8 << 30
+        var maxSize: Int64 = ReleaseDownloadOperation.Request.defaultMaximumSize
 
         @OptionGroup(title: "Network")
         var network: NetworkOptions
@@ -44,26 +46,24 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func validate() throws {
-            guard maxSize > 0 else { throw ValidationError("--max-size must be positive") }
+        var requested: ReleaseDownloadOperation.Request {
+            ReleaseDownloadOperation.Request(release: release.choice, pattern: pattern, dest: dest, maxSize: maxSize, github: network.choice)
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let client = try network.makeGitHubClient(context: context)
-            let download = ReleaseDownload(client: client, maximumSize: maxSize)
-            let report = try download.run(
-                try release.makeSelector(), pattern: pattern, destination: dest,
-                progress: { ProgressBar.callback(label: $0, context: context, quiet: global.quiet) },
-                onRename: { original, sanitized in
-                    context.logger.warning("asset.renamed", metadata: ["original": .string(original), "sanitized": .string(sanitized)])
-                },
-                onFile: { file in
-                    context.logger.info("asset.downloaded", metadata: ["name": .string(file.name), "size": .stringConvertible(file.size), "sha256": .string(file.sha256)])
-                    if !json { context.stdout.line("\(file.sha256)  \(file.path)") }
-                })
-            if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.releaseDownload, runID: context.runID, payload: report).jsonText())
-            }
+        func validate() throws {
+            do { try requested.validate() } catch { throw ValidationError(error.message) }
+        }
+
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> ReleaseDownloadOperation.Request { requested }
+
+        func render(item file: ReleaseDownload.File, _ context: CommandContext) {
+            if !json { context.stdout.line("\(file.sha256)  \(file.path)") }
+        }
+
+        func render(report: ReleaseDownload.Report, _ context: CommandContext) throws {
+            if json { try printJSON(report, context) }
         }
     }
 }
@@ -82,15 +82,9 @@ struct ReleaseOptions: ParsableArguments {
     @Flag(help: "With --latest: consider prereleases too.")
     var includePrereleases = false
 
-    func validate() throws {
-        guard (tag != nil) != latest else { throw ValidationError("give exactly one of --tag or --latest") }
-        if includePrereleases && !latest { throw ValidationError("--include-prereleases needs --latest") }
-        do { _ = try GitHubRepository(repository) } catch { throw ValidationError("\(error)") }
-    }
+    var choice: ReleaseChoice { ReleaseChoice(repository: repository, tag: tag, latest: latest, includePrereleases: includePrereleases) }
 
-    func makeSelector() throws -> ReleaseSelector {
-        ReleaseSelector(
-            repository: try GitHubRepository(repository),
-            which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
+    func validate() throws {
+        do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
 }

@@ -4,7 +4,9 @@ import HephaestusCore
 
 extension Hephaestus {
     /// `hephaestus release verify`.
-    struct ReleaseVerify: HephaestusCommand {
+    struct ReleaseVerify: OperationCommand {
+        typealias Performed = ReleaseVerifyOperation
+
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Run every check of release install (checksum, Sigstore, extraction, wheels) without installing.")
@@ -14,13 +16,27 @@ extension Hephaestus {
 
         @OptionGroup var checks: ReleaseCheckOptions
 
-        func execute(_ context: CommandContext) async throws {
-            try checks.render(try checks.makePipeline(context: context).verify(keepingWorkdir: checks.keepWorkdir), context: context)
+        var httpSettings: HTTPSettings? { checks.network.http.settings }
+
+        func request(_ context: CommandContext) throws -> ReleaseCheckRequest { checks.choice }
+
+        func render(item notice: ReleaseNotice, _ context: CommandContext) {
+            checks.render(notice: notice, context: context)
+        }
+
+        func render(report: ReleaseReport, _ context: CommandContext) throws {
+            if checks.json {
+                try printJSON(report, context)
+            } else {
+                for line in report.lines { context.stdout.line(line) }
+            }
         }
     }
 
     /// `hephaestus release install`.
-    struct ReleaseInstall: HephaestusCommand {
+    struct ReleaseInstall: OperationCommand {
+        typealias Performed = ReleaseInstallOperation
+
         static let configuration = CommandConfiguration(
             commandName: "install",
             abstract: "Check a wheelhouse release, then install its wheels with pip; fail closed.",
@@ -51,19 +67,29 @@ extension Hephaestus {
         @Flag(help: "Run every check and ask pip what it would install, without installing.")
         var dryRun = false
 
-        func validate() throws {
-            guard (python != nil) != (venv != nil) else { throw ValidationError("give exactly one of --venv DIR or --python PATH") }
+        var requested: ReleaseInstallOperation.Request {
+            ReleaseInstallOperation.Request(
+                checks: checks.choice, python: python, venv: venv, pipArguments: pipArg, removeArchive: removeArchive, dryRun: dryRun)
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let logger = context.logger
-            let installation = ReleaseInstallation(
-                pipeline: try checks.makePipeline(context: context),
-                installer: PipInstaller(
-                    target: venv.map { .venv($0) } ?? .python(python!), pipArguments: pipArg,
-                    log: { line in logger.info("pip.output", metadata: ["line": .string(line)]) }),
-                dryRun: dryRun, removeArchive: removeArchive, keepWorkdir: checks.keepWorkdir)
-            try checks.render(try installation.run(), context: context)
+        func validate() throws {
+            do { try requested.validate() } catch { throw ValidationError(error.message) }
+        }
+
+        var httpSettings: HTTPSettings? { checks.network.http.settings }
+
+        func request(_ context: CommandContext) throws -> ReleaseInstallOperation.Request { requested }
+
+        func render(item notice: ReleaseNotice, _ context: CommandContext) {
+            checks.render(notice: notice, context: context)
+        }
+
+        func render(report: ReleaseReport, _ context: CommandContext) throws {
+            if checks.json {
+                try printJSON(report, context)
+            } else {
+                for line in report.lines { context.stdout.line(line) }
+            }
         }
     }
 }

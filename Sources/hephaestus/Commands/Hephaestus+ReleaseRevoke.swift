@@ -6,7 +6,9 @@ import HephaestusPlatform
 
 extension Hephaestus {
     /// `hephaestus release revoke`.
-    struct ReleaseRevoke: HephaestusCommand {
+    struct ReleaseRevoke: OperationCommand {
+        typealias Performed = ReleaseRevokeOperation
+
         static let configuration = CommandConfiguration(
             commandName: "revoke",
             abstract: "Delete a bad release (or some of its assets) and write an advisory (see runbooks/release-revocation.md).",
@@ -49,38 +51,36 @@ extension Hephaestus {
         @OptionGroup(title: "Network")
         var network: NetworkOptions
 
-        func validate() throws {
-            guard deleteRelease != (deleteAssets != nil) else {
-                throw ValidationError("give exactly one of --delete-release and --delete-assets GLOB")
-            }
-            do { _ = try GitHubRepository(repository) } catch { throw ValidationError("\(error)") }
+        var requested: ReleaseRevokeOperation.Request {
+            ReleaseRevokeOperation.Request(
+                repository: repository, tag: tag, deleteRelease: deleteRelease, deleteAssets: deleteAssets, reason: reason,
+                replacement: replacement, advisory: advisory, inventory: inventory, yes: yes, github: network.choice)
         }
 
+        func validate() throws {
+            do { try requested.validate() } catch { throw ValidationError(error.message) }
+        }
+
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> ReleaseRevokeOperation.Request { requested }
+
+        /// As ``OperationCommand``'s, but the tag is asked for as `Type the tag (TAG) to confirm: `, as it always was.
         func execute(_ context: CommandContext) async throws {
-            let revocation = ReleaseRevocation(
-                github: try network.makeGitHubClient(context: context, requireToken: true), repository: try GitHubRepository(repository),
-                logger: context.logger)
-            let target: ReleaseRevocation.Target = deleteAssets.map { .assets(glob: $0) } ?? .release
-            let scratch = try PrivateDirectory()
-            let (release, advisoryDocument) = try revocation.prepare(tag: tag, target: target, reason: reason, replacement: replacement, scratch: scratch.path)
-            if !yes {
-                let what = deleteRelease ? "the release \(tag)" : "\(advisoryDocument.affected.count) asset(s) of \(tag)"
-                FileHandle.standardError.write(Data("About to delete \(what) from \(repository). Type the tag (\(tag)) to confirm: ".utf8))
-                let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces)
-                guard answer == tag else { throw PublishError.confirmationMismatch(expected: tag) }
-            }
-            if let advisory {
-                let written = try ReleaseRevocation.writeAdvisory(advisoryDocument, to: advisory)
-                context.stdout.line("advisory: \(written.markdown), \(written.json)")
-            }
-            if let inventory {
-                try InventoryStore(path: inventory).recordAdvisory(
-                    repository: repository, tag: tag, reason: reason, replacement: replacement,
-                    affected: advisoryDocument.affected.map { ($0.name, $0.sha256) })
-            }
-            try revocation.delete(release, target: target, advisory: advisoryDocument)
-            for asset in advisoryDocument.affected { context.stdout.line("deleted: \(asset.name)  sha256 \(asset.sha256)") }
-            context.stdout.line(deleteRelease ? "release \(tag) deleted from \(repository)" : "\(advisoryDocument.affected.count) asset(s) deleted from \(tag)")
+            let confirmation = TerminalConfirmation { "Type the tag (\($0)) to confirm: " }
+            let operationContext = context.operationContext(http: httpSettings).with(confirmation: confirmation)
+            let report = try await Performed.run(try request(context), in: operationContext, emit: ItemSink { render(item: $0, context) })
+            try render(report: report, context)
+        }
+
+        func render(item written: ReleaseRevocation.AdvisoryFiles, _ context: CommandContext) {
+            context.stdout.line("advisory: \(written.markdown), \(written.json)")
+        }
+
+        func render(report: ReleaseRevokeOperation.Report, _ context: CommandContext) throws {
+            for asset in report.advisory.affected { context.stdout.line("deleted: \(asset.name)  sha256 \(asset.sha256)") }
+            context.stdout.line(
+                report.wholeRelease ? "release \(tag) deleted from \(repository)" : "\(report.advisory.affected.count) asset(s) deleted from \(tag)")
         }
     }
 }

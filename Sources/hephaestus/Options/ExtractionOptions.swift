@@ -1,4 +1,5 @@
 import ArgumentParser
+import HephaestusCore
 import HephaestusPlatform
 
 /// Archive-bomb limits (documented defaults; raise them when a wheelhouse legitimately needs more).
@@ -15,13 +16,13 @@ struct ExtractionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Maximum compression ratio, checked once 16 MiB are extracted (default 200).", valueName: "N"))
     var maxRatio: Double = ExtractionLimits().compressionRatio
 
-    func validate() throws {
-        guard maxTotalBytes > 0, maxEntries > 0, maxEntryBytes > 0, maxRatio >= 1 else {
-            throw ValidationError("extraction limits must be positive (--max-ratio at least 1)")
-        }
+    var choice: ExtractionChoice {
+        ExtractionChoice(maxTotalBytes: maxTotalBytes, maxEntries: maxEntries, maxEntryBytes: maxEntryBytes, maxRatio: maxRatio)
     }
 
-    func makeLimits() -> ExtractionLimits {
-        ExtractionLimits(totalBytes: maxTotalBytes, entries: maxEntries, entryBytes: maxEntryBytes, compressionRatio: maxRatio)
+    func validate() throws {
+        do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
+
+    func makeLimits() -> ExtractionLimits { choice.limits }
 }

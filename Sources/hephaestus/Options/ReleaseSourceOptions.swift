@@ -30,25 +30,14 @@ struct ReleaseSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --archive: the Sigstore bundle (default ARCHIVE.sigstore.json, then ARCHIVE.sigstore).", valueName: "FILE"))
     var bundle: String?
 
-    func validate() throws {
-        switch (repository, archive) {
-        case (nil, nil): throw ValidationError("give a release (--repository OWNER/REPO with --tag or --latest) or --archive FILE")
-        case (.some, .some): throw ValidationError("--repository and --archive cannot be used together")
-        case (.some(let repository), nil):
-            guard (tag != nil) != latest else { throw ValidationError("give exactly one of --tag or --latest") }
-            if manifest != nil || bundle != nil { throw ValidationError("--manifest and --bundle go with --archive; releases are searched for them") }
-            do { _ = try GitHubRepository(repository) } catch { throw ValidationError("\(error)") }
-        case (nil, .some):
-            if tag != nil || latest || pattern != nil { throw ValidationError("--tag, --latest and --pattern go with --repository") }
-        }
-        if includePrereleases && !latest { throw ValidationError("--include-prereleases needs --latest") }
+    var choice: ReleaseSourceChoice {
+        ReleaseSourceChoice(
+            repository: repository, tag: tag, latest: latest, includePrereleases: includePrereleases, pattern: pattern, archive: archive,
+            manifest: manifest, bundle: bundle)
     }
 
-    func makeSource(network: NetworkOptions, context: CommandContext, maximumSize: Int64) throws -> ReleaseSource {
-        if let archive { return .local(archive: archive, manifest: manifest, bundle: bundle) }
-        let selector = ReleaseSelector(
-            repository: try GitHubRepository(repository!), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
-        return .github(selector, client: try network.makeGitHubClient(context: context), pattern: pattern, maximumSize: maximumSize)
+    func validate() throws {
+        do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
 }
 
@@ -66,14 +55,12 @@ struct SigstoreOptions: ParsableArguments {
     @OptionGroup(title: "Trust")
     var trust: TrustOptions
 
-    func validate() throws {
-        if requireSigstore && sigstoreIdentity.isEmpty {
-            throw ValidationError("--require-sigstore needs at least one --sigstore-identity: there is no \"any identity\"")
-        }
+    var choice: SigstoreChoice {
+        SigstoreChoice(requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity, sigstoreIssuer: sigstoreIssuer, trust: trust.choice)
     }
 
-    func makePolicy() -> SigstorePolicy {
-        SigstorePolicy(required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: trust.makeSelection())
+    func validate() throws {
+        do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
 }
 
@@ -95,7 +82,7 @@ struct ReleaseCheckOptions: ParsableArguments {
     var keepWorkdir = false
 
     @Option(help: ArgumentHelp("Largest archive accepted, in bytes.", valueName: "BYTES"))
-    var maxSize: Int64 = 8 << 30
+    var maxSize: Int64 = ReleaseCheckRequest.defaultMaximumSize
 
     @OptionGroup(title: "Extraction limits")
     var limits: ExtractionOptions
@@ -106,24 +93,18 @@ struct ReleaseCheckOptions: ParsableArguments {
     @Flag(help: "Print one JSON report on stdout.")
     var json = false
 
-    func makePipeline(context: CommandContext) throws -> ReleasePipeline {
-        let logger = context.logger
-        return ReleasePipeline(
-            source: try source.makeSource(network: network, context: context, maximumSize: maxSize), sigstore: sigstore.makePolicy(),
-            allowMissingManifest: allowMissingManifest, limits: limits.makeLimits(), workRoot: workdir,
-            notify: { notice in
-                switch notice {
-                case .warning(let event, let message): context.report(.warning, event: event, message: "warning: \(message)")
-                case .info(let event, let message): logger.info("\(event)", metadata: ["message": .string(message)])
-                }
-            })
+    var choice: ReleaseCheckRequest {
+        ReleaseCheckRequest(
+            source: source.choice, sigstore: sigstore.choice, allowMissingManifest: allowMissingManifest, workdir: workdir, keepWorkdir: keepWorkdir,
+            maxSize: maxSize, limits: limits.choice, github: network.choice)
     }
 
-    func render(_ report: ReleaseReport, context: CommandContext) throws {
-        if json {
-            context.stdout.line(try ResultDocument(mediaType: MediaType.releaseReport, runID: context.runID, payload: report).jsonText())
-        } else {
-            for line in report.lines { context.stdout.line(line) }
+    /// A pipeline notice as the CLI always printed it: warnings as `hephaestus: warning: …` on stderr (a JSON record
+    /// with --log-format json), the rest logged.
+    func render(notice: ReleaseNotice, context: CommandContext) {
+        switch notice.level {
+        case .warning: context.report(.warning, event: notice.event, message: "warning: \(notice.message)")
+        case .info: context.logger.info("\(notice.event)", metadata: ["message": .string(notice.message)])
         }
     }
 }

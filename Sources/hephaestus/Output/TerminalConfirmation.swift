@@ -4,8 +4,20 @@ import HephaestusCore
 /// Typed confirmations asked of the user: the prompt on stderr, the answer one line of stdin (a terminal, or what a
 /// script pipes in); nil at the end of input.
 struct TerminalConfirmation: Confirming {
+    /// What follows the prompt, telling the user what to type (by default `Type EXPECTED to confirm: `).
+    var instruction: @Sendable (String) -> String = { "Type \($0) to confirm: " }
+
     func answer(_ request: ConfirmationRequest) async -> String? {
-        FileHandle.standardError.write(Data("\(request.prompt) Type \(request.expected) to confirm: ".utf8))
+        FileHandle.standardError.write(Data("\(request.prompt) \(instruction(request.expected))".utf8))
         return readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces)
+    }
+}
+
+extension OperationContext {
+    /// This context, with confirmations answered by `confirmation` instead.
+    func with(confirmation: any Confirming) -> OperationContext {
+        OperationContext(
+            runID: runID, logger: logger, clock: clock, environment: environment, network: network, progress: progress, confirmation: confirmation,
+            cancellation: cancellation, redactor: redactor, instrumentation: instrumentation)
     }
 }

@@ -1,0 +1,255 @@
+import Foundation
+import HephaestusPlatform
+
+/// Which release of which repository, as the CLI's `--repository OWNER/REPO (--tag T | --latest)
+/// [--include-prereleases]` give it (`release download`).
+public struct ReleaseChoice: Codable, Sendable, Equatable {
+    public var repository: String
+    public var tag: String?
+    /// The newest published release (drafts and prereleases skipped).
+    public var latest: Bool
+    /// With `latest`: consider prereleases too.
+    public var includePrereleases: Bool
+
+    public init(repository: String, tag: String? = nil, latest: Bool = false, includePrereleases: Bool = false) {
+        self.repository = repository
+        self.tag = tag
+        self.latest = latest
+        self.includePrereleases = includePrereleases
+    }
+
+    public func validate() throws(RequestError) {
+        guard (tag != nil) != latest else { throw RequestError("give exactly one of --tag or --latest") }
+        if includePrereleases && !latest { throw RequestError("--include-prereleases needs --latest") }
+        do { _ = try GitHubRepository(repository) } catch { throw RequestError("\(error)") }
+    }
+
+    /// The selector (the request validated).
+    public func selector() throws -> ReleaseSelector {
+        try validate()
+        return ReleaseSelector(repository: try GitHubRepository(repository), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
+    }
+
+    private enum CodingKeys: String, CodingKey { case repository, tag, latest, includePrereleases }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        repository = try container.decode(String.self, forKey: .repository)
+        tag = try container.decodeIfPresent(String.self, forKey: .tag)
+        latest = try container.decodeIfPresent(Bool.self, forKey: .latest) ?? false
+        includePrereleases = try container.decodeIfPresent(Bool.self, forKey: .includePrereleases) ?? false
+    }
+}
+
+/// Where the release checked by `release verify` and `release install` comes from: a GitHub release
+/// (`repository` with `tag` or `latest`, the archive chosen by `pattern`), or local files (`archive`, with an optional
+/// `manifest` and `bundle`) on air-gapped machines.
+public struct ReleaseSourceChoice: Codable, Sendable, Equatable {
+    public var repository: String?
+    public var tag: String?
+    public var latest: Bool
+    public var includePrereleases: Bool
+    /// Which release asset is the archive (shell glob; default `*wheelhouse*` ending in .tar.gz, .tgz or .zip).
+    public var pattern: String?
+    public var archive: String?
+    /// With `archive`: the SHA-256 manifest (default ARCHIVE.sha256, then SHA256SUMS beside it).
+    public var manifest: String?
+    /// With `archive`: the Sigstore bundle (default ARCHIVE.sigstore.json, then ARCHIVE.sigstore).
+    public var bundle: String?
+
+    public init(
+        repository: String? = nil, tag: String? = nil, latest: Bool = false, includePrereleases: Bool = false, pattern: String? = nil,
+        archive: String? = nil, manifest: String? = nil, bundle: String? = nil
+    ) {
+        self.repository = repository
+        self.tag = tag
+        self.latest = latest
+        self.includePrereleases = includePrereleases
+        self.pattern = pattern
+        self.archive = archive
+        self.manifest = manifest
+        self.bundle = bundle
+    }
+
+    public func validate() throws(RequestError) {
+        switch (repository, archive) {
+        case (nil, nil): throw RequestError("give a release (--repository OWNER/REPO with --tag or --latest) or --archive FILE")
+        case (.some, .some): throw RequestError("--repository and --archive cannot be used together")
+        case (.some(let repository), nil):
+            guard (tag != nil) != latest else { throw RequestError("give exactly one of --tag or --latest") }
+            if manifest != nil || bundle != nil { throw RequestError("--manifest and --bundle go with --archive; releases are searched for them") }
+            do { _ = try GitHubRepository(repository) } catch { throw RequestError("\(error)") }
+        case (nil, .some):
+            if tag != nil || latest || pattern != nil { throw RequestError("--tag, --latest and --pattern go with --repository") }
+        }
+        if includePrereleases && !latest { throw RequestError("--include-prereleases needs --latest") }
+    }
+
+    /// The source; the GitHub client is made (from `github` and the run's context) only for a release.
+    public func source(github: GitHubChoice, maximumSize: Int64, in context: OperationContext) throws -> ReleaseSource {
+        try validate()
+        if let archive { return .local(archive: archive, manifest: manifest, bundle: bundle) }
+        let selector = ReleaseSelector(
+            repository: try GitHubRepository(repository!), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
+        return .github(selector, client: try github.client(in: context), pattern: pattern, maximumSize: maximumSize)
+    }
+
+    private enum CodingKeys: String, CodingKey { case repository, tag, latest, includePrereleases, pattern, archive, manifest, bundle }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        repository = try container.decodeIfPresent(String.self, forKey: .repository)
+        tag = try container.decodeIfPresent(String.self, forKey: .tag)
+        latest = try container.decodeIfPresent(Bool.self, forKey: .latest) ?? false
+        includePrereleases = try container.decodeIfPresent(Bool.self, forKey: .includePrereleases) ?? false
+        pattern = try container.decodeIfPresent(String.self, forKey: .pattern)
+        archive = try container.decodeIfPresent(String.self, forKey: .archive)
+        manifest = try container.decodeIfPresent(String.self, forKey: .manifest)
+        bundle = try container.decodeIfPresent(String.self, forKey: .bundle)
+    }
+}
+
+/// What Sigstore must say about the archive, as `--require-sigstore`, `--sigstore-identity`, `--sigstore-issuer` and
+/// the trust options give it.
+public struct SigstoreChoice: Codable, Sendable, Equatable {
+    /// Fail unless a bundle exists for the archive and verifies for one of the identities.
+    public var requireSigstore: Bool
+    /// Allowed signer identities: exact, or globs where `*` matches any characters (slashes too).
+    public var sigstoreIdentity: [String]
+    /// The signer's OIDC issuer (default: GitHub Actions).
+    public var sigstoreIssuer: String
+    public var trust: TrustChoice
+
+    public init(
+        requireSigstore: Bool = false, sigstoreIdentity: [String] = [], sigstoreIssuer: String = SigstorePolicy.githubActionsIssuer,
+        trust: TrustChoice = TrustChoice()
+    ) {
+        self.requireSigstore = requireSigstore
+        self.sigstoreIdentity = sigstoreIdentity
+        self.sigstoreIssuer = sigstoreIssuer
+        self.trust = trust
+    }
+
+    public func validate() throws(RequestError) {
+        if requireSigstore && sigstoreIdentity.isEmpty {
+            throw RequestError("--require-sigstore needs at least one --sigstore-identity: there is no \"any identity\"")
+        }
+        try trust.validate()
+    }
+
+    public var policy: SigstorePolicy {
+        SigstorePolicy(required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: trust.selection)
+    }
+
+    private enum CodingKeys: String, CodingKey { case requireSigstore, sigstoreIdentity, sigstoreIssuer, trust }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        requireSigstore = try container.decodeIfPresent(Bool.self, forKey: .requireSigstore) ?? false
+        sigstoreIdentity = try container.decodeIfPresent([String].self, forKey: .sigstoreIdentity) ?? []
+        sigstoreIssuer = try container.decodeIfPresent(String.self, forKey: .sigstoreIssuer) ?? SigstorePolicy.githubActionsIssuer
+        trust = try container.decodeIfPresent(TrustChoice.self, forKey: .trust) ?? TrustChoice()
+    }
+}
+
+/// Archive-bomb limits, as `--max-total-bytes`, `--max-entries`, `--max-entry-bytes` and `--max-ratio` give them
+/// (absent fields take the documented defaults of ``ExtractionLimits``).
+public struct ExtractionChoice: Codable, Sendable, Equatable {
+    public var maxTotalBytes: Int64
+    public var maxEntries: Int
+    public var maxEntryBytes: Int64
+    public var maxRatio: Double
+
+    public init(
+        maxTotalBytes: Int64 = ExtractionLimits().totalBytes, maxEntries: Int = ExtractionLimits().entries,
+        maxEntryBytes: Int64 = ExtractionLimits().entryBytes, maxRatio: Double = ExtractionLimits().compressionRatio
+    ) {
+        self.maxTotalBytes = maxTotalBytes
+        self.maxEntries = maxEntries
+        self.maxEntryBytes = maxEntryBytes
+        self.maxRatio = maxRatio
+    }
+
+    public func validate() throws(RequestError) {
+        guard maxTotalBytes > 0, maxEntries > 0, maxEntryBytes > 0, maxRatio >= 1 else {
+            throw RequestError("extraction limits must be positive (--max-ratio at least 1)")
+        }
+    }
+
+    public var limits: ExtractionLimits {
+        ExtractionLimits(totalBytes: maxTotalBytes, entries: maxEntries, entryBytes: maxEntryBytes, compressionRatio: maxRatio)
+    }
+
+    private enum CodingKeys: String, CodingKey { case maxTotalBytes, maxEntries, maxEntryBytes, maxRatio }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ExtractionLimits()
+        maxTotalBytes = try container.decodeIfPresent(Int64.self, forKey: .maxTotalBytes) ?? defaults.totalBytes
+        maxEntries = try container.decodeIfPresent(Int.self, forKey: .maxEntries) ?? defaults.entries
+        maxEntryBytes = try container.decodeIfPresent(Int64.self, forKey: .maxEntryBytes) ?? defaults.entryBytes
+        maxRatio = try container.decodeIfPresent(Double.self, forKey: .maxRatio) ?? defaults.compressionRatio
+    }
+}
+
+/// Everything `release verify` and `release install` share: the source, what Sigstore must say, whether a missing
+/// manifest is tolerated, the staging directory, size and extraction limits, and the GitHub API and token.
+public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
+    public static let defaultMaximumSize: Int64 = 8 << 30
+
+    public var source: ReleaseSourceChoice
+    public var sigstore: SigstoreChoice
+    /// Proceed without a SHA-256 manifest (reported as unsafe).
+    public var allowMissingManifest: Bool
+    /// Parent directory of the private staging directory (default: the system temporary directory).
+    public var workdir: String?
+    /// Keep the staging directory afterwards (for inspection).
+    public var keepWorkdir: Bool
+    /// Largest archive accepted, in bytes.
+    public var maxSize: Int64
+    public var limits: ExtractionChoice
+    public var github: GitHubChoice
+
+    public init(
+        source: ReleaseSourceChoice, sigstore: SigstoreChoice = SigstoreChoice(), allowMissingManifest: Bool = false, workdir: String? = nil,
+        keepWorkdir: Bool = false, maxSize: Int64 = ReleaseCheckRequest.defaultMaximumSize, limits: ExtractionChoice = ExtractionChoice(),
+        github: GitHubChoice = GitHubChoice()
+    ) {
+        self.source = source
+        self.sigstore = sigstore
+        self.allowMissingManifest = allowMissingManifest
+        self.workdir = workdir
+        self.keepWorkdir = keepWorkdir
+        self.maxSize = maxSize
+        self.limits = limits
+        self.github = github
+    }
+
+    public func validate() throws(RequestError) {
+        try source.validate()
+        try sigstore.validate()
+        try limits.validate()
+    }
+
+    /// The pipeline of checks, its notices handed to `notify`.
+    public func pipeline(in context: OperationContext, notify: @escaping @Sendable (ReleaseNotice) -> Void) throws -> ReleasePipeline {
+        try validate()
+        return ReleasePipeline(
+            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: sigstore.policy,
+            allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir, notify: notify)
+    }
+
+    private enum CodingKeys: String, CodingKey { case source, sigstore, allowMissingManifest, workdir, keepWorkdir, maxSize, limits, github }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        source = try container.decode(ReleaseSourceChoice.self, forKey: .source)
+        sigstore = try container.decodeIfPresent(SigstoreChoice.self, forKey: .sigstore) ?? SigstoreChoice()
+        allowMissingManifest = try container.decodeIfPresent(Bool.self, forKey: .allowMissingManifest) ?? false
+        workdir = try container.decodeIfPresent(String.self, forKey: .workdir)
+        keepWorkdir = try container.decodeIfPresent(Bool.self, forKey: .keepWorkdir) ?? false
+        maxSize = try container.decodeIfPresent(Int64.self, forKey: .maxSize) ?? Self.defaultMaximumSize
+        limits = try container.decodeIfPresent(ExtractionChoice.self, forKey: .limits) ?? ExtractionChoice()
+        github = try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice()
+    }
+}
