@@ -12,6 +12,13 @@ public enum OperationRegistry {
         SignFilesOperation.self,
         PublishPyPIOperation.self,
         PublishGitHubOperation.self,
+        // Digest, trust, token, wheelhouse.
+        DigestFilesOperation.self,
+        DigestCheckOperation.self,
+        TrustShowOperation.self,
+        TokenValidateOperation.self,
+        WheelhousePackOperation.self,
+        WheelhouseExtractOperation.self,
     ]
 
     /// The descriptors, in registry order.

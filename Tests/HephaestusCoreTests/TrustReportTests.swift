@@ -15,7 +15,8 @@ struct TrustReportTests {
     func statuses() throws {
         let report = try TrustReport(trust: .production, now: Date(timeIntervalSince1970: 1_700_000_000))
         let statuses = report.certificateAuthorities.map(\.status)
-        #expect(statuses == ["expired", "active"])
-        #expect(report.transparencyLogs.map(\.status) == ["active", "not yet valid"])
+        #expect(statuses == [.expired, .active])
+        #expect(report.transparencyLogs.map(\.status) == [.active, .notYetValid])
+        #expect(report.transparencyLogs.map(\.status.rawValue) == ["active", "not yet valid"])
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import HephaestusPlatform
 
 /// A wheel that passed inspection.
-public struct InspectedWheel: Sendable, Encodable, Equatable {
+public struct InspectedWheel: Sendable, Codable, Equatable {
     public let file: String
     public let name: String
     public let version: String
