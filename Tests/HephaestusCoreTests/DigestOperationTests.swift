@@ -3,16 +3,7 @@ import HephaestusCore
 import HephaestusPlatform
 import HephaestusTestSupport
 import Logging
-import Synchronization
 import Testing
-
-/// What an operation emitted, in order.
-final class CollectedItems<Item: Sendable>: Sendable {
-    private let items = Mutex<[Item]>([])
-
-    var sink: ItemSink<Item> { ItemSink { item in self.items.withLock { $0.append(item) } } }
-    var all: [Item] { items.withLock { $0 } }
-}
 
 extension OperationContext {
     /// A context that logs nothing, with the given environment.
@@ -38,7 +29,7 @@ struct DigestOperationTests {
         let collected = CollectedItems<DigestReport.File>()
         let report = try await DigestFilesOperation.run(
             DigestFilesOperation.Request(files: [plain, missing, escaped]), in: .quiet(), emit: collected.sink)
-        #expect(collected.all == report.files)
+        #expect(collected.values == report.files)
         #expect(report.files.map(\.name) == [plain, missing, escaped])
         #expect(report.files.map(\.checksumLine) == ["\(Self.abc)  \(plain)", nil, "\\\(Self.abc)  \(escaped.replacingOccurrences(of: "\\", with: "\\\\"))"])
         #expect(report.files[1].errorCode == "file.not-found")
@@ -88,7 +79,7 @@ struct DigestOperationTests {
         let order = ["bad", "comments", "absent", "good"].map { manifests[$0]! }
         let collected = CollectedItems<DigestCheckOperation.Item>()
         let report = try await DigestCheckOperation.run(DigestCheckOperation.Request(manifests: order), in: .quiet(), emit: collected.sink)
-        let items = collected.all
+        let items = collected.values
         #expect(items.compactMap(\.verdict?.formatted) == [
             "\(file): OK", "\(file): FAILED", "\(directory.file("gone")): FAILED open or read", "\(file): OK",
         ])

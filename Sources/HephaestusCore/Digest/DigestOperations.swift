@@ -33,7 +33,7 @@ public enum DigestFilesOperation: Operation {
 
     public static let descriptor = OperationDescriptor(
         name: "digest.files", command: "digest", summary: "Print the SHA-2 checksum of each file, exactly as sha256sum does.",
-        reportMediaType: MediaType.digestResult, effect: .readOnly, errorCodes: FileError.Code.allCases.map(\.rawValue))
+        reportMediaType: MediaType.digestResult, effect: .readOnly, errorCodes: FileError.Code.reading.map(\.rawValue))
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> DigestReport {
         try request.validate()
@@ -115,7 +115,7 @@ public enum DigestCheckOperation: Operation {
         name: "digest.check", command: "digest --check",
         summary: "Check the files listed in sha256sum-format manifests, as sha256sum -c --strict does.",
         reportMediaType: MediaType.digestCheckResult, effect: .readOnly,
-        errorCodes: DigestCheckError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue))
+        errorCodes: DigestCheckError.Code.allCases.map(\.rawValue) + FileError.Code.reading.map(\.rawValue))
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> DigestCheckReport {
         try request.validate()
@@ -129,9 +129,9 @@ public enum DigestCheckOperation: Operation {
                 do {
                     let summary = try checker.check { verdict in
                         report.add(verdict, manifest: manifest)
-                        var code: String?
-                        if case .unreadable(_, let error) = verdict { code = error.code }
-                        emit(Item(verdict: DigestCheckReport.Verdict(verdict, manifest: manifest), errorCode: code))
+                        var unreadable: String?
+                        if case .unreadable(_, let error) = verdict { unreadable = error.code }
+                        emit(Item(verdict: DigestCheckReport.Verdict(verdict, manifest: manifest), errorCode: unreadable))
                     }
                     entry = DigestCheckReport.Manifest(path: manifest, summary: summary, error: nil)
                 } catch DigestCheckError.checkFailed(let summary) {

@@ -131,7 +131,7 @@ public enum TrustShowOperation: Operation {
         name: "trust.show", command: "trust show",
         summary: "List every CA, transparency log, CT log and timestamp authority of the trusted root, with validity windows.",
         reportMediaType: MediaType.trustReport, effect: .readOnly,
-        errorCodes: FileError.Code.allCases.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue])
+        errorCodes: FileError.Code.reading.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue])
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> TrustReport {
         try request.trust.validate()

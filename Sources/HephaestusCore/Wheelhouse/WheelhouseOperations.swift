@@ -69,7 +69,8 @@ public enum WheelhousePackOperation: Operation {
     private static var packErrorCodes: [String] {
         let packing: [String] = WheelError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [ArchiveError.Code.writeFailed.rawValue]
         let signing: [String] = SigningError.Code.allCases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue)
-        return packing + signing
+        let checking: [String] = VerificationError.Code.allCases.map(\.rawValue) + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue]
+        return packing + signing + checking
     }
 
     /// Packs (nothing is written when a wheel is refused), then signs the archive written.
@@ -126,7 +127,7 @@ public enum WheelhouseExtractOperation: Operation {
         name: "wheelhouse.extract", command: "wheelhouse extract",
         summary: "Extract a tar, tar.gz or zip archive into a fresh directory, refusing anything unsafe.",
         reportMediaType: MediaType.extraction, effect: .idempotent,
-        errorCodes: ArchiveError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue), longRunning: true)
+        errorCodes: ArchiveError.Code.allCases.map(\.rawValue) + FileError.Code.reading.map(\.rawValue), longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> ExtractionSummary {
         try request.validate()

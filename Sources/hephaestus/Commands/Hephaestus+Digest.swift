@@ -72,20 +72,24 @@ extension Hephaestus {
         /// met (an unreadable file, the warnings of a failed manifest), so a failed run ends with its exit status
         /// alone, no summary line.
         func execute(_ context: CommandContext) async throws {
-            let operationContext = context.operationContext(http: nil)
-            let failure: (any CodedError)?
-            if check {
-                let report = try await DigestCheckOperation.run(checkRequest, in: operationContext, emit: ItemSink { render($0, context) })
-                if json { context.stdout.line(try ResultDocument(mediaType: DigestCheckOperation.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText()) }
-                failure = report.failure
-            } else {
-                let report = try await DigestFilesOperation.run(filesRequest, in: operationContext, emit: ItemSink { render($0, context) })
-                if json { context.stdout.line(try ResultDocument(mediaType: DigestFilesOperation.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText()) }
-                failure = report.failure
-            }
+            let failure =
+                check
+                ? try await perform(DigestCheckOperation.self, checkRequest, context) { render($0, context) }
+                : try await perform(DigestFilesOperation.self, filesRequest, context) { render($0, context) }
             if let failure {
                 throw ExitCode(ExitCodeTable.status(for: failure).rawValue)
             }
+        }
+
+        /// Runs the operation, rendering each item as it comes and, with `--json`, the report; returns its failure.
+        private func perform<Performed: HephaestusCore.Operation>(
+            _: Performed.Type, _ request: Performed.Request, _ context: CommandContext, item: @escaping @Sendable (Performed.Item) -> Void
+        ) async throws -> (any CodedError)? {
+            let report = try await Performed.run(request, in: context.operationContext(http: nil), emit: ItemSink(item))
+            if json {
+                context.stdout.line(try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText())
+            }
+            return report.failure
         }
 
         /// One hashed (or unreadable) file: its sha256sum line, or the error on stderr.
