@@ -27,6 +27,13 @@ public enum OperationRegistry {
         ReleaseVerifyOperation.self,
         ReleaseInstallOperation.self,
         ReleaseRevokeOperation.self,
+        // Digest, trust, token, wheelhouse.
+        DigestFilesOperation.self,
+        DigestCheckOperation.self,
+        TrustShowOperation.self,
+        TokenValidateOperation.self,
+        WheelhousePackOperation.self,
+        WheelhouseExtractOperation.self,
     ]
 
     /// The descriptors, in registry order.

@@ -14,9 +14,12 @@ public struct ChecksumLine: Sendable, Equatable {
     ///
     /// Names containing a backslash, newline or carriage return are escaped and the line starts with `\`,
     /// as GNU coreutils does, so that every name round-trips through a manifest.
-    public var formatted: String {
+    public var formatted: String { Self.format(hex: digest.hex, name: name) }
+
+    /// The `sha256sum` line of a digest given as hex (see ``formatted``).
+    public static func format(hex: String, name: String) -> String {
         let needsEscape = name.utf8.contains { $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D }
-        return (needsEscape ? "\\" : "") + digest.hex + "  " + (needsEscape ? Self.escape(name) : name)
+        return (needsEscape ? "\\" : "") + hex + "  " + (needsEscape ? escape(name) : name)
     }
 
     /// coreutils' escaping: `\` → `\\`, newline → `\n`, carriage return → `\r`.

@@ -17,13 +17,18 @@ public enum ChecksumVerdict: Sendable, Equatable {
     ///
     /// coreutils escapes a name in check output only when it contains a newline.
     public var formatted: String {
+        switch self {
+        case .ok: Self.format(name: name, status: "OK")
+        case .failed: Self.format(name: name, status: "FAILED")
+        case .unreadable: Self.format(name: name, status: "FAILED open or read")
+        }
+    }
+
+    /// `NAME: STATUS`, the name escaped as coreutils does in check output (only when it contains a newline).
+    static func format(name: String, status: String) -> String {
         let needsEscape = name.utf8.contains(0x0A)
         let shown = (needsEscape ? "\\" : "") + (needsEscape ? ChecksumLine.escape(name) : name)
-        switch self {
-        case .ok: return "\(shown): OK"
-        case .failed: return "\(shown): FAILED"
-        case .unreadable: return "\(shown): FAILED open or read"
-        }
+        return "\(shown): \(status)"
     }
 }
 

@@ -2,15 +2,15 @@ import Foundation
 import HephaestusPlatform
 
 /// `token validate`: what GitHub says about the token: scopes, expiry, rate limit.
-public struct TokenReport: Encodable, Sendable {
-    public struct RateLimit: Encodable, Sendable {
+public struct TokenReport: OperationReport {
+    public struct RateLimit: Codable, Sendable {
         public let limit: Int?
         public let remaining: Int?
         public let used: Int?
         public let reset: Date?
     }
 
-    public let kind: String
+    public let kind: GitHubToken.Kind
     public let source: String
     /// `x-oauth-scopes`; nil when GitHub does not report scopes (fine-grained and app tokens).
     public let scopes: [String]?
@@ -32,11 +32,41 @@ public struct TokenReport: Encodable, Sendable {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         return TokenReport(
-            kind: token.kind.rawValue, source: token.source, scopes: scopes,
+            kind: token.kind, source: token.source, scopes: scopes,
             expiresAt: headers["github-authentication-token-expiration"],
             rateLimit: RateLimit(
                 limit: headers["x-ratelimit-limit"].flatMap(Int.init), remaining: headers["x-ratelimit-remaining"].flatMap(Int.init),
                 used: headers["x-ratelimit-used"].flatMap(Int.init),
                 reset: headers["x-ratelimit-reset"].flatMap(TimeInterval.init).map { Date(timeIntervalSince1970: $0) }))
+    }
+}
+
+/// `token.validate`: the GitHub token's shape checked, then what GitHub says of it (kind, scopes, expiry, rate limit).
+/// The token is never part of the report.
+public enum TokenValidateOperation: Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        public var github: GitHubChoice
+
+        public init(github: GitHubChoice = GitHubChoice()) {
+            self.github = github
+        }
+
+        private enum CodingKeys: String, CodingKey { case github }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            github = try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice()
+        }
+    }
+
+    public static let descriptor = OperationDescriptor(
+        name: "token.validate", command: "token validate",
+        summary: "Check the GitHub token's shape, then ask GitHub for its kind, scopes, expiry and rate limit.",
+        reportMediaType: MediaType.tokenReport, effect: .readOnly,
+        errorCodes: [GitHubError.Code.missingToken, .malformedToken].map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue))
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> TokenReport {
+        let client = try request.github.client(in: context, requireToken: true)
+        return try await BlockingWork.run { try TokenReport.check(client: client) }
     }
 }

@@ -1,5 +1,5 @@
 /// The `--json` payload of `wheelhouse extract`.
-public struct ExtractionSummary: Encodable, Sendable {
+public struct ExtractionSummary: OperationReport, Equatable {
     public let archive: String
     public let destination: String
     public let files: [String]

@@ -21,35 +21,11 @@ public enum WheelhouseInspection {
         }
         guard others.isEmpty else { throw WheelError.notAWheel(files: others.sorted()) }
         guard !wheels.isEmpty else { throw WheelError.empty }
-        // Wheels are independent: inspect them on every core, report in name order, first failure in name order.
-        let sorted = wheels.sorted()
-        let results = ResultSlots(count: sorted.count)
-        DispatchQueue.concurrentPerform(iterations: sorted.count) { index in
-            results.set(index, Result { try WheelInspector.inspect(sorted[index]) })
-        }
-        return try results.values.map { try $0.get() }
+        return try inspect(wheels: wheels.sorted())
+    }
+
+    /// Inspects independent wheels on every core: results in the order given, the first failure in that order thrown.
+    public static func inspect(wheels paths: [String]) throws -> [InspectedWheel] {
+        try ParallelMap.mapThrowing(paths, jobs: ProcessInfo.processInfo.activeProcessorCount) { try WheelInspector.inspect($0) }
     }
 }
-
-/// One result per index, written from concurrent workers.
-private final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<InspectedWheel, any Error>?]
-
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
-    }
-
-    func set(_ index: Int, _ result: Result<InspectedWheel, any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    var values: [Result<InspectedWheel, any Error>] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
-    }
-}
-

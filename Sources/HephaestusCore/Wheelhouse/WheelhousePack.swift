@@ -3,8 +3,8 @@ import HephaestusPlatform
 
 /// `wheelhouse pack`: a reproducible `.tar.gz` of the wheels in a directory (each checked: file name, METADATA,
 /// RECORD hashes), with its sha256sum-format manifest beside it. The same wheels give the same bytes.
-public struct WheelhousePack {
-    public struct Result: Encodable, Sendable {
+public struct WheelhousePack: Sendable {
+    public struct Result: Codable, Sendable, Equatable {
         public let archive: String
         public let sha256: String
         public let size: Int64
@@ -18,7 +18,8 @@ public struct WheelhousePack {
     /// The mtime of every entry: `SOURCE_DATE_EPOCH` when set (as reproducible builds expect), else 0.
     public let mtime: Int
 
-    public init(directory: String, output: String, overwrite: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// `environment` is where `SOURCE_DATE_EPOCH` is read (the run's environment).
+    public init(directory: String, output: String, overwrite: Bool, environment: [String: String]) {
         self.directory = directory
         self.output = output
         self.overwrite = overwrite
@@ -53,12 +54,12 @@ public struct WheelhousePack {
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
         let strays = entries.filter { entry in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: directory + "/" + entry, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: directory + "/" + entry, isDirectory: &isDirectory)
             return !entry.hasSuffix(".whl") || isDirectory.boolValue
         }
         guard strays.isEmpty else { throw WheelError.notAWheel(files: strays) }
         guard !entries.isEmpty else { throw WheelError.empty }
-        let wheels = try entries.map { try WheelInspector.inspect(directory + "/" + $0) }
+        let wheels = try WheelhouseInspection.inspect(wheels: entries.map { directory + "/" + $0 })
         try DeterministicTarWriter.write(
             entries.map { DeterministicTarWriter.Member(name: $0, source: directory + "/" + $0) }, to: output, mtime: mtime, overwrite: overwrite)
         let digest = try DigestAlgorithm.sha256.hash(fileAt: output)

@@ -46,8 +46,10 @@ extension Hephaestus {
         var files: [String] = []
 
         func validate() throws {
-            if files.isEmpty {
-                throw ValidationError("no FILE given (use - for standard input)")
+            do {
+                try (check ? checkRequest.validate() : filesRequest.validate())
+            } catch {
+                throw ValidationError(error.message)
             }
             if !check && ignoreMissing {
                 throw ValidationError("--ignore-missing is meaningful only with --check")
@@ -60,75 +62,65 @@ extension Hephaestus {
             }
         }
 
+        var filesRequest: DigestFilesOperation.Request { DigestFilesOperation.Request(files: files, algorithm: algorithm) }
+
+        var checkRequest: DigestCheckOperation.Request {
+            DigestCheckOperation.Request(manifests: files, algorithm: algorithm, ignoreMissing: ignoreMissing)
+        }
+
+        /// Runs `digest.files` or, with `--check`, `digest.check`. Like sha256sum, every failure is reported as it is
+        /// met (an unreadable file, the warnings of a failed manifest), so a failed run ends with its exit status
+        /// alone, no summary line.
         func execute(_ context: CommandContext) async throws {
-            if check {
-                try checkManifests(context)
+            let failure =
+                check
+                ? try await perform(DigestCheckOperation.self, checkRequest, context) { render($0, context) }
+                : try await perform(DigestFilesOperation.self, filesRequest, context) { render($0, context) }
+            if let failure {
+                throw ExitCode(ExitCodeTable.status(for: failure).rawValue)
+            }
+        }
+
+        /// Runs the operation, rendering each item as it comes and, with `--json`, the report; returns its failure.
+        private func perform<Performed: HephaestusCore.Operation>(
+            _: Performed.Type, _ request: Performed.Request, _ context: CommandContext, item: @escaping @Sendable (Performed.Item) -> Void
+        ) async throws -> (any CodedError)? {
+            let report = try await Performed.run(request, in: context.operationContext(http: nil), emit: ItemSink(item))
+            if json {
+                context.stdout.line(try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText())
+            }
+            return report.failure
+        }
+
+        /// One hashed (or unreadable) file: its sha256sum line, or the error on stderr.
+        private func render(_ file: DigestReport.File, _ context: CommandContext) {
+            if let line = file.checksumLine {
+                if !json { context.stdout.line(line) }
             } else {
-                try hashFiles(context)
+                context.report(.error, event: "digest.unreadable", message: file.error ?? "", metadata: ["code": .string(file.errorCode ?? "")])
             }
         }
 
-        private func hashFiles(_ context: CommandContext) throws {
-            var report = DigestReport()
-            var firstFailure: FileError?
-            for name in files {
-                do {
-                    let line = ChecksumLine(digest: try algorithm.hash(fileAt: name), name: name)
-                    if json { report.add(line) } else { context.stdout.line(line.formatted) }
-                } catch {
-                    firstFailure = firstFailure ?? error
-                    report.add(name: name, algorithm: algorithm, error: error)
-                    context.report(.error, event: "digest.unreadable", message: error.description, metadata: ["code": .string(error.code)])
+        /// One verdict line (an unreadable file also on stderr), or a manifest's end: sha256sum's warnings for a failed
+        /// check, the error for an unusable manifest.
+        private func render(_ item: DigestCheckOperation.Item, _ context: CommandContext) {
+            if let verdict = item.verdict {
+                if verdict.verdict == .unreadable {
+                    context.report(.error, event: "digest.unreadable", message: verdict.reason ?? "", metadata: ["code": .string(item.errorCode ?? "")])
                 }
-            }
-            if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.digestResult, runID: context.runID, payload: report).jsonText())
-            }
-            context.logger.info("digest.completed", metadata: ["files": .stringConvertible(files.count), "algorithm": .string(algorithm.rawValue)])
-            if let firstFailure {
-                throw ExitCode(ExitCodeTable.status(for: firstFailure).rawValue)
-            }
-        }
-
-        private func checkManifests(_ context: CommandContext) throws {
-            var report = DigestCheckReport()
-            var failureStatus: ExitStatus?
-            for manifest in files {
-                let checker = ChecksumManifestChecker(
-                    manifestPath: manifest, algorithm: algorithm, ignoresMissingFiles: ignoreMissing)
-                do {
-                    let summary = try checker.check { verdict in
-                        if case .unreadable(_, let error) = verdict {
-                            context.report(.error, event: "digest.unreadable", message: error.description, metadata: ["code": .string(error.code)])
-                        }
-                        if json { report.add(verdict, manifest: manifest) } else if !status { context.stdout.line(verdict.formatted) }
+                if !json && !status { context.stdout.line(verdict.formatted) }
+            } else if let manifest = item.manifest, let error = manifest.error {
+                switch item.errorCode.flatMap(DigestCheckError.Code.init(rawValue:)) {
+                case .checkFailed:
+                    guard !status else { return }
+                    for warning in DigestCheckError.checkFailed(summary: manifest.summary).coreutilsWarnings {
+                        context.report(.warning, event: "digest.check-failed", message: warning, metadata: ["manifest": .string(manifest.path)])
                     }
-                    report.add(manifest: manifest, summary: summary, error: nil)
-                } catch let error as DigestCheckError {
-                    if case .checkFailed(let summary) = error {
-                        report.add(manifest: manifest, summary: summary, error: error)
-                        if !status {
-                            for warning in error.coreutilsWarnings {
-                                context.report(.warning, event: "digest.check-failed", message: warning, metadata: ["manifest": .string(manifest)])
-                            }
-                        }
-                    } else {
-                        report.add(manifest: manifest, summary: nil, error: error)
-                        context.report(.error, event: "digest.manifest-unusable", message: error.description, metadata: ["code": .string(error.code)])
-                    }
-                    failureStatus = failureStatus ?? ExitCodeTable.status(for: error)
-                } catch {
-                    report.add(manifest: manifest, summary: nil, error: error)
-                    context.report(.error, event: "digest.manifest-unreadable", message: "\(error)", metadata: ["code": .string((error as? any CodedError)?.code ?? "")])
-                    failureStatus = failureStatus ?? ExitCodeTable.status(for: error)
+                case .some:
+                    context.report(.error, event: "digest.manifest-unusable", message: error, metadata: ["code": .string(item.errorCode ?? "")])
+                case nil:
+                    context.report(.error, event: "digest.manifest-unreadable", message: error, metadata: ["code": .string(item.errorCode ?? "")])
                 }
-            }
-            if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.digestCheckResult, runID: context.runID, payload: report).jsonText())
-            }
-            context.logger.info("digest.check-completed", metadata: ["manifests": .stringConvertible(files.count), "passed": .stringConvertible(failureStatus == nil)])
-            if let failureStatus {
-                throw ExitCode(failureStatus.rawValue)
             }
         }
     }

@@ -10,7 +10,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus token validate`.
-    struct TokenValidate: HephaestusCommand {
+    struct TokenValidate: OperationCommand {
+        typealias Performed = TokenValidateOperation
+
         static let configuration = CommandConfiguration(
             commandName: "validate",
             abstract: "Check the token's shape, then ask GitHub for its kind, scopes, expiry and rate limit.",
@@ -26,13 +28,18 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func execute(_ context: CommandContext) async throws {
-            let report = try TokenReport.check(client: try network.makeGitHubClient(context: context, requireToken: true))
+        var httpSettings: HTTPSettings? { network.http.settings }
+
+        func request(_ context: CommandContext) throws -> TokenValidateOperation.Request {
+            TokenValidateOperation.Request(github: network.choice)
+        }
+
+        func render(report: TokenReport, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.tokenReport, runID: context.runID, payload: report).jsonText())
+                try printJSON(report, context)
                 return
             }
-            context.stdout.line("token:      \(report.kind) (from \(report.source))")
+            context.stdout.line("token:      \(report.kind.rawValue) (from \(report.source))")
             context.stdout.line("scopes:     \(report.scopes.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "not reported (fine-grained or app token)")")
             context.stdout.line("expires:    \(report.expiresAt ?? "no expiry reported")")
             let limit = report.rateLimit

@@ -10,7 +10,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus trust show`.
-    struct TrustShow: HephaestusCommand {
+    struct TrustShow: OperationCommand {
+        typealias Performed = TrustShowOperation
+
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "List every CA, transparency log, CT log and timestamp authority with its validity window.",
@@ -25,15 +27,18 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func execute(_ context: CommandContext) async throws {
-            let report = try TrustReport(trust: trust.makeSelection())
+        func request(_ context: CommandContext) throws -> TrustShowOperation.Request {
+            TrustShowOperation.Request(trust: trust.choice)
+        }
+
+        func render(report: TrustReport, _ context: CommandContext) throws {
             if report.stale {
                 context.report(
                     .warning, event: "trust.stale",
                     message: "warning: the embedded trust material was taken on \(report.retrievedAt ?? "?"), more than 6 months ago; keys may have rotated — pass a current --trusted-root")
             }
             if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.trustReport, runID: context.runID, payload: report).jsonText())
+                try printJSON(report, context)
             } else {
                 for line in report.lines { context.stdout.line(line) }
             }

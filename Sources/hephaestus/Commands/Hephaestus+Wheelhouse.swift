@@ -12,7 +12,9 @@ extension Hephaestus {
     }
 
     /// `hephaestus wheelhouse pack DIR --output NAME-VERSION-wheelhouse.tar.gz [--sign]`.
-    struct WheelhousePackCommand: HephaestusCommand {
+    struct WheelhousePackCommand: OperationCommand {
+        typealias Performed = WheelhousePackOperation
+
         static let configuration = CommandConfiguration(
             commandName: "pack",
             abstract: "Pack the wheels of DIR into a reproducible NAME-VERSION-wheelhouse.tar.gz with its .sha256 manifest (and bundle with --sign).",
@@ -47,33 +49,36 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func validate() throws {
-            try signing.validate(staging: trust.staging)
-            if let problem = WheelhousePack.outputNameProblem(output) { throw ValidationError("--output \(output): \(problem)") }
+        var packRequest: WheelhousePackOperation.Request {
+            WheelhousePackOperation.Request(
+                directory: directory, output: output, overwrite: overwrite, sign: sign, signing: signing.choice, trust: trust.choice)
         }
 
-        func execute(_ context: CommandContext) async throws {
-            let packed = try WheelhousePack(directory: directory, output: output, overwrite: overwrite).run()
-            var bundle: String?
-            if sign {
-                let client = try http.makeHTTPClient(logger: context.logger)
-                let request = ArtifactSigning.Request(
-                    files: [output], overwrite: overwrite, signingConfig: signing.configSelection(staging: trust.staging), trust: trust.makeSelection())
-                bundle = try ArtifactSigning(request: request, credential: signing.credential(context: context, http: http.settings), http: client, logger: context.logger).run().first?.bundle
-            }
+        func validate() throws {
+            do { try packRequest.validate() } catch { throw ValidationError(error.message) }
+        }
+
+        var httpSettings: HTTPSettings? { http.settings }
+
+        func request(_ context: CommandContext) throws -> WheelhousePackOperation.Request { packRequest }
+
+        func render(report: WheelhousePackReport, _ context: CommandContext) throws {
             if json {
-                context.stdout.line(try ResultDocument(mediaType: MediaType.wheelhousePack, runID: context.runID, payload: PackReport(result: packed, bundle: bundle)).jsonText())
+                try printJSON(report, context)
                 return
             }
+            let packed = report.result
             context.stdout.line("packed \(packed.wheels.count) wheel(s) into \(packed.archive) (\(packed.size) bytes)")
             context.stdout.line("  sha256:   \(packed.sha256)")
             context.stdout.line("  manifest: \(packed.manifest)")
-            if let bundle { context.stdout.line("  bundle:   \(bundle)") }
+            if let bundle = report.bundle { context.stdout.line("  bundle:   \(bundle)") }
         }
     }
 
     /// `hephaestus wheelhouse extract`.
-    struct WheelhouseExtract: HephaestusCommand {
+    struct WheelhouseExtract: OperationCommand {
+        typealias Performed = WheelhouseExtractOperation
+
         static let configuration = CommandConfiguration(
             commandName: "extract",
             abstract: "Extract a tar, tar.gz or zip archive into a fresh directory, refusing anything unsafe.",
@@ -102,20 +107,19 @@ extension Hephaestus {
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
-        func execute(_ context: CommandContext) async throws {
-            let report = try SafeExtractor(limits: limits.makeLimits()).extract(archive, into: dest)
-            context.logger.info("wheelhouse.extracted", metadata: ["files": .stringConvertible(report.files.count), "bytes": .stringConvertible(report.bytes)])
+        func request(_ context: CommandContext) throws -> WheelhouseExtractOperation.Request {
+            WheelhouseExtractOperation.Request(
+                archive: archive, dest: dest,
+                limits: ExtractionChoice(
+                    maxTotalBytes: limits.maxTotalBytes, maxEntries: limits.maxEntries, maxEntryBytes: limits.maxEntryBytes, maxRatio: limits.maxRatio))
+        }
+
+        func render(report: ExtractionSummary, _ context: CommandContext) throws {
             if json {
-                let payload = ExtractionSummary(archive: archive, destination: dest, files: report.files, bytes: report.bytes, directories: report.directories, links: report.links)
-                context.stdout.line(try ResultDocument(mediaType: MediaType.extraction, runID: context.runID, payload: payload).jsonText())
+                try printJSON(report, context)
             } else {
-                context.stdout.line("extracted \(report.files.count) files (\(report.bytes) bytes) into \(dest)")
+                context.stdout.line("extracted \(report.files.count) files (\(report.bytes) bytes) into \(report.destination)")
             }
         }
     }
-}
-
-struct PackReport: Encodable, Sendable {
-    let result: WheelhousePack.Result
-    let bundle: String?
 }

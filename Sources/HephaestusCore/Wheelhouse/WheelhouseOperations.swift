@@ -1,0 +1,140 @@
+import Foundation
+import HephaestusPlatform
+import HephaestusSigstore
+
+/// The `--json` payload of `wheelhouse pack`: the archive written, and its bundle when signed.
+public struct WheelhousePackReport: OperationReport, Equatable {
+    public let result: WheelhousePack.Result
+    /// The Sigstore bundle written beside the archive (`--sign`).
+    public let bundle: String?
+
+    public init(result: WheelhousePack.Result, bundle: String?) {
+        self.result = result
+        self.bundle = bundle
+    }
+}
+
+/// `wheelhouse.pack`: the wheels of a directory (each checked: file name, METADATA, RECORD hashes) packed into a
+/// reproducible `NAME-VERSION-wheelhouse.tar.gz` with its `.sha256` manifest, and signed when asked (as `sign` does).
+public enum WheelhousePackOperation: Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        /// The directory of wheels.
+        public var directory: String
+        /// The archive to write, named `NAME-VERSION-wheelhouse.tar.gz`.
+        public var output: String
+        /// Replace an existing archive, manifest and bundle.
+        public var overwrite: Bool
+        /// Sign the archive into `OUTPUT.sigstore.json`.
+        public var sign: Bool
+        public var signing: SigningChoice
+        public var trust: TrustChoice
+
+        public init(
+            directory: String, output: String, overwrite: Bool = false, sign: Bool = false, signing: SigningChoice = SigningChoice(),
+            trust: TrustChoice = TrustChoice()
+        ) {
+            self.directory = directory
+            self.output = output
+            self.overwrite = overwrite
+            self.sign = sign
+            self.signing = signing
+            self.trust = trust
+        }
+
+        public func validate() throws(RequestError) {
+            try signing.validate(staging: trust.staging)
+            if let problem = WheelhousePack.outputNameProblem(output) { throw RequestError("--output \(output): \(problem)") }
+            try trust.validate()
+        }
+
+        private enum CodingKeys: String, CodingKey { case directory, output, overwrite, sign, signing, trust }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            directory = try container.decode(String.self, forKey: .directory)
+            output = try container.decode(String.self, forKey: .output)
+            overwrite = try container.decodeIfPresent(Bool.self, forKey: .overwrite) ?? false
+            sign = try container.decodeIfPresent(Bool.self, forKey: .sign) ?? false
+            signing = try container.decodeIfPresent(SigningChoice.self, forKey: .signing) ?? SigningChoice()
+            trust = try container.decodeIfPresent(TrustChoice.self, forKey: .trust) ?? TrustChoice()
+        }
+    }
+
+    public static let descriptor = OperationDescriptor(
+        name: "wheelhouse.pack", command: "wheelhouse pack",
+        summary: "Pack the wheels of a directory into a reproducible NAME-VERSION-wheelhouse.tar.gz with its .sha256 manifest, and sign it when asked.",
+        reportMediaType: MediaType.wheelhousePack, effect: .destructive,
+        errorCodes: packErrorCodes, longRunning: true)
+
+    private static var packErrorCodes: [String] {
+        let packing: [String] = WheelError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [ArchiveError.Code.writeFailed.rawValue]
+        let signing: [String] = SigningError.Code.allCases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue)
+        let checking: [String] = VerificationError.Code.allCases.map(\.rawValue) + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue]
+        return packing + signing + checking
+    }
+
+    /// Packs (nothing is written when a wheel is refused), then signs the archive written.
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> WheelhousePackReport {
+        try request.validate()
+        context.progress.send(.stage("pack"))
+        let packed = try await BlockingWork.run {
+            try WheelhousePack(directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment).run()
+        }
+        guard request.sign else { return WheelhousePackReport(result: packed, bundle: nil) }
+        context.progress.send(.stage("sign"))
+        let bundle = try await BlockingWork.run {
+            let http = try context.network.client()
+            let signing = ArtifactSigning.Request(
+                files: [request.output], overwrite: request.overwrite, signingConfig: request.signing.configSelection(staging: request.trust.staging),
+                trust: request.trust.selection)
+            let credential = try request.signing.credential(in: context)
+            return try ArtifactSigning(request: signing, credential: credential, http: http, logger: context.logger, clock: context.clock).run().first?.bundle
+        }
+        return WheelhousePackReport(result: packed, bundle: bundle)
+    }
+}
+
+/// `wheelhouse.extract`: a tar, tar.gz or zip archive extracted into a fresh directory, refusing anything unsafe (and
+/// then leaving nothing behind).
+public enum WheelhouseExtractOperation: Operation {
+    public struct Request: Codable, Sendable, Equatable {
+        public var archive: String
+        /// The destination directory: must not exist, or be empty (`--dest`).
+        public var dest: String
+        public var limits: ExtractionChoice
+
+        public init(archive: String, dest: String, limits: ExtractionChoice = ExtractionChoice()) {
+            self.archive = archive
+            self.dest = dest
+            self.limits = limits
+        }
+
+        public func validate() throws(RequestError) {
+            try limits.validate()
+        }
+
+        private enum CodingKeys: String, CodingKey { case archive, dest, limits }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            archive = try container.decode(String.self, forKey: .archive)
+            dest = try container.decode(String.self, forKey: .dest)
+            limits = try container.decodeIfPresent(ExtractionChoice.self, forKey: .limits) ?? ExtractionChoice()
+        }
+    }
+
+    public static let descriptor = OperationDescriptor(
+        name: "wheelhouse.extract", command: "wheelhouse extract",
+        summary: "Extract a tar, tar.gz or zip archive into a fresh directory, refusing anything unsafe.",
+        reportMediaType: MediaType.extraction, effect: .idempotent,
+        errorCodes: ArchiveError.Code.allCases.map(\.rawValue) + FileError.Code.reading.map(\.rawValue), longRunning: true)
+
+    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> ExtractionSummary {
+        try request.validate()
+        let extracted = try await BlockingWork.run { try SafeExtractor(limits: request.limits.limits).extract(request.archive, into: request.dest) }
+        context.logger.info("wheelhouse.extracted", metadata: ["files": .stringConvertible(extracted.files.count), "bytes": .stringConvertible(extracted.bytes)])
+        return ExtractionSummary(
+            archive: request.archive, destination: request.dest, files: extracted.files, bytes: extracted.bytes, directories: extracted.directories,
+            links: extracted.links)
+    }
+}

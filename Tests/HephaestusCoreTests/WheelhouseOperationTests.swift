@@ -1,0 +1,147 @@
+import Foundation
+import HephaestusCore
+import HephaestusPlatform
+import HephaestusTestSupport
+import Testing
+
+@Suite("wheelhouse.pack and wheelhouse.extract operations")
+struct WheelhouseOperationTests {
+    static let python = ToolLocator.find("python3") != nil
+    static let tar = ToolLocator.find("tar") != nil
+
+    /// `count` valid wheels in `directory/folder` (fixtures/wheels/make_wheel.py).
+    static func wheels(_ names: [String], in directory: TemporaryDirectory, folder: String = "wheels", tamper: Set<String> = []) throws {
+        let script = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
+        for name in names {
+            let result = try ProcessResult.runTool("python3", [script, directory.file(folder), name, "1.0"] + (tamper.contains(name) ? ["--tamper-record"] : []))
+            #expect(result.status == 0, "\(result.stderrText)")
+        }
+    }
+
+    @Test("Requests are refused as the CLI words it: the archive name, signing options that conflict, extraction limits")
+    func invalidRequests() async throws {
+        await #expect(throws: RequestError(
+            "--output release.tar.gz: the archive must be named NAME-VERSION-wheelhouse.tar.gz (release commands look for *wheelhouse*.tar.gz)"))
+        {
+            try await WheelhousePackOperation.run(WheelhousePackOperation.Request(directory: "wheels", output: "release.tar.gz"), in: .quiet())
+        }
+        await #expect(throws: RequestError("--key and --identity-token cannot be used together")) {
+            try await WheelhousePackOperation.run(
+                WheelhousePackOperation.Request(
+                    directory: "wheels", output: "demo-1.0-wheelhouse.tar.gz", sign: true, signing: SigningChoice(identityToken: "t", key: "k.pem")),
+                in: .quiet())
+        }
+        await #expect(throws: RequestError("extraction limits must be positive (--max-ratio at least 1)")) {
+            try await WheelhouseExtractOperation.run(
+                WheelhouseExtractOperation.Request(archive: "a.tar.gz", dest: "out", limits: ExtractionChoice(maxRatio: 0)), in: .quiet())
+        }
+    }
+
+    @Test(
+        "pack: wheels in name order, the manifest beside the archive, SOURCE_DATE_EPOCH read from the run's environment",
+        .enabled(if: python, "python3 is not on PATH: make_wheel.py cannot build test wheels"))
+    func pack() async throws {
+        let directory = try TemporaryDirectory()
+        try Self.wheels(["zeta", "alpha", "mid"], in: directory)
+        func pack(_ name: String, epoch: String?) async throws -> WheelhousePackReport {
+            try await WheelhousePackOperation.run(
+                WheelhousePackOperation.Request(directory: directory.file("wheels"), output: directory.file(name)),
+                in: .quiet(environment: epoch.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:]))
+        }
+        let first = try await pack("a/demo-1.0-wheelhouse.tar.gz", epoch: nil)
+        #expect(first.bundle == nil)
+        #expect(first.result.wheels.map(\.name) == ["alpha", "mid", "zeta"])
+        #expect(first.result.wheels.map(\.file) == ["alpha-1.0-py3-none-any.whl", "mid-1.0-py3-none-any.whl", "zeta-1.0-py3-none-any.whl"])
+        let bytes = try FileReader.contents(of: first.result.archive, limit: 1 << 30)
+        #expect(first.result.sha256 == DigestAlgorithm.sha256.hash(bytes).hex)
+        #expect(first.result.size == Int64(bytes.count))
+        #expect(try String(contentsOfFile: first.result.manifest, encoding: .utf8) == "\(first.result.sha256)  demo-1.0-wheelhouse.tar.gz\n")
+        let same = try await pack("b/demo-1.0-wheelhouse.tar.gz", epoch: nil)
+        #expect(same.result.sha256 == first.result.sha256)
+        let dated = try await pack("c/demo-1.0-wheelhouse.tar.gz", epoch: "1767225600")
+        #expect(dated.result.sha256 != first.result.sha256)
+        await #expect(throws: FileError.alreadyExists(path: first.result.archive)) { try await pack("a/demo-1.0-wheelhouse.tar.gz", epoch: nil) }
+    }
+
+    @Test(
+        "pack: of several bad wheels the first in name order is reported, and nothing is written",
+        .enabled(if: python, "python3 is not on PATH: make_wheel.py cannot build test wheels"))
+    func firstFailureInNameOrder() async throws {
+        let directory = try TemporaryDirectory()
+        try Self.wheels(["a1", "b2", "c3", "d4", "e5", "f6"], in: directory, tamper: ["b2", "e5"])
+        for _ in 0..<3 {
+            let output = directory.file("out/demo-1.0-wheelhouse.tar.gz")
+            do {
+                _ = try await WheelhousePackOperation.run(WheelhousePackOperation.Request(directory: directory.file("wheels"), output: output), in: .quiet())
+                Issue.record("tampered wheels were packed")
+            } catch let error as WheelError {
+                #expect(error.code == "wheel.record-mismatch")
+                #expect(error.description.hasPrefix("b2-1.0-py3-none-any.whl"), "\(error)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: output))
+            #expect(!FileManager.default.fileExists(atPath: output + ".sha256"))
+        }
+        // The same order when inspecting an extracted wheelhouse.
+        #expect(throws: WheelError.self) { try WheelhouseInspection.inspect(directory: directory.file("wheels")) }
+        try FileManager.default.removeItem(atPath: directory.file("wheels/b2-1.0-py3-none-any.whl"))
+        try FileManager.default.removeItem(atPath: directory.file("wheels/e5-1.0-py3-none-any.whl"))
+        #expect(try WheelhouseInspection.inspect(directory: directory.file("wheels")).map(\.name) == ["a1", "c3", "d4", "f6"])
+    }
+
+    @Test(
+        "pack --sign: the archive signed through the run's HTTP and signing choice; the bundle verifies for the token's identity; the token is registered as a secret",
+        .enabled(if: python, "python3 is not on PATH: make_wheel.py cannot build test wheels"))
+    func packAndSign() async throws {
+        let sigstore = try SigstoreTestServer()
+        let directory = try TemporaryDirectory()
+        try Self.wheels(["shipit"], in: directory)
+        let identity = "release@example.com"
+        let token = try sigstore.token(identity: identity)
+        let context = OperationContext.quiet()
+        let output = directory.file("shipit-1.0-wheelhouse.tar.gz")
+        let report = try await WheelhousePackOperation.run(
+            WheelhousePackOperation.Request(
+                directory: directory.file("wheels"), output: output, sign: true,
+                signing: SigningChoice(identityToken: token, signingConfig: sigstore.signingConfigPath), trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
+            in: context)
+        #expect(report.bundle == output + ".sigstore.json")
+        #expect(!context.redactor.redact(token).contains(token))
+        let verification = try await VerifyBundleOperation.run(
+            VerifyBundleOperation.Request(
+                bundle: output + ".sigstore.json", artifact: output,
+                signer: SignerChoice(certificateIdentity: identity, certificateOidcIssuer: sigstore.issuer), trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
+            in: context)
+        #expect(verification.verdict == .pass, "\(verification.reason ?? "")")
+    }
+
+    @Test(
+        "extract: the files, bytes and destination of the report; an unsafe archive refused and nothing left",
+        .enabled(if: tar, "tar is not on PATH: the test archives cannot be made"))
+    func extract() async throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("in"), withIntermediateDirectories: true)
+        _ = try directory.write("in/a.txt", "alpha\n")
+        _ = try directory.write("in/b", "x")
+        #expect(try ProcessResult.runTool("tar", ["czf", directory.file("w.tar.gz"), "-C", directory.file("in"), "a.txt", "b"]).status == 0)
+        let dest = directory.file("out")
+        let report = try await WheelhouseExtractOperation.run(WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
+        #expect(report.files == ["a.txt", "b"])
+        #expect(report.bytes == 7)
+        #expect(report.destination == dest)
+        #expect(try String(contentsOfFile: dest + "/a.txt", encoding: .utf8) == "alpha\n")
+        await #expect(throws: ArchiveError.self) {
+            try await WheelhouseExtractOperation.run(WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
+        }
+        let hostile = directory.file("hostile")
+        await #expect(throws: ArchiveError.self) {
+            try await WheelhouseExtractOperation.run(
+                WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: hostile, limits: ExtractionChoice(maxEntries: 1)), in: .quiet())
+        }
+        #expect(!FileManager.default.fileExists(atPath: hostile))
+        let document = try await WheelhouseExtractOperation.runJSON(
+            Array(#"{"archive": "\#(directory.file("w.tar.gz"))", "dest": "\#(directory.file("json"))"}"#.utf8), in: .quiet())
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(document.json)) as? [String: Any])
+        #expect(object["files"] as? [String] == ["a.txt", "b"])
+        #expect(object["mediaType"] as? String == MediaType.extraction)
+    }
+}
