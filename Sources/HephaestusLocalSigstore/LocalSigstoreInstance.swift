@@ -12,7 +12,7 @@ import HephaestusSigstore
 /// - `log.sqlite`: the log entries;
 /// - `trusted_root.json`, `signing_config.json` (Rekor v2 + TSA), `signing_config.rekor-v1.json` (Rekor v1 + TSA),
 ///   `trust_config.json` (both, as one ClientTrustConfig for `sigstore --trust-config`).
-public final class LocalSigstoreInstance: @unchecked Sendable {
+public final class LocalSigstoreInstance: Sendable {
     public static let name = "local.sigstore.test"
 
     public let directory: String
