@@ -1,10 +1,11 @@
 import Foundation
 import HephaestusPlatform
 import HephaestusSigstore
+import Synchronization
 
 /// A Fulcio-like CA for local test instances: a root, an intermediate, and short-lived code-signing leaves carrying
 /// Fulcio's identity extensions and an embedded SCT from the instance's CT log. Not a production CA.
-public final class LocalCertificateAuthority: @unchecked Sendable {
+public final class LocalCertificateAuthority: Sendable {
     /// The signer identity a leaf carries in its SAN.
     public enum Identity: Sendable, Equatable {
         case email(String)
@@ -63,8 +64,8 @@ public final class LocalCertificateAuthority: @unchecked Sendable {
     public let intermediate: Certificate
     public let ctLog: LocalCertificateTransparencyLog
     public let validFrom: Date
-    private let lock = NSLock()
-    private var nextSerial: UInt64 = 1000
+    /// The last leaf serial number issued.
+    private let nextSerial: Mutex<UInt64>
 
     /// A CA with fresh keys: a root and an intermediate valid from `validFrom` for `validity`.
     public convenience init(
@@ -102,15 +103,15 @@ public final class LocalCertificateAuthority: @unchecked Sendable {
         self.intermediateKey = intermediateKey
         self.root = root
         self.intermediate = intermediate
-        nextSerial = UInt64(Date().timeIntervalSince1970 * 1000)
+        nextSerial = Mutex(UInt64(Date().timeIntervalSince1970 * 1000))
     }
 
     /// Issues a leaf: built once without the SCT (the precertificate TBS the CT log signs), then with it.
     public func issueLeaf(_ request: LeafRequest) throws(CryptoError) -> Certificate {
-        lock.lock()
-        nextSerial += 1
-        let serial = nextSerial
-        lock.unlock()
+        let serial = nextSerial.withLock { serial in
+            serial += 1
+            return serial
+        }
         var extensions = [
             CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: true, certificateSigning: false)),
             CertificateExtension(oid: CertificateExtension.OID.extendedKeyUsage, isCritical: false, value: ExtensionValue.extendedKeyUsage(request.extendedKeyUsage)),

@@ -3,7 +3,7 @@ import HephaestusPlatform
 import HephaestusSigstore
 
 /// A CT log for local test instances: signs RFC 6962 precertificate SCTs for the instance's CA.
-public final class LocalCertificateTransparencyLog: @unchecked Sendable {
+public final class LocalCertificateTransparencyLog: Sendable {
     public let key: PrivateKey
     public let baseURL: String
     public var logID: [UInt8] { DigestAlgorithm.sha256.hash(key.publicKey.derSubjectPublicKeyInfo).bytes }

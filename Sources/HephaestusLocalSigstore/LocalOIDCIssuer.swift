@@ -5,7 +5,7 @@ import HephaestusSigstore
 /// The OIDC issuer of a local test instance: mints ES256 identity tokens for any identity it is asked for (that is
 /// what makes it a *test* issuer), publishes its key as a JWKS, and verifies tokens for the instance's CA the way
 /// Fulcio verifies tokens against an issuer's JWKS.
-public final class LocalOIDCIssuer: @unchecked Sendable {
+public final class LocalOIDCIssuer: Sendable {
     public static let audience = "sigstore"
 
     /// The issuer URL (the `iss` of tokens it mints by default; discovery is served below it).

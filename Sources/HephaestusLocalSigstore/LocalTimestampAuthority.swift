@@ -3,7 +3,7 @@ import HephaestusPlatform
 import HephaestusSigstore
 
 /// An RFC 3161 TSA for local test instances: its own root and a timeStamping leaf. Not a production TSA.
-public final class LocalTimestampAuthority: @unchecked Sendable {
+public final class LocalTimestampAuthority: Sendable {
     public let name: String
     public let root: Certificate
     public let certificate: Certificate

@@ -1,10 +1,11 @@
 import Foundation
 import HephaestusPlatform
 import HephaestusSigstore
+import Synchronization
 
 /// A transparency log for local test instances: a real append-only Merkle tree, signed checkpoints (C2SP signed
 /// note), inclusion proofs and, for Rekor v1, signed entry timestamps. Not a production log.
-public final class LocalTransparencyLog: @unchecked Sendable {
+public final class LocalTransparencyLog: Sendable {
     public enum Flavor: Sendable {
         /// Rekor v1: ECDSA P-256 key, log id = SHA-256(SPKI), SETs, origin "NAME - TREEID".
         case rekorV1
@@ -56,12 +57,16 @@ public final class LocalTransparencyLog: @unchecked Sendable {
     public let key: PrivateKey
     public let logID: [UInt8]
     public let tree = MerkleTree()
-    private let lock = NSLock()
     public let treeID: UInt64
-    /// Every entry in log order, and the index of each leaf hash (Rekor v1's entry UUID).
-    private var entries: [StoredEntry] = []
-    private var indexByLeafHash: [[UInt8]: Int64] = [:]
-    private var storage: (any TransparencyLogStorage)?
+    /// The entries and the storage; held across every change of `tree` too, so entries and tree grow together.
+    private let state = Mutex(State())
+
+    private struct State {
+        /// Every entry in log order, and the index of each leaf hash (Rekor v1's entry UUID).
+        var entries: [StoredEntry] = []
+        var indexByLeafHash: [[UInt8]: Int64] = [:]
+        var storage: (any TransparencyLogStorage)?
+    }
 
     /// A logged entry as storage keeps it.
     public struct StoredEntry: Sendable, Equatable {
@@ -97,63 +102,60 @@ public final class LocalTransparencyLog: @unchecked Sendable {
     /// restarted instance continues the same tree.
     public func attach(storage: any TransparencyLogStorage) throws {
         let stored = try storage.entries(log: origin)
-        lock.lock()
-        defer { lock.unlock() }
-        precondition(entries.isEmpty, "attach storage before the first append")
-        for entry in stored { remember(entry) }
-        self.storage = storage
+        state.withLock { state in
+            precondition(state.entries.isEmpty, "attach storage before the first append")
+            for entry in stored { remember(entry, in: &state) }
+            state.storage = storage
+        }
     }
 
     /// Appends a canonicalized entry body; returns the receipt for the tree as it stands after the append.
     /// With storage attached, the entry is stored before the tree grows: a failed write appends nothing.
     public func append(body: [UInt8], integratedTime: Int64) throws -> Receipt {
-        lock.lock()
-        defer { lock.unlock() }
-        let entry = StoredEntry(body: body, integratedTime: flavor == .rekorV1 ? integratedTime : 0)
-        try storage?.store(entry, index: Int64(entries.count), log: origin)
-        let index = remember(entry)
-        return try receipt(index: index, size: tree.size)
+        try state.withLock { state in
+            let entry = StoredEntry(body: body, integratedTime: flavor == .rekorV1 ? integratedTime : 0)
+            try state.storage?.store(entry, index: Int64(state.entries.count), log: origin)
+            let index = remember(entry, in: &state)
+            return try receipt(index: index, size: tree.size, entries: state.entries)
+        }
     }
 
     /// The number of entries.
     public var size: Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return tree.size
+        state.withLock { _ in tree.size }
     }
 
     /// The entry at `index` and its receipt against the current tree, or nil when there is none.
     public func entry(at index: Int64) throws(CryptoError) -> (entry: StoredEntry, receipt: Receipt)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard index >= 0, index < entries.count else { return nil }
-        return (entries[Int(index)], try receipt(index: index, size: tree.size))
+        try state.withLock { state throws(CryptoError) in
+            guard index >= 0, index < state.entries.count else { return nil }
+            return (state.entries[Int(index)], try receipt(index: index, size: tree.size, entries: state.entries))
+        }
     }
 
     /// The index of the entry whose RFC 6962 leaf hash is `leafHash` (Rekor v1's entry UUID).
     public func index(ofLeafHash leafHash: [UInt8]) -> Int64? {
-        lock.lock()
-        defer { lock.unlock() }
-        return indexByLeafHash[leafHash]
+        state.withLock { $0.indexByLeafHash[leafHash] }
     }
 
     /// The signed checkpoint of the current tree.
     public func currentCheckpoint() throws(CryptoError) -> (size: Int64, root: [UInt8], note: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        let root = tree.rootHash(size: tree.size)
-        return (tree.size, root, try checkpoint(size: tree.size, root: root))
+        try state.withLock { _ throws(CryptoError) in
+            let size = tree.size
+            let root = tree.rootHash(size: size)
+            return (size, root, try checkpoint(size: size, root: root))
+        }
     }
 
     @discardableResult
-    private func remember(_ entry: StoredEntry) -> Int64 {
+    private func remember(_ entry: StoredEntry, in state: inout State) -> Int64 {
         let index = tree.append(entry: entry.body)
-        entries.append(entry)
-        indexByLeafHash[MerkleInclusion.leafHash(entry.body)] = index
+        state.entries.append(entry)
+        state.indexByLeafHash[MerkleInclusion.leafHash(entry.body)] = index
         return index
     }
 
-    private func receipt(index: Int64, size: Int64) throws(CryptoError) -> Receipt {
+    private func receipt(index: Int64, size: Int64, entries: [StoredEntry]) throws(CryptoError) -> Receipt {
         let entry = entries[Int(index)]
         let root = tree.rootHash(size: size)
         var set: [UInt8]?

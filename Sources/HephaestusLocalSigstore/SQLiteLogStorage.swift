@@ -4,7 +4,7 @@ import HephaestusSigstore
 
 /// Keeps the local instance's log entries in SQLite (WAL), so a restarted instance continues the same trees.
 /// One table holds every log's entries, keyed by the log's checkpoint origin and the entry index.
-public final class SQLiteLogStorage: TransparencyLogStorage, @unchecked Sendable {
+public final class SQLiteLogStorage: TransparencyLogStorage, Sendable {
     private let database: DatabaseQueue
 
     public init(path: String) throws {

@@ -1,5 +1,6 @@
 import Foundation
 internal import CArchive
+import Synchronization
 
 /// The decompressed stream of a tar or tar.gz file, handed to libarchive's tar reader chunk by chunk, and audited on
 /// the way: the gzip CRC-32 and length (libarchive does not verify them, which also catches multi-member gzip
@@ -118,14 +119,25 @@ final class RawStreamSource {
     }
 }
 
-/// A CRC-32 updated by one worker thread; read only after that worker has drained.
-final class RunningCRC32: @unchecked Sendable {
-    private var crc = CRC32()
+/// A filled ring buffer handed to the CRC queue.
+///
+/// Unchecked because it carries a raw pointer. Safe because a buffer is neither refilled nor freed while its job may
+/// still read it: ``RawStreamSource`` has four buffers and lets at most two CRC jobs be pending (`crcSlots`, signalled
+/// by each job once it has read its block; the queue is serial), so the buffer it refills, handed out four reads
+/// earlier, has been read; and it drains the queue before freeing the ring.
+struct RingBlock: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let count: Int
+}
 
-    var value: UInt32 { crc.value }
+/// A CRC-32 updated on a worker queue and read once that queue has drained. The lock is taken once per 1 MiB block.
+final class RunningCRC32: Sendable {
+    private let crc = Mutex(CRC32())
+
+    var value: UInt32 { crc.withLock { $0.value } }
 
     func update(_ block: UnsafeRawBufferPointer) {
-        crc.update(block)
+        crc.withLock { $0.update(block) }
     }
 }
 

@@ -5,8 +5,7 @@ internal import COpenSSL
 ///
 /// The commonly needed fields are read once at parse time; extensions are exposed by OID with their raw DER value
 /// so that callers (the Sigstore verifier) can interpret Fulcio's private extensions themselves.
-public final class Certificate: @unchecked Sendable, CustomStringConvertible {
-    // An X509 is immutable after parsing; OpenSSL 3 guards its lazily cached extension data with a lock.
+public final class Certificate: Sendable, CustomStringConvertible {
     private let x509: X509Reference
 
     /// The OpenSSL `X509`, for certificates parsed by OpenSSL at creation (trust material, built certificates).

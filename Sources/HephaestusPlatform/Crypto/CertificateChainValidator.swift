@@ -4,6 +4,9 @@ internal import COpenSSL
 /// RFC 5280 path validation by OpenSSL against caller-given trust anchors, at a caller-given time.
 ///
 /// Owns one `X509_STORE` holding the anchors; safe to share across threads (each validation uses its own context).
+///
+/// Unchecked because `store` is a C pointer. Safe because the store is filled in init and only read afterwards: every
+/// validation builds its own `X509_STORE_CTX`, and OpenSSL guards the store's object lookups with the store's lock.
 public final class CertificateChainValidator: @unchecked Sendable {
     private let store: OpaquePointer
     private let intermediates: [Certificate]

@@ -3,7 +3,7 @@ internal import COpenSSL
 
 /// A PKCS#10 certificate signing request (what Fulcio's `certificateSigningRequest` form carries): its public key
 /// and whether its self-signature — the proof of possession — verifies.
-public final class CertificateSigningRequest: @unchecked Sendable {
+public final class CertificateSigningRequest: Sendable {
     public let publicKey: PublicKey
     /// True when the request's signature verifies with its own public key.
     public let isSelfSignatureValid: Bool

@@ -2,6 +2,10 @@ import Foundation
 internal import COpenSSL
 
 /// The OpenSSL `X509` behind a ``Certificate``: parsed when the certificate was made, or on first use.
+///
+/// Unchecked because it holds a C pointer (which a `Mutex` cannot take in or hand out without region-isolation
+/// errors). Safe because `handle` and `failure` are read and written only under `lock`, and the `X509` handed out is
+/// only read by its users (OpenSSL 3 guards the extension data it caches lazily with the object's own lock).
 final class X509Reference: @unchecked Sendable {
     private let lock = NSLock()
     private var handle: OpaquePointer?

@@ -2,6 +2,10 @@ import Foundation
 internal import COpenSSL
 
 /// A private signing key held by OpenSSL; owns its `EVP_PKEY`. Used by signing and by the local test instance.
+///
+/// Unchecked because `handle` is a C pointer. Safe because the `EVP_PKEY` is immutable after init: it is only read
+/// (each signature gets its own `EVP_MD_CTX`/`EVP_PKEY_CTX`; encoders and the TSA only read or up-reference it), and
+/// OpenSSL 3 permits concurrent use of a key no thread modifies.
 public final class PrivateKey: @unchecked Sendable {
     let handle: OpaquePointer
     public let publicKey: PublicKey

@@ -61,8 +61,11 @@ public enum SignatureScheme: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A public key parsed by OpenSSL; owns its `EVP_PKEY`.
+///
+/// Unchecked because `handle` is a C pointer. Safe because the `EVP_PKEY` is immutable after init: it is only read
+/// (verified with, encoded, up-referenced into certificates being built), and OpenSSL 3 permits concurrent use of a
+/// key no thread modifies (the provider key cache it fills lazily is guarded by the key's own lock).
 public final class PublicKey: @unchecked Sendable {
-    // EVP_PKEY is immutable once parsed and its verification functions are thread-safe in OpenSSL 3.
     let handle: OpaquePointer
     public let kind: PublicKeyKind
 

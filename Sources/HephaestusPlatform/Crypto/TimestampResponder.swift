@@ -1,15 +1,16 @@
 import Foundation
 internal import COpenSSL
+import Synchronization
 
 /// Issues RFC 3161 timestamp responses with OpenSSL's TS module: the TSA of the local Sigstore test instance.
-public final class TimestampResponder: @unchecked Sendable {
+public final class TimestampResponder: Sendable {
     public let certificate: Certificate
     public let chain: [Certificate]
     private let key: PrivateKey
     /// The TSA policy OID written into every token.
     public let policyOID: String
-    private let lock = NSLock()
-    private var serial: UInt64 = 0
+    /// The last serial number issued.
+    private let serial = Mutex<UInt64>(0)
 
     /// - Parameters:
     ///   - certificate: the TSA signing certificate (critical EKU timeStamping only).
@@ -33,10 +34,10 @@ public final class TimestampResponder: @unchecked Sendable {
     /// A DER TimeStampResp answering a client's DER TimeStampReq (its imprint, nonce and certReq honoured).
     /// A request OpenSSL cannot parse gets a `rejection` response, as RFC 3161 §2.4.2 prescribes.
     public func respond(toRequest request: [UInt8], at time: Date) throws(CryptoError) -> [UInt8] {
-        lock.lock()
-        serial += 1
-        let number = serial
-        lock.unlock()
+        let number = serial.withLock { serial in
+            serial += 1
+            return serial
+        }
         OpenSSLErrorQueue.clear()
         guard let context = TS_RESP_CTX_new() else { fatalError("TS_RESP_CTX_new: out of memory") }
         defer { TS_RESP_CTX_free(context) }

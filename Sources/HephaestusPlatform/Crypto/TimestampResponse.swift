@@ -1,9 +1,11 @@
 import Foundation
 internal import COpenSSL
+import Synchronization
 
 /// An RFC 3161 `TimeStampResp`, parsed by OpenSSL's TS module; owns its `TS_RESP`.
-public final class TimestampResponse: @unchecked Sendable {
-    private let handle: OpaquePointer
+public final class TimestampResponse: Sendable {
+    /// The `TS_RESP`, reached only under its lock (verification runs while holding it).
+    private let handle: Mutex<OpaquePointer>
     /// The TSA's claimed time (`genTime`).
     public let generationTime: Date
     /// The message imprint's hash algorithm OID and digest.
@@ -25,7 +27,6 @@ public final class TimestampResponse: @unchecked Sendable {
         guard let parsed else {
             throw CryptoError.malformedEncoding(reason: "not an RFC 3161 TimeStampResp (\(OpenSSLErrorQueue.drain()))")
         }
-        handle = parsed
         guard consumed == der.count else {
             TS_RESP_free(parsed)
             throw CryptoError.malformedEncoding(reason: "trailing bytes after the TimeStampResp")
@@ -60,10 +61,11 @@ public final class TimestampResponse: @unchecked Sendable {
             TS_RESP_free(parsed)
             throw error
         }
+        handle = Mutex(parsed)
     }
 
     deinit {
-        TS_RESP_free(handle)
+        handle.withLock { TS_RESP_free($0) }
     }
 
     /// The hash algorithm of the message imprint, when it is one we support.
@@ -80,24 +82,27 @@ public final class TimestampResponse: @unchecked Sendable {
     /// chains to `trustAnchors` through `intermediates` *at the token's own genTime*, with the timeStamping purpose.
     /// Certificates embedded in the token are used only as untrusted path candidates.
     public func verifySignature(trustAnchors: [Certificate], intermediates: [Certificate]) throws(CryptoError) {
-        OpenSSLErrorQueue.clear()
-        guard let context = TS_VERIFY_CTX_new(), let store = X509_STORE_new(), let certificates = hp_sk_X509_new_null()
-        else { fatalError("TS_VERIFY_CTX_new: out of memory") }
-        defer { TS_VERIFY_CTX_free(context) }
-        // The context owns the store and the stack (and the references pushed onto it).
-        TS_VERIFY_CTX_set_store(context, store)
-        TS_VERIFY_CTX_set_certs(context, certificates)
-        for anchor in trustAnchors {
-            X509_STORE_add_cert(store, try anchor.openSSLHandle())
-        }
-        X509_STORE_set_flags(store, hp_X509_V_FLAG_PARTIAL_CHAIN)
-        X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time_t(generationTime.timeIntervalSince1970))
-        for certificate in intermediates + trustAnchors {
-            hp_sk_X509_push(certificates, try certificate.retainedHandle())
-        }
-        TS_VERIFY_CTX_set_flags(context, hp_TS_VFY_SIGNATURE | hp_TS_VFY_VERSION)
-        guard TS_RESP_verify_response(context, handle) == 1 else {
-            throw CryptoError.chainInvalid(reason: OpenSSLErrorQueue.drain())
+        let time = time_t(generationTime.timeIntervalSince1970)
+        try handle.withLock { response throws(CryptoError) in
+            OpenSSLErrorQueue.clear()
+            guard let context = TS_VERIFY_CTX_new(), let store = X509_STORE_new(), let certificates = hp_sk_X509_new_null()
+            else { fatalError("TS_VERIFY_CTX_new: out of memory") }
+            defer { TS_VERIFY_CTX_free(context) }
+            // The context owns the store and the stack (and the references pushed onto it).
+            TS_VERIFY_CTX_set_store(context, store)
+            TS_VERIFY_CTX_set_certs(context, certificates)
+            for anchor in trustAnchors {
+                X509_STORE_add_cert(store, try anchor.openSSLHandle())
+            }
+            X509_STORE_set_flags(store, hp_X509_V_FLAG_PARTIAL_CHAIN)
+            X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time)
+            for certificate in intermediates + trustAnchors {
+                hp_sk_X509_push(certificates, try certificate.retainedHandle())
+            }
+            TS_VERIFY_CTX_set_flags(context, hp_TS_VFY_SIGNATURE | hp_TS_VFY_VERSION)
+            guard TS_RESP_verify_response(context, response) == 1 else {
+                throw CryptoError.chainInvalid(reason: OpenSSLErrorQueue.drain())
+            }
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// A fresh directory only this process knows the name of (mkdtemp, mode 0700).
-public final class PrivateDirectory: @unchecked Sendable {
+public final class PrivateDirectory: Sendable {
     public let path: String
     private let removeOnDeinit: Bool
 

@@ -179,6 +179,10 @@ private final class TransferState {
 /// consecutive requests to one host (an upload per distribution, API calls then downloads) reuse a kept-alive connection
 /// instead of connecting and handshaking again. Each handle serves one request at a time; `curl_easy_reset` clears every
 /// option between requests.
+///
+/// Unchecked because it holds C pointers (which a `Mutex` cannot take in without region-isolation errors). Safe because
+/// `idle` is read and written only under `lock`, and a handle is used by one thread at a time: the one that took it
+/// out of the pool, until it gives it back.
 final class CurlHandlePool: @unchecked Sendable {
     static let shared = CurlHandlePool(capacity: 8)
 

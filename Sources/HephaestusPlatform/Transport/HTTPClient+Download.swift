@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// A file to fetch and the facts it must match.
 public struct DownloadRequest: Sendable {
@@ -196,27 +197,22 @@ final class DownloadSink: HTTPBodySink {
 /// libcurl's buffer to the file — exactly the work `curl -o` does — and a serial queue hashes what has been written,
 /// reading it back from the page cache in 256 KiB blocks. The file is the buffer between them: receiving never waits
 /// for hashing, and memory stays constant (one read buffer) however far the hash lags; `finish()` waits for it.
-final class ChunkPipeline: @unchecked Sendable {
+///
+/// Not `Sendable`: it belongs to the receiving thread. The hashing queue is handed only the ``RunningDigest`` and
+/// plain values (descriptor, path, range).
+final class ChunkPipeline {
     static let blockSize = 256 << 10
     private var descriptor: Int32
     private let path: String
-    private let digest = RunningDigest()
+    private let digest = RunningDigest(blockSize: ChunkPipeline.blockSize)
     private let hashQueue = DispatchQueue(label: "hephaestus-download-hasher")
-    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: ChunkPipeline.blockSize, alignment: 16)
-    /// Bytes written to the file, and bytes handed to the hashing queue (receiving thread only).
+    /// Bytes written to the file, and bytes handed to the hashing queue.
     private var written: Int64 = 0
     private var scheduled: Int64 = 0
-    /// A read error met by the hashing queue (read only after draining it).
-    private var hashFailure: FileError?
 
     init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
-    }
-
-    deinit {
-        hashQueue.sync {}
-        readBuffer.deallocate()
     }
 
     /// Writes the received bytes to the file; every full block written is queued for hashing.
@@ -242,21 +238,9 @@ final class ChunkPipeline: @unchecked Sendable {
     private func schedule(upTo end: Int64) {
         let start = scheduled
         scheduled = end
-        let descriptor = self.descriptor
-        hashQueue.async { [self] in
-            guard hashFailure == nil else { return }
-            var offset = start
-            while offset < end {
-                let count = Int(min(Int64(Self.blockSize), end - offset))
-                let result = pread(descriptor, readBuffer, count, off_t(offset))
-                if result < 0, errno == EINTR { continue }
-                guard result > 0 else {
-                    hashFailure = result < 0 ? FileError.fromErrno(errno, path: path, writing: false) : FileError.readFailed(path: path, reason: "the file is shorter than what was written")
-                    return
-                }
-                digest.update(UnsafeRawBufferPointer(start: readBuffer, count: result))
-                offset += Int64(result)
-            }
+        let (digest, descriptor, path) = (self.digest, self.descriptor, self.path)
+        hashQueue.async {
+            digest.update(reading: descriptor, path: path, from: start, to: end)
         }
     }
 
@@ -270,7 +254,6 @@ final class ChunkPipeline: @unchecked Sendable {
             throw FileError.fromErrno(errno, path: path, writing: true)
         }
         digest.reset()
-        hashFailure = nil
         written = 0
         scheduled = 0
     }
@@ -278,8 +261,7 @@ final class ChunkPipeline: @unchecked Sendable {
     func finish() throws -> Digest {
         try flush()
         hashQueue.sync {}
-        if let hashFailure { throw hashFailure }
-        return digest.finalize()
+        return try digest.finalize()
     }
 
     /// Waits for pending hashes and closes the file (idempotent).
@@ -292,17 +274,61 @@ final class ChunkPipeline: @unchecked Sendable {
     }
 }
 
-/// A filled ring buffer handed to a hashing queue; the ring's semaphore keeps it unchanged until the job is done.
-struct RingBlock: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let count: Int
-}
+/// The SHA-256 of a download, computed on its hashing queue from the bytes already written to the file.
+///
+/// The hasher, its read buffer and the first read failure are guarded by one lock, taken once per scheduled range
+/// (at least one 256 KiB block, not per chunk received); the receiving thread takes it only after draining the queue.
+final class RunningDigest: Sendable {
+    private struct State {
+        var hasher = StreamingHasher(algorithm: .sha256)
+        let buffer: UnsafeMutableRawPointer
+        let blockSize: Int
+        /// A read error met while hashing; later ranges are skipped until ``reset()``.
+        var failure: FileError?
+    }
 
-/// A SHA-256 updated by one worker thread; read only after that worker has drained.
-final class RunningDigest: @unchecked Sendable {
-    private var hasher = StreamingHasher(algorithm: .sha256)
+    private let state: Mutex<State>
 
-    func update(_ block: UnsafeRawBufferPointer) { hasher.update(block) }
-    func reset() { hasher = StreamingHasher(algorithm: .sha256) }
-    func finalize() -> Digest { hasher.finalize() }
+    init(blockSize: Int) {
+        state = Mutex(State(buffer: .allocate(byteCount: blockSize, alignment: 16), blockSize: blockSize))
+    }
+
+    deinit {
+        state.withLock { $0.buffer.deallocate() }
+    }
+
+    /// Hashes bytes `start..<end` of the file, reading them back in blocks.
+    func update(reading descriptor: Int32, path: String, from start: Int64, to end: Int64) {
+        state.withLock { state in
+            guard state.failure == nil else { return }
+            var offset = start
+            while offset < end {
+                let count = Int(min(Int64(state.blockSize), end - offset))
+                let result = pread(descriptor, state.buffer, count, off_t(offset))
+                if result < 0, errno == EINTR { continue }
+                guard result > 0 else {
+                    state.failure = result < 0 ? FileError.fromErrno(errno, path: path, writing: false) : FileError.readFailed(path: path, reason: "the file is shorter than what was written")
+                    return
+                }
+                state.hasher.update(UnsafeRawBufferPointer(start: state.buffer, count: result))
+                offset += Int64(result)
+            }
+        }
+    }
+
+    /// Starts over (empty hash, no failure).
+    func reset() {
+        state.withLock { state in
+            state.hasher = StreamingHasher(algorithm: .sha256)
+            state.failure = nil
+        }
+    }
+
+    /// The SHA-256 of everything hashed, or the read failure met on the way. The digest must not be updated afterwards.
+    func finalize() throws(FileError) -> Digest {
+        try state.withLock { state throws(FileError) in
+            if let failure = state.failure { throw failure }
+            return state.hasher.finalize()
+        }
+    }
 }

@@ -16,7 +16,7 @@ public enum TransportEvent: Sendable {
 /// It retries 408, 429, 5xx and transient transport failures with full-jitter backoff, honours `Retry-After` and
 /// GitHub's rate-limit headers within an overall deadline, follows at most 10 GET redirects to https (http only for
 /// loopback) and drops `Authorization` and cookies as soon as a redirect leaves the original origin.
-public final class HTTPClient: @unchecked Sendable {
+public final class HTTPClient: Sendable {
     public static let maximumRedirects = 10
 
     public let transport: any HTTPTransport

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// One request as a ``LoopbackHTTPServer`` hands it to its handler.
 public struct HTTPServerRequest: Sendable {
@@ -37,7 +38,7 @@ public struct HTTPServerResponse: Sendable {
 /// carries one request (`Connection: close`); with `keepAlive` a connection serves requests until the client closes it,
 /// asks to close, or stays idle for 30 seconds. It serves local test instances and development tools, never the
 /// internet: the listening address is not configurable.
-public final class LoopbackHTTPServer: @unchecked Sendable {
+public final class LoopbackHTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest) -> HTTPServerResponse
 
     /// Limits on what a client may send.
@@ -48,11 +49,15 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let socket: Int32
     private let handler: Handler
     private let keepAlive: Bool
-    private let lock = NSLock()
-    private var stopped = false
-    private var accepted = 0
-    /// Connections being served, shut down by ``stop()`` so that no kept-alive connection outlives the server.
-    private var open: Set<Int32> = []
+    private let state = Mutex(State())
+
+    private struct State {
+        var stopped = false
+        /// Connections accepted so far (numbers them).
+        var accepted = 0
+        /// Connections being served, shut down by ``stop()`` so that no kept-alive connection outlives the server.
+        var open: Set<Int32> = []
+    }
 
     /// Binds 127.0.0.1:`port` (0 picks a free port; read it back from ``port``) and starts accepting.
     public init(port: UInt16 = 0, keepAlive: Bool = false, handler: @escaping Handler) throws(TransportError) {
@@ -93,19 +98,17 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// Stops accepting and shuts down every open connection: kept-alive connections end, and a request read after this
     /// is not handled (its client sees the connection close and, if it reused the connection, retries on a new one).
     public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !stopped else { return }
-        stopped = true
-        shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
-        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
+        state.withLock { state in
+            guard !state.stopped else { return }
+            state.stopped = true
+            shutdown(socket, Int32(SHUT_RDWR))
+            close(socket)
+            for connection in state.open { shutdown(connection, Int32(SHUT_RDWR)) }
+        }
     }
 
     private var isStopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
+        state.withLock { $0.stopped }
     }
 
     private func acceptLoop() {
@@ -120,11 +123,11 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let handler = self.handler
             let keepAlive = self.keepAlive
-            let number: Int? = lock.withLock {
-                guard !stopped else { return nil }
-                accepted += 1
-                open.insert(connection)
-                return accepted
+            let number: Int? = state.withLock { state in
+                guard !state.stopped else { return nil }
+                state.accepted += 1
+                state.open.insert(connection)
+                return state.accepted
             }
             guard let number else {
                 close(connection)
@@ -132,7 +135,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             }
             let thread = Thread { [self] in
                 Self.serve(ConnectionReader(descriptor: connection, number: number), handler: handler, keepAlive: keepAlive) { [self] in isStopped }
-                lock.withLock { _ = open.remove(connection) }
+                state.withLock { _ = $0.open.remove(connection) }
                 close(connection)
             }
             thread.name = "loopback-http-connection"

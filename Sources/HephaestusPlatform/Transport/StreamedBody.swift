@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// A request body read in pieces while it is sent — byte segments and files — so uploads of any size use one buffer's
 /// worth of memory. Each attempt starts over from the first segment (files are reopened).
-public final class StreamedBody: @unchecked Sendable {
+public final class StreamedBody: Sendable {
     public enum Segment: Sendable {
         case bytes([UInt8])
         case file(path: String, size: Int64)
@@ -11,14 +12,29 @@ public final class StreamedBody: @unchecked Sendable {
 
     public let segments: [Segment]
     public let length: Int64
+    /// The read position and the progress callback, under one lock (taken once per ``read(into:)``, not per byte).
+    private let state = Mutex(Cursor())
+
+    private struct Cursor {
+        var progress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)?
+        var sent: Int64 = 0
+        var index = 0
+        var offset = 0
+        var descriptor: Int32 = -1
+        var remainingInFile: Int64 = 0
+
+        mutating func closeFile() {
+            if descriptor >= 0 { close(descriptor) }
+            descriptor = -1
+        }
+    }
+
     /// Told the bytes handed to the transport so far and the total, after each read (a progress bar's feed). Starts
     /// over with each attempt.
-    public var progress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)?
-    private var sent: Int64 = 0
-    private var index = 0
-    private var offset = 0
-    private var descriptor: Int32 = -1
-    private var remainingInFile: Int64 = 0
+    public var progress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)? {
+        get { state.withLock { $0.progress } }
+        set { state.withLock { $0.progress = newValue } }
+    }
 
     public init(segments: [Segment]) {
         self.segments = segments
@@ -30,27 +46,35 @@ public final class StreamedBody: @unchecked Sendable {
         }
     }
 
-    deinit { closeFile() }
+    deinit { state.withLock { $0.closeFile() } }
 
     /// Back to the start, for a new attempt.
     public func reset() {
-        closeFile()
-        index = 0
-        offset = 0
-        sent = 0
+        state.withLock { cursor in
+            cursor.closeFile()
+            cursor.index = 0
+            cursor.offset = 0
+            cursor.sent = 0
+        }
     }
 
     /// Fills `buffer` with the next bytes, across segments, so the body leaves in as few writes as the buffer allows;
     /// 0 at the end. A file that shrank or cannot be read is an error.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
-        var filled = 0
-        while filled < buffer.count, let count = try readSegment(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])) {
-            filled += count
+        typealias Progress = @Sendable (_ sent: Int64, _ total: Int64) -> Void
+        let (filled, sent, progress) = try state.withLock { cursor throws(FileError) -> (Int, Int64, Progress?) in
+            var filled = 0
+            while filled < buffer.count,
+                let count = try readSegment(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), cursor: &cursor)
+            {
+                filled += count
+            }
+            guard filled > 0, let progress = cursor.progress else { return (filled, cursor.sent, nil) }
+            cursor.sent += Int64(filled)
+            return (filled, cursor.sent, progress)
         }
-        if filled > 0, let progress {
-            sent += Int64(filled)
-            progress(sent, length)
-        }
+        // Reported outside the lock: the callback may take locks of its own, or set ``progress``.
+        progress?(sent, length)
         return filled
     }
 
@@ -68,44 +92,40 @@ public final class StreamedBody: @unchecked Sendable {
     }
 
     /// The next bytes of the current segment, moving on to the next segment as each ends; nil at the end of the body.
-    private func readSegment(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int? {
-        while index < segments.count {
-            switch segments[index] {
+    private func readSegment(into buffer: UnsafeMutableRawBufferPointer, cursor: inout Cursor) throws(FileError) -> Int? {
+        while cursor.index < segments.count {
+            switch segments[cursor.index] {
             case .bytes(let bytes):
-                let count = min(buffer.count, bytes.count - offset)
+                let count = min(buffer.count, bytes.count - cursor.offset)
                 if count > 0 {
+                    let offset = cursor.offset
                     bytes.withUnsafeBytes { source in
                         buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
                     }
-                    offset += count
+                    cursor.offset += count
                     return count
                 }
             case .file(let path, let size):
-                if descriptor < 0 {
-                    descriptor = open(path, O_RDONLY | O_CLOEXEC)
-                    guard descriptor >= 0 else { throw FileError.fromErrno(errno, path: path) }
-                    remainingInFile = size
+                if cursor.descriptor < 0 {
+                    cursor.descriptor = open(path, O_RDONLY | O_CLOEXEC)
+                    guard cursor.descriptor >= 0 else { throw FileError.fromErrno(errno, path: path) }
+                    cursor.remainingInFile = size
                 }
-                if remainingInFile > 0 {
-                    let count = Glibc.read(descriptor, buffer.baseAddress, Int(min(Int64(buffer.count), remainingInFile)))
+                if cursor.remainingInFile > 0 {
+                    let count = Glibc.read(cursor.descriptor, buffer.baseAddress, Int(min(Int64(buffer.count), cursor.remainingInFile)))
                     if count < 0, errno == EINTR { continue }
                     guard count > 0 else {
                         throw FileError.readFailed(path: path, reason: count == 0 ? "the file shrank while being sent" : String(cString: strerror(errno)))
                     }
-                    remainingInFile -= Int64(count)
+                    cursor.remainingInFile -= Int64(count)
                     return count
                 }
-                closeFile()
+                cursor.closeFile()
             }
-            index += 1
-            offset = 0
+            cursor.index += 1
+            cursor.offset = 0
         }
         return nil
-    }
-
-    private func closeFile() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import Synchronization
 
 /// A transparency log (Rekor) or certificate-transparency log trusted by a ``TrustedRoot``.
 public struct TransparencyLogInstance: Sendable {
@@ -211,31 +212,31 @@ extension TrustedRoot {
 }
 
 /// Verifies, once, that each certificate of a published CA chain is issued by the next one.
-final class ChainLinkCheck: @unchecked Sendable {
+final class ChainLinkCheck: Sendable {
     private let certificates: [Certificate]
-    private let lock = NSLock()
-    private var outcome: Result<Void, CryptoError>?
+    /// The outcome of the one check, nil until it has run; held while it runs, so concurrent callers wait for it.
+    private let outcome = Mutex<Result<Void, CryptoError>?>(nil)
 
     init(certificates: [Certificate]) {
         self.certificates = certificates
     }
 
     func verify() throws(CryptoError) {
-        lock.lock()
-        defer { lock.unlock() }
-        if outcome == nil {
-            outcome = Result { () throws(CryptoError) in
-                for (index, certificate) in certificates.enumerated().dropLast() {
-                    let issuer = certificates[index + 1]
-                    do {
-                        try CertificateChainValidator(trustAnchors: [issuer], allowsNonSelfSignedAnchors: true)
-                            .validate(certificate, at: max(certificate.notBefore, issuer.notBefore))
-                    } catch {
-                        throw CryptoError.chainInvalid(reason: "trusted root chain: \(certificate.subject) is not issued by \(issuer.subject): \(error)")
+        try outcome.withLock { outcome throws(CryptoError) in
+            if outcome == nil {
+                outcome = Result { () throws(CryptoError) in
+                    for (index, certificate) in certificates.enumerated().dropLast() {
+                        let issuer = certificates[index + 1]
+                        do {
+                            try CertificateChainValidator(trustAnchors: [issuer], allowsNonSelfSignedAnchors: true)
+                                .validate(certificate, at: max(certificate.notBefore, issuer.notBefore))
+                        } catch {
+                            throw CryptoError.chainInvalid(reason: "trusted root chain: \(certificate.subject) is not issued by \(issuer.subject): \(error)")
+                        }
                     }
                 }
             }
+            try outcome!.get()
         }
-        try outcome!.get()
     }
 }
