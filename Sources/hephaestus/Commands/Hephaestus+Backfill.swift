@@ -72,6 +72,9 @@ extension Hephaestus {
     struct BackfillRun: OperationCommand {
         typealias Performed = BackfillRunOperation
 
+        /// The rendered report says everything: a failed run ends with its exit status alone.
+        var failureEvent: String? { nil }
+
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Download, tie to the SHA-256 manifest, sign and upload a bundle for every planned asset; resumable.",
@@ -137,7 +140,6 @@ extension Hephaestus {
                     (report.dryRun ? "dry run, nothing changed: " : "run \(report.runId): ")
                         + "\(report.uploaded) uploaded, \(report.skipped) skipped, \(report.refused) refused, \(report.failed) failed")
             }
-            try exitQuietly(on: report, context)
         }
     }
 

@@ -71,7 +71,7 @@ extension Hephaestus {
             }
         }
 
-        var failureEvent: String { "verify.failed" }
+        var failureEvent: String? { "verify.failed" }
 
         func request(_ context: CommandContext) throws -> VerifyBundleOperation.Request {
             let signer = key.map { SignerChoice(key: $0) }

@@ -57,15 +57,8 @@ extension Hephaestus {
             DevSigstoreServeOperation.Request(directory: dir, port: port, portFile: portFile)
         }
 
-        /// Runs the operation like every operation command, with SIGINT and SIGTERM cancelling it (the instance then
-        /// stops serving and the command ends with status 0).
-        func execute(_ context: CommandContext) async throws {
-            let operationContext = context.operationContext(http: httpSettings)
-            let signals = Self.cancelOnTermination(operationContext.cancellation)
-            defer { for source in signals { source.cancel() } }
-            let report = try await Performed.run(try request(context), in: operationContext, emit: ItemSink { item in render(item: item, context) })
-            try render(report: report, context)
-        }
+        /// SIGINT and SIGTERM stop the instance serving; the command then ends with status 0.
+        var cancelsOnTermination: Bool { true }
 
         func render(item listening: DevSigstoreServeOperation.Listening, _ context: CommandContext) {
             let dir = listening.directory
@@ -77,17 +70,6 @@ extension Hephaestus {
         }
 
         func render(report: DevSigstoreServeOperation.Report, _ context: CommandContext) throws {}
-
-        /// Cancels the run on SIGINT or SIGTERM, which no longer end the process; the sources live until cancelled.
-        static func cancelOnTermination(_ cancellation: Cancellation) -> [any DispatchSourceSignal] {
-            [SIGINT, SIGTERM].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { cancellation.cancel() }
-                source.resume()
-                return source
-            }
-        }
     }
 
     /// `hephaestus dev sigstore token --dir DIR --identity ID`.

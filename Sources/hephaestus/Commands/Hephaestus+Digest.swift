@@ -68,6 +68,9 @@ extension Hephaestus {
             DigestCheckOperation.Request(manifests: files, algorithm: algorithm, ignoreMissing: ignoreMissing)
         }
 
+        /// The operations it runs: `digest.files`, or `digest.check` with `--check`.
+        static var operationDescriptors: [OperationDescriptor] { [DigestFilesOperation.descriptor, DigestCheckOperation.descriptor] }
+
         /// Runs `digest.files` or, with `--check`, `digest.check`. Like sha256sum, every failure is reported as it is
         /// met (an unreadable file, the warnings of a failed manifest), so a failed run ends with its exit status
         /// alone, no summary line.

@@ -75,6 +75,9 @@ extension Hephaestus {
     struct InventoryAudit: OperationCommand {
         typealias Performed = InventoryAuditOperation
 
+        /// The rendered report says everything: a failed run ends with its exit status alone.
+        var failureEvent: String? { nil }
+
         static let configuration = CommandConfiguration(
             commandName: "audit",
             abstract: "Re-verify every recorded bundle and report findings (exit 1 on any).",
@@ -120,7 +123,6 @@ extension Hephaestus {
                     "\(report.summary.assets) assets, \(report.summary.bundles) bundles re-verified in \(String(format: "%.2f", report.summary.seconds)) s: "
                         + (report.findings.isEmpty ? "no findings" : "\(report.findings.count) finding(s)"))
             }
-            try exitQuietly(on: report, context)
         }
     }
 

@@ -65,13 +65,8 @@ extension Hephaestus {
 
         func request(_ context: CommandContext) throws -> ReleaseRevokeOperation.Request { requested }
 
-        /// As ``OperationCommand``'s, but the tag is asked for as `Type the tag (TAG) to confirm: `, as it always was.
-        func execute(_ context: CommandContext) async throws {
-            let confirmation = TerminalConfirmation { "Type the tag (\($0)) to confirm: " }
-            let operationContext = context.operationContext(http: httpSettings).with(confirmation: confirmation)
-            let report = try await Performed.run(try request(context), in: operationContext, emit: ItemSink { render(item: $0, context) })
-            try render(report: report, context)
-        }
+        /// The tag is asked for as `Type the tag (TAG) to confirm: `, as it always was.
+        var confirmation: TerminalConfirmation { TerminalConfirmation { "Type the tag (\($0)) to confirm: " } }
 
         func render(item written: ReleaseRevocation.AdvisoryFiles, _ context: CommandContext) {
             context.stdout.line("advisory: \(written.markdown), \(written.json)")

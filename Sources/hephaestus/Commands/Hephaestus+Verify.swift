@@ -47,7 +47,7 @@ extension Hephaestus {
         @Argument(help: ArgumentHelp("The artifact, or its digest as sha256:<hex>.", valueName: "FILE_OR_DIGEST"))
         var artifact: String
 
-        var failureEvent: String { "verify.failed" }
+        var failureEvent: String? { "verify.failed" }
 
         func request(_ context: CommandContext) throws -> VerifyBundleOperation.Request {
             VerifyBundleOperation.Request(bundle: bundle, artifact: artifact, signer: identity.choice, trust: trust.choice)

@@ -33,7 +33,7 @@ extension Hephaestus {
             guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256, not \(jobs)") }
         }
 
-        var failureEvent: String { "verify.batch-failed" }
+        var failureEvent: String? { "verify.batch-failed" }
 
         func request(_ context: CommandContext) throws -> VerifyBatchOperation.Request {
             VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs)

@@ -23,6 +23,4 @@ struct ExtractionOptions: ParsableArguments {
     func validate() throws {
         do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
-
-    func makeLimits() -> ExtractionLimits { choice.limits }
 }

@@ -46,6 +46,4 @@ struct IdentityOptions: ParsableArguments {
     func validate() throws {
         do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
-
-    func makeIdentityPolicy() throws -> IdentityPolicy { try choice.identityPolicy() }
 }

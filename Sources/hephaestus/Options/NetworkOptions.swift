@@ -26,7 +26,7 @@ struct HTTPOptions: ParsableArguments {
 
     func validate() throws {
         do {
-            _ = try makePolicy()
+            _ = try settings.retryPolicy()
         } catch {
             throw ValidationError("\(error)")
         }
@@ -40,12 +40,6 @@ struct HTTPOptions: ParsableArguments {
         HTTPSettings(
             timeout: timeout, maxRetries: maxRetries, retryBaseDelay: retryBaseDelay, retryMaxDelay: retryMaxDelay, deadline: deadline,
             caBundle: caBundle)
-    }
-
-    func makePolicy() throws -> RetryPolicy { try settings.retryPolicy() }
-
-    func makeHTTPClient(logger: Logger) throws -> HTTPClient {
-        try NetworkAccess(settings: settings, logger: logger).client()
     }
 }
 
@@ -64,22 +58,5 @@ struct NetworkOptions: ParsableArguments {
 
     func validate() throws {
         do { try choice.validate(environment: ProcessInfo.processInfo.environment) } catch { throw ValidationError(error.message) }
-    }
-}
-
-// Bridges for the commands not yet adapted to an operation (each goes when its command does).
-extension NetworkOptions {
-    func makeHTTPClient(logger: Logger) throws -> HTTPClient { try http.makeHTTPClient(logger: logger) }
-
-    func makeGitHubClient(context: CommandContext, requireToken: Bool = false) throws -> GitHubReleasesClient {
-        try choice.client(in: context.operationContext(http: http.settings), requireToken: requireToken)
-    }
-}
-
-extension SigningOptions {
-    func configSelection(staging: Bool) -> SigningConfigSelection { choice.configSelection(staging: staging) }
-
-    func credential(context: CommandContext, http: HTTPSettings) throws -> SigningSession.Credential {
-        try choice.credential(in: context.operationContext(http: http))
     }
 }

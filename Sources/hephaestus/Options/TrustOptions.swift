@@ -14,6 +14,4 @@ struct TrustOptions: ParsableArguments {
     func validate() throws {
         do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
-
-    func makeSelection() -> TrustSelection { choice.selection }
 }

@@ -15,11 +15,11 @@ struct CommandContext: Sendable {
 
     /// The context the command's operation runs in: this run's id, logger and redactor, the process environment,
     /// HTTP with the command's settings, progress bars on a terminal, typed confirmations at the terminal.
-    func operationContext(http: HTTPSettings?) -> OperationContext {
+    func operationContext(http: HTTPSettings?, confirmation: TerminalConfirmation = TerminalConfirmation()) -> OperationContext {
         OperationContext(
             runID: runID, logger: logger, environment: ProcessInfo.processInfo.environment,
             network: http.map { NetworkAccess(settings: $0, logger: logger) }, progress: ProgressBar.sink(context: self, quiet: quiet),
-            confirmation: TerminalConfirmation(), redactor: redactor)
+            confirmation: confirmation, redactor: redactor)
     }
 
     /// Reports an error or warning line the way the chosen log format wants it on stderr:

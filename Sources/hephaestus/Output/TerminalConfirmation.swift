@@ -12,12 +12,3 @@ struct TerminalConfirmation: Confirming {
         return readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces)
     }
 }
-
-extension OperationContext {
-    /// This context, with confirmations answered by `confirmation` instead.
-    func with(confirmation: any Confirming) -> OperationContext {
-        OperationContext(
-            runID: runID, logger: logger, clock: clock, environment: environment, network: network, progress: progress, confirmation: confirmation,
-            cancellation: cancellation, redactor: redactor, instrumentation: instrumentation)
-    }
-}
