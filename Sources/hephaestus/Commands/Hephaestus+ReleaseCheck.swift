@@ -4,7 +4,7 @@ import HephaestusCore
 
 extension Hephaestus {
     /// `hephaestus release verify`.
-    struct ReleaseVerify: OperationCommand {
+    struct ReleaseVerify: ReleaseCheckCommand {
         typealias Performed = ReleaseVerifyOperation
 
         static let configuration = CommandConfiguration(
@@ -16,25 +16,11 @@ extension Hephaestus {
 
         @OptionGroup var checks: ReleaseCheckOptions
 
-        var httpSettings: HTTPSettings? { checks.network.http.settings }
-
         func request(_ context: CommandContext) throws -> ReleaseCheckRequest { checks.choice }
-
-        func render(item notice: ReleaseNotice, _ context: CommandContext) {
-            checks.render(notice: notice, context: context)
-        }
-
-        func render(report: ReleaseReport, _ context: CommandContext) throws {
-            if checks.json {
-                try printJSON(report, context)
-            } else {
-                for line in report.lines { context.stdout.line(line) }
-            }
-        }
     }
 
     /// `hephaestus release install`.
-    struct ReleaseInstall: OperationCommand {
+    struct ReleaseInstall: ReleaseCheckCommand {
         typealias Performed = ReleaseInstallOperation
 
         static let configuration = CommandConfiguration(
@@ -76,20 +62,27 @@ extension Hephaestus {
             do { try requested.validate() } catch { throw ValidationError(error.message) }
         }
 
-        var httpSettings: HTTPSettings? { checks.network.http.settings }
-
         func request(_ context: CommandContext) throws -> ReleaseInstallOperation.Request { requested }
+    }
+}
 
-        func render(item notice: ReleaseNotice, _ context: CommandContext) {
-            checks.render(notice: notice, context: context)
-        }
+/// `release verify` and `release install`: the same checks, notices and report.
+protocol ReleaseCheckCommand: OperationCommand where Performed.Item == ReleaseNotice, Performed.Report == ReleaseReport {
+    var checks: ReleaseCheckOptions { get }
+}
 
-        func render(report: ReleaseReport, _ context: CommandContext) throws {
-            if checks.json {
-                try printJSON(report, context)
-            } else {
-                for line in report.lines { context.stdout.line(line) }
-            }
+extension ReleaseCheckCommand {
+    var httpSettings: HTTPSettings? { checks.network.http.settings }
+
+    func render(item notice: ReleaseNotice, _ context: CommandContext) {
+        checks.render(notice: notice, context: context)
+    }
+
+    func render(report: ReleaseReport, _ context: CommandContext) throws {
+        if checks.json {
+            try printJSON(report, context)
+        } else {
+            for line in report.lines { context.stdout.line(line) }
         }
     }
 }
