@@ -126,7 +126,8 @@ let package = Package(
                 // Release binaries: lld (shipped with the Swift toolchain) packs the ~140,000 relative relocations of a
                 // statically linked Swift runtime into RELR form (glibc >= 2.36, Debian 12): 2 MiB less to read and
                 // keep resident at every start, about 2 ms less start-up.
-                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release)),
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
             ]
         ),
 

@@ -110,6 +110,7 @@ extension CanonicalJSON {
 
 #if FUZZING
     /// libFuzzer's driver, for executables that keep their own `main` (SwiftPM defines one for every executable).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     @_silgen_name("LLVMFuzzerRunDriver")
     func LLVMFuzzerRunDriver(
         _ argc: UnsafeMutablePointer<Int32>,

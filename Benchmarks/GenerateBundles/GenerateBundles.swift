@@ -59,7 +59,9 @@ struct GenerateBundles {
             let artifact = Array("benchmark artifact \(index)\n".utf8)
             try Data(artifact).write(to: URL(fileURLWithPath: "\(directory)/artifacts/\(index).txt"))
             try Data(try sigstore.sign(artifact).json).write(to: URL(fileURLWithPath: "\(directory)/bundles/\(index).sigstore.json"))
-            list += #"{"bundle":"bundles/\#(index).sigstore.json","artifact":"artifacts/\#(index).txt","identity":"signer@example.com","issuer":"https://issuer.example.com"}"# + "\n"
+            list +=
+                #"{"bundle":"bundles/\#(index).sigstore.json","artifact":"artifacts/\#(index).txt","identity":"signer@example.com","issuer":"https://issuer.example.com"}"#
+                + "\n"
         }
         try Data(list.utf8).write(to: URL(fileURLWithPath: "\(directory)/list.jsonl"))
         print("wrote \(count) bundles to \(directory)")

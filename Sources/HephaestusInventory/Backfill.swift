@@ -94,7 +94,8 @@ public struct BackfillPlanner {
         case .mismatch: return (.refuse, "the SHA-256 manifest lists another digest than the published asset's")
         case .noManifest: return (.refuse, "the release has no SHA-256 manifest to tie the bytes to")
         case .unlisted:
-            return apiDigest ? (.refuse, "no SHA-256 manifest of the release lists this asset") : (.sign, "digest checked against the manifest after download")
+            return apiDigest
+                ? (.refuse, "no SHA-256 manifest of the release lists this asset") : (.sign, "digest checked against the manifest after download")
         }
     }
 }
@@ -295,7 +296,8 @@ public final class BackfillRunner {
     ) throws {
         let bundleName = item.asset + ".sigstore.json"
         func record(_ action: BackfillAction, _ outcome: BackfillOutcome, _ detail: String? = nil, uploaded: Int64? = nil) throws {
-            try store.recordAction(runID: runID, release: item.release, asset: item.asset, action: action, outcome: outcome, detail: detail, uploadedAssetID: uploaded)
+            try store.recordAction(
+                runID: runID, release: item.release, asset: item.asset, action: action, outcome: outcome, detail: detail, uploadedAssetID: uploaded)
             emit(Line(release: item.release, asset: item.asset, action: action, outcome: outcome, detail: detail))
         }
         // The release as it is now: an earlier (killed) run or someone else may have signed the asset meanwhile.
@@ -311,7 +313,9 @@ public final class BackfillRunner {
             switch assessment.assess(bundle: content, sha256: asset.sha256?.hex ?? item.sha256) {
             case .success(let result):
                 try record(.skip, .alreadySigned, "\(existing.name) verifies (signed by \(result.identity))")
-                try recordInventory(store: store, release: release, asset: asset, digest: asset.sha256, manifest: .match, bundleAsset: existing, content: content, result: .success(result))
+                try recordInventory(
+                    store: store, release: release, asset: asset, digest: asset.sha256, manifest: .match, bundleAsset: existing, content: content,
+                    result: .success(result))
                 report.skipped += 1
             case .failure(let error):
                 try record(.skip, .failed, InventoryError.bundleConflict(release: item.release, asset: item.asset).description + " (\(error))")
@@ -342,7 +346,8 @@ public final class BackfillRunner {
         try record(.sign, .signed, "bundle sha256 \(bundleDigest), identity \(signed.verification.identity)")
 
         let pending = try store.recordAction(
-            runID: runID, release: item.release, asset: item.asset, action: .upload, outcome: .pending, detail: bundleName, bundleSHA256: bundleDigest)
+            runID: runID, release: item.release, asset: item.asset, action: .upload, outcome: .pending, detail: bundleName, bundleSHA256: bundleDigest
+        )
         let uploaded: GitHubAsset
         do {
             uploaded = try github.upload(bundle, name: bundleName, contentType: "application/json", to: release)
@@ -355,7 +360,8 @@ public final class BackfillRunner {
             } else {
                 try store.completeAction(id: pending, outcome: .superseded, uploadedAssetID: nil, detail: "\(bundleName) appeared meanwhile")
                 report.skipped += 1
-                emit(Line(release: item.release, asset: item.asset, action: .upload, outcome: .superseded, detail: "\(bundleName) appeared meanwhile"))
+                emit(
+                    Line(release: item.release, asset: item.asset, action: .upload, outcome: .superseded, detail: "\(bundleName) appeared meanwhile"))
                 return
             }
         }
@@ -375,12 +381,14 @@ public final class BackfillRunner {
     }
 
     private func recordInventory(
-        store: InventoryStore, release: GitHubRelease, asset: GitHubAsset, digest: Digest?, manifest: ReleaseAssetRoles.ManifestVerdict, bundleAsset: GitHubAsset,
+        store: InventoryStore, release: GitHubRelease, asset: GitHubAsset, digest: Digest?, manifest: ReleaseAssetRoles.ManifestVerdict,
+        bundleAsset: GitHubAsset,
         content: [UInt8], result: Result<VerificationResult, VerificationError>
     ) throws {
         try store.recordSignedAsset(
             repository: repository.description, release: release, asset: asset, digest: digest, manifest: manifest,
-            bundle: assessment.record(assetID: 0, bundleAssetName: bundleAsset.name, bundleGitHubID: bundleAsset.id, content: content, outcome: result))
+            bundle: assessment.record(
+                assetID: 0, bundleAssetName: bundleAsset.name, bundleGitHubID: bundleAsset.id, content: content, outcome: result))
     }
 
     /// Keeps signings at most `maximumPerMinute` per minute.
@@ -417,7 +425,8 @@ struct BackfillRecovery {
             }
             let digest = try asset.sha256?.hex ?? DigestAlgorithm.sha256.hash(github.contents(of: asset)).hex
             if digest == action.bundleSHA256 {
-                try store.completeAction(id: action.id, outcome: .uploaded, uploadedAssetID: asset.id, detail: "\(name) (asset \(asset.id); confirmed after restart)")
+                try store.completeAction(
+                    id: action.id, outcome: .uploaded, uploadedAssetID: asset.id, detail: "\(name) (asset \(asset.id); confirmed after restart)")
                 // The killed run may not have recorded the bundle: record it now, verified against the subject's digest.
                 if let subject = release.assets.first(where: { $0.name == action.asset }), let subjectDigest = subject.sha256 {
                     let content = try github.contents(of: asset, limit: Int64(BundleVerification.maximumBundleSize))
@@ -468,11 +477,15 @@ public struct BackfillRollback {
                 outcome = .alreadyGone
             }
             try store.completeAction(id: upload.id, outcome: .rolledBack, uploadedAssetID: nil)
-            try store.recordAction(runID: runID, release: upload.release, asset: upload.asset, action: .rollback, outcome: outcome, detail: "\(name) (asset \(assetID))", uploadedAssetID: assetID)
+            try store.recordAction(
+                runID: runID, release: upload.release, asset: upload.asset, action: .rollback, outcome: outcome, detail: "\(name) (asset \(assetID))",
+                uploadedAssetID: assetID)
             if let subject = try store.assetID(repository: repository.description, tag: upload.release, name: upload.asset) {
                 try store.removeBundle(assetID: subject)
             }
-            lines.append(BackfillRunner.Line(release: upload.release, asset: upload.asset, action: .rollback, outcome: outcome, detail: "\(name) (asset \(assetID))"))
+            lines.append(
+                BackfillRunner.Line(
+                    release: upload.release, asset: upload.asset, action: .rollback, outcome: outcome, detail: "\(name) (asset \(assetID))"))
         }
         try store.finishRun(id: runID, status: .rolledBack)
         return lines

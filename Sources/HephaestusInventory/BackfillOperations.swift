@@ -117,7 +117,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         summary: "Download, tie to the SHA-256 manifest, sign and upload a bundle for every planned asset; resumable.",
         reportMediaType: MediaType.backfillRun, effect: .destructive,
         errorCodes: [
-            InventoryError.Code.backfillIncomplete.rawValue, InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
+            InventoryError.Code.backfillIncomplete.rawValue, InventoryError.Code.schema.rawValue,
+            VerificationError.Code.malformedTrustedRoot.rawValue,
         ] + SigningError.Code.allCases.map(\.rawValue) + gitHubErrorCodes,
         longRunning: true)
 
@@ -209,7 +210,9 @@ public enum BackfillRollbackOperation: HephaestusCore.Operation {
         public var inventory: String?
         public var github: GitHubChoice
 
-        public init(run: String, force: Bool = false, trust: TrustChoice = TrustChoice(), inventory: String? = nil, github: GitHubChoice = GitHubChoice()) {
+        public init(
+            run: String, force: Bool = false, trust: TrustChoice = TrustChoice(), inventory: String? = nil, github: GitHubChoice = GitHubChoice()
+        ) {
             self.run = run
             self.force = force
             self.trust = trust

@@ -141,10 +141,12 @@ public struct InventoryAudit: Sendable {
             found.append(finding(.verificationFailed, "\(error.step): \(error)"))
         case .success(let result):
             if !expectations.identities.isEmpty, !expectations.identities.contains(where: { fnmatch($0, result.identity, 0) == 0 }) {
-                found.append(finding(.unexpectedIdentity, "signed by \(result.identity), expected \(expectations.identities.joined(separator: " or "))"))
+                found.append(
+                    finding(.unexpectedIdentity, "signed by \(result.identity), expected \(expectations.identities.joined(separator: " or "))"))
             }
             if !expectations.issuers.isEmpty, !expectations.issuers.contains(result.issuer ?? "") {
-                found.append(finding(.unexpectedIssuer, "issuer \(result.issuer ?? "none"), expected \(expectations.issuers.joined(separator: " or "))"))
+                found.append(
+                    finding(.unexpectedIssuer, "issuer \(result.issuer ?? "none"), expected \(expectations.issuers.joined(separator: " or "))"))
             }
         }
         return found

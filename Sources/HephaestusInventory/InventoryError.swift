@@ -31,7 +31,8 @@ public enum InventoryError: CodedError, Equatable {
             case .runInProgress: (.configuration, "`backfill rollback` names a run still marked running")
             case .untiedAsset: (.checkFailed, "an asset's bytes do not match its SHA-256 manifest: never signed")
             case .bundleConflict: (.checkFailed, "a release already carries a bundle asset that does not verify for its subject")
-            case .findings: (.checkFailed, "`inventory audit` found unsigned, failing, unexpectedly signed or changed assets (each finding is listed)")
+            case .findings:
+                (.checkFailed, "`inventory audit` found unsigned, failing, unexpectedly signed or changed assets (each finding is listed)")
             case .backfillIncomplete: (.checkFailed, "`backfill run` refused or could not sign some assets (each line says why)")
             }
         }

@@ -196,7 +196,11 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
         try request.validate()
         let (store, audit) = try await BlockingWork.run {
             let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true)
-            return (store, InventoryAudit(store: store, assessment: try .loading(request.trust), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount))
+            return (
+                store,
+                InventoryAudit(
+                    store: store, assessment: try .loading(request.trust), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount)
+            )
         }
         let report = try await InventoryReport.build(store: store, audit: audit, now: context.clock())
         if let output = request.output {

@@ -109,7 +109,9 @@ public struct InventoryReport: Codable, Sendable {
             let tag: String = row["tag"]
             let key = repository + "\u{0}" + tag
             if current?.key != key {
-                if let done = current { releases.append(ReleaseInfo(repository: done.repository, tag: done.tag, publishedAt: done.published, assets: done.assets)) }
+                if let done = current {
+                    releases.append(ReleaseInfo(repository: done.repository, tag: done.tag, publishedAt: done.published, assets: done.assets))
+                }
                 current = (key, repository, tag, row["published_at"], [])
             }
             guard let name = row["name"] as String? else { continue }
@@ -120,9 +122,12 @@ public struct InventoryReport: Codable, Sendable {
                     identity: row["identity"], issuer: row["issuer"], logIndex: row["log_index"], signingTime: row["signing_time"],
                     verdict: try store.recorded(row["verdict"]), reason: row["reason"])
             current?.assets.append(
-                AssetInfo(name: name, size: row["size"], sha256: row["sha256"], manifest: try store.recorded(row["manifest_verdict"]), bundle: bundle))
+                AssetInfo(name: name, size: row["size"], sha256: row["sha256"], manifest: try store.recorded(row["manifest_verdict"]), bundle: bundle)
+            )
         }
-        if let done = current { releases.append(ReleaseInfo(repository: done.repository, tag: done.tag, publishedAt: done.published, assets: done.assets)) }
+        if let done = current {
+            releases.append(ReleaseInfo(repository: done.repository, tag: done.tag, publishedAt: done.published, assets: done.assets))
+        }
         return releases
     }
 
@@ -160,7 +165,9 @@ public struct InventoryReport: Codable, Sendable {
                 unsignedReleases: releases.filter { $0.state == .unsigned }.count, assets: assets.count,
                 signedAssets: assets.filter { $0.bundle?.verdict == .pass }.count,
                 failingBundles: assets.filter { $0.bundle?.verdict == .fail }.count, findings: findings.count),
-            timeline: months.keys.sorted().map { Month(month: $0, signed: months[$0]!.signed, partial: months[$0]!.partial, unsigned: months[$0]!.unsigned) },
+            timeline: months.keys.sorted().map {
+                Month(month: $0, signed: months[$0]!.signed, partial: months[$0]!.partial, unsigned: months[$0]!.unsigned)
+            },
             identities: identities.map { key, value in
                 IdentityInfo(
                     identity: String(key.split(separator: "\u{0}", omittingEmptySubsequences: false)[0]), issuer: value.issuer, bundles: value.count,

@@ -47,7 +47,11 @@ struct InventoryReportHTML {
         var svg = "<h2>Signed and unsigned releases over time</h2>\n"
         guard !months.isEmpty else { return svg + "<p>No releases recorded.</p>\n" }
         let maximum = max(1, months.map { $0.signed + $0.partial + $0.unsigned }.max() ?? 1)
-        let bar = 36, gap = 18, height = 160, left = 30, bottom = 40
+        let bar = 36
+        let gap = 18
+        let height = 160
+        let left = 30
+        let bottom = 40
         let width = left + months.count * (bar + gap) + gap
         svg += "<svg role=\"img\" aria-label=\"Signed and unsigned releases per month\" width=\"\(width)\" height=\"\(height + bottom)\" "
         svg += "viewBox=\"0 0 \(width) \(height + bottom)\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -56,15 +60,19 @@ struct InventoryReportHTML {
         for (index, month) in months.enumerated() {
             let x = left + gap + index * (bar + gap)
             var y = height
-            for (count, color, label) in [(month.signed, "#2e8b57", "signed"), (month.partial, "#e0a100", "partially signed"), (month.unsigned, "#c0392b", "unsigned")] where count > 0 {
+            for (count, color, label) in [
+                (month.signed, "#2e8b57", "signed"), (month.partial, "#e0a100", "partially signed"), (month.unsigned, "#c0392b", "unsigned"),
+            ] where count > 0 {
                 let h = count * (height - 10) / maximum
                 y -= h
-                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(bar)\" height=\"\(h)\" fill=\"\(color)\"><title>\(escape(month.month)): \(count) \(label)</title></rect>"
+                svg +=
+                    "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(bar)\" height=\"\(h)\" fill=\"\(color)\"><title>\(escape(month.month)): \(count) \(label)</title></rect>"
             }
             svg += "<text x=\"\(x + bar / 2)\" y=\"\(height + 14)\" font-size=\"9\" text-anchor=\"middle\">\(escape(month.month))</text>"
         }
         svg += "</svg>\n<p class=\"legend\"><span><i class=\"sw\" style=\"background:#2e8b57\"></i>signed</span>"
-        svg += "<span><i class=\"sw\" style=\"background:#e0a100\"></i>partially signed</span><span><i class=\"sw\" style=\"background:#c0392b\"></i>unsigned</span></p>\n"
+        svg +=
+            "<span><i class=\"sw\" style=\"background:#e0a100\"></i>partially signed</span><span><i class=\"sw\" style=\"background:#c0392b\"></i>unsigned</span></p>\n"
         svg += "<table><tr><th>Month</th><th>Signed</th><th>Partially signed</th><th>Unsigned</th></tr>"
         svg += months.map { "<tr><td>\(escape($0.month))</td><td>\($0.signed)</td><td>\($0.partial)</td><td>\($0.unsigned)</td></tr>" }.joined()
         return svg + "</table>\n"
@@ -93,20 +101,23 @@ struct InventoryReportHTML {
     }
 
     private func releases() -> String {
-        var html = "<h2>Releases</h2>\n<table><tr><th>Repository</th><th>Release</th><th>Published</th><th>State</th><th>Asset</th><th>Manifest</th><th>Bundle</th></tr>"
+        var html =
+            "<h2>Releases</h2>\n<table><tr><th>Repository</th><th>Release</th><th>Published</th><th>State</th><th>Asset</th><th>Manifest</th><th>Bundle</th></tr>"
         for release in report.releases {
             let assets = release.assets.isEmpty ? [nil] : release.assets.map { Optional($0) }
             for asset in assets {
                 let bundle: String
                 if let info = asset?.bundle {
-                    bundle = info.verdict == .pass
+                    bundle =
+                        info.verdict == .pass
                         ? "<span class=\"pass\">verified</span>: <code>\(escape(info.identity ?? ""))</code>"
                         : "<span class=\"fail\">fails</span>: \(escape(info.reason ?? ""))"
                 } else {
                     bundle = asset == nil ? "" : "<span class=\"none\">none</span>"
                 }
                 html += "<tr><td>\(escape(release.repository))</td><td>\(escape(release.tag))</td><td>\(escape(release.publishedAt ?? ""))</td>"
-                html += "<td>\(escape(release.state.rawValue))</td><td><code>\(escape(asset?.name ?? ""))</code></td><td>\(escape(asset?.manifest.rawValue ?? ""))</td><td>\(bundle)</td></tr>"
+                html +=
+                    "<td>\(escape(release.state.rawValue))</td><td><code>\(escape(asset?.name ?? ""))</code></td><td>\(escape(asset?.manifest.rawValue ?? ""))</td><td>\(bundle)</td></tr>"
             }
         }
         return html + "</table>\n"

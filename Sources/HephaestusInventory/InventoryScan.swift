@@ -71,7 +71,9 @@ public struct InventoryScan {
                     try store.removeBundle(assetID: assetID)
                     continue
                 }
-                if !changed, let storedBundle = try store.bundleSHA256(assetID: assetID), let apiDigest = bundleAsset.sha256, apiDigest.hex == storedBundle {
+                if !changed, let storedBundle = try store.bundleSHA256(assetID: assetID), let apiDigest = bundleAsset.sha256,
+                    apiDigest.hex == storedBundle
+                {
                     summary.bundlesUnchanged += 1
                     continue
                 }
@@ -80,14 +82,18 @@ public struct InventoryScan {
                 if case .failure = outcome { summary.bundlesFailing += 1 }
                 summary.bundlesVerified += 1
                 try store.recordBundle(
-                    assessment.record(assetID: assetID, bundleAssetName: bundleAsset.name, bundleGitHubID: bundleAsset.id, content: content, outcome: outcome))
+                    assessment.record(
+                        assetID: assetID, bundleAssetName: bundleAsset.name, bundleGitHubID: bundleAsset.id, content: content, outcome: outcome))
             }
             try store.markRemovedAssets(releaseID: releaseID, seen: roles.subjects.map(\.name))
         }
         try store.markScanned(repositoryID: repositoryID)
         logger.info(
             "inventory.scanned",
-            metadata: ["repository": .string(repository.description), "releases": .stringConvertible(summary.releases), "assets": .stringConvertible(summary.assets)])
+            metadata: [
+                "repository": .string(repository.description), "releases": .stringConvertible(summary.releases),
+                "assets": .stringConvertible(summary.assets),
+            ])
         return summary
     }
 

@@ -68,7 +68,8 @@ extension InventoryStore {
     public func completeAction(id: Int64, outcome: BackfillOutcome, uploadedAssetID: Int64?, detail: String? = nil) throws {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE backfill_action SET outcome = ?, uploaded_asset_id = COALESCE(?, uploaded_asset_id), detail = COALESCE(?, detail) WHERE id = ?",
+                sql:
+                    "UPDATE backfill_action SET outcome = ?, uploaded_asset_id = COALESCE(?, uploaded_asset_id), detail = COALESCE(?, detail) WHERE id = ?",
                 arguments: [outcome.rawValue, uploadedAssetID, detail, id])
         }
     }
@@ -121,7 +122,8 @@ extension InventoryStore {
                 arguments: [repository, repository]
             ).map {
                 RunRecord(
-                    id: $0["id"], repository: $0["repository"], startedAt: $0["started_at"], finishedAt: $0["finished_at"], status: try recorded($0["status"]),
+                    id: $0["id"], repository: $0["repository"], startedAt: $0["started_at"], finishedAt: $0["finished_at"],
+                    status: try recorded($0["status"]),
                     dryRun: $0["dry_run"], signer: $0["signer"], uploaded: $0["uploaded"], skipped: $0["skipped"], refused: $0["refused"],
                     failed: $0["failed"], rolledBack: $0["rolled_back"])
             }
@@ -148,7 +150,8 @@ extension InventoryStore {
     /// Records a subject asset and its bundle in one go (backfill's view of what it just signed or found signed);
     /// `bundle.assetID` is replaced by the asset's row id.
     public func recordSignedAsset(
-        repository: String, release: GitHubRelease, asset: GitHubAsset, digest: Digest?, manifest: ReleaseAssetRoles.ManifestVerdict, bundle: BundleRecord
+        repository: String, release: GitHubRelease, asset: GitHubAsset, digest: Digest?, manifest: ReleaseAssetRoles.ManifestVerdict,
+        bundle: BundleRecord
     ) throws {
         let repositoryID = try repositoryID(repository)
         let releaseID = try upsertRelease(

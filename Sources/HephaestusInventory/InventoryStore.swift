@@ -15,7 +15,8 @@ public final class InventoryStore: Sendable {
     /// `$XDG_DATA_HOME/hephaestus/inventory.sqlite` (default `~/.local/share/hephaestus/inventory.sqlite`), in the
     /// run's `environment`.
     public static func defaultPath(environment: [String: String]) -> String {
-        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
         return base + "/hephaestus/inventory.sqlite"
     }
@@ -37,7 +38,9 @@ public final class InventoryStore: Sendable {
             if !readOnly { try Self.migrator.migrate(pool) }
             let applied = try pool.read { try Self.migrator.appliedIdentifiers($0) }
             guard applied.count == Self.migrator.migrations.count else {
-                throw InventoryError.schema(path: path, reason: "schema is at \(applied.count) of \(Self.migrator.migrations.count) migrations (open it once without --read-only)")
+                throw InventoryError.schema(
+                    path: path,
+                    reason: "schema is at \(applied.count) of \(Self.migrator.migrations.count) migrations (open it once without --read-only)")
             }
         } catch let error as InventoryError {
             throw error
@@ -49,48 +52,50 @@ public final class InventoryStore: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: repositories, releases, assets, bundles, backfill") { db in
-            try db.execute(sql: """
-                CREATE TABLE repository (
-                    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, last_scanned_at TEXT);
-                CREATE TABLE release (
-                    id INTEGER PRIMARY KEY,
-                    repository_id INTEGER NOT NULL REFERENCES repository(id) ON DELETE CASCADE,
-                    github_id INTEGER NOT NULL, tag TEXT NOT NULL, published_at TEXT,
-                    draft INTEGER NOT NULL, prerelease INTEGER NOT NULL, last_seen_at TEXT NOT NULL,
-                    UNIQUE(repository_id, tag));
-                CREATE TABLE asset (
-                    id INTEGER PRIMARY KEY,
-                    release_id INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,
-                    name TEXT NOT NULL, github_id INTEGER NOT NULL, size INTEGER NOT NULL, updated_at TEXT,
-                    sha256 TEXT, manifest_verdict TEXT NOT NULL,
-                    previous_sha256 TEXT, digest_changed_at TEXT,
-                    first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0,
-                    UNIQUE(release_id, name));
-                CREATE TABLE bundle (
-                    id INTEGER PRIMARY KEY,
-                    asset_id INTEGER NOT NULL UNIQUE REFERENCES asset(id) ON DELETE CASCADE,
-                    bundle_asset_name TEXT NOT NULL, bundle_github_id INTEGER, bundle_sha256 TEXT NOT NULL,
-                    content BLOB NOT NULL, media_type TEXT, identity TEXT, issuer TEXT, claims TEXT,
-                    log_id TEXT, log_index INTEGER, signing_time TEXT,
-                    verdict TEXT NOT NULL, reason TEXT, verified_at TEXT NOT NULL, verifier_version TEXT NOT NULL);
-                CREATE TABLE backfill_run (
-                    id TEXT PRIMARY KEY, repository TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
-                    status TEXT NOT NULL, dry_run INTEGER NOT NULL, signer TEXT);
-                CREATE TABLE backfill_action (
-                    id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES backfill_run(id),
-                    at TEXT NOT NULL, release_tag TEXT NOT NULL, asset_name TEXT NOT NULL,
-                    action TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, uploaded_asset_id INTEGER, bundle_sha256 TEXT);
-                CREATE INDEX release_by_repository ON release(repository_id);
-                CREATE INDEX asset_by_release ON asset(release_id);
-                CREATE INDEX action_by_run ON backfill_action(run_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE repository (
+                        id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, last_scanned_at TEXT);
+                    CREATE TABLE release (
+                        id INTEGER PRIMARY KEY,
+                        repository_id INTEGER NOT NULL REFERENCES repository(id) ON DELETE CASCADE,
+                        github_id INTEGER NOT NULL, tag TEXT NOT NULL, published_at TEXT,
+                        draft INTEGER NOT NULL, prerelease INTEGER NOT NULL, last_seen_at TEXT NOT NULL,
+                        UNIQUE(repository_id, tag));
+                    CREATE TABLE asset (
+                        id INTEGER PRIMARY KEY,
+                        release_id INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL, github_id INTEGER NOT NULL, size INTEGER NOT NULL, updated_at TEXT,
+                        sha256 TEXT, manifest_verdict TEXT NOT NULL,
+                        previous_sha256 TEXT, digest_changed_at TEXT,
+                        first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE(release_id, name));
+                    CREATE TABLE bundle (
+                        id INTEGER PRIMARY KEY,
+                        asset_id INTEGER NOT NULL UNIQUE REFERENCES asset(id) ON DELETE CASCADE,
+                        bundle_asset_name TEXT NOT NULL, bundle_github_id INTEGER, bundle_sha256 TEXT NOT NULL,
+                        content BLOB NOT NULL, media_type TEXT, identity TEXT, issuer TEXT, claims TEXT,
+                        log_id TEXT, log_index INTEGER, signing_time TEXT,
+                        verdict TEXT NOT NULL, reason TEXT, verified_at TEXT NOT NULL, verifier_version TEXT NOT NULL);
+                    CREATE TABLE backfill_run (
+                        id TEXT PRIMARY KEY, repository TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+                        status TEXT NOT NULL, dry_run INTEGER NOT NULL, signer TEXT);
+                    CREATE TABLE backfill_action (
+                        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES backfill_run(id),
+                        at TEXT NOT NULL, release_tag TEXT NOT NULL, asset_name TEXT NOT NULL,
+                        action TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, uploaded_asset_id INTEGER, bundle_sha256 TEXT);
+                    CREATE INDEX release_by_repository ON release(repository_id);
+                    CREATE INDEX asset_by_release ON asset(release_id);
+                    CREATE INDEX action_by_run ON backfill_action(run_id);
+                    """)
         }
         migrator.registerMigration("v2: advisories") { db in
-            try db.execute(sql: """
-                CREATE TABLE advisory (
-                    id INTEGER PRIMARY KEY, repository TEXT NOT NULL, tag TEXT NOT NULL, reason TEXT NOT NULL,
-                    replacement TEXT, created_at TEXT NOT NULL, affected TEXT NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE advisory (
+                        id INTEGER PRIMARY KEY, repository TEXT NOT NULL, tag TEXT NOT NULL, reason TEXT NOT NULL,
+                        replacement TEXT, created_at TEXT NOT NULL, affected TEXT NOT NULL);
+                    """)
         }
         return migrator
     }
@@ -114,7 +119,8 @@ public final class InventoryStore: Sendable {
     }
 
     /// Inserts or refreshes a release; returns its row id.
-    public func upsertRelease(repositoryID: Int64, githubID: Int64, tag: String, publishedAt: String?, draft: Bool, prerelease: Bool) throws -> Int64 {
+    public func upsertRelease(repositoryID: Int64, githubID: Int64, tag: String, publishedAt: String?, draft: Bool, prerelease: Bool) throws -> Int64
+    {
         try pool.write { db in
             try db.execute(
                 sql: """
@@ -140,8 +146,10 @@ public final class InventoryStore: Sendable {
 
     public func knownAsset(releaseID: Int64, name: String) throws -> KnownAsset? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, github_id, size, updated_at, sha256 FROM asset WHERE release_id = ? AND name = ?", arguments: [releaseID, name])
-                .map { KnownAsset(id: $0["id"], githubID: $0["github_id"], size: $0["size"], updatedAt: $0["updated_at"], sha256: $0["sha256"]) }
+            try Row.fetchOne(
+                db, sql: "SELECT id, github_id, size, updated_at, sha256 FROM asset WHERE release_id = ? AND name = ?", arguments: [releaseID, name]
+            )
+            .map { KnownAsset(id: $0["id"], githubID: $0["github_id"], size: $0["size"], updatedAt: $0["updated_at"], sha256: $0["sha256"]) }
         }
     }
 
@@ -214,7 +222,8 @@ public final class InventoryStore: Sendable {
 
         public init(
             assetID: Int64, bundleAssetName: String, bundleGitHubID: Int64?, content: [UInt8], mediaType: String?, identity: String?,
-            issuer: String?, claims: [String: String], logID: String?, logIndex: Int64?, signingTime: Date?, verdict: VerificationReport.Verdict, reason: String?,
+            issuer: String?, claims: [String: String], logID: String?, logIndex: Int64?, signingTime: Date?, verdict: VerificationReport.Verdict,
+            reason: String?,
             verifierVersion: String
         ) {
             self.assetID = assetID
@@ -235,7 +244,8 @@ public final class InventoryStore: Sendable {
     }
 
     public func recordBundle(_ record: BundleRecord) throws {
-        let claims = String(decoding: (try? JSONSerialization.data(withJSONObject: record.claims, options: .sortedKeys)) ?? Data("{}".utf8), as: UTF8.self)
+        let claims = String(
+            decoding: (try? JSONSerialization.data(withJSONObject: record.claims, options: .sortedKeys)) ?? Data("{}".utf8), as: UTF8.self)
         try pool.write { db in
             try db.execute(
                 sql: """

@@ -101,7 +101,7 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
         reportMediaType: MediaType.revocationResult, effect: .destructive,
         errorCodes: [PublishError.Code.confirmationMismatch.rawValue]
             + ([.missingToken, .malformedToken, .invalidRepository, .releaseNotFound, .noMatchingAsset, .malformedResponse, .unsafeAssetName]
-                as [GitHubError.Code]).map(\.rawValue)
+            as [GitHubError.Code]).map(\.rawValue)
             + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [InventoryError.Code.schema.rawValue])
 
     /// Looks the release up (hashing assets GitHub gives no digest for), asks for the tag to be typed unless `yes`,

@@ -29,7 +29,8 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
-                directory: try container.decode(String.self, forKey: .directory), port: try container.decodeIfPresent(UInt16.self, forKey: .port) ?? 0,
+                directory: try container.decode(String.self, forKey: .directory),
+                port: try container.decodeIfPresent(UInt16.self, forKey: .port) ?? 0,
                 portFile: try container.decodeIfPresent(String.self, forKey: .portFile))
         }
     }
@@ -73,11 +74,14 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
             let server = try instance.serve { served, status in
                 requests.increment()
                 logger.info(
-                    "dev.sigstore.request", metadata: ["method": .string(served.method), "path": .string(served.path), "status": .stringConvertible(status)])
+                    "dev.sigstore.request",
+                    metadata: ["method": .string(served.method), "path": .string(served.path), "status": .stringConvertible(status)])
             }
             if let portFile = request.portFile {
                 try AtomicFileWriter.write(
-                    Array(try JSONSerialization.data(withJSONObject: instance.portDocument, options: [.sortedKeys, .withoutEscapingSlashes])) + [0x0A],
+                    Array(try JSONSerialization.data(withJSONObject: instance.portDocument, options: [.sortedKeys, .withoutEscapingSlashes])) + [
+                        0x0A
+                    ],
                     to: portFile, overwrite: true)
             }
             return (instance, server)
@@ -158,7 +162,8 @@ public enum DevSigstoreTokenOperation: HephaestusCore.Operation {
         try await BlockingWork.run {
             let instance = try LocalSigstoreInstance.existing(directory: request.directory)
             return Report(
-                token: try instance.oidcIssuer.mint(identity: request.identity, issuer: request.issuer, lifetime: TimeInterval(request.lifetime), now: context.clock()))
+                token: try instance.oidcIssuer.mint(
+                    identity: request.identity, issuer: request.issuer, lifetime: TimeInterval(request.lifetime), now: context.clock()))
         }
     }
 }

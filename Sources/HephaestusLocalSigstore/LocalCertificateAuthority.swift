@@ -75,8 +75,11 @@ public final class LocalCertificateAuthority: Sendable {
         let rootKey = PrivateKey.generate(.ecdsaP256)
         let intermediateKey = PrivateKey.generate(.ecdsaP256)
         let caExtensions = [
-            CertificateExtension(oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),
-            CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
+            CertificateExtension(
+                oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),
+            CertificateExtension(
+                oid: CertificateExtension.OID.keyUsage, isCritical: true,
+                value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
         ]
         let root = try CertificateBuilder(
             subject: [("O", name), ("CN", "\(name) root")], serialNumber: 1, notBefore: validFrom,
@@ -87,7 +90,9 @@ public final class LocalCertificateAuthority: Sendable {
             notAfter: validFrom.addingTimeInterval(intermediateValidity ?? validity), publicKey: intermediateKey.publicKey,
             extensions: caExtensions
         ).sign(issuer: root, key: rootKey)
-        self.init(name: name, validFrom: validFrom, ctLog: ctLog, rootKey: rootKey, intermediateKey: intermediateKey, root: root, intermediate: intermediate)
+        self.init(
+            name: name, validFrom: validFrom, ctLog: ctLog, rootKey: rootKey, intermediateKey: intermediateKey, root: root, intermediate: intermediate
+        )
     }
 
     /// A CA from kept material (a restarted local instance).
@@ -113,8 +118,11 @@ public final class LocalCertificateAuthority: Sendable {
             return serial
         }
         var extensions = [
-            CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: true, certificateSigning: false)),
-            CertificateExtension(oid: CertificateExtension.OID.extendedKeyUsage, isCritical: false, value: ExtensionValue.extendedKeyUsage(request.extendedKeyUsage)),
+            CertificateExtension(
+                oid: CertificateExtension.OID.keyUsage, isCritical: true,
+                value: ExtensionValue.keyUsage(digitalSignature: true, certificateSigning: false)),
+            CertificateExtension(
+                oid: CertificateExtension.OID.extendedKeyUsage, isCritical: false, value: ExtensionValue.extendedKeyUsage(request.extendedKeyUsage)),
             CertificateExtension(
                 oid: CertificateExtension.OID.subjectAlternativeName, isCritical: true,
                 value: {

@@ -91,11 +91,13 @@ public final class LocalOIDCIssuer: Sendable {
     public var keySet: [String: Any] {
         let point = Array(key.publicKey.derSubjectPublicKeyInfo.suffix(64))
         return [
-            "keys": [[
-                "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": keyID,
-                "x": Base64.encode(Array(point.prefix(32)), alphabet: .urlSafe),
-                "y": Base64.encode(Array(point.suffix(32)), alphabet: .urlSafe),
-            ]],
+            "keys": [
+                [
+                    "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": keyID,
+                    "x": Base64.encode(Array(point.prefix(32)), alphabet: .urlSafe),
+                    "y": Base64.encode(Array(point.suffix(32)), alphabet: .urlSafe),
+                ]
+            ]
         ]
     }
 

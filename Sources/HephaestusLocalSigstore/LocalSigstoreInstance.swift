@@ -154,7 +154,8 @@ public final class LocalSigstoreInstance: Sendable {
     public func serve(observe: @escaping @Sendable (HTTPServerRequest, Int) -> Void = { _, _ in }) throws -> LoopbackHTTPServer {
         let router = self.router
         return try LoopbackHTTPServer(port: port, keepAlive: true) { request in
-            let answer = router.respond(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
+            let answer = router.respond(
+                method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
             observe(request, answer.status)
             return HTTPServerResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
         }

@@ -42,7 +42,8 @@ extension LocalSigstoreRouter {
             proof = decoded
         }
         do {
-            let chain = try proof.map { try certificateAuthority.issueCertificate(publicKey: publicKey, proofOfPossession: $0, token: token) }
+            let chain =
+                try proof.map { try certificateAuthority.issueCertificate(publicKey: publicKey, proofOfPossession: $0, token: token) }
                 ?? certificateAuthority.issueCertificate(possessionProvenFor: publicKey, token: token)
             return .json(201, ["signedCertificateEmbeddedSct": ["chain": ["certificates": chain.map(\.pem)]]])
         } catch let error as SigningError {

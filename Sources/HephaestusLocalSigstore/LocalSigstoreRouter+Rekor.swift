@@ -54,7 +54,8 @@ extension LocalSigstoreRouter {
             signatures.append(DSSEEnvelope.Signature(signature: signature, keyID: object["keyid"] as? String))
         }
         let envelope = DSSEEnvelope(payloadType: payloadType, payload: payload, signatures: signatures)
-        for signature in signatures where !key.isValidSignature(signature.signature, for: envelope.preAuthenticationEncoding, scheme: key.defaultScheme) {
+        for signature in signatures
+        where !key.isValidSignature(signature.signature, for: envelope.preAuthenticationEncoding, scheme: key.defaultScheme) {
             return .error(400, "a DSSE signature does not verify over the envelope with the given verifier")
         }
         return appendRekorV1(RekorEntryBody.dsseV001(envelope: envelope, envelopeJSON: Array(envelopeText.utf8), verifierPEM: verifierPEM))
@@ -104,10 +105,12 @@ extension LocalSigstoreRouter {
     func logInfo() -> Response {
         do {
             let head = try transparencyLog.currentCheckpoint()
-            return .json(200, [
-                "rootHash": Hex.encode(head.root), "treeSize": head.size, "signedTreeHead": head.note,
-                "treeID": String(transparencyLog.treeID), "inactiveShards": [Any](),
-            ])
+            return .json(
+                200,
+                [
+                    "rootHash": Hex.encode(head.root), "treeSize": head.size, "signedTreeHead": head.note,
+                    "treeID": String(transparencyLog.treeID), "inactiveShards": [Any](),
+                ])
         } catch {
             return .error(500, "\(error)")
         }
@@ -118,14 +121,14 @@ extension LocalSigstoreRouter {
             "inclusionProof": [
                 "checkpoint": receipt.checkpoint, "hashes": receipt.proof.map(Hex.encode), "logIndex": receipt.logIndex,
                 "rootHash": Hex.encode(receipt.rootHash), "treeSize": receipt.treeSize,
-            ],
+            ]
         ]
         if let set = receipt.signedEntryTimestamp { verification["signedEntryTimestamp"] = Base64.encode(set) }
         return [
             Hex.encode(MerkleInclusion.leafHash(body)): [
                 "body": Base64.encode(body), "integratedTime": receipt.integratedTime, "logID": Hex.encode(receipt.logID),
                 "logIndex": receipt.logIndex, "verification": verification,
-            ],
+            ]
         ]
     }
 

@@ -21,7 +21,9 @@ public struct LocalSigstoreRouter: Sendable {
         }
 
         static func json(_ status: Int, _ object: Any) -> Response {
-            Response(status: status, body: Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()))
+            Response(
+                status: status,
+                body: Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()))
         }
 
         static func error(_ status: Int, _ message: String) -> Response { json(status, ["code": status, "message": message]) }
@@ -47,7 +49,8 @@ public struct LocalSigstoreRouter: Sendable {
         self.oidcPath = oidcPath
     }
 
-    public func respond(method: String, path: String, query: [String: String] = [:], headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]) -> Response {
+    public func respond(method: String, path: String, query: [String: String] = [:], headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]) -> Response
+    {
         switch (method, path) {
         case ("POST", "/api/v2/signingCert"): return signingCertificate(body, authorization: headers["authorization"])
         case ("POST", "/api/v1/log/entries"): return createLogEntry(body)

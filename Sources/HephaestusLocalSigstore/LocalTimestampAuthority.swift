@@ -29,17 +29,25 @@ public final class LocalTimestampAuthority: Sendable {
             subject: [("O", name), ("CN", "\(name) TSA root")], serialNumber: 1, notBefore: validFrom,
             notAfter: validFrom.addingTimeInterval(validity), publicKey: rootKey.publicKey,
             extensions: [
-                CertificateExtension(oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),
-                CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
+                CertificateExtension(
+                    oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),
+                CertificateExtension(
+                    oid: CertificateExtension.OID.keyUsage, isCritical: true,
+                    value: ExtensionValue.keyUsage(digitalSignature: false, certificateSigning: true)),
             ]
         ).sign(issuer: nil, key: rootKey)
         let certificate = try CertificateBuilder(
             subject: [("O", name), ("CN", "\(name) TSA")], serialNumber: 2, notBefore: validFrom,
             notAfter: validFrom.addingTimeInterval(validity), publicKey: leafKey.publicKey,
             extensions: [
-                CertificateExtension(oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: false)),
-                CertificateExtension(oid: CertificateExtension.OID.keyUsage, isCritical: true, value: ExtensionValue.keyUsage(digitalSignature: true, certificateSigning: false)),
-                CertificateExtension(oid: CertificateExtension.OID.extendedKeyUsage, isCritical: true, value: ExtensionValue.extendedKeyUsage([CertificateExtension.OID.timeStampingUsage])),
+                CertificateExtension(
+                    oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: false)),
+                CertificateExtension(
+                    oid: CertificateExtension.OID.keyUsage, isCritical: true,
+                    value: ExtensionValue.keyUsage(digitalSignature: true, certificateSigning: false)),
+                CertificateExtension(
+                    oid: CertificateExtension.OID.extendedKeyUsage, isCritical: true,
+                    value: ExtensionValue.extendedKeyUsage([CertificateExtension.OID.timeStampingUsage])),
             ]
         ).sign(issuer: root, key: rootKey)
         self.init(name: name, validFrom: validFrom, root: root, certificate: certificate, key: leafKey)

@@ -26,7 +26,8 @@ public final class SQLiteLogStorage: TransparencyLogStorage, Sendable {
 
     public func entries(log: String) throws -> [LocalTransparencyLog.StoredEntry] {
         try database.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT log_index, body, integrated_time FROM log_entry WHERE log = ? ORDER BY log_index", arguments: [log])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT log_index, body, integrated_time FROM log_entry WHERE log = ? ORDER BY log_index", arguments: [log])
             var entries: [LocalTransparencyLog.StoredEntry] = []
             for (expected, row) in rows.enumerated() {
                 let index: Int64 = row["log_index"]

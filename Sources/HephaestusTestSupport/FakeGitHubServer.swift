@@ -82,7 +82,8 @@ extension FakeGitHubServer {
     public func assetNames(_ repository: String = "octo/wheels") throws -> [String: [String]] {
         var names: [String: [String]] = [:]
         for release in try state()[repository] ?? [] {
-            names[release["tag_name"] as? String ?? ""] = ((release["assets"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }.sorted()
+            names[release["tag_name"] as? String ?? ""] = ((release["assets"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+                .sorted()
         }
         return names
     }

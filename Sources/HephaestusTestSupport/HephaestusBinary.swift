@@ -16,7 +16,8 @@ public enum HephaestusBinary {
     public static var isExplicit: Bool { !(ProcessInfo.processInfo.environment[environmentVariable] ?? "").isEmpty }
 
     private static var builtAlongsideTests: String {
-        let testExecutable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let testExecutable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: testExecutable).deletingLastPathComponent()
         // The test runner may live inside an .xctest bundle directory.

@@ -18,8 +18,8 @@ public struct ProcessResult: Sendable {
         let scratch = try TemporaryDirectory(prefix: "hephaestus-process")
         let outPath = scratch.file("stdout")
         let errPath = scratch.file("stderr")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

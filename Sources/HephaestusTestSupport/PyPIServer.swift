@@ -32,7 +32,9 @@ public final class PyPIServer: @unchecked Sendable {
             let port = try Self.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["run", "-i", "127.0.0.1", "-p", "\(port)", "-P", htpasswd, "-a", "update", "--disable-fallback", directory.file("packages")]
+            process.arguments = [
+                "run", "-i", "127.0.0.1", "-p", "\(port)", "-P", htpasswd, "-a", "update", "--disable-fallback", directory.file("packages"),
+            ]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: try directory.write("server.log", "")))
             try process.run()
@@ -43,7 +45,8 @@ public final class PyPIServer: @unchecked Sendable {
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            lastError = ToolLocator.Missing(name: "a running pypiserver (log: \((try? String(contentsOfFile: directory.file("server.log"), encoding: .utf8)) ?? ""))")
+            lastError = ToolLocator.Missing(
+                name: "a running pypiserver (log: \((try? String(contentsOfFile: directory.file("server.log"), encoding: .utf8)) ?? ""))")
         }
         throw lastError
     }

@@ -27,7 +27,9 @@ public enum SigstorePythonPeer {
         guard let executable else { throw ToolLocator.Missing(name: "sigstore (PyPI)") }
         return try ProcessResult.run(
             executable,
-            ["--trust-config", trustConfig, "verify", "identity", "--offline", "--bundle", bundle,
-             "--cert-identity", identity, "--cert-oidc-issuer", issuer, artifact])
+            [
+                "--trust-config", trustConfig, "verify", "identity", "--offline", "--bundle", bundle,
+                "--cert-identity", identity, "--cert-oidc-issuer", issuer, artifact,
+            ])
     }
 }

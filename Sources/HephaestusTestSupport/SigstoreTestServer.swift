@@ -24,7 +24,8 @@ public final class SigstoreTestServer: @unchecked Sendable {
         try instance.writeTrustDocuments()
         let router = instance.router
         server = try LoopbackHTTPServer(port: instance.port, keepAlive: true) { [unowned self] request in
-            let honest = router.respond(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
+            let honest = router.respond(
+                method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
             let fault = self.record(request)
             if let replaced = fault?(request, honest) { return replaced }
             return HTTPServerResponse(status: honest.status, contentType: honest.contentType, body: honest.body)
@@ -69,7 +70,8 @@ public final class SigstoreTestServer: @unchecked Sendable {
     public func signingConfig(
         rekorVersions: [Int], timestamps: Bool, replacing: [String: String] = [:], name: String = UUID().uuidString
     ) throws -> String {
-        var text = String(decoding: BundleEncoder.data(instance.signingConfigObject(rekorVersions: rekorVersions, timestamps: timestamps)), as: UTF8.self)
+        var text = String(
+            decoding: BundleEncoder.data(instance.signingConfigObject(rekorVersions: rekorVersions, timestamps: timestamps)), as: UTF8.self)
         for (from, to) in replacing { text = text.replacingOccurrences(of: from, with: to) }
         return try directory.write("signing-config-\(name).json", text)
     }

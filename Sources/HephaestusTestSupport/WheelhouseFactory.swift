@@ -21,7 +21,9 @@ public struct WheelhouseFactory {
 
     /// A wheel in `directory/wheels-NAME/`; returns its path.
     @discardableResult
-    public func wheel(_ name: String, _ version: String, into folder: String = "wheels", requires: [String] = [], tamperRecord: Bool = false) throws -> String {
+    public func wheel(
+        _ name: String, _ version: String, into folder: String = "wheels", requires: [String] = [], tamperRecord: Bool = false
+    ) throws -> String {
         let script = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
         var arguments = [script, directory.file(folder), name, version]
         for requirement in requires { arguments += ["--requires", requirement] }
@@ -46,7 +48,8 @@ public struct WheelhouseFactory {
             var options = VirtualSigstore.Options()
             options.identity = .uri(identity)
             options.issuer = issuer
-            try directory.write(name + ".sigstore.json", try sigstore.sign(Array(try FileReader.contents(of: archive, limit: 1 << 30)), options: options).json)
+            try directory.write(
+                name + ".sigstore.json", try sigstore.sign(Array(try FileReader.contents(of: archive, limit: 1 << 30)), options: options).json)
         }
         return archive
     }

@@ -16,7 +16,10 @@ struct Hephaestus: AsyncParsableCommand {
             JSON result. Exit codes: 0 success, 1 a check failed, 64 usage error; see `hephaestus exit-codes`.
             """,
         version: HephaestusVersion.current,
-        subcommands: [Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self, Dev.self, ExitCodes.self, Conformance.self]
+        subcommands: [
+            Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self,
+            Dev.self, ExitCodes.self, Conformance.self,
+        ]
     )
 
     static func main() async {

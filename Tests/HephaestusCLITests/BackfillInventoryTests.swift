@@ -63,7 +63,10 @@ struct BackfillInventoryTests {
             v11Assets.append(asset(nextID, "SHA256SUMS", sums([("demo-1.1.0.tar.gz", Array("something else".utf8))] + v11Extras)))
             releases.append(["id": 2, "tag_name": "v1.1.0", "published_at": "2025-03-20T10:00:00Z", "assets": v11Assets])
             nextID += 1
-            releases.append(["id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z", "assets": [asset(nextID, "demo-2.0.0.whl", blob("demo-2.0.0.whl"))]])
+            releases.append([
+                "id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z",
+                "assets": [asset(nextID, "demo-2.0.0.whl", blob("demo-2.0.0.whl"))],
+            ])
             self.bytes = bytes
             github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: releases.reversed(), faults: faults))
         }
@@ -82,7 +85,8 @@ struct BackfillInventoryTests {
         }
 
         func backfill(_ extra: [String] = []) throws -> ProcessResult {
-            try run(["backfill", "run", "--repository", "octo/wheels", "--inventory", inventory] + (try signingArguments()) + trust + network + extra)
+            try run(
+                ["backfill", "run", "--repository", "octo/wheels", "--inventory", inventory] + (try signingArguments()) + trust + network + extra)
         }
     }
 
@@ -93,10 +97,11 @@ struct BackfillInventoryTests {
         #expect(plan.status == 0, "\(plan.stderrText)")
         let items = try #require((try JSONSerialization.jsonObject(with: Data(plan.stdout)) as? [String: Any])?["items"] as? [[String: Any]])
         let actions = Dictionary(uniqueKeysWithValues: items.map { ("\($0["release"]!)/\($0["asset"]!)", $0["action"] as! String) })
-        #expect(actions == [
-            "v1.0.0/demo-1.0.0.tar.gz": "sign", "v1.0.0/demo-1.0.0.whl": "sign", "v1.1.0/demo-1.1.0.whl": "sign",
-            "v1.1.0/demo-1.1.0.tar.gz": "refuse", "v2.0.0/demo-2.0.0.whl": "refuse",
-        ])
+        #expect(
+            actions == [
+                "v1.0.0/demo-1.0.0.tar.gz": "sign", "v1.0.0/demo-1.0.0.whl": "sign", "v1.1.0/demo-1.1.0.whl": "sign",
+                "v1.1.0/demo-1.1.0.tar.gz": "refuse", "v2.0.0/demo-2.0.0.whl": "refuse",
+            ])
         let since = try fixture.run(["backfill", "plan", "--repository", "octo/wheels", "--since", "v1.1.0"] + fixture.network)
         #expect(!since.stdoutText.contains("v1.0.0") && since.stdoutText.contains("v1.1.0"))
 
@@ -163,7 +168,9 @@ struct BackfillInventoryTests {
         #expect(document["uploaded"] as? Int == 3, "\(run.stdoutText)")
         #expect(!run.stdoutText.contains("superseded"))
         let runID = try #require(document["runId"] as? String)
-        let uploads = try fixture.github.requests().filter { ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/") }
+        let uploads = try fixture.github.requests().filter {
+            ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/")
+        }
         #expect(uploads.count == 4, "one upload sent twice")
         let bundles = try fixture.github.assetNames().values.flatMap { $0 }.filter { $0.hasSuffix(".sigstore.json") }
         #expect(bundles.count == 3, "\(bundles)")
@@ -173,17 +180,20 @@ struct BackfillInventoryTests {
         #expect(try fixture.github.assetNames().values.flatMap { $0 }.allSatisfy { !$0.hasSuffix(".sigstore.json") })
     }
 
-    @Test("killed 20 times at points chosen by its own recorded progress, then run to the end: exactly one bundle per signable asset, inventory consistent")
+    @Test(
+        "killed 20 times at points chosen by its own recorded progress, then run to the end: exactly one bundle per signable asset, inventory consistent"
+    )
     func crashResume() throws {
         let fixture = try Fixture(extraAssetsPerRelease: 3)
-        var generator = SeededGenerator(seed: 20261125)
+        var generator = SeededGenerator(seed: 20_261_125)
         let signing = try fixture.signingArguments()
         var killed = 0
         var progress: InventoryStore?
         for _ in 0..<20 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: HephaestusBinary.path)
-            process.arguments = ["backfill", "run", "--repository", "octo/wheels", "--inventory", fixture.inventory] + signing + fixture.trust + fixture.network
+            process.arguments =
+                ["backfill", "run", "--repository", "octo/wheels", "--inventory", fixture.inventory] + signing + fixture.trust + fixture.network
             process.environment = fixture.environment
             process.currentDirectoryURL = URL(fileURLWithPath: fixture.work.path)
             process.standardOutput = FileHandle.nullDevice
@@ -235,7 +245,8 @@ struct BackfillInventoryTests {
         #expect(uploads.count >= bundleCount)
 
         // The inventory agrees: a fresh scan finds every signed asset signed, and the audit reports only the refusals.
-        let audit = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory, "--json", "--identity", "backfill@example.com"] + fixture.trust)
+        let audit = try fixture.run(
+            ["inventory", "audit", "--inventory", fixture.inventory, "--json", "--identity", "backfill@example.com"] + fixture.trust)
         let findings = try #require((try JSONSerialization.jsonObject(with: Data(audit.stdout)) as? [String: Any])?["findings"] as? [[String: Any]])
         #expect(findings.allSatisfy { $0["kind"] as? String == "unsigned-asset" || $0["kind"] as? String == "manifest-mismatch" }, "\(findings)")
         let status = try fixture.run(["backfill", "status", "--inventory", fixture.inventory, "--json"])
@@ -248,12 +259,17 @@ struct BackfillInventoryTests {
     func scanAndAudit() throws {
         let fixture = try Fixture()
         _ = try fixture.backfill()
-        let scan = try fixture.run(["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory] + fixture.trust + fixture.network)
+        let scan = try fixture.run(
+            ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory] + fixture.trust + fixture.network)
         #expect(scan.status == 0, "\(scan.stderrText)")
         #expect(scan.stdoutText.contains("3 releases, 5 assets"), "\(scan.stdoutText)")
         #expect(scan.stdoutText.contains("2 unsigned"))
 
-        let clean = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory, "--json", "--identity", "backfill@example.com", "--issuer", fixture.sigstore.issuer] + fixture.trust)
+        let clean = try fixture.run(
+            [
+                "inventory", "audit", "--inventory", fixture.inventory, "--json", "--identity", "backfill@example.com", "--issuer",
+                fixture.sigstore.issuer,
+            ] + fixture.trust)
         #expect(clean.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(clean.stdout)) as? [String: Any])
         #expect(document["mediaType"] as? String == "application/vnd.hephaestus.inventory-audit+json;version=1")
@@ -262,9 +278,11 @@ struct BackfillInventoryTests {
         let finding = try #require((document["findings"] as? [[String: Any]])?.first)
         #expect(Set(finding.keys).isSuperset(of: ["kind", "release", "asset", "detail"]))
 
-        let wrongIdentity = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory, "--identity", "release-bot@example.com"] + fixture.trust)
+        let wrongIdentity = try fixture.run(
+            ["inventory", "audit", "--inventory", fixture.inventory, "--identity", "release-bot@example.com"] + fixture.trust)
         #expect(wrongIdentity.stdoutText.contains("unexpected-identity"))
-        let wrongIssuer = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory, "--issuer", "https://token.actions.githubusercontent.com"] + fixture.trust)
+        let wrongIssuer = try fixture.run(
+            ["inventory", "audit", "--inventory", fixture.inventory, "--issuer", "https://token.actions.githubusercontent.com"] + fixture.trust)
         #expect(wrongIssuer.stdoutText.contains("unexpected-issuer"))
         // Verified against another trust root, every bundle fails.
         let other = try SigstoreTestServer()
@@ -272,8 +290,10 @@ struct BackfillInventoryTests {
         #expect(foreign.stdoutText.components(separatedBy: "verification-failed").count - 1 == 3)
 
         // An incremental rescan downloads nothing; the API digests make hashing unnecessary.
-        let rescan = try fixture.run(["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--json"] + fixture.trust + fixture.network)
-        let summary = try #require(((try JSONSerialization.jsonObject(with: Data(rescan.stdout)) as? [String: Any])?["repositories"] as? [[String: Any]])?.first)
+        let rescan = try fixture.run(
+            ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--json"] + fixture.trust + fixture.network)
+        let summary = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(rescan.stdout)) as? [String: Any])?["repositories"] as? [[String: Any]])?.first)
         #expect(summary["assetsDownloaded"] as? Int == 0)
         #expect(summary["bundlesUnchanged"] as? Int == 3)
     }
@@ -283,9 +303,13 @@ struct BackfillInventoryTests {
         // Two servers share the repository history; the second has v2.0.0's wheel replaced.
         let fixture = try Fixture()
         _ = try fixture.run(["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory] + fixture.trust + fixture.network)
-        let replaced = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [
-            ["id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z", "assets": [["id": 999, "name": "demo-2.0.0.whl", "text": "trojan"]]],
-        ]))
+        let replaced = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [
+                [
+                    "id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z",
+                    "assets": [["id": 999, "name": "demo-2.0.0.whl", "text": "trojan"]],
+                ]
+            ]))
         let rescan = try fixture.run(
             ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--api-url", replaced.apiURL] + fixture.trust)
         #expect(rescan.stdoutText.contains("digest changed: v2.0.0/demo-2.0.0.whl"), "\(rescan.stdoutText)")
@@ -295,7 +319,14 @@ struct BackfillInventoryTests {
         // Tamper with a stored bundle in the database itself: the audit re-verifies, it does not trust verdicts.
         let fresh = try Fixture()
         _ = try fresh.backfill()
-        #expect(try ProcessResult.runTool("sqlite3", [fresh.inventory, "UPDATE bundle SET content = replace(content, 'hashedrekord', 'hashedrekorx') WHERE id = (SELECT MIN(id) FROM bundle)"]).status == 0)
+        #expect(
+            try ProcessResult.runTool(
+                "sqlite3",
+                [
+                    fresh.inventory,
+                    "UPDATE bundle SET content = replace(content, 'hashedrekord', 'hashedrekorx') WHERE id = (SELECT MIN(id) FROM bundle)",
+                ]
+            ).status == 0)
         let tampered = try fresh.run(["inventory", "audit", "--inventory", fresh.inventory] + fresh.trust)
         #expect(tampered.stdoutText.contains("verification-failed"), "\(tampered.stdoutText)")
     }
@@ -306,10 +337,12 @@ struct BackfillInventoryTests {
         _ = try fixture.backfill()
         _ = try fixture.run(["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory] + fixture.trust + fixture.network)
         for format in ["json", "csv", "html"] {
-            let result = try fixture.run(["inventory", "report", "--inventory", fixture.inventory, "--format", format, "--output", "report.\(format)"] + fixture.trust)
+            let result = try fixture.run(
+                ["inventory", "report", "--inventory", fixture.inventory, "--format", format, "--output", "report.\(format)"] + fixture.trust)
             #expect(result.status == 0, "\(format): \(result.stderrText)")
         }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.json")))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.json")))) as? [String: Any])
         #expect(json["mediaType"] as? String == "application/vnd.hephaestus.inventory-report+json;version=1")
         let summary = try #require(json["summary"] as? [String: Any])
         #expect(summary["releases"] as? Int == 3)
@@ -330,8 +363,11 @@ struct BackfillInventoryTests {
             return
         }
         let rendered = try ProcessResult.run(
-            chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(fixture.work.file("chromium"))",
-                       "--dump-dom", "file://" + fixture.work.file("report.html")])
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(fixture.work.file("chromium"))",
+                "--dump-dom", "file://" + fixture.work.file("report.html"),
+            ])
         #expect(rendered.status == 0, "\(rendered.stderrText)")
         let dom = rendered.stdoutText
         #expect(dom.contains("Attestation inventory"))
@@ -340,8 +376,11 @@ struct BackfillInventoryTests {
         #expect(dom.contains("2025-01") && dom.contains("2025-03") && dom.contains("2025-06"))
         #expect(dom.contains("Findings (3)") && dom.contains("unsigned-asset") && dom.contains("manifest-mismatch"))
         let shot = try ProcessResult.run(
-            chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(fixture.work.file("chromium2"))",
-                       "--window-size=1200,1600", "--screenshot=\(fixture.work.file("report.png"))", "file://" + fixture.work.file("report.html")])
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(fixture.work.file("chromium2"))",
+                "--window-size=1200,1600", "--screenshot=\(fixture.work.file("report.png"))", "file://" + fixture.work.file("report.html"),
+            ])
         #expect(shot.status == 0)
         let png = try Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.png")))
         #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
@@ -355,8 +394,11 @@ struct BackfillInventoryTests {
         let bundlePath = try fixture.work.write("check-\(tag)-\(name).sigstore.json", blob.body)
         let artifact = try fixture.work.write("check-\(tag)-\(name)", fixture.bytes[name]!)
         let verified = try HephaestusBinary.run(
-            ["verify", "bundle", "--bundle", bundlePath, "--certificate-identity", "backfill@example.com", "--certificate-oidc-issuer", fixture.sigstore.issuer,
-             "--trusted-root", fixture.sigstore.trustedRootPath, artifact])
+            [
+                "verify", "bundle", "--bundle", bundlePath, "--certificate-identity", "backfill@example.com", "--certificate-oidc-issuer",
+                fixture.sigstore.issuer,
+                "--trusted-root", fixture.sigstore.trustedRootPath, artifact,
+            ])
         #expect(verified.status == 0, "\(tag)/\(name): \(verified.stderrText)")
     }
 }

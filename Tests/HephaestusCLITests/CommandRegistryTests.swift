@@ -35,7 +35,9 @@ struct CommandRegistryTests {
             }
             for descriptor in descriptors {
                 adapted[descriptor.name, default: []].append(invocation)
-                #expect(descriptor.command.hasPrefix(invocation) || invocation.hasPrefix("conformance "), "\(descriptor.name) says it runs as `\(descriptor.command)`, not `\(invocation)`")
+                #expect(
+                    descriptor.command.hasPrefix(invocation) || invocation.hasPrefix("conformance "),
+                    "\(descriptor.name) says it runs as `\(descriptor.command)`, not `\(invocation)`")
             }
         }
         for descriptor in OperationRegistry.descriptors {

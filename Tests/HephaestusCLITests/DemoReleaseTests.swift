@@ -12,7 +12,8 @@ struct DemoReleaseTests {
             "release", "verify", "--archive", "fixtures/demo/release/demo-1.0.0-wheelhouse.tar.gz", "--require-sigstore",
             "--trusted-root", "fixtures/demo/trusted_root.json", "--sigstore-identity",
         ]
-        let result = try HephaestusBinary.run(base + ["https://github.com/hephaestus-demo/wheels/.github/workflows/release.yml@refs/tags/*"], in: root)
+        let result = try HephaestusBinary.run(
+            base + ["https://github.com/hephaestus-demo/wheels/.github/workflows/release.yml@refs/tags/*"], in: root)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("wheels:   hephaestus_demo 1.0.0, hephaestus_demo_extras 1.0.0"))
         let other = try HephaestusBinary.run(base + ["https://github.com/someone-else/*"], in: root)

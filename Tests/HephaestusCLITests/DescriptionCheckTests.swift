@@ -81,7 +81,8 @@ struct DescriptionCheckTests {
         ("Text with a trailing backslash \\\\ and \\*escaped\\* stars.", true),
         ("**bold with *nested* emphasis**", true),
         ("Unicode title ✓\n===============\n\ntext", true),
-        ("CJK 标题\n====\n\ntext", false),    ]
+        ("CJK 标题\n====\n\ntext", false),
+    ]
 
     @Test("each description: hephaestus refuses exactly what twine check refuses, before any upload")
     func agreesWithTwine() throws {
@@ -104,7 +105,9 @@ struct DescriptionCheckTests {
             return
         }
         let checked = try ProcessResult.run(twine, ["check"] + wheels, environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1", "TERM": "dumb"])
-        let verdicts = checked.stdoutText.replacingOccurrences(of: "\u{1B}", with: "").components(separatedBy: "\n").filter { $0.hasPrefix("Checking ") }
+        let verdicts = checked.stdoutText.replacingOccurrences(of: "\u{1B}", with: "").components(separatedBy: "\n").filter {
+            $0.hasPrefix("Checking ")
+        }
         #expect(verdicts.count == wheels.count, "\(checked.stdoutText)\(checked.stderrText)")
         for (index, line) in verdicts.enumerated() where index < wheels.count {
             #expect(line.contains(URL(fileURLWithPath: wheels[index]).lastPathComponent))

@@ -47,9 +47,11 @@ struct DigestCommandTests {
     }
 
     /// Hephaestus fails closed on malformed lines, so it is compared with `sha256sum -c --strict`.
-    @Test("--check gives sha256sum -c --strict's verdict lines and exit status", arguments: [
-        "good", "one-mismatch", "missing-file", "malformed-line", "binary-and-bsd", "everything-wrong", "comments-only",
-    ])
+    @Test(
+        "--check gives sha256sum -c --strict's verdict lines and exit status",
+        arguments: [
+            "good", "one-mismatch", "missing-file", "malformed-line", "binary-and-bsd", "everything-wrong", "comments-only",
+        ])
     func check(caseName: String) throws {
         let directory = try Self.workspace()
         let manifest = try directory.write("SHA256SUMS", try Self.manifests(in: directory)[caseName]!)
@@ -129,12 +131,14 @@ struct DigestCommandTests {
         #expect(result.status == 66)
     }
 
-    @Test("--log-format json writes only JSON lines on stderr, all with one run id", arguments: [
-        ["--log-format", "json", "digest", "a.txt"],
-        ["--log-format", "json", "-v", "digest", "a.txt", "nope"],
-        ["digest", "--log-format=json", "--check", "bad.sums"],
-        ["--log-format", "json", "digest", "--algorithm", "md5", "a.txt"],
-    ])
+    @Test(
+        "--log-format json writes only JSON lines on stderr, all with one run id",
+        arguments: [
+            ["--log-format", "json", "digest", "a.txt"],
+            ["--log-format", "json", "-v", "digest", "a.txt", "nope"],
+            ["digest", "--log-format=json", "--check", "bad.sums"],
+            ["--log-format", "json", "digest", "--algorithm", "md5", "a.txt"],
+        ])
     func jsonLogs(arguments: [String]) throws {
         let directory = try Self.workspace()
         try directory.write("bad.sums", "0000000000000000000000000000000000000000000000000000000000000000  a.txt\nnonsense\n")
@@ -163,9 +167,11 @@ struct DigestCommandTests {
         let sha = try ProcessResult.runTool("sha256sum", ["a.txt"], in: directory.path).stdoutText.prefix(64)
         #expect(files.first?["digest"] as? String == String(sha))
         let runID = document["runId"] as? String
-        let logRunID = try #require(result.stderrText.split(separator: "\n").first.flatMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        })["run_id"] as? String
+        let logRunID =
+            try #require(
+                result.stderrText.split(separator: "\n").first.flatMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                })["run_id"] as? String
         #expect(runID != nil && runID == logRunID)
     }
 }

@@ -6,7 +6,8 @@ extension SharedFixtures.SigstorePythonCase: CustomTestStringConvertible {}
 
 /// Genuine public-good bundles recorded in sigstore-python's test suite: every case must get the verdict
 /// sigstore-python 4.5.1 gives (`../shared/fixtures/sigstore-python/cases.json`).
-@Suite("Genuine public-good bundles (sigstore-python cases)", .enabled(if: SharedFixtures.isAvailable, Comment(rawValue: SharedFixtures.absenceMessage)))
+@Suite(
+    "Genuine public-good bundles (sigstore-python cases)", .enabled(if: SharedFixtures.isAvailable, Comment(rawValue: SharedFixtures.absenceMessage)))
 struct GenuineBundleTests {
     @Test("verify bundle gives the expected verdict", arguments: SharedFixtures.sigstorePythonCases)
     func verdict(testCase: SharedFixtures.SigstorePythonCase) throws {
@@ -67,7 +68,8 @@ struct GenuineBundleTests {
                     "https://token.actions.githubusercontent.com",
                 ] + extra + ["bundle_v3_github.whl"], in: SharedFixtures.sigstorePython.path)
         }
-        #expect(try run(["--github-repository", "trailofbits/rfc8785.py", "--github-ref", "refs/tags/v0.1.2", "--github-trigger", "release"]).status == 0)
+        #expect(
+            try run(["--github-repository", "trailofbits/rfc8785.py", "--github-ref", "refs/tags/v0.1.2", "--github-trigger", "release"]).status == 0)
         let wrongRef = try run(["--github-ref", "refs/heads/main"])
         #expect(wrongRef.status == 1)
         #expect(wrongRef.stderrText.contains("GitHub workflow ref is refs/tags/v0.1.2, expected refs/heads/main"))
@@ -94,9 +96,15 @@ struct GenuineBundleTests {
         for arguments in [
             ["verify", "bundle", "--bundle", "x", "a.txt"],
             ["verify", "bundle", "--bundle", "x", "--certificate-identity", "a", "a.txt"],
-            ["verify", "bundle", "--bundle", "x", "--certificate-identity", "a", "--certificate-identity-regexp", "b", "--certificate-oidc-issuer", "c", "a.txt"],
+            [
+                "verify", "bundle", "--bundle", "x", "--certificate-identity", "a", "--certificate-identity-regexp", "b", "--certificate-oidc-issuer",
+                "c", "a.txt",
+            ],
             ["verify", "bundle", "--bundle", "x", "--key", "k.pem", "--certificate-identity", "a", "a.txt"],
-            ["verify", "bundle", "--bundle", "x", "--staging", "--trusted-root", "t.json", "--certificate-identity", "a", "--certificate-oidc-issuer", "b", "a.txt"],
+            [
+                "verify", "bundle", "--bundle", "x", "--staging", "--trusted-root", "t.json", "--certificate-identity", "a",
+                "--certificate-oidc-issuer", "b", "a.txt",
+            ],
         ] {
             #expect(try HephaestusBinary.run(arguments, in: SharedFixtures.sigstorePython.path).status == 64, "\(arguments)")
         }

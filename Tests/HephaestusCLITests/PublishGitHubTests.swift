@@ -49,7 +49,9 @@ struct PublishGitHubTests {
 
     static func sha256(_ text: String) -> String { DigestAlgorithm.sha256.hash(Array(text.utf8)).hex }
 
-    @Test("publish github: --create with notes and --prerelease; identical files skipped; different content refused (nothing uploaded) unless --replace")
+    @Test(
+        "publish github: --create with notes and --prerelease; identical files skipped; different content refused (nothing uploaded) unless --replace"
+    )
     func publishGitHub() throws {
         let fixture = try Fixture()
         let work = fixture.work
@@ -62,13 +64,18 @@ struct PublishGitHubTests {
         #expect(missing.stderrText.contains("v1.0.0"), "\(missing.stderrText)")
         #expect(try fixture.release("v1.0.0") == nil, "without --create no release appears")
         for command in [["publish", "github"], ["release", "revoke", "--delete-release", "--yes"]] {
-            let malformed = try fixture.run(command + ["--repository", "octo", "--tag", "v1.0.0"] + fixture.network + (command[0] == "publish" ? ["demo-1.0.0-wheelhouse.tar.gz"] : []))
+            let malformed = try fixture.run(
+                command + ["--repository", "octo", "--tag", "v1.0.0"] + fixture.network
+                    + (command[0] == "publish" ? ["demo-1.0.0-wheelhouse.tar.gz"] : []))
             #expect(malformed.status == 64, "\(command): \(malformed.stderrText)")
             #expect(malformed.stderrText.contains("invalid repository \"octo\": expected OWNER/REPO"))
         }
 
         let created = try fixture.publish(
-            ["--tag", "v1.0.0", "--create", "--notes", "notes.md", "--prerelease", "demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256"])
+            [
+                "--tag", "v1.0.0", "--create", "--notes", "notes.md", "--prerelease", "demo-1.0.0-wheelhouse.tar.gz",
+                "demo-1.0.0-wheelhouse.tar.gz.sha256",
+            ])
         #expect(created.status == 0, "\(created.stderrText)")
         #expect(created.stdoutText.contains("created release v1.0.0 in octo/wheels"))
         #expect(created.stdoutText.contains("uploaded: demo-1.0.0-wheelhouse.tar.gz  sha256 \(Self.sha256("archive bytes\n"))"))
@@ -76,7 +83,9 @@ struct PublishGitHubTests {
         #expect(release["body"] as? String == "## Changes\n\n- first release\n")
         #expect(release["prerelease"] as? Bool == true)
         #expect(try fixture.assets()["v1.0.0"]?["demo-1.0.0-wheelhouse.tar.gz"] == Self.sha256("archive bytes\n"))
-        let uploads = try fixture.github.requests().filter { ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/") }
+        let uploads = try fixture.github.requests().filter {
+            ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/")
+        }
         #expect(uploads.count == 2)
 
         // Again, same bytes: both skipped, nothing sent.
@@ -94,7 +103,9 @@ struct PublishGitHubTests {
         let before = try fixture.assets()
         let differs = try fixture.publish(["--tag", "v1.0.0", "extra.txt", "demo-1.0.0-wheelhouse.tar.gz"])
         #expect(differs.status == 1)
-        #expect(differs.stderrText.contains("release v1.0.0 already has an asset demo-1.0.0-wheelhouse.tar.gz with different content (--replace replaces it)"))
+        #expect(
+            differs.stderrText.contains(
+                "release v1.0.0 already has an asset demo-1.0.0-wheelhouse.tar.gz with different content (--replace replaces it)"))
         #expect(try fixture.assets() == before)
 
         let replaced = try fixture.publish(["--tag", "v1.0.0", "--replace", "extra.txt", "demo-1.0.0-wheelhouse.tar.gz"])
@@ -116,16 +127,20 @@ struct PublishGitHubTests {
 
     static func releaseWithAssets() -> [[String: Any]] {
         [
-            ["id": 7, "tag_name": "v1.0.0", "published_at": "2026-01-10T10:00:00Z", "assets": [
-                ["id": 70, "name": "demo-1.0.0-wheelhouse.tar.gz", "text": "bad archive\n"],
-                ["id": 71, "name": "demo-1.0.0-wheelhouse.tar.gz.sha256", "text": "\(sha256("bad archive\n"))  demo-1.0.0-wheelhouse.tar.gz\n"],
-                ["id": 72, "name": "README.txt", "text": "read me\n"],
-            ]],
+            [
+                "id": 7, "tag_name": "v1.0.0", "published_at": "2026-01-10T10:00:00Z",
+                "assets": [
+                    ["id": 70, "name": "demo-1.0.0-wheelhouse.tar.gz", "text": "bad archive\n"],
+                    ["id": 71, "name": "demo-1.0.0-wheelhouse.tar.gz.sha256", "text": "\(sha256("bad archive\n"))  demo-1.0.0-wheelhouse.tar.gz\n"],
+                    ["id": 72, "name": "README.txt", "text": "read me\n"],
+                ],
+            ],
             ["id": 8, "tag_name": "v0.9.0", "published_at": "2025-12-10T10:00:00Z", "assets": [["id": 80, "name": "old.txt", "text": "old\n"]]],
         ]
     }
 
-    @Test("publish github: an upload stored but answered 502 is retried; the asset already there with our bytes counts as uploaded, other bytes do not")
+    @Test(
+        "publish github: an upload stored but answered 502 is retried; the asset already there with our bytes counts as uploaded, other bytes do not")
     func lostUploadAnswer() throws {
         let fixture = try Fixture(faults: ["upload-answer": [["status": 502]]])
         try fixture.work.write("demo.whl", "demo wheel\n")
@@ -133,7 +148,9 @@ struct PublishGitHubTests {
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("uploaded: demo.whl  sha256 \(Self.sha256("demo wheel\n"))"))
         #expect(try fixture.assets()["v3.0.0"] == ["demo.whl": Self.sha256("demo wheel\n")])
-        let uploads = try fixture.github.requests().filter { ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/") }
+        let uploads = try fixture.github.requests().filter {
+            ($0["method"] as? String) == "POST" && ($0["path"] as? String ?? "").hasPrefix("/uploads/")
+        }
         #expect(uploads.count == 2, "sent, answer lost, sent again")
 
         // Other bytes are there under the name when the retry hears "already exists" (another uploader was faster):
@@ -153,7 +170,8 @@ struct PublishGitHubTests {
         var environment = ["PATH": "/usr/bin:/bin"]
         environment["GITHUB_TOKEN"] = Self.token
         let shown = try HephaestusBinary.runInTerminal(
-            ["publish", "github", "--repository", "octo/wheels"] + fixture.network + ["--tag", "v4.0.0", "--create", "big.whl"], in: fixture.work.path,
+            ["publish", "github", "--repository", "octo/wheels"] + fixture.network + ["--tag", "v4.0.0", "--create", "big.whl"],
+            in: fixture.work.path,
             environment: environment)
         #expect(shown.status == 0, "\(shown.stdoutText)")
         #expect(shown.stdoutText.contains("\rbig.whl  0.6 MB / 0.6 MB [########################] 100%"), "\(shown.stdoutText)")
@@ -185,7 +203,9 @@ struct PublishGitHubTests {
         #expect(try fixture.assets()["v2.0.0"] == ["first.whl": Self.sha256("first wheel\n"), "second.whl": Self.sha256("second wheel\n")])
     }
 
-    @Test("release revoke: typed confirmation (a wrong answer deletes nothing); advisory in Markdown and JSON with digests; assets by glob; whole release; inventory record")
+    @Test(
+        "release revoke: typed confirmation (a wrong answer deletes nothing); advisory in Markdown and JSON with digests; assets by glob; whole release; inventory record"
+    )
     func revoke() throws {
         let fixture = try Fixture(releases: Self.releaseWithAssets())
         let base = ["release", "revoke", "--repository", "octo/wheels", "--tag", "v1.0.0"] + fixture.network
@@ -210,8 +230,10 @@ struct PublishGitHubTests {
 
         let inventory = fixture.work.file("inventory.sqlite")
         let confirmed = try fixture.run(
-            base + ["--delete-assets", "demo-*", "--reason", "built from a compromised runner", "--replacement", "v1.0.1",
-                    "--advisory", "advisory.md", "--inventory", inventory],
+            base + [
+                "--delete-assets", "demo-*", "--reason", "built from a compromised runner", "--replacement", "v1.0.1",
+                "--advisory", "advisory.md", "--inventory", inventory,
+            ],
             stdin: Array("v1.0.0\n".utf8))
         #expect(confirmed.status == 0, "\(confirmed.stderrText)")
         #expect(confirmed.stdoutText.contains("deleted: demo-1.0.0-wheelhouse.tar.gz  sha256 \(Self.sha256("bad archive\n"))"))
@@ -225,13 +247,15 @@ struct PublishGitHubTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.work.file("advisory.json")))) as? [String: Any])
         #expect(advisory["mediaType"] as? String == "application/vnd.hephaestus.revocation+json;version=1")
         #expect(advisory["tag"] as? String == "v1.0.0" && advisory["replacement"] as? String == "v1.0.1")
-        #expect(Set(((advisory["affected"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
-            == ["demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256"])
+        #expect(
+            Set(((advisory["affected"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+                == ["demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256"])
         let recorded = try ProcessResult.runTool("sqlite3", [inventory, "SELECT tag, reason, replacement FROM advisory"])
         #expect(recorded.stdoutText == "v1.0.0|built from a compromised runner|v1.0.1\n", "\(recorded.stderrText)")
 
         let whole = try fixture.run(
-            ["release", "revoke", "--repository", "octo/wheels", "--tag", "v0.9.0", "--delete-release", "--yes", "--advisory", "old.json"] + fixture.network)
+            ["release", "revoke", "--repository", "octo/wheels", "--tag", "v0.9.0", "--delete-release", "--yes", "--advisory", "old.json"]
+                + fixture.network)
         #expect(whole.status == 0, "\(whole.stderrText)")
         #expect(whole.stdoutText.contains("release v0.9.0 deleted from octo/wheels"))
         #expect(try fixture.release("v0.9.0") == nil)
@@ -244,7 +268,8 @@ struct PublishGitHubTests {
         let work = try TemporaryDirectory()
         _ = try PublishPyPITests.makeWheel(work, "alpha", "1.0", folder: "wheels")
         _ = try PublishPyPITests.makeWheel(work, "beta", "2.0", folder: "wheels")
-        let first = try HephaestusBinary.run(["wheelhouse", "pack", "wheels", "--output", "one/demo-1.0.0-wheelhouse.tar.gz", "--json"], in: work.path)
+        let first = try HephaestusBinary.run(
+            ["wheelhouse", "pack", "wheels", "--output", "one/demo-1.0.0-wheelhouse.tar.gz", "--json"], in: work.path)
         #expect(first.status == 0, "\(first.stderrText)")
         // Same wheels copied elsewhere later (other mtimes, other order of creation): identical bytes.
         try FileManager.default.createDirectory(atPath: work.file("copy"), withIntermediateDirectories: true)
@@ -257,11 +282,15 @@ struct PublishGitHubTests {
         let two = try Data(contentsOf: URL(fileURLWithPath: work.file("two/demo-1.0.0-wheelhouse.tar.gz")))
         #expect(one == two)
         let digest = DigestAlgorithm.sha256.hash(Array(one)).hex
-        #expect(try String(contentsOfFile: work.file("one/demo-1.0.0-wheelhouse.tar.gz.sha256"), encoding: .utf8) == "\(digest)  demo-1.0.0-wheelhouse.tar.gz\n")
+        #expect(
+            try String(contentsOfFile: work.file("one/demo-1.0.0-wheelhouse.tar.gz.sha256"), encoding: .utf8)
+                == "\(digest)  demo-1.0.0-wheelhouse.tar.gz\n")
         let check = try ProcessResult.runTool("sha256sum", ["-c", "demo-1.0.0-wheelhouse.tar.gz.sha256"], in: work.file("one"))
         #expect(check.status == 0)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout)) as? [String: Any])
-        #expect(document["sha256"] as? String == digest || (document["archive"] as? [String: Any])?["sha256"] as? String == digest || first.stdoutText.contains(digest))
+        #expect(
+            document["sha256"] as? String == digest || (document["archive"] as? [String: Any])?["sha256"] as? String == digest
+                || first.stdoutText.contains(digest))
         // What a reader of the archive sees: sorted names, uid/gid 0, no owner names, one mtime, mode 0644.
         let listing = try ProcessResult.runTool("tar", ["--numeric-owner", "-tvzf", work.file("one/demo-1.0.0-wheelhouse.tar.gz")])
         let lines = listing.stdoutText.split(separator: "\n")
@@ -303,8 +332,11 @@ struct PublishGitHubTests {
         _ = try PublishPyPITests.makeWheel(work, "shipit", "1.2.0", folder: "wheels")
         let identity = "release@example.com"
         let packed = try fixture.run(
-            ["wheelhouse", "pack", "wheels", "--output", "shipit-1.2.0-wheelhouse.tar.gz", "--sign", "--identity-token", try sigstore.token(identity: identity),
-             "--signing-config", sigstore.signingConfigPath, "--trusted-root", sigstore.trustedRootPath])
+            [
+                "wheelhouse", "pack", "wheels", "--output", "shipit-1.2.0-wheelhouse.tar.gz", "--sign", "--identity-token",
+                try sigstore.token(identity: identity),
+                "--signing-config", sigstore.signingConfigPath, "--trusted-root", sigstore.trustedRootPath,
+            ])
         #expect(packed.status == 0, "\(packed.stderrText)")
         #expect(packed.stdoutText.contains("bundle:   shipit-1.2.0-wheelhouse.tar.gz.sigstore.json"))
         let files = ["shipit-1.2.0-wheelhouse.tar.gz", "shipit-1.2.0-wheelhouse.tar.gz.sha256", "shipit-1.2.0-wheelhouse.tar.gz.sigstore.json"]
@@ -314,22 +346,30 @@ struct PublishGitHubTests {
 
         let venv = work.file("venv")
         let install = try fixture.run(
-            ["release", "install", "--repository", "octo/wheels", "--tag", "v1.2.0", "--require-sigstore", "--sigstore-identity", identity,
-             "--sigstore-issuer", sigstore.issuer, "--trusted-root", sigstore.trustedRootPath, "--venv", venv] + fixture.network)
+            [
+                "release", "install", "--repository", "octo/wheels", "--tag", "v1.2.0", "--require-sigstore", "--sigstore-identity", identity,
+                "--sigstore-issuer", sigstore.issuer, "--trusted-root", sigstore.trustedRootPath, "--venv", venv,
+            ] + fixture.network)
         #expect(install.status == 0, "\(install.stderrText)")
         let imported = try ProcessResult.run(venv + "/bin/python", ["-c", "import shipit; print(shipit.__version__)"])
         #expect(imported.stdoutText == "1.2.0\n", "\(imported.stderrText)")
 
         // Someone replaces the archive (and its manifest) on the release: the bundle no longer matches, nothing installs.
         try FileManager.default.createDirectory(atPath: work.file("evil"), withIntermediateDirectories: true)
-        try work.write("evil/shipit-1.2.0-wheelhouse.tar.gz", Array(try Data(contentsOf: URL(fileURLWithPath: work.file("shipit-1.2.0-wheelhouse.tar.gz")))) + [0])
+        try work.write(
+            "evil/shipit-1.2.0-wheelhouse.tar.gz",
+            Array(try Data(contentsOf: URL(fileURLWithPath: work.file("shipit-1.2.0-wheelhouse.tar.gz")))) + [0])
         let evilDigest = try DigestAlgorithm.sha256.hash(fileAt: work.file("evil/shipit-1.2.0-wheelhouse.tar.gz")).hex
         try work.write("evil/shipit-1.2.0-wheelhouse.tar.gz.sha256", "\(evilDigest)  shipit-1.2.0-wheelhouse.tar.gz\n")
-        let swapped = try fixture.publish(["--tag", "v1.2.0", "--replace", "evil/shipit-1.2.0-wheelhouse.tar.gz", "evil/shipit-1.2.0-wheelhouse.tar.gz.sha256"])
+        let swapped = try fixture.publish([
+            "--tag", "v1.2.0", "--replace", "evil/shipit-1.2.0-wheelhouse.tar.gz", "evil/shipit-1.2.0-wheelhouse.tar.gz.sha256",
+        ])
         #expect(swapped.status == 0, "\(swapped.stderrText)")
         let refused = try fixture.run(
-            ["release", "install", "--repository", "octo/wheels", "--tag", "v1.2.0", "--require-sigstore", "--sigstore-identity", identity,
-             "--sigstore-issuer", sigstore.issuer, "--trusted-root", sigstore.trustedRootPath, "--venv", work.file("venv2")] + fixture.network)
+            [
+                "release", "install", "--repository", "octo/wheels", "--tag", "v1.2.0", "--require-sigstore", "--sigstore-identity", identity,
+                "--sigstore-issuer", sigstore.issuer, "--trusted-root", sigstore.trustedRootPath, "--venv", work.file("venv2"),
+            ] + fixture.network)
         #expect(refused.status == 1, "\(refused.stderrText)")
         #expect(refused.stderrText.contains("artifact digest mismatch: bundle signs sha256:"), "\(refused.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: work.file("venv2")))

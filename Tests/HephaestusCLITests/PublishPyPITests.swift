@@ -9,7 +9,9 @@ import Testing
 /// attestations, trusted publishing), against an index stand-in in this process that records the bytes on the wire.
 @Suite("publish pypi", .serialized)
 struct PublishPyPITests {
-    static func makeWheel(_ directory: TemporaryDirectory, _ name: String, _ version: String, _ extra: [String] = [], folder: String = "dist") throws -> String {
+    static func makeWheel(
+        _ directory: TemporaryDirectory, _ name: String, _ version: String, _ extra: [String] = [], folder: String = "dist"
+    ) throws -> String {
         let script = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
         let result = try ProcessResult.runTool("python3", [script, directory.file(folder), name, version] + extra)
         #expect(result.status == 0, "\(result.stderrText)")
@@ -58,8 +60,9 @@ struct PublishPyPITests {
         // The same file again: refused, naming the file and the way out; with --skip-existing: skipped.
         let conflict = try Self.publish(["--repository-url", server.uploadURL, alpha], in: work.path, environment: credentials)
         #expect(conflict.status == 1)
-        #expect(conflict.stderrText.contains(
-            "alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) (with the same content) (--skip-existing skips such files)"),
+        #expect(
+            conflict.stderrText.contains(
+                "alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) (with the same content) (--skip-existing skips such files)"),
             "pypiserver's simple page gives the file's sha256: \(conflict.stderrText)")
         let gamma = try Self.makeWheel(work, "gamma", "3.0", ["--description", "Gamma.\n", "--description-content-type", "text/plain"])
         let skipping = try Self.publish(
@@ -86,8 +89,10 @@ struct PublishPyPITests {
         #expect(rebuiltDigest != digests[0].1)
         let differs = try Self.publish(["--repository-url", server.uploadURL, "--skip-existing", rebuilt], in: work.path, environment: credentials)
         #expect(differs.status == 1)
-        #expect(differs.stderrText.contains(
-            "alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) with different content (the index has sha256 \(digests[0].1), this file \(rebuiltDigest))"),
+        #expect(
+            differs.stderrText.contains(
+                "alpha_pkg-1.0.0-py3-none-any.whl already exists on \(server.uploadURL) with different content (the index has sha256 \(digests[0].1), this file \(rebuiltDigest))"
+            ),
             "\(differs.stderrText)")
         #expect(try server.storedFiles()["alpha_pkg-1.0.0-py3-none-any.whl"] == digests[0].1)
 
@@ -95,11 +100,13 @@ struct PublishPyPITests {
         let batch = try (1...6).map { try Self.makeWheel(work, "batch\($0)", "1.0", folder: "batch") }
         let parallel = try Self.publish(["--repository-url", server.uploadURL, "--jobs", "3"] + batch, in: work.path, environment: credentials)
         #expect(parallel.status == 0, "\(parallel.stderrText)")
-        #expect(parallel.stdoutText.components(separatedBy: "\n").filter { $0.hasPrefix("uploaded: ") }
-            == (1...6).map { "uploaded: batch\($0)-1.0-py3-none-any.whl" }, "outcomes in input order")
+        #expect(
+            parallel.stdoutText.components(separatedBy: "\n").filter { $0.hasPrefix("uploaded: ") }
+                == (1...6).map { "uploaded: batch\($0)-1.0-py3-none-any.whl" }, "outcomes in input order")
         #expect(try server.storedFiles().count == 10)
         let late = try Self.makeWheel(work, "late", "1.0")
-        let stopped = try Self.publish(["--repository-url", server.uploadURL, "--jobs", "1", batch[0], late], in: work.path, environment: credentials)
+        let stopped = try Self.publish(
+            ["--repository-url", server.uploadURL, "--jobs", "1", batch[0], late], in: work.path, environment: credentials)
         #expect(stopped.status == 1)
         #expect(try server.storedFiles()["late-1.0-py3-none-any.whl"] == nil, "nothing after the failed file is uploaded")
         let badJobs = try Self.publish(["--repository-url", server.uploadURL, "--jobs", "0", late], in: work.path, environment: credentials)
@@ -124,7 +131,9 @@ struct PublishPyPITests {
         let before = try server.storedFiles()
         let invalid = try Self.publish(["--repository-url", server.uploadURL, delta, mismatched], in: work.path, environment: credentials)
         #expect(invalid.status == 65)
-        #expect(invalid.stderrText.contains("epsilon-1.0-py3-none-any.whl: invalid distribution: METADATA names zeta, the file name says epsilon; nothing was uploaded"))
+        #expect(
+            invalid.stderrText.contains(
+                "epsilon-1.0-py3-none-any.whl: invalid distribution: METADATA names zeta, the file name says epsilon; nothing was uploaded"))
         #expect(try server.storedFiles() == before)
 
         // pip installs what we uploaded, from that index, and it imports.
@@ -142,24 +151,32 @@ struct PublishPyPITests {
     func validation() throws {
         let work = try TemporaryDirectory()
         let cases: [(file: String, expected: String)] = [
-            (try Self.makeWheel(work, "badrst", "1.0", ["--description", "Title\n=====\n\nan ``unclosed literal\n"], folder: "a"),
-             "line 4: Inline literal start-string without end-string; nothing was uploaded"),
+            (
+                try Self.makeWheel(work, "badrst", "1.0", ["--description", "Title\n=====\n\nan ``unclosed literal\n"], folder: "a"),
+                "line 4: Inline literal start-string without end-string; nothing was uploaded"
+            ),
             (try Self.makeWheel(work, "badversion", "1.0", ["--metadata-version", "9.9"], folder: "b"), "unknown Metadata-Version 9.9"),
-            (try Self.makeWheel(work, "badtype", "1.0", ["--description", "x", "--description-content-type", "text/html"], folder: "c"),
-             "Description-Content-Type text/html is not one PyPI renders"),
+            (
+                try Self.makeWheel(work, "badtype", "1.0", ["--description", "x", "--description-content-type", "text/html"], folder: "c"),
+                "Description-Content-Type text/html is not one PyPI renders"
+            ),
             (try Self.makeWheel(work, "badrecord", "1.0", ["--tamper-record"], folder: "d"), "RECORD"),
         ]
         for folder in ["e", "f"] { try FileManager.default.createDirectory(atPath: work.file(folder), withIntermediateDirectories: true) }
         try work.write("e/notes-1.0.zip", "not a distribution")
         try work.write("f/Bad Name-1.0.tar.gz", "x")
-        let all = cases + [(work.file("e/notes-1.0.zip"), "neither a wheel (.whl) nor an sdist (.tar.gz)"), (work.file("f/Bad Name-1.0.tar.gz"), "PEP 625")]
+        let all =
+            cases + [
+                (work.file("e/notes-1.0.zip"), "neither a wheel (.whl) nor an sdist (.tar.gz)"), (work.file("f/Bad Name-1.0.tar.gz"), "PEP 625"),
+            ]
         for item in all {
             let result = try Self.publish(["--repository-url", "http://127.0.0.1:9/", "--dry-run", item.file], in: work.path, environment: [:])
             #expect(result.status == 65, "\(item.file): \(result.stderrText)")
             #expect(result.stderrText.contains(item.expected), "\(item.file): \(result.stderrText)")
             #expect(result.stderrText.contains("nothing was uploaded"))
         }
-        let insecure = try Self.publish(["--repository-url", "http://pypi.example.com/legacy/", "--dry-run", cases[0].file], in: work.path, environment: [:])
+        let insecure = try Self.publish(
+            ["--repository-url", "http://pypi.example.com/legacy/", "--dry-run", cases[0].file], in: work.path, environment: [:])
         #expect(insecure.status != 0)
     }
 
@@ -186,7 +203,9 @@ struct PublishPyPITests {
         let hidesFiles: Bool
         private var lostOne = false
 
-        init(ambientToken: String = "", refuseMint: Bool = false, keepAlive: Bool = false, loseFirstAnswer: Bool = false, hidesFiles: Bool = false) throws {
+        init(
+            ambientToken: String = "", refuseMint: Bool = false, keepAlive: Bool = false, loseFirstAnswer: Bool = false, hidesFiles: Bool = false
+        ) throws {
             self.ambientToken = ambientToken
             self.refuseMint = refuseMint
             self.loseFirstAnswer = loseFirstAnswer
@@ -216,7 +235,12 @@ struct PublishPyPITests {
                 let object = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]) ?? [:]
                 lock.withLock { mintRequests.append(object) }
                 if refuseMint || object["token"] as? String != ambientToken {
-                    return json(422, ["message": "Token request failed", "errors": [["code": "invalid-publisher", "description": "valid token, but no corresponding publisher"]]])
+                    return json(
+                        422,
+                        [
+                            "message": "Token request failed",
+                            "errors": [["code": "invalid-publisher", "description": "valid token, but no corresponding publisher"]],
+                        ])
                 }
                 return json(200, ["success": true, "token": "pypi-minted-upload-token"])
             case ("POST", "/legacy/"):
@@ -228,7 +252,8 @@ struct PublishPyPITests {
                 let answer: HTTPServerResponse = lock.withLock {
                     // PyPI's answer to a second upload of a file name.
                     if uploadsSeen.contains(where: { $0.filename == upload.filename }) {
-                        return HTTPServerResponse(status: 400, contentType: "text/plain", body: Array("File already exists. See /help/#file-name-reuse".utf8))
+                        return HTTPServerResponse(
+                            status: 400, contentType: "text/plain", body: Array("File already exists. See /help/#file-name-reuse".utf8))
                     }
                     uploadsSeen.append(upload)
                     if loseFirstAnswer, !lostOne {
@@ -273,7 +298,9 @@ struct PublishPyPITests {
                 if let file = head.range(of: "filename=\"") {
                     content = Array(value)
                     fields["filename"] = [String(head[file.upperBound...].prefix { $0 != "\"" })]
-                } else { fields[name, default: []].append(String(decoding: value, as: UTF8.self)) }
+                } else {
+                    fields[name, default: []].append(String(decoding: value, as: UTF8.self))
+                }
             }
             return (fields, content)
         }
@@ -312,7 +339,8 @@ struct PublishPyPITests {
         func upload(_ extra: [String], terminal: Bool) throws -> String {
             let index = try RecordingIndex()
             let arguments = ["publish", "pypi", "--repository-url", "\(index.base)/legacy/"] + extra + [wheel]
-            let result = terminal
+            let result =
+                terminal
                 ? try HephaestusBinary.runInTerminal(arguments, in: work.path, environment: environment)
                 : try HephaestusBinary.run(arguments, in: work.path, environment: environment)
             #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
@@ -336,7 +364,9 @@ struct PublishPyPITests {
         let wheel = try Self.makeWheel(work, "configured", "1.0.0")
         let index = try RecordingIndex()
         let secret = "file-secret-" + UUID().uuidString
-        let config = try work.write(".pypirc", "[distutils]\nindex-servers =\n    local\n\n[local]\nrepository = \(index.base)/legacy/\nusername = alice\npassword = \(secret)\n")
+        let config = try work.write(
+            ".pypirc",
+            "[distutils]\nindex-servers =\n    local\n\n[local]\nrepository = \(index.base)/legacy/\nusername = alice\npassword = \(secret)\n")
         chmod(config, 0o644)
         let fromFile = try Self.publish(["-r", "local", "--config-file", config, wheel], in: work.path, environment: ["HOME": work.path])
         #expect(fromFile.status == 0, "\(fromFile.stderrText)")
@@ -347,7 +377,8 @@ struct PublishPyPITests {
         // ~/.pypirc by default (HOME); TWINE_PASSWORD wins over the file; a private file is not warned about.
         chmod(config, 0o600)
         let other = try Self.makeWheel(work, "configured-two", "1.0.0")
-        let fromEnvironment = try Self.publish(["-r", "local", other], in: work.path, environment: ["HOME": work.path, "TWINE_PASSWORD": "env-secret"])
+        let fromEnvironment = try Self.publish(
+            ["-r", "local", other], in: work.path, environment: ["HOME": work.path, "TWINE_PASSWORD": "env-secret"])
         #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderrText)")
         #expect(index.uploads.last?.authorization == "Basic " + Base64.encode(Array("alice:env-secret".utf8)))
         #expect(!fromEnvironment.stderrText.contains("other users can read it"))
@@ -355,11 +386,13 @@ struct PublishPyPITests {
         let unknown = try Self.publish(["-r", "nope", wheel], in: work.path, environment: ["HOME": work.path])
         #expect(unknown.status == 78)
         #expect(unknown.stderrText.contains("repository nope is not defined in \(config) (sections: distutils, local)"))
-        let both = try Self.publish(["-r", "local", "--repository-url", "\(index.base)/legacy/", wheel], in: work.path, environment: ["HOME": work.path])
+        let both = try Self.publish(
+            ["-r", "local", "--repository-url", "\(index.base)/legacy/", wheel], in: work.path, environment: ["HOME": work.path])
         #expect(both.status == 64)
     }
 
-    @Test("an upload whose answer was lost is retried; the index's 'already exists' with our bytes on its simple page is success, anything else is not")
+    @Test(
+        "an upload whose answer was lost is retried; the index's 'already exists' with our bytes on its simple page is success, anything else is not")
     func lostAnswer() throws {
         let work = try TemporaryDirectory()
         let wheel = try Self.makeWheel(work, "lost-answer", "1.0.0")
@@ -380,11 +413,14 @@ struct PublishPyPITests {
         let lagging = try RecordingIndex(loseFirstAnswer: true, hidesFiles: true)
         let unsure = try Self.publish(["--repository-url", "\(lagging.base)/legacy/", wheel], in: work.path, environment: credentials)
         #expect(unsure.status == 1)
-        #expect(unsure.stderrText.contains(
-            "lost_answer-1.0.0-py3-none-any.whl already exists on \(lagging.base)/legacy/ (perhaps stored by an earlier attempt whose answer was lost)"),
+        #expect(
+            unsure.stderrText.contains(
+                "lost_answer-1.0.0-py3-none-any.whl already exists on \(lagging.base)/legacy/ (perhaps stored by an earlier attempt whose answer was lost)"
+            ),
             "\(unsure.stderrText)")
         // With --skip-existing it is skipped, and the output says it was not compared.
-        let skipped = try Self.publish(["--repository-url", "\(lagging.base)/legacy/", "--skip-existing", wheel], in: work.path, environment: credentials)
+        let skipped = try Self.publish(
+            ["--repository-url", "\(lagging.base)/legacy/", "--skip-existing", wheel], in: work.path, environment: credentials)
         #expect(skipped.status == 0, "\(skipped.stderrText)")
         #expect(skipped.stdoutText.contains("skipped-existing: lost_answer-1.0.0-py3-none-any.whl (not compared with the index's copy: "))
         #expect(skipped.stdoutText.contains("does not list lost_answer-1.0.0-py3-none-any.whl)"))
@@ -397,10 +433,14 @@ struct PublishPyPITests {
             ["--repository-url", "\(lagging.base)/legacy/", "--index-url", "\(holder.base)/simple/", "--skip-existing", wheel], in: work.path,
             environment: credentials)
         #expect(refused.status == 1)
-        #expect(refused.stderrText.contains("with different content (the index has sha256 \(try DigestAlgorithm.sha256.hash(fileAt: other).hex)"), "\(refused.stderrText)")
+        #expect(
+            refused.stderrText.contains("with different content (the index has sha256 \(try DigestAlgorithm.sha256.hash(fileAt: other).hex)"),
+            "\(refused.stderrText)")
     }
 
-    @Test("--trusted-publishing exchanges the ambient OIDC token; --attestations sends PEP 740 attestations that verify with us and with sigstore-python")
+    @Test(
+        "--trusted-publishing exchanges the ambient OIDC token; --attestations sends PEP 740 attestations that verify with us and with sigstore-python"
+    )
     func attestationsAndTrustedPublishing() throws {
         let sigstore = try SigstoreTestServer()
         let work = try TemporaryDirectory()
@@ -412,8 +452,11 @@ struct PublishPyPITests {
             "ACTIONS_ID_TOKEN_REQUEST_URL": "\(index.base)/actions-token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "actions-request-token",
         ]
         let result = try Self.publish(
-            ["--repository-url", "\(index.base)/legacy/", "--trusted-publishing", "--attestations", "--identity-token", try sigstore.token(identity: publisher),
-             "--signing-config", sigstore.rekorV1SigningConfigPath, "--trusted-root", sigstore.trustedRootPath, wheel],
+            [
+                "--repository-url", "\(index.base)/legacy/", "--trusted-publishing", "--attestations", "--identity-token",
+                try sigstore.token(identity: publisher),
+                "--signing-config", sigstore.rekorV1SigningConfigPath, "--trusted-root", sigstore.trustedRootPath, wheel,
+            ],
             in: work.path, environment: environment)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("uploaded: widgets-1.0.0-py3-none-any.whl (with a publish attestation)"))
@@ -438,30 +481,39 @@ struct PublishPyPITests {
         #expect(attestation["version"] as? Int == 1)
         let envelope = try #require(attestation["envelope"] as? [String: Any])
         let statement = try #require(
-            try JSONSerialization.jsonObject(with: Base64.decode(envelope["statement"] as? String ?? "").map { Data($0) } ?? Data()) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Base64.decode(envelope["statement"] as? String ?? "").map { Data($0) } ?? Data()) as? [String: Any]
+        )
         #expect(statement["predicateType"] as? String == "https://docs.pypi.org/attestations/publish/v1")
         let subject = try #require((statement["subject"] as? [[String: Any]])?.first)
         #expect(subject["name"] as? String == "widgets-1.0.0-py3-none-any.whl")
         #expect((subject["digest"] as? [String: String])?["sha256"] == (try DigestAlgorithm.sha256.hash(fileAt: wheel).hex))
         let bundle = try work.write("attestation.sigstore.json", try PublishAttestationBundle.fromAttestation(attestation))
         let ours = try HephaestusBinary.run(
-            ["verify", "bundle", "--bundle", bundle, "--certificate-identity", publisher, "--certificate-oidc-issuer", sigstore.issuer,
-             "--trusted-root", sigstore.trustedRootPath, wheel])
+            [
+                "verify", "bundle", "--bundle", bundle, "--certificate-identity", publisher, "--certificate-oidc-issuer", sigstore.issuer,
+                "--trusted-root", sigstore.trustedRootPath, wheel,
+            ])
         #expect(ours.status == 0, "\(ours.stderrText)")
         let otherFile = try work.write("other.whl", "other")
         let oursTampered = try HephaestusBinary.run(
-            ["verify", "bundle", "--bundle", bundle, "--certificate-identity", publisher, "--certificate-oidc-issuer", sigstore.issuer,
-             "--trusted-root", sigstore.trustedRootPath, otherFile])
+            [
+                "verify", "bundle", "--bundle", bundle, "--certificate-identity", publisher, "--certificate-oidc-issuer", sigstore.issuer,
+                "--trusted-root", sigstore.trustedRootPath, otherFile,
+            ])
         #expect(oursTampered.status == 1)
         if SigstorePythonPeer.isUsable {
             let trustConfig = try work.write(
                 "trust-v1.json",
                 SigstorePythonPeer.trustConfig(
-                    trustedRoot: try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sigstore.trustedRootPath))) as! [String: Any],
-                    signingConfig: try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sigstore.rekorV1SigningConfigPath))) as! [String: Any]))
-            let peer = try SigstorePythonPeer.verifyIdentity(trustConfig: trustConfig, bundle: bundle, artifact: wheel, identity: publisher, issuer: sigstore.issuer)
+                    trustedRoot: try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sigstore.trustedRootPath)))
+                        as! [String: Any],
+                    signingConfig: try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sigstore.rekorV1SigningConfigPath)))
+                        as! [String: Any]))
+            let peer = try SigstorePythonPeer.verifyIdentity(
+                trustConfig: trustConfig, bundle: bundle, artifact: wheel, identity: publisher, issuer: sigstore.issuer)
             #expect(peer.status == 0, "sigstore-python rejected the attestation's bundle: \(peer.stderrText)")
-            let peerTampered = try SigstorePythonPeer.verifyIdentity(trustConfig: trustConfig, bundle: bundle, artifact: otherFile, identity: publisher, issuer: sigstore.issuer)
+            let peerTampered = try SigstorePythonPeer.verifyIdentity(
+                trustConfig: trustConfig, bundle: bundle, artifact: otherFile, identity: publisher, issuer: sigstore.issuer)
             #expect(peerTampered.status != 0)
         } else {
             print(SigstorePythonPeer.absenceMessage)
@@ -473,7 +525,9 @@ struct PublishPyPITests {
             ["--repository-url", "\(refusing.base)/legacy/", "--trusted-publishing", wheel], in: work.path,
             environment: environment.merging(["ACTIONS_ID_TOKEN_REQUEST_URL": "\(refusing.base)/actions-token"]) { _, new in new })
         #expect(refused.status == 77)
-        #expect(refused.stderrText.contains("trusted publishing failed: the index refused the OIDC token (HTTP 422): valid token, but no corresponding publisher"))
+        #expect(
+            refused.stderrText.contains(
+                "trusted publishing failed: the index refused the OIDC token (HTTP 422): valid token, but no corresponding publisher"))
         #expect(refusing.uploads.isEmpty)
         #expect(!refused.stderrText.contains(ambient))
     }

@@ -16,7 +16,10 @@ struct ReleaseDownloadTests {
         return environment
     }()
 
-    static func release(tag: String = "v1.0.0", id: Int = 1, assets: [[String: Any]]? = nil, draft: Bool = false, prerelease: Bool = false, published: String = "2026-01-01T00:00:00Z") -> [String: Any] {
+    static func release(
+        tag: String = "v1.0.0", id: Int = 1, assets: [[String: Any]]? = nil, draft: Bool = false, prerelease: Bool = false,
+        published: String = "2026-01-01T00:00:00Z"
+    ) -> [String: Any] {
         [
             "id": id, "tag_name": tag, "draft": draft, "prerelease": prerelease, "published_at": published,
             "assets": assets ?? [
@@ -27,10 +30,14 @@ struct ReleaseDownloadTests {
     }
 
     /// Runs `hephaestus release download` with fast retries against `server`.
-    static func download(_ server: FakeGitHubServer, _ extra: [String], into directory: TemporaryDirectory, environment: [String: String] = environment) throws -> ProcessResult {
+    static func download(
+        _ server: FakeGitHubServer, _ extra: [String], into directory: TemporaryDirectory, environment: [String: String] = environment
+    ) throws -> ProcessResult {
         try HephaestusBinary.run(
-            ["--log-format", "json", "release", "download", "--repository", "octo/wheels", "--api-url", server.apiURL, "--dest", directory.path,
-             "--retry-base-delay", "0.01", "--retry-max-delay", "0.05", "--timeout", "5"] + extra,
+            [
+                "--log-format", "json", "release", "download", "--repository", "octo/wheels", "--api-url", server.apiURL, "--dest", directory.path,
+                "--retry-base-delay", "0.01", "--retry-max-delay", "0.05", "--timeout", "5",
+            ] + extra,
             environment: environment)
     }
 
@@ -104,15 +111,17 @@ struct ReleaseDownloadTests {
         (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) ?? [:]
     }
 
-    @Test("Transient faults are retried until success", arguments: [
-        ("blob:11", #"[{"status": 503}, {"status": 503}, {"status": 503}]"#),
-        ("asset:11", #"[{"retry_after": "1", "status": 429}]"#),
-        ("asset:11", #"[{"retry_after": "date+1", "status": 503}]"#),
-        ("blob:11", #"[{"reset_after": 5000}]"#),
-        ("blob:11", #"[{"truncate_after": 1000}]"#),
-        ("blob:11", #"[{"drip": 0.2, "chunk": 4}]"#),
-        ("tag:v1.0.0", #"[{"status": 502}, {"status": 500}]"#),
-    ])
+    @Test(
+        "Transient faults are retried until success",
+        arguments: [
+            ("blob:11", #"[{"status": 503}, {"status": 503}, {"status": 503}]"#),
+            ("asset:11", #"[{"retry_after": "1", "status": 429}]"#),
+            ("asset:11", #"[{"retry_after": "date+1", "status": 503}]"#),
+            ("blob:11", #"[{"reset_after": 5000}]"#),
+            ("blob:11", #"[{"truncate_after": 1000}]"#),
+            ("blob:11", #"[{"drip": 0.2, "chunk": 4}]"#),
+            ("tag:v1.0.0", #"[{"status": 502}, {"status": 500}]"#),
+        ])
     func transientFaults(route: String, faultsJSON: String) throws {
         let faults = Self.faults(faultsJSON)
         let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()], faults: [route: faults]))
@@ -127,7 +136,8 @@ struct ReleaseDownloadTests {
 
     @Test("A reset mid-body resumes with Range")
     func resumeUsesRange() throws {
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()], faults: ["blob:11": [["reset_after": 100_000]]]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [Self.release()], faults: ["blob:11": [["reset_after": 100_000]]]))
         let directory = try TemporaryDirectory()
         let result = try Self.download(server, ["--tag", "v1.0.0", "--pattern", "*.tar.gz"], into: directory)
         #expect(result.status == 0, "\(result.stderrText)")
@@ -137,7 +147,8 @@ struct ReleaseDownloadTests {
 
     @Test("500 forever gives up with the last status; nothing is left in --dest")
     func serverErrorForever() throws {
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()], faults: ["blob:11": [["status": 500, "repeat": true]]]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [Self.release()], faults: ["blob:11": [["status": 500, "repeat": true]]]))
         let directory = try TemporaryDirectory()
         let result = try Self.download(server, ["--tag", "v1.0.0", "--pattern", "*.tar.gz", "--max-retries", "2"], into: directory)
         #expect(result.status == 69)
@@ -145,11 +156,13 @@ struct ReleaseDownloadTests {
         #expect(try Self.files(directory).isEmpty)
     }
 
-    @Test("Wrong sizes, HTML instead of the asset, endless bodies: refused, not saved", arguments: [
-        #"{"content_length": 50, "repeat": true}"#,
-        #"{"html": "<html>captive portal login</html>", "repeat": true}"#,
-        #"{"content_length": 10000000, "repeat": true}"#,
-    ])
+    @Test(
+        "Wrong sizes, HTML instead of the asset, endless bodies: refused, not saved",
+        arguments: [
+            #"{"content_length": 50, "repeat": true}"#,
+            #"{"html": "<html>captive portal login</html>", "repeat": true}"#,
+            #"{"content_length": 10000000, "repeat": true}"#,
+        ])
     func integrityRefusals(faultJSON: String) throws {
         let fault = Self.fault(faultJSON)
         let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()], faults: ["blob:11": [fault]]))
@@ -169,12 +182,14 @@ struct ReleaseDownloadTests {
         #expect(try Self.files(directory).isEmpty)
     }
 
-    @Test("Redirect loops and redirects to other schemes are refused", arguments: [
-        (#"{"redirect_loop": true, "repeat": true}"#, "more than 10 redirects"),
-        (#"{"redirect": "file:///etc/passwd"}"#, "refused"),
-        (#"{"redirect": "ftp://files.example/x"}"#, "refused"),
-        (#"{"redirect": "http://example.com/x"}"#, "refused"),
-    ])
+    @Test(
+        "Redirect loops and redirects to other schemes are refused",
+        arguments: [
+            (#"{"redirect_loop": true, "repeat": true}"#, "more than 10 redirects"),
+            (#"{"redirect": "file:///etc/passwd"}"#, "refused"),
+            (#"{"redirect": "ftp://files.example/x"}"#, "refused"),
+            (#"{"redirect": "http://example.com/x"}"#, "refused"),
+        ])
     func redirects(faultJSON: String, message: String) throws {
         let fault = Self.fault(faultJSON)
         let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()], faults: ["asset:11": [fault]]))
@@ -187,8 +202,9 @@ struct ReleaseDownloadTests {
 
     @Test("401 says the token was rejected, with its expiry, and never prints it")
     func unauthorized() throws {
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(
-            releases: [Self.release()], faults: ["tag:v1.0.0": [["unauthorized": true, "expiry": "2026-10-01 00:00:00 UTC"]]]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(
+                releases: [Self.release()], faults: ["tag:v1.0.0": [["unauthorized": true, "expiry": "2026-10-01 00:00:00 UTC"]]]))
         let result = try Self.download(server, ["--tag", "v1.0.0"], into: try TemporaryDirectory())
         #expect(result.status == 77)
         #expect(result.stderrText.contains("token rejected (expired or revoked)"))
@@ -198,7 +214,8 @@ struct ReleaseDownloadTests {
 
     @Test("403 with an exhausted rate limit waits for the reset and logs it")
     func rateLimit() throws {
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()], faults: ["tag:v1.0.0": [["rate_limit_reset_in": 1]]]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [Self.release()], faults: ["tag:v1.0.0": [["rate_limit_reset_in": 1]]]))
         let result = try Self.download(server, ["--tag", "v1.0.0", "--pattern", "*.tar.gz"], into: try TemporaryDirectory())
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(Self.logEvents(result).contains { $0["event"] as? String == "http.rate-limited" })
@@ -212,24 +229,33 @@ struct ReleaseDownloadTests {
         let parent = try TemporaryDirectory()
         let directory = parent.file("dest")
         let result = try HephaestusBinary.run(
-            ["--log-format", "json", "release", "download", "--repository", "octo/wheels", "--tag", "v1.0.0", "--api-url", server.apiURL, "--dest", directory],
+            [
+                "--log-format", "json", "release", "download", "--repository", "octo/wheels", "--tag", "v1.0.0", "--api-url", server.apiURL, "--dest",
+                directory,
+            ],
             environment: Self.environment)
         #expect(result.status == 0, "\(result.stderrText)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["b.whl", "encoded.whl", "escape.whl", "fullwidth.whl", "win.whl"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [
+                "b.whl", "encoded.whl", "escape.whl", "fullwidth.whl", "win.whl",
+            ])
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).sorted() == ["dest"])
         #expect(Self.logEvents(result).filter { $0["event"] as? String == "asset.renamed" }.count == 5)
 
         for bad in ["..", "ok\u{0007}.whl", "%00.whl", String(repeating: "a", count: 300)] {
-            let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release(assets: [["id": 9, "name": bad, "text": "x"]])]))
+            let server = try FakeGitHubServer(
+                config: FakeGitHubServer.config(releases: [Self.release(assets: [["id": 9, "name": bad, "text": "x"]])]))
             let rejected = try Self.download(server, ["--tag", "v1.0.0"], into: try TemporaryDirectory())
             #expect(rejected.status == 1, "\(bad.debugDescription)")
             #expect(rejected.stderrText.contains("refusing asset name"))
         }
     }
 
-    @Test("Malformed tokens are refused before any request, without printing them", arguments: [
-        "ghp_short", "ghp_" + String(repeating: "a", count: 36) + "\n", "xyz_" + String(repeating: "a", count: 36), "github_pat_abc",
-    ])
+    @Test(
+        "Malformed tokens are refused before any request, without printing them",
+        arguments: [
+            "ghp_short", "ghp_" + String(repeating: "a", count: 36) + "\n", "xyz_" + String(repeating: "a", count: 36), "github_pat_abc",
+        ])
     func malformedTokens(token: String) throws {
         let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()]))
         var environment = Self.environment
@@ -242,11 +268,13 @@ struct ReleaseDownloadTests {
 
     @Test("token validate reports kind, scopes, expiry and rate limit; --token-env picks the variable")
     func tokenValidate() throws {
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [], extra: ["scopes": "repo, workflow", "expiry": "2027-01-01 00:00:00 UTC"]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [], extra: ["scopes": "repo, workflow", "expiry": "2027-01-01 00:00:00 UTC"]))
         var environment = Self.environment
         environment.removeValue(forKey: "GITHUB_TOKEN")
         environment["RELEASE_TOKEN"] = Self.token
-        let result = try HephaestusBinary.run(["token", "validate", "--api-url", server.apiURL, "--token-env", "RELEASE_TOKEN", "--json"], environment: environment)
+        let result = try HephaestusBinary.run(
+            ["token", "validate", "--api-url", server.apiURL, "--token-env", "RELEASE_TOKEN", "--json"], environment: environment)
         #expect(result.status == 0, "\(result.stderrText)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
         #expect(document["kind"] as? String == "personal access token (classic)")
@@ -261,12 +289,17 @@ struct ReleaseDownloadTests {
 
     @Test("Network options are validated, naming the flag")
     func optionValidation() throws {
-        for (arguments, flag) in [(["--timeout", "0"], "--timeout"), (["--max-retries", "21"], "--max-retries"), (["--max-retries", "-1"], "--max-retries")] {
-            let result = try HephaestusBinary.run(["release", "download", "--repository", "octo/wheels", "--tag", "v1"] + arguments, environment: Self.environment)
+        for (arguments, flag) in [
+            (["--timeout", "0"], "--timeout"), (["--max-retries", "21"], "--max-retries"), (["--max-retries", "-1"], "--max-retries"),
+        ] {
+            let result = try HephaestusBinary.run(
+                ["release", "download", "--repository", "octo/wheels", "--tag", "v1"] + arguments, environment: Self.environment)
             #expect(result.status == 64)
             #expect(result.stderrText.contains(flag), "\(result.stderrText)")
         }
-        let insecure = try HephaestusBinary.run(["release", "download", "--repository", "octo/wheels", "--tag", "v1", "--api-url", "http://api.example.com"], environment: Self.environment)
+        let insecure = try HephaestusBinary.run(
+            ["release", "download", "--repository", "octo/wheels", "--tag", "v1", "--api-url", "http://api.example.com"],
+            environment: Self.environment)
         #expect(insecure.status == 64)
     }
 }

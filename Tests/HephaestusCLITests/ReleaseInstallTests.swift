@@ -23,7 +23,10 @@ struct ReleaseInstallTests {
         try HephaestusBinary.run(["release", "install", "--workdir", workdir.path] + arguments, in: factory.directory.path)
     }
 
-    static let signed = ["--require-sigstore", "--sigstore-identity", "https://github.com/octo/wheels/.github/workflows/release.yml@refs/tags/*", "--trusted-root", "trusted_root.json"]
+    static let signed = [
+        "--require-sigstore", "--sigstore-identity", "https://github.com/octo/wheels/.github/workflows/release.yml@refs/tags/*", "--trusted-root",
+        "trusted_root.json",
+    ]
 
     @Test("Happy path: checks pass, wheels install and import; --remove-archive; staging removed")
     func happyPath() throws {
@@ -45,8 +48,12 @@ struct ReleaseInstallTests {
         #expect(sigstore["logIndex"] as? Int != nil)
         #expect((report["manifest"] as? [String: Any])?["verdict"] as? String == "pass")
         #expect((report["installed"] as? [String])?.sorted() == ["alpha-pkg==1.2.0", "beta-pkg==0.3.1"])
-        #expect((report["stages"] as? [[String: Any]])?.map { $0["name"] as? String } == ["fetch", "checksum", "sigstore", "extract", "wheels", "install"])
-        let imported = try ProcessResult.run(venv + "/bin/python", ["-c", "import alpha_pkg, beta_pkg; print(alpha_pkg.__version__, beta_pkg.__version__)"])
+        #expect(
+            (report["stages"] as? [[String: Any]])?.map { $0["name"] as? String } == [
+                "fetch", "checksum", "sigstore", "extract", "wheels", "install",
+            ])
+        let imported = try ProcessResult.run(
+            venv + "/bin/python", ["-c", "import alpha_pkg, beta_pkg; print(alpha_pkg.__version__, beta_pkg.__version__)"])
         #expect(imported.stdoutText == "1.2.0 0.3.1\n")
         #expect(!FileManager.default.fileExists(atPath: archive))
         #expect(try FileManager.default.contentsOfDirectory(atPath: workdir.path).isEmpty)
@@ -59,13 +66,16 @@ struct ReleaseInstallTests {
         let archive = try factory.release()
         let (_, venv) = Self.sharedVenv
         let before = try Self.freeze(venv)
-        let result = try Self.install(["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--remove-archive"] + Self.signed, in: factory, workdir: try TemporaryDirectory())
+        let result = try Self.install(
+            ["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--remove-archive"] + Self.signed, in: factory,
+            workdir: try TemporaryDirectory())
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("would install: alpha-pkg==1.2.0"))
         #expect(try Self.freeze(venv) == before)
         #expect(FileManager.default.fileExists(atPath: archive))
         let fresh = try TemporaryDirectory().file("never-created")
-        let planned = try Self.install(["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", fresh, "--dry-run"] + Self.signed, in: factory, workdir: try TemporaryDirectory())
+        let planned = try Self.install(
+            ["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", fresh, "--dry-run"] + Self.signed, in: factory, workdir: try TemporaryDirectory())
         #expect(planned.status == 0, "\(planned.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: fresh))
     }
@@ -126,7 +136,10 @@ struct ReleaseInstallTests {
         case "missing bundle with --require-sigstore":
             try FileManager.default.removeItem(atPath: archive + ".sigstore.json")
         case "wrong identity":
-            arguments = ["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--require-sigstore", "--sigstore-identity", "https://github.com/evil/*", "--trusted-root", "trusted_root.json"]
+            arguments = [
+                "--archive", "demo-1.0.0-wheelhouse.tar.gz", "--require-sigstore", "--sigstore-identity", "https://github.com/evil/*",
+                "--trusted-root", "trusted_root.json",
+            ]
         case "wrong issuer":
             arguments += ["--sigstore-issuer", "https://accounts.google.com"]
         case "archive tampered after signing":
@@ -155,16 +168,24 @@ struct ReleaseInstallTests {
         let archive = try factory.release()
         try FileManager.default.removeItem(atPath: archive + ".sha256")
         let (_, venv) = Self.sharedVenv
-        let allowed = try Self.install(["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--allow-missing-manifest", "--trusted-root", "trusted_root.json"], in: factory, workdir: try TemporaryDirectory())
+        let allowed = try Self.install(
+            [
+                "--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--allow-missing-manifest", "--trusted-root",
+                "trusted_root.json",
+            ], in: factory, workdir: try TemporaryDirectory())
         #expect(allowed.status == 0, "\(allowed.stderrText)")
         #expect(allowed.stderrText.contains("this run is unsafe"))
         #expect(allowed.stderrText.contains("signer is not pinned"))
         try FileManager.default.removeItem(atPath: archive + ".sigstore.json")
-        let unsigned = try Self.install(["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--allow-missing-manifest"], in: factory, workdir: try TemporaryDirectory())
+        let unsigned = try Self.install(
+            ["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--allow-missing-manifest"], in: factory,
+            workdir: try TemporaryDirectory())
         #expect(unsigned.status == 0)
         #expect(unsigned.stderrText.contains("its origin is not verified"))
         try factory.directory.write("demo-1.0.0-wheelhouse.tar.gz.sigstore.json", "{\"mediaType\": \"nonsense\"}")
-        let bad = try Self.install(["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--allow-missing-manifest"], in: factory, workdir: try TemporaryDirectory())
+        let bad = try Self.install(
+            ["--archive", "demo-1.0.0-wheelhouse.tar.gz", "--venv", venv, "--dry-run", "--allow-missing-manifest"], in: factory,
+            workdir: try TemporaryDirectory())
         #expect(bad.status == 1)
     }
 
@@ -190,9 +211,10 @@ struct ReleaseInstallTests {
             ["id": 2, "name": "demo-1.0.0-wheelhouse.tar.gz.sha256", "file": archive + ".sha256"],
             ["id": 3, "name": "demo-1.0.0-wheelhouse.tar.gz.sigstore.json", "file": archive + ".sigstore.json"],
         ]
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [
-            ["id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z", "assets": assets],
-        ]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [
+                ["id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z", "assets": assets]
+            ]))
         let venv = try TemporaryDirectory().file("venv")
         let workdir = try TemporaryDirectory()
         let result = try HephaestusBinary.run(

@@ -10,13 +10,16 @@ import Testing
 struct SignCommandTests {
     /// Runs `hephaestus sign` with fast retries.
     static func sign(_ arguments: [String], in directory: String, environment: [String: String]? = nil) throws -> ProcessResult {
-        try HephaestusBinary.run(["sign", "--retry-base-delay", "0.01", "--retry-max-delay", "0.05"] + arguments, in: directory, environment: environment)
+        try HephaestusBinary.run(
+            ["sign", "--retry-base-delay", "0.01", "--retry-max-delay", "0.05"] + arguments, in: directory, environment: environment)
     }
 
     static func verify(_ server: SigstoreTestServer, bundle: String, file: String, identity: String, in directory: String) throws -> ProcessResult {
         try HephaestusBinary.run(
-            ["verify", "bundle", "--bundle", bundle, "--certificate-identity", identity, "--certificate-oidc-issuer", server.issuer,
-             "--trusted-root", server.trustedRootPath, file], in: directory)
+            [
+                "verify", "bundle", "--bundle", bundle, "--certificate-identity", identity, "--certificate-oidc-issuer", server.issuer,
+                "--trusted-root", server.trustedRootPath, file,
+            ], in: directory)
     }
 
     @Test("keyless, e-mail identity, Rekor v2 + TSA: bundle written, verifies, names identity, log and time")
@@ -25,8 +28,10 @@ struct SignCommandTests {
         let work = try TemporaryDirectory()
         try work.write("artifact.bin", "release bytes\n")
         let result = try Self.sign(
-            ["--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath,
-             "artifact.bin"], in: work.path)
+            [
+                "--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath,
+                "artifact.bin",
+            ], in: work.path)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("bundle:   artifact.bin.sigstore.json"))
         #expect(result.stdoutText.contains("identity: signer@example.com"))
@@ -37,7 +42,8 @@ struct SignCommandTests {
         #expect(server.requestLog.contains("POST /api/v2/signingCert"))
         #expect(server.requestLog.contains("POST /api/v2/log/entries"))
         #expect(server.requestLog.contains("POST /api/v1/timestamp"))
-        let verified = try Self.verify(server, bundle: "artifact.bin.sigstore.json", file: "artifact.bin", identity: "signer@example.com", in: work.path)
+        let verified = try Self.verify(
+            server, bundle: "artifact.bin.sigstore.json", file: "artifact.bin", identity: "signer@example.com", in: work.path)
         #expect(verified.status == 0, "\(verified.stderrText)")
         // Another file's bytes do not verify with this bundle.
         try work.write("other.bin", "other bytes\n")
@@ -53,8 +59,10 @@ struct SignCommandTests {
         let identity = "https://github.com/acme/widgets/.github/workflows/release.yml@refs/tags/v2.0.0"
         let token = try server.token(identity: identity, issuer: IdentityToken.githubActionsIssuer)
         let result = try Self.sign(
-            ["--identity-token", token, "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
-             "--json", "wheelhouse.tar.gz"], in: work.path)
+            [
+                "--identity-token", token, "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+                "--json", "wheelhouse.tar.gz",
+            ], in: work.path)
         #expect(result.status == 0, "\(result.stderrText)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
         #expect(document["mediaType"] as? String == "application/vnd.hephaestus.signing-result+json;version=1")
@@ -65,15 +73,19 @@ struct SignCommandTests {
         let entries = try #require(verification["logEntries"] as? [[String: Any]])
         #expect(entries.first?["kindVersion"] as? String == "0.0.1")
         let verified = try HephaestusBinary.run(
-            ["verify", "bundle", "--bundle", "wheelhouse.tar.gz.sigstore.json", "--certificate-identity", identity,
-             "--certificate-oidc-issuer", IdentityToken.githubActionsIssuer, "--trusted-root", server.trustedRootPath,
-             "--github-repository", "acme/widgets", "--github-ref", "refs/tags/v2.0.0", "--github-trigger", "push", "wheelhouse.tar.gz"],
+            [
+                "verify", "bundle", "--bundle", "wheelhouse.tar.gz.sigstore.json", "--certificate-identity", identity,
+                "--certificate-oidc-issuer", IdentityToken.githubActionsIssuer, "--trusted-root", server.trustedRootPath,
+                "--github-repository", "acme/widgets", "--github-ref", "refs/tags/v2.0.0", "--github-trigger", "push", "wheelhouse.tar.gz",
+            ],
             in: work.path)
         #expect(verified.status == 0, "\(verified.stderrText)")
         let otherRepository = try HephaestusBinary.run(
-            ["verify", "bundle", "--bundle", "wheelhouse.tar.gz.sigstore.json", "--certificate-identity", identity,
-             "--certificate-oidc-issuer", IdentityToken.githubActionsIssuer, "--trusted-root", server.trustedRootPath,
-             "--github-repository", "acme/gadgets", "wheelhouse.tar.gz"], in: work.path)
+            [
+                "verify", "bundle", "--bundle", "wheelhouse.tar.gz.sigstore.json", "--certificate-identity", identity,
+                "--certificate-oidc-issuer", IdentityToken.githubActionsIssuer, "--trusted-root", server.trustedRootPath,
+                "--github-repository", "acme/gadgets", "wheelhouse.tar.gz",
+            ], in: work.path)
         #expect(otherRepository.status == 1)
         #expect(otherRepository.stderrText.contains("acme/widgets"))
     }
@@ -115,19 +127,26 @@ struct SignCommandTests {
         let digest = DigestAlgorithm.sha256.hash(artifact).hex
         try work.write(
             "statement.json",
-            #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"artifact.bin","digest":{"sha256":"\#(digest)"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#)
+            #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"artifact.bin","digest":{"sha256":"\#(digest)"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#
+        )
         let result = try Self.sign(
-            ["--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
-             "--in-toto", "--bundle", "artifact.intoto.sigstore.json", "statement.json"], in: work.path)
+            [
+                "--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+                "--in-toto", "--bundle", "artifact.intoto.sigstore.json", "statement.json",
+            ], in: work.path)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("(dsse 0.0.1)"))
-        #expect(try Self.verify(server, bundle: "artifact.intoto.sigstore.json", file: "artifact.bin", identity: "signer@example.com", in: work.path).status == 0)
+        #expect(
+            try Self.verify(server, bundle: "artifact.intoto.sigstore.json", file: "artifact.bin", identity: "signer@example.com", in: work.path)
+                .status == 0)
         // Not a statement: a clear data error, nothing requested.
         try work.write("plain.json", #"{"hello": "world"}"#)
         let before = server.requestLog.count
         let bad = try Self.sign(
-            ["--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
-             "--in-toto", "plain.json"], in: work.path)
+            [
+                "--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+                "--in-toto", "plain.json",
+            ], in: work.path)
         #expect(bad.status == 65)
         #expect(bad.stderrText.contains("in-toto statement"))
         #expect(!FileManager.default.fileExists(atPath: work.file("plain.json.sigstore.json")))
@@ -141,23 +160,35 @@ struct SignCommandTests {
         try work.write("a.txt", "managed\n")
         for curve in ["prime256v1", "secp384r1"] {
             let keyPath = work.file("\(curve).pem")
-            #expect(try ProcessResult.runTool("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:\(curve)", "-out", keyPath]).status == 0)
+            #expect(
+                try ProcessResult.runTool("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:\(curve)", "-out", keyPath])
+                    .status == 0)
             #expect(try ProcessResult.runTool("openssl", ["pkey", "-in", keyPath, "-pubout", "-out", work.file("\(curve).pub")]).status == 0)
             let result = try Self.sign(
-                ["--key", keyPath, "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
-                 "--bundle", "a.\(curve).json", "a.txt"], in: work.path)
+                [
+                    "--key", keyPath, "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+                    "--bundle", "a.\(curve).json", "a.txt",
+                ], in: work.path)
             #expect(result.status == 0, "\(curve): \(result.stderrText)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("a.\(curve).json")))) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("a.\(curve).json")))) as? [String: Any])
             let material = try #require(object["verificationMaterial"] as? [String: Any])
             #expect(material["publicKey"] != nil && material["certificate"] == nil)
             let verified = try HephaestusBinary.run(
-                ["verify", "bundle", "--bundle", "a.\(curve).json", "--key", "\(curve).pub", "--trusted-root", server.trustedRootPath, "a.txt"], in: work.path)
+                ["verify", "bundle", "--bundle", "a.\(curve).json", "--key", "\(curve).pub", "--trusted-root", server.trustedRootPath, "a.txt"],
+                in: work.path)
             #expect(verified.status == 0, "\(curve): \(verified.stderrText)")
         }
         // An encrypted key is refused with advice, before any request.
-        #expect(try ProcessResult.runTool(
-            "openssl", ["pkey", "-in", work.file("prime256v1.pem"), "-aes256", "-passout", "pass:secret", "-out", work.file("encrypted.pem")]).status == 0)
-        let encrypted = try Self.sign(["--key", "encrypted.pem", "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath, "--bundle", "e.json", "a.txt"], in: work.path)
+        #expect(
+            try ProcessResult.runTool(
+                "openssl", ["pkey", "-in", work.file("prime256v1.pem"), "-aes256", "-passout", "pass:secret", "-out", work.file("encrypted.pem")]
+            ).status == 0)
+        let encrypted = try Self.sign(
+            [
+                "--key", "encrypted.pem", "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath, "--bundle",
+                "e.json", "a.txt",
+            ], in: work.path)
         #expect(encrypted.status == 65)
         #expect(encrypted.stderrText.contains("encrypted private key"))
     }
@@ -168,7 +199,9 @@ struct SignCommandTests {
         let work = try TemporaryDirectory()
         try work.write("a.txt", "a\n")
         try work.write("a.txt.sigstore.json", "keep me")
-        let arguments = ["--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath, "a.txt"]
+        let arguments = [
+            "--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath, "a.txt",
+        ]
         let refused = try Self.sign(arguments, in: work.path)
         #expect(refused.status == 73)
         #expect(refused.stderrText.contains("a.txt.sigstore.json already exists (pass --overwrite to replace it)"))
@@ -215,7 +248,8 @@ struct SignCommandTests {
         let token = try server.token(identity: identity, issuer: IdentityToken.githubActionsIssuer)
         let seen = RequestRecorder()
         let actions = try LoopbackHTTPServer { request in
-            seen.add("\(request.headers["authorization"] ?? "") audience=\(request.query["audience"] ?? "") api=\(request.query["api-version"] ?? "")")
+            seen.add(
+                "\(request.headers["authorization"] ?? "") audience=\(request.query["audience"] ?? "") api=\(request.query["api-version"] ?? "")")
             return HTTPServerResponse(status: 200, contentType: "application/json", body: Array(#"{"count":1,"value":"\#(token)"}"#.utf8))
         }
         defer { actions.stop() }
@@ -247,7 +281,9 @@ struct SignCommandTests {
             guard request.path == "/api/v2/signingCert", failures.next() <= 2 else { return nil }
             return HTTPServerResponse(status: 503, contentType: "application/json", body: Array(#"{"code":503,"message":"overloaded"}"#.utf8))
         }
-        let arguments = ["--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath, "a.txt"]
+        let arguments = [
+            "--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath, "a.txt",
+        ]
         let retried = try Self.sign(arguments, in: work.path)
         #expect(retried.status == 0, "\(retried.stderrText)")
         #expect(server.requestLog.filter { $0 == "POST /api/v2/signingCert" }.count == 3)
@@ -258,7 +294,11 @@ struct SignCommandTests {
         }
         try work.write("b.txt", "b\n")
         let before = server.requestLog.filter { $0 == "POST /api/v2/signingCert" }.count
-        let refused = try Self.sign(["--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath, "b.txt"], in: work.path)
+        let refused = try Self.sign(
+            [
+                "--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath,
+                "b.txt",
+            ], in: work.path)
         #expect(refused.status == 69)
         #expect(refused.stderrText.contains("400") && refused.stderrText.contains("unsupported key"))
         #expect(server.requestLog.filter { $0 == "POST /api/v2/signingCert" }.count == before + 1, "a 4xx is not retried")
@@ -280,12 +320,16 @@ struct SignCommandTests {
         object["rekorTlogUrls"] = logs
         try work.write("no-rekor.json", BundleEncoder.data(object))
         var noTSA = object
-        noTSA["rekorTlogUrls"] = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: noRekor))) as? [String: Any])["rekorTlogUrls"]
+        noTSA["rekorTlogUrls"] = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: noRekor))) as? [String: Any])["rekorTlogUrls"]
         noTSA["tsaUrls"] = [["url": closed + "/api/v1/timestamp", "majorApiVersion": 1, "validFor": ["start": "2020-01-01T00:00:00Z"]]]
         try work.write("no-tsa.json", BundleEncoder.data(noTSA))
         for config in ["no-rekor.json", "no-tsa.json"] {
             let result = try Self.sign(
-                ["--identity-token", try server.token(), "--signing-config", config, "--trusted-root", server.trustedRootPath, "--max-retries", "1", "a.txt"],
+                [
+                    "--identity-token", try server.token(), "--signing-config", config, "--trusted-root", server.trustedRootPath, "--max-retries",
+                    "1", "a.txt",
+                ],
                 in: work.path)
             #expect(result.status == 69, "\(config): \(result.stderrText)")
             #expect(!FileManager.default.fileExists(atPath: work.file("a.txt.sigstore.json")), "\(config)")
@@ -303,12 +347,20 @@ struct SignCommandTests {
                 let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
                 let keyRequest = object["publicKeyRequest"] as? [String: Any], let key = keyRequest["publicKey"] as? [String: Any],
                 let pem = key["content"] as? String, let publicKey = try? PublicKey(pem: pem),
-                let leaf = try? ca.issueLeaf(.init(publicKey: publicKey, identity: .email("mallory@example.com"), issuer: server.issuer, notBefore: Date().addingTimeInterval(-1)))
+                let leaf = try? ca.issueLeaf(
+                    .init(
+                        publicKey: publicKey, identity: .email("mallory@example.com"), issuer: server.issuer, notBefore: Date().addingTimeInterval(-1)
+                    ))
             else { return nil }
-            let body = try? JSONSerialization.data(withJSONObject: ["signedCertificateEmbeddedSct": ["chain": ["certificates": [leaf.pem, ca.intermediate.pem]]]])
+            let body = try? JSONSerialization.data(withJSONObject: [
+                "signedCertificateEmbeddedSct": ["chain": ["certificates": [leaf.pem, ca.intermediate.pem]]]
+            ])
             return HTTPServerResponse(status: 201, contentType: "application/json", body: Array(body ?? Data()))
         }
-        let arguments = ["--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath, "a.txt"]
+        let arguments = [
+            "--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+            "a.txt",
+        ]
         let wrongIdentity = try Self.sign(arguments, in: work.path)
         #expect(wrongIdentity.status == 1, "\(wrongIdentity.stderrText)")
         #expect(wrongIdentity.stderrText.contains("mallory@example.com"))
@@ -327,7 +379,11 @@ struct SignCommandTests {
             let body = try? JSONSerialization.data(withJSONObject: object)
             return HTTPServerResponse(status: 201, contentType: "application/json", body: Array(body ?? Data()))
         }
-        let badProof = try Self.sign(["--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath, "a.txt"], in: work.path)
+        let badProof = try Self.sign(
+            [
+                "--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+                "a.txt",
+            ], in: work.path)
         #expect(badProof.status == 1, "\(badProof.stderrText)")
         #expect(badProof.stderrText.contains("does not verify"))
         #expect(!FileManager.default.fileExists(atPath: work.file("a.txt.sigstore.json")))
@@ -356,8 +412,10 @@ struct SignCommandTests {
             return HTTPServerResponse(status: 201, contentType: "application/json", body: Array(answer ?? Data()))
         }
         let result = try Self.sign(
-            ["--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
-             "a.txt", "b.txt"], in: work.path)
+            [
+                "--identity-token", try server.token(), "--signing-config", server.rekorV1SigningConfigPath, "--trusted-root", server.trustedRootPath,
+                "a.txt", "b.txt",
+            ], in: work.path)
         #expect(result.status == 69, "\(result.stderrText)")
         #expect(result.stderrText.contains("the logged body differs from the proposed entry at $.spec.signature.content"), "\(result.stderrText)")
         #expect(server.requestLog.filter { $0.hasSuffix("/api/v1/log/entries") }.count == 1, "\(server.requestLog)")
@@ -371,13 +429,17 @@ struct SignCommandTests {
         let work = try TemporaryDirectory()
         for name in ["one", "two", "three"] { try work.write("\(name).whl", name) }
         let result = try Self.sign(
-            ["--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath,
-             "one.whl", "two.whl", "three.whl"], in: work.path)
+            [
+                "--identity-token", try server.token(), "--signing-config", server.signingConfigPath, "--trusted-root", server.trustedRootPath,
+                "one.whl", "two.whl", "three.whl",
+            ], in: work.path)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(server.requestLog.filter { $0 == "POST /api/v2/signingCert" }.count == 1)
         #expect(server.requestLog.filter { $0 == "POST /api/v2/log/entries" }.count == 3)
         for name in ["one", "two", "three"] {
-            #expect(try Self.verify(server, bundle: "\(name).whl.sigstore.json", file: "\(name).whl", identity: "signer@example.com", in: work.path).status == 0)
+            #expect(
+                try Self.verify(server, bundle: "\(name).whl.sigstore.json", file: "\(name).whl", identity: "signer@example.com", in: work.path)
+                    .status == 0)
         }
         let usage = try Self.sign(["--identity-token", try server.token(), "--bundle", "x.json", "one.whl", "two.whl"], in: work.path)
         #expect(usage.status == 64)
@@ -420,17 +482,24 @@ struct ConformanceSignBundleTests {
         let work = try TemporaryDirectory()
         try work.write("a.txt", "conformance\n")
         let signed = try HephaestusBinary.run(
-            ["conformance", "sign-bundle", "--identity-token", try server.token(), "--bundle", "out.json", "--trusted-root", server.trustedRootPath,
-             "--signing-config", server.signingConfigPath, "a.txt"], in: work.path)
+            [
+                "conformance", "sign-bundle", "--identity-token", try server.token(), "--bundle", "out.json", "--trusted-root",
+                server.trustedRootPath,
+                "--signing-config", server.signingConfigPath, "a.txt",
+            ], in: work.path)
         #expect(signed.status == 0, "\(signed.stderrText)")
         #expect(signed.stdoutText.isEmpty)
         let verified = try HephaestusBinary.run(
-            ["conformance", "verify-bundle", "--bundle", "out.json", "--certificate-identity", "signer@example.com",
-             "--certificate-oidc-issuer", server.issuer, "--trusted-root", server.trustedRootPath, "a.txt"], in: work.path)
+            [
+                "conformance", "verify-bundle", "--bundle", "out.json", "--certificate-identity", "signer@example.com",
+                "--certificate-oidc-issuer", server.issuer, "--trusted-root", server.trustedRootPath, "a.txt",
+            ], in: work.path)
         #expect(verified.status == 0, "\(verified.stderrText)")
         let wrong = try HephaestusBinary.run(
-            ["conformance", "verify-bundle", "--bundle", "out.json", "--certificate-identity", "other@example.com",
-             "--certificate-oidc-issuer", server.issuer, "--trusted-root", server.trustedRootPath, "a.txt"], in: work.path)
+            [
+                "conformance", "verify-bundle", "--bundle", "out.json", "--certificate-identity", "other@example.com",
+                "--certificate-oidc-issuer", server.issuer, "--trusted-root", server.trustedRootPath, "a.txt",
+            ], in: work.path)
         #expect(wrong.status == 1)
     }
 }

@@ -32,7 +32,9 @@ struct VerifyBatchCommandTests {
         lines[23] = #"{"bundle": "dist/a23.txt.sigstore.json"}"#
         lines.insert("", at: 30)
         try directory.write("list.jsonl", lines.joined(separator: "\n") + "\n")
-        let result = try HephaestusBinary.run(["verify", "batch", "--jobs", "2", "--trusted-root", directory.file("trusted_root.json"), directory.file("list.jsonl")])
+        let result = try HephaestusBinary.run([
+            "verify", "batch", "--jobs", "2", "--trusted-root", directory.file("trusted_root.json"), directory.file("list.jsonl"),
+        ])
         #expect(result.status == 1)
         let outcomes = try result.stdoutText.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -52,7 +54,9 @@ struct VerifyBatchCommandTests {
     func allPass() throws {
         let (directory, _) = try Self.workspace(count: 5)
         try directory.write("list.jsonl", (0..<5).map { Self.request($0) }.joined(separator: "\n"))
-        let result = try HephaestusBinary.run(["verify", "batch", "--trusted-root", directory.file("trusted_root.json"), directory.file("list.jsonl")])
+        let result = try HephaestusBinary.run([
+            "verify", "batch", "--trusted-root", directory.file("trusted_root.json"), directory.file("list.jsonl"),
+        ])
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.split(separator: "\n").count == 5)
         for jobs in ["0", "1000"] {

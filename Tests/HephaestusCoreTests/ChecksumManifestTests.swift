@@ -10,21 +10,23 @@ struct ChecksumManifestTests {
         ChecksumManifest(bytes: Array(text.utf8), algorithm: .sha256)
     }
 
-    @Test("Accepted line forms", arguments: [
-        ("\(hexA)  a", "a"),
-        ("\(hexA) *a", "a"),
-        ("\(hexA) a", "a"),
-        ("\(hexA)\ta", "a"),
-        ("SHA256 (a) = \(hexA)", "a"),
-        ("SHA256 (a) = b) = \(hexA)", "a) = b"),
-        ("  \(hexA)  a", "a"),
-        ("\(hexA.uppercased())  a", "a"),
-        ("\(hexA)  a\r", "a"),
-        ("\\\(hexA)  new\\nline", "new\nline"),
-        ("\\\(hexA)  back\\\\slash", "back\\slash"),
-        ("\(hexA)   a", " a"),
-        ("\(hexA)  with space ", "with space "),
-    ])
+    @Test(
+        "Accepted line forms",
+        arguments: [
+            ("\(hexA)  a", "a"),
+            ("\(hexA) *a", "a"),
+            ("\(hexA) a", "a"),
+            ("\(hexA)\ta", "a"),
+            ("SHA256 (a) = \(hexA)", "a"),
+            ("SHA256 (a) = b) = \(hexA)", "a) = b"),
+            ("  \(hexA)  a", "a"),
+            ("\(hexA.uppercased())  a", "a"),
+            ("\(hexA)  a\r", "a"),
+            ("\\\(hexA)  new\\nline", "new\nline"),
+            ("\\\(hexA)  back\\\\slash", "back\\slash"),
+            ("\(hexA)   a", " a"),
+            ("\(hexA)  with space ", "with space "),
+        ])
     func accepted(line: String, name: String) {
         let manifest = Self.parse(line + "\n")
         #expect(manifest.malformedLines.isEmpty)
@@ -32,15 +34,17 @@ struct ChecksumManifestTests {
         #expect(manifest.entries.first?.line.digest.hex == Self.hexA)
     }
 
-    @Test("Malformed lines are counted", arguments: [
-        "garbage",
-        String(hexA.dropLast()) + "  a",
-        hexA + "  ",
-        hexA + "a",
-        "\\" + hexA + "  bad\\escape",
-        "SHA384 (a) = " + hexA,
-        "SHA256 (a) = " + hexA.dropLast(),
-    ])
+    @Test(
+        "Malformed lines are counted",
+        arguments: [
+            "garbage",
+            String(hexA.dropLast()) + "  a",
+            hexA + "  ",
+            hexA + "a",
+            "\\" + hexA + "  bad\\escape",
+            "SHA384 (a) = " + hexA,
+            "SHA256 (a) = " + hexA.dropLast(),
+        ])
     func malformed(line: String) {
         let manifest = Self.parse(line + "\n")
         #expect(manifest.entries.isEmpty)

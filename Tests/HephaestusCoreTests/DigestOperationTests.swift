@@ -31,7 +31,10 @@ struct DigestOperationTests {
             DigestFilesOperation.Request(files: [plain, missing, escaped]), in: .quiet(), emit: collected.sink)
         #expect(collected.values == report.files)
         #expect(report.files.map(\.name) == [plain, missing, escaped])
-        #expect(report.files.map(\.checksumLine) == ["\(Self.abc)  \(plain)", nil, "\\\(Self.abc)  \(escaped.replacingOccurrences(of: "\\", with: "\\\\"))"])
+        #expect(
+            report.files.map(\.checksumLine) == [
+                "\(Self.abc)  \(plain)", nil, "\\\(Self.abc)  \(escaped.replacingOccurrences(of: "\\", with: "\\\\"))",
+            ])
         #expect(report.files[1].errorCode == "file.not-found")
         #expect(report.files[1].error == "\(missing): No such file or directory")
         let failure = try #require(report.failure)
@@ -39,7 +42,8 @@ struct DigestOperationTests {
         #expect(failure.category == .notFound)
         #expect(failure.description == "\(missing): No such file or directory")
 
-        let sha512 = try await DigestFilesOperation.run(DigestFilesOperation.Request(files: [plain], algorithm: .sha512), in: .quiet(), emit: ItemSink { _ in })
+        let sha512 = try await DigestFilesOperation.run(
+            DigestFilesOperation.Request(files: [plain], algorithm: .sha512), in: .quiet(), emit: ItemSink { _ in })
         #expect(sha512.files.first?.digest == Self.abc512)
         #expect(sha512.files.first?.algorithm == .sha512)
         #expect(sha512.failure == nil)
@@ -72,7 +76,9 @@ struct DigestOperationTests {
         return (directory, paths)
     }
 
-    @Test("digest.check: each manifest's verdicts in order, then its totals; a failed manifest does not stop the next; the first failure is the report's")
+    @Test(
+        "digest.check: each manifest's verdicts in order, then its totals; a failed manifest does not stop the next; the first failure is the report's"
+    )
     func check() async throws {
         let (directory, manifests) = try Self.manifests()
         let file = directory.file("abc.txt")
@@ -80,31 +86,36 @@ struct DigestOperationTests {
         let collected = CollectedItems<DigestCheckOperation.Item>()
         let report = try await DigestCheckOperation.run(DigestCheckOperation.Request(manifests: order), in: .quiet(), emit: collected.sink)
         let items = collected.values
-        #expect(items.compactMap(\.verdict?.formatted) == [
-            "\(file): OK", "\(file): FAILED", "\(directory.file("gone")): FAILED open or read", "\(file): OK",
-        ])
+        #expect(
+            items.compactMap(\.verdict?.formatted) == [
+                "\(file): OK", "\(file): FAILED", "\(directory.file("gone")): FAILED open or read", "\(file): OK",
+            ])
         #expect(items.compactMap(\.verdict) == report.verdicts)
         #expect(items.compactMap(\.manifest) == report.manifests)
         // Verdicts of a manifest come before its totals.
         #expect(items.map { $0.verdict != nil ? "v" : "m" }.joined() == "vvvmmmvm")
         #expect(items[2].errorCode == "file.not-found")
-        #expect(items.compactMap { $0.manifest == nil ? nil : $0.errorCode } == ["digest.check-failed", "digest.no-checksum-lines", "file.not-found"])
+        #expect(
+            items.compactMap { $0.manifest == nil ? nil : $0.errorCode } == ["digest.check-failed", "digest.no-checksum-lines", "file.not-found"])
 
         let bad = report.manifests[0]
         #expect(!bad.passed && bad.verified == 1 && bad.mismatched == 1 && bad.unreadable == 1 && bad.malformedLines == 1)
-        #expect(DigestCheckError.checkFailed(summary: bad.summary).coreutilsWarnings == [
-            "WARNING: 1 line is improperly formatted", "WARNING: 1 listed file could not be read", "WARNING: 1 computed checksum did NOT match",
-        ])
+        #expect(
+            DigestCheckError.checkFailed(summary: bad.summary).coreutilsWarnings == [
+                "WARNING: 1 line is improperly formatted", "WARNING: 1 listed file could not be read", "WARNING: 1 computed checksum did NOT match",
+            ])
         #expect(report.manifests.map(\.passed) == [false, false, false, true])
         #expect(report.manifests.map { $0.failure?.code } == ["digest.check-failed", "digest.no-checksum-lines", "file.not-found", nil])
         #expect(report.manifests.map { $0.failure?.category } == [.checkFailed, .invalidInput, .notFound, nil])
         #expect(report.failure?.code == "digest.check-failed")
 
         let ignoring = try await DigestCheckOperation.run(
-            DigestCheckOperation.Request(manifests: [manifests["only-missing"]!, manifests["good"]!], ignoreMissing: true), in: .quiet(), emit: ItemSink { _ in })
+            DigestCheckOperation.Request(manifests: [manifests["only-missing"]!, manifests["good"]!], ignoreMissing: true), in: .quiet(),
+            emit: ItemSink { _ in })
         #expect(ignoring.failure?.code == "digest.nothing-verified")
         #expect(ignoring.manifests.map(\.passed) == [false, true])
-        let good = try await DigestCheckOperation.run(DigestCheckOperation.Request(manifests: [manifests["good"]!]), in: .quiet(), emit: ItemSink { _ in })
+        let good = try await DigestCheckOperation.run(
+            DigestCheckOperation.Request(manifests: [manifests["good"]!]), in: .quiet(), emit: ItemSink { _ in })
         #expect(good.failure == nil)
         #expect(good.verdicts.map(\.verdict) == [.ok])
     }

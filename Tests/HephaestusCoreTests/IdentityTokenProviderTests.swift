@@ -21,7 +21,9 @@ struct IdentityTokenProviderTests {
     @Test("the option wins over SIGSTORE_ID_TOKEN, which wins over ambient credentials")
     func precedence() throws {
         let transport = RoutedTransport { _ in nil }
-        let environment = ["SIGSTORE_ID_TOKEN": environmentToken, "ACTIONS_ID_TOKEN_REQUEST_URL": "https://example.invalid/t", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x"]
+        let environment = [
+            "SIGSTORE_ID_TOKEN": environmentToken, "ACTIONS_ID_TOKEN_REQUEST_URL": "https://example.invalid/t", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x",
+        ]
         let provider = IdentityTokenProvider(environment: environment, http: try http(transport), redactor: SecretRedactor())
         #expect(try provider.token(explicit: optionToken).1 == .option)
         let (token, source) = try provider.token(explicit: nil)
@@ -56,7 +58,8 @@ struct IdentityTokenProviderTests {
             return LocalSigstoreRouter.Response(status: 200, contentType: "text/plain", body: Array(self.environmentToken.utf8))
         }
         let provider = IdentityTokenProvider(
-            environment: [:], http: try http(transport), redactor: SecretRedactor(), productNamePath: product, metadataBaseURL: URL(string: "http://127.0.0.1:9")!)
+            environment: [:], http: try http(transport), redactor: SecretRedactor(), productNamePath: product,
+            metadataBaseURL: URL(string: "http://127.0.0.1:9")!)
         let (token, source) = try provider.token(explicit: nil)
         #expect(source == .googleCloud && token.email == "env@example.com")
         // Not on GCE and no other source: a clear "no token" error naming the options.
@@ -70,7 +73,9 @@ struct IdentityTokenProviderTests {
     func githubActionsFailure() throws {
         let transport = RoutedTransport { _ in LocalSigstoreRouter.Response(status: 403, body: Array(#"{"message":"denied"}"#.utf8)) }
         let provider = IdentityTokenProvider(
-            environment: ["ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runtime-secret-value"],
+            environment: [
+                "ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runtime-secret-value",
+            ],
             http: try http(transport), redactor: SecretRedactor(), productNamePath: "/nonexistent")
         let error = #expect(throws: (any Error).self) { try provider.token(explicit: nil) }
         #expect(!"\(error!)".contains("runtime-secret-value"))

@@ -10,7 +10,8 @@ struct IndexFileLookupTests {
     static func response(_ body: String, type: String) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.add("Content-Type", type)
-        return HTTPResponse(head: HTTPResponseHead(status: 200, headers: headers), body: Array(body.utf8), url: URL(string: "https://pypi.org/simple/x/")!)
+        return HTTPResponse(
+            head: HTTPResponseHead(status: 200, headers: headers), body: Array(body.utf8), url: URL(string: "https://pypi.org/simple/x/")!)
     }
 
     @Test("PEP 503 anchors: attributes in any order and quoting, entities, files without a hash, names from the URL when the text is empty")
@@ -25,20 +26,23 @@ struct IndexFileLookupTests {
             </body></html>
             """
         let files = IndexFileLookup.files(in: Self.response(page, type: "text/html"))
-        #expect(files == [
-            .init(filename: "demo-1.0-py3-none-any.whl", sha256: "AAAA"),
-            .init(filename: "demo-1.0.tar.gz", sha256: "bbbb"),
-            .init(filename: "demo-0.9.zip", sha256: nil),
-            .init(filename: "demo+1-2.0-py3-none-any.whl", sha256: "cccc"),
-        ])
+        #expect(
+            files == [
+                .init(filename: "demo-1.0-py3-none-any.whl", sha256: "AAAA"),
+                .init(filename: "demo-1.0.tar.gz", sha256: "bbbb"),
+                .init(filename: "demo-0.9.zip", sha256: nil),
+                .init(filename: "demo+1-2.0-py3-none-any.whl", sha256: "cccc"),
+            ])
     }
 
     @Test("PEP 691 JSON pages")
     func json() {
-        let page = #"{"meta": {"api-version": "1.1"}, "name": "demo", "files": [{"filename": "demo-1.0-py3-none-any.whl", "url": "u", "hashes": {"sha256": "abc"}}, {"filename": "demo-1.0.tar.gz", "url": "v", "hashes": {}}]}"#
-        #expect(IndexFileLookup.files(in: Self.response(page, type: "application/vnd.pypi.simple.v1+json")) == [
-            .init(filename: "demo-1.0-py3-none-any.whl", sha256: "abc"), .init(filename: "demo-1.0.tar.gz", sha256: nil),
-        ])
+        let page =
+            #"{"meta": {"api-version": "1.1"}, "name": "demo", "files": [{"filename": "demo-1.0-py3-none-any.whl", "url": "u", "hashes": {"sha256": "abc"}}, {"filename": "demo-1.0.tar.gz", "url": "v", "hashes": {}}]}"#
+        #expect(
+            IndexFileLookup.files(in: Self.response(page, type: "application/vnd.pypi.simple.v1+json")) == [
+                .init(filename: "demo-1.0-py3-none-any.whl", sha256: "abc"), .init(filename: "demo-1.0.tar.gz", sha256: nil),
+            ])
     }
 
     @Test("simple index for an upload URL")

@@ -68,8 +68,9 @@ struct PublishPyPIOperationTests {
         items.compactMap { if case .file(let outcome) = $0 { outcome } else { nil } }
     }
 
-    @Test("the first file alone, then at most `jobs` at a time; outcomes are items in input order; the password comes from the variable passwordEnv names in the run's environment",
-          .enabled(if: python3Available, python3Absence))
+    @Test(
+        "the first file alone, then at most `jobs` at a time; outcomes are items in input order; the password comes from the variable passwordEnv names in the run's environment",
+        .enabled(if: python3Available, python3Absence))
     func uploadsInOrder() async throws {
         let work = try TemporaryDirectory()
         let wheels = try (0..<5).map { try makeTestWheel(work, "pkg\($0)") }
@@ -94,8 +95,9 @@ struct PublishPyPIOperationTests {
         #expect(!context.redactor.redact("password \(secret)").contains(secret), "the password is registered with the run's redactor")
     }
 
-    @Test("after a failed upload no other starts: the outcomes before it are items, the error names the file",
-          .enabled(if: python3Available, python3Absence))
+    @Test(
+        "after a failed upload no other starts: the outcomes before it are items, the error names the file",
+        .enabled(if: python3Available, python3Absence))
     func stopsAfterFailure() async throws {
         let work = try TemporaryDirectory()
         let wheels = try ["first", "second", "third"].map { try makeTestWheel(work, $0) }
@@ -112,8 +114,9 @@ struct PublishPyPIOperationTests {
         #expect(index.uploads.map(\.filename) == [names[0], names[1]], "nothing after the refused file is sent")
     }
 
-    @Test("a dry run validates and reports without contacting anything; warnings are items; the index in the report carries no credentials",
-          .enabled(if: python3Available, python3Absence))
+    @Test(
+        "a dry run validates and reports without contacting anything; warnings are items; the index in the report carries no credentials",
+        .enabled(if: python3Available, python3Absence))
     func dryRun() async throws {
         let work = try TemporaryDirectory()
         let described = try makeTestWheel(work, "described")
@@ -134,8 +137,9 @@ struct PublishPyPIOperationTests {
         #expect(index.uploads.isEmpty)
     }
 
-    @Test("attestations are all signed before the first upload: a signing failure uploads nothing and asks for no second log entry",
-          .enabled(if: python3Available, python3Absence))
+    @Test(
+        "attestations are all signed before the first upload: a signing failure uploads nothing and asks for no second log entry",
+        .enabled(if: python3Available, python3Absence))
     func signingFailureUploadsNothing() async throws {
         let sigstore = try SigstoreTestServer()
         let work = try TemporaryDirectory()
@@ -184,11 +188,15 @@ struct PublishPyPIOperationTests {
     @Test("items encode as {\"warning\": …} or {\"file\": …} and decode back; a request needs only its distributions")
     func itemAndRequestJSON() throws {
         let outcome = PyPIUploader.Outcome(
-            file: "a-1.0-py3-none-any.whl", status: .skippedExisting, sha256: "aa", blake2b256: "bb", attestations: 0, existing: .identical, note: nil)
+            file: "a-1.0-py3-none-any.whl", status: .skippedExisting, sha256: "aa", blake2b256: "bb", attestations: 0, existing: .identical, note: nil
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let file = String(decoding: try encoder.encode(PublishPyPIOperation.Item.file(outcome)), as: UTF8.self)
-        #expect(file == #"{"file":{"attestations":0,"blake2b256":"bb","existing":"identical","file":"a-1.0-py3-none-any.whl","sha256":"aa","status":"skipped-existing"}}"#)
+        #expect(
+            file
+                == #"{"file":{"attestations":0,"blake2b256":"bb","existing":"identical","file":"a-1.0-py3-none-any.whl","sha256":"aa","status":"skipped-existing"}}"#
+        )
         let warning = PublishPyPIOperation.Item.warning(PublishWarning(event: "publish.warning", message: "m"))
         #expect(String(decoding: try encoder.encode(warning), as: UTF8.self) == #"{"warning":{"event":"publish.warning","message":"m"}}"#)
         for item in [PublishPyPIOperation.Item.file(outcome), warning] {
@@ -201,7 +209,9 @@ struct PublishPyPIOperationTests {
 
     @Test("requests the CLI refuses are refused naming its flags")
     func validation() {
-        #expect(throws: RequestError("--jobs must be between 1 and 8, not 9")) { try PublishPyPIOperation.Request(distributions: ["a"], jobs: 9).validate() }
+        #expect(throws: RequestError("--jobs must be between 1 and 8, not 9")) {
+            try PublishPyPIOperation.Request(distributions: ["a"], jobs: 9).validate()
+        }
         #expect(throws: RequestError("give --repository NAME or --repository-url URL, not both")) {
             try PublishPyPIOperation.Request(distributions: ["a"], repositoryURL: "https://x.example/legacy/", repository: "pypi").validate()
         }
@@ -219,8 +229,9 @@ struct PublishPyPIOperationTests {
 struct PublishGitHubOperationTests {
     static let token = "ghp_" + String(repeating: "Q7w3", count: 9)
 
-    @Test("creates the release and uploads each file with a progress feed; the token comes from the run's environment; a second run skips identical assets",
-          .enabled(if: python3Available, python3Absence))
+    @Test(
+        "creates the release and uploads each file with a progress feed; the token comes from the run's environment; a second run skips identical assets",
+        .enabled(if: python3Available, python3Absence))
     func publishes() async throws {
         let github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: []))
         let work = try TemporaryDirectory()

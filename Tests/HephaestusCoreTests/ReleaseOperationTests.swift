@@ -42,24 +42,30 @@ struct ReleaseOperationTests {
 
     // MARK: - release.download
 
-    @Test("release.download: each file is streamed as it lands, in release order, with its SHA-256; a byte feed per asset", .enabled(if: hasPython, pythonMissing))
+    @Test(
+        "release.download: each file is streamed as it lands, in release order, with its SHA-256; a byte feed per asset",
+        .enabled(if: hasPython, pythonMissing))
     func download() async throws {
         let wheel = String(repeating: "wheel bytes ", count: 10_000)
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [[
-            "id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z",
-            "assets": [
-                ["id": 11, "name": "demo-1.0.0-py3-none-any.whl", "text": wheel],
-                ["id": 12, "name": "demo-1.0.0.tar.gz", "text": "sdist\n"],
-                ["id": 13, "name": "notes.txt", "text": "notes\n"],
-            ],
-        ]]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [
+                [
+                    "id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z",
+                    "assets": [
+                        ["id": 11, "name": "demo-1.0.0-py3-none-any.whl", "text": wheel],
+                        ["id": 12, "name": "demo-1.0.0.tar.gz", "text": "sdist\n"],
+                        ["id": 13, "name": "notes.txt", "text": "notes\n"],
+                    ],
+                ]
+            ]))
         let dest = try TemporaryDirectory()
         let events = Recorder<ProgressSink.Event>()
         let items = Recorder<ReleaseDownload.File>()
         let request = ReleaseDownloadOperation.Request(
             release: ReleaseChoice(repository: "octo/wheels", tag: "v1.0.0"), pattern: "demo-*", dest: dest.file("into"),
             github: GitHubChoice(apiURL: server.apiURL))
-        let report = try await ReleaseDownloadOperation.run(request, in: Self.context(progress: ProgressSink { events.append($0) }), emit: ItemSink { items.append($0) })
+        let report = try await ReleaseDownloadOperation.run(
+            request, in: Self.context(progress: ProgressSink { events.append($0) }), emit: ItemSink { items.append($0) })
 
         #expect(report.repository == "octo/wheels" && report.tag == "v1.0.0")
         #expect(report.files.map(\.name) == ["demo-1.0.0-py3-none-any.whl", "demo-1.0.0.tar.gz"])
@@ -75,13 +81,15 @@ struct ReleaseOperationTests {
         #expect(finalTransfer == .transfer(label: "demo-1.0.0-py3-none-any.whl", done: Int64(wheel.utf8.count), total: Int64(wheel.utf8.count)))
     }
 
-    @Test("release.download: a request is refused before any network use, naming the flag", arguments: [
-        (#"{"release": {"repository": "octo/wheels", "tag": "v1", "latest": true}}"#, "give exactly one of --tag or --latest"),
-        (#"{"release": {"repository": "octo/wheels", "tag": "v1", "includePrereleases": true}}"#, "--include-prereleases needs --latest"),
-        (#"{"release": {"repository": "octo", "latest": true}}"#, "invalid repository \"octo\": expected OWNER/REPO"),
-        (#"{"release": {"repository": "octo/wheels", "latest": true}, "maxSize": 0}"#, "--max-size must be positive"),
-        (#"{"pattern": "*"}"#, "release is required"),
-    ])
+    @Test(
+        "release.download: a request is refused before any network use, naming the flag",
+        arguments: [
+            (#"{"release": {"repository": "octo/wheels", "tag": "v1", "latest": true}}"#, "give exactly one of --tag or --latest"),
+            (#"{"release": {"repository": "octo/wheels", "tag": "v1", "includePrereleases": true}}"#, "--include-prereleases needs --latest"),
+            (#"{"release": {"repository": "octo", "latest": true}}"#, "invalid repository \"octo\": expected OWNER/REPO"),
+            (#"{"release": {"repository": "octo/wheels", "latest": true}, "maxSize": 0}"#, "--max-size must be positive"),
+            (#"{"pattern": "*"}"#, "release is required"),
+        ])
     func downloadRequestErrors(json: String, message: String) async throws {
         do {
             _ = try await ReleaseDownloadOperation.runJSON(Array(json.utf8), in: Self.context())
@@ -110,7 +118,9 @@ struct ReleaseOperationTests {
             workdir: workdir.path)
     }
 
-    @Test("release.verify: every stage announced and traced in order; checksum, Sigstore and wheels in the report; nothing left behind", .enabled(if: hasPython, pythonMissing))
+    @Test(
+        "release.verify: every stage announced and traced in order; checksum, Sigstore and wheels in the report; nothing left behind",
+        .enabled(if: hasPython, pythonMissing))
     func verifyStages() async throws {
         let factory = try Self.localRelease()
         let workdir = try TemporaryDirectory()
@@ -127,14 +137,17 @@ struct ReleaseOperationTests {
         #expect(report.stages.map(\.name) == stages)
         #expect(report.archive?.name == "demo-1.0.0-wheelhouse.tar.gz")
         #expect(report.manifest?.verdict == .pass && report.manifest?.file == "demo-1.0.0-wheelhouse.tar.gz.sha256")
-        #expect(report.sigstore?.verdict == .pass && report.sigstore?.identity == WheelhouseFactory.identity && report.sigstore?.identityPinned == true)
+        #expect(
+            report.sigstore?.verdict == .pass && report.sigstore?.identity == WheelhouseFactory.identity && report.sigstore?.identityPinned == true)
         #expect(report.wheels.map { "\($0.name) \($0.version)" } == ["alpha_pkg 1.2.0"])
         #expect(report.installed == nil && report.failure == nil)
         #expect(notices.values.isEmpty, "a pinned, signed, listed archive raises no warning: \(notices.values)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: workdir.path).isEmpty, "the staging directory is removed")
     }
 
-    @Test("release.verify: an unlisted, unsigned archive passes only with --allow-missing-manifest, each risk streamed as a warning, in order", .enabled(if: hasPython, pythonMissing))
+    @Test(
+        "release.verify: an unlisted, unsigned archive passes only with --allow-missing-manifest, each risk streamed as a warning, in order",
+        .enabled(if: hasPython, pythonMissing))
     func verifyNotices() async throws {
         let factory = try Self.localRelease(sign: false)
         try FileManager.default.removeItem(atPath: factory.directory.file("demo-1.0.0-wheelhouse.tar.gz.sha256"))
@@ -177,15 +190,18 @@ struct ReleaseOperationTests {
         }
     }
 
-    @Test("release.install --dry-run: every check, then pip asked what it would install (an install stage), nothing installed or removed",
-          .enabled(if: hasPython && TestVenv.isUsable("python"), "needs python3 and the test venv's python with pip (scripts/bootstrap test)"))
+    @Test(
+        "release.install --dry-run: every check, then pip asked what it would install (an install stage), nothing installed or removed",
+        .enabled(if: hasPython && TestVenv.isUsable("python"), "needs python3 and the test venv's python with pip (scripts/bootstrap test)"))
     func installDryRun() async throws {
         let python = try #require(TestVenv.tool("python"))
         let factory = try Self.localRelease()
         let workdir = try TemporaryDirectory()
         let events = Recorder<ProgressSink.Event>()
-        let request = ReleaseInstallOperation.Request(checks: Self.checks(factory, workdir: workdir), python: python, removeArchive: true, dryRun: true)
-        let report = try await ReleaseInstallOperation.run(request, in: Self.context(progress: ProgressSink { events.append($0) }), emit: ItemSink { _ in })
+        let request = ReleaseInstallOperation.Request(
+            checks: Self.checks(factory, workdir: workdir), python: python, removeArchive: true, dryRun: true)
+        let report = try await ReleaseInstallOperation.run(
+            request, in: Self.context(progress: ProgressSink { events.append($0) }), emit: ItemSink { _ in })
         #expect(report.installed == ["alpha-pkg==1.2.0"])
         #expect(report.dryRun && report.target == python)
         #expect(report.stages.map(\.name).last == "install (dry run)")

@@ -64,7 +64,8 @@ struct SignFilesOperationTests {
         let verification = try BundleVerification(trust: .file(path: server.trustedRootPath))
         for file in files {
             let policy = try VerificationPolicy(
-                artifact: .file(path: file), identity: .certificate(identity: .exact("signer@example.com"), issuer: .exact(server.issuer), claims: []))
+                artifact: .file(path: file), identity: .certificate(identity: .exact("signer@example.com"), issuer: .exact(server.issuer), claims: [])
+            )
             #expect(try verification.verify(bundlePath: file + ".sigstore.json", policy: policy).identity == "signer@example.com")
         }
     }
@@ -117,7 +118,8 @@ struct SignFilesOperationTests {
             try SignFilesOperation.Request(files: ["a", "b"], bundle: "x.json").validate()
         }
         #expect(throws: RequestError("--signing-config and --staging cannot be used together")) {
-            try SignFilesOperation.Request(files: ["a"], signing: SigningChoice(signingConfig: "c.json"), trust: TrustChoice(staging: true)).validate()
+            try SignFilesOperation.Request(files: ["a"], signing: SigningChoice(signingConfig: "c.json"), trust: TrustChoice(staging: true))
+                .validate()
         }
         #expect(throws: RequestError("--staging and --trusted-root cannot be used together")) {
             try SignFilesOperation.Request(files: ["a"], trust: TrustChoice(trustedRoot: "r.json", staging: true)).validate()
@@ -138,7 +140,8 @@ struct SignFilesOperationTests {
         let server = try SigstoreTestServer()
         let work = try TemporaryDirectory()
         let file = try work.write("a.txt", "a\n")
-        let request = #"{"files": ["\#(file)"], "inToto": false, "signing": {"identityToken": "\#(try server.token())", "signingConfig": "\#(server.signingConfigPath)"}, "trust": {"trustedRoot": "\#(server.trustedRootPath)"}}"#
+        let request =
+            #"{"files": ["\#(file)"], "inToto": false, "signing": {"identityToken": "\#(try server.token())", "signingConfig": "\#(server.signingConfigPath)"}, "trust": {"trustedRoot": "\#(server.trustedRootPath)"}}"#
         let lines = CollectedItems<[UInt8]>()
         let document = try await SignFilesOperation.runJSON(Array(request.utf8), in: testOperationContext(), emit: lines.append)
         #expect(document.failure == nil)

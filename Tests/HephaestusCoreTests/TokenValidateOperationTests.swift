@@ -33,7 +33,8 @@ struct TokenValidateOperationTests {
         "GitHub's answer becomes the report: kind, scopes, expiry, rate limit; the token is registered with the run's redactor and absent from the report",
         .enabled(if: ToolLocator.find("python3") != nil, "python3 is not on PATH: the fake GitHub server cannot run"))
     func report() async throws {
-        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [], extra: ["scopes": "repo, workflow", "expiry": "2027-01-01 00:00:00 UTC"]))
+        let server = try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [], extra: ["scopes": "repo, workflow", "expiry": "2027-01-01 00:00:00 UTC"]))
         let context = OperationContext.quiet(environment: ["RELEASE_TOKEN": Self.token])
         let request = TokenValidateOperation.Request(github: GitHubChoice(apiURL: server.apiURL, tokenEnv: "RELEASE_TOKEN"))
         let report = try await TokenValidateOperation.run(request, in: context)

@@ -21,7 +21,9 @@ struct TrustReportTests {
         #expect(report.transparencyLogs.map(\.status.rawValue) == ["active", "not yet valid"])
     }
 
-    @Test("trust.show: the staging root's logs and authorities; staleness judged at the context's clock; a conflicting choice refused as the CLI words it")
+    @Test(
+        "trust.show: the staging root's logs and authorities; staleness judged at the context's clock; a conflicting choice refused as the CLI words it"
+    )
     func operation() async throws {
         let taken = try Date.ISO8601FormatStyle().year().month().day().parse(HephaestusTrust.retrievedAt)
         let staging = try await TrustShowOperation.run(
@@ -38,7 +40,8 @@ struct TrustReportTests {
             try await TrustShowOperation.run(TrustShowOperation.Request(trust: TrustChoice(trustedRoot: "x.json", staging: true)), in: .quiet())
         }
         await #expect(throws: FileError.notFound(path: "/nonexistent/trusted_root.json")) {
-            try await TrustShowOperation.run(TrustShowOperation.Request(trust: TrustChoice(trustedRoot: "/nonexistent/trusted_root.json")), in: .quiet())
+            try await TrustShowOperation.run(
+                TrustShowOperation.Request(trust: TrustChoice(trustedRoot: "/nonexistent/trusted_root.json")), in: .quiet())
         }
     }
 

@@ -13,16 +13,18 @@ struct WheelhouseOperationTests {
     static func wheels(_ names: [String], in directory: TemporaryDirectory, folder: String = "wheels", tamper: Set<String> = []) throws {
         let script = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
         for name in names {
-            let result = try ProcessResult.runTool("python3", [script, directory.file(folder), name, "1.0"] + (tamper.contains(name) ? ["--tamper-record"] : []))
+            let result = try ProcessResult.runTool(
+                "python3", [script, directory.file(folder), name, "1.0"] + (tamper.contains(name) ? ["--tamper-record"] : []))
             #expect(result.status == 0, "\(result.stderrText)")
         }
     }
 
     @Test("Requests are refused as the CLI words it: the archive name, signing options that conflict, extraction limits")
     func invalidRequests() async throws {
-        await #expect(throws: RequestError(
-            "--output release.tar.gz: the archive must be named NAME-VERSION-wheelhouse.tar.gz (release commands look for *wheelhouse*.tar.gz)"))
-        {
+        await #expect(
+            throws: RequestError(
+                "--output release.tar.gz: the archive must be named NAME-VERSION-wheelhouse.tar.gz (release commands look for *wheelhouse*.tar.gz)")
+        ) {
             try await WheelhousePackOperation.run(WheelhousePackOperation.Request(directory: "wheels", output: "release.tar.gz"), in: .quiet())
         }
         await #expect(throws: RequestError("--key and --identity-token cannot be used together")) {
@@ -72,7 +74,8 @@ struct WheelhouseOperationTests {
         for _ in 0..<3 {
             let output = directory.file("out/demo-1.0-wheelhouse.tar.gz")
             do {
-                _ = try await WheelhousePackOperation.run(WheelhousePackOperation.Request(directory: directory.file("wheels"), output: output), in: .quiet())
+                _ = try await WheelhousePackOperation.run(
+                    WheelhousePackOperation.Request(directory: directory.file("wheels"), output: output), in: .quiet())
                 Issue.record("tampered wheels were packed")
             } catch let error as WheelError {
                 #expect(error.code == "wheel.record-mismatch")
@@ -102,14 +105,16 @@ struct WheelhouseOperationTests {
         let report = try await WheelhousePackOperation.run(
             WheelhousePackOperation.Request(
                 directory: directory.file("wheels"), output: output, sign: true,
-                signing: SigningChoice(identityToken: token, signingConfig: sigstore.signingConfigPath), trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
+                signing: SigningChoice(identityToken: token, signingConfig: sigstore.signingConfigPath),
+                trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
             in: context)
         #expect(report.bundle == output + ".sigstore.json")
         #expect(!context.redactor.redact(token).contains(token))
         let verification = try await VerifyBundleOperation.run(
             VerifyBundleOperation.Request(
                 bundle: output + ".sigstore.json", artifact: output,
-                signer: SignerChoice(certificateIdentity: identity, certificateOidcIssuer: sigstore.issuer), trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
+                signer: SignerChoice(certificateIdentity: identity, certificateOidcIssuer: sigstore.issuer),
+                trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
             in: context)
         #expect(verification.verdict == .pass, "\(verification.reason ?? "")")
     }
@@ -124,18 +129,21 @@ struct WheelhouseOperationTests {
         _ = try directory.write("in/b", "x")
         #expect(try ProcessResult.runTool("tar", ["czf", directory.file("w.tar.gz"), "-C", directory.file("in"), "a.txt", "b"]).status == 0)
         let dest = directory.file("out")
-        let report = try await WheelhouseExtractOperation.run(WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
+        let report = try await WheelhouseExtractOperation.run(
+            WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
         #expect(report.files == ["a.txt", "b"])
         #expect(report.bytes == 7)
         #expect(report.destination == dest)
         #expect(try String(contentsOfFile: dest + "/a.txt", encoding: .utf8) == "alpha\n")
         await #expect(throws: ArchiveError.self) {
-            try await WheelhouseExtractOperation.run(WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
+            try await WheelhouseExtractOperation.run(
+                WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
         }
         let hostile = directory.file("hostile")
         await #expect(throws: ArchiveError.self) {
             try await WheelhouseExtractOperation.run(
-                WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: hostile, limits: ExtractionChoice(maxEntries: 1)), in: .quiet())
+                WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: hostile, limits: ExtractionChoice(maxEntries: 1)),
+                in: .quiet())
         }
         #expect(!FileManager.default.fileExists(atPath: hostile))
         let document = try await WheelhouseExtractOperation.runJSON(

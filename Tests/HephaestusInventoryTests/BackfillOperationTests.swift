@@ -30,7 +30,10 @@ struct BackfillOperationTests {
                 Array(names.map { "\(DigestAlgorithm.sha256.hash($0.1).hex)  \($0.0)\n" }.joined().utf8)
             }
             let releases: [[String: Any]] = [
-                ["id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z", "assets": [asset(201, "demo-2.0.0.whl", blob("demo-2.0.0.whl"))]],
+                [
+                    "id": 3, "tag_name": "v2.0.0", "published_at": "2025-06-30T10:00:00Z",
+                    "assets": [asset(201, "demo-2.0.0.whl", blob("demo-2.0.0.whl"))],
+                ],
                 [
                     "id": 2, "tag_name": "v1.1.0", "published_at": "2025-03-20T10:00:00Z",
                     "assets": [
@@ -43,7 +46,8 @@ struct BackfillOperationTests {
                     "id": 1, "tag_name": "v1.0.0", "published_at": "2025-01-15T10:00:00Z",
                     "assets": [
                         asset(101, "demo-1.0.0.whl", blob("demo-1.0.0.whl")), asset(102, "demo-1.0.0.tar.gz", blob("demo-1.0.0.tar.gz")),
-                        asset(103, "SHA256SUMS", sums([("demo-1.0.0.whl", blob("demo-1.0.0.whl")), ("demo-1.0.0.tar.gz", blob("demo-1.0.0.tar.gz"))])),
+                        asset(
+                            103, "SHA256SUMS", sums([("demo-1.0.0.whl", blob("demo-1.0.0.whl")), ("demo-1.0.0.tar.gz", blob("demo-1.0.0.tar.gz"))])),
                     ],
                 ],
             ]
@@ -80,23 +84,28 @@ struct BackfillOperationTests {
         let fixture = try Fixture()
         let plan = try await BackfillPlanOperation.run(.init(repository: "octo/wheels", github: fixture.githubChoice), in: fixture.context())
         #expect(plan.repository == "octo/wheels")
-        #expect(plan.items.map { "\($0.release)/\($0.asset) \($0.action.rawValue)" } == [
-            "v1.0.0/demo-1.0.0.tar.gz sign", "v1.0.0/demo-1.0.0.whl sign", "v1.1.0/demo-1.1.0.tar.gz refuse", "v1.1.0/demo-1.1.0.whl sign",
-            "v2.0.0/demo-2.0.0.whl refuse",
-        ])
+        #expect(
+            plan.items.map { "\($0.release)/\($0.asset) \($0.action.rawValue)" } == [
+                "v1.0.0/demo-1.0.0.tar.gz sign", "v1.0.0/demo-1.0.0.whl sign", "v1.1.0/demo-1.1.0.tar.gz refuse", "v1.1.0/demo-1.1.0.whl sign",
+                "v2.0.0/demo-2.0.0.whl refuse",
+            ])
         #expect(plan.signable == 3)
         #expect(plan.items.last?.reason == "the release has no SHA-256 manifest to tie the bytes to")
         #expect(plan.items.first { $0.asset == "demo-1.1.0.tar.gz" }?.manifest == .mismatch)
-        let since = try await BackfillPlanOperation.run(.init(repository: "octo/wheels", since: "v1.1.0", github: fixture.githubChoice), in: fixture.context())
+        let since = try await BackfillPlanOperation.run(
+            .init(repository: "octo/wheels", since: "v1.1.0", github: fixture.githubChoice), in: fixture.context())
         #expect(Set(since.items.map(\.release)) == ["v1.1.0", "v2.0.0"])
-        let byDate = try await BackfillPlanOperation.run(.init(repository: "octo/wheels", since: "2025-06-01", github: fixture.githubChoice), in: fixture.context())
+        let byDate = try await BackfillPlanOperation.run(
+            .init(repository: "octo/wheels", since: "2025-06-01", github: fixture.githubChoice), in: fixture.context())
         #expect(byDate.items.map(\.release) == ["v2.0.0"])
         await #expect(throws: GitHubError.self) {
             _ = try await BackfillPlanOperation.run(.init(repository: "not a repository", github: fixture.githubChoice), in: fixture.context())
         }
     }
 
-    @Test("run: a dry run changes nothing; a run signs, uploads and records, streaming its lines; refusals are its verdict; status and rollback follow it")
+    @Test(
+        "run: a dry run changes nothing; a run signs, uploads and records, streaming its lines; refusals are its verdict; status and rollback follow it"
+    )
     func runStatusRollback() async throws {
         let fixture = try Fixture()
         let before = try fixture.github.assetNames()
@@ -104,7 +113,9 @@ struct BackfillOperationTests {
         let dry = try await BackfillRunOperation.run(try fixture.runRequest(dryRun: true), in: fixture.context(), emit: dryItems.sink)
         #expect(dry.dryRun && dry.failure == nil, "a dry run shows refusals without failing")
         #expect(dryItems.all == dry.lines)
-        #expect(dry.lines.contains(.init(release: "v1.0.0", asset: "demo-1.0.0.whl", action: .upload, outcome: .wouldUpload, detail: "demo-1.0.0.whl.sigstore.json")))
+        #expect(
+            dry.lines.contains(
+                .init(release: "v1.0.0", asset: "demo-1.0.0.whl", action: .upload, outcome: .wouldUpload, detail: "demo-1.0.0.whl.sigstore.json")))
         #expect(dry.lines.filter { $0.outcome == .wouldRefuse }.count == 2 && dry.refused == 2)
         #expect(try fixture.github.assetNames() == before)
         #expect(!FileManager.default.fileExists(atPath: fixture.inventory))
@@ -163,7 +174,8 @@ struct BackfillOperationTests {
     func requests() async throws {
         var request = BackfillRunOperation.Request(repository: "octo/wheels", maxPerMinute: 0)
         #expect(throws: RequestError("--max-per-minute must be positive")) { try request.validate() }
-        request = BackfillRunOperation.Request(repository: "octo/wheels", signing: SigningChoice(signingConfig: "x.json"), trust: TrustChoice(staging: true))
+        request = BackfillRunOperation.Request(
+            repository: "octo/wheels", signing: SigningChoice(signingConfig: "x.json"), trust: TrustChoice(staging: true))
         #expect(throws: RequestError("--signing-config and --staging cannot be used together")) { try request.validate() }
         #expect(throws: RequestError("give at least one --repository OWNER/REPO")) { try InventoryScanOperation.Request(repositories: []).validate() }
         let decoded = try JSONDecoder().decode(BackfillRunOperation.Request.self, from: Data(#"{"repository": "octo/wheels"}"#.utf8))
@@ -180,7 +192,8 @@ struct BackfillOperationTests {
         let fixture = try Fixture()
         _ = try await BackfillRunOperation.run(try fixture.runRequest(), in: fixture.context(), emit: ItemSink { _ in })
         let items = Items<InventoryScan.Summary>()
-        let request = InventoryScanOperation.Request(repositories: ["octo/wheels"], inventory: fixture.inventory, trust: fixture.trust, github: fixture.githubChoice)
+        let request = InventoryScanOperation.Request(
+            repositories: ["octo/wheels"], inventory: fixture.inventory, trust: fixture.trust, github: fixture.githubChoice)
         let scan = try await InventoryScanOperation.run(request, in: fixture.context(), emit: items.sink)
         #expect(scan.inventory == fixture.inventory && items.all == scan.repositories)
         let summary = try #require(scan.repositories.first)

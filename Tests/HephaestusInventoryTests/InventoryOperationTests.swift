@@ -40,7 +40,8 @@ struct InventoryOperationTests {
             let repository = try store.repositoryID("octo/wheels")
             var nextID: Int64 = 100
             func release(_ tag: String, _ published: String) throws -> Int64 {
-                try store.upsertRelease(repositoryID: repository, githubID: Int64(tag.count), tag: tag, publishedAt: published, draft: false, prerelease: false)
+                try store.upsertRelease(
+                    repositoryID: repository, githubID: Int64(tag.count), tag: tag, publishedAt: published, draft: false, prerelease: false)
             }
             func asset(
                 _ release: Int64, _ name: String, manifest: ReleaseAssetRoles.ManifestVerdict = .match, signed: [UInt8]?, bytes: [UInt8]? = nil
@@ -49,7 +50,8 @@ struct InventoryOperationTests {
                 let digest = DigestAlgorithm.sha256.hash(content).hex
                 nextID += 1
                 let (id, _) = try store.recordAsset(
-                    releaseID: release, name: name, githubID: nextID, size: Int64(content.count), updatedAt: nil, sha256: digest, manifestVerdict: manifest)
+                    releaseID: release, name: name, githubID: nextID, size: Int64(content.count), updatedAt: nil, sha256: digest,
+                    manifestVerdict: manifest)
                 if let signed {
                     let bundle = try sigstore.sign(signed).json
                     try store.recordBundle(
@@ -81,17 +83,21 @@ struct InventoryOperationTests {
             .init(inventory: fixture.inventory, identities: ["signer@*"], issuers: ["https://issuer.example.com"], trust: fixture.trust),
             in: Self.context())
         let found = report.findings.map { "\($0.kind.rawValue) \($0.release)/\($0.asset)" }
-        #expect(found == [
-            "unsigned-asset v1.0.0/b.whl", "manifest-mismatch v1.1.0/c.tar.gz", "digest-changed v1.1.0/e.whl", "verification-failed v2.0.0/d.whl",
-        ])
+        #expect(
+            found == [
+                "unsigned-asset v1.0.0/b.whl", "manifest-mismatch v1.1.0/c.tar.gz", "digest-changed v1.1.0/e.whl", "verification-failed v2.0.0/d.whl",
+            ])
         #expect(report.summary.repositories == 1 && report.summary.releases == 3)
         #expect(report.summary.assets == 5 && report.summary.bundles == 4)
         let failure = try #require(report.failure)
         #expect(failure.code == "inventory.findings")
         #expect(ExitCodeTable.status(for: failure) == .checkFailed)
-        #expect(report.findings.first { $0.kind == .digestChanged }?.detail.contains(DigestAlgorithm.sha256.hash(Array("first e.whl\n".utf8)).hex) == true)
+        #expect(
+            report.findings.first { $0.kind == .digestChanged }?.detail.contains(DigestAlgorithm.sha256.hash(Array("first e.whl\n".utf8)).hex) == true
+        )
 
-        let identity = try await InventoryAuditOperation.run(.init(inventory: fixture.inventory, identities: ["release-bot@*"], trust: fixture.trust), in: Self.context())
+        let identity = try await InventoryAuditOperation.run(
+            .init(inventory: fixture.inventory, identities: ["release-bot@*"], trust: fixture.trust), in: Self.context())
         #expect(identity.findings.filter { $0.kind == .unexpectedIdentity }.map(\.asset) == ["a.whl", "c.tar.gz", "e.whl"])
         #expect(identity.findings.first { $0.kind == .unexpectedIdentity }?.detail == "signed by signer@example.com, expected release-bot@*")
         let issuer = try await InventoryAuditOperation.run(
@@ -102,7 +108,8 @@ struct InventoryOperationTests {
     @Test("audit: a clean inventory passes; windows read while the previous one is verified give the same findings")
     func auditCleanAndWindows() async throws {
         let clean = try Fixture(clean: true)
-        let report = try await InventoryAuditOperation.run(.init(inventory: clean.inventory, identities: ["signer@example.com"], trust: clean.trust), in: Self.context())
+        let report = try await InventoryAuditOperation.run(
+            .init(inventory: clean.inventory, identities: ["signer@example.com"], trust: clean.trust), in: Self.context())
         #expect(report.findings.isEmpty && report.failure == nil && report.summary.bundlesVerified == 1)
 
         let fixture = try Fixture()
@@ -137,7 +144,8 @@ struct InventoryOperationTests {
     @Test("the default inventory is under the run's XDG_DATA_HOME, else HOME")
     func defaultPath() {
         #expect(InventoryStore.defaultPath(environment: ["XDG_DATA_HOME": "/data", "HOME": "/home/u"]) == "/data/hephaestus/inventory.sqlite")
-        #expect(InventoryStore.defaultPath(environment: ["XDG_DATA_HOME": "", "HOME": "/home/u"]) == "/home/u/.local/share/hephaestus/inventory.sqlite")
+        #expect(
+            InventoryStore.defaultPath(environment: ["XDG_DATA_HOME": "", "HOME": "/home/u"]) == "/home/u/.local/share/hephaestus/inventory.sqlite")
         #expect(InventoryStore.path(nil, in: Self.context(environment: ["HOME": "/h"])) == "/h/.local/share/hephaestus/inventory.sqlite")
     }
 
@@ -152,15 +160,23 @@ struct InventoryOperationTests {
         #expect(summary.assets == 5 && summary.signedAssets == 3 && summary.failingBundles == 1 && summary.findings == 4)
         #expect(report.timeline.map(\.month) == ["2025-01", "2025-03", "2025-06"])
         #expect(report.identities.map(\.identity) == ["signer@example.com"] && report.identities.first?.bundles == 3)
-        #expect(Dictionary(uniqueKeysWithValues: report.releases.map { ($0.tag, $0.state) }) == ["v1.0.0": .partial, "v1.1.0": .signed, "v2.0.0": .unsigned])
+        #expect(
+            Dictionary(uniqueKeysWithValues: report.releases.map { ($0.tag, $0.state) }) == [
+                "v1.0.0": .partial, "v1.1.0": .signed, "v2.0.0": .unsigned,
+            ])
         let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n")
         #expect(rows.count == 1 + 5)
-        #expect(rows.contains { $0.hasPrefix("octo/wheels,v1.1.0,2025-03-20T10:00:00Z,signed,c.tar.gz,") && $0.contains(",mismatch,yes,signer@example.com,") })
-        #expect(rows.contains { $0.hasPrefix("octo/wheels,v2.0.0,2025-06-30T10:00:00Z,unsigned,d.whl,") && $0.contains(",no,") && $0.contains(",fail,") })
+        #expect(
+            rows.contains {
+                $0.hasPrefix("octo/wheels,v1.1.0,2025-03-20T10:00:00Z,signed,c.tar.gz,") && $0.contains(",mismatch,yes,signer@example.com,")
+            })
+        #expect(
+            rows.contains { $0.hasPrefix("octo/wheels,v2.0.0,2025-06-30T10:00:00Z,unsigned,d.whl,") && $0.contains(",no,") && $0.contains(",fail,") })
 
         let operation = try #require(OperationRegistry.operation(named: "inventory.report"))
         let jsonPath = fixture.work.file("report.json")
-        let request = #"{"inventory": "\#(fixture.inventory)", "format": "json", "output": "\#(jsonPath)", "trust": {"trustedRoot": "\#(fixture.trustedRoot)"}}"#
+        let request =
+            #"{"inventory": "\#(fixture.inventory)", "format": "json", "output": "\#(jsonPath)", "trust": {"trustedRoot": "\#(fixture.trustedRoot)"}}"#
         let document = try await operation.runJSON(Array(request.utf8), in: Self.context())
         #expect(document.failure == nil)
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: jsonPath))) as? [String: Any])
@@ -208,16 +224,19 @@ struct InventoryOperationTests {
 
     @Test("outcomes keep their wire names")
     func outcomeNames() throws {
-        #expect(BackfillOutcome.allCases.map(\.rawValue) == [
-            "asset-gone", "already-signed", "failed", "done", "refused", "match", "signed", "pending", "superseded", "uploaded", "not-uploaded",
-            "rolled-back", "deleted", "already-gone", "would-refuse", "would-download", "would-verify-digest", "would-sign", "would-upload",
-        ])
+        #expect(
+            BackfillOutcome.allCases.map(\.rawValue) == [
+                "asset-gone", "already-signed", "failed", "done", "refused", "match", "signed", "pending", "superseded", "uploaded", "not-uploaded",
+                "rolled-back", "deleted", "already-gone", "would-refuse", "would-download", "would-verify-digest", "would-sign", "would-upload",
+            ])
         #expect(BackfillAction.allCases.map(\.rawValue) == ["skip", "download", "verify-digest", "refuse", "sign", "upload", "rollback"])
         #expect(BackfillRunStatus.allCases.map(\.rawValue) == ["running", "completed", "failed", "completed-with-refusals", "rolled-back"])
         #expect(BackfillPlanner.Decision.allCases.map(\.rawValue) == ["sign", "refuse"])
         let line = BackfillRunner.Line(release: "v1", asset: "a.whl", action: .verifyDigest, outcome: .wouldVerifyDigest, detail: nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        #expect(String(decoding: try encoder.encode(line), as: UTF8.self) == #"{"action":"verify-digest","asset":"a.whl","outcome":"would-verify-digest","release":"v1"}"#)
+        #expect(
+            String(decoding: try encoder.encode(line), as: UTF8.self)
+                == #"{"action":"verify-digest","asset":"a.whl","outcome":"would-verify-digest","release":"v1"}"#)
     }
 }

@@ -38,7 +38,8 @@ struct DevSigstoreOperationTests {
         for name in ["trusted_root.json", "signing_config.json", "signing_config.rekor-v1.json", "trust_config.json"] {
             #expect(FileManager.default.fileExists(atPath: "\(directory)/\(name)"), "\(name)")
         }
-        let port = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("port.json")))) as? [String: Any])
+        let port = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("port.json")))) as? [String: Any])
         #expect(port["url"] as? String == instance.url)
 
         let token = try await DevSigstoreTokenOperation.run(.init(directory: directory, identity: "dev@example.com"), in: Self.context()).token
@@ -76,7 +77,11 @@ struct DevSigstoreOperationTests {
         await #expect(throws: LocalInstanceError.notAnInstance(path: missing)) {
             _ = try await DevSigstoreTokenOperation.run(.init(directory: missing, identity: "x@example.com"), in: Self.context())
         }
-        #expect(throws: (any Error).self) { try JSONDecoder().decode(DevSigstoreTokenOperation.Request.self, from: Data(#"{"directory": "d"}"#.utf8)) }
-        #expect(try JSONDecoder().decode(DevSigstoreTokenOperation.Request.self, from: Data(#"{"directory": "d", "identity": "i"}"#.utf8)).lifetime == 600)
+        #expect(throws: (any Error).self) {
+            try JSONDecoder().decode(DevSigstoreTokenOperation.Request.self, from: Data(#"{"directory": "d"}"#.utf8))
+        }
+        #expect(
+            try JSONDecoder().decode(DevSigstoreTokenOperation.Request.self, from: Data(#"{"directory": "d", "identity": "i"}"#.utf8)).lifetime == 600
+        )
     }
 }

@@ -41,7 +41,8 @@ struct LocalInstanceServiceTests {
     func githubClaims() throws {
         let issuer = LocalOIDCIssuer(url: "http://127.0.0.1:9/oauth2", key: .generate(.ecdsaP256))
         let token = try issuer.verify(
-            issuer.mint(identity: "https://github.com/acme/widgets/.github/workflows/release.yml@refs/tags/v1", issuer: IdentityToken.githubActionsIssuer))
+            issuer.mint(
+                identity: "https://github.com/acme/widgets/.github/workflows/release.yml@refs/tags/v1", issuer: IdentityToken.githubActionsIssuer))
         #expect(token.certificateIdentity == "https://github.com/acme/widgets/.github/workflows/release.yml@refs/tags/v1")
         #expect(token.fulcioClaims["1.3.6.1.4.1.57264.1.12"] == "https://github.com/acme/widgets")
         #expect(token.fulcioClaims["1.3.6.1.4.1.57264.1.14"] == "refs/tags/v1")
@@ -56,13 +57,16 @@ struct LocalInstanceServiceTests {
         let router = router(sigstore, issuer: issuer)
         let work = try TemporaryDirectory()
         let keyPath = work.file("key.pem")
-        #expect(try ProcessResult.runTool("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", keyPath]).status == 0)
+        #expect(
+            try ProcessResult.runTool("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", keyPath]).status
+                == 0)
         let csr = try ProcessResult.runTool("openssl", ["req", "-new", "-key", keyPath, "-subj", "/CN=ignored"])
         #expect(csr.status == 0)
         let token = try issuer.mint(identity: "csr@example.com")
         func request(_ pem: String, token: String) -> LocalSigstoreRouter.Response {
             let body = try! JSONSerialization.data(withJSONObject: ["certificateSigningRequest": Base64.encode(Array(pem.utf8))])
-            return router.respond(method: "POST", path: "/api/v2/signingCert", headers: HTTPHeaders([("Authorization", "Bearer \(token)")]), body: Array(body))
+            return router.respond(
+                method: "POST", path: "/api/v2/signingCert", headers: HTTPHeaders([("Authorization", "Bearer \(token)")]), body: Array(body))
         }
         let answer = request(csr.stdoutText, token: token)
         #expect(answer.status == 201, "\(String(decoding: answer.body, as: UTF8.self))")

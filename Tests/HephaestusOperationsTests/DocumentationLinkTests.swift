@@ -12,7 +12,10 @@ struct DocumentationLinkTests {
         var files: [String] = []
         while let path = enumerator.nextObject() as? String {
             let first = path.split(separator: "/").first.map(String.init) ?? path
-            if first.hasPrefix(".") || first == "bench" && path.contains("/work/") { enumerator.skipDescendants(); continue }
+            if first.hasPrefix(".") || first == "bench" && path.contains("/work/") {
+                enumerator.skipDescendants()
+                continue
+            }
             if path.hasSuffix(".md") { files.append(path) }
         }
         return files.sorted()
@@ -43,7 +46,8 @@ struct DocumentationLinkTests {
     @Test("docs/README.md reaches every page under docs/ and runbooks/")
     func indexIsComplete() throws {
         let index = try String(contentsOf: Self.root.appendingPathComponent("docs/README.md"), encoding: .utf8)
-        let linked = Set(Self.relativeLinks(index).map { Self.root.appendingPathComponent("docs").appendingPathComponent($0).standardizedFileURL.path })
+        let linked = Set(
+            Self.relativeLinks(index).map { Self.root.appendingPathComponent("docs").appendingPathComponent($0).standardizedFileURL.path })
         for file in try Self.markdownFiles() where (file.hasPrefix("docs/") || file.hasPrefix("runbooks/")) && file != "docs/README.md" {
             #expect(linked.contains(Self.root.appendingPathComponent(file).standardizedFileURL.path), "docs/README.md does not link \(file)")
         }

@@ -30,14 +30,17 @@ struct OperationRegistryTests {
         OperationContext(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
-    @Test("a request decoded from JSON runs: verify.bundle passes a genuine bundle and reports a failure as a verdict",
-          .enabled(if: SharedFixtures.isAvailable, Comment(rawValue: SharedFixtures.absenceMessage)))
+    @Test(
+        "a request decoded from JSON runs: verify.bundle passes a genuine bundle and reports a failure as a verdict",
+        .enabled(if: SharedFixtures.isAvailable, Comment(rawValue: SharedFixtures.absenceMessage)))
     func runsFromJSON() async throws {
         let directory = SharedFixtures.sigstorePython.path
         let operation = try #require(OperationRegistry.operation(named: "verify.bundle"))
         let identity = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
         func request(identity: String) -> [UInt8] {
-            Array(#"{"bundle": "\#(directory)/bundle_v3_github.whl.sigstore", "artifact": "\#(directory)/bundle_v3_github.whl", "signer": {"certificateIdentity": "\#(identity)", "certificateOidcIssuer": "https://token.actions.githubusercontent.com"}, "trust": {}}"#.utf8)
+            Array(
+                #"{"bundle": "\#(directory)/bundle_v3_github.whl.sigstore", "artifact": "\#(directory)/bundle_v3_github.whl", "signer": {"certificateIdentity": "\#(identity)", "certificateOidcIssuer": "https://token.actions.githubusercontent.com"}, "trust": {}}"#
+                    .utf8)
         }
         let pass = try await operation.runJSON(request(identity: identity), in: Self.context())
         #expect(pass.failure == nil)
@@ -62,7 +65,8 @@ struct OperationRegistryTests {
             #expect(ExitCodeTable.status(for: error) == .usage)
         }
         do {
-            _ = try await operation.runJSON(Array(#"{"bundle": "b", "artifact": "a", "signer": {"certificateIdentity": 7}, "trust": {}}"#.utf8), in: Self.context())
+            _ = try await operation.runJSON(
+                Array(#"{"bundle": "b", "artifact": "a", "signer": {"certificateIdentity": 7}, "trust": {}}"#.utf8), in: Self.context())
             Issue.record("a number for an identity was accepted")
         } catch let error as RequestError {
             #expect(error.message.contains("signer.certificateIdentity"), "\(error.message)")

@@ -43,14 +43,17 @@ struct ReleaseRevokeOperationTests {
     }
 
     static func server() throws -> FakeGitHubServer {
-        try FakeGitHubServer(config: FakeGitHubServer.config(releases: [[
-            "id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z",
-            "assets": [
-                ["id": 11, "name": "demo-1.0.0-wheelhouse.tar.gz", "text": "bad archive\n"],
-                ["id": 12, "name": "demo-1.0.0-wheelhouse.tar.gz.sha256", "text": "manifest\n", "digest": false],
-                ["id": 13, "name": "README.txt", "text": "read me\n"],
-            ],
-        ]]))
+        try FakeGitHubServer(
+            config: FakeGitHubServer.config(releases: [
+                [
+                    "id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z",
+                    "assets": [
+                        ["id": 11, "name": "demo-1.0.0-wheelhouse.tar.gz", "text": "bad archive\n"],
+                        ["id": 12, "name": "demo-1.0.0-wheelhouse.tar.gz.sha256", "text": "manifest\n", "digest": false],
+                        ["id": 13, "name": "README.txt", "text": "read me\n"],
+                    ],
+                ]
+            ]))
     }
 
     static func assets(_ server: FakeGitHubServer) throws -> [String] {
@@ -75,7 +78,9 @@ struct ReleaseRevokeOperationTests {
         #expect(operation.descriptor.errorCodes.contains("publish.confirmation-mismatch"))
     }
 
-    @Test("a wrong or missing answer deletes, writes and records nothing", .enabled(if: toolsPresent, "needs python3 (the GitHub-shaped test server) and sqlite3"))
+    @Test(
+        "a wrong or missing answer deletes, writes and records nothing",
+        .enabled(if: toolsPresent, "needs python3 (the GitHub-shaped test server) and sqlite3"))
     func refused() async throws {
         let server = try Self.server()
         let work = try TemporaryDirectory()
@@ -89,14 +94,18 @@ struct ReleaseRevokeOperationTests {
                 #expect(error == .confirmationMismatch(expected: "v1.0.0"))
                 #expect(ExitCodeTable.status(for: error) == .usage)
             }
-            #expect(confirmation.asked.withLock { $0 } == [ConfirmationRequest(prompt: "About to delete 2 asset(s) of v1.0.0 from octo/wheels.", expected: "v1.0.0")])
+            #expect(
+                confirmation.asked.withLock { $0 } == [
+                    ConfirmationRequest(prompt: "About to delete 2 asset(s) of v1.0.0 from octo/wheels.", expected: "v1.0.0")
+                ])
         }
         #expect(try Self.assets(server) == ["README.txt", "demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty, "no advisory, no inventory")
     }
 
-    @Test("confirmed: asked before anything changes, then the advisory (streamed), the inventory record, the deletion",
-          .enabled(if: toolsPresent, "needs python3 (the GitHub-shaped test server) and sqlite3"))
+    @Test(
+        "confirmed: asked before anything changes, then the advisory (streamed), the inventory record, the deletion",
+        .enabled(if: toolsPresent, "needs python3 (the GitHub-shaped test server) and sqlite3"))
     func confirmed() async throws {
         let server = try Self.server()
         let work = try TemporaryDirectory()
@@ -122,13 +131,15 @@ struct ReleaseRevokeOperationTests {
         #expect(advisory["mediaType"] as? String == "application/vnd.hephaestus.revocation+json;version=1")
         #expect(advisory["scope"] as? String == "demo-*")
         let affected = (advisory["affected"] as? [[String: Any]]) ?? []
-        #expect(affected.map { "\($0["name"] as? String ?? "") \($0["sha256"] as? String ?? "")" } == [
-            "demo-1.0.0-wheelhouse.tar.gz \(Self.sha256("bad archive\n"))",
-            "demo-1.0.0-wheelhouse.tar.gz.sha256 \(Self.sha256("manifest\n"))",
-        ], "a digest GitHub does not give is computed from the download")
+        #expect(
+            affected.map { "\($0["name"] as? String ?? "") \($0["sha256"] as? String ?? "")" } == [
+                "demo-1.0.0-wheelhouse.tar.gz \(Self.sha256("bad archive\n"))",
+                "demo-1.0.0-wheelhouse.tar.gz.sha256 \(Self.sha256("manifest\n"))",
+            ], "a digest GitHub does not give is computed from the download")
         let markdown = try String(contentsOfFile: work.file("advisory.md"), encoding: .utf8)
         #expect(markdown.contains("- **Replacement:** upgrade to v1.0.1"))
-        let recorded = try ProcessResult.runTool("sqlite3", [work.file("inventory.sqlite"), "SELECT repository, tag, reason, replacement FROM advisory"])
+        let recorded = try ProcessResult.runTool(
+            "sqlite3", [work.file("inventory.sqlite"), "SELECT repository, tag, reason, replacement FROM advisory"])
         #expect(recorded.stdoutText == "octo/wheels|v1.0.0|built on a compromised runner|v1.0.1\n", "\(recorded.stderrText)")
     }
 

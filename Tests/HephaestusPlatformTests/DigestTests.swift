@@ -10,7 +10,10 @@ struct DigestTests {
         arguments: [
             (DigestAlgorithm.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
             (.sha384, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"),
-            (.sha512, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
+            (
+                .sha512,
+                "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+            ),
         ])
     func knownAnswers(algorithm: DigestAlgorithm, expected: String) {
         #expect(algorithm.hash(Array("abc".utf8)).hex == expected)
@@ -21,7 +24,7 @@ struct DigestTests {
         let directory = try TemporaryDirectory()
         // 3 MiB + 17 bytes: several 1 MiB chunks and a partial one.
         var bytes = [UInt8](repeating: 0, count: 3 << 20 + 17)
-        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2654435761 >> 13) }
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
         let path = try directory.write("blob.bin", bytes)
         for algorithm in DigestAlgorithm.allCases {
             let expected = try ProcessResult.runTool("openssl", ["dgst", "-\(algorithm.rawValue)", "-r", path])

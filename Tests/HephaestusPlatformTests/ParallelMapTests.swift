@@ -43,7 +43,12 @@ struct ParallelMapTests {
         #expect(started.withLock { $0 } == [0, 1, 2])
         #expect(stopped.map { $0.value } == [0, 1, nil, nil, nil, nil])
         if case .notStarted = stopped[3] {} else { Issue.record("slot 3 should not have started") }
-        #expect(throws: Odd(value: 2)) { try ParallelMap.mapThrowing(Array(0..<6), jobs: 2) { if $0 == 2 { throw Odd(value: 2) }; return $0 } }
+        #expect(throws: Odd(value: 2)) {
+            try ParallelMap.mapThrowing(Array(0..<6), jobs: 2) {
+                if $0 == 2 { throw Odd(value: 2) }
+                return $0
+            }
+        }
     }
 
     @Test("an empty input gives an empty result")

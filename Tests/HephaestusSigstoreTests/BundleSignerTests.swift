@@ -41,7 +41,8 @@ struct BundleSignerTests {
         #expect(signed.verification.logEntries.first?.kind == "hashedrekord")
         // A consumer reading the JSON independently reaches the same verdict.
         let policy = try VerificationPolicy(
-            artifact: .bytes(artifact.bytes!), identity: .certificate(identity: .exact("release@example.org"), issuer: .exact("https://issuer.example.com"), claims: []))
+            artifact: .bytes(artifact.bytes!),
+            identity: .certificate(identity: .exact("release@example.org"), issuer: .exact("https://issuer.example.com"), claims: []))
         _ = try sigstore.verifier().verify(try SigstoreBundle(json: signed.json), policy: policy)
         let text = String(decoding: signed.json, as: UTF8.self)
         #expect(text.contains("application/vnd.dev.sigstore.bundle.v0.3+json"))
@@ -66,9 +67,11 @@ struct BundleSignerTests {
         #expect(Set(signed.verification.verifiedTimestamps.map(\.source)) == ["transparency-log", "timestamp-authority"])
     }
 
-    @Test("managed keys (P-256, P-384, Ed25519) logged to Rekor v1 carry a public-key hint and verify with the key", arguments: [
-        PrivateKey.Algorithm.ecdsaP256, .ecdsaP384, .ed25519,
-    ])
+    @Test(
+        "managed keys (P-256, P-384, Ed25519) logged to Rekor v1 carry a public-key hint and verify with the key",
+        arguments: [
+            PrivateKey.Algorithm.ecdsaP256, .ecdsaP384, .ed25519,
+        ])
     func managedKey(algorithm: PrivateKey.Algorithm) throws {
         let sigstore = try VirtualSigstore()
         let key = PrivateKey.generate(algorithm)
@@ -78,7 +81,8 @@ struct BundleSignerTests {
         #expect(String(decoding: signed.json, as: UTF8.self).contains("\"hint\" : \"release-key\""))
         let other = PrivateKey.generate(algorithm)
         #expect(throws: VerificationError.self) {
-            try sigstore.verifier().verify(bundle, policy: try VerificationPolicy(artifact: .bytes(artifact.bytes!), identity: .publicKey(other.publicKey)))
+            try sigstore.verifier().verify(
+                bundle, policy: try VerificationPolicy(artifact: .bytes(artifact.bytes!), identity: .publicKey(other.publicKey)))
         }
     }
 
@@ -97,11 +101,13 @@ struct BundleSignerTests {
         expectSigningError(.identityTokenNotUsable) { try token.checkUsable(at: Date()) }
     }
 
-    @Test("malformed tokens name what is wrong", arguments: [
-        "not-a-jwt", "a.b", "eyJhbGciOiJub25lIn0.bm90IGpzb24.c2ln",
-        TestIdentityToken.compact(header: ["alg": "ES256"], claims: ["iss": "https://x", "sub": "s"]),
-        TestIdentityToken.compact(header: ["alg": "ES256"], claims: ["sub": "s", "exp": 4_000_000_000]),
-    ])
+    @Test(
+        "malformed tokens name what is wrong",
+        arguments: [
+            "not-a-jwt", "a.b", "eyJhbGciOiJub25lIn0.bm90IGpzb24.c2ln",
+            TestIdentityToken.compact(header: ["alg": "ES256"], claims: ["iss": "https://x", "sub": "s"]),
+            TestIdentityToken.compact(header: ["alg": "ES256"], claims: ["sub": "s", "exp": 4_000_000_000]),
+        ])
     func malformedToken(text: String) {
         expectSigningError(.malformedIdentityToken) { _ = try IdentityToken(text) }
     }

@@ -27,7 +27,10 @@ struct LeafValidationTests {
                     let material = bundle["verificationMaterial"] as? [String: Any]
                 {
                     let single = (material["certificate"] as? [String: Any])?["rawBytes"] as? String
-                    let chain = ((material["x509CertificateChain"] as? [String: Any])?["certificates"] as? [[String: Any]])?.compactMap { $0["rawBytes"] as? String } ?? []
+                    let chain =
+                        ((material["x509CertificateChain"] as? [String: Any])?["certificates"] as? [[String: Any]])?.compactMap {
+                            $0["rawBytes"] as? String
+                        } ?? []
                     samples += ([single].compactMap { $0 } + chain).compactMap { Base64.decode($0) }
                 }
             }
@@ -54,7 +57,9 @@ struct LeafValidationTests {
             #expect(deferred.notBefore == eager.notBefore && deferred.notAfter == eager.notAfter)
             #expect(deferred.subjectPublicKeyInfo == eager.subjectPublicKeyInfo)
             #expect(deferred.issuerNameDER == eager.issuerNameDER && deferred.subjectNameDER == eager.subjectNameDER)
-            #expect(deferred.extensions.map { "\($0.oid) \($0.isCritical) \($0.value)" } == eager.extensions.map { "\($0.oid) \($0.isCritical) \($0.value)" })
+            #expect(
+                deferred.extensions.map { "\($0.oid) \($0.isCritical) \($0.value)" }
+                    == eager.extensions.map { "\($0.oid) \($0.isCritical) \($0.value)" })
             #expect(deferred.tbsBytes == eager.tbsBytes && !deferred.tbsBytes.isEmpty)
             #expect(deferred.signature == eager.signature && !deferred.signature.isEmpty)
             #expect(try deferred.publicKey().derSubjectPublicKeyInfo == eager.publicKey().derSubjectPublicKeyInfo)
@@ -79,7 +84,9 @@ struct LeafValidationTests {
         let intermediate = sigstore.ca.intermediate
         let validator = CertificateChainValidator(trustAnchors: [intermediate], allowsNonSelfSignedAnchors: true)
         var unknownCritical = VirtualSigstore.Options()
-        unknownCritical.leaf = { $0.extraExtensions.append(CertificateExtension(oid: "1.3.6.1.4.1.57264.99.1", isCritical: true, value: [0x05, 0x00])) }
+        unknownCritical.leaf = {
+            $0.extraExtensions.append(CertificateExtension(oid: "1.3.6.1.4.1.57264.99.1", isCritical: true, value: [0x05, 0x00]))
+        }
         func extra(_ oid: String, _ value: [UInt8]) -> VirtualSigstore.Options {
             var options = VirtualSigstore.Options()
             options.leaf = { $0.extraExtensions.append(CertificateExtension(oid: oid, isCritical: false, value: value)) }
@@ -89,7 +96,10 @@ struct LeafValidationTests {
             ("valid", try #require(try sigstore.sign(Harness.artifact).leaf), true),
             ("unknown critical extension", try #require(try sigstore.sign(Harness.artifact, options: unknownCritical).leaf), false),
             ("issued by another CA with the same name", try #require(try other.sign(Harness.artifact).leaf), false),
-            ("malformed CRL distribution points", try #require(try sigstore.sign(Harness.artifact, options: extra("2.5.29.31", [0x05, 0x00])).leaf), false),
+            (
+                "malformed CRL distribution points",
+                try #require(try sigstore.sign(Harness.artifact, options: extra("2.5.29.31", [0x05, 0x00])).leaf), false
+            ),
         ]
         for (name, minted, fast) in leaves {
             let leaf = try Certificate(deferringOpenSSLParse: minted.derEncoded)

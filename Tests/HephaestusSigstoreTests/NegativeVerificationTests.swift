@@ -57,7 +57,8 @@ struct NegativeVerificationTests {
     @Test("A wrong issuer is rejected")
     func wrongIssuer() throws {
         try Harness.expectFailure(
-            try sigstore.sign(Harness.artifact), by: sigstore, code: .issuerMismatch, policy: try Harness.policy(issuer: "https://accounts.example.org"))
+            try sigstore.sign(Harness.artifact), by: sigstore, code: .issuerMismatch,
+            policy: try Harness.policy(issuer: "https://accounts.example.org"))
     }
 
     @Test("Issuer extensions .1.1 and .1.8 disagreeing are rejected")
@@ -294,9 +295,11 @@ struct NegativeVerificationTests {
         try Harness.expectFailure(minted, by: sigstore, code: .unsupportedMediaType)
     }
 
-    @Test("Structural rules: duplicates, bounds, encodings, versions", arguments: [
-        "duplicate entry", "33 entries", "bad base64", "negative index", "no verification material", "chain with root", "v0.2 without proof",
-    ])
+    @Test(
+        "Structural rules: duplicates, bounds, encodings, versions",
+        arguments: [
+            "duplicate entry", "33 entries", "bad base64", "negative index", "no verification material", "chain with root", "v0.2 without proof",
+        ])
     func structure(rule: String) throws {
         var minted = try sigstore.sign(Harness.artifact)
         let entry = minted.value(["verificationMaterial", "tlogEntries", 0])!

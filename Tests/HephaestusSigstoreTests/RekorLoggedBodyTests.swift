@@ -8,7 +8,8 @@ import Testing
 @Suite("Rekor logged body")
 struct RekorLoggedBodyTests {
     /// A proposal with arrays inside objects — the shape Foundation's static build compared unequal to itself.
-    static let proposed = #"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true,null]}}"#
+    static let proposed =
+        #"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true,null]}}"#
 
     /// A Rekor v1 `{uuid: LogEntry}` answer logging `body`.
     static func answer(logging body: String) -> [UInt8] {
@@ -35,23 +36,36 @@ struct RekorLoggedBodyTests {
 
     @Test("the same entry, canonicalised otherwise (key order, spacing, 2.50 for 2.5), is accepted")
     func sameEntry() {
-        let reordered = #"{ "spec": {"tags": [1, 2.50, true, null], "proposedContent": {"verifiers": ["LS0tLS1CRUdJTg=="], "envelope": "{}"}}, "kind": "dsse", "apiVersion": "0.0.1" }"#
+        let reordered =
+            #"{ "spec": {"tags": [1, 2.50, true, null], "proposedContent": {"verifiers": ["LS0tLS1CRUdJTg=="], "envelope": "{}"}}, "kind": "dsse", "apiVersion": "0.0.1" }"#
         #expect(Self.failure(logging: reordered) == nil)
         #expect(Self.failure(logging: Self.proposed) == nil)
     }
 
-    @Test("another body is refused, naming the first field that differs", arguments: [
-        (#"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["TUFMTE9SWQ=="]},"tags":[1,2.5,true,null]}}"#,
-         "$.spec.proposedContent.verifiers[0]"),
-        (#"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true]}}"#,
-         "$.spec.tags (3 elements against 4)"),
-        (#"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true,null]}}"#,
-         "$.kind"),
-        (#"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,"2.5",true,null]}}"#,
-         "$.spec.tags[1] (a string against a number)"),
-        (#"{"apiVersion":"0.0.1","kind":"dsse","extra":0,"spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true,null]}}"#,
-         "$.extra (present in one only)"),
-    ])
+    @Test(
+        "another body is refused, naming the first field that differs",
+        arguments: [
+            (
+                #"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["TUFMTE9SWQ=="]},"tags":[1,2.5,true,null]}}"#,
+                "$.spec.proposedContent.verifiers[0]"
+            ),
+            (
+                #"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true]}}"#,
+                "$.spec.tags (3 elements against 4)"
+            ),
+            (
+                #"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true,null]}}"#,
+                "$.kind"
+            ),
+            (
+                #"{"apiVersion":"0.0.1","kind":"dsse","spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,"2.5",true,null]}}"#,
+                "$.spec.tags[1] (a string against a number)"
+            ),
+            (
+                #"{"apiVersion":"0.0.1","kind":"dsse","extra":0,"spec":{"proposedContent":{"envelope":"{}","verifiers":["LS0tLS1CRUdJTg=="]},"tags":[1,2.5,true,null]}}"#,
+                "$.extra (present in one only)"
+            ),
+        ])
     func anotherBody(logged: String, field: String) {
         let failure = Self.failure(logging: logged)
         #expect(failure?.contains("the logged body differs from the proposed entry at \(field)") == true, "\(failure ?? "accepted")")

@@ -19,7 +19,9 @@ struct SigningServiceClientTests {
     }
 
     /// Routes `/fulcio/...` and `/rekor/...` to the instance, after `fault` had a chance to answer first.
-    func transport(_ sigstore: VirtualSigstore, fault: @escaping @Sendable (HTTPRequest) -> LocalSigstoreRouter.Response?? = { _ in nil }) -> RoutedTransport {
+    func transport(
+        _ sigstore: VirtualSigstore, fault: @escaping @Sendable (HTTPRequest) -> LocalSigstoreRouter.Response?? = { _ in nil }
+    ) -> RoutedTransport {
         let router = LocalSigstoreRouter(certificateAuthority: sigstore.ca, transparencyLog: sigstore.rekorV1)
         return RoutedTransport { request in
             if let injected = fault(request) { return injected }
@@ -110,7 +112,8 @@ struct SigningServiceClientTests {
         let router = LocalSigstoreRouter(certificateAuthority: sigstore.ca, transparencyLog: sigstore.rekorV1)
         let other = PrivateKey.generate(.ecdsaP256)
         let otherDigest = DigestAlgorithm.sha256.hash(Array("something else".utf8))
-        let otherBody = RekorEntryBody.hashedRekordV001(digest: otherDigest, signature: try other.sign(digest: otherDigest), verifierPEM: other.publicKey.pem)
+        let otherBody = RekorEntryBody.hashedRekordV001(
+            digest: otherDigest, signature: try other.sign(digest: otherDigest), verifierPEM: other.publicKey.pem)
         let transport = transport(sigstore) { request in
             request.url.path.hasPrefix("/rekor") ? .some(router.respond(method: "POST", path: "/api/v1/log/entries", body: otherBody)) : nil
         }
@@ -124,10 +127,12 @@ struct SigningServiceClientTests {
         }
     }
 
-    @Test("Fulcio answers that are not a usable chain are named", arguments: [
-        #"{}"#, #"not json"#, #"{"signedCertificateDetachedSct":{}}"#,
-        #"{"signedCertificateEmbeddedSct":{"chain":{"certificates":["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"]}}}"#,
-    ])
+    @Test(
+        "Fulcio answers that are not a usable chain are named",
+        arguments: [
+            #"{}"#, #"not json"#, #"{"signedCertificateDetachedSct":{}}"#,
+            #"{"signedCertificateEmbeddedSct":{"chain":{"certificates":["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"]}}}"#,
+        ])
     func malformedFulcioAnswer(body: String) {
         #expect(throws: SigningError.self) { _ = try FulcioClient.parseChain(Array(body.utf8)) }
     }

@@ -15,11 +15,13 @@ struct SigstorePythonCrossCheckTests {
         let timestamp: Bool
     }
 
-    @Test("sigstore verify identity --offline accepts our bundle and rejects it after tampering", arguments: [
-        Case(description: "e-mail identity, Rekor v1", githubActions: false, rekorV2: false, timestamp: false),
-        Case(description: "e-mail identity, Rekor v1 + TSA", githubActions: false, rekorV2: false, timestamp: true),
-        Case(description: "GitHub Actions URI identity, Rekor v2 + TSA", githubActions: true, rekorV2: true, timestamp: true),
-    ])
+    @Test(
+        "sigstore verify identity --offline accepts our bundle and rejects it after tampering",
+        arguments: [
+            Case(description: "e-mail identity, Rekor v1", githubActions: false, rekorV2: false, timestamp: false),
+            Case(description: "e-mail identity, Rekor v1 + TSA", githubActions: false, rekorV2: false, timestamp: true),
+            Case(description: "GitHub Actions URI identity, Rekor v2 + TSA", githubActions: true, rekorV2: true, timestamp: true),
+        ])
     func crossCheck(_ testCase: Case) throws {
         let sigstore = try VirtualSigstore()
         let scratch = try TemporaryDirectory(prefix: "hephaestus-crosscheck")

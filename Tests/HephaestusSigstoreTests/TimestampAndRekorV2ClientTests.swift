@@ -51,13 +51,17 @@ struct TimestampAndRekorV2ClientTests {
             timestampAuthorities: [TimestampClient(url: URL(string: "http://127.0.0.1:9/api/v1/timestamp")!, http: http)])
         let signed = try signer.sign(BundleSigner.Artifact(bytes: Array("v2".utf8)), as: .keyless(try IdentityToken(TestIdentityToken.make())))
         #expect(signed.verification.logEntries.first?.kindVersion == "0.0.2")
-        let request = try #require(try JSONSerialization.jsonObject(with: Data(transport.requests.first { $0.url.path == "/api/v2/log/entries" }?.body ?? [])) as? [String: Any])
+        let request = try #require(
+            try JSONSerialization.jsonObject(with: Data(transport.requests.first { $0.url.path == "/api/v2/log/entries" }?.body ?? []))
+                as? [String: Any])
         let hashed = try #require(request["hashedRekordRequestV002"] as? [String: Any])
         #expect(Base64.decode(hashed["digest"] as? String ?? "") == DigestAlgorithm.sha256.hash(Array("v2".utf8)).bytes)
 
         // A log that records another entry than the one proposed.
         let lying = RoutedTransport { request in
-            guard request.url.path == "/api/v2/log/entries" else { return router.respond(method: request.method, path: request.url.path, body: request.body ?? []) }
+            guard request.url.path == "/api/v2/log/entries" else {
+                return router.respond(method: request.method, path: request.url.path, body: request.body ?? [])
+            }
             var edited = try! JSONSerialization.jsonObject(with: Data(request.body ?? [])) as! [String: Any]
             var inner = edited["hashedRekordRequestV002"] as! [String: Any]
             inner["digest"] = Base64.encode(DigestAlgorithm.sha256.hash(Array("other".utf8)).bytes)

@@ -123,7 +123,8 @@ public enum DigestCheckOperation: Operation {
             var report = DigestCheckReport()
             for manifest in request.manifests {
                 try context.checkCancellation()
-                let checker = ChecksumManifestChecker(manifestPath: manifest, algorithm: request.algorithm, ignoresMissingFiles: request.ignoreMissing)
+                let checker = ChecksumManifestChecker(
+                    manifestPath: manifest, algorithm: request.algorithm, ignoresMissingFiles: request.ignoreMissing)
                 let entry: DigestCheckReport.Manifest
                 var code: String?
                 do {

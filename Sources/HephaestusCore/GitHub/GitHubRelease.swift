@@ -9,7 +9,10 @@ public struct GitHubRepository: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(GitHubError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.unicodeScalars.allSatisfy(allowed.contains) && $0.utf8.allSatisfy { $0 < 0x80 } })
+        guard parts.count == 2,
+            parts.allSatisfy({
+                !$0.isEmpty && $0 != "." && $0 != ".." && $0.unicodeScalars.allSatisfy(allowed.contains) && $0.utf8.allSatisfy { $0 < 0x80 }
+            })
         else { throw GitHubError.invalidRepository(text) }
         owner = String(parts[0])
         name = String(parts[1])

@@ -19,7 +19,8 @@ extension GitHubReleasesClient {
             throw TransportError.sizeMismatch(url: HTTPClient.redacted(url), expected: asset.size, actual: Int64(response.body.count))
         }
         if let expected = asset.sha256, DigestAlgorithm.sha256.hash(response.body) != expected {
-            throw TransportError.digestMismatch(url: HTTPClient.redacted(url), expected: expected.hex, actual: DigestAlgorithm.sha256.hash(response.body).hex)
+            throw TransportError.digestMismatch(
+                url: HTTPClient.redacted(url), expected: expected.hex, actual: DigestAlgorithm.sha256.hash(response.body).hex)
         }
         return response.body
     }
@@ -73,7 +74,8 @@ extension GitHubReleasesClient {
         if let notes { object["body"] = notes }
         var headers = requestHeaders
         headers.set("Content-Type", "application/json")
-        let response = try http.send(HTTPRequest(method: "POST", url: url, headers: headers, body: Array(try JSONSerialization.data(withJSONObject: object))))
+        let response = try http.send(
+            HTTPRequest(method: "POST", url: url, headers: headers, body: Array(try JSONSerialization.data(withJSONObject: object))))
         guard response.status == 201 else {
             throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: response.errorMessage)
         }

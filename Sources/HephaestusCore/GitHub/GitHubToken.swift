@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import HephaestusPlatform
+import Synchronization
 
 /// A GitHub token whose shape was checked before any request. Its value never appears in descriptions, logs or
 /// errors: `description` names only its kind.
@@ -49,7 +49,8 @@ public struct GitHubToken: Sendable, CustomStringConvertible {
             let parts = body.split(separator: "_", omittingEmptySubsequences: false)
             guard body.utf8.count == 82, parts.count == 2, parts[0].utf8.count == 22, parts.allSatisfy(alphanumeric) else {
                 throw GitHubError.malformedToken(
-                    source: source, reason: "a fine-grained token is github_pat_ + 22 + _ + 59 characters; this one has \(body.utf8.count) after the prefix")
+                    source: source,
+                    reason: "a fine-grained token is github_pat_ + 22 + _ + 59 characters; this one has \(body.utf8.count) after the prefix")
             }
             kind = .fineGrained
             value = raw
@@ -63,7 +64,9 @@ public struct GitHubToken: Sendable, CustomStringConvertible {
         guard shape.lengths.contains(body.utf8.count), alphanumeric(body) else {
             throw GitHubError.malformedToken(
                 source: source,
-                reason: "\(shape.prefix) tokens have \(shape.lengths.lowerBound == shape.lengths.upperBound ? "\(shape.lengths.lowerBound)" : "\(shape.lengths.lowerBound)–\(shape.lengths.upperBound)") letters and digits after the prefix; this one has \(body.utf8.count)\(alphanumeric(body) ? "" : " with other characters")")
+                reason:
+                    "\(shape.prefix) tokens have \(shape.lengths.lowerBound == shape.lengths.upperBound ? "\(shape.lengths.lowerBound)" : "\(shape.lengths.lowerBound)–\(shape.lengths.upperBound)") letters and digits after the prefix; this one has \(body.utf8.count)\(alphanumeric(body) ? "" : " with other characters")"
+            )
         }
         kind = shape.kind
         value = raw

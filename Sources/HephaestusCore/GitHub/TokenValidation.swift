@@ -21,9 +21,12 @@ public struct TokenReport: OperationReport {
     public static func check(client: GitHubReleasesClient) throws -> TokenReport {
         guard let token = client.token else { throw GitHubError.missingToken(sources: ["GITHUB_TOKEN", "GH_TOKEN"]) }
         let url = client.endpoint("/rate_limit")
-        let response = try client.http.send(HTTPRequest(url: url, headers: HTTPHeaders([
-            ("Accept", "application/vnd.github+json"), ("Authorization", token.authorization),
-        ])))
+        let response = try client.http.send(
+            HTTPRequest(
+                url: url,
+                headers: HTTPHeaders([
+                    ("Accept", "application/vnd.github+json"), ("Authorization", token.authorization),
+                ])))
         guard (200...299).contains(response.status) else {
             throw TransportError.httpStatus(url: HTTPClient.redacted(url), status: response.status, message: response.errorMessage)
         }

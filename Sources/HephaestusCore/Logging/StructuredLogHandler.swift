@@ -77,7 +77,8 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     static func json(_ metadata: Logger.Metadata) -> String {
-        "{" + metadata.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(json($0.value))" }
+        "{"
+            + metadata.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(json($0.value))" }
             .joined(separator: ",") + "}"
     }
 

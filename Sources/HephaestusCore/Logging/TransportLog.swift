@@ -11,7 +11,8 @@ public enum TransportLog {
             case .attempt(let number, let method, let url):
                 logger.info("http.attempt", metadata: ["attempt": .stringConvertible(number), "method": .string(method), "url": .string(url)])
             case .response(let number, let url, let status):
-                logger.info("http.response", metadata: ["attempt": .stringConvertible(number), "url": .string(url), "status": .stringConvertible(status)])
+                logger.info(
+                    "http.response", metadata: ["attempt": .stringConvertible(number), "url": .string(url), "status": .stringConvertible(status)])
             case .failure(let number, let url, let reason):
                 logger.warning("http.failure", metadata: ["attempt": .stringConvertible(number), "url": .string(url), "error": .string(reason)])
             case .retry(let number, let url, let delay, let reason):
@@ -30,7 +31,8 @@ public enum TransportLog {
                         "message": .string("GitHub rate limit exhausted; waiting until the reset"),
                     ])
             case .redirect(let from, let to, let dropped):
-                logger.info("http.redirect", metadata: ["from": .string(from), "to": .string(to), "credentials_dropped": .stringConvertible(dropped)])
+                logger.info(
+                    "http.redirect", metadata: ["from": .string(from), "to": .string(to), "credentials_dropped": .stringConvertible(dropped)])
             case .resume(let url, let offset):
                 logger.info("http.resume", metadata: ["url": .string(url), "offset": .stringConvertible(offset)])
             }

@@ -1,5 +1,5 @@
-import HephaestusPlatform
 import Foundation
+import HephaestusPlatform
 
 /// Running an operation from JSON: how the service and the MCP server call any registered operation without knowing
 /// its types (the request is decoded, the items and the report encoded, exactly as the CLI's `--json` writes them).
@@ -18,9 +18,11 @@ extension Operation {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let report = try await run(request, in: context, emit: ItemSink { item in
-            if let bytes = try? encoder.encode(item) { emit(Array(bytes)) }
-        })
+        let report = try await run(
+            request, in: context,
+            emit: ItemSink { item in
+                if let bytes = try? encoder.encode(item) { emit(Array(bytes)) }
+            })
         let document = ResultDocument(mediaType: descriptor.reportMediaType, runID: context.runID, payload: report)
         return ReportDocument(json: Array(try document.jsonText().utf8), failure: report.failure)
     }

@@ -1,5 +1,5 @@
-import HephaestusPlatform
 import Foundation
+import HephaestusPlatform
 
 /// A user-facing action of Hephaestus (`verify.bundle`, `release.install`, `publish.pypi`, …): a `Codable` request, a
 /// `Codable` report with a versioned media type, the error codes it can end with, what it changes, and the one

@@ -14,7 +14,7 @@ public struct CoreMetadata: Sendable {
         while let line = lines.first {
             lines = lines.dropFirst()
             if line.isEmpty { break }
-            if (line.hasPrefix(" ") || line.hasPrefix("\t")), !fields.isEmpty {
+            if line.hasPrefix(" ") || line.hasPrefix("\t"), !fields.isEmpty {
                 // Continuation (Description fields use "       |" prefixes, 8 spaces).
                 let continued = line.hasPrefix("       |") ? String(line.dropFirst(8)) : line.trimmingCharacters(in: .whitespaces)
                 fields[fields.count - 1].1 += "\n" + continued

@@ -73,8 +73,10 @@ public struct GitHubPublisher {
             }
             plan.append((file, name, digest, existing))
         }
-        var target = try release ?? github.createRelease(
-            of: repository, tag: tag, notes: options.notes, draft: options.draft, prerelease: options.prerelease)
+        var target =
+            try release
+            ?? github.createRelease(
+                of: repository, tag: tag, notes: options.notes, draft: options.draft, prerelease: options.prerelease)
         logger.info("publish.release", metadata: ["tag": .string(tag), "created": .stringConvertible(release == nil)])
         var outcomes: [Outcome] = []
         for item in plan {

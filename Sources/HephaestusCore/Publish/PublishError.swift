@@ -61,7 +61,8 @@ public enum PublishError: CodedError, Equatable {
         case .invalidDistribution(let file, let reason): "\(file): invalid distribution: \(reason); nothing was uploaded"
         case .missingCredentials(let hint): "no upload credentials: \(hint)"
         case .configuration(let problem): problem
-        case .credentialsRejected(let url, let status): "\(url) rejected the credentials (HTTP \(status)): check the username and the password or API token (not shown)"
+        case .credentialsRejected(let url, let status):
+            "\(url) rejected the credentials (HTTP \(status)): check the username and the password or API token (not shown)"
         case .fileExists(let file, let url, let note):
             "\(file) already exists on \(url)\(note.map { " (\($0))" } ?? "") (--skip-existing skips such files)"
         case .existingDiffers(let file, let url, let theirs, let ours):

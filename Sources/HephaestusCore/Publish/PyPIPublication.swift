@@ -101,7 +101,9 @@ public enum PublishPyPIOperation: Operation {
             if signing.key != nil, attestations {
                 throw RequestError("--attestations need keyless signing (PyPI verifies the certificate's identity); drop --key")
             }
-            if let repositoryURL, URL(string: repositoryURL)?.host == nil { throw RequestError("--repository-url \(repositoryURL) is not an absolute URL") }
+            if let repositoryURL, URL(string: repositoryURL)?.host == nil {
+                throw RequestError("--repository-url \(repositoryURL) is not an absolute URL")
+            }
             if repository != nil, repositoryURL != nil { throw RequestError("give --repository NAME or --repository-url URL, not both") }
             if let indexURL, URL(string: indexURL)?.host == nil { throw RequestError("--index-url \(indexURL) is not an absolute URL") }
             guard (1...8).contains(jobs) else { throw RequestError("--jobs must be between 1 and 8, not \(jobs)") }
@@ -167,12 +169,15 @@ public enum PublishPyPIOperation: Operation {
             }
             try context.checkCancellation()
             let client = try context.network.client()
-            let credentials = try request.trustedPublishing
+            let credentials =
+                try request.trustedPublishing
                 ? TrustedPublishing(repositoryURL: url, http: client, environment: context.environment, redactor: context.redactor).credentials()
                 : Self.credentials(request, configured: configured, in: context)
-            let session = try request.attestations
+            let session =
+                try request.attestations
                 ? SigningSession(
-                    credential: request.signing.credential(in: context), signingConfig: request.signing.configSelection(staging: request.trust.staging),
+                    credential: request.signing.credential(in: context),
+                    signingConfig: request.signing.configSelection(staging: request.trust.staging),
                     trust: request.trust.selection, http: client, logger: context.logger, clock: context.clock)
                 : nil
             let simpleURL = request.indexURL.flatMap { URL(string: $0) }

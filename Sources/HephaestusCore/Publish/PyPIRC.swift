@@ -76,7 +76,8 @@ public struct PyPIRC: Sendable, Equatable {
     public func repository(_ name: String) throws -> Repository {
         let section = sections[name]
         guard section != nil || Self.builtIn[name] != nil else {
-            throw PublishError.configuration("repository \(name) is not defined in \(path) (sections: \(sections.keys.sorted().joined(separator: ", ")))")
+            throw PublishError.configuration(
+                "repository \(name) is not defined in \(path) (sections: \(sections.keys.sorted().joined(separator: ", ")))")
         }
         var url = Self.builtIn[name]
         if let text = section?["repository"], !text.isEmpty {
@@ -97,7 +98,8 @@ public struct PyPIRC: Sendable, Equatable {
         if let repositoryURL { return (repositoryURL, nil, nil) }
         let config = try load(path: configFile ?? defaultPath(environment: environment))
         let configured = try config.repository(repository ?? "pypi")
-        let warning = configured.password != nil && config.readableByOthers
+        let warning =
+            configured.password != nil && config.readableByOthers
             ? "\(config.path) holds a password and other users can read it (chmod 600 \(config.path))" : nil
         return (configured.url ?? PyPIUploader.defaultRepositoryURL, configured, warning)
     }

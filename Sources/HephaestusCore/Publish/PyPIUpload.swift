@@ -36,7 +36,9 @@ public struct IndexCredentials: Sendable {
             (password, source) = (value, .configFile)
         } else {
             throw PublishError.missingCredentials(
-                passwordVariable != nil ? "\(variable) is not set" : "set \(variable) (or pass --password-env NAME), put a password in ~/.pypirc, or use --trusted-publishing")
+                passwordVariable != nil
+                    ? "\(variable) is not set"
+                    : "set \(variable) (or pass --password-env NAME), put a password in ~/.pypirc, or use --trusted-publishing")
         }
         guard !password.contains("\n"), !password.contains("\r") else {
             throw PublishError.missingCredentials("the password from \(source == .environment ? variable : "the config file") contains a line break")
@@ -190,7 +192,8 @@ public struct PyPIUploader {
         case 403:
             throw PublishError.credentialsRejected(url: HTTPClient.redacted(repositoryURL), status: 403)
         default:
-            throw PublishError.uploadRejected(file: distribution.filename, status: response.status, reason: message.isEmpty ? "no reason given" : message)
+            throw PublishError.uploadRejected(
+                file: distribution.filename, status: response.status, reason: message.isEmpty ? "no reason given" : message)
         }
     }
 
@@ -223,7 +226,8 @@ public struct PyPIUploader {
             result.existing = .unverified
             result.note = "not compared with the index's copy: \(reason)"
         }
-        logger.warning("publish.skipped-existing", metadata: ["file": .string(distribution.filename), "existing": .string(result.existing?.rawValue ?? "")])
+        logger.warning(
+            "publish.skipped-existing", metadata: ["file": .string(distribution.filename), "existing": .string(result.existing?.rawValue ?? "")])
         return result
     }
 
@@ -340,7 +344,10 @@ public struct TrustedPublishing {
         let audienceResponse = try http.send(HTTPRequest(url: audienceURL))
         guard audienceResponse.status == 200,
             let audience = (try? JSONSerialization.jsonObject(with: Data(audienceResponse.body)) as? [String: Any])?["audience"] as? String
-        else { throw PublishError.trustedPublishing("the index does not offer trusted publishing (\(HTTPClient.redacted(audienceURL)): HTTP \(audienceResponse.status))") }
+        else {
+            throw PublishError.trustedPublishing(
+                "the index does not offer trusted publishing (\(HTTPClient.redacted(audienceURL)): HTTP \(audienceResponse.status))")
+        }
         let (token, _) = try IdentityTokenProvider(environment: environment, http: http, redactor: redactor, audience: audience).token(explicit: nil)
         redactor.register(token.rawValue)
         var headers = HTTPHeaders()

@@ -168,12 +168,15 @@ private struct Linter {
         var index = start
         while true {
             let marker = lines[index].text
-            let markerColumns = kind == "Bullet list" ? Self.bullet(marker) : kind == "Enumerated list" ? Self.enumerator(marker) : kind == "Field list" ? Self.fieldMarker(marker) : Self.optionMarker(marker)
+            let markerColumns =
+                kind == "Bullet list"
+                ? Self.bullet(marker)
+                : kind == "Enumerated list" ? Self.enumerator(marker) : kind == "Field list" ? Self.fieldMarker(marker) : Self.optionMarker(marker)
             let width = markerColumns ?? columns
             let first = Line(number: lines[index].number, text: String(marker.dropFirst(width)))
             let end: Int
             let rest: [Line]
-            if (kind == "Bullet list" || kind == "Enumerated list"), !first.isBlank {
+            if kind == "Bullet list" || kind == "Enumerated list", !first.isBlank {
                 // docutils' known indentation: the item's lines are those indented at least to its text, cut there.
                 end = blockEnd(lines, from: index + 1, minimum: width)
                 rest = lines[(index + 1)..<end].map { $0.dedented(by: width) }
@@ -349,7 +352,9 @@ private struct Linter {
     static func directive(_ text: String) -> (String, String)? {
         guard let marker = text.range(of: "::"), marker.lowerBound > text.startIndex else { return nil }
         let name = String(text[..<marker.lowerBound])
-        guard name.first!.isLetter || name.first!.isNumber, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.+:".contains($0) }) else { return nil }
+        guard name.first!.isLetter || name.first!.isNumber, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.+:".contains($0) }) else {
+            return nil
+        }
         let after = text[marker.upperBound...]
         guard after.isEmpty || after.first == " " else { return nil }
         return (name.lowercased(), after.trimmingCharacters(in: .whitespaces))
@@ -387,7 +392,8 @@ private struct Linter {
         let name: String
         let uri: String
         if afterUnderscore.hasPrefix("`") {
-            guard let close = afterUnderscore.dropFirst().firstIndex(of: "`"), afterUnderscore[afterUnderscore.index(after: close)...].hasPrefix(":") else {
+            guard let close = afterUnderscore.dropFirst().firstIndex(of: "`"), afterUnderscore[afterUnderscore.index(after: close)...].hasPrefix(":")
+            else {
                 report(line, "malformed hyperlink target.")
                 return
             }
@@ -436,13 +442,19 @@ private struct Linter {
     private static func startPrefixOK(_ previous: Character?) -> Bool {
         guard let previous else { return true }
         return previous.isWhitespace || "-:/'\"<([{".contains(previous)
-            || previous.unicodeScalars.first.map { [.dashPunctuation, .openPunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation].contains($0.properties.generalCategory) } == true
+            || previous.unicodeScalars.first.map {
+                [.dashPunctuation, .openPunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation].contains(
+                    $0.properties.generalCategory)
+            } == true
     }
 
     private static func endSuffixOK(_ next: Character?) -> Bool {
         guard let next else { return true }
         return next.isWhitespace || "-.,:;!?\\/'\")]}>".contains(next)
-            || next.unicodeScalars.first.map { [.dashPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation].contains($0.properties.generalCategory) } == true
+            || next.unicodeScalars.first.map {
+                [.dashPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation].contains(
+                    $0.properties.generalCategory)
+            } == true
     }
 
     private mutating func inline(_ text: String, line: Int) {
@@ -469,7 +481,8 @@ private struct Linter {
                     continue
                 }
                 if matches(end, index), let previous = at(index - 1), !previous.isWhitespace, !(escapes && previous == "\\"),
-                    Self.endSuffixOK(at(index + end.count)) || (end == "`" && (at(index + 1) == "_" || at(index + 1) == ":")) || (end == "|" && at(index + 1) == "_")
+                    Self.endSuffixOK(at(index + end.count)) || (end == "`" && (at(index + 1) == "_" || at(index + 1) == ":"))
+                        || (end == "|" && at(index + 1) == "_")
                 {
                     return index
                 }
@@ -562,14 +575,21 @@ private struct Linter {
                     continue
                 }
             }
-            if character.isLetter || character.isNumber, Self.startPrefixOK(at(index - 1)), at(index - 1).map({ !$0.isLetter && !$0.isNumber }) ?? true {
+            if character.isLetter || character.isNumber, Self.startPrefixOK(at(index - 1)),
+                at(index - 1).map({ !$0.isLetter && !$0.isNumber }) ?? true
+            {
                 var end = index
-                while end < count, characters[end].isLetter || characters[end].isNumber
-                    || ("-._+:".contains(characters[end]) && end + 1 < count && (characters[end + 1].isLetter || characters[end + 1].isNumber))
+                while end < count,
+                    characters[end].isLetter || characters[end].isNumber
+                        || ("-._+:".contains(characters[end]) && end + 1 < count && (characters[end + 1].isLetter || characters[end + 1].isNumber))
                 { end += 1 }
                 let anonymous = matches("__", end)
-                if (anonymous || matches("_", end)), Self.endSuffixOK(at(end + (anonymous ? 2 : 1))) {
-                    if anonymous { anonymousReferences.append(lineOf(index)) } else { references.append((Self.normalise(String(characters[index..<end])), lineOf(index))) }
+                if anonymous || matches("_", end), Self.endSuffixOK(at(end + (anonymous ? 2 : 1))) {
+                    if anonymous {
+                        anonymousReferences.append(lineOf(index))
+                    } else {
+                        references.append((Self.normalise(String(characters[index..<end])), lineOf(index)))
+                    }
                     index = end + (anonymous ? 2 : 1)
                     continue
                 }
@@ -629,7 +649,9 @@ private struct Linter {
             report(reference.line, "Unknown target name: \"\(reference.name)\".")
         }
         if anonymousReferences.count != anonymousTargets {
-            report(anonymousReferences.first ?? 1, "Anonymous hyperlink mismatch: \(anonymousReferences.count) references but \(anonymousTargets) targets.")
+            report(
+                anonymousReferences.first ?? 1,
+                "Anonymous hyperlink mismatch: \(anonymousReferences.count) references but \(anonymousTargets) targets.")
         }
         for reference in substitutionReferences where !substitutions.contains(reference.name) {
             report(reference.line, "Undefined substitution referenced: \"\(reference.name)\".")
@@ -675,8 +697,9 @@ private struct Linter {
             width += 1
         }
         let label = characters.prefix { $0.isASCII && ($0.isNumber || $0.isLetter || $0 == "#") }
-        guard !label.isEmpty, label == "#" || label.allSatisfy(\.isNumber) || label.count == 1
-            || label.allSatisfy({ "ivxlcdm".contains($0) }) || label.allSatisfy({ "IVXLCDM".contains($0) })
+        guard !label.isEmpty,
+            label == "#" || label.allSatisfy(\.isNumber) || label.count == 1
+                || label.allSatisfy({ "ivxlcdm".contains($0) }) || label.allSatisfy({ "IVXLCDM".contains($0) })
         else { return nil }
         characters = characters.dropFirst(label.count)
         width += label.count
@@ -721,7 +744,8 @@ private struct Linter {
             let characters = Array(flag)
             if characters.count == 2, characters[0] == "-", characters[1].isASCII, characters[1].isLetter || characters[1].isNumber { return true }
             return characters.count > 2 && characters[0] == "-" && characters[1] == "-" && characters[2].isASCII
-                && (characters[2].isLetter || characters[2].isNumber) && characters.dropFirst(2).allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+                && (characters[2].isLetter || characters[2].isNumber)
+                && characters.dropFirst(2).allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         }
         let gap = text.range(of: "  ")
         let options = gap.map { text[..<$0.lowerBound] } ?? Substring(text)

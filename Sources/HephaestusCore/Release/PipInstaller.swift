@@ -44,11 +44,14 @@ public struct PipInstaller: Sendable {
         var createdVenv = false
         if case .venv(let directory) = target, !FileManager.default.fileExists(atPath: directory + "/bin/python") {
             guard !dryRun else { return try plan(wheels: wheels, wheelhouse: wheelhouse, python: basePython) }
-            guard !FileManager.default.fileExists(atPath: directory) || ((try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? false) else {
+            guard
+                !FileManager.default.fileExists(atPath: directory)
+                    || ((try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? false)
+            else {
                 throw ReleaseCheckError.environment("--venv \(directory) exists but is not a virtual environment")
             }
             let result = try run(basePython, ["-m", "venv", directory])
-            result.output.split(separator: "\n").forEach { log(String($0)) }
+            for line in result.output.split(separator: "\n") { log(String(line)) }
             guard result.status == 0 else {
                 try? FileManager.default.removeItem(atPath: directory)
                 throw ReleaseCheckError.environment("python -m venv \(directory) failed: \(result.output.split(separator: "\n").last ?? "")")
@@ -73,21 +76,27 @@ public struct PipInstaller: Sendable {
     private func runPip(wheels: [String], wheelhouse: String, python: String, dryRun: Bool) throws -> [String] {
         let report = NSTemporaryDirectory() + "/hephaestus-pip-report-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: report) }
-        var arguments = ["-m", "pip", "install", "--no-index", "--find-links", wheelhouse, "--disable-pip-version-check", "--no-input", "--report", report]
+        var arguments = [
+            "-m", "pip", "install", "--no-index", "--find-links", wheelhouse, "--disable-pip-version-check", "--no-input", "--report", report,
+        ]
         if dryRun { arguments.append("--dry-run") }
         arguments += pipArguments + wheels
         let result = try run(python, arguments)
         for line in result.output.split(separator: "\n") { log(String(line)) }
         guard result.status == 0 else {
             let lines = result.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("ERROR") || $0.contains("error") }
-            throw ReleaseCheckError.pipFailed(status: result.status, message: (lines.isEmpty ? result.output.split(separator: "\n").suffix(2).map(String.init) : lines).joined(separator: " "))
+            throw ReleaseCheckError.pipFailed(
+                status: result.status,
+                message: (lines.isEmpty ? result.output.split(separator: "\n").suffix(2).map(String.init) : lines).joined(separator: " "))
         }
         guard let data = FileManager.default.contents(atPath: report),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let install = object["install"] as? [[String: Any]]
         else { return [] }
         return install.compactMap { item in
-            guard let metadata = item["metadata"] as? [String: Any], let name = metadata["name"] as? String, let version = metadata["version"] as? String else { return nil }
+            guard let metadata = item["metadata"] as? [String: Any], let name = metadata["name"] as? String,
+                let version = metadata["version"] as? String
+            else { return nil }
             return "\(name)==\(version)"
         }
     }
@@ -98,8 +107,11 @@ public struct PipInstaller: Sendable {
 
     /// Runs a program to completion with stdout and stderr merged (through a file: no pipe deadlocks).
     func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let path = executable.contains("/") ? executable : (environment["PATH"] ?? "/usr/bin:/bin")
-            .split(separator: ":").map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path =
+            executable.contains("/")
+            ? executable
+            : (environment["PATH"] ?? "/usr/bin:/bin")
+                .split(separator: ":").map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let path, FileManager.default.isExecutableFile(atPath: path) else {
             throw ReleaseCheckError.environment("\(executable) not found (is Python 3 installed?)")
         }

@@ -154,7 +154,9 @@ public enum ReleaseDownloadOperation: Operation {
                     logger.warning("asset.renamed", metadata: ["original": .string(original), "sanitized": .string(sanitized)])
                 },
                 onFile: { file in
-                    logger.info("asset.downloaded", metadata: ["name": .string(file.name), "size": .stringConvertible(file.size), "sha256": .string(file.sha256)])
+                    logger.info(
+                        "asset.downloaded",
+                        metadata: ["name": .string(file.name), "size": .stringConvertible(file.size), "sha256": .string(file.sha256)])
                     emit(file)
                 })
         }

@@ -99,7 +99,9 @@ public enum ReleaseInstallOperation: Operation {
         name: "release.install", command: "release install",
         summary: "Check a wheelhouse release, then install its wheels with pip; fail closed.",
         reportMediaType: MediaType.releaseReport, effect: .idempotent,
-        errorCodes: ReleaseVerifyOperation.checkErrorCodes + [ReleaseCheckError.Code.pipFailed.rawValue, ReleaseCheckError.Code.environment.rawValue],
+        errorCodes: ReleaseVerifyOperation.checkErrorCodes + [
+            ReleaseCheckError.Code.pipFailed.rawValue, ReleaseCheckError.Code.environment.rawValue,
+        ],
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {

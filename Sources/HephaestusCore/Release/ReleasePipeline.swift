@@ -165,7 +165,10 @@ public struct ReleasePipeline: Sendable {
         let archive = ReleaseReport.Archive(name: archiveName, path: files.archive, sha256: archiveDigest.hex, size: size)
         guard let manifestPath = files.manifest else {
             guard allowMissingManifest else { throw ReleaseCheckError.missingManifest(archive: archiveName) }
-            notify(.warning(event: "release.unsafe", message: "no SHA-256 manifest for \(archiveName): the checksum check is skipped (--allow-missing-manifest); this run is unsafe"))
+            notify(
+                .warning(
+                    event: "release.unsafe",
+                    message: "no SHA-256 manifest for \(archiveName): the checksum check is skipped (--allow-missing-manifest); this run is unsafe"))
             return (archive, ReleaseReport.Manifest(verdict: .skippedUnsafe, file: nil), archiveDigest)
         }
         let manifest = ChecksumManifest(bytes: try FileReader.contents(of: manifestPath), algorithm: .sha256)
@@ -183,10 +186,14 @@ public struct ReleasePipeline: Sendable {
         guard let bundlePath else {
             guard !sigstore.required else { throw ReleaseCheckError.missingBundle(archive: archiveName) }
             notify(.warning(event: "release.unsigned", message: "no Sigstore bundle for \(archiveName): its origin is not verified"))
-            return ReleaseReport.Sigstore(verdict: .absent, bundle: nil, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, identityPinned: false)
+            return ReleaseReport.Sigstore(
+                verdict: .absent, bundle: nil, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, identityPinned: false)
         }
         if sigstore.identities.isEmpty {
-            notify(.warning(event: "release.identity-not-pinned", message: "the Sigstore bundle is verified but its signer is not pinned: pass --sigstore-identity"))
+            notify(
+                .warning(
+                    event: "release.identity-not-pinned",
+                    message: "the Sigstore bundle is verified but its signer is not pinned: pass --sigstore-identity"))
         }
         let policy = try VerificationPolicy(
             artifact: .digest(archiveDigest),
@@ -230,7 +237,8 @@ public struct ReleasePipeline: Sendable {
             _ = try FileReader(path: archive)
             let directory = URL(fileURLWithPath: archive).deletingLastPathComponent().path
             let name = URL(fileURLWithPath: archive).lastPathComponent
-            let foundManifest = manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first { FileManager.default.fileExists(atPath: $0) }
+            let foundManifest =
+                manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first { FileManager.default.fileExists(atPath: $0) }
                 ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
                 .filter { $0.hasSuffix(".sha256") }.map { directory + "/" + $0 }
                 .first { Self.manifest(at: $0, names: name) }

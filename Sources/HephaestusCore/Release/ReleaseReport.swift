@@ -78,8 +78,9 @@ public struct ReleaseReport: OperationReport {
         }
         lines.append("wheels:   " + (wheels.isEmpty ? "none" : wheels.map { "\($0.name) \($0.version)" }.joined(separator: ", ")))
         if let installed {
-            lines.append((dryRun ? "would install: " : "installed: ") + (installed.isEmpty ? "nothing" : installed.joined(separator: ", "))
-                + (target.map { " into \($0)" } ?? ""))
+            lines.append(
+                (dryRun ? "would install: " : "installed: ") + (installed.isEmpty ? "nothing" : installed.joined(separator: ", "))
+                    + (target.map { " into \($0)" } ?? ""))
         }
         lines.append("stages:   " + stages.map { "\($0.name) \(String(format: "%.2f", $0.seconds))s" }.joined(separator: ", "))
         return lines

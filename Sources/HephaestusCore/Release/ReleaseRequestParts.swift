@@ -27,7 +27,8 @@ public struct ReleaseChoice: Codable, Sendable, Equatable {
     /// The selector (the request validated).
     public func selector() throws -> ReleaseSelector {
         try validate()
-        return ReleaseSelector(repository: try GitHubRepository(repository), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
+        return ReleaseSelector(
+            repository: try GitHubRepository(repository), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
     }
 
     private enum CodingKeys: String, CodingKey { case repository, tag, latest, includePrereleases }

@@ -61,7 +61,8 @@ public final class SigningSession {
             "sign.services",
             metadata: [
                 "ca": .string(selection.certificateAuthority.map { HTTPClient.redacted($0.url) } ?? "none"),
-                "tlogs": .string(selection.transparencyLogs.map { "\(HTTPClient.redacted($0.url)) (v\($0.majorAPIVersion))" }.joined(separator: ", ")),
+                "tlogs": .string(
+                    selection.transparencyLogs.map { "\(HTTPClient.redacted($0.url)) (v\($0.majorAPIVersion))" }.joined(separator: ", ")),
                 "tsas": .string(selection.timestampAuthorities.map { HTTPClient.redacted($0.url) }.joined(separator: ", ")),
             ])
         switch credential {

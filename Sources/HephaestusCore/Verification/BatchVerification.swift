@@ -265,7 +265,9 @@ public enum VerifyBatchOperation: Operation {
         name: "verify.batch", command: "verify batch",
         summary: "Verify a JSON-lines list of bundles in parallel; one outcome per line, in input order.",
         reportMediaType: MediaType.verificationBatch, effect: .readOnly,
-        errorCodes: FileError.Code.reading.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue],
+        errorCodes: FileError.Code.reading.map(\.rawValue) + [
+            VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue,
+        ],
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
@@ -276,7 +278,8 @@ public enum VerifyBatchOperation: Operation {
             let batch = BatchVerification(verification: try BundleVerification(trust: request.trust.selection), jobs: jobs, runID: context.runID)
             return try batch.run(listPath: request.list) { emit($0) }
         }
-        context.logger.info("verify.batch-completed", metadata: ["passed": .stringConvertible(counts.passed), "failed": .stringConvertible(counts.failed)])
+        context.logger.info(
+            "verify.batch-completed", metadata: ["passed": .stringConvertible(counts.passed), "failed": .stringConvertible(counts.failed)])
         return Report(passed: counts.passed, failed: counts.failed)
     }
 }

@@ -61,7 +61,8 @@ public enum VerifyBundleOperation: Operation {
         case .success(let result):
             context.logger.info("verify.passed", metadata: ["bundle": .string(request.bundle), "identity": .string(result.identity)])
         case .failure(let error):
-            context.logger.info("verify.failed", metadata: ["bundle": .string(request.bundle), "code": .string((error as? any CodedError)?.code ?? "")])
+            context.logger.info(
+                "verify.failed", metadata: ["bundle": .string(request.bundle), "code": .string((error as? any CodedError)?.code ?? "")])
         }
         return report
     }

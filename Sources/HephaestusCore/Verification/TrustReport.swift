@@ -64,7 +64,9 @@ public struct TrustReport: OperationReport {
                 Authority(
                     kind: kind, name: $0.subject, uri: $0.uri, validFrom: $0.validity.start, validUntil: $0.validity.end,
                     status: status($0.validity),
-                    certificates: $0.certificates.map { "\($0.subject) (serial \($0.serialNumber), \(RFC3339Text.format($0.notBefore)) – \(RFC3339Text.format($0.notAfter)))" })
+                    certificates: $0.certificates.map {
+                        "\($0.subject) (serial \($0.serialNumber), \(RFC3339Text.format($0.notBefore)) – \(RFC3339Text.format($0.notAfter)))"
+                    })
             }
         }
         func logs(_ items: [TransparencyLogInstance], kind: String) -> [Log] {
@@ -92,9 +94,13 @@ public struct TrustReport: OperationReport {
             lines += item.certificates.map { "      \($0)" }
         }
         lines.append("transparency logs (Rekor):")
-        lines += transparencyLogs.map { "  \($0.baseURL)  \($0.keyDetails)  log id \($0.logID)  \(window($0.validFrom, $0.validUntil))  [\($0.status.rawValue)]" }
+        lines += transparencyLogs.map {
+            "  \($0.baseURL)  \($0.keyDetails)  log id \($0.logID)  \(window($0.validFrom, $0.validUntil))  [\($0.status.rawValue)]"
+        }
         lines.append("certificate transparency logs:")
-        lines += certificateTransparencyLogs.map { "  \($0.baseURL)  \($0.keyDetails)  log id \($0.logID)  \(window($0.validFrom, $0.validUntil))  [\($0.status.rawValue)]" }
+        lines += certificateTransparencyLogs.map {
+            "  \($0.baseURL)  \($0.keyDetails)  log id \($0.logID)  \(window($0.validFrom, $0.validUntil))  [\($0.status.rawValue)]"
+        }
         lines.append("timestamp authorities:")
         for item in timestampAuthorities {
             lines.append("  \(item.name)  \(item.uri)  \(window(item.validFrom, item.validUntil))  [\(item.status.rawValue)]")

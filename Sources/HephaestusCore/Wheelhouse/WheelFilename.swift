@@ -17,12 +17,18 @@ public struct WheelFilename: Sendable, Equatable {
         }
         guard parts.allSatisfy({ !$0.isEmpty }) else { throw refuse("empty field") }
         let name = parts[0]
-        let nameCharacters = name.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "." }
+        let nameCharacters = name.unicodeScalars.allSatisfy {
+            $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+                || $0 == "."
+        }
         guard nameCharacters, let first = name.unicodeScalars.first, first != "_", first != ".",
             let last = name.unicodeScalars.last, last != "_", last != "."
         else { throw refuse("distribution name \(name.debugDescription) has invalid characters") }
         let version = parts[1]
-        guard version.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || "._!+".unicodeScalars.contains($0) }),
+        guard
+            version.unicodeScalars.allSatisfy({
+                ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || "._!+".unicodeScalars.contains($0)
+            }),
             version.unicodeScalars.first.map({ ("0"..."9").contains($0) || $0 == "v" }) == true
         else { throw refuse("version \(version.debugDescription) is not a PEP 440 version") }
         if parts.count == 6 {
@@ -35,7 +41,10 @@ public struct WheelFilename: Sendable, Equatable {
         }
         let tags = parts.suffix(3)
         for tag in tags {
-            guard tag.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || "._".unicodeScalars.contains($0) })
+            guard
+                tag.unicodeScalars.allSatisfy({
+                    ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || "._".unicodeScalars.contains($0)
+                })
             else { throw refuse("compatibility tag \(tag.debugDescription) has invalid characters") }
         }
         distribution = name

@@ -37,7 +37,8 @@ public enum WheelInspector {
                 }
                 guard digests[name] == nil else { throw WheelError.unreadable(file: file, reason: "duplicate entry \(name)") }
                 let hasher = StreamingHasher(algorithm: .sha256)
-                var keep: [UInt8]? = name.hasSuffix(".dist-info/RECORD") || name.hasSuffix(".dist-info/METADATA") || name.hasSuffix(".dist-info/WHEEL") ? [] : nil
+                var keep: [UInt8]? =
+                    name.hasSuffix(".dist-info/RECORD") || name.hasSuffix(".dist-info/METADATA") || name.hasSuffix(".dist-info/WHEEL") ? [] : nil
                 let size = try reader.readData { chunk in
                     hasher.update(chunk)
                     if keep != nil, keep!.count < 16 << 20 { keep!.append(contentsOf: chunk) }
@@ -100,10 +101,13 @@ public enum WheelInspector {
                 throw WheelError.recordMismatch(file: file, entry: path, reason: "listed in RECORD but absent from the wheel")
             }
             guard hash.hasPrefix("sha256=") || hash.hasPrefix("sha384=") || hash.hasPrefix("sha512=") else {
-                throw WheelError.recordMismatch(file: file, entry: path, reason: "no sha256 hash in RECORD (\(hash.isEmpty ? "empty" : hash.split(separator: "=").first.map(String.init) ?? hash))")
+                throw WheelError.recordMismatch(
+                    file: file, entry: path,
+                    reason: "no sha256 hash in RECORD (\(hash.isEmpty ? "empty" : hash.split(separator: "=").first.map(String.init) ?? hash))")
             }
             guard hash.hasPrefix("sha256=") else {
-                throw WheelError.recordMismatch(file: file, entry: path, reason: "only sha256 RECORD hashes are checked; found \(hash.split(separator: "=")[0])")
+                throw WheelError.recordMismatch(
+                    file: file, entry: path, reason: "only sha256 RECORD hashes are checked; found \(hash.split(separator: "=")[0])")
             }
             guard withoutPadding(hash) == withoutPadding(actual.digest) else {
                 throw WheelError.recordMismatch(file: file, entry: path, reason: "hash \(hash) does not match the content (\(actual.digest))")
@@ -112,7 +116,8 @@ public enum WheelInspector {
                 throw WheelError.recordMismatch(file: file, entry: path, reason: "size \(size) in RECORD, \(actual.size) in the wheel")
             }
         }
-        for path in digests.keys where !listed.contains(path) && !path.hasSuffix(".dist-info/RECORD.jws") && !path.hasSuffix(".dist-info/RECORD.p7s") {
+        for path in digests.keys where !listed.contains(path) && !path.hasSuffix(".dist-info/RECORD.jws") && !path.hasSuffix(".dist-info/RECORD.p7s")
+        {
             throw WheelError.recordMismatch(file: file, entry: path, reason: "present in the wheel but not listed in RECORD")
         }
     }
@@ -139,7 +144,12 @@ enum CSVRows {
             if quoted {
                 if scalar == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = next }
+                        if next == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            quoted = false
+                            pending = next
+                        }
                     } else {
                         quoted = false
                     }
@@ -150,13 +160,22 @@ enum CSVRows {
             }
             switch scalar {
             case "\"": quoted = true
-            case ",": row.append(field); field = ""
+            case ",":
+                row.append(field)
+                field = ""
             case "\r": continue
-            case "\n": row.append(field); rows.append(row); row = []; field = ""
+            case "\n":
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
             default: field.unicodeScalars.append(scalar)
             }
         }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
         return rows
     }
 }

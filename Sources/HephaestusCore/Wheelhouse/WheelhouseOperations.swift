@@ -62,14 +62,17 @@ public enum WheelhousePackOperation: Operation {
 
     public static let descriptor = OperationDescriptor(
         name: "wheelhouse.pack", command: "wheelhouse pack",
-        summary: "Pack the wheels of a directory into a reproducible NAME-VERSION-wheelhouse.tar.gz with its .sha256 manifest, and sign it when asked.",
+        summary:
+            "Pack the wheels of a directory into a reproducible NAME-VERSION-wheelhouse.tar.gz with its .sha256 manifest, and sign it when asked.",
         reportMediaType: MediaType.wheelhousePack, effect: .destructive,
         errorCodes: packErrorCodes, longRunning: true)
 
     private static var packErrorCodes: [String] {
-        let packing: [String] = WheelError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [ArchiveError.Code.writeFailed.rawValue]
+        let packing: [String] =
+            WheelError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [ArchiveError.Code.writeFailed.rawValue]
         let signing: [String] = SigningError.Code.allCases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue)
-        let checking: [String] = VerificationError.Code.allCases.map(\.rawValue) + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue]
+        let checking: [String] =
+            VerificationError.Code.allCases.map(\.rawValue) + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue]
         return packing + signing + checking
     }
 
@@ -78,7 +81,8 @@ public enum WheelhousePackOperation: Operation {
         try request.validate()
         context.progress.send(.stage("pack"))
         let packed = try await BlockingWork.run {
-            try WheelhousePack(directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment).run()
+            try WheelhousePack(directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment)
+                .run()
         }
         guard request.sign else { return WheelhousePackReport(result: packed, bundle: nil) }
         context.progress.send(.stage("sign"))
@@ -88,7 +92,8 @@ public enum WheelhousePackOperation: Operation {
                 files: [request.output], overwrite: request.overwrite, signingConfig: request.signing.configSelection(staging: request.trust.staging),
                 trust: request.trust.selection)
             let credential = try request.signing.credential(in: context)
-            return try ArtifactSigning(request: signing, credential: credential, http: http, logger: context.logger, clock: context.clock).run().first?.bundle
+            return try ArtifactSigning(request: signing, credential: credential, http: http, logger: context.logger, clock: context.clock).run()
+                .first?.bundle
         }
         return WheelhousePackReport(result: packed, bundle: bundle)
     }
@@ -132,7 +137,8 @@ public enum WheelhouseExtractOperation: Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> ExtractionSummary {
         try request.validate()
         let extracted = try await BlockingWork.run { try SafeExtractor(limits: request.limits.limits).extract(request.archive, into: request.dest) }
-        context.logger.info("wheelhouse.extracted", metadata: ["files": .stringConvertible(extracted.files.count), "bytes": .stringConvertible(extracted.bytes)])
+        context.logger.info(
+            "wheelhouse.extracted", metadata: ["files": .stringConvertible(extracted.files.count), "bytes": .stringConvertible(extracted.bytes)])
         return ExtractionSummary(
             archive: request.archive, destination: request.dest, files: extracted.files, bytes: extracted.bytes, directories: extracted.directories,
             links: extracted.links)

@@ -1,5 +1,5 @@
-import Foundation
 internal import CArchive
+import Foundation
 
 /// One archive entry's header, as libarchive reports it.
 public struct ArchiveEntry: Sendable, Equatable {
@@ -32,7 +32,6 @@ public final class ArchiveReader {
         case tarOrZip
     }
 
-
     private let handle: OpaquePointer
     public let path: String
     private var finished = false
@@ -64,9 +63,11 @@ public final class ArchiveReader {
         archive_read_support_format_gnutar(handle)
         // Read past end-of-archive markers, so a second archive glued on reaches the audit.
         archive_read_set_format_option(handle, "tar", "read_concatenated_archives", "1")
-        let status = archive_read_open(handle, Unmanaged.passUnretained(source).toOpaque(), nil, { _, context, buffer in
-            Unmanaged<RawStreamSource>.fromOpaque(context!).takeUnretainedValue().next(buffer)
-        }, nil)
+        let status = archive_read_open(
+            handle, Unmanaged.passUnretained(source).toOpaque(), nil,
+            { _, context, buffer in
+                Unmanaged<RawStreamSource>.fromOpaque(context!).takeUnretainedValue().next(buffer)
+            }, nil)
         guard status == ARCHIVE_OK else {
             if let failure = source.failure { throw failure }
             throw Self.openFailure(handle, path: path)

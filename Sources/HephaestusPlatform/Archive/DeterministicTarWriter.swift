@@ -1,5 +1,5 @@
-import Foundation
 internal import CArchive
+import Foundation
 
 /// Writes a reproducible `.tar.gz`: POSIX pax (restricted) entries in the order given, every entry a regular file
 /// with mode 0644, uid/gid 0, no owner names, one fixed mtime, and a gzip header without a timestamp — so the same
@@ -26,7 +26,8 @@ public enum DeterministicTarWriter {
         defer { archive_write_free(archive) }
         func check(_ status: Int32, _ operation: String) throws {
             guard status == ARCHIVE_OK else {
-                throw ArchiveError.writeFailed(path: path, reason: "\(operation): \(archive_error_string(archive).map { String(cString: $0) } ?? "libarchive error")")
+                throw ArchiveError.writeFailed(
+                    path: path, reason: "\(operation): \(archive_error_string(archive).map { String(cString: $0) } ?? "libarchive error")")
             }
         }
         try check(archive_write_set_format_pax_restricted(archive), "pax format")
@@ -50,7 +51,8 @@ public enum DeterministicTarWriter {
             try reader.forEachChunk { chunk in
                 let count = archive_write_data(archive, chunk.baseAddress, chunk.count)
                 guard count == chunk.count else {
-                    throw ArchiveError.writeFailed(path: path, reason: "data of \(member.name): \(archive_error_string(archive).map { String(cString: $0) } ?? "short write")")
+                    throw ArchiveError.writeFailed(
+                        path: path, reason: "data of \(member.name): \(archive_error_string(archive).map { String(cString: $0) } ?? "short write")")
                 }
                 written += Int64(count)
             }

@@ -1,5 +1,5 @@
-import Foundation
 internal import CArchive
+import Foundation
 import Synchronization
 
 /// The decompressed stream of a tar or tar.gz file, handed to libarchive's tar reader chunk by chunk, and audited on
@@ -33,7 +33,7 @@ final class RawStreamSource {
         guard archive_read_open_filename(raw, path, 1 << 16) == ARCHIVE_OK, archive_read_next_header(raw, &entry) == ARCHIVE_OK else {
             let reason = archive_error_string(raw).map { String(cString: $0) } ?? "unreadable"
             archive_read_free(raw)
-            buffers.forEach { $0.deallocate() }
+            for buffer in buffers { buffer.deallocate() }
             throw ArchiveError.corrupt(path: path, reason: reason)
         }
         gzip = archive_filter_count(raw) > 1
@@ -42,7 +42,7 @@ final class RawStreamSource {
     deinit {
         crcQueue.sync {}
         archive_read_free(raw)
-        buffers.forEach { $0.deallocate() }
+        for buffer in buffers { buffer.deallocate() }
     }
 
     /// Bytes read from the file so far.
@@ -100,7 +100,8 @@ final class RawStreamSource {
             crcQueue.sync {}
             let trailer = try Self.trailer(of: path)
             guard trailer.crc == crc.value, trailer.length == UInt32(truncatingIfNeeded: length) else {
-                throw ArchiveError.corrupt(path: path, reason: "gzip CRC or length does not match its trailer (corrupt, or concatenated gzip members)")
+                throw ArchiveError.corrupt(
+                    path: path, reason: "gzip CRC or length does not match its trailer (corrupt, or concatenated gzip members)")
             }
         }
     }

@@ -74,7 +74,8 @@ public struct SafeExtractor: Sendable {
                 report.directories += 1
             case .regularFile:
                 if let size = entry.size, size > limits.entryBytes {
-                    throw ArchiveError.limitExceeded(entry: entry.path, limit: "declares \(size) bytes, more than the \(limits.entryBytes) allowed per entry")
+                    throw ArchiveError.limitExceeded(
+                        entry: entry.path, limit: "declares \(size) bytes, more than the \(limits.entryBytes) allowed per entry")
                 }
                 try withParent(root: root, components: components) { parent, leaf in
                     let mode = mode_t(entry.permissions & 0o755 | 0o600)
@@ -94,7 +95,8 @@ public struct SafeExtractor: Sendable {
                         if report.bytes > ExtractionLimits.ratioFloor,
                             Double(report.bytes) / Double(max(reader.compressedOffset, 1)) > limits.compressionRatio
                         {
-                            throw ArchiveError.limitExceeded(entry: entry.path, limit: "compression ratio above \(Int(limits.compressionRatio)):1 (a bomb?)")
+                            throw ArchiveError.limitExceeded(
+                                entry: entry.path, limit: "compression ratio above \(Int(limits.compressionRatio)):1 (a bomb?)")
                         }
                         var offset = 0
                         while offset < chunk.count {
@@ -233,7 +235,8 @@ struct ExtractionState {
             case ".": continue
             case "..":
                 guard !resolved.isEmpty else {
-                    throw ArchiveError.unsafeEntry(entry: entry, rule: "symbolic link target \(target.debugDescription) resolves outside the destination")
+                    throw ArchiveError.unsafeEntry(
+                        entry: entry, rule: "symbolic link target \(target.debugDescription) resolves outside the destination")
                 }
                 resolved.removeLast()
             default:
@@ -286,7 +289,8 @@ enum ZipConsistency {
             throw ArchiveError.corrupt(path: archive, reason: "zip central directory: \(error)")
         }
         guard central == names else {
-            let difference = zip(names, central).first { $0 != $1 }.map { "local header \($0.0.debugDescription) vs central directory \($0.1.debugDescription)" }
+            let difference =
+                zip(names, central).first { $0 != $1 }.map { "local header \($0.0.debugDescription) vs central directory \($0.1.debugDescription)" }
                 ?? "\(names.count) local headers vs \(central.count) central directory entries"
             throw ArchiveError.unsafeEntry(entry: archive, rule: "zip central directory and local headers disagree (\(difference))")
         }

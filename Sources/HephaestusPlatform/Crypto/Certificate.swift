@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// An X.509 certificate parsed by OpenSSL; owns one reference to its `X509`.
 ///
@@ -245,7 +245,9 @@ public final class Certificate: Sendable, CustomStringConvertible {
     /// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity, subject,
     /// subjectPublicKeyInfo, [1] issuerUID?, [2] subjectUID?, [3] extensions? }, … } — read from the DER that OpenSSL
     /// has already accepted.
-    private static func tbsFields(of der: [UInt8]) throws(CryptoError) -> (
+    private static func tbsFields(
+        of der: [UInt8]
+    ) throws(CryptoError) -> (
         subjectPublicKeyInfo: DERNode, issuer: DERNode, subject: DERNode, extensions: DERNode?
     ) {
         let tbs = try DERNode.parse(der).children().first

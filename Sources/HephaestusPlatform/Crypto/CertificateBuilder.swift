@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// Issues X.509 v3 certificates: used by the local Sigstore test instance (its CA, TSA and Fulcio-style leaves)
 /// and by the test suite. Extensions are given as raw DER values, so any profile can be expressed.

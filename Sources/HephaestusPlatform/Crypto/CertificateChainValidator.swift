@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// RFC 5280 path validation by OpenSSL against caller-given trust anchors, at a caller-given time.
 ///

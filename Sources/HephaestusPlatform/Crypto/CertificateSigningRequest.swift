@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// A PKCS#10 certificate signing request (what Fulcio's `certificateSigningRequest` form carries): its public key
 /// and whether its self-signature — the proof of possession — verifies.

@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// The OpenSSL `X509` behind a ``Certificate``: parsed when the certificate was made, or on first use.
 ///
@@ -27,9 +27,9 @@ final class X509Reference: @unchecked Sendable {
 
     /// OpenSSL's parse of exactly one DER certificate (trailing bytes refused); the caller owns the result.
     static func decode(_ der: [UInt8]) throws(CryptoError) -> OpaquePointer {
-        try decodeExactly(der, what: "certificate", failure: { .malformedCertificate(reason: $0) }, free: { X509_free($0) }) {
-            d2i_X509(nil, &$0, $1)
-        }
+        try decodeExactly(
+            der, what: "certificate", failure: { .malformedCertificate(reason: $0) }, free: { X509_free($0) },
+            decode: { d2i_X509(nil, &$0, $1) })
     }
 
     /// The handle if OpenSSL has parsed the certificate already (never parses).
@@ -220,7 +220,11 @@ struct CertificateStructure {
         }
         var year = take(digits == 12 ? 2 : 4)
         if digits == 12 { year += year < 50 ? 2000 : 1900 }
-        let month = take(2), day = take(2), hour = take(2), minute = take(2), second = take(2)
+        let month = take(2)
+        let day = take(2)
+        let hour = take(2)
+        let minute = take(2)
+        let second = take(2)
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
         var components = tm()
         components.tm_year = Int32(year - 1900)

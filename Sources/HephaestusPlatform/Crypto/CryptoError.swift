@@ -92,7 +92,7 @@ enum OpenSSLErrorQueue {
 /// saying whether nothing decoded (`what` and OpenSSL's reason) or bytes were left over. `free` releases a partial win.
 func decodeExactly(
     _ der: [UInt8], what: String, failure: (String) -> CryptoError,
-    free: (OpaquePointer) -> Void, _ decode: (inout UnsafePointer<UInt8>?, Int) -> OpaquePointer?
+    free: (OpaquePointer) -> Void, decode: (inout UnsafePointer<UInt8>?, Int) -> OpaquePointer?
 ) throws(CryptoError) -> OpaquePointer {
     OpenSSLErrorQueue.clear()
     var consumed = 0

@@ -71,7 +71,8 @@ public enum DirectIssuance {
     /// SHA-256 or SHA-384 for ecdsa-with-SHA256/384 without parameters, the same in the TBSCertificate; else nil.
     static func signatureHash(of certificate: Certificate) -> DigestAlgorithm? {
         guard !certificate.signatureAlgorithmDER.isEmpty, certificate.signatureAlgorithmDER == certificate.tbsSignatureAlgorithmDER,
-            let algorithm = try? DERNode.parse(certificate.signatureAlgorithmDER).expect(DERNode.Universal.sequence, "AlgorithmIdentifier").children(),
+            let algorithm = try? DERNode.parse(certificate.signatureAlgorithmDER).expect(DERNode.Universal.sequence, "AlgorithmIdentifier")
+                .children(),
             algorithm.count == 1
         else { return nil }
         switch try? algorithm[0].objectIdentifier() {

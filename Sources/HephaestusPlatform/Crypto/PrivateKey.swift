@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// A private signing key held by OpenSSL; owns its `EVP_PKEY`. Used by signing and by the local test instance.
 ///
@@ -82,10 +82,13 @@ public final class PrivateKey: @unchecked Sendable {
             throw CryptoError.internalFailure(operation: "EVP_DigestSignInit", reason: OpenSSLErrorQueue.drain())
         }
         var length = 0
-        guard message.withUnsafeBufferPointer({ EVP_DigestSign(context, nil, &length, $0.baseAddress ?? UnsafePointer(bitPattern: 1), $0.count) }) == 1
+        guard
+            message.withUnsafeBufferPointer({ EVP_DigestSign(context, nil, &length, $0.baseAddress ?? UnsafePointer(bitPattern: 1), $0.count) }) == 1
         else { throw CryptoError.internalFailure(operation: "EVP_DigestSign", reason: OpenSSLErrorQueue.drain()) }
         var signature = [UInt8](repeating: 0, count: length)
-        guard message.withUnsafeBufferPointer({ EVP_DigestSign(context, &signature, &length, $0.baseAddress ?? UnsafePointer(bitPattern: 1), $0.count) }) == 1
+        guard
+            message.withUnsafeBufferPointer({ EVP_DigestSign(context, &signature, &length, $0.baseAddress ?? UnsafePointer(bitPattern: 1), $0.count) }
+            ) == 1
         else { throw CryptoError.internalFailure(operation: "EVP_DigestSign", reason: OpenSSLErrorQueue.drain()) }
         return Array(signature.prefix(length))
     }

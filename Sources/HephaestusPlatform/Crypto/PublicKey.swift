@@ -107,9 +107,9 @@ public final class PublicKey: @unchecked Sendable {
             try self.init(taking: key)
             return
         }
-        let parsed = try decodeExactly(der, what: "SubjectPublicKeyInfo", failure: { .malformedKey(reason: $0) }, free: { EVP_PKEY_free($0) }) {
-            d2i_PUBKEY(nil, &$0, $1)
-        }
+        let parsed = try decodeExactly(
+            der, what: "SubjectPublicKeyInfo", failure: { .malformedKey(reason: $0) }, free: { EVP_PKEY_free($0) },
+            decode: { d2i_PUBKEY(nil, &$0, $1) })
         try self.init(taking: parsed)
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 import Synchronization
 
 /// Issues RFC 3161 timestamp responses with OpenSSL's TS module: the TSA of the local Sigstore test instance.
@@ -57,18 +57,22 @@ public final class TimestampResponder: Sendable {
         TS_RESP_CTX_add_flags(context, hp_TS_ESS_CERT_ID_CHAIN)
         var stamp = (seconds: Int(time.timeIntervalSince1970), serial: number)
         return try withUnsafeMutablePointer(to: &stamp) { pointer throws(CryptoError) in
-            TS_RESP_CTX_set_time_cb(context, { _, data, seconds, microseconds in
-                let stamp = data!.assumingMemoryBound(to: (seconds: Int, serial: UInt64).self).pointee
-                seconds?.pointee = stamp.seconds
-                microseconds?.pointee = 0
-                return 1
-            }, pointer)
-            TS_RESP_CTX_set_serial_cb(context, { _, data in
-                let stamp = data!.assumingMemoryBound(to: (seconds: Int, serial: UInt64).self).pointee
-                let integer = ASN1_INTEGER_new()
-                ASN1_INTEGER_set_uint64(integer, stamp.serial)
-                return integer
-            }, pointer)
+            TS_RESP_CTX_set_time_cb(
+                context,
+                { _, data, seconds, microseconds in
+                    let stamp = data!.assumingMemoryBound(to: (seconds: Int, serial: UInt64).self).pointee
+                    seconds?.pointee = stamp.seconds
+                    microseconds?.pointee = 0
+                    return 1
+                }, pointer)
+            TS_RESP_CTX_set_serial_cb(
+                context,
+                { _, data in
+                    let stamp = data!.assumingMemoryBound(to: (seconds: Int, serial: UInt64).self).pointee
+                    let integer = ASN1_INTEGER_new()
+                    ASN1_INTEGER_set_uint64(integer, stamp.serial)
+                    return integer
+                }, pointer)
             let bio = MemoryBIO(reading: request)
             guard let response = TS_RESP_create_response(context, bio.handle) else {
                 throw CryptoError.internalFailure(operation: "TS_RESP_create_response", reason: OpenSSLErrorQueue.drain())
@@ -84,11 +88,12 @@ public final class TimestampResponder: Sendable {
 
     /// A DER TimeStampReq for `imprint`, asking for the signing certificate, with `nonce` when given.
     public static func request(for imprint: Digest, nonce: UInt64? = nil) throws(CryptoError) -> [UInt8] {
-        let nid: Int32 = switch imprint.algorithm {
-        case .sha256: hp_NID_sha256
-        case .sha384: hp_NID_sha384
-        case .sha512: hp_NID_sha512
-        }
+        let nid: Int32 =
+            switch imprint.algorithm {
+            case .sha256: hp_NID_sha256
+            case .sha384: hp_NID_sha384
+            case .sha512: hp_NID_sha512
+            }
         guard let request = TS_REQ_new(), let messageImprint = TS_MSG_IMPRINT_new(), let algorithm = X509_ALGOR_new() else {
             fatalError("TS_REQ_new: out of memory")
         }

@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 import Synchronization
 
 /// An RFC 3161 `TimeStampResp`, parsed by OpenSSL's TS module; owns its `TS_RESP`.

@@ -87,8 +87,10 @@ public enum Base64 {
             values.withUnsafeBufferPointer { table -> [UInt8]? in
                 var index = 0
                 while index + 4 <= count {
-                    let a = table[Int(bytes[index])], b = table[Int(bytes[index + 1])]
-                    let c = table[Int(bytes[index + 2])], d = table[Int(bytes[index + 3])]
+                    let a = table[Int(bytes[index])]
+                    let b = table[Int(bytes[index + 1])]
+                    let c = table[Int(bytes[index + 2])]
+                    let d = table[Int(bytes[index + 3])]
                     guard a | b | c | d != 0xFF, a < 64, b < 64, c < 64, d < 64 else { return nil }
                     let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
                     output.append(UInt8(truncatingIfNeeded: value >> 16))
@@ -98,7 +100,8 @@ public enum Base64 {
                 }
                 let rest = count - index
                 if rest >= 2 {
-                    let a = table[Int(bytes[index])], b = table[Int(bytes[index + 1])]
+                    let a = table[Int(bytes[index])]
+                    let b = table[Int(bytes[index + 1])]
                     guard a < 64, b < 64 else { return nil }
                     if rest == 2 {
                         guard b & 0x0F == 0 else { return nil }

@@ -1,5 +1,5 @@
-import Foundation
 internal import CCurl
+import Foundation
 
 /// The production ``HTTPTransport`` over libcurl: TLS verification always on, http/https only, no redirects followed
 /// (the ``HTTPClient`` decides about each one), a CA bundle when given.
@@ -57,7 +57,8 @@ public struct CurlTransport: HTTPTransport {
         let performed: CURLcode = body.withUnsafeBufferPointer { buffer in
             if inlineBody != nil {
                 hp_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
-                hp_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                hp_curl_setopt_pointer(
+                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
             } else if let streamed = request.streamedBody {
                 streamed.reset()
                 state.upload = streamed

@@ -307,7 +307,10 @@ final class RunningDigest: Sendable {
                 let result = pread(descriptor, state.buffer, count, off_t(offset))
                 if result < 0, errno == EINTR { continue }
                 guard result > 0 else {
-                    state.failure = result < 0 ? FileError.fromErrno(errno, path: path, writing: false) : FileError.readFailed(path: path, reason: "the file is shorter than what was written")
+                    state.failure =
+                        result < 0
+                        ? FileError.fromErrno(errno, path: path, writing: false)
+                        : FileError.readFailed(path: path, reason: "the file is shorter than what was written")
                     return
                 }
                 state.hasher.update(UnsafeRawBufferPointer(start: state.buffer, count: result))

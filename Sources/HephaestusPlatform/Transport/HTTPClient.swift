@@ -67,7 +67,8 @@ public final class HTTPClient: Sendable {
             observe(.attempt(number: attempt, method: request.method, url: Self.redacted(request.url)))
             let remaining = policy.deadline - clock().timeIntervalSince(started)
             guard remaining > 0 else {
-                throw TransportError.gaveUp(url: Self.redacted(request.url), attempts: attempt - 1, last: "deadline of \(Int(policy.deadline))s reached")
+                throw TransportError.gaveUp(
+                    url: Self.redacted(request.url), attempts: attempt - 1, last: "deadline of \(Int(policy.deadline))s reached")
             }
             let timeouts = AttemptTimeouts(connect: min(policy.timeouts.connect, remaining), total: min(policy.timeouts.total, remaining))
             let head: HTTPResponseHead
@@ -116,7 +117,7 @@ public final class HTTPClient: Sendable {
             if head.status == 401 {
                 throw TransportError.unauthorized(url: Self.redacted(request.url), expiry: head.headers["github-authentication-token-expiration"])
             }
-            if (head.status == 403 || head.status == 429), head.headers["x-ratelimit-remaining"] == "0",
+            if head.status == 403 || head.status == 429, head.headers["x-ratelimit-remaining"] == "0",
                 let reset = head.headers["x-ratelimit-reset"].flatMap(TimeInterval.init)
             {
                 let until = Date(timeIntervalSince1970: reset)

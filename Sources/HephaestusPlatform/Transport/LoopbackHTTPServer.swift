@@ -196,7 +196,10 @@ public final class LoopbackHTTPServer: Sendable {
             while headerEnd == nil {
                 let began = !buffer.isEmpty
                 guard fill() else {
-                    return .failure(began ? RequestProblem(status: 400, message: "connection closed before the request head ended") : RequestProblem(status: 0, message: ""))
+                    return .failure(
+                        began
+                            ? RequestProblem(status: 400, message: "connection closed before the request head ended")
+                            : RequestProblem(status: 0, message: ""))
                 }
                 searched = max(0, searched - 3)
                 headerEnd = LoopbackHTTPServer.find([13, 10, 13, 10], in: buffer, from: searched)

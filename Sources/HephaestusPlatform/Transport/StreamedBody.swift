@@ -115,7 +115,8 @@ public final class StreamedBody: Sendable {
                     let count = Glibc.read(cursor.descriptor, buffer.baseAddress, Int(min(Int64(buffer.count), cursor.remainingInFile)))
                     if count < 0, errno == EINTR { continue }
                     guard count > 0 else {
-                        throw FileError.readFailed(path: path, reason: count == 0 ? "the file shrank while being sent" : String(cString: strerror(errno)))
+                        throw FileError.readFailed(
+                            path: path, reason: count == 0 ? "the file shrank while being sent" : String(cString: strerror(errno)))
                     }
                     cursor.remainingInFile -= Int64(count)
                     return count
@@ -146,8 +147,11 @@ public struct MultipartForm: Sendable {
 
     public mutating func addFile(_ name: String, filename: String, contentType: String, path: String) throws(FileError) {
         let size = try FileStatus.size(of: path)
-        segments.append(.bytes(Array(
-            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quoted(name))\"; filename=\"\(Self.quoted(filename))\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)))
+        segments.append(
+            .bytes(
+                Array(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quoted(name))\"; filename=\"\(Self.quoted(filename))\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                        .utf8)))
         segments.append(.file(path: path, size: size))
         segments.append(.bytes(Array("\r\n".utf8)))
     }

@@ -95,7 +95,8 @@ extension SigstoreBundle {
                 certificates.append(try parseCertificate(item.bytes("rawBytes", failure: fail), path: "x509CertificateChain[\(index)]"))
             }
             for certificate in certificates where certificate.subject == certificate.issuer {
-                throw VerificationError.malformedBundle("certificate chain includes a root (\(certificate.subject)); roots come from the trusted root only")
+                throw VerificationError.malformedBundle(
+                    "certificate chain includes a root (\(certificate.subject)); roots come from the trusted root only")
             }
             return .certificate(leaf: certificates[0], intermediates: Array(certificates.dropFirst()))
         }

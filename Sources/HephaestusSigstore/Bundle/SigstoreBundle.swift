@@ -4,8 +4,11 @@ import HephaestusPlatform
 public struct SigstoreBundle: Sendable {
     /// The bundle format versions this verifier knows.
     public enum Version: String, Sendable, Comparable {
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         case v0_1 = "0.1"
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         case v0_2 = "0.2"
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         case v0_3 = "0.3"
 
         public static func < (lhs: Version, rhs: Version) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -28,7 +28,7 @@ public struct RekorV2Client: TransparencyLogging {
             "hashedRekordRequestV002": [
                 "digest": Base64.encode(digest.bytes),
                 "signature": ["content": Base64.encode(entry.signature), "verifier": verifier],
-            ],
+            ]
         ]
         return Array((try? JSONSerialization.data(withJSONObject: request, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
     }

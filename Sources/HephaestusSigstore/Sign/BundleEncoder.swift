@@ -25,7 +25,9 @@ public enum BundleEncoder {
         } else if let signature {
             var message: [String: Any] = ["signature": Base64.encode(signature)]
             if let messageDigest {
-                message["messageDigest"] = ["algorithm": RekorEntryBody.protoName(messageDigest.algorithm), "digest": Base64.encode(messageDigest.bytes)]
+                message["messageDigest"] = [
+                    "algorithm": RekorEntryBody.protoName(messageDigest.algorithm), "digest": Base64.encode(messageDigest.bytes),
+                ]
             }
             bundle["messageSignature"] = message
         }

@@ -23,9 +23,10 @@ public enum RekorEntryBody {
             "spec": .object([
                 "envelopeHash": .object(["algorithm": .string("sha256"), "value": .string(DigestAlgorithm.sha256.hash(envelopeJSON).hex)]),
                 "payloadHash": .object(["algorithm": .string("sha256"), "value": .string(DigestAlgorithm.sha256.hash(envelope.payload).hex)]),
-                "signatures": .array(envelope.signatures.map {
-                    .object(["signature": .string(Base64.encode($0.signature)), "verifier": .string(Base64.encode(Array(verifierPEM.utf8)))])
-                }),
+                "signatures": .array(
+                    envelope.signatures.map {
+                        .object(["signature": .string(Base64.encode($0.signature)), "verifier": .string(Base64.encode(Array(verifierPEM.utf8)))])
+                    }),
             ]),
         ]).serialized
     }

@@ -72,9 +72,11 @@ public struct SigningConfig: Sendable {
             throw .invalidSigningConfig("no certificate authority valid at \(RFC3339.string(now)) with a supported API version (v1)")
         }
         let logs = try Self.choose(
-            Self.eligible(transparencyLogs, versions: Self.supportedLogVersions, at: now), selector: transparencyLogSelector, what: "transparency log")
+            Self.eligible(transparencyLogs, versions: Self.supportedLogVersions, at: now), selector: transparencyLogSelector, what: "transparency log"
+        )
         let timestampers = try Self.choose(
-            Self.eligible(timestampAuthorities, versions: Self.supportedTSAVersions, at: now), selector: timestampSelector, what: "timestamp authority")
+            Self.eligible(timestampAuthorities, versions: Self.supportedTSAVersions, at: now), selector: timestampSelector,
+            what: "timestamp authority")
         if logs.contains(where: { $0.majorAPIVersion == 2 }), timestampers.isEmpty {
             throw .invalidSigningConfig("Rekor v2 gives no signing time of its own: a timestamp authority is required")
         }
@@ -125,7 +127,9 @@ public struct SigningConfig: Sendable {
                 end = parsed
             }
             services.append(
-                Service(url: url, majorAPIVersion: version, validFor: ValidityWindow(start: start, end: end), operatorName: item["operator"] as? String ?? ""))
+                Service(
+                    url: url, majorAPIVersion: version, validFor: ValidityWindow(start: start, end: end),
+                    operatorName: item["operator"] as? String ?? ""))
         }
         return services
     }

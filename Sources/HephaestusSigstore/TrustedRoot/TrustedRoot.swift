@@ -231,7 +231,8 @@ final class ChainLinkCheck: Sendable {
                             try CertificateChainValidator(trustAnchors: [issuer], allowsNonSelfSignedAnchors: true)
                                 .validate(certificate, at: max(certificate.notBefore, issuer.notBefore))
                         } catch {
-                            throw CryptoError.chainInvalid(reason: "trusted root chain: \(certificate.subject) is not issued by \(issuer.subject): \(error)")
+                            throw CryptoError.chainInvalid(
+                                reason: "trusted root chain: \(certificate.subject) is not issued by \(issuer.subject): \(error)")
                         }
                     }
                 }

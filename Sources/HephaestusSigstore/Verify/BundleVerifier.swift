@@ -81,7 +81,8 @@ public struct BundleVerifier: Sendable {
         guard verifiedTimes.count >= configuration.verifiedTimeThreshold else {
             let detail = timestamps.failures.isEmpty ? "" : " (\(timestamps.failures.joined(separator: "; ")))"
             throw VerificationError.noVerifiedTime(
-                "\(verifiedTimes.count) < \(configuration.verifiedTimeThreshold): the bundle needs an inclusion promise or a verifiable RFC 3161 timestamp" + detail)
+                "\(verifiedTimes.count) < \(configuration.verifiedTimeThreshold): the bundle needs an inclusion promise or a verifiable RFC 3161 timestamp"
+                    + detail)
         }
         guard logOutcomes.count >= configuration.transparencyLogThreshold else {
             throw VerificationError.transparencyLogEntryInvalid(

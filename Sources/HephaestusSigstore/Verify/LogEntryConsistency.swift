@@ -68,7 +68,8 @@ enum LogEntryConsistency {
             of: envelope.payload, what: "payload")
         let signatures = try spec.objects("signatures", failure: fail)
         guard signatures.count == envelope.signatures.count else {
-            throw VerificationError.transparencyLogEntryInconsistent("entry has \(signatures.count) signatures, envelope has \(envelope.signatures.count)")
+            throw VerificationError.transparencyLogEntryInconsistent(
+                "entry has \(signatures.count) signatures, envelope has \(envelope.signatures.count)")
         }
         for item in signatures {
             try expectSignature(try item.bytes("signature", failure: fail), material)
@@ -89,7 +90,8 @@ enum LogEntryConsistency {
         let logged = try content.object("envelope", failure: fail)
         let signatures = try logged.objects("signatures", failure: fail)
         guard signatures.count == envelope.signatures.count else {
-            throw VerificationError.transparencyLogEntryInconsistent("entry has \(signatures.count) signatures, envelope has \(envelope.signatures.count)")
+            throw VerificationError.transparencyLogEntryInconsistent(
+                "entry has \(signatures.count) signatures, envelope has \(envelope.signatures.count)")
         }
         for item in signatures {
             // intoto 0.0.2 stores the signature Base64 of Base64, and the verifier as Base64 PEM.
@@ -139,7 +141,8 @@ enum LogEntryConsistency {
         else { throw VerificationError.transparencyLogEntryInconsistent("logged payload hash is not the envelope payload's") }
         let signatures = try record.objects("signatures", failure: fail)
         guard signatures.count == envelope.signatures.count else {
-            throw VerificationError.transparencyLogEntryInconsistent("entry has \(signatures.count) signatures, envelope has \(envelope.signatures.count)")
+            throw VerificationError.transparencyLogEntryInconsistent(
+                "entry has \(signatures.count) signatures, envelope has \(envelope.signatures.count)")
         }
         for item in signatures {
             try expectSignature(try item.bytes("content", failure: fail), material)

@@ -31,7 +31,8 @@ enum TransparencyLogVerification {
     ) throws(VerificationError) -> Outcome {
         let candidates = trustedRoot.transparencyLogs(withID: entry.logKeyID)
         guard let log = candidates.first else {
-            throw VerificationError.transparencyLogEntryInvalid("entry is from a log not in the trusted root (log id \(Base64.encode(entry.logKeyID)))")
+            throw VerificationError.transparencyLogEntryInvalid(
+                "entry is from a log not in the trusted root (log id \(Base64.encode(entry.logKeyID)))")
         }
         try LogEntryConsistency.check(entry, material: material)
 

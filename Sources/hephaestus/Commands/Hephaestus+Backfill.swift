@@ -128,7 +128,8 @@ extension Hephaestus {
 
         func render(item line: BackfillRunner.Line, _ context: CommandContext) {
             guard !json else { return }
-            context.stdout.line("\(line.release)  \(line.asset)  \(line.action.rawValue): \(line.outcome.rawValue)" + (line.detail.map { "  \($0)" } ?? ""))
+            context.stdout.line(
+                "\(line.release)  \(line.asset)  \(line.action.rawValue): \(line.outcome.rawValue)" + (line.detail.map { "  \($0)" } ?? ""))
             context.stdout.flush()
         }
 
@@ -175,7 +176,8 @@ extension Hephaestus {
             }
             for record in report.runs {
                 context.stdout.line(
-                    "\(record.id)  \(record.repository)  \(record.status.rawValue)  started \(record.startedAt)" + (record.finishedAt.map { ", finished \($0)" } ?? "")
+                    "\(record.id)  \(record.repository)  \(record.status.rawValue)  started \(record.startedAt)"
+                        + (record.finishedAt.map { ", finished \($0)" } ?? "")
                         + "  uploaded \(record.uploaded), skipped \(record.skipped), refused \(record.refused), failed \(record.failed)"
                         + (record.rolledBack > 0 ? ", rolled back \(record.rolledBack)" : ""))
             }

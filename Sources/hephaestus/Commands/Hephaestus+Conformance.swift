@@ -74,7 +74,8 @@ extension Hephaestus {
         var failureEvent: String? { "verify.failed" }
 
         func request(_ context: CommandContext) throws -> VerifyBundleOperation.Request {
-            let signer = key.map { SignerChoice(key: $0) }
+            let signer =
+                key.map { SignerChoice(key: $0) }
                 ?? SignerChoice(certificateIdentity: certificateIdentity, certificateOidcIssuer: certificateOidcIssuer)
             // The given root wins over --staging.
             return VerifyBundleOperation.Request(

@@ -79,7 +79,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "token",
             abstract: "Print an OIDC identity token (JWT) minted by the local TEST instance's issuer.",
-            discussion: "E-mail identities get email/email_verified claims; with --issuer https://token.actions.githubusercontent.com a https://github.com/OWNER/REPO/.github/workflows/FILE@REF identity gets GitHub's workflow claims."
+            discussion:
+                "E-mail identities get email/email_verified claims; with --issuer https://token.actions.githubusercontent.com a https://github.com/OWNER/REPO/.github/workflows/FILE@REF identity gets GitHub's workflow claims."
         )
 
         @OptionGroup(title: "Global options")

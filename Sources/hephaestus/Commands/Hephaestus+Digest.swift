@@ -90,7 +90,8 @@ extension Hephaestus {
         ) async throws -> (any CodedError)? {
             let report = try await Performed.run(request, in: context.operationContext(http: nil), emit: ItemSink(item))
             if json {
-                context.stdout.line(try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText())
+                context.stdout.line(
+                    try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText())
             }
             return report.failure
         }
@@ -109,7 +110,8 @@ extension Hephaestus {
         private func render(_ item: DigestCheckOperation.Item, _ context: CommandContext) {
             if let verdict = item.verdict {
                 if verdict.verdict == .unreadable {
-                    context.report(.error, event: "digest.unreadable", message: verdict.reason ?? "", metadata: ["code": .string(item.errorCode ?? "")])
+                    context.report(
+                        .error, event: "digest.unreadable", message: verdict.reason ?? "", metadata: ["code": .string(item.errorCode ?? "")])
                 }
                 if !json && !status { context.stdout.line(verdict.formatted) }
             } else if let manifest = item.manifest, let error = manifest.error {

@@ -21,7 +21,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "scan",
             abstract: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories.",
-            discussion: "Incremental: unchanged assets are not downloaded again; an asset whose SHA-256 changed since the last scan is recorded as such.")
+            discussion:
+                "Incremental: unchanged assets are not downloaded again; an asset whose SHA-256 changed since the last scan is recorded as such.")
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

@@ -34,9 +34,11 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("The upload URL (default: the --repository's, else https://upload.pypi.org/legacy/).", valueName: "URL"))
         var repositoryURL: String?
 
-        @Option(name: [.customShort("r"), .long], help: ArgumentHelp(
-            "A repository named in the config file (URL, username, password), as with twine; pypi and testpypi are built in (default pypi).",
-            valueName: "NAME"))
+        @Option(
+            name: [.customShort("r"), .long],
+            help: ArgumentHelp(
+                "A repository named in the config file (URL, username, password), as with twine; pypi and testpypi are built in (default pypi).",
+                valueName: "NAME"))
         var repository: String?
 
         @Option(help: ArgumentHelp("The .pypirc to read (default ~/.pypirc).", valueName: "PATH"))
@@ -48,12 +50,16 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("The environment variable holding the password or API token (default TWINE_PASSWORD).", valueName: "NAME"))
         var passwordEnv: String?
 
-        @Flag(help: "Skip files the index already has with the same content (twine's --skip-existing; a file of that name with other content is always an error).")
+        @Flag(
+            help:
+                "Skip files the index already has with the same content (twine's --skip-existing; a file of that name with other content is always an error)."
+        )
         var skipExisting = false
 
-        @Option(help: ArgumentHelp(
-            "The index's simple API, read to compare a file the index says it has (default: from --repository-url; pypi.org/simple/ for PyPI).",
-            valueName: "URL"))
+        @Option(
+            help: ArgumentHelp(
+                "The index's simple API, read to compare a file the index says it has (default: from --repository-url; pypi.org/simple/ for PyPI).",
+                valueName: "URL"))
         var indexURL: String?
 
         @Flag(help: "Sign and send PEP 740 publish attestations.")
@@ -129,8 +135,10 @@ extension Hephaestus {
             }
             let uploaded = report.files.filter { $0.status == .uploaded }.count
             let skipped = report.files.filter { $0.status == .skippedExisting }.count
-            context.stdout.line(dryRun ? "dry run: \(report.files.count) valid distribution(s), nothing uploaded to \(report.index)"
-                : "\(uploaded) uploaded, \(skipped) skipped to \(report.index)")
+            context.stdout.line(
+                dryRun
+                    ? "dry run: \(report.files.count) valid distribution(s), nothing uploaded to \(report.index)"
+                    : "\(uploaded) uploaded, \(skipped) skipped to \(report.index)")
         }
     }
 }

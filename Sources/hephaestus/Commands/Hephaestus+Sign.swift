@@ -56,7 +56,8 @@ extension Hephaestus {
         var httpSettings: HTTPSettings? { http.settings }
 
         var operationRequest: SignFilesOperation.Request {
-            SignFilesOperation.Request(files: files, bundle: bundle, overwrite: overwrite, inToto: inToto, signing: signing.choice, trust: trust.choice)
+            SignFilesOperation.Request(
+                files: files, bundle: bundle, overwrite: overwrite, inToto: inToto, signing: signing.choice, trust: trust.choice)
         }
 
         func request(_ context: CommandContext) throws -> SignFilesOperation.Request { operationRequest }

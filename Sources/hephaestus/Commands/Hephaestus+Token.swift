@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HephaestusPlatform
 import HephaestusCore
+import HephaestusPlatform
 
 extension Hephaestus {
     /// `hephaestus token`.
@@ -40,7 +40,9 @@ extension Hephaestus {
                 return
             }
             context.stdout.line("token:      \(report.kind.rawValue) (from \(report.source))")
-            context.stdout.line("scopes:     \(report.scopes.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "not reported (fine-grained or app token)")")
+            context.stdout.line(
+                "scopes:     \(report.scopes.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "not reported (fine-grained or app token)")"
+            )
             context.stdout.line("expires:    \(report.expiresAt ?? "no expiry reported")")
             let limit = report.rateLimit
             context.stdout.line(

@@ -35,7 +35,9 @@ extension Hephaestus {
             if report.stale {
                 context.report(
                     .warning, event: "trust.stale",
-                    message: "warning: the embedded trust material was taken on \(report.retrievedAt ?? "?"), more than 6 months ago; keys may have rotated — pass a current --trusted-root")
+                    message:
+                        "warning: the embedded trust material was taken on \(report.retrievedAt ?? "?"), more than 6 months ago; keys may have rotated — pass a current --trusted-root"
+                )
             }
             if json {
                 try printJSON(report, context)

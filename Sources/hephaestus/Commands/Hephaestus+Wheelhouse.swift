@@ -111,7 +111,8 @@ extension Hephaestus {
             WheelhouseExtractOperation.Request(
                 archive: archive, dest: dest,
                 limits: ExtractionChoice(
-                    maxTotalBytes: limits.maxTotalBytes, maxEntries: limits.maxEntries, maxEntryBytes: limits.maxEntryBytes, maxRatio: limits.maxRatio))
+                    maxTotalBytes: limits.maxTotalBytes, maxEntries: limits.maxEntries, maxEntryBytes: limits.maxEntryBytes, maxRatio: limits.maxRatio
+                ))
         }
 
         func render(report: ExtractionSummary, _ context: CommandContext) throws {

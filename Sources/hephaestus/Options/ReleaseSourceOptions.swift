@@ -46,7 +46,9 @@ struct SigstoreOptions: ParsableArguments {
     @Flag(help: "Fail unless a Sigstore bundle exists for the archive and verifies for one of the identities.")
     var requireSigstore = false
 
-    @Option(help: ArgumentHelp("An allowed signer identity: exact, or a glob where * matches any characters (slashes too); repeatable.", valueName: "PATTERN"))
+    @Option(
+        help: ArgumentHelp(
+            "An allowed signer identity: exact, or a glob where * matches any characters (slashes too); repeatable.", valueName: "PATTERN"))
     var sigstoreIdentity: [String] = []
 
     @Option(help: ArgumentHelp("The signer's OIDC issuer.", valueName: "URL"))

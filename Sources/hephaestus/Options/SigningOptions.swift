@@ -4,7 +4,9 @@ import HephaestusPlatform
 
 /// How to sign (CLI.md `sign`): keyless with a token (or ambient credentials), or a managed key; which services.
 struct SigningOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The OIDC identity token (JWT) to sign with (default: SIGSTORE_ID_TOKEN, then CI ambient credentials).", valueName: "TOKEN"))
+    @Option(
+        help: ArgumentHelp(
+            "The OIDC identity token (JWT) to sign with (default: SIGSTORE_ID_TOKEN, then CI ambient credentials).", valueName: "TOKEN"))
     var identityToken: String?
 
     @Option(help: ArgumentHelp("A signing_config.v0.2.json naming the CA, logs and TSAs (default: embedded production).", valueName: "FILE"))

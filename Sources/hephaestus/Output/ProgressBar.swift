@@ -58,7 +58,9 @@ final class ProgressBar: @unchecked Sendable {
             let fraction = min(1, Double(received) / Double(total))
             let width = 24
             let filled = Int(fraction * Double(width))
-            line += " / \(Self.megabytes(total)) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(Int(fraction * 100))%"
+            line +=
+                " / \(Self.megabytes(total)) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                + "] \(Int(fraction * 100))%"
         }
         line += String(format: "  %.1f MB/s", rate) + (done ? "\n" : "")
         FileHandle.standardError.write(Data(line.utf8))

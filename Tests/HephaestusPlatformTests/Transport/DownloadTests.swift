@@ -39,9 +39,15 @@ struct DownloadTests {
         let directory = try TemporaryDirectory()
         let half = Self.payload.count / 2
         let transport = ScriptedTransport([
-            .partial(status: 200, headers: [("Content-Length", "\(Self.payload.count)")], body: Array(Self.payload[..<half]), failure: "Connection reset by peer"),
+            .partial(
+                status: 200, headers: [("Content-Length", "\(Self.payload.count)")], body: Array(Self.payload[..<half]),
+                failure: "Connection reset by peer"),
             .response(
-                status: 206, headers: [("Content-Length", "\(Self.payload.count - half)"), ("Content-Range", "bytes \(half)-\(Self.payload.count - 1)/\(Self.payload.count)")],
+                status: 206,
+                headers: [
+                    ("Content-Length", "\(Self.payload.count - half)"),
+                    ("Content-Range", "bytes \(half)-\(Self.payload.count - 1)/\(Self.payload.count)"),
+                ],
                 body: Array(Self.payload[half...])),
         ])
         let file = try Self.client(transport).download(Self.request(directory))
@@ -63,7 +69,8 @@ struct DownloadTests {
         let resuming = ScriptedTransport([
             .partial(status: 200, headers: [("Content-Length", "\(large.count)")], body: Array(large[..<cut]), failure: "Connection reset by peer"),
             .response(
-                status: 206, headers: [("Content-Length", "\(large.count - cut)"), ("Content-Range", "bytes \(cut)-\(large.count - 1)/\(large.count)")],
+                status: 206,
+                headers: [("Content-Length", "\(large.count - cut)"), ("Content-Range", "bytes \(cut)-\(large.count - 1)/\(large.count)")],
                 body: Array(large[cut...])),
         ])
         let file = try Self.client(resuming).download(request(resumed))
@@ -72,7 +79,8 @@ struct DownloadTests {
 
         let restarted = try TemporaryDirectory()
         let restarting = ScriptedTransport([
-            .partial(status: 200, headers: [], body: Array(large[..<cut].reversed()), failure: "transfer closed with outstanding read data remaining"),
+            .partial(
+                status: 200, headers: [], body: Array(large[..<cut].reversed()), failure: "transfer closed with outstanding read data remaining"),
             .response(status: 200, headers: [("Content-Length", "\(large.count)")], body: large),
         ])
         let again = try Self.client(restarting).download(request(restarted))

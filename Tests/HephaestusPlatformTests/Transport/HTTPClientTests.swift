@@ -8,7 +8,9 @@ import Testing
 struct HTTPClientTests {
     static let api = URL(string: "https://api.github.test/repos/o/r/releases")!
 
-    static func client(_ transport: ScriptedTransport, sleeper: RecordingSleeper, retries: Int = 5, events: EventLog = EventLog()) throws -> HTTPClient {
+    static func client(
+        _ transport: ScriptedTransport, sleeper: RecordingSleeper, retries: Int = 5, events: EventLog = EventLog()
+    ) throws -> HTTPClient {
         HTTPClient(
             transport: transport, policy: try RetryPolicy(maxRetries: retries, baseDelay: 0.5, maxDelay: 8, deadline: 600),
             sleeper: sleeper, clock: sleeper.clock, random: { 0.5 }, observe: events.observe)
@@ -20,7 +22,9 @@ struct HTTPClientTests {
 
     @Test("N×503 then success: full-jitter exponential delays, exactly")
     func serviceUnavailableThenSuccess() throws {
-        let transport = ScriptedTransport([.response(status: 503), .response(status: 503), .response(status: 503), .response(status: 200, body: Array("ok".utf8))])
+        let transport = ScriptedTransport([
+            .response(status: 503), .response(status: 503), .response(status: 503), .response(status: 200, body: Array("ok".utf8)),
+        ])
         let sleeper = RecordingSleeper()
         let response = try Self.client(transport, sleeper: sleeper).send(Self.authorized())
         #expect(response.status == 200)
@@ -143,16 +147,19 @@ struct HTTPClientTests {
 
     @Test("Redirect loops stop after 10")
     func redirectLoop() throws {
-        let transport = ScriptedTransport(Array(repeating: .response(status: 302, headers: [("Location", "https://api.github.test/loop")]), count: 20))
+        let transport = ScriptedTransport(
+            Array(repeating: .response(status: 302, headers: [("Location", "https://api.github.test/loop")]), count: 20))
         #expect(throws: TransportError.tooManyRedirects(url: Self.api.absoluteString, limit: 10)) {
             try Self.client(transport, sleeper: RecordingSleeper()).send(Self.authorized())
         }
         #expect(transport.requests.count == 11)
     }
 
-    @Test("Redirects to other schemes, or to plain http off loopback, are refused", arguments: [
-        "file:///etc/passwd", "ftp://files.example/x", "gopher://x/", "http://storage.example/x", "javascript:alert(1)",
-    ])
+    @Test(
+        "Redirects to other schemes, or to plain http off loopback, are refused",
+        arguments: [
+            "file:///etc/passwd", "ftp://files.example/x", "gopher://x/", "http://storage.example/x", "javascript:alert(1)",
+        ])
     func redirectSchemes(location: String) throws {
         let transport = ScriptedTransport([.response(status: 302, headers: [("Location", location)]), .response(status: 200)])
         #expect(throws: TransportError.self) { try Self.client(transport, sleeper: RecordingSleeper()).send(Self.authorized()) }

@@ -7,7 +7,9 @@ import Testing
 @Suite("Loopback HTTP server")
 struct LoopbackHTTPServerTests {
     func client() throws -> HTTPClient {
-        HTTPClient(transport: CurlTransport(caBundle: nil, userAgent: "test"), policy: try RetryPolicy(maxRetries: 0, baseDelay: 0.01, maxDelay: 0.01, timeout: 5, deadline: 5))
+        HTTPClient(
+            transport: CurlTransport(caBundle: nil, userAgent: "test"),
+            policy: try RetryPolicy(maxRetries: 0, baseDelay: 0.01, maxDelay: 0.01, timeout: 5, deadline: 5))
     }
 
     /// A plain TCP socket connected to 127.0.0.1:`port`, for writing raw requests.
@@ -17,7 +19,9 @@ struct LoopbackHTTPServerTests {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         try #require(connected == 0)
         return descriptor
     }
@@ -25,12 +29,14 @@ struct LoopbackHTTPServerTests {
     @Test("GET with query and POST with a body round-trip through libcurl; it listens on 127.0.0.1 only")
     func roundTrip() throws {
         let server = try LoopbackHTTPServer { request in
-            let text = "\(request.method) \(request.path) q=\(request.query["q"] ?? "-") auth=\(request.headers["authorization"] ?? "-") body=\(request.body.count)"
+            let text =
+                "\(request.method) \(request.path) q=\(request.query["q"] ?? "-") auth=\(request.headers["authorization"] ?? "-") body=\(request.body.count)"
             return HTTPServerResponse(status: request.method == "POST" ? 201 : 200, contentType: "text/plain", body: Array(text.utf8))
         }
         defer { server.stop() }
         #expect(server.baseURL.host == "127.0.0.1")
-        let get = try client().send(HTTPRequest(url: URL(string: "\(server.baseURL.absoluteString)/a/b?q=x%20y")!, headers: HTTPHeaders([("Authorization", "Bearer t")])))
+        let get = try client().send(
+            HTTPRequest(url: URL(string: "\(server.baseURL.absoluteString)/a/b?q=x%20y")!, headers: HTTPHeaders([("Authorization", "Bearer t")])))
         #expect(get.status == 200)
         #expect(String(decoding: get.body, as: UTF8.self) == "GET /a/b q=x y auth=Bearer t body=0")
         let payload = [UInt8](repeating: 7, count: 300_000)
@@ -63,7 +69,8 @@ struct LoopbackHTTPServerTests {
     static func echoServer(keepAlive: Bool) throws -> LoopbackHTTPServer {
         try LoopbackHTTPServer(keepAlive: keepAlive) { request in
             let digest = DigestAlgorithm.sha256.hash(request.body).hex
-            return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("\(request.connection) \(request.body.count) \(digest)".utf8))
+            return HTTPServerResponse(
+                status: 200, contentType: "text/plain", body: Array("\(request.connection) \(request.body.count) \(digest)".utf8))
         }
     }
 
@@ -86,7 +93,10 @@ struct LoopbackHTTPServerTests {
                 let body = StreamedBody(segments: [.bytes(head), .file(path: path, size: Int64(size)), .bytes(tail)])
                 requests.append(HTTPRequest(method: "POST", url: url, streamedBody: body))
             }
-            requests.append(HTTPRequest(method: "PUT", url: url, streamedBody: StreamedBody(segments: [.bytes(head), .file(path: directory.file("large.bin"), size: Int64(large.count))])))
+            requests.append(
+                HTTPRequest(
+                    method: "PUT", url: url,
+                    streamedBody: StreamedBody(segments: [.bytes(head), .file(path: directory.file("large.bin"), size: Int64(large.count))])))
             return try requests.map { request in
                 let response = try http.send(request)
                 #expect(response.status == 200)
@@ -106,7 +116,8 @@ struct LoopbackHTTPServerTests {
 
     @Test("stop() ends kept-alive connections: a server restarted on the same port answers, not the old one's connection")
     func stopEndsKeptAliveConnections() throws {
-        let first = try LoopbackHTTPServer(keepAlive: true) { _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("old".utf8)) }
+        let first = try LoopbackHTTPServer(keepAlive: true) { _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("old".utf8))
+        }
         let url = URL(string: "\(first.baseURL.absoluteString)/which")!
         let http = try client()
         #expect(String(decoding: try http.send(HTTPRequest(url: url)).body, as: UTF8.self) == "old")
@@ -124,7 +135,8 @@ struct LoopbackHTTPServerTests {
         defer { server.stop() }
         let descriptor = try Self.connectedSocket(port: server.port)
         defer { close(descriptor) }
-        let requests = Array("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST /b HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nde".utf8)
+        let requests = Array(
+            "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST /b HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nde".utf8)
         _ = requests.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
