@@ -140,7 +140,7 @@ public struct InventoryAudit: Sendable {
         case .failure(let error):
             found.append(finding(.verificationFailed, "\(error.step): \(error)"))
         case .success(let result):
-            if !expectations.identities.isEmpty, !expectations.identities.contains(where: { fnmatch($0, result.identity, 0) == 0 }) {
+            if !expectations.identities.isEmpty, !ValueMatcher.identityPatterns(expectations.identities).matches(result.identity) {
                 found.append(
                     finding(.unexpectedIdentity, "signed by \(result.identity), expected \(expectations.identities.joined(separator: " or "))"))
             }

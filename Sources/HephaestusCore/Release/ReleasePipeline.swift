@@ -19,10 +19,7 @@ public struct SigstorePolicy: Sendable {
         self.trust = trust
     }
 
-    var identityMatcher: ValueMatcher {
-        guard !identities.isEmpty else { return .anyValueUnsafe }
-        return .anyOf(identities.map { $0.contains(where: { "*?[".contains($0) }) ? .glob($0) : .exact($0) })
-    }
+    var identityMatcher: ValueMatcher { .identityPatterns(identities) }
 }
 
 /// Where the release comes from: GitHub, or local files (air-gapped machines). The checks are the same.

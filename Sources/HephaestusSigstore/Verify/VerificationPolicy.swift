@@ -15,6 +15,15 @@ public enum ValueMatcher: Sendable, CustomStringConvertible {
     /// Any value at all: the identity is not pinned. Only for callers that say so loudly (and log it).
     case anyValueUnsafe
 
+    /// The one reading of identity patterns given as text (`release --sigstore-identity`, `inventory audit
+    /// --identity`): a glob when it holds `*`, `?` or `[`, else the exact value; several are alternatives; none is
+    /// any value (the caller says so loudly).
+    public static func identityPatterns(_ patterns: [String]) -> ValueMatcher {
+        guard !patterns.isEmpty else { return .anyValueUnsafe }
+        let matchers = patterns.map { pattern -> ValueMatcher in pattern.contains(where: { "*?[".contains($0) }) ? .glob(pattern) : .exact(pattern) }
+        return matchers.count == 1 ? matchers[0] : .anyOf(matchers)
+    }
+
     /// Checks the pattern compiles; call once when building a policy.
     public func validated() throws(VerificationError) -> ValueMatcher {
         switch self {
