@@ -74,7 +74,7 @@ public struct GitHubToken: Sendable, CustomStringConvertible {
 
     /// The token from `--token-env NAME` when given, else `GITHUB_TOKEN`, else `GH_TOKEN`; nil when none is set.
     public static func fromEnvironment(
-        variable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        variable: String? = nil, environment: [String: String]
     ) throws(GitHubError) -> GitHubToken? {
         let names = variable.map { [$0] } ?? ["GITHUB_TOKEN", "GH_TOKEN"]
         for name in names {
