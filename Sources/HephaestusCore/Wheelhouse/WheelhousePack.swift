@@ -80,6 +80,12 @@ public struct WheelhousePack: Sendable {
         guard strays.isEmpty else { throw WheelError.notAWheel(files: strays) }
         guard !entries.isEmpty else { throw WheelError.empty }
         let wheels = try WheelhouseInspection.inspect(wheels: entries.map { directory + "/" + $0 })
+        let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw FileError.writeFailed(path: parent, reason: "cannot create the directory")
+        }
         let archive = try StagedFile(destination: output, overwrite: overwrite)
         try DeterministicTarWriter.write(
             entries.map { DeterministicTarWriter.Member(name: $0, source: directory + "/" + $0) }, to: archive, mtime: mtime)
