@@ -166,19 +166,35 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
         /// The inventory database (default `$XDG_DATA_HOME/hephaestus/inventory.sqlite`); it must exist.
         public var inventory: String?
         public var format: Format
-        /// The report file (replaced atomically); nil writes none (the report is the answer).
+        /// The report file (written whole, then renamed into place); nil writes none (the report is the answer).
         public var output: String?
+        /// Replace an existing report file (only ever a regular file).
+        public var overwrite: Bool
         public var trust: TrustChoice
 
-        public init(inventory: String? = nil, format: Format = .json, output: String? = nil, trust: TrustChoice = TrustChoice()) {
+        public init(
+            inventory: String? = nil, format: Format = .json, output: String? = nil, overwrite: Bool = false, trust: TrustChoice = TrustChoice()
+        ) {
             self.inventory = inventory
             self.format = format
             self.output = output
+            self.overwrite = overwrite
             self.trust = trust
         }
 
         public func validate() throws(RequestError) {
             try trust.validate()
+        }
+
+        private enum CodingKeys: String, CodingKey { case inventory, format, output, overwrite, trust }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            inventory = try container.decodeIfPresent(String.self, forKey: .inventory)
+            format = try container.decodeIfPresent(Format.self, forKey: .format) ?? .json
+            output = try container.decodeIfPresent(String.self, forKey: .output)
+            overwrite = try container.decodeIfPresent(Bool.self, forKey: .overwrite) ?? false
+            trust = try container.decodeIfPresent(TrustChoice.self, forKey: .trust) ?? TrustChoice()
         }
     }
 
@@ -192,8 +208,11 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
             InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
         ] + FileError.Code.allCases.map(\.rawValue))
 
+    /// Refuses the output file before any work (not a regular file, or existing without `overwrite`), builds the report,
+    /// then writes it through ``AtomicFileWriter``.
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
         try request.validate()
+        if let output = request.output { try AtomicFileWriter.checkDestination(output, overwrite: request.overwrite) }
         let (store, audit) = try await BlockingWork.run {
             let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true)
             return (
@@ -211,7 +230,7 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
                     case .csv: report.csv()
                     case .html: report.html()
                     }
-                try AtomicFileWriter.write(bytes, to: output, overwrite: true)
+                try AtomicFileWriter.write(bytes, to: output, overwrite: request.overwrite)
             }
         }
         return report

@@ -24,6 +24,8 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
         public var replacement: String?
         /// Write the advisory here (Markdown, and JSON beside it).
         public var advisory: String?
+        /// Replace existing advisory files (only ever regular files).
+        public var overwrite: Bool
         /// Also record the advisory in this inventory.
         public var inventory: String?
         /// Confirmed in advance (`--yes`): nobody is asked to type the tag.
@@ -32,7 +34,8 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
 
         public init(
             repository: String, tag: String, deleteRelease: Bool = false, deleteAssets: String? = nil, reason: String = "unspecified",
-            replacement: String? = nil, advisory: String? = nil, inventory: String? = nil, yes: Bool = false, github: GitHubChoice = GitHubChoice()
+            replacement: String? = nil, advisory: String? = nil, overwrite: Bool = false, inventory: String? = nil, yes: Bool = false,
+            github: GitHubChoice = GitHubChoice()
         ) {
             self.repository = repository
             self.tag = tag
@@ -41,6 +44,7 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
             self.reason = reason
             self.replacement = replacement
             self.advisory = advisory
+            self.overwrite = overwrite
             self.inventory = inventory
             self.yes = yes
             self.github = github
@@ -56,7 +60,7 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
         public var target: ReleaseRevocation.Target { deleteAssets.map { .assets(glob: $0) } ?? .release }
 
         private enum CodingKeys: String, CodingKey {
-            case repository, tag, deleteRelease, deleteAssets, reason, replacement, advisory, inventory, yes, github
+            case repository, tag, deleteRelease, deleteAssets, reason, replacement, advisory, overwrite, inventory, yes, github
         }
 
         public init(from decoder: any Decoder) throws {
@@ -68,6 +72,7 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
             reason = try container.decodeIfPresent(String.self, forKey: .reason) ?? "unspecified"
             replacement = try container.decodeIfPresent(String.self, forKey: .replacement)
             advisory = try container.decodeIfPresent(String.self, forKey: .advisory)
+            overwrite = try container.decodeIfPresent(Bool.self, forKey: .overwrite) ?? false
             inventory = try container.decodeIfPresent(String.self, forKey: .inventory)
             yes = try container.decodeIfPresent(Bool.self, forKey: .yes) ?? false
             github = try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice()
@@ -104,10 +109,11 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
             as [GitHubError.Code]).map(\.rawValue)
             + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [InventoryError.Code.schema.rawValue])
 
-    /// Looks the release up (hashing assets GitHub gives no digest for), asks for the tag to be typed unless `yes`,
-    /// writes the advisory, records it in the inventory, and only then deletes.
+    /// Refuses advisory files it may not write, looks the release up (hashing assets GitHub gives no digest for), asks
+    /// for the tag to be typed unless `yes`, writes the advisory, records it in the inventory, and only then deletes.
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         try request.validate()
+        if let path = request.advisory { try ReleaseRevocation.checkAdvisoryDestination(path, overwrite: request.overwrite) }
         let repository = try GitHubRepository(request.repository)
         let revocation = ReleaseRevocation(
             github: try request.github.client(in: context, requireToken: true), repository: repository, logger: context.logger)
@@ -131,7 +137,7 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
 
         var files: ReleaseRevocation.AdvisoryFiles?
         if let path = request.advisory {
-            let written = try await BlockingWork.run { try ReleaseRevocation.writeAdvisory(advisory, to: path) }
+            let written = try await BlockingWork.run { try ReleaseRevocation.writeAdvisory(advisory, to: path, overwrite: request.overwrite) }
             emit(written)
             files = written
         }

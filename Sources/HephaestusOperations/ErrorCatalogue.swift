@@ -24,6 +24,7 @@ public enum ErrorCatalogue {
     public static let errorTypes: [any CodedError.Type] = [
         GeneralError.self,
         FileError.self,
+        OutputStreamError.self,
         LibraryError.self,
         CryptoError.self,
         DigestCheckError.self,

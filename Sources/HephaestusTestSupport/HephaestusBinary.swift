@@ -29,12 +29,12 @@ public enum HephaestusBinary {
         return "hephaestus"
     }
 
-    /// Runs `hephaestus ARGUMENTS` in `directory`.
+    /// Runs `hephaestus ARGUMENTS` in `directory` (`stdout`: see ``ProcessResult/run(_:_:in:environment:stdin:stdout:)``).
     public static func run(
         _ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil,
-        stdin: [UInt8]? = nil
+        stdin: [UInt8]? = nil, stdout: Any? = nil
     ) throws -> ProcessResult {
-        try ProcessResult.run(path, arguments, in: directory, environment: environment, stdin: stdin)
+        try ProcessResult.run(path, arguments, in: directory, environment: environment, stdin: stdin, stdout: stdout)
     }
 
     /// Runs `hephaestus ARGUMENTS` with a pseudo-terminal as its stdin, stdout and stderr (util-linux `script`), as a

@@ -2,7 +2,10 @@ import Foundation
 
 /// What a finished child process left: exit status and captured output.
 public struct ProcessResult: Sendable {
+    /// The exit status, or the number of the signal that ended the process (see ``signal``).
     public let status: Int32
+    /// The signal that ended the process (`SIGPIPE`, …); nil when it exited.
+    public let signal: Int32?
     public let stdout: [UInt8]
     public let stderr: [UInt8]
 
@@ -10,10 +13,11 @@ public struct ProcessResult: Sendable {
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 
     /// Runs `executable` with `arguments` to completion. Output is captured through files, not pipes, so large
-    /// outputs cannot deadlock the child.
+    /// outputs cannot deadlock the child. `stdout` replaces the captured standard output (a `FileHandle` on
+    /// `/dev/full`, a `Pipe` whose reader is gone): `stdout` of the result is then empty.
     public static func run(
         _ executable: String, _ arguments: [String], in directory: String? = nil,
-        environment: [String: String]? = nil, stdin: [UInt8]? = nil
+        environment: [String: String]? = nil, stdin: [UInt8]? = nil, stdout: Any? = nil
     ) throws -> ProcessResult {
         let scratch = try TemporaryDirectory(prefix: "hephaestus-process")
         let outPath = scratch.file("stdout")
@@ -27,7 +31,7 @@ public struct ProcessResult: Sendable {
         if let environment { process.environment = environment }
         let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = outHandle
+        process.standardOutput = stdout ?? outHandle
         process.standardError = errHandle
         if let stdin {
             let inPath = try scratch.write("stdin", stdin)
@@ -40,7 +44,7 @@ public struct ProcessResult: Sendable {
         try outHandle.close()
         try errHandle.close()
         return ProcessResult(
-            status: process.terminationStatus,
+            status: process.terminationStatus, signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
             stdout: Array(try Data(contentsOf: URL(fileURLWithPath: outPath))),
             stderr: Array(try Data(contentsOf: URL(fileURLWithPath: errPath))))
     }

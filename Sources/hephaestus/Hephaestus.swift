@@ -23,6 +23,7 @@ struct Hephaestus: AsyncParsableCommand {
     )
 
     static func main() async {
+        StandardDescriptors.reserve()
         let arguments = GlobalOptionPlacement.movingGlobalOptions(
             in: Array(CommandLine.arguments.dropFirst()), root: Hephaestus.self)
         do {

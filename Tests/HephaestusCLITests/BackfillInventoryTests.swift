@@ -341,6 +341,18 @@ struct BackfillInventoryTests {
                 ["inventory", "report", "--inventory", fixture.inventory, "--format", format, "--output", "report.\(format)"] + fixture.trust)
             #expect(result.status == 0, "\(format): \(result.stderrText)")
         }
+        // An existing report is kept unless --overwrite; what is not a regular file is never replaced, nor written through.
+        let report = ["inventory", "report", "--inventory", fixture.inventory, "--format", "json", "--output"]
+        let again = try fixture.run(report + ["report.json"] + fixture.trust)
+        #expect(again.status == 73, "\(again.stderrText)")
+        #expect(again.stderrText == "hephaestus: report.json already exists (pass --overwrite to replace it)\n")
+        #expect(try fixture.run(report + ["report.json", "--overwrite"] + fixture.trust).status == 0)
+        #expect(mkfifo(fixture.work.file("report.fifo"), 0o600) == 0)
+        let fifo = try fixture.run(report + ["report.fifo", "--overwrite"] + fixture.trust)
+        #expect(fifo.status == 73, "\(fifo.stderrText)")
+        #expect(fifo.stderrText == "hephaestus: report.fifo is a FIFO: refusing to write over it (outputs replace regular files only)\n")
+        var status = stat()
+        #expect(lstat(fixture.work.file("report.fifo"), &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.json")))) as? [String: Any])
         #expect(json["mediaType"] as? String == "application/vnd.hephaestus.inventory-report+json;version=1")

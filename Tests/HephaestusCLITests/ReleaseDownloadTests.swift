@@ -49,6 +49,30 @@ struct ReleaseDownloadTests {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
     }
 
+    @Test("A destination name that is a symbolic link is refused before any download (exit 73), not followed; a regular file is replaced")
+    func destinationNotRegular() throws {
+        let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()]))
+        let directory = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        try outside.write("target", "not yours\n")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.file("demo-1.0.0-wheelhouse.tar.gz.sha256"), withDestinationPath: outside.file("target"))
+        let linked = try Self.download(server, ["--tag", "v1.0.0"], into: directory)
+        #expect(linked.status == 73, "\(linked.stderrText)")
+        #expect(linked.stderrText.contains("demo-1.0.0-wheelhouse.tar.gz.sha256 is a symbolic link: refusing to write over it"))
+        #expect(try Self.files(directory) == ["demo-1.0.0-wheelhouse.tar.gz.sha256"], "nothing downloaded")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("demo-1.0.0-wheelhouse.tar.gz.sha256")) == outside.file("target")
+        )
+        #expect(try String(contentsOfFile: outside.file("target"), encoding: .utf8) == "not yours\n")
+
+        try FileManager.default.removeItem(atPath: directory.file("demo-1.0.0-wheelhouse.tar.gz.sha256"))
+        try directory.write("demo-1.0.0-wheelhouse.tar.gz.sha256", "an earlier download\n")
+        let replaced = try Self.download(server, ["--tag", "v1.0.0"], into: directory)
+        #expect(replaced.status == 0, "\(replaced.stderrText)")
+        #expect(try String(contentsOfFile: directory.file("demo-1.0.0-wheelhouse.tar.gz.sha256"), encoding: .utf8) == "abc  demo\n")
+    }
+
     @Test("Happy path: assets land with their SHA-256, sha256sum-style lines; the token never reaches storage")
     func happyPath() throws {
         let server = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [Self.release()]))

@@ -154,12 +154,10 @@ struct ReleaseOperationTests {
         let workdir = try TemporaryDirectory()
 
         var refused = Self.checks(factory, workdir: workdir, pinned: false)
-        do {
-            _ = try await ReleaseVerifyOperation.run(refused, in: Self.context(), emit: ItemSink { _ in })
-            Issue.record("an archive without a manifest passed")
-        } catch let error as ReleaseCheckError {
-            #expect(error == .missingManifest(archive: "demo-1.0.0-wheelhouse.tar.gz"))
-        }
+        let failed = try await ReleaseVerifyOperation.run(refused, in: Self.context(), emit: ItemSink { _ in })
+        #expect(failed.failure as? ReleaseCheckError == .missingManifest(archive: "demo-1.0.0-wheelhouse.tar.gz"))
+        #expect(failed.verdict == .fail && failed.failedStage == "checksum" && failed.code == "release.missing-manifest")
+        #expect(failed.stages.map(\.name) == ["fetch"] && failed.workdir == nil, "what the stages before established stays")
         #expect(try FileManager.default.contentsOfDirectory(atPath: workdir.path).isEmpty)
 
         refused.allowMissingManifest = true

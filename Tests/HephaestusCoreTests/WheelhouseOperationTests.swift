@@ -1,6 +1,7 @@
 import Foundation
 import HephaestusCore
 import HephaestusPlatform
+import HephaestusSigstore
 import HephaestusTestSupport
 import Testing
 
@@ -117,6 +118,58 @@ struct WheelhouseOperationTests {
                 trust: TrustChoice(trustedRoot: sigstore.trustedRootPath)),
             in: context)
         #expect(verification.verdict == .pass, "\(verification.reason ?? "")")
+    }
+
+    @Test(
+        "pack --sign is all or nothing: no token, a bundle already there, a CA refusing the certificate, a bundle that does not verify — no archive, manifest or bundle left",
+        .enabled(if: python, "python3 is not on PATH: make_wheel.py cannot build test wheels"))
+    func packSignAllOrNothing() async throws {
+        let sigstore = try SigstoreTestServer()
+        let directory = try TemporaryDirectory()
+        try Self.wheels(["shipit"], in: directory)
+        let output = directory.file("shipit-1.0-wheelhouse.tar.gz")
+        func pack(token: String?, trustedRoot: String = sigstore.trustedRootPath) async throws -> WheelhousePackReport {
+            try await WheelhousePackOperation.run(
+                WheelhousePackOperation.Request(
+                    directory: directory.file("wheels"), output: output, sign: true,
+                    signing: SigningChoice(identityToken: token, signingConfig: sigstore.signingConfigPath),
+                    trust: TrustChoice(trustedRoot: trustedRoot)),
+                in: .quiet())
+        }
+        func expectNothingWritten(_ why: String) throws {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["wheels"], "\(why): something was left")
+        }
+
+        // What signing needs is checked before anything is written: no token anywhere.
+        await #expect(throws: SigningError.self) { try await pack(token: nil) }
+        try expectNothingWritten("no token")
+
+        // An output that would be refused at the end is refused at the start.
+        try directory.write("shipit-1.0-wheelhouse.tar.gz.sigstore.json", "{}")
+        await #expect(throws: FileError.alreadyExists(path: output + ".sigstore.json")) { try await pack(token: try sigstore.token()) }
+        try FileManager.default.removeItem(atPath: output + ".sigstore.json")
+        try expectNothingWritten("existing bundle")
+
+        // Failures once the services are asked: the CA refuses, or the bundle does not verify with the trust root.
+        sigstore.setFault { request, _ in
+            guard request.path == "/api/v2/signingCert" else { return nil }
+            return HTTPServerResponse(status: 400, contentType: "application/json", body: Array(#"{"code":400,"message":"no"}"#.utf8))
+        }
+        await #expect(throws: (any Error).self) { try await pack(token: try sigstore.token()) }
+        try expectNothingWritten("CA refused")
+        sigstore.setFault(nil)
+        let other = try directory.write("other_root.json", try VirtualSigstore(name: "other.sigstore.test").trustedRootJSON)
+        await #expect(throws: (any Error).self) { try await pack(token: try sigstore.token(), trustedRoot: other) }
+        try FileManager.default.removeItem(atPath: other)
+        try expectNothingWritten("bundle did not verify")
+
+        // And then it works.
+        let report = try await pack(token: try sigstore.token())
+        #expect(report.bundle == output + ".sigstore.json")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                "shipit-1.0-wheelhouse.tar.gz", "shipit-1.0-wheelhouse.tar.gz.sha256", "shipit-1.0-wheelhouse.tar.gz.sigstore.json", "wheels",
+            ])
     }
 
     @Test(

@@ -143,6 +143,46 @@ struct ReleaseRevokeOperationTests {
         #expect(recorded.stdoutText == "octo/wheels|v1.0.0|built on a compromised runner|v1.0.1\n", "\(recorded.stderrText)")
     }
 
+    @Test(
+        "an advisory file already there (or a symbolic link) refuses the run before anything is asked, written or deleted; overwrite replaces a regular file",
+        .enabled(if: toolsPresent, "needs python3 (the GitHub-shaped test server) and sqlite3"))
+    func advisoryExists() async throws {
+        let server = try Self.server()
+        let work = try TemporaryDirectory()
+        let operation = try #require(OperationRegistry.operation(named: "release.revoke"))
+        try work.write("advisory.json", "an older advisory\n")
+        let confirmation = WatchingConfirmation("v1.0.0")
+        do {
+            _ = try await operation.runJSON(Self.request(server, work), in: Self.context(confirmation))
+            Issue.record("an existing advisory was replaced without overwrite")
+        } catch let error as FileError {
+            #expect(error == .alreadyExists(path: work.file("advisory.json")))
+        }
+        #expect(confirmation.asked.withLock { $0 }.isEmpty, "refused before the question")
+        #expect(try Self.assets(server).count == 3, "nothing deleted")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["advisory.json"], "no Markdown half, no inventory")
+        #expect(try String(contentsOfFile: work.file("advisory.json"), encoding: .utf8) == "an older advisory\n")
+
+        try FileManager.default.removeItem(atPath: work.file("advisory.json"))
+        try FileManager.default.createSymbolicLink(atPath: work.file("advisory.json"), withDestinationPath: "/dev/null")
+        var request = Self.request(server, work)
+        request.removeLast()
+        request += Array(#", "overwrite": true}"#.utf8)
+        do {
+            _ = try await operation.runJSON(request, in: Self.context(confirmation))
+            Issue.record("a symbolic link was written through")
+        } catch let error as FileError {
+            #expect(error.code == "file.output-not-regular", "\(error)")
+        }
+        #expect(try Self.assets(server).count == 3, "nothing deleted")
+
+        try FileManager.default.removeItem(atPath: work.file("advisory.json"))
+        try work.write("advisory.json", "an older advisory\n")
+        _ = try await operation.runJSON(request, in: Self.context(confirmation))
+        #expect(try String(contentsOfFile: work.file("advisory.json"), encoding: .utf8).contains("built on a compromised runner"))
+        #expect(try Self.assets(server) == ["README.txt"])
+    }
+
     @Test("yes: nobody is asked", .enabled(if: toolsPresent, "needs python3 (the GitHub-shaped test server) and sqlite3"))
     func confirmedInAdvance() async throws {
         let server = try Self.server()

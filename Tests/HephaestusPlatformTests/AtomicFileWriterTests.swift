@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HephaestusPlatform
 import HephaestusTestSupport
 import Testing
@@ -18,6 +19,34 @@ struct AtomicFileWriterTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "third")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.json"])
         #expect(throws: FileError.self) { try AtomicFileWriter.write([1], to: directory.file("missing/dir/out"), overwrite: true) }
+    }
+
+    @Test("only a regular file is replaced: a FIFO, a symbolic link (even dangling) or a directory is refused, even with overwrite")
+    func notRegularDestinations() throws {
+        let directory = try TemporaryDirectory()
+        #expect(mkfifo(directory.file("fifo"), 0o600) == 0)
+        try directory.write("target", "keep me")
+        try FileManager.default.createSymbolicLink(atPath: directory.file("link"), withDestinationPath: "target")
+        try FileManager.default.createSymbolicLink(atPath: directory.file("dangling"), withDestinationPath: "nowhere")
+        try FileManager.default.createDirectory(atPath: directory.file("dir"), withIntermediateDirectories: false)
+        for (name, kind) in [("fifo", "a FIFO"), ("link", "a symbolic link"), ("dangling", "a symbolic link"), ("dir", "a directory")] {
+            for overwrite in [false, true] {
+                do {
+                    try AtomicFileWriter.write(Array("new".utf8), to: directory.file(name), overwrite: overwrite)
+                    Issue.record("\(name) replaced (overwrite: \(overwrite))")
+                } catch {
+                    #expect(error.code == "file.output-not-regular", "\(name): \(error)")
+                    #expect("\(error)" == "\(directory.file(name)) is \(kind): refusing to write over it (outputs replace regular files only)")
+                }
+            }
+        }
+        var status = stat()
+        #expect(lstat(directory.file("fifo"), &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("link")) == "target")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("dangling")) == "nowhere")
+        #expect(try String(contentsOfFile: directory.file("target"), encoding: .utf8) == "keep me")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("nowhere")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["dangling", "dir", "fifo", "link", "target"])
     }
 
     @Test("ECDSA signatures convert between DER and JOSE r||s and still verify")

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HephaestusPlatform
 
 /// Where log lines go: standard error by default, a closure in tests. Each line is written with one `write(2)`,
 /// so records from several threads never interleave.
@@ -12,18 +13,8 @@ public struct LogSink: Sendable {
 
     /// Standard error.
     public static let standardError = LogSink { line in
-        var bytes = Array((line + "\n").utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        // A failed write to stderr has nowhere to be reported: the line is dropped.
+        _ = DescriptorWriter.writeAll(STDERR_FILENO, Array((line + "\n").utf8))
     }
 
     public func write(_ line: String) {

@@ -121,22 +121,29 @@ public struct ReleaseRevocation: Sendable {
         return (release, advisory)
     }
 
-    /// Writes `advisory` as Markdown and JSON: FILE.md + FILE.json for a FILE ending in either, else FILE and FILE.json.
-    public static func writeAdvisory(_ advisory: Advisory, to path: String) throws -> AdvisoryFiles {
-        let markdownPath: String
-        let jsonPath: String
-        if path.hasSuffix(".json") {
-            jsonPath = path
-            markdownPath = String(path.dropLast(5)) + ".md"
-        } else {
-            markdownPath = path
-            jsonPath = (path.hasSuffix(".md") ? String(path.dropLast(3)) : path) + ".json"
-        }
+    /// Where the advisory for `path` goes: FILE.md + FILE.json for a FILE ending in either, else FILE and FILE.json.
+    public static func advisoryFiles(for path: String) -> AdvisoryFiles {
+        if path.hasSuffix(".json") { return AdvisoryFiles(markdown: String(path.dropLast(5)) + ".md", json: path) }
+        return AdvisoryFiles(markdown: path, json: (path.hasSuffix(".md") ? String(path.dropLast(3)) : path) + ".json")
+    }
+
+    /// Refuses the advisory's files before any work: not regular files, or existing without `overwrite`.
+    public static func checkAdvisoryDestination(_ path: String, overwrite: Bool) throws(FileError) {
+        let files = advisoryFiles(for: path)
+        for file in [files.json, files.markdown] { try AtomicFileWriter.checkDestination(file, overwrite: overwrite) }
+    }
+
+    /// Writes `advisory` as Markdown and JSON (``advisoryFiles(for:)``), both or neither.
+    public static func writeAdvisory(_ advisory: Advisory, to path: String, overwrite: Bool) throws -> AdvisoryFiles {
+        let files = advisoryFiles(for: path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFileWriter.write(Array(try encoder.encode(advisory)) + [0x0A], to: jsonPath, overwrite: true)
-        try AtomicFileWriter.write(Array(advisory.markdown.utf8), to: markdownPath, overwrite: true)
-        return AdvisoryFiles(markdown: markdownPath, json: jsonPath)
+        let json = try StagedFile(destination: files.json, overwrite: overwrite)
+        try json.write(Array(try encoder.encode(advisory)) + [0x0A])
+        let markdown = try StagedFile(destination: files.markdown, overwrite: overwrite)
+        try markdown.write(Array(advisory.markdown.utf8))
+        try AtomicFileWriter.commit([json, markdown])
+        return files
     }
 
     /// Deletes what the advisory covers.

@@ -74,6 +74,9 @@ public struct ReleaseDownload: Sendable {
             }
         }
         try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        // A download replaces an earlier one of the same name, but never anything that is not a regular file: refused
+        // before the first byte is fetched.
+        for name in seen.sorted() { try AtomicFileWriter.checkDestination(destination + "/" + name, overwrite: true) }
         var files: [File] = []
         for asset in assets {
             let downloaded = try client.download(

@@ -18,13 +18,32 @@ public struct ReleaseInstallation: Sendable {
         self.keepWorkdir = keepWorkdir
     }
 
-    /// Checks, installs (the `install` stage), cleans up. The archive is removed only after a successful (non-dry)
-    /// install.
+    /// Checks, installs (the `install` stage), cleans up. A failed stage, checks or install, is the report's verdict;
+    /// the staging directory is removed (or kept with `keepWorkdir`) whatever happened. The archive is removed only
+    /// after a successful (non-dry) install.
     public func run(in context: OperationContext) async throws -> ReleaseReport {
-        let verified = try await pipeline.verify(in: context)
-        var report = verified.0
-        let staging = verified.1
-        defer { pipeline.finish(staging, keep: keepWorkdir) }
+        var (report, staging) = try await pipeline.verify(in: context)
+        guard report.failure == nil else {
+            pipeline.finish(staging, keep: keepWorkdir, report: &report)
+            return report
+        }
+        do {
+            try await install(&report, from: staging, in: context)
+        } catch let failure as ReleasePipeline.StageFailure {
+            report.fail(at: failure.stage, with: failure.error)
+        } catch {
+            pipeline.finish(staging, keep: keepWorkdir, report: &report)
+            throw error
+        }
+        if report.failure == nil, removeArchive && !dryRun, let archive = report.archive {
+            try? FileManager.default.removeItem(atPath: archive.path)
+            pipeline.notify(.info(event: "release.archive-removed", message: archive.path))
+        }
+        pipeline.finish(staging, keep: keepWorkdir, report: &report)
+        return report
+    }
+
+    private func install(_ report: inout ReleaseReport, from staging: Staging, in context: OperationContext) async throws {
         let started = context.clock()
         let wheels = report.wheels.map { staging.wheels + "/" + $0.file }
         report.installed = try await ReleasePipeline.stage("install", in: context) { [installer, dryRun] in
@@ -35,11 +54,6 @@ public struct ReleaseInstallation: Sendable {
         case .venv(let directory), .python(let directory): report.target = directory
         }
         report.dryRun = dryRun
-        if removeArchive && !dryRun, let archive = report.archive {
-            try? FileManager.default.removeItem(atPath: archive.path)
-            pipeline.notify(.info(event: "release.archive-removed", message: archive.path))
-        }
-        return report
     }
 }
 

@@ -92,32 +92,45 @@ public struct ReleasePipeline: Sendable {
     }
 
     /// Runs every check, stage by stage (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`): each announced as a
-    /// progress event, traced as a span, run off the cooperative pool. On success the caller owns the staging
-    /// directory; on failure it is already removed.
+    /// progress event, traced as a span, run off the cooperative pool. A stage that fails ends the checks and is
+    /// recorded in the report (``ReleaseReport/fail(at:with:)``): what the stages before it established stays in the
+    /// report. The caller owns the staging directory either way (``finish(_:keep:report:)``); only errors without a
+    /// code (cancellation, bugs) are thrown, the staging directory then already removed.
     public func verify(in context: OperationContext) async throws -> (ReleaseReport, Staging) {
         let staging = try Staging(parent: workRoot)
+        var report = ReleaseReport(source: sourceDescription)
         do {
-            return (try await run(staging, context), staging)
+            try await run(staging, context, &report)
+        } catch let failure as StageFailure {
+            report.fail(at: failure.stage, with: failure.error)
         } catch {
             staging.remove()
             throw error
         }
+        return (report, staging)
     }
 
-    /// `release verify`: the checks, then the staging directory removed (or kept, and said so).
+    /// `release verify`: the checks, then the staging directory removed (or kept, and said so), whatever the verdict.
     public func verify(keepingWorkdir keep: Bool, in context: OperationContext) async throws -> ReleaseReport {
-        let (report, staging) = try await verify(in: context)
-        finish(staging, keep: keep)
+        var (report, staging) = try await verify(in: context)
+        finish(staging, keep: keep, report: &report)
         return report
     }
 
-    /// Removes the staging directory, or keeps it and says where.
-    func finish(_ staging: Staging, keep: Bool) {
+    /// Removes the staging directory, or keeps it, says where, and records it in the report.
+    func finish(_ staging: Staging, keep: Bool, report: inout ReleaseReport) {
         if keep {
             notify(.warning(event: "release.workdir-kept", message: "staging directory kept: \(staging.root)"))
+            report.workdir = staging.root
         } else {
             staging.remove()
         }
+    }
+
+    /// A coded error met in a stage, with the stage's name: what ``ReleaseReport/fail(at:with:)`` records.
+    struct StageFailure: Error {
+        let stage: String
+        let error: any CodedError
     }
 
     /// Runs one stage of the work: announced, traced, and run on a thread made for blocking work.
@@ -126,13 +139,16 @@ public struct ReleasePipeline: Sendable {
     ) async throws -> Value {
         try context.checkCancellation()
         context.progress.send(.stage(name))
-        return try await context.instrumentation.withSpan("release.\(name)", attributes: [:]) {
-            try await BlockingWork.run(work)
+        do {
+            return try await context.instrumentation.withSpan("release.\(name)", attributes: [:]) {
+                try await BlockingWork.run(work)
+            }
+        } catch let error as any CodedError {
+            throw StageFailure(stage: name, error: error)
         }
     }
 
-    private func run(_ staging: Staging, _ context: OperationContext) async throws -> ReleaseReport {
-        var report = ReleaseReport(source: sourceDescription)
+    private func run(_ staging: Staging, _ context: OperationContext, _ report: inout ReleaseReport) async throws {
         var clock = StageClock(clock: context.clock)
         let files = try await Self.stage("fetch", in: context) { try fetch(into: staging) }
         report.stages.append(clock.lap("fetch"))
@@ -152,7 +168,6 @@ public struct ReleasePipeline: Sendable {
         report.stages.append(clock.lap("extract"))
         report.wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
         report.stages.append(clock.lap("wheels"))
-        return report
     }
 
     /// The archive's digest and size; the manifest must name the archive and match.
@@ -299,7 +314,8 @@ struct StageClock {
 }
 
 /// `release.verify`: every check of `release install` (checksum, Sigstore, safe extraction, wheels) without installing;
-/// the pipeline's notices are streamed as items.
+/// the pipeline's notices are streamed as items. A failed stage is the report's verdict (`fail`, the stage, the code
+/// and reason), so the report (`--json`) is there to keep as evidence whatever stage failed.
 public enum ReleaseVerifyOperation: Operation {
     public typealias Request = ReleaseCheckRequest
     public typealias Report = ReleaseReport

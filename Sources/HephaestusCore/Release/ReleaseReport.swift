@@ -47,6 +47,17 @@ public struct ReleaseReport: OperationReport {
         }
     }
 
+    public enum Verdict: String, Codable, Sendable {
+        case pass, fail
+    }
+
+    /// `fail` when a stage failed: the report then holds what the stages before it established, and the failure.
+    public var verdict: Verdict = .pass
+    /// The stage that failed (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`, `install`).
+    public var failedStage: String?
+    /// The failure's stable error code and its one-line reason, as the error line on stderr says it.
+    public var code: String?
+    public var reason: String?
     public var source: String
     public var archive: Archive?
     public var manifest: Manifest?
@@ -57,9 +68,32 @@ public struct ReleaseReport: OperationReport {
     public var target: String?
     public var dryRun = false
     public var stages: [Stage] = []
+    /// The staging directory, when it was kept (`--keep-workdir`) for inspection, whatever stage failed.
+    public var workdir: String?
+    /// The failure itself, in process (not encoded: `code` and `reason` say it; a report decoded from JSON has only
+    /// those, and its ``failure`` is then an internal error carrying the reason).
+    private var error: (any CodedError)?
 
     public init(source: String) {
         self.source = source
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case verdict, failedStage, code, reason, source, archive, manifest, sigstore, wheels, installed, target, dryRun, stages, workdir
+    }
+
+    /// Records that `stage` failed with `error`.
+    public mutating func fail(at stage: String, with error: any CodedError) {
+        verdict = .fail
+        failedStage = stage
+        code = error.code
+        reason = "\(error)"
+        self.error = error
+    }
+
+    public var failure: (any CodedError)? {
+        guard verdict == .fail else { return nil }
+        return error ?? GeneralError.unexpected(reason ?? "the release check failed")
     }
 
     /// The text summary.

@@ -186,7 +186,7 @@ public struct ArtifactSigning {
         for file in request.files {
             _ = try FileReader(path: file)
             let output = bundlePath(for: file)
-            if !request.overwrite, FileManager.default.fileExists(atPath: output) { throw FileError.alreadyExists(path: output) }
+            try AtomicFileWriter.checkDestination(output, overwrite: request.overwrite)
         }
         let session = try SigningSession(
             credential: credential, signingConfig: request.signingConfig, trust: request.trust, http: http, logger: logger, clock: clock)
@@ -202,26 +202,28 @@ public struct ArtifactSigning {
 
     private func sign(file: String, session: SigningSession) throws -> Outcome {
         let output = bundlePath(for: file)
-        let signed: BundleSigner.SignedBundle
-        let digest: Digest
-        if request.inToto {
-            let statement = try FileReader.contents(of: file, limit: 16 << 20)
-            digest = DigestAlgorithm.sha256.hash(statement)
-            signed = try session.attest(statement: statement)
-        } else if try session.needsArtifactBytes() {
-            // Ed25519 signs the message itself (no prehash): the file is read whole.
-            let bytes = try FileReader.contents(of: file, limit: 1 << 30)
-            digest = DigestAlgorithm.sha256.hash(bytes)
-            signed = try session.sign(BundleSigner.Artifact(digest: digest, bytes: bytes))
-        } else {
-            digest = try DigestAlgorithm.sha256.hash(fileAt: file)
-            signed = try session.sign(BundleSigner.Artifact(digest: digest))
-        }
+        let (signed, digest) = try Self.sign(file: file, inToto: request.inToto, session: session)
         try AtomicFileWriter.write(signed.json + [0x0A], to: output, overwrite: request.overwrite)
-        let result = signed.verification
         logger.info("sign.written", metadata: ["file": .string(file), "bundle": .string(output)])
         return Outcome(
-            file: file, bundle: output, sha256: digest.hex, kind: request.inToto ? .dsse : .messageSignature, verification: result)
+            file: file, bundle: output, sha256: digest.hex, kind: request.inToto ? .dsse : .messageSignature, verification: signed.verification)
+    }
+
+    /// Signs `file` (an in-toto statement with `inToto`) and returns the verified bundle and the file's SHA-256,
+    /// writing nothing.
+    public static func sign(file: String, inToto: Bool, session: SigningSession) throws -> (BundleSigner.SignedBundle, Digest) {
+        if inToto {
+            let statement = try FileReader.contents(of: file, limit: 16 << 20)
+            return (try session.attest(statement: statement), DigestAlgorithm.sha256.hash(statement))
+        }
+        if try session.needsArtifactBytes() {
+            // Ed25519 signs the message itself (no prehash): the file is read whole.
+            let bytes = try FileReader.contents(of: file, limit: 1 << 30)
+            let digest = DigestAlgorithm.sha256.hash(bytes)
+            return (try session.sign(BundleSigner.Artifact(digest: digest, bytes: bytes)), digest)
+        }
+        let digest = try DigestAlgorithm.sha256.hash(fileAt: file)
+        return (try session.sign(BundleSigner.Artifact(digest: digest)), digest)
     }
 }
 

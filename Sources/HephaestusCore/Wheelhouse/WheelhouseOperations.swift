@@ -76,26 +76,39 @@ public enum WheelhousePackOperation: Operation {
         return packing + signing + checking
     }
 
-    /// Packs (nothing is written when a wheel is refused), then signs the archive written.
+    /// All or nothing: every output (archive, manifest, bundle) and, with `sign`, everything signing needs (the
+    /// signing config, the trust root, the token or key) are checked before anything is written; the wheels are
+    /// packed into temporary files, the archive is signed there, and only then are the files moved into place
+    /// together. A failure at any step leaves no archive, manifest or bundle behind.
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> WheelhousePackReport {
         try request.validate()
-        context.progress.send(.stage("pack"))
-        let packed = try await BlockingWork.run {
-            try WheelhousePack(directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment)
-                .run()
+        let pack = WheelhousePack(
+            directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment)
+        return try await BlockingWork.run {
+            try pack.checkOutputs(signed: request.sign)
+            let session =
+                request.sign
+                ? try SigningSession(
+                    credential: try request.signing.credential(in: context),
+                    signingConfig: request.signing.configSelection(staging: request.trust.staging),
+                    trust: request.trust.selection, http: try context.network.client(), logger: context.logger, clock: context.clock) : nil
+            context.progress.send(.stage("pack"))
+            let staged = try pack.stage()
+            var files = [staged.archive, staged.manifest]
+            if let session {
+                try context.checkCancellation()
+                context.progress.send(.stage("sign"))
+                let (signed, _) = try ArtifactSigning.sign(file: staged.archive.temporaryPath, inToto: false, session: session)
+                let bundle = try StagedFile(destination: pack.bundlePath, overwrite: request.overwrite)
+                try bundle.write(signed.json + [0x0A])
+                files.append(bundle)
+            }
+            try AtomicFileWriter.commit(files)
+            if session != nil {
+                context.logger.info("sign.written", metadata: ["file": .string(request.output), "bundle": .string(pack.bundlePath)])
+            }
+            return WheelhousePackReport(result: staged.result, bundle: session == nil ? nil : pack.bundlePath)
         }
-        guard request.sign else { return WheelhousePackReport(result: packed, bundle: nil) }
-        context.progress.send(.stage("sign"))
-        let bundle = try await BlockingWork.run {
-            let http = try context.network.client()
-            let signing = ArtifactSigning.Request(
-                files: [request.output], overwrite: request.overwrite, signingConfig: request.signing.configSelection(staging: request.trust.staging),
-                trust: request.trust.selection)
-            let credential = try request.signing.credential(in: context)
-            return try ArtifactSigning(request: signing, credential: credential, http: http, logger: context.logger, clock: context.clock).run()
-                .first?.bundle
-        }
-        return WheelhousePackReport(result: packed, bundle: bundle)
     }
 }
 

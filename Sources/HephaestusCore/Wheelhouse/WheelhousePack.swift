@@ -27,6 +27,8 @@ public struct WheelhousePack: Sendable {
     }
 
     public var manifestPath: String { output + ".sha256" }
+    /// Where `--sign` puts the archive's Sigstore bundle.
+    public var bundlePath: String { output + ".sigstore.json" }
 
     /// Why `output` cannot name a wheelhouse archive, or nil when it can.
     public static func outputNameProblem(_ output: String) -> String? {
@@ -37,19 +39,37 @@ public struct WheelhousePack: Sendable {
         return nil
     }
 
-    public func run() throws -> Result {
-        let name = URL(fileURLWithPath: output).lastPathComponent
-        if let problem = Self.outputNameProblem(output) {
-            throw WheelError.invalidFilename(file: name, reason: problem)
+    /// The archive and its manifest written to temporary files beside their destinations, not yet in place: the
+    /// caller commits them (with a bundle, when signed) through ``AtomicFileWriter/commit(_:)``, or drops them.
+    public final class Staged {
+        public let archive: StagedFile
+        public let manifest: StagedFile
+        public let result: Result
+
+        init(archive: StagedFile, manifest: StagedFile, result: Result) {
+            self.archive = archive
+            self.manifest = manifest
+            self.result = result
         }
+    }
+
+    /// Refuses, before anything is written, every output the run would write (the archive, its manifest and, when
+    /// `signed`, its bundle) that is not a regular file or exists without `overwrite`.
+    public func checkOutputs(signed: Bool) throws {
+        if let problem = Self.outputNameProblem(output) {
+            throw WheelError.invalidFilename(file: URL(fileURLWithPath: output).lastPathComponent, reason: problem)
+        }
+        for path in [output, manifestPath] + (signed ? [bundlePath] : []) {
+            try AtomicFileWriter.checkDestination(path, overwrite: overwrite)
+        }
+    }
+
+    /// Checks the wheels and writes the archive and manifest to temporary files (``Staged``).
+    public func stage() throws -> Staged {
+        try checkOutputs(signed: false)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw FileError.notFound(path: directory)
-        }
-        if !overwrite {
-            for existing in [output, manifestPath] where FileManager.default.fileExists(atPath: existing) {
-                throw FileError.alreadyExists(path: existing)
-            }
         }
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
         let strays = entries.filter { entry in
@@ -60,11 +80,28 @@ public struct WheelhousePack: Sendable {
         guard strays.isEmpty else { throw WheelError.notAWheel(files: strays) }
         guard !entries.isEmpty else { throw WheelError.empty }
         let wheels = try WheelhouseInspection.inspect(wheels: entries.map { directory + "/" + $0 })
+        let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw FileError.writeFailed(path: parent, reason: "cannot create the directory")
+        }
+        let archive = try StagedFile(destination: output, overwrite: overwrite)
         try DeterministicTarWriter.write(
-            entries.map { DeterministicTarWriter.Member(name: $0, source: directory + "/" + $0) }, to: output, mtime: mtime, overwrite: overwrite)
-        let digest = try DigestAlgorithm.sha256.hash(fileAt: output)
-        try AtomicFileWriter.write(Array("\(digest.hex)  \(name)\n".utf8), to: manifestPath, overwrite: true)
-        let size = try FileStatus.size(of: output)
-        return Result(archive: output, sha256: digest.hex, size: size, manifest: manifestPath, wheels: wheels)
+            entries.map { DeterministicTarWriter.Member(name: $0, source: directory + "/" + $0) }, to: archive, mtime: mtime)
+        let digest = try DigestAlgorithm.sha256.hash(fileAt: archive.temporaryPath)
+        let size = try FileStatus.size(of: archive.temporaryPath)
+        let manifest = try StagedFile(destination: manifestPath, overwrite: overwrite)
+        try manifest.write(Array("\(digest.hex)  \(URL(fileURLWithPath: output).lastPathComponent)\n".utf8))
+        return Staged(
+            archive: archive, manifest: manifest,
+            result: Result(archive: output, sha256: digest.hex, size: size, manifest: manifestPath, wheels: wheels))
+    }
+
+    /// Packs and puts the archive and its manifest in place, both or neither.
+    public func run() throws -> Result {
+        let staged = try stage()
+        try AtomicFileWriter.commit([staged.archive, staged.manifest])
+        return staged.result
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 
 /// Writes a reproducible `.tar.gz`: POSIX pax (restricted) entries in the order given, every entry a regular file
 /// with mode 0644, uid/gid 0, no owner names, one fixed mtime, and a gzip header without a timestamp — so the same
-/// inputs give the same bytes on any machine. The archive is written to a temporary file beside `path` and renamed
-/// into place only when complete.
+/// inputs give the same bytes on any machine. The archive is written to a ``StagedFile``, which the caller commits
+/// (``AtomicFileWriter``) only when everything that goes with it is ready.
 public enum DeterministicTarWriter {
     /// One archive member: its name inside the archive and the file its bytes come from.
     public struct Member: Sendable {
@@ -17,10 +17,8 @@ public enum DeterministicTarWriter {
         }
     }
 
-    public static func write(_ members: [Member], to path: String, mtime: Int = 0, overwrite: Bool) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let scratch = try PrivateDirectory(in: directory, prefix: ".hephaestus-pack")
-        let temporary = scratch.path + "/archive.tar.gz"
+    public static func write(_ members: [Member], to file: StagedFile, mtime: Int = 0) throws {
+        let path = file.path
         try SharedLibrary.archive.load()
         guard let archive = archive_write_new() else { fatalError("archive_write_new: out of memory") }
         defer { archive_write_free(archive) }
@@ -33,7 +31,7 @@ public enum DeterministicTarWriter {
         try check(archive_write_set_format_pax_restricted(archive), "pax format")
         try check(archive_write_add_filter_gzip(archive), "gzip filter")
         try check(archive_write_set_options(archive, "gzip:!timestamp"), "gzip options")
-        try check(archive_write_open_filename(archive, temporary), "open")
+        try check(archive_write_open_fd(archive, file.descriptor), "open")
         for member in members {
             let reader = try FileReader(path: member.source)
             let size = try FileStatus.size(of: member.source)
@@ -59,7 +57,5 @@ public enum DeterministicTarWriter {
             guard written == size else { throw ArchiveError.writeFailed(path: path, reason: "\(member.source) changed size while being archived") }
         }
         try check(archive_write_close(archive), "close")
-        if !overwrite, FileManager.default.fileExists(atPath: path) { throw FileError.alreadyExists(path: path) }
-        guard rename(temporary, path) == 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
     }
 }

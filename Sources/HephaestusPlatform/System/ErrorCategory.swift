@@ -19,7 +19,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case outputExists = "output-exists"
     /// An output could not be written.
     case outputFailed = "output-failed"
-    /// Reading an input failed part-way.
+    /// Reading an input, or writing results to standard output, failed part-way.
     case ioFailed = "io-failed"
     /// A remote service or a system library could not be reached or kept failing.
     case unavailable = "unavailable"
@@ -40,7 +40,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .checkFailed: "a check failed: the input is not trusted"
         case .outputExists: "an output or destination already exists"
         case .outputFailed: "an output could not be written"
-        case .ioFailed: "reading an input failed part-way"
+        case .ioFailed: "reading an input, or writing results to standard output, failed part-way"
         case .unavailable: "a remote service or system library could not be reached or kept failing"
         case .configuration: "the environment is unusable (credentials, tool, configuration or state)"
         case .toolFailed: "an external tool (pip) failed after every check passed"

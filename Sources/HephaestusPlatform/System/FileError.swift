@@ -9,6 +9,8 @@ public enum FileError: CodedError, Equatable {
     case readFailed(path: String, reason: String)
     case writeFailed(path: String, reason: String)
     case alreadyExists(path: String)
+    /// An output path names something other than a regular file (`kind`: "a character device", …).
+    case notReplaceable(path: String, kind: String)
 
     /// The stable codes of this area.
     public enum Code: String, ErrorCode {
@@ -19,6 +21,7 @@ public enum FileError: CodedError, Equatable {
         case readFailed = "file.read-failed"
         case writeFailed = "file.write-failed"
         case alreadyExists = "file.already-exists"
+        case notReplaceable = "file.output-not-regular"
 
         /// The codes reading an input can end with (an operation that writes nothing meets no others).
         public static let reading: [Code] = [.notFound, .isDirectory, .notRegularFile, .permissionDenied, .readFailed]
@@ -32,6 +35,8 @@ public enum FileError: CodedError, Equatable {
             case .readFailed: (.ioFailed, "reading a file failed part-way")
             case .writeFailed: (.outputFailed, "an output file could not be written")
             case .alreadyExists: (.outputExists, "an output file exists and --overwrite was not given")
+            case .notReplaceable:
+                (.outputFailed, "an output path is a directory, symbolic link, device, FIFO or socket: only regular files are replaced")
             }
         }
     }
@@ -45,6 +50,7 @@ public enum FileError: CodedError, Equatable {
         case .readFailed: .readFailed
         case .writeFailed: .writeFailed
         case .alreadyExists: .alreadyExists
+        case .notReplaceable: .notReplaceable
         }
     }
 
@@ -57,6 +63,7 @@ public enum FileError: CodedError, Equatable {
         case .readFailed(let path, let reason): "\(path): read failed: \(reason)"
         case .writeFailed(let path, let reason): "\(path): write failed: \(reason)"
         case .alreadyExists(let path): "\(path) already exists (pass --overwrite to replace it)"
+        case .notReplaceable(let path, let kind): "\(path) is \(kind): refusing to write over it (outputs replace regular files only)"
         }
     }
 

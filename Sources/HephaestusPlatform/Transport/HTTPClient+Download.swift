@@ -174,11 +174,12 @@ final class DownloadSink: HTTPBodySink {
         try pipeline.finish()
     }
 
-    /// Renames the complete temporary file over the final name. The file is not fsynced: every consumer re-checks
-    /// its SHA-256 before use, so a file damaged by a power loss is refused rather than trusted.
+    /// Renames the complete temporary file over the final name, as ``AtomicFileWriter`` does: an existing regular
+    /// file is replaced (downloading again is idempotent), anything else there is refused. The file is not fsynced:
+    /// every consumer re-checks its SHA-256 before use, so a file damaged by a power loss is refused rather than trusted.
     func commit(to path: String) throws {
         pipeline.close()
-        guard rename(temporaryPath, path) == 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
+        try AtomicFileWriter.commit(temporary: temporaryPath, to: path, overwrite: true)
     }
 
     func discard() {
@@ -217,15 +218,7 @@ final class ChunkPipeline {
 
     /// Writes the received bytes to the file; every full block written is queued for hashing.
     func append(_ chunk: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < chunk.count {
-            let result = Glibc.write(descriptor, chunk.baseAddress! + done, chunk.count - done)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw FileError.fromErrno(errno, path: path, writing: true)
-            }
-            done += result
-        }
+        if let code = DescriptorWriter.writeAll(descriptor, chunk) { throw FileError.fromErrno(code, path: path, writing: true) }
         written += Int64(chunk.count)
         if written - scheduled >= Int64(Self.blockSize) { schedule(upTo: written - written % Int64(Self.blockSize)) }
     }

@@ -144,14 +144,18 @@ extension Hephaestus {
         @Option(help: "json, csv or html.")
         var format: InventoryReportOperation.Format
 
-        @Option(help: ArgumentHelp("The report file (replaced atomically).", valueName: "FILE"))
+        @Option(help: ArgumentHelp("The report file (written whole, then renamed into place).", valueName: "FILE"))
         var output: String
+
+        @Flag(help: "Replace an existing report file (only ever a regular file).")
+        var overwrite = false
 
         @OptionGroup(title: "Trust")
         var trust: TrustOptions
 
         func request(_ context: CommandContext) throws -> InventoryReportOperation.Request {
-            InventoryReportOperation.Request(inventory: inventory.inventory, format: format, output: output, trust: trust.choice)
+            InventoryReportOperation.Request(
+                inventory: inventory.inventory, format: format, output: output, overwrite: overwrite, trust: trust.choice)
         }
 
         func render(report: HephaestusInventory.InventoryReport, _ context: CommandContext) throws {

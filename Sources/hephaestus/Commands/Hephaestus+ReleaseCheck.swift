@@ -78,10 +78,12 @@ extension ReleaseCheckCommand {
         checks.render(notice: notice, context: context)
     }
 
+    /// The `--json` report whatever the verdict (a failed stage is in it: the evidence runbooks ask for); the text
+    /// summary only on success (a failure is the one error line on stderr).
     func render(report: ReleaseReport, _ context: CommandContext) throws {
         if checks.json {
             try printJSON(report, context)
-        } else {
+        } else if report.failure == nil {
             for line in report.lines { context.stdout.line(line) }
         }
     }

@@ -42,6 +42,9 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("Write the advisory here (Markdown, and JSON beside it).", valueName: "FILE"))
         var advisory: String?
 
+        @Flag(help: "Replace existing advisory files (only ever regular files).")
+        var overwrite = false
+
         @Option(help: ArgumentHelp("Also record the advisory in this inventory.", valueName: "PATH"))
         var inventory: String?
 
@@ -54,7 +57,7 @@ extension Hephaestus {
         var requested: ReleaseRevokeOperation.Request {
             ReleaseRevokeOperation.Request(
                 repository: repository, tag: tag, deleteRelease: deleteRelease, deleteAssets: deleteAssets, reason: reason,
-                replacement: replacement, advisory: advisory, inventory: inventory, yes: yes, github: network.choice)
+                replacement: replacement, advisory: advisory, overwrite: overwrite, inventory: inventory, yes: yes, github: network.choice)
         }
 
         func validate() throws {

@@ -80,7 +80,7 @@ struct ReleaseCheckOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Parent directory for the private staging directory (default: the system temporary directory).", valueName: "DIR"))
     var workdir: String?
 
-    @Flag(help: "Keep the staging directory afterwards (for inspection).")
+    @Flag(help: "Keep the staging directory afterwards, whatever stage failed, and print where (for inspection).")
     var keepWorkdir = false
 
     @Option(help: ArgumentHelp("Largest archive accepted, in bytes.", valueName: "BYTES"))

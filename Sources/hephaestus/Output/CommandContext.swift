@@ -1,5 +1,7 @@
 import Foundation
+import Glibc
 import HephaestusCore
+import HephaestusPlatform
 import Logging
 
 /// What every command run gets: its run id, a logger that stamps it, and stdout.
@@ -39,10 +41,22 @@ struct CommandContext: Sendable {
     }
 }
 
-/// Buffered standard output for results; flushed when the command ends.
+/// Buffered standard output for results; flushed when the command ends (and every 64 KiB, and when a command wants
+/// a line seen at once).
+///
+/// Writes never crash the process. A reader that went away (a closed pipe, `EPIPE`) ends the process quietly as
+/// coreutils end: killed by `SIGPIPE` (a shell reports status 141). Any other failure (a full disk, a closed or
+/// read-only descriptor, an I/O error) is kept as ``failure``: later output is discarded, and the command reports the
+/// failure on stderr when it ends and exits with status 74.
 final class StandardOutput: @unchecked Sendable {
     private var buffer: [UInt8] = []
+    private var lost: OutputStreamError?
     private let lock = NSLock()
+    private let descriptor: Int32
+
+    init(descriptor: Int32 = STDOUT_FILENO) {
+        self.descriptor = descriptor
+    }
 
     func line(_ text: String, terminator: Bool = true) {
         line(bytes: text.utf8, terminator: terminator)
@@ -62,7 +76,47 @@ final class StandardOutput: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard lost == nil, let code = DescriptorWriter.writeAll(descriptor, buffer) else { return }
+        if code == EPIPE { Self.endAsClosedPipe() }
+        lost = .writeFailed(stream: "standard output", reason: DescriptorWriter.reason(code))
+    }
+
+    /// The write error that made results be discarded, if any.
+    var failure: OutputStreamError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lost
+    }
+
+    /// Ends the process as a program that did not ignore `SIGPIPE` ends when its reader goes away: killed by the
+    /// signal, with nothing said. (`_exit(128 + SIGPIPE)` only if the signal is blocked.)
+    static func endAsClosedPipe() -> Never {
+        signal(SIGPIPE, SIG_DFL)
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
+        raise(SIGPIPE)
+        _exit(128 + SIGPIPE)
+    }
+}
+
+/// The standard descriptors a process was started without.
+enum StandardDescriptors {
+    /// Opens `/dev/null` read-only on standard input, output and error where they are closed (`hephaestus … >&-`), before
+    /// anything else opens a file: a file the command opens later can then never take descriptor 1 and receive its
+    /// results, and writing results fails (`EBADF`) and is reported like any other write error, as coreutils do.
+    static func reserve() {
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(descriptor, F_GETFD) == -1 {
+            let opened = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard opened >= 0 else { continue }
+            if opened != descriptor {
+                dup2(opened, descriptor)
+                close(opened)
+            } else {
+                _ = fcntl(descriptor, F_SETFD, 0)
+            }
+        }
     }
 }

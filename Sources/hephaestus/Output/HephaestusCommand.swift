@@ -25,12 +25,16 @@ extension HephaestusCommand {
         do {
             try await execute(context)
             context.stdout.flush()
+            // Results that could not be written are a failure of the run, whatever the command did.
+            if let lost = context.stdout.failure { throw lost }
         } catch let exit as ExitCode {
             // Already reported by the command (e.g. per-file errors before a summary status).
             context.stdout.flush()
+            reportLostOutput(context)
             throw exit
         } catch let failure as CommandFailure {
             // A negative verdict the operation established (its report is already rendered).
+            reportLostOutput(context)
             let status = ExitCodeTable.status(for: failure.error)
             context.report(
                 .error, event: failure.event, message: "\(failure.error)",
@@ -38,6 +42,7 @@ extension HephaestusCommand {
             throw ExitCode(status.rawValue)
         } catch {
             context.stdout.flush()
+            if !(error is OutputStreamError) { reportLostOutput(context) }
             let status = ExitCodeTable.status(for: error)
             let code = (error as? any CodedError)?.code ?? ExitCodeTable.internalCode
             context.report(
@@ -45,5 +50,12 @@ extension HephaestusCommand {
                 metadata: ["code": .string(code), "exit_status": .stringConvertible(status.rawValue)])
             throw ExitCode(status.rawValue)
         }
+    }
+
+    /// When the run failed anyway, results lost to a write error are said too (the run's own failure decides the exit
+    /// status: a failed check stays 1).
+    private func reportLostOutput(_ context: CommandContext) {
+        guard let lost = context.stdout.failure else { return }
+        context.report(.error, event: "output.lost", message: "\(lost)", metadata: ["code": .string(lost.code)])
     }
 }

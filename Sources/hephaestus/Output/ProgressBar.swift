@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HephaestusCore
+import HephaestusPlatform
 import Synchronization
 
 /// A one-line transfer progress bar (downloads, uploads) on stderr, drawn only when stderr is a terminal, logs are
@@ -63,7 +64,7 @@ final class ProgressBar: @unchecked Sendable {
                 + "] \(Int(fraction * 100))%"
         }
         line += String(format: "  %.1f MB/s", rate) + (done ? "\n" : "")
-        FileHandle.standardError.write(Data(line.utf8))
+        _ = DescriptorWriter.writeAll(STDERR_FILENO, Array(line.utf8))
     }
 
     private static func megabytes(_ bytes: Int64) -> String {

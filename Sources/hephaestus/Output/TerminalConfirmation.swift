@@ -1,5 +1,7 @@
 import Foundation
+import Glibc
 import HephaestusCore
+import HephaestusPlatform
 
 /// Typed confirmations asked of the user: the prompt on stderr, the answer one line of stdin (a terminal, or what a
 /// script pipes in); nil at the end of input.
@@ -8,7 +10,7 @@ struct TerminalConfirmation: Confirming {
     var instruction: @Sendable (String) -> String = { "Type \($0) to confirm: " }
 
     func answer(_ request: ConfirmationRequest) async -> String? {
-        FileHandle.standardError.write(Data("\(request.prompt) \(instruction(request.expected))".utf8))
+        _ = DescriptorWriter.writeAll(STDERR_FILENO, Array("\(request.prompt) \(instruction(request.expected))".utf8))
         return readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces)
     }
 }
