@@ -206,7 +206,7 @@ struct BackfillInventoryTests {
             let deadline = Date().addingTimeInterval(120)
             while process.isRunning {
                 if progress == nil, FileManager.default.fileExists(atPath: fixture.inventory) {
-                    progress = try? InventoryStore(path: fixture.inventory, readOnly: true)
+                    progress = try? InventoryStore(path: fixture.inventory, mustExist: true)
                 }
                 if let count = try? progress?.actionCount(), count >= target {
                     kill(process.processIdentifier, SIGKILL)
