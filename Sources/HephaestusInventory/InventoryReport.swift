@@ -42,6 +42,7 @@ public struct InventoryReport: Codable, Sendable {
         }
     }
 
+
     /// How much of a release is signed, and whether what is signed verifies.
     public enum ReleaseState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
         case signed, partial
@@ -221,4 +222,26 @@ public struct InventoryReport: Codable, Sendable {
     }
 
     public func html() -> [UInt8] { Array(InventoryReportHTML(report: self).render().utf8) }
+}
+
+/// A release's JSON carries its `state` too, so that readers need not derive it.
+extension InventoryReport.ReleaseInfo {
+    private enum CodingKeys: String, CodingKey { case repository, tag, publishedAt, state, assets }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            repository: try container.decode(String.self, forKey: .repository), tag: try container.decode(String.self, forKey: .tag),
+            publishedAt: try container.decodeIfPresent(String.self, forKey: .publishedAt),
+            assets: try container.decode([InventoryReport.AssetInfo].self, forKey: .assets))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(repository, forKey: .repository)
+        try container.encode(tag, forKey: .tag)
+        try container.encodeIfPresent(publishedAt, forKey: .publishedAt)
+        try container.encode(state, forKey: .state)
+        try container.encode(assets, forKey: .assets)
+    }
 }
