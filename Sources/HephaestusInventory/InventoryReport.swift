@@ -42,7 +42,6 @@ public struct InventoryReport: Codable, Sendable {
         }
     }
 
-
     /// How much of a release is signed, and whether what is signed verifies.
     public enum ReleaseState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
         case signed, partial

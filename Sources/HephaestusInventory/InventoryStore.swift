@@ -47,11 +47,26 @@ public final class InventoryStore: Sendable {
                     path: path, reason: "it was written by a newer Hephaestus (its schema has migrations this version does not know)")
             }
             if found != .inventory(stamped: true) { try pool.write { try InventoryFile.stamp($0) } }
-            try Self.migrator.migrate(pool)
+            try Self.migrate(pool)
         } catch let error as InventoryError {
             throw error
         } catch {
             throw InventoryError.schema(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Applies the pending migrations. Another process opening the same new (or older) inventory at the same time may
+    /// apply some first, making ours fail: as long as it makes progress, what is still pending is applied again.
+    private static func migrate(_ pool: DatabasePool) throws {
+        var applied = try pool.read { try migrator.appliedIdentifiers($0) }
+        while true {
+            do {
+                return try migrator.migrate(pool)
+            } catch {
+                let now = try pool.read { try migrator.appliedIdentifiers($0) }
+                guard now.count > applied.count else { throw error }
+                applied = now
+            }
         }
     }
 

@@ -391,7 +391,8 @@ struct BackfillInventoryTests {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText) \(result.stderrText)")
     }
 
-    @Test("scan, report and audit with another trusted root verify again; report and audit agree; a release whose bundles fail is \"signed, failing\"")
+    @Test(
+        "scan, report and audit with another trusted root verify again; report and audit agree; a release whose bundles fail is \"signed, failing\"")
     func anotherTrustedRoot() throws {
         let fixture = try Fixture()
         _ = try fixture.backfill()
@@ -458,7 +459,8 @@ struct BackfillInventoryTests {
                 #expect(result.status == 65, "\(command): \(result.stderrText)")
                 #expect(
                     result.stderrText
-                        == "hephaestus: \(name) is not a Hephaestus inventory: \(reason); refusing to use or change it (pass --inventory with another path)\n")
+                        == "hephaestus: \(name) is not a Hephaestus inventory: \(reason); refusing to use or change it (pass --inventory with another path)\n"
+                )
                 #expect(result.stdout.isEmpty)
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "\(name) is unchanged")
@@ -474,7 +476,8 @@ struct BackfillInventoryTests {
     func schemaVersions() throws {
         let fixture = try Fixture()
         _ = try fixture.backfill()
-        let scanArguments = ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--json"] + fixture.trust + fixture.network
+        let scanArguments =
+            ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--json"] + fixture.trust + fixture.network
         _ = try fixture.run(scanArguments)
         // What Hephaestus wrote before verdicts recorded their root: migrations v1 and v2, no application id, no marker.
         let downgrade = """
@@ -485,7 +488,8 @@ struct BackfillInventoryTests {
         let audit = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory] + fixture.trust)
         #expect(audit.status == 1 && audit.stdoutText.contains("3 bundles re-verified"), "\(audit.stderrText)")
         let upgraded = try #require((try document(try fixture.run(scanArguments))["repositories"] as? [[String: Any]])?.first)
-        #expect(upgraded["bundlesUnchanged"] as? Int == 0 && upgraded["bundlesVerified"] as? Int == 3, "verdicts of an unknown root are verified again")
+        #expect(
+            upgraded["bundlesUnchanged"] as? Int == 0 && upgraded["bundlesVerified"] as? Int == 3, "verdicts of an unknown root are verified again")
         let again = try #require((try document(try fixture.run(scanArguments))["repositories"] as? [[String: Any]])?.first)
         #expect(again["bundlesUnchanged"] as? Int == 3)
 

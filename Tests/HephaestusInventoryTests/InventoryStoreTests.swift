@@ -78,6 +78,17 @@ struct InventoryStoreTests {
         #expect(throws: FileError.isDirectory(path: work.path)) { try InventoryStore(path: work.path) }
     }
 
+    @Test("opened by many at once while it is created, a new inventory is created once and every opener gets it")
+    func concurrentCreation() throws {
+        for _ in 0..<30 {
+            let work = try TemporaryDirectory()
+            let path = work.file("inventory.sqlite")
+            for outcome in ParallelMap.map(Array(0..<8), jobs: 8, { _ in try InventoryStore(path: path) }) {
+                if case .failure(let error) = outcome { Issue.record("\(error)") }
+            }
+        }
+    }
+
     /// Turns a current inventory into what Hephaestus wrote before verdicts recorded their trusted root and before the
     /// schema marker: migrations v1 and v2 only, no application id.
     static func downgrade(_ path: String) throws {
