@@ -135,7 +135,12 @@ extension Hephaestus {
 
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).")
+            abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).",
+            discussion: """
+                Every bundle is verified again with the trust root given (the report shows the audit's verdicts and findings, \
+                never a stored verdict). A release is signed, partial, signed-failing (a bundle that does not verify: never \
+                counted as unsigned) or unsigned.
+                """)
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
