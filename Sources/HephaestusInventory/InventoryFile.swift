@@ -26,6 +26,7 @@ enum InventoryFile: Equatable {
         }
         var configuration = Configuration()
         configuration.readonly = true
+        configuration.busyMode = .timeout(InventoryStore.busyTimeout)
         do {
             return try DatabaseQueue(path: path, configuration: configuration).read { db in
                 let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0

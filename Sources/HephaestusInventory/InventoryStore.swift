@@ -38,7 +38,7 @@ public final class InventoryStore: Sendable {
                 atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -69,6 +69,9 @@ public final class InventoryStore: Sendable {
             }
         }
     }
+
+    /// How long a connection waits for another one's lock (seconds).
+    static let busyTimeout: TimeInterval = 10
 
     /// The first migration's identifier: what marks an inventory created before the schema marker.
     private static let firstMigration = "v1: repositories, releases, assets, bundles, backfill"

@@ -78,12 +78,27 @@ struct InventoryStoreTests {
         #expect(throws: FileError.isDirectory(path: work.path)) { try InventoryStore(path: work.path) }
     }
 
+    @Test(
+        "an older inventory opened by many at once is upgraded once, and every opener gets it",
+        .enabled(if: sqlite3 != nil, "sqlite3 writes the older schema"))
+    func concurrentUpgrade() throws {
+        for _ in 0..<30 {
+            let work = try TemporaryDirectory()
+            let path = work.file("inventory.sqlite")
+            _ = try InventoryStore(path: path)
+            try Self.downgrade(path)
+            for outcome in ParallelMap.map(Array(0..<8), jobs: 8, { _ in try InventoryStore(path: path, mustExist: true) }) {
+                if case .failure(let error) = outcome { Issue.record("\(error)") }
+            }
+        }
+    }
+
     @Test("opened by many at once while it is created, a new inventory is created once and every opener gets it")
     func concurrentCreation() throws {
         for _ in 0..<30 {
             let work = try TemporaryDirectory()
             let path = work.file("inventory.sqlite")
-            for outcome in ParallelMap.map(Array(0..<8), jobs: 8, { _ in try InventoryStore(path: path) }) {
+            for outcome in ParallelMap.map(Array(0..<4), jobs: 4, { _ in try InventoryStore(path: path) }) {
                 if case .failure(let error) = outcome { Issue.record("\(error)") }
             }
         }
