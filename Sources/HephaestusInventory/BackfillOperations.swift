@@ -117,9 +117,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         summary: "Download, tie to the SHA-256 manifest, sign and upload a bundle for every planned asset; resumable.",
         reportMediaType: MediaType.backfillRun, effect: .destructive,
         errorCodes: [
-            InventoryError.Code.backfillIncomplete.rawValue, InventoryError.Code.schema.rawValue,
-            VerificationError.Code.malformedTrustedRoot.rawValue,
-        ] + SigningError.Code.allCases.map(\.rawValue) + gitHubErrorCodes,
+            InventoryError.Code.backfillIncomplete.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
+        ] + InventoryError.openingCodes + SigningError.Code.allCases.map(\.rawValue) + gitHubErrorCodes,
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
@@ -184,11 +183,11 @@ public enum BackfillStatusOperation: HephaestusCore.Operation {
     public static let descriptor = OperationDescriptor(
         name: "backfill.status", command: "backfill status", summary: "List backfill runs and what each did.",
         reportMediaType: MediaType.backfillStatus, effect: .readOnly,
-        errorCodes: [InventoryError.Code.runNotFound.rawValue, InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue])
+        errorCodes: [InventoryError.Code.runNotFound.rawValue, InventoryError.Code.missing.rawValue] + InventoryError.openingCodes)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
         try await BlockingWork.run {
-            let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true)
+            let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true)
             let runs = try store.runs(repository: request.repository).filter { request.run == nil || $0.id == request.run }
             if let run = request.run, runs.isEmpty { throw InventoryError.runNotFound(run) }
             return Report(runs: runs, actions: try request.run.map { try store.actions(runID: $0) } ?? [])
@@ -257,14 +256,14 @@ public enum BackfillRollbackOperation: HephaestusCore.Operation {
         reportMediaType: MediaType.backfillRollback, effect: .destructive,
         errorCodes: [
             InventoryError.Code.runNotFound.rawValue, InventoryError.Code.runInProgress.rawValue, InventoryError.Code.missing.rawValue,
-            InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
-        ] + gitHubErrorCodes)
+            VerificationError.Code.malformedTrustedRoot.rawValue,
+        ] + InventoryError.openingCodes + gitHubErrorCodes)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
         try request.validate()
         return try await BlockingWork.run {
             let rollback = BackfillRollback(
-                store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true),
+                store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
                 github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust), logger: context.logger)
             return Report(run: request.run, lines: try rollback.rollback(runID: request.run, force: request.force))
         }

@@ -25,23 +25,31 @@ public struct BundleAssessment: Sendable {
         }
     }
 
+    /// The SHA-256 (hex) of the trusted root this assessment verifies with: recorded with each verdict, so that a
+    /// verdict made with another root is never reused.
+    public var trustedRootSHA256: String { verifier.trustedRoot.sha256.hex }
+
+    /// What an assessment says about a bundle, as reports show it.
+    public func verdict(_ outcome: Result<VerificationResult, VerificationError>) -> InventoryReport.BundleInfo {
+        switch outcome {
+        case .success(let result):
+            InventoryReport.BundleInfo(
+                identity: result.identity, issuer: result.issuer, logIndex: result.logEntries.first?.logIndex,
+                signingTime: result.signingTime.map { $0.formatted(Date.ISO8601FormatStyle()) }, verdict: .pass, reason: nil)
+        case .failure(let error):
+            InventoryReport.BundleInfo(identity: nil, issuer: nil, logIndex: nil, signingTime: nil, verdict: .fail, reason: "\(error.step): \(error)")
+        }
+    }
+
     /// The inventory record of an assessment.
     public func record(
         assetID: Int64, bundleAssetName: String, bundleGitHubID: Int64?, content: [UInt8], outcome: Result<VerificationResult, VerificationError>
     ) -> InventoryStore.BundleRecord {
         let mediaType = (try? JSONSerialization.jsonObject(with: Data(content)) as? [String: Any])?["mediaType"] as? String
-        switch outcome {
-        case .success(let result):
-            let entry = result.logEntries.first
-            return InventoryStore.BundleRecord(
-                assetID: assetID, bundleAssetName: bundleAssetName, bundleGitHubID: bundleGitHubID, content: content, mediaType: mediaType,
-                identity: result.identity, issuer: result.issuer, claims: result.claims, logID: entry?.logID, logIndex: entry?.logIndex,
-                signingTime: result.signingTime, verdict: .pass, reason: nil, verifierVersion: HephaestusVersion.current)
-        case .failure(let error):
-            return InventoryStore.BundleRecord(
-                assetID: assetID, bundleAssetName: bundleAssetName, bundleGitHubID: bundleGitHubID, content: content, mediaType: mediaType,
-                identity: nil, issuer: nil, claims: [:], logID: nil, logIndex: nil, signingTime: nil, verdict: .fail,
-                reason: "\(error.step): \(error)", verifierVersion: HephaestusVersion.current)
-        }
+        let result = try? outcome.get()
+        return InventoryStore.BundleRecord(
+            assetID: assetID, bundleAssetName: bundleAssetName, bundleGitHubID: bundleGitHubID, content: content, mediaType: mediaType,
+            assessed: verdict(outcome), claims: result?.claims ?? [:], logID: result?.logEntries.first?.logID, trustedRootSHA256: trustedRootSHA256,
+            verifierVersion: HephaestusVersion.current)
     }
 }

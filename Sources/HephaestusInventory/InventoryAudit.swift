@@ -5,7 +5,8 @@ import HephaestusPlatform
 import HephaestusSigstore
 
 /// `inventory audit`: re-verifies every recorded bundle from its stored bytes against its asset's recorded SHA-256
-/// (never trusting a stored verdict), in parallel, and reports findings.
+/// with the trusted root given now (never trusting a stored verdict, whatever root it was made with), in parallel,
+/// and reports findings.
 public struct InventoryAudit: Sendable {
     /// One finding (the `findings` items of the JSON document).
     public struct Finding: Codable, Sendable, Equatable {
@@ -32,6 +33,8 @@ public struct InventoryAudit: Sendable {
         public var bundles = 0
         public var bundlesVerified = 0
         public var seconds = 0.0
+        /// SHA-256 (hex) of the trusted root's bytes every bundle was verified with.
+        public var trustedRootSHA256 = ""
     }
 
     /// Who is expected to sign: glob patterns over the certificate identity, exact issuers. Empty = anyone.
@@ -70,11 +73,24 @@ public struct InventoryAudit: Sendable {
         let bundle: [UInt8]?
     }
 
-    /// Findings in a stable order (repository, release, asset, kind). Stops between windows when `cancellation` is set.
-    public func run(cancellation: Cancellation = Cancellation()) async throws -> (summary: Summary, findings: [Finding]) {
+    /// What one asset's re-verification found: its findings and, when it has a bundle, the bundle's verdict.
+    struct Assessed: Sendable {
+        let assetID: Int64
+        let findings: [Finding]
+        let bundle: InventoryReport.BundleInfo?
+    }
+
+    /// What an audit found: its summary, its findings, and its verdict on each bundle by asset row id.
+    public typealias Outcome = (summary: Summary, findings: [Finding], bundles: [Int64: InventoryReport.BundleInfo])
+
+    /// Findings in a stable order (repository, release, asset, kind), and each bundle's verdict by asset row id (what
+    /// the report shows, so that the report and the audit never disagree). Stops between windows when `cancellation`
+    /// is set.
+    public func run(cancellation: Cancellation = Cancellation()) async throws -> Outcome {
         let started = Date()
-        var summary = Summary()
+        var summary = Summary(trustedRootSHA256: assessment.trustedRootSHA256)
         var found: [Finding] = []
+        var bundles: [Int64: InventoryReport.BundleInfo] = [:]
         (summary.repositories, summary.releases) = try await BlockingWork.run { [store] in
             try store.pool.read { db in
                 (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM repository") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM release") ?? 0)
@@ -87,18 +103,22 @@ public struct InventoryAudit: Sendable {
             if cancellation.isCancelled { throw CancellationError() }
             async let next = BlockingWork.run { [self] in try window(after: last.assetID) }
             let current = rows
-            found += try await BlockingWork.run { [self] in
-                try ParallelMap.mapThrowing(current, jobs: jobs) { self.findings(for: $0) }.flatMap { $0 }
+            let assessed = try await BlockingWork.run { [self] in
+                try ParallelMap.mapThrowing(current, jobs: jobs) { self.assess($0) }
             }
-            let bundles = rows.filter { $0.bundle != nil }.count
+            for asset in assessed {
+                found += asset.findings
+                bundles[asset.assetID] = asset.bundle
+            }
+            let verified = rows.filter { $0.bundle != nil }.count
             summary.assets += rows.count
-            summary.bundles += bundles
-            summary.bundlesVerified += bundles
+            summary.bundles += verified
+            summary.bundlesVerified += verified
             rows = try await next
         }
         summary.seconds = Date().timeIntervalSince(started)
         found.sort { ($0.repository, $0.release, $0.asset, $0.kind.rawValue) < ($1.repository, $1.release, $1.asset, $1.kind.rawValue) }
-        return (summary, found)
+        return (summary, found, bundles)
     }
 
     private func window(after id: Int64) throws -> [Row] {
@@ -121,7 +141,7 @@ public struct InventoryAudit: Sendable {
         }
     }
 
-    func findings(for row: Row) -> [Finding] {
+    func assess(_ row: Row) -> Assessed {
         func finding(_ kind: Finding.Kind, _ detail: String) -> Finding {
             Finding(kind: kind, repository: row.repository, release: row.release, asset: row.asset, detail: detail)
         }
@@ -134,9 +154,10 @@ public struct InventoryAudit: Sendable {
         }
         guard let bundle = row.bundle else {
             found.append(finding(.unsignedAsset, "no \(row.asset).sigstore.json or \(row.asset).sigstore bundle"))
-            return found
+            return Assessed(assetID: row.assetID, findings: found, bundle: nil)
         }
-        switch assessment.assess(bundle: bundle, sha256: row.sha256) {
+        let outcome = assessment.assess(bundle: bundle, sha256: row.sha256)
+        switch outcome {
         case .failure(let error):
             found.append(finding(.verificationFailed, "\(error.step): \(error)"))
         case .success(let result):
@@ -149,6 +170,6 @@ public struct InventoryAudit: Sendable {
                     finding(.unexpectedIssuer, "issuer \(result.issuer ?? "none"), expected \(expectations.issuers.joined(separator: " or "))"))
             }
         }
-        return found
+        return Assessed(assetID: row.assetID, findings: found, bundle: assessment.verdict(outcome))
     }
 }

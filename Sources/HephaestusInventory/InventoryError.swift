@@ -4,6 +4,8 @@ import HephaestusPlatform
 public enum InventoryError: CodedError, Equatable {
     case missing(path: String)
     case schema(path: String, reason: String)
+    /// The path holds something else than an inventory (another program's SQLite database, a file that is not one).
+    case foreign(path: String, reason: String)
     case runNotFound(String)
     case runInProgress(String)
     case untiedAsset(release: String, asset: String, reason: String)
@@ -16,6 +18,7 @@ public enum InventoryError: CodedError, Equatable {
     public enum Code: String, ErrorCode {
         case missing = "inventory.missing"
         case schema = "inventory.schema"
+        case foreign = "inventory.foreign"
         case runNotFound = "backfill.run-not-found"
         case runInProgress = "backfill.run-in-progress"
         case untiedAsset = "backfill.untied-asset"
@@ -26,7 +29,9 @@ public enum InventoryError: CodedError, Equatable {
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
             case .missing: (.notFound, "the inventory file does not exist")
-            case .schema: (.invalidInput, "the inventory is not a Hephaestus inventory or its schema is unusable")
+            case .schema: (.invalidInput, "the inventory was written by a newer Hephaestus, or its schema or rows are unusable")
+            case .foreign:
+                (.invalidInput, "the inventory path holds another SQLite database or a file that is not one: refused, left unchanged")
             case .runNotFound: (.notFound, "`backfill rollback` names an unknown run")
             case .runInProgress: (.configuration, "`backfill rollback` names a run still marked running")
             case .untiedAsset: (.checkFailed, "an asset's bytes do not match its SHA-256 manifest: never signed")
@@ -38,10 +43,16 @@ public enum InventoryError: CodedError, Equatable {
         }
     }
 
+    /// The codes opening an inventory can end with (besides `inventory.missing` where it must exist).
+    public static let openingCodes =
+        [Code.schema, Code.foreign].map(\.rawValue)
+        + [FileError.Code.isDirectory, FileError.Code.notRegularFile, FileError.Code.permissionDenied].map(\.rawValue)
+
     public var errorCode: Code {
         switch self {
         case .missing: .missing
         case .schema: .schema
+        case .foreign: .foreign
         case .runNotFound: .runNotFound
         case .runInProgress: .runInProgress
         case .untiedAsset: .untiedAsset
@@ -55,6 +66,8 @@ public enum InventoryError: CodedError, Equatable {
         switch self {
         case .missing(let path): "no inventory at \(path) (run `hephaestus inventory scan` first, or pass --inventory PATH)"
         case .schema(let path, let reason): "inventory \(path) cannot be used: \(reason)"
+        case .foreign(let path, let reason):
+            "\(path) is not a Hephaestus inventory: \(reason); refusing to use or change it (pass --inventory with another path)"
         case .runNotFound(let id): "no backfill run \(id) in the inventory (see `hephaestus backfill status`)"
         case .runInProgress(let id): "backfill run \(id) is still marked running; wait for it or pass --force if its process is gone"
         case .untiedAsset(let release, let asset, let reason):

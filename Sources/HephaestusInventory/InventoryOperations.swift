@@ -50,6 +50,8 @@ public enum InventoryScanOperation: HephaestusCore.Operation {
     /// The inventory scanned and what each repository's scan found (the `inventory scan --json` document).
     public struct Report: OperationReport, Equatable {
         public let inventory: String
+        /// SHA-256 (hex) of the trusted root's bytes the bundles were verified with (recorded with each verdict).
+        public let trustedRootSHA256: String
         public let repositories: [InventoryScan.Summary]
     }
 
@@ -59,7 +61,7 @@ public enum InventoryScanOperation: HephaestusCore.Operation {
         name: "inventory.scan", command: "inventory scan",
         summary: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories in the inventory.",
         reportMediaType: MediaType.inventoryScan, effect: .idempotent,
-        errorCodes: [InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue] + gitHubErrorCodes,
+        errorCodes: [VerificationError.Code.malformedTrustedRoot.rawValue] + InventoryError.openingCodes + gitHubErrorCodes,
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
@@ -78,7 +80,7 @@ public enum InventoryScanOperation: HephaestusCore.Operation {
                 summaries.append(summary)
                 emit(summary)
             }
-            return Report(inventory: store.path, repositories: summaries)
+            return Report(inventory: store.path, trustedRootSHA256: scan.assessment.trustedRootSHA256, repositories: summaries)
         }
     }
 }
@@ -132,24 +134,23 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
         summary: "Re-verify every recorded bundle from its stored bytes and report findings.",
         reportMediaType: MediaType.inventoryAudit, effect: .readOnly,
         errorCodes: [
-            InventoryError.Code.findings.rawValue, InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue,
-            VerificationError.Code.malformedTrustedRoot.rawValue,
-        ],
+            InventoryError.Code.findings.rawValue, InventoryError.Code.missing.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
+        ] + InventoryError.openingCodes,
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
         try request.validate()
         let audit = try await BlockingWork.run {
             InventoryAudit(
-                store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true),
+                store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
                 assessment: try .loading(request.trust), expectations: .init(identities: request.identities, issuers: request.issuers),
                 jobs: request.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         }
-        let (summary, findings) = try await audit.run(cancellation: context.cancellation)
-        if !findings.isEmpty {
-            context.logger.warning("inventory.findings", metadata: ["count": .stringConvertible(findings.count)])
+        let audited = try await audit.run(cancellation: context.cancellation)
+        if !audited.findings.isEmpty {
+            context.logger.warning("inventory.findings", metadata: ["count": .stringConvertible(audited.findings.count)])
         }
-        return Report(summary: summary, findings: findings)
+        return Report(summary: audited.summary, findings: audited.findings)
     }
 }
 
@@ -205,7 +206,8 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
         summary: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).",
         reportMediaType: InventoryReport.mediaType, effect: .idempotent,
         errorCodes: [
-            InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
+            InventoryError.Code.missing.rawValue, InventoryError.Code.schema.rawValue, InventoryError.Code.foreign.rawValue,
+            VerificationError.Code.malformedTrustedRoot.rawValue,
         ] + FileError.Code.allCases.map(\.rawValue))
 
     /// Refuses the output file before any work (not a regular file, or existing without `overwrite`), builds the report,
@@ -214,7 +216,7 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
         try request.validate()
         if let output = request.output { try AtomicFileWriter.checkDestination(output, overwrite: request.overwrite) }
         let (store, audit) = try await BlockingWork.run {
-            let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), readOnly: true)
+            let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true)
             return (
                 store,
                 InventoryAudit(

@@ -31,19 +31,32 @@ public struct InventoryReport: Codable, Sendable {
         public let publishedAt: String?
         public let assets: [AssetInfo]
 
-        /// `signed` when every asset has a passing bundle, `unsigned` when none has one, else `partial`.
+        /// `signed-failing` when any asset has a bundle that does not verify (signed, but failing: never counted as
+        /// unsigned), else `signed` when every asset has a passing bundle, `unsigned` when none has a bundle, else
+        /// `partial`.
         public var state: ReleaseState {
+            if assets.contains(where: { $0.bundle?.verdict == .fail }) { return .signedFailing }
             let signed = assets.filter { $0.bundle?.verdict == .pass }.count
             if !assets.isEmpty && signed == assets.count { return .signed }
             return signed == 0 ? .unsigned : .partial
         }
     }
 
-    /// How much of a release is signed.
+    /// How much of a release is signed, and whether what is signed verifies.
     public enum ReleaseState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-        case signed, partial, unsigned
+        case signed, partial
+        case signedFailing = "signed-failing"
+        case unsigned
 
-        public var description: String { rawValue }
+        /// As people read it: `signed`, `partially signed`, `signed, failing`, `unsigned`.
+        public var description: String {
+            switch self {
+            case .signed: "signed"
+            case .partial: "partially signed"
+            case .signedFailing: "signed, failing"
+            case .unsigned: "unsigned"
+            }
+        }
     }
 
     public struct IdentityInfo: Codable, Sendable {
@@ -58,6 +71,7 @@ public struct InventoryReport: Codable, Sendable {
         public let month: String
         public let signed: Int
         public let partial: Int
+        public let failing: Int
         public let unsigned: Int
     }
 
@@ -66,6 +80,8 @@ public struct InventoryReport: Codable, Sendable {
         public let releases: Int
         public let signedReleases: Int
         public let partiallySignedReleases: Int
+        /// Releases with a bundle that does not verify ("signed, failing").
+        public let failingReleases: Int
         public let unsignedReleases: Int
         public let assets: Int
         public let signedAssets: Int
@@ -75,30 +91,32 @@ public struct InventoryReport: Codable, Sendable {
 
     public let generatedAt: String
     public let inventory: String
+    /// SHA-256 (hex) of the trusted root's bytes every bundle was verified with for this report.
+    public let trustedRootSHA256: String
     public let summary: Summary
     public let timeline: [Month]
     public let identities: [IdentityInfo]
     public let findings: [InventoryAudit.Finding]
     public let releases: [ReleaseInfo]
 
-    /// Reads the inventory and runs the audit (no identity expectations) for the findings; `now` is its generation time.
+    /// Reads the inventory and runs the audit (no identity expectations): its findings, and its verdict for every
+    /// bundle (re-verified with the audit's trusted root, never a stored verdict), so that the report says what the
+    /// audit says. `now` is the generation time.
     public static func build(store: InventoryStore, audit: InventoryAudit, now: Date = Date()) async throws -> InventoryReport {
-        let releases = try await BlockingWork.run { try Self.releases(in: store) }
-        let findings = try await audit.run().findings
-        return assemble(store: store, releases: releases, findings: findings, now: now)
+        let audited = try await audit.run()
+        let releases = try await BlockingWork.run { try Self.releases(in: store, bundles: audited.bundles) }
+        return assemble(store: store, releases: releases, audited: audited, now: now)
     }
 
-    /// Every release of the inventory with its (present) assets and their bundles.
-    private static func releases(in store: InventoryStore) throws -> [ReleaseInfo] {
+    /// Every release of the inventory with its (present) assets and the audit's verdict on their bundles.
+    private static func releases(in store: InventoryStore, bundles: [Int64: BundleInfo]) throws -> [ReleaseInfo] {
         let rows = try store.pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.name AS repository, rel.tag, rel.published_at, a.name, a.size, a.sha256, a.manifest_verdict,
-                        b.identity, b.issuer, b.log_index, b.signing_time, b.verdict, b.reason, b.id AS bundle_id
+                    SELECT r.name AS repository, rel.tag, rel.published_at, a.id AS asset_id, a.name, a.size, a.sha256, a.manifest_verdict
                     FROM release rel JOIN repository r ON r.id = rel.repository_id
                     LEFT JOIN asset a ON a.release_id = rel.id AND a.removed = 0
-                    LEFT JOIN bundle b ON b.asset_id = a.id
                     ORDER BY r.name, rel.published_at DESC, rel.tag, a.name
                     """)
         }
@@ -114,16 +132,11 @@ public struct InventoryReport: Codable, Sendable {
                 }
                 current = (key, repository, tag, row["published_at"], [])
             }
-            guard let name = row["name"] as String? else { continue }
-            let bundle: BundleInfo? =
-                (row["bundle_id"] as Int64?) == nil
-                ? nil
-                : BundleInfo(
-                    identity: row["identity"], issuer: row["issuer"], logIndex: row["log_index"], signingTime: row["signing_time"],
-                    verdict: try store.recorded(row["verdict"]), reason: row["reason"])
+            guard let name = row["name"] as String?, let assetID = row["asset_id"] as Int64? else { continue }
             current?.assets.append(
-                AssetInfo(name: name, size: row["size"], sha256: row["sha256"], manifest: try store.recorded(row["manifest_verdict"]), bundle: bundle)
-            )
+                AssetInfo(
+                    name: name, size: row["size"], sha256: row["sha256"], manifest: try store.recorded(row["manifest_verdict"]),
+                    bundle: bundles[assetID]))
         }
         if let done = current {
             releases.append(ReleaseInfo(repository: done.repository, tag: done.tag, publishedAt: done.published, assets: done.assets))
@@ -131,7 +144,7 @@ public struct InventoryReport: Codable, Sendable {
         return releases
     }
 
-    private static func assemble(store: InventoryStore, releases: [ReleaseInfo], findings: [InventoryAudit.Finding], now: Date) -> InventoryReport {
+    private static func assemble(store: InventoryStore, releases: [ReleaseInfo], audited: InventoryAudit.Outcome, now: Date) -> InventoryReport {
         var identities: [String: (issuer: String, count: Int, first: String?, last: String?)] = [:]
         for asset in releases.flatMap(\.assets) {
             guard let bundle = asset.bundle, bundle.verdict == .pass, let identity = bundle.identity else { continue }
@@ -144,36 +157,32 @@ public struct InventoryReport: Codable, Sendable {
             }
             identities[key] = entry
         }
-        var months: [String: (signed: Int, partial: Int, unsigned: Int)] = [:]
+        var months: [String: [ReleaseState: Int]] = [:]
         for release in releases {
-            let month = String((release.publishedAt ?? "unknown").prefix(7))
-            var entry = months[month] ?? (0, 0, 0)
-            switch release.state {
-            case .signed: entry.signed += 1
-            case .partial: entry.partial += 1
-            case .unsigned: entry.unsigned += 1
-            }
-            months[month] = entry
+            months[String((release.publishedAt ?? "unknown").prefix(7)), default: [:]][release.state, default: 0] += 1
         }
+        func count(_ state: ReleaseState) -> Int { releases.filter { $0.state == state }.count }
         let assets = releases.flatMap(\.assets)
         let repositories = Set(releases.map(\.repository)).count
         return InventoryReport(
-            generatedAt: RFC3339.string(now), inventory: store.path,
+            generatedAt: RFC3339.string(now), inventory: store.path, trustedRootSHA256: audited.summary.trustedRootSHA256,
             summary: Summary(
-                repositories: repositories, releases: releases.count, signedReleases: releases.filter { $0.state == .signed }.count,
-                partiallySignedReleases: releases.filter { $0.state == .partial }.count,
-                unsignedReleases: releases.filter { $0.state == .unsigned }.count, assets: assets.count,
+                repositories: repositories, releases: releases.count, signedReleases: count(.signed), partiallySignedReleases: count(.partial),
+                failingReleases: count(.signedFailing), unsignedReleases: count(.unsigned), assets: assets.count,
                 signedAssets: assets.filter { $0.bundle?.verdict == .pass }.count,
-                failingBundles: assets.filter { $0.bundle?.verdict == .fail }.count, findings: findings.count),
-            timeline: months.keys.sorted().map {
-                Month(month: $0, signed: months[$0]!.signed, partial: months[$0]!.partial, unsigned: months[$0]!.unsigned)
+                failingBundles: assets.filter { $0.bundle?.verdict == .fail }.count, findings: audited.findings.count),
+            timeline: months.keys.sorted().map { month in
+                let states = months[month] ?? [:]
+                return Month(
+                    month: month, signed: states[.signed] ?? 0, partial: states[.partial] ?? 0, failing: states[.signedFailing] ?? 0,
+                    unsigned: states[.unsigned] ?? 0)
             },
             identities: identities.map { key, value in
                 IdentityInfo(
                     identity: String(key.split(separator: "\u{0}", omittingEmptySubsequences: false)[0]), issuer: value.issuer, bundles: value.count,
                     firstSigned: value.first, lastSigned: value.last)
             }.sorted { ($0.bundles, $1.identity) > ($1.bundles, $0.identity) },
-            findings: findings, releases: releases)
+            findings: audited.findings, releases: releases)
     }
 
     // MARK: Formats
@@ -182,7 +191,8 @@ public struct InventoryReport: Codable, Sendable {
         Array(try ResultDocument(mediaType: Self.mediaType, runID: runID, payload: self).jsonText().utf8) + [0x0A]
     }
 
-    /// RFC 4180 CSV, one row per asset (releases without assets get one row with empty asset columns).
+    /// RFC 4180 CSV, one row per asset (releases without assets get one row with empty asset columns); `signed` is
+    /// `yes` (a bundle that verifies), `failing` (a bundle that does not) or `no` (no bundle).
     public func csv() -> [UInt8] {
         var lines = [
             "repository,release,published_at,release_state,asset,size,sha256,manifest,signed,identity,issuer,log_index,signing_time,verdict,reason"
@@ -199,7 +209,8 @@ public struct InventoryReport: Codable, Sendable {
             for asset in release.assets {
                 let bundle = asset.bundle
                 let cells = [
-                    asset.name, String(asset.size), asset.sha256 ?? "", asset.manifest.rawValue, bundle?.verdict == .pass ? "yes" : "no",
+                    asset.name, String(asset.size), asset.sha256 ?? "", asset.manifest.rawValue,
+                    bundle.map { $0.verdict == .pass ? "yes" : "failing" } ?? "no",
                     bundle?.identity ?? "", bundle?.issuer ?? "", bundle?.logIndex.map(String.init) ?? "", bundle?.signingTime ?? "",
                     bundle?.verdict.rawValue ?? "", bundle?.reason ?? "",
                 ].map(field)
@@ -210,4 +221,26 @@ public struct InventoryReport: Codable, Sendable {
     }
 
     public func html() -> [UInt8] { Array(InventoryReportHTML(report: self).render().utf8) }
+}
+
+/// A release's JSON carries its `state` too, so that readers need not derive it.
+extension InventoryReport.ReleaseInfo {
+    private enum CodingKeys: String, CodingKey { case repository, tag, publishedAt, state, assets }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            repository: try container.decode(String.self, forKey: .repository), tag: try container.decode(String.self, forKey: .tag),
+            publishedAt: try container.decodeIfPresent(String.self, forKey: .publishedAt),
+            assets: try container.decode([InventoryReport.AssetInfo].self, forKey: .assets))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(repository, forKey: .repository)
+        try container.encode(tag, forKey: .tag)
+        try container.encodeIfPresent(publishedAt, forKey: .publishedAt)
+        try container.encode(state, forKey: .state)
+        try container.encode(assets, forKey: .assets)
+    }
 }

@@ -22,7 +22,8 @@ struct InventoryReportHTML {
             .sw{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
             </style></head><body>
             <h1>Attestation inventory</h1>
-            <p>Generated \(escape(report.generatedAt)) from <code>\(escape(report.inventory))</code>.</p>
+            <p>Generated \(escape(report.generatedAt)) from <code>\(escape(report.inventory))</code>; every bundle verified with the trusted root \
+            of SHA-256 <code>\(escape(report.trustedRootSHA256))</code>.</p>
 
             """
         page += summary() + chart() + identities() + findings() + releases()
@@ -34,19 +35,20 @@ struct InventoryReportHTML {
         let s = report.summary
         let cards = [
             ("Repositories", s.repositories), ("Releases", s.releases), ("Signed releases", s.signedReleases),
-            ("Partially signed", s.partiallySignedReleases), ("Unsigned releases", s.unsignedReleases), ("Assets", s.assets),
+            ("Partially signed", s.partiallySignedReleases), ("Signed, failing", s.failingReleases), ("Unsigned releases", s.unsignedReleases),
+            ("Assets", s.assets),
             ("Signed assets", s.signedAssets), ("Failing bundles", s.failingBundles), ("Findings", s.findings),
         ]
         return "<h2>Summary</h2><div class=\"cards\">"
             + cards.map { "<div class=\"card\"><b>\($0.1)</b>\(escape($0.0))</div>" }.joined() + "</div>\n"
     }
 
-    /// Stacked bars per month: signed (green), partial (amber), unsigned (red).
+    /// Stacked bars per month: signed (green), partial (amber), signed but failing (purple), unsigned (red).
     private func chart() -> String {
         let months = report.timeline
         var svg = "<h2>Signed and unsigned releases over time</h2>\n"
         guard !months.isEmpty else { return svg + "<p>No releases recorded.</p>\n" }
-        let maximum = max(1, months.map { $0.signed + $0.partial + $0.unsigned }.max() ?? 1)
+        let maximum = max(1, months.map { $0.signed + $0.partial + $0.failing + $0.unsigned }.max() ?? 1)
         let bar = 36
         let gap = 18
         let height = 160
@@ -61,7 +63,8 @@ struct InventoryReportHTML {
             let x = left + gap + index * (bar + gap)
             var y = height
             for (count, color, label) in [
-                (month.signed, "#2e8b57", "signed"), (month.partial, "#e0a100", "partially signed"), (month.unsigned, "#c0392b", "unsigned"),
+                (month.signed, "#2e8b57", "signed"), (month.partial, "#e0a100", "partially signed"), (month.failing, "#7b2d8e", "signed, failing"),
+                (month.unsigned, "#c0392b", "unsigned"),
             ] where count > 0 {
                 let h = count * (height - 10) / maximum
                 y -= h
@@ -71,10 +74,13 @@ struct InventoryReportHTML {
             svg += "<text x=\"\(x + bar / 2)\" y=\"\(height + 14)\" font-size=\"9\" text-anchor=\"middle\">\(escape(month.month))</text>"
         }
         svg += "</svg>\n<p class=\"legend\"><span><i class=\"sw\" style=\"background:#2e8b57\"></i>signed</span>"
-        svg +=
-            "<span><i class=\"sw\" style=\"background:#e0a100\"></i>partially signed</span><span><i class=\"sw\" style=\"background:#c0392b\"></i>unsigned</span></p>\n"
-        svg += "<table><tr><th>Month</th><th>Signed</th><th>Partially signed</th><th>Unsigned</th></tr>"
-        svg += months.map { "<tr><td>\(escape($0.month))</td><td>\($0.signed)</td><td>\($0.partial)</td><td>\($0.unsigned)</td></tr>" }.joined()
+        svg += "<span><i class=\"sw\" style=\"background:#e0a100\"></i>partially signed</span>"
+        svg += "<span><i class=\"sw\" style=\"background:#7b2d8e\"></i>signed, failing</span>"
+        svg += "<span><i class=\"sw\" style=\"background:#c0392b\"></i>unsigned</span></p>\n"
+        svg += "<table><tr><th>Month</th><th>Signed</th><th>Partially signed</th><th>Signed, failing</th><th>Unsigned</th></tr>"
+        svg += months.map {
+            "<tr><td>\(escape($0.month))</td><td>\($0.signed)</td><td>\($0.partial)</td><td>\($0.failing)</td><td>\($0.unsigned)</td></tr>"
+        }.joined()
         return svg + "</table>\n"
     }
 
@@ -117,7 +123,7 @@ struct InventoryReportHTML {
                 }
                 html += "<tr><td>\(escape(release.repository))</td><td>\(escape(release.tag))</td><td>\(escape(release.publishedAt ?? ""))</td>"
                 html +=
-                    "<td>\(escape(release.state.rawValue))</td><td><code>\(escape(asset?.name ?? ""))</code></td><td>\(escape(asset?.manifest.rawValue ?? ""))</td><td>\(bundle)</td></tr>"
+                    "<td>\(escape(release.state.description))</td><td><code>\(escape(asset?.name ?? ""))</code></td><td>\(escape(asset?.manifest.rawValue ?? ""))</td><td>\(bundle)</td></tr>"
             }
         }
         return html + "</table>\n"

@@ -6,8 +6,9 @@ import Logging
 
 /// `inventory scan`: records every release, subject asset (size, SHA-256, manifest verdict) and bundle (verified
 /// against the asset's digest) of a repository. Incremental: an asset whose id, size and update time did not change
-/// is not downloaded again (and with GitHub's own `digest` field, never), nor is an unchanged bundle; an asset whose
-/// SHA-256 changed since the last scan is recorded as such.
+/// is not downloaded again (and with GitHub's own `digest` field, never), nor is an unchanged bundle already verified
+/// with the same trusted root (one verified with another root, or before roots were recorded, is verified again); an
+/// asset whose SHA-256 changed since the last scan is recorded as such.
 public struct InventoryScan {
     public struct Summary: Codable, Sendable, Equatable {
         public var repository: String
@@ -71,8 +72,9 @@ public struct InventoryScan {
                     try store.removeBundle(assetID: assetID)
                     continue
                 }
-                if !changed, let storedBundle = try store.bundleSHA256(assetID: assetID), let apiDigest = bundleAsset.sha256,
-                    apiDigest.hex == storedBundle
+                // A verdict is reused only for the same bundle bytes verified with the same trusted root.
+                if !changed, let stored = try store.storedBundle(assetID: assetID), let apiDigest = bundleAsset.sha256,
+                    apiDigest.hex == stored.sha256, stored.trustedRootSHA256 == assessment.trustedRootSHA256
                 {
                     summary.bundlesUnchanged += 1
                     continue

@@ -4,10 +4,14 @@ import HephaestusCore
 import HephaestusPlatform
 
 /// The attestation inventory: repositories, releases, assets (size, SHA-256, manifest verdict), the bundles found
-/// for them (with the bundle bytes, so audits re-verify offline), and backfill runs with their actions.
+/// for them (with the bundle bytes, so audits re-verify offline, and the trusted root each verdict was made with), and
+/// backfill runs with their actions.
 ///
 /// SQLite in WAL mode through a GRDB pool: any number of concurrent readers, one writer; every change is one
-/// transaction, so a process killed at any point leaves the last committed state.
+/// transaction, so a process killed at any point leaves the last committed state. Queries keep to SQL PostgreSQL
+/// shares (`ON CONFLICT … DO UPDATE`, `COALESCE`, `CASE`, `ALTER TABLE … ADD COLUMN`), so that a PostgreSQL store can
+/// follow; what only SQLite has — the application id that marks the file, WAL mode — is in ``InventoryFile`` and
+/// ``init(path:mustExist:)``, and the schema marker is a plain table.
 public final class InventoryStore: Sendable {
     public let path: String
     let pool: DatabasePool
@@ -21,27 +25,29 @@ public final class InventoryStore: Sendable {
         return base + "/hephaestus/inventory.sqlite"
     }
 
-    /// Opens (creating and migrating) the inventory at `path`. `readOnly` opens an existing one without changing it.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// Opens the inventory at `path`, creating it unless `mustExist`, and applies the schema migrations an older
+    /// Hephaestus did not (they only add: no recorded row changes). A path holding anything but an inventory is
+    /// refused before anything writes to it (``InventoryError/foreign(path:reason:)``); an inventory written by a
+    /// newer Hephaestus is refused too.
+    public init(path: String, mustExist: Bool = false) throws {
         self.path = path
-        if readOnly {
-            guard FileManager.default.fileExists(atPath: path) else { throw InventoryError.missing(path: path) }
-        } else {
+        let found = try InventoryFile.recognize(path: path)
+        if found == .absent {
+            guard !mustExist else { throw InventoryError.missing(path: path) }
             try FileManager.default.createDirectory(
                 atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            if !readOnly { try Self.migrator.migrate(pool) }
-            let applied = try pool.read { try Self.migrator.appliedIdentifiers($0) }
-            guard applied.count == Self.migrator.migrations.count else {
+            guard try !pool.read({ try Self.migrator.hasBeenSuperseded($0) }) else {
                 throw InventoryError.schema(
-                    path: path,
-                    reason: "schema is at \(applied.count) of \(Self.migrator.migrations.count) migrations (open it once without --read-only)")
+                    path: path, reason: "it was written by a newer Hephaestus (its schema has migrations this version does not know)")
             }
+            if found != .inventory(stamped: true) { try pool.write { try InventoryFile.stamp($0) } }
+            try Self.migrate(pool)
         } catch let error as InventoryError {
             throw error
         } catch {
@@ -49,9 +55,41 @@ public final class InventoryStore: Sendable {
         }
     }
 
+    /// Applies the pending migrations. Another process opening the same new (or older) inventory at the same time may
+    /// apply some first, making ours fail: as long as it makes progress, what is still pending is applied again.
+    private static func migrate(_ pool: DatabasePool) throws {
+        var applied = try pool.read { try migrator.appliedIdentifiers($0) }
+        while true {
+            do {
+                return try migrator.migrate(pool)
+            } catch {
+                let now = try pool.read { try migrator.appliedIdentifiers($0) }
+                guard now.count > applied.count else { throw error }
+                applied = now
+            }
+        }
+    }
+
+    /// How long a connection waits for another one's lock (seconds).
+    static let busyTimeout: TimeInterval = 10
+
+    /// The first migration's identifier: what marks an inventory created before the schema marker.
+    private static let firstMigration = "v1: repositories, releases, assets, bundles, backfill"
+    /// The portable schema marker: a table holding one row with this format.
+    static let markerFormat = "hephaestus-inventory"
+
+    /// Whether `db` holds an inventory: the schema marker, or (created before it) the first migration's record.
+    static func isInventory(_ db: Database) throws -> Bool {
+        if try db.tableExists("hephaestus_inventory") {
+            return try String.fetchOne(db, sql: "SELECT format FROM hephaestus_inventory") == markerFormat
+        }
+        return try db.tableExists("grdb_migrations")
+            && String.fetchOne(db, sql: "SELECT identifier FROM grdb_migrations WHERE identifier = ?", arguments: [firstMigration]) != nil
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: repositories, releases, assets, bundles, backfill") { db in
+        migrator.registerMigration(firstMigration) { db in
             try db.execute(
                 sql: """
                     CREATE TABLE repository (
@@ -96,6 +134,14 @@ public final class InventoryStore: Sendable {
                         id INTEGER PRIMARY KEY, repository TEXT NOT NULL, tag TEXT NOT NULL, reason TEXT NOT NULL,
                         replacement TEXT, created_at TEXT NOT NULL, affected TEXT NOT NULL);
                     """)
+        }
+        migrator.registerMigration("v3: schema marker") { db in
+            try db.execute(sql: "CREATE TABLE hephaestus_inventory (format TEXT NOT NULL, created_at TEXT NOT NULL)")
+            try db.execute(sql: "INSERT INTO hephaestus_inventory (format, created_at) VALUES (?, ?)", arguments: [markerFormat, now()])
+        }
+        // Verdicts recorded before have none: made with an unknown root, so verified again by the next scan.
+        migrator.registerMigration("v4: the trusted root of each verdict") { db in
+            try db.execute(sql: "ALTER TABLE bundle ADD COLUMN trusted_root_sha256 TEXT")
         }
         return migrator
     }
@@ -198,47 +244,43 @@ public final class InventoryStore: Sendable {
         }
     }
 
-    /// The stored bundle's SHA-256 for an asset (to skip re-downloading unchanged bundles).
-    public func bundleSHA256(assetID: Int64) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT bundle_sha256 FROM bundle WHERE asset_id = ?", arguments: [assetID]) }
+    /// The stored bundle's SHA-256 for an asset and the trusted root (SHA-256) its verdict was made with, nil for
+    /// a verdict recorded before roots were (to skip unchanged bundles already verified with the same root).
+    public func storedBundle(assetID: Int64) throws -> (sha256: String, trustedRootSHA256: String?)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT bundle_sha256, trusted_root_sha256 FROM bundle WHERE asset_id = ?", arguments: [assetID])
+                .map { ($0["bundle_sha256"], $0["trusted_root_sha256"]) }
+        }
     }
 
-    /// A bundle and what verifying it said.
+    /// A bundle and what verifying it said, with the trusted root it was verified with.
     public struct BundleRecord: Sendable {
         public var assetID: Int64
         public var bundleAssetName: String
         public var bundleGitHubID: Int64?
         public var content: [UInt8]
         public var mediaType: String?
-        public var identity: String?
-        public var issuer: String?
+        /// The verdict, signer, log index and signing time.
+        public var assessed: InventoryReport.BundleInfo
         public var claims: [String: String]
         public var logID: String?
-        public var logIndex: Int64?
-        public var signingTime: Date?
-        public var verdict: VerificationReport.Verdict
-        public var reason: String?
+        /// SHA-256 (hex) of the trusted root's bytes the verdict was made with.
+        public var trustedRootSHA256: String
         public var verifierVersion: String
 
         public init(
-            assetID: Int64, bundleAssetName: String, bundleGitHubID: Int64?, content: [UInt8], mediaType: String?, identity: String?,
-            issuer: String?, claims: [String: String], logID: String?, logIndex: Int64?, signingTime: Date?, verdict: VerificationReport.Verdict,
-            reason: String?,
-            verifierVersion: String
+            assetID: Int64, bundleAssetName: String, bundleGitHubID: Int64?, content: [UInt8], mediaType: String?,
+            assessed: InventoryReport.BundleInfo, claims: [String: String], logID: String?, trustedRootSHA256: String, verifierVersion: String
         ) {
             self.assetID = assetID
             self.bundleAssetName = bundleAssetName
             self.bundleGitHubID = bundleGitHubID
             self.content = content
             self.mediaType = mediaType
-            self.identity = identity
-            self.issuer = issuer
+            self.assessed = assessed
             self.claims = claims
             self.logID = logID
-            self.logIndex = logIndex
-            self.signingTime = signingTime
-            self.verdict = verdict
-            self.reason = reason
+            self.trustedRootSHA256 = trustedRootSHA256
             self.verifierVersion = verifierVersion
         }
     }
@@ -246,24 +288,24 @@ public final class InventoryStore: Sendable {
     public func recordBundle(_ record: BundleRecord) throws {
         let claims = String(
             decoding: (try? JSONSerialization.data(withJSONObject: record.claims, options: .sortedKeys)) ?? Data("{}".utf8), as: UTF8.self)
+        let assessed = record.assessed
         try pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO bundle (asset_id, bundle_asset_name, bundle_github_id, bundle_sha256, content, media_type, identity, issuer,
-                        claims, log_id, log_index, signing_time, verdict, reason, verified_at, verifier_version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        claims, log_id, log_index, signing_time, verdict, reason, verified_at, verifier_version, trusted_root_sha256)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(asset_id) DO UPDATE SET bundle_asset_name = excluded.bundle_asset_name,
                         bundle_github_id = excluded.bundle_github_id, bundle_sha256 = excluded.bundle_sha256, content = excluded.content,
                         media_type = excluded.media_type, identity = excluded.identity, issuer = excluded.issuer, claims = excluded.claims,
                         log_id = excluded.log_id, log_index = excluded.log_index, signing_time = excluded.signing_time,
                         verdict = excluded.verdict, reason = excluded.reason, verified_at = excluded.verified_at,
-                        verifier_version = excluded.verifier_version
+                        verifier_version = excluded.verifier_version, trusted_root_sha256 = excluded.trusted_root_sha256
                     """,
                 arguments: [
                     record.assetID, record.bundleAssetName, record.bundleGitHubID, DigestAlgorithm.sha256.hash(record.content).hex,
-                    Data(record.content), record.mediaType, record.identity, record.issuer, claims, record.logID, record.logIndex,
-                    record.signingTime.map { $0.formatted(Date.ISO8601FormatStyle()) }, record.verdict.rawValue, record.reason, Self.now(),
-                    record.verifierVersion,
+                    Data(record.content), record.mediaType, assessed.identity, assessed.issuer, claims, record.logID, assessed.logIndex,
+                    assessed.signingTime, assessed.verdict.rawValue, assessed.reason, Self.now(), record.verifierVersion, record.trustedRootSHA256,
                 ])
         }
     }

@@ -107,7 +107,8 @@ public enum ReleaseRevokeOperation: HephaestusCore.Operation {
         errorCodes: [PublishError.Code.confirmationMismatch.rawValue]
             + ([.missingToken, .malformedToken, .invalidRepository, .releaseNotFound, .noMatchingAsset, .malformedResponse, .unsafeAssetName]
             as [GitHubError.Code]).map(\.rawValue)
-            + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue) + [InventoryError.Code.schema.rawValue])
+            + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
+            + [InventoryError.Code.schema.rawValue, InventoryError.Code.foreign.rawValue])
 
     /// Refuses advisory files it may not write, looks the release up (hashing assets GitHub gives no digest for), asks
     /// for the tag to be typed unless `yes`, writes the advisory, records it in the inventory, and only then deletes.

@@ -206,7 +206,7 @@ struct BackfillInventoryTests {
             let deadline = Date().addingTimeInterval(120)
             while process.isRunning {
                 if progress == nil, FileManager.default.fileExists(atPath: fixture.inventory) {
-                    progress = try? InventoryStore(path: fixture.inventory, readOnly: true)
+                    progress = try? InventoryStore(path: fixture.inventory, mustExist: true)
                 }
                 if let count = try? progress?.actionCount(), count >= target {
                     kill(process.processIdentifier, SIGKILL)
@@ -396,6 +396,124 @@ struct BackfillInventoryTests {
         #expect(shot.status == 0)
         let png = try Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.png")))
         #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    /// The JSON document a command printed.
+    private func document(_ result: ProcessResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText) \(result.stderrText)")
+    }
+
+    @Test(
+        "scan, report and audit with another trusted root verify again; report and audit agree; a release whose bundles fail is \"signed, failing\"")
+    func anotherTrustedRoot() throws {
+        let fixture = try Fixture()
+        _ = try fixture.backfill()
+        func scan(_ trust: [String]) throws -> [String: Any] {
+            let result = try fixture.run(
+                ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--json"] + trust + fixture.network)
+            #expect(result.status == 0, "\(result.stderrText)")
+            return try #require((try document(result)["repositories"] as? [[String: Any]])?.first)
+        }
+        _ = try scan(fixture.trust)
+        #expect(try scan(fixture.trust)["bundlesUnchanged"] as? Int == 3, "same root: nothing verified again")
+
+        let other = try SigstoreTestServer()
+        let otherTrust = ["--trusted-root", other.trustedRootPath]
+        let switched = try scan(otherTrust)
+        #expect(switched["bundlesUnchanged"] as? Int == 0 && switched["bundlesVerified"] as? Int == 3 && switched["bundlesFailing"] as? Int == 3)
+
+        let report = try fixture.run(
+            ["inventory", "report", "--inventory", fixture.inventory, "--format", "json", "--output", "report.json"] + otherTrust)
+        #expect(report.status == 0, "\(report.stderrText)")
+        #expect(report.stdoutText == "report.json: json report of 3 releases (0 signed, 0 partially, 2 signed but failing, 1 unsigned), 6 findings\n")
+        let written = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.work.file("report.json")))) as? [String: Any])
+        let root = DigestAlgorithm.sha256.hash(Array(try Data(contentsOf: URL(fileURLWithPath: other.trustedRootPath)))).hex
+        #expect(written["trustedRootSHA256"] as? String == root)
+        let states = ((written["releases"] as? [[String: Any]]) ?? []).map { "\($0["tag"]!) \($0["state"] ?? "")" }
+        #expect(Set(states) == ["v1.0.0 signed-failing", "v1.1.0 signed-failing", "v2.0.0 unsigned"], "\(states)")
+        let audit = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory, "--json"] + otherTrust)
+        #expect(audit.status == 1)
+        let audited = try document(audit)
+        #expect((audited["summary"] as? [String: Any])?["trustedRootSHA256"] as? String == root)
+        let auditFindings = try #require(audited["findings"] as? [[String: Any]])
+        let reportFindings = try #require(written["findings"] as? [[String: Any]])
+        #expect(auditFindings as NSArray == reportFindings as NSArray, "the report's findings are the audit's")
+        #expect(auditFindings.filter { $0["kind"] as? String == "verification-failed" }.count == 3)
+
+        let html = try fixture.run(
+            ["inventory", "report", "--inventory", fixture.inventory, "--format", "html", "--output", "report.html"] + otherTrust)
+        #expect(html.status == 0)
+        #expect(try String(contentsOfFile: fixture.work.file("report.html"), encoding: .utf8).contains("<td>signed, failing</td>"))
+
+        let back = try scan(fixture.trust)
+        #expect(back["bundlesUnchanged"] as? Int == 0 && back["bundlesFailing"] as? Int == 0, "verdicts made with the other root are not reused")
+    }
+
+    @Test(
+        "an inventory path holding another SQLite database, or a file that is not one, is refused with one line (exit 65) and left unchanged",
+        .enabled(if: ToolLocator.find("sqlite3") != nil, "sqlite3 makes the other program's database"))
+    func foreignDatabase() throws {
+        let fixture = try Fixture()
+        let notes = fixture.work.file("notes.sqlite")
+        #expect(try ProcessResult.runTool("sqlite3", [notes, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me');"]).status == 0)
+        let text = try fixture.work.write("notes.txt", "not a database\n")
+        for (path, reason) in [(notes, "it is another SQLite database (tables: notes)"), (text, "it is not a SQLite database")] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            for command in [
+                ["inventory", "scan", "--repository", "octo/wheels", "--inventory", name] + fixture.trust + fixture.network,
+                ["inventory", "audit", "--inventory", name] + fixture.trust,
+                ["inventory", "report", "--inventory", name, "--format", "csv", "--output", "report.csv"] + fixture.trust,
+                ["backfill", "status", "--inventory", name],
+            ] {
+                let result = try fixture.run(command)
+                #expect(result.status == 65, "\(command): \(result.stderrText)")
+                #expect(
+                    result.stderrText
+                        == "hephaestus: \(name) is not a Hephaestus inventory: \(reason); refusing to use or change it (pass --inventory with another path)\n"
+                )
+                #expect(result.stdout.isEmpty)
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "\(name) is unchanged")
+        }
+        #expect(try ProcessResult.runTool("sqlite3", [notes, ".tables"]).stdoutText == "notes\n", "no table added")
+        #expect(!FileManager.default.fileExists(atPath: fixture.work.file("report.csv")))
+        #expect(try fixture.github.requests().isEmpty, "refused before any request")
+    }
+
+    @Test(
+        "an inventory of a newer Hephaestus is refused naming that; one of an older one is upgraded and its verdicts verified again",
+        .enabled(if: ToolLocator.find("sqlite3") != nil, "sqlite3 edits the schema"))
+    func schemaVersions() throws {
+        let fixture = try Fixture()
+        _ = try fixture.backfill()
+        let scanArguments =
+            ["inventory", "scan", "--repository", "octo/wheels", "--inventory", fixture.inventory, "--json"] + fixture.trust + fixture.network
+        _ = try fixture.run(scanArguments)
+        // What Hephaestus wrote before verdicts recorded their root: migrations v1 and v2, no application id, no marker.
+        let downgrade = """
+            PRAGMA application_id = 0; DROP TABLE hephaestus_inventory; ALTER TABLE bundle DROP COLUMN trusted_root_sha256;
+            DELETE FROM grdb_migrations WHERE identifier NOT LIKE 'v1:%' AND identifier NOT LIKE 'v2:%';
+            """
+        #expect(try ProcessResult.runTool("sqlite3", [fixture.inventory, downgrade]).status == 0)
+        let audit = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory] + fixture.trust)
+        #expect(audit.status == 1 && audit.stdoutText.contains("3 bundles re-verified"), "\(audit.stderrText)")
+        let upgraded = try #require((try document(try fixture.run(scanArguments))["repositories"] as? [[String: Any]])?.first)
+        #expect(
+            upgraded["bundlesUnchanged"] as? Int == 0 && upgraded["bundlesVerified"] as? Int == 3, "verdicts of an unknown root are verified again")
+        let again = try #require((try document(try fixture.run(scanArguments))["repositories"] as? [[String: Any]])?.first)
+        #expect(again["bundlesUnchanged"] as? Int == 3)
+
+        #expect(
+            try ProcessResult.runTool("sqlite3", [fixture.inventory, "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future');"])
+                .status == 0)
+        let newer = try fixture.run(["inventory", "audit", "--inventory", fixture.inventory] + fixture.trust)
+        #expect(newer.status == 65)
+        #expect(
+            newer.stderrText
+                == "hephaestus: inventory \(fixture.inventory) cannot be used: it was written by a newer Hephaestus (its schema has migrations this version does not know)\n"
+        )
     }
 
     private func expectBundleVerifies(_ fixture: Fixture, tag: String, name: String) throws {

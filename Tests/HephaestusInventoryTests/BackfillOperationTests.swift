@@ -201,4 +201,43 @@ struct BackfillOperationTests {
         let rescan = try await InventoryScanOperation.run(request, in: fixture.context(), emit: ItemSink { _ in })
         #expect(rescan.repositories.first?.assetsDownloaded == 0 && rescan.repositories.first?.bundlesUnchanged == 3)
     }
+
+    /// Scans octo/wheels with `trust`; returns its summary.
+    private func scan(_ fixture: Fixture, _ trust: TrustChoice) async throws -> InventoryScan.Summary {
+        let request = InventoryScanOperation.Request(
+            repositories: ["octo/wheels"], inventory: fixture.inventory, trust: trust, github: fixture.githubChoice)
+        return try #require(try await InventoryScanOperation.run(request, in: fixture.context(), emit: ItemSink { _ in }).repositories.first)
+    }
+
+    @Test("scan: an unchanged bundle whose verdict was made with another trusted root is verified again; with the same root it is not")
+    func scanAnotherRoot() async throws {
+        let fixture = try Fixture()
+        _ = try await BackfillRunOperation.run(try fixture.runRequest(), in: fixture.context(), emit: ItemSink { _ in })
+        _ = try await scan(fixture, fixture.trust)
+        let same = try await scan(fixture, fixture.trust)
+        #expect(same.bundlesUnchanged == 3 && same.bundlesVerified == 0)
+        let other = TrustChoice(trustedRoot: try fixture.work.write("other_root.json", try VirtualSigstore().trustedRootJSON))
+        let switched = try await scan(fixture, other)
+        #expect(switched.bundlesUnchanged == 0 && switched.bundlesVerified == 3 && switched.bundlesFailing == 3)
+        let audit = try await InventoryAuditOperation.run(.init(inventory: fixture.inventory, trust: other), in: fixture.context())
+        let report = try await InventoryReportOperation.run(.init(inventory: fixture.inventory, trust: other), in: fixture.context())
+        #expect(audit.findings.filter { $0.kind == .verificationFailed }.count == 3 && report.findings == audit.findings)
+        #expect(report.summary.failingBundles == 3 && report.summary.failingReleases == 2 && report.summary.signedReleases == 0)
+        let back = try await scan(fixture, fixture.trust)
+        #expect(back.bundlesUnchanged == 0 && back.bundlesVerified == 3 && back.bundlesFailing == 0)
+    }
+
+    @Test(
+        "scan: the verdicts of an inventory written before roots were recorded are verified again, once",
+        .enabled(if: InventoryStoreTests.sqlite3 != nil, "sqlite3 writes the older schema"))
+    func scanOlderInventory() async throws {
+        let fixture = try Fixture()
+        _ = try await BackfillRunOperation.run(try fixture.runRequest(), in: fixture.context(), emit: ItemSink { _ in })
+        _ = try await scan(fixture, fixture.trust)
+        try InventoryStoreTests.downgrade(fixture.inventory)
+        let upgraded = try await scan(fixture, fixture.trust)
+        #expect(upgraded.bundlesUnchanged == 0 && upgraded.bundlesVerified == 3 && upgraded.bundlesFailing == 0)
+        let again = try await scan(fixture, fixture.trust)
+        #expect(again.bundlesUnchanged == 3 && again.bundlesVerified == 0)
+    }
 }

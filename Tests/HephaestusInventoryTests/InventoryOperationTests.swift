@@ -113,7 +113,7 @@ struct InventoryOperationTests {
         #expect(report.findings.isEmpty && report.failure == nil && report.summary.bundlesVerified == 1)
 
         let fixture = try Fixture()
-        let store = try InventoryStore(path: fixture.inventory, readOnly: true)
+        let store = try InventoryStore(path: fixture.inventory, mustExist: true)
         let assessment = BundleAssessment(verifier: try fixture.sigstore.verifier())
         let whole = try await InventoryAudit(store: store, assessment: assessment, expectations: .init(), jobs: 4).run()
         let windowed = try await InventoryAudit(store: store, assessment: assessment, expectations: .init(), jobs: 2, windowSize: 2).run()
@@ -156,13 +156,15 @@ struct InventoryOperationTests {
         let report = try await InventoryReportOperation.run(
             .init(inventory: fixture.inventory, format: .csv, output: csvPath, trust: fixture.trust), in: Self.context())
         let summary = report.summary
-        #expect(summary.releases == 3 && summary.signedReleases == 1 && summary.partiallySignedReleases == 1 && summary.unsignedReleases == 1)
+        // v2.0.0's only bundle does not verify: "signed, failing", not unsigned.
+        #expect(summary.releases == 3 && summary.signedReleases == 1 && summary.partiallySignedReleases == 1)
+        #expect(summary.failingReleases == 1 && summary.unsignedReleases == 0)
         #expect(summary.assets == 5 && summary.signedAssets == 3 && summary.failingBundles == 1 && summary.findings == 4)
         #expect(report.timeline.map(\.month) == ["2025-01", "2025-03", "2025-06"])
         #expect(report.identities.map(\.identity) == ["signer@example.com"] && report.identities.first?.bundles == 3)
         #expect(
             Dictionary(uniqueKeysWithValues: report.releases.map { ($0.tag, $0.state) }) == [
-                "v1.0.0": .partial, "v1.1.0": .signed, "v2.0.0": .unsigned,
+                "v1.0.0": .partial, "v1.1.0": .signed, "v2.0.0": .signedFailing,
             ])
         let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n")
         #expect(rows.count == 1 + 5)
@@ -171,7 +173,10 @@ struct InventoryOperationTests {
                 $0.hasPrefix("octo/wheels,v1.1.0,2025-03-20T10:00:00Z,signed,c.tar.gz,") && $0.contains(",mismatch,yes,signer@example.com,")
             })
         #expect(
-            rows.contains { $0.hasPrefix("octo/wheels,v2.0.0,2025-06-30T10:00:00Z,unsigned,d.whl,") && $0.contains(",no,") && $0.contains(",fail,") })
+            rows.contains {
+                $0.hasPrefix("octo/wheels,v2.0.0,2025-06-30T10:00:00Z,signed-failing,d.whl,") && $0.contains(",failing,") && $0.contains(",fail,")
+            })
+        #expect(rows.contains { $0.hasPrefix("octo/wheels,v1.0.0,2025-01-15T10:00:00Z,partial,b.whl,") && $0.contains(",no,") })
 
         let operation = try #require(OperationRegistry.operation(named: "inventory.report"))
         let jsonPath = fixture.work.file("report.json")

@@ -59,6 +59,10 @@ public struct TrustedRoot: Sendable {
     public let certificateAuthorities: [CertificateAuthority]
     public let certificateTransparencyLogs: [TransparencyLogInstance]
     public let timestampAuthorities: [CertificateAuthority]
+    /// The SHA-256 of the JSON bytes the root was parsed from (for the embedded roots, their embedded JSON): which
+    /// root a recorded verdict was made with. Bytes, not a canonical form: a reformatted file counts as another root,
+    /// which only ever costs a re-verification.
+    public let sha256: Digest
 
     /// The transparency logs with `logID`.
     public func transparencyLogs(withID logID: [UInt8]) -> [TransparencyLogInstance] {
@@ -69,6 +73,7 @@ public struct TrustedRoot: Sendable {
     public init(json bytes: [UInt8]) throws(VerificationError) {
         let fail: JSONObject.Failure = { .malformedTrustedRoot($0) }
         let root = try JSONObject.parse(bytes, failure: fail)
+        sha256 = DigestAlgorithm.sha256.hash(bytes)
         mediaType = try root.string("mediaType", failure: fail)
         guard Self.mediaTypes.contains(mediaType) else {
             throw VerificationError.malformedTrustedRoot("unsupported media type \"\(mediaType)\"")

@@ -22,7 +22,8 @@ extension Hephaestus {
             commandName: "scan",
             abstract: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories.",
             discussion:
-                "Incremental: unchanged assets are not downloaded again; an asset whose SHA-256 changed since the last scan is recorded as such.")
+                "Incremental: unchanged assets are not downloaded again, and an unchanged bundle is verified again only when its verdict was "
+                + "made with another trusted root; an asset whose SHA-256 changed since the last scan is recorded as such.")
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -85,7 +86,8 @@ extension Hephaestus {
             discussion: """
                 Findings: unsigned-asset, verification-failed, unexpected-identity (not matching any --identity glob), \
                 unexpected-issuer (not one of --issuer), digest-changed (since first recorded), manifest-mismatch. Bundles are \
-                verified from their stored bytes against each asset's recorded SHA-256, never from stored verdicts.
+                verified from their stored bytes against each asset's recorded SHA-256 with the trusted root given now, never \
+                from stored verdicts.
                 """)
 
         @OptionGroup(title: "Global options")
@@ -133,7 +135,12 @@ extension Hephaestus {
 
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).")
+            abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).",
+            discussion: """
+                Every bundle is verified again with the trust root given (the report shows the audit's verdicts and findings, \
+                never a stored verdict). A release is signed, partial, signed-failing (a bundle that does not verify: never \
+                counted as unsigned) or unsigned.
+                """)
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -162,7 +169,8 @@ extension Hephaestus {
             let summary = report.summary
             context.stdout.line(
                 "\(output): \(format.rawValue) report of \(summary.releases) releases (\(summary.signedReleases) signed, "
-                    + "\(summary.partiallySignedReleases) partially, \(summary.unsignedReleases) unsigned), \(summary.findings) findings")
+                    + "\(summary.partiallySignedReleases) partially, \(summary.failingReleases) signed but failing, \(summary.unsignedReleases) unsigned), "
+                    + "\(summary.findings) findings")
         }
     }
 }
