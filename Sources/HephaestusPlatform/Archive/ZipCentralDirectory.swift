@@ -94,7 +94,7 @@ struct ZipCentralDirectory {
             var sizes = Zip64Fields(
                 size: UInt64(directory.le32(cursor + 24)), compressedSize: UInt64(directory.le32(cursor + 20)),
                 offset: UInt64(directory.le32(cursor + 42)))
-            try sizes.resolve(extra: extra)
+            _ = try sizes.resolve(extra: extra)
             records.append(
                 Record(
                     name: name, flags: directory.le16(cursor + 8), method: directory.le16(cursor + 10), crc: directory.le32(cursor + 16),
@@ -143,8 +143,8 @@ struct ZipCentralDirectory {
             // Bit 3: sizes in a data descriptor; bit 11: UTF-8 names. Readers of either table must decode the same.
             guard header.le16(6) & 0x0808 == record.flags & 0x0808 else { throw disagree("flags", "\(record.flags)", "\(header.le16(6))") }
             var local = Zip64Fields(size: UInt64(header.le32(22)), compressedSize: UInt64(header.le32(18)), offset: 0)
-            let zip64 = local.size == 0xFFFF_FFFF || local.compressedSize == 0xFFFF_FFFF
-            try local.resolve(extra: Array(variable[nameLength...]))
+            // A local header with a zip64 field has a data descriptor with 64-bit sizes.
+            let zip64 = try local.resolve(extra: Array(variable[nameLength...]))
             var crc = header.le32(14)
             guard record.compressedSize <= directoryOffset - dataOffset else { throw Malformed("data of \(record.displayName) out of bounds") }
             var end = dataOffset + record.compressedSize
@@ -228,13 +228,16 @@ struct ZipCentralDirectory {
         var compressedSize: UInt64
         var offset: UInt64
 
-        mutating func resolve(extra: [UInt8]) throws {
+        /// Reads the zip64 field of `extra`, if any; returns whether there was one.
+        mutating func resolve(extra: [UInt8]) throws -> Bool {
+            var found = false
             var cursor = 0
             while cursor + 4 <= extra.count {
                 let id = extra.le16(cursor)
                 let length = Int(extra.le16(cursor + 2))
                 guard cursor + 4 + length <= extra.count else { throw Malformed("truncated extra field") }
                 if id == 0x0001 {
+                    found = true
                     var field = cursor + 4
                     for keyPath in [\Zip64Fields.size, \.compressedSize, \.offset] where self[keyPath: keyPath] == 0xFFFF_FFFF {
                         guard field + 8 <= cursor + 4 + length else { throw Malformed("truncated zip64 extra field") }
@@ -244,6 +247,7 @@ struct ZipCentralDirectory {
                 }
                 cursor += 4 + length
             }
+            return found
         }
     }
 
