@@ -15,7 +15,8 @@ public struct ArchiveEntry: Sendable, Equatable {
         case unknown(UInt32)
     }
 
-    /// The raw path as stored (UTF-8 decoded; NUL-free by construction of C strings).
+    /// The raw path as stored, UTF-8 decoded: for zip, the central directory's (which may hold a NUL); for tar,
+    /// libarchive's (cut at a NUL, which is why ``TarBlockWalker`` refuses pax names that hold one).
     public let path: String
     public let kind: Kind
     /// The declared size, when the format records one.

@@ -295,7 +295,7 @@ struct ExtractionState {
                     : "path longer than \(Self.pathMax - 1) bytes (PATH_MAX) under the destination")
         }
         guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw refuse("control character in name")
+            throw refuse(name.contains("\0") ? "NUL in name (C readers cut the name there)" : "control character in name")
         }
         guard !name.hasPrefix("/") else { throw refuse("absolute path") }
         guard !name.contains("\\") else { throw refuse("backslash in name (a Windows path separator)") }

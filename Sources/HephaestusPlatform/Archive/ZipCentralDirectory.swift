@@ -123,6 +123,9 @@ struct ZipCentralDirectory {
                         : "zip has \(record.localOffset - expected) bytes before this entry that no entry describes (a hidden entry?)")
             }
             guard record.flags & 0x01 == 0 else { throw ArchiveError.unsafeEntry(entry: record.displayName, rule: "encrypted zip entry") }
+            guard !record.name.contains(0) else {
+                throw ArchiveError.unsafeEntry(entry: record.displayName, rule: "NUL in name (C readers and zipfile cut the name there)")
+            }
             guard record.flags & 0x0800 != 0 || record.name.allSatisfy({ $0 < 0x80 }) else {
                 throw ArchiveError.unsafeEntry(
                     entry: record.displayName, rule: "zip entry name is neither ASCII nor flagged UTF-8 (readers would decode it differently)")

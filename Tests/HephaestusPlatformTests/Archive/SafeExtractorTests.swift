@@ -63,6 +63,7 @@ struct SafeExtractorTests {
             ("zip-unflagged-name.zip", "neither ASCII nor flagged UTF-8"),
             // Names readers cut or apply differently.
             ("pax-nul-path.tar", "NUL in a pax path record"),
+            ("zip-nul-name.zip", #"refusing entry "evil.txt\0.whl": NUL in name"#),
             ("pax-nul-linkpath.tar", "NUL in a pax linkpath record"),
             ("pax-global-path.tar", "pax global header sets path"),
             ("pax-global-linkpath.tar", "pax global header sets linkpath"),
