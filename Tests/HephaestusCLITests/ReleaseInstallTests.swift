@@ -100,6 +100,8 @@ struct ReleaseInstallTests {
         Failure(name: "not a wheel inside", status: 1, message: "not wheels: README.txt"),
         Failure(name: "RECORD mismatch", status: 1, message: "RECORD check failed"),
         Failure(name: "hostile archive", status: 1, message: "'..' path component"),
+        Failure(name: "directory named like a wheel", status: 1, message: "\"zzz-1.0-py3-none-any.whl\" is a directory named like a wheel"),
+        Failure(name: "no wheel at all", status: 1, message: "the wheelhouse holds no wheels"),
     ]
 
     @Test("Each failure exits non-zero with one message, leaves the venv unchanged and nothing in the workdir", arguments: failures)
@@ -113,6 +115,14 @@ struct ReleaseInstallTests {
         case "not a wheel inside":
             try factory.wheel("alpha-pkg", "1.0.0")
             try factory.release(extraFiles: ["README.txt": "not a wheel"])
+        case "directory named like a wheel":
+            try factory.wheel("alpha-pkg", "1.0.0")
+            try FileManager.default.createDirectory(
+                atPath: factory.directory.file("wheels/zzz-1.0-py3-none-any.whl"), withIntermediateDirectories: true)
+            try factory.release()
+        case "no wheel at all":
+            try FileManager.default.createDirectory(atPath: factory.directory.file("wheels/empty"), withIntermediateDirectories: true)
+            try factory.release()
         case "RECORD mismatch":
             try factory.wheel("alpha-pkg", "1.0.0", tamperRecord: true)
             try factory.release()

@@ -178,16 +178,18 @@ struct WheelhouseOperationTests {
     func extract() async throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.file("in"), withIntermediateDirectories: true)
-        _ = try directory.write("in/a.txt", "alpha\n")
+        _ = try directory.write("in/a-1.0-py3-none-any.whl", "alpha\n")
         _ = try directory.write("in/b", "x")
-        #expect(try ProcessResult.runTool("tar", ["czf", directory.file("w.tar.gz"), "-C", directory.file("in"), "a.txt", "b"]).status == 0)
+        #expect(
+            try ProcessResult.runTool("tar", ["czf", directory.file("w.tar.gz"), "-C", directory.file("in"), "a-1.0-py3-none-any.whl", "b"]).status
+                == 0)
         let dest = directory.file("out")
         let report = try await WheelhouseExtractOperation.run(
             WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
-        #expect(report.files == ["a.txt", "b"])
+        #expect(report.files == ["a-1.0-py3-none-any.whl", "b"])
         #expect(report.bytes == 7)
         #expect(report.destination == dest)
-        #expect(try String(contentsOfFile: dest + "/a.txt", encoding: .utf8) == "alpha\n")
+        #expect(try String(contentsOfFile: dest + "/a-1.0-py3-none-any.whl", encoding: .utf8) == "alpha\n")
         await #expect(throws: ArchiveError.self) {
             try await WheelhouseExtractOperation.run(
                 WheelhouseExtractOperation.Request(archive: directory.file("w.tar.gz"), dest: dest), in: .quiet())
@@ -202,7 +204,65 @@ struct WheelhouseOperationTests {
         let document = try await WheelhouseExtractOperation.runJSON(
             Array(#"{"archive": "\#(directory.file("w.tar.gz"))", "dest": "\#(directory.file("json"))"}"#.utf8), in: .quiet())
         let object = try #require(try JSONSerialization.jsonObject(with: Data(document.json)) as? [String: Any])
-        #expect(object["files"] as? [String] == ["a.txt", "b"])
+        #expect(object["files"] as? [String] == ["a-1.0-py3-none-any.whl", "b"])
         #expect(object["mediaType"] as? String == MediaType.extraction)
+    }
+
+    @Test(
+        "extract: a wheelhouse is refused, and nothing left, when it holds no wheel or a directory named like one",
+        arguments: [
+            ("wheelhouse-empty.tar", WheelError.empty),
+            ("wheelhouse-whl-directory.tar", WheelError.directoryNamedWheel(path: "other-1.0-py3-none-any.whl")),
+            ("wheelhouse-whl-parent.tar", WheelError.directoryNamedWheel(path: "other-1.0-py3-none-any.whl")),
+        ])
+    func extractWheelhouseRules(archive: String, error: WheelError) async throws {
+        let directory = try TemporaryDirectory()
+        let dest = directory.file("out")
+        await #expect(throws: error) {
+            try await WheelhouseExtractOperation.run(
+                WheelhouseExtractOperation.Request(archive: HostileArchives.path(archive), dest: dest), in: .quiet())
+        }
+        #expect(!FileManager.default.fileExists(atPath: dest))
+        let report = try await WheelhouseExtractOperation.run(
+            WheelhouseExtractOperation.Request(archive: HostileArchives.path("wheelhouse.tar"), dest: dest), in: .quiet())
+        #expect(report.files == ["wheels/demo-1.0-py3-none-any.whl"])
+    }
+
+    @Test(
+        "release inspection: a directory named like a wheel is refused, as extraction refuses it",
+        .enabled(if: python, "python3 is not on PATH: make_wheel.py cannot build test wheels"))
+    func inspectionRefusesWheelDirectories() throws {
+        let directory = try TemporaryDirectory()
+        try Self.wheels(["alpha"], in: directory)
+        try FileManager.default.createDirectory(atPath: directory.file("wheels/beta-1.0-py3-none-any.whl"), withIntermediateDirectories: false)
+        #expect(throws: WheelError.directoryNamedWheel(path: "beta-1.0-py3-none-any.whl")) {
+            try WheelhouseInspection.inspect(directory: directory.file("wheels"))
+        }
+        let output = directory.file("demo-1.0-wheelhouse.tar.gz")
+        #expect(throws: WheelError.directoryNamedWheel(path: "beta-1.0-py3-none-any.whl")) {
+            try WheelhousePack(directory: directory.file("wheels"), output: output, overwrite: false, environment: [:]).run()
+        }
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test(
+        "A wheel whose zip data do not match their CRC-32 is unreadable: the zip checks are the reader's, for every consumer",
+        .enabled(if: python, "python3 is not on PATH: make_wheel.py cannot build test wheels"))
+    func wheelCRC() throws {
+        let directory = try TemporaryDirectory()
+        try Self.wheels(["alpha"], in: directory)
+        let wheel = directory.file("wheels/alpha-1.0-py3-none-any.whl")
+        #expect(try WheelInspector.inspect(wheel).name == "alpha")
+        // The first entry's CRC-32, in its local header (offset 14) and its central directory record (offset 16).
+        var bytes = try FileReader.contents(of: wheel)
+        let record = try #require(
+            (0..<(bytes.count - 4)).last { bytes[$0..<($0 + 4)] == [0x50, 0x4B, 0x01, 0x02] && bytes[($0 + 42)..<($0 + 46)] == [0, 0, 0, 0] })
+        for offset in [14, record + 16] { bytes[offset] ^= 0x01 }
+        try Data(bytes).write(to: URL(fileURLWithPath: wheel))
+        #expect {
+            try WheelInspector.inspect(wheel)
+        } throws: { error in
+            (error as? WheelError)?.code == "wheel.unreadable" && "\(error)".contains("do not match their CRC-32")
+        }
     }
 }

@@ -164,7 +164,9 @@ public struct ReleasePipeline: Sendable {
         }
         report.stages.append(clock.lap("sigstore"))
 
-        try await Self.stage("extract", in: context) { _ = try SafeExtractor(limits: limits).extract(files.archive, into: staging.wheels) }
+        try await Self.stage("extract", in: context) {
+            _ = try SafeExtractor(limits: limits, rules: WheelhouseInspection.extractionRules).extract(files.archive, into: staging.wheels)
+        }
         report.stages.append(clock.lap("extract"))
         report.wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
         report.stages.append(clock.lap("wheels"))

@@ -9,6 +9,7 @@ public enum WheelError: CodedError, Equatable {
     case recordMismatch(file: String, entry: String, reason: String)
     case metadataMismatch(file: String, reason: String)
     case empty
+    case directoryNamedWheel(path: String)
 
     public enum Code: String, ErrorCode {
         case notAWheel = "wheel.not-a-wheel"
@@ -18,6 +19,7 @@ public enum WheelError: CodedError, Equatable {
         case recordMismatch = "wheel.record-mismatch"
         case metadataMismatch = "wheel.metadata-mismatch"
         case empty = "wheel.empty-wheelhouse"
+        case directoryNamedWheel = "wheel.directory-named-wheel"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -28,6 +30,7 @@ public enum WheelError: CodedError, Equatable {
             case .recordMismatch: (.checkFailed, "a wheel's files do not match its RECORD")
             case .metadataMismatch: (.checkFailed, "METADATA names another distribution or version than the file name")
             case .empty: (.checkFailed, "the wheelhouse holds no wheel")
+            case .directoryNamedWheel: (.checkFailed, "the wheelhouse holds a directory whose name ends in .whl")
             }
         }
     }
@@ -41,6 +44,7 @@ public enum WheelError: CodedError, Equatable {
         case .recordMismatch: .recordMismatch
         case .metadataMismatch: .metadataMismatch
         case .empty: .empty
+        case .directoryNamedWheel: .directoryNamedWheel
         }
     }
 
@@ -53,6 +57,7 @@ public enum WheelError: CodedError, Equatable {
         case .recordMismatch(let file, let entry, let reason): "\(file): RECORD check failed for \(entry): \(reason)"
         case .metadataMismatch(let file, let reason): "\(file): \(reason)"
         case .empty: "the wheelhouse holds no wheels"
+        case .directoryNamedWheel(let path): "\(path.debugDescription) is a directory named like a wheel (a wheel is a file)"
         }
     }
 }

@@ -112,8 +112,8 @@ public enum WheelhousePackOperation: Operation {
     }
 }
 
-/// `wheelhouse.extract`: a tar, tar.gz or zip archive extracted into a fresh directory, refusing anything unsafe (and
-/// then leaving nothing behind).
+/// `wheelhouse.extract`: a tar, tar.gz or zip archive extracted into a fresh directory, refusing anything unsafe, a
+/// directory named like a wheel and an archive without any wheel (and then leaving nothing behind).
 public enum WheelhouseExtractOperation: Operation {
     public struct Request: Codable, Sendable, Equatable {
         public var archive: String
@@ -143,13 +143,16 @@ public enum WheelhouseExtractOperation: Operation {
 
     public static let descriptor = OperationDescriptor(
         name: "wheelhouse.extract", command: "wheelhouse extract",
-        summary: "Extract a tar, tar.gz or zip archive into a fresh directory, refusing anything unsafe.",
+        summary: "Extract a wheelhouse (tar, tar.gz or zip) into a fresh directory, refusing anything unsafe and an archive without a wheel.",
         reportMediaType: MediaType.extraction, effect: .idempotent,
-        errorCodes: ArchiveError.Code.allCases.map(\.rawValue) + FileError.Code.reading.map(\.rawValue), longRunning: true)
+        errorCodes: ArchiveError.Code.allCases.map(\.rawValue) + [WheelError.Code.empty.rawValue, WheelError.Code.directoryNamedWheel.rawValue]
+            + FileError.Code.reading.map(\.rawValue), longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> ExtractionSummary {
         try request.validate()
-        let extracted = try await BlockingWork.run { try SafeExtractor(limits: request.limits.limits).extract(request.archive, into: request.dest) }
+        let extracted = try await BlockingWork.run {
+            try SafeExtractor(limits: request.limits.limits, rules: WheelhouseInspection.extractionRules).extract(request.archive, into: request.dest)
+        }
         context.logger.info(
             "wheelhouse.extracted", metadata: ["files": .stringConvertible(extracted.files.count), "bytes": .stringConvertible(extracted.bytes)])
         return ExtractionSummary(

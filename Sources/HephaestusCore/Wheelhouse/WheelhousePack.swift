@@ -72,10 +72,11 @@ public struct WheelhousePack: Sendable {
             throw FileError.notFound(path: directory)
         }
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
-        let strays = entries.filter { entry in
+        let strays = try entries.filter { entry in
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: directory + "/" + entry, isDirectory: &isDirectory)
-            return !entry.hasSuffix(".whl") || isDirectory.boolValue
+            if isDirectory.boolValue, WheelhouseInspection.isWheelName(entry) { throw WheelError.directoryNamedWheel(path: entry) }
+            return !WheelhouseInspection.isWheelName(entry) || isDirectory.boolValue
         }
         guard strays.isEmpty else { throw WheelError.notAWheel(files: strays) }
         guard !entries.isEmpty else { throw WheelError.empty }

@@ -47,10 +47,17 @@ public enum ArchiveError: CodedError, Equatable {
         case .unreadable(let path, let reason): "\(path): cannot read archive: \(reason)"
         case .unsupportedFormat(let path, let format): "\(path): unsupported archive format \(format) (tar, tar.gz and zip are accepted)"
         case .corrupt(let path, let reason): "\(path): corrupt or truncated archive: \(reason)"
-        case .unsafeEntry(let entry, let rule): "refusing entry \(entry.debugDescription): \(rule)"
-        case .limitExceeded(let entry, let limit): "refusing entry \(entry.debugDescription): \(limit)"
+        case .unsafeEntry(let entry, let rule): "refusing entry \(Self.shown(entry)): \(rule)"
+        case .limitExceeded(let entry, let limit): "refusing entry \(Self.shown(entry)): \(limit)"
         case .destinationExists(let path): "\(path) already exists and is not an empty directory"
         case .writeFailed(let path, let reason): "\(path): \(reason)"
         }
+    }
+
+    /// An entry name as messages show it: quoted and escaped, and shortened when very long (a name of PATH_MAX bytes
+    /// would make a refusal unreadable).
+    static func shown(_ entry: String) -> String {
+        guard entry.count > 160 else { return entry.debugDescription }
+        return (String(entry.prefix(60)) + "…" + String(entry.suffix(60))).debugDescription + " (\(entry.utf8.count) bytes)"
     }
 }

@@ -15,7 +15,8 @@ public struct ArchiveEntry: Sendable, Equatable {
         case unknown(UInt32)
     }
 
-    /// The raw path as stored (UTF-8 decoded; NUL-free by construction of C strings).
+    /// The raw path as stored, UTF-8 decoded: for zip, the central directory's (which may hold a NUL); for tar,
+    /// libarchive's (cut at a NUL, which is why ``TarBlockWalker`` refuses pax names that hold one).
     public let path: String
     public let kind: Kind
     /// The declared size, when the format records one.
@@ -37,6 +38,11 @@ public final class ArchiveReader {
     private var finished = false
     /// For tar and tar.gz: the raw (decompressed) stream the tar reader pulls from, audited as it passes.
     private let source: RawStreamSource?
+    /// For zip: the central directory, checked against the local headers before the first entry is read.
+    private let zip: ZipCentralDirectory?
+    /// For zip: how many entries were read, and the current one's record.
+    private var zipIndex = 0
+    private var zipRecord: ZipCentralDirectory.Record?
 
     public init(path: String, format: Format = .tarOrZip) throws {
         // Missing files, directories and FIFOs get the usual file errors before libarchive sees them.
@@ -46,8 +52,9 @@ public final class ArchiveReader {
         self.handle = handle
         self.path = path
         if magic.starts(with: [0x50, 0x4B]) {
-            // zip: the seekable reader (central directory); ZipConsistency cross-checks the local headers.
+            // zip: the seekable reader (central directory), after ZipCentralDirectory has checked the local headers.
             source = nil
+            zip = try ZipCentralDirectory(path: path)
             archive_read_support_format_zip_seekable(handle)
             guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
                 throw Self.openFailure(handle, path: path)
@@ -59,6 +66,7 @@ public final class ArchiveReader {
         // nor what follows the end-of-archive marker).
         let source = try RawStreamSource(path: path)
         self.source = source
+        zip = nil
         archive_read_support_format_tar(handle)
         archive_read_support_format_gnutar(handle)
         // Read past end-of-archive markers, so a second archive glued on reaches the audit.
@@ -83,7 +91,8 @@ public final class ArchiveReader {
     }
 
     /// For tar archives, after the last entry: reads whatever follows and checks the stream's integrity (gzip
-    /// CRC-32 and length against the trailer; only zero padding after the end-of-archive marker).
+    /// CRC-32 and length against the trailer; only zero padding after the end-of-archive marker). zip archives were
+    /// checked before the first entry (the central directory against the local headers) and as each entry was read.
     public func finishAudit() throws {
         try source?.finish()
     }
@@ -99,6 +108,9 @@ public final class ArchiveReader {
         let status = archive_read_next_header(handle, &entry)
         if status == ARCHIVE_EOF {
             finished = true
+            if let zip, zipIndex != zip.records.count {
+                throw ArchiveError.corrupt(path: path, reason: "read \(zipIndex) zip entries, the central directory lists \(zip.records.count)")
+            }
             return nil
         }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
@@ -126,9 +138,48 @@ public final class ArchiveReader {
             default: kind = .unknown(type)
             }
         }
-        return ArchiveEntry(
-            path: name, kind: kind, size: archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil,
-            permissions: UInt32(archive_entry_perm(entry)), headerPosition: archive_read_header_position(handle))
+        var path = name
+        if let zip { path = try zipName(libarchive: name, zip) }
+        let result = ArchiveEntry(
+            path: path, kind: kind,
+            size: archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil, permissions: UInt32(archive_entry_perm(entry)),
+            headerPosition: archive_read_header_position(handle))
+        if zip != nil { try checkZipEntry(result) }
+        return result
+    }
+
+    /// A zip entry's name is its central directory record's, the same bytes as its local header's (libarchive cannot
+    /// decode UTF-8 names in the C locale). libarchive's seekable reader returns the entries in local header order:
+    /// the n-th entry is the n-th record, and a name libarchive did decode must be that record's.
+    private func zipName(libarchive name: String, _ zip: ZipCentralDirectory) throws(ArchiveError) -> String {
+        guard zipIndex < zip.records.count else {
+            throw ArchiveError.corrupt(path: path, reason: "more zip entries than the central directory lists")
+        }
+        let record = zip.records[zipIndex]
+        zipIndex += 1
+        zipRecord = record
+        guard name.isEmpty || name == record.displayName else {
+            throw ArchiveError.unsafeEntry(
+                entry: record.displayName, rule: "zip entry read as \(name.debugDescription), another name than its central directory's")
+        }
+        return record.displayName
+    }
+
+    /// A zip entry's data that libarchive reads itself (a symlink's target) must match its record; others hold none.
+    private func checkZipEntry(_ entry: ArchiveEntry) throws(ArchiveError) {
+        guard let record = zipRecord else { return }
+        switch entry.kind {
+        case .regularFile: break
+        case .symbolicLink(let target):
+            // The target is the entry's data: it must match the CRC-32 and size recorded.
+            var check = ZipCentralDirectory.DataCheck(record)
+            Array(target.utf8).withUnsafeBytes { check.update($0) }
+            try check.finish(path: path)
+        default:
+            guard record.size == 0 else {
+                throw ArchiveError.unsafeEntry(entry: record.displayName, rule: "zip entry that is not a file but holds data")
+            }
+        }
     }
 
     /// Reads the current entry's data into `body`, block by block without copying (libarchive's own buffers);
@@ -139,9 +190,14 @@ public final class ArchiveReader {
         var block: UnsafeRawPointer?
         var size = 0
         var offset: Int64 = 0
+        // zip: the data must match the CRC-32 and size of the central directory (libarchive only warns).
+        var zipCheck = zipRecord.map(ZipCentralDirectory.DataCheck.init)
         while true {
             let status = archive_read_data_block(handle, &block, &size, &offset)
-            if status == ARCHIVE_EOF { return total }
+            if status == ARCHIVE_EOF {
+                try zipCheck?.finish(path: path)
+                return total
+            }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
                 throw source?.failure ?? ArchiveError.corrupt(path: path, reason: Self.message(handle))
             }
@@ -157,6 +213,7 @@ public final class ArchiveReader {
                 throw ArchiveError.corrupt(path: path, reason: "overlapping data blocks")
             }
             guard let block, size > 0 else { continue }
+            zipCheck?.update(UnsafeRawBufferPointer(start: block, count: size))
             try body(UnsafeRawBufferPointer(start: block, count: size))
             total += Int64(size)
         }

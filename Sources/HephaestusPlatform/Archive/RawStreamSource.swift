@@ -143,12 +143,33 @@ final class RunningCRC32: Sendable {
 }
 
 /// Walks tar 512-byte blocks: header, data (size rounded up), … until two zero blocks; then only zeros may follow.
+///
+/// It also reads what libarchive would interpret differently from other tar readers, and refuses it before libarchive
+/// sees it: entry types other than files, directories, links and special files (a contiguous file `7`, GNU sparse
+/// `S` and unknown letters, which tar readers quietly extract as regular files); links, directories and special
+/// files that carry data; pax records whose name holds a NUL (C readers cut the name there, Python's does not), pax
+/// global headers that set a name, link or size (Python applies them to every entry, libarchive ignores them), GNU
+/// sparse records, and two long names for one entry. A pax `size` record moves the walk as it moves libarchive.
 struct TarBlockWalker {
     private(set) var offset: Int64 = 0
     private(set) var sawEndMarker = false
     private var skip: Int64 = 0
     private var zeroHeaders = 0
     private var header: [UInt8] = []
+    /// The data of an extension entry (pax `x` or `g`, GNU `L` or `K`) being collected.
+    private var extensionData: (type: UInt8, remaining: Int64, padding: Int64, bytes: [UInt8])?
+    /// What the extensions read so far say about the next entry.
+    private var pending = Pending()
+
+    /// Extension entries larger than this are refused (names are at most PATH_MAX; wheelhouses carry no xattrs).
+    static let maximumExtensionBytes: Int64 = 1 << 20
+
+    private struct Pending {
+        var name: String?
+        var names = 0
+        var links = 0
+        var size: Int64?
+    }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer, path: String) throws {
         var index = 0
@@ -160,6 +181,20 @@ struct TarBlockWalker {
                 }
                 offset += Int64(chunk.count - index)
                 return
+            }
+            if var collecting = extensionData {
+                let step = Int(min(collecting.remaining, Int64(chunk.count - index)))
+                collecting.bytes.append(contentsOf: chunk[index..<(index + step)])
+                collecting.remaining -= Int64(step)
+                index += step
+                offset += Int64(step)
+                extensionData = collecting
+                if collecting.remaining == 0 {
+                    extensionData = nil
+                    skip = collecting.padding
+                    try readExtension(collecting.type, collecting.bytes, path: path)
+                }
+                continue
             }
             if skip > 0 {
                 let step = Int(min(skip, Int64(chunk.count - index)))
@@ -182,9 +217,133 @@ struct TarBlockWalker {
             guard zeroHeaders == 0 else {
                 throw ArchiveError.corrupt(path: path, reason: "data after the end-of-archive marker (concatenated archives)")
             }
-            let size = Self.size(header)
-            skip = (size + 511) / 512 * 512
+            try readHeader(path: path)
         }
+    }
+
+    /// The entry header in `header`: its type decides what follows.
+    private mutating func readHeader(path: String) throws {
+        let type = header[156]
+        let declared = Self.size(header)
+        for size in [declared, pending.size ?? 0] where size < 0 || size > 1 << 60 {
+            throw ArchiveError.corrupt(path: path, reason: "tar entry size \(size) out of range")
+        }
+        let padded = { (size: Int64) in (size + 511) / 512 * 512 }
+        switch type {
+        case UInt8(ascii: "x"), UInt8(ascii: "g"), UInt8(ascii: "L"), UInt8(ascii: "K"):
+            guard declared <= Self.maximumExtensionBytes else {
+                throw ArchiveError.corrupt(path: path, reason: "tar extension header of \(declared) bytes (more than 1 MiB)")
+            }
+            if declared == 0 {
+                try readExtension(type, [], path: path)
+            } else {
+                extensionData = (type, declared, padded(declared) - declared, [])
+            }
+        case UInt8(ascii: "0"), 0:
+            skip = padded(pending.size ?? declared)
+            pending = Pending()
+        case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "5"), UInt8(ascii: "6"):
+            // tar readers disagree on whether these have data to skip: none may.
+            let size = pending.size ?? declared
+            guard size == 0 else {
+                throw ArchiveError.unsafeEntry(entry: name, rule: "a link, directory or special file that carries \(size) bytes of data")
+            }
+            pending = Pending()
+        default:
+            throw ArchiveError.unsafeEntry(
+                entry: name,
+                rule:
+                    "\(Self.describe(type)), which many tar readers extract as a regular file; only regular files, directories and links are extracted"
+            )
+        }
+    }
+
+    /// The entry's name: from a long-name extension, else the header's `prefix/name`.
+    private var name: String {
+        if let name = pending.name { return name }
+        let field = { (range: Range<Int>) in String(decoding: header[range].prefix { $0 != 0 }, as: UTF8.self) }
+        let prefix = Array(header[257..<263]) == Array("ustar".utf8) + [0] ? field(345..<500) : ""
+        return prefix.isEmpty ? field(0..<100) : prefix + "/" + field(0..<100)
+    }
+
+    private static func describe(_ type: UInt8) -> String {
+        let letter = (0x21...0x7E).contains(type) ? "'\(Character(Unicode.Scalar(type)))'" : "0x" + String(type, radix: 16)
+        let kinds: [UInt8: String] = [
+            UInt8(ascii: "7"): "contiguous file", UInt8(ascii: "S"): "GNU sparse file", UInt8(ascii: "V"): "volume label",
+            UInt8(ascii: "M"): "multi-volume continuation", UInt8(ascii: "D"): "GNU directory dump", UInt8(ascii: "N"): "old GNU long name",
+            UInt8(ascii: "X"): "Solaris extended header",
+        ]
+        return kinds[type].map { "entry type \(letter) (\($0))" } ?? "unknown entry type \(letter)"
+    }
+
+    /// A pax header's records or a GNU long name or link name.
+    private mutating func readExtension(_ type: UInt8, _ bytes: [UInt8], path: String) throws {
+        switch type {
+        case UInt8(ascii: "L"):
+            pending.name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            pending.names += 1
+        case UInt8(ascii: "K"):
+            pending.links += 1
+        default:
+            let global = type == UInt8(ascii: "g")
+            guard let records = Self.paxRecords(bytes) else {
+                throw ArchiveError.corrupt(
+                    path: path, reason: "malformed pax extended header\(pending.name.map { " before \($0.debugDescription)" } ?? "")")
+            }
+            // The entry these records describe, for messages.
+            let named =
+                records.first { ["path", "GNU.sparse.name"].contains($0.key) }.map { String(decoding: $0.value, as: UTF8.self) } ?? pending.name
+            for (key, value) in records {
+                let shown = String(decoding: value, as: UTF8.self)
+                if key.hasPrefix("GNU.sparse.") {
+                    throw ArchiveError.unsafeEntry(entry: named ?? "", rule: "GNU sparse file (readers without sparse support see other contents)")
+                }
+                guard ["path", "linkpath", "size"].contains(key) else { continue }
+                if global {
+                    throw ArchiveError.unsafeEntry(
+                        entry: shown, rule: "pax global header sets \(key) (some readers apply it to every entry, others ignore it)")
+                }
+                if key != "size", value.contains(0) {
+                    throw ArchiveError.unsafeEntry(entry: shown, rule: "NUL in a pax \(key) record (C readers cut the name there)")
+                }
+                switch key {
+                case "path":
+                    pending.name = shown
+                    pending.names += 1
+                case "linkpath":
+                    pending.links += 1
+                default:
+                    guard !value.isEmpty, value.allSatisfy({ (0x30...0x39).contains($0) }), let size = Int64(shown) else {
+                        throw ArchiveError.unsafeEntry(entry: named ?? "", rule: "malformed pax size record \(shown.debugDescription)")
+                    }
+                    pending.size = size
+                }
+            }
+        }
+        if pending.names > 1 || pending.links > 1 {
+            throw ArchiveError.unsafeEntry(
+                entry: pending.name ?? "", rule: "two long names or link names for one entry (readers disagree on which applies)")
+        }
+    }
+
+    /// `LENGTH KEY=VALUE\n` records, or nil when one is malformed (refused rather than skipped).
+    static func paxRecords(_ bytes: [UInt8]) -> [(key: String, value: [UInt8])]? {
+        var records: [(String, [UInt8])] = []
+        var cursor = 0
+        while cursor < bytes.count {
+            guard let space = bytes[cursor...].firstIndex(of: 0x20), space > cursor, space - cursor <= 8,
+                bytes[cursor..<space].allSatisfy({ (0x30...0x39).contains($0) }),
+                let length = Int(String(decoding: bytes[cursor..<space], as: UTF8.self)), length > space - cursor + 2,
+                cursor + length <= bytes.count, bytes[cursor + length - 1] == 0x0A,
+                let equals = bytes[(space + 1)..<(cursor + length - 1)].firstIndex(of: 0x3D), equals > space + 1
+            else {
+                if bytes[cursor...].allSatisfy({ $0 == 0 }) { break }  // zero padding inside the declared size
+                return nil
+            }
+            records.append((String(decoding: bytes[(space + 1)..<equals], as: UTF8.self), Array(bytes[(equals + 1)..<(cursor + length - 1)])))
+            cursor += length
+        }
+        return records
     }
 
     /// The size field (octal, or base-256 for large values).

@@ -6,15 +6,20 @@ import Glibc
 /// Every write goes through directory file descriptors opened with `O_NOFOLLOW` from the destination down, and every
 /// file is created with `O_EXCL | O_NOFOLLOW`, so nothing can be written outside the destination, even transiently,
 /// whatever the archive holds. Refused, with the entry name and the rule: absolute paths, `..` components,
-/// backslashes, NUL and control characters, duplicate names and names that collide after Unicode normalisation or
-/// case folding, symlinks and hard links that resolve outside (also through earlier links), paths through a symlink,
-/// devices, FIFOs, sockets and unknown types; setuid, setgid and sticky bits are stripped; the limits stop bombs.
-/// Corrupt, truncated and concatenated archives are refused, and on any refusal the destination is removed whole.
+/// backslashes, NUL and control characters, names that Unicode compatibility normalisation changes (full-width dots
+/// and slashes), paths longer than PATH_MAX and components longer than NAME_MAX, duplicate names and names that
+/// collide after Unicode normalisation or case folding, symlinks and hard links that resolve outside (also through
+/// earlier links), paths through a symlink, devices, FIFOs, sockets, contiguous, sparse and unknown types, and what
+/// tar or zip readers would read differently (``TarBlockWalker``, ``ZipCentralDirectory``); setuid, setgid and
+/// sticky bits are stripped; the limits stop bombs. Corrupt, truncated and concatenated archives are refused, and on
+/// any refusal the destination is removed whole.
 public struct SafeExtractor: Sendable {
     public let limits: ExtractionLimits
+    public let rules: ExtractionRules
 
-    public init(limits: ExtractionLimits = ExtractionLimits()) {
+    public init(limits: ExtractionLimits = ExtractionLimits(), rules: ExtractionRules = .none) {
         self.limits = limits
+        self.rules = rules
     }
 
     public struct Report: Sendable, Equatable {
@@ -60,6 +65,7 @@ public struct SafeExtractor: Sendable {
         defer { close(root) }
         let reader = try ArchiveReader(path: archive)
         var state = ExtractionState()
+        state.prefixLength = URL(fileURLWithPath: destination).standardizedFileURL.path.utf8.count + 1
         var report = Report()
         while let entry = try reader.nextEntry() {
             state.entryCount += 1
@@ -68,6 +74,7 @@ public struct SafeExtractor: Sendable {
             }
             if case .directory = entry.kind, entry.path == "." || entry.path == "./" { continue }
             let components = try state.admit(entry)
+            try rules.admit(entry, components)
             switch entry.kind {
             case .directory:
                 try withParent(root: root, components: components + ["."]) { _, _ in }
@@ -129,11 +136,8 @@ public struct SafeExtractor: Sendable {
                 throw ArchiveError.unsafeEntry(entry: entry.path, rule: "special file (device, FIFO, socket or unknown type)")
             }
         }
-        if reader.isZip {
-            try ZipConsistency.check(archive, extracted: state.names)
-        } else {
-            try reader.finishAudit()
-        }
+        try reader.finishAudit()
+        try rules.complete(report)
         return report
     }
 
@@ -167,6 +171,25 @@ public struct SafeExtractor: Sendable {
 
 }
 
+/// Rules a caller adds to the extractor's own: a wheelhouse, for one, holds no directory named like a wheel and at
+/// least one wheel. A refusal removes the destination as any other does.
+public struct ExtractionRules: Sendable {
+    /// Sees each entry and its validated path components before anything of it is written.
+    public var admit: @Sendable (ArchiveEntry, [String]) throws -> Void
+    /// Sees what was extracted before the extraction counts as done.
+    public var complete: @Sendable (SafeExtractor.Report) throws -> Void
+
+    public init(
+        admit: @escaping @Sendable (ArchiveEntry, [String]) throws -> Void, complete: @escaping @Sendable (SafeExtractor.Report) throws -> Void
+    ) {
+        self.admit = admit
+        self.complete = complete
+    }
+
+    /// The extractor's own rules only.
+    public static let none = ExtractionRules(admit: { _, _ in }, complete: { _ in })
+}
+
 /// Validation of archive entry names, shared by extraction and wheel inspection.
 public enum ArchiveEntryName {
     /// The components of a safe relative name, or the rule it breaks.
@@ -178,8 +201,11 @@ public enum ArchiveEntryName {
 /// What extraction has admitted so far: names, their folded forms, links.
 struct ExtractionState {
     var entryCount = 0
-    /// Normalised relative paths, in order.
-    var names: [String] = []
+    /// Bytes the destination adds in front of every name (its absolute path and a slash).
+    var prefixLength = 0
+    /// Longest path, with its terminating NUL, and longest component.
+    static let pathMax = Int(PATH_MAX)
+    static let nameMax = Int(NAME_MAX)
     /// Exact byte strings: Swift `String` equality is canonical, which would hide normalisation collisions.
     private var seen = Set<[UInt8]>()
     private var folded = [String: String]()
@@ -187,13 +213,13 @@ struct ExtractionState {
 
     /// Validates an entry's name and link target; returns its path components.
     mutating func admit(_ entry: ArchiveEntry) throws(ArchiveError) -> [String] {
-        let components = try Self.components(of: entry.path)
+        let components = try Self.components(of: entry.path, prefixLength: prefixLength)
         let path = components.joined(separator: "/")
         func refuse(_ rule: String) -> ArchiveError { .unsafeEntry(entry: entry.path, rule: rule) }
         guard !seen.contains(Array(path.utf8)) else { throw refuse("duplicate entry name") }
         let key = path.precomposedStringWithCanonicalMapping.lowercased()
         if let other = folded[key] {
-            throw refuse("collides with \(other.debugDescription) after Unicode normalisation or case folding")
+            throw refuse("collides with \(ArchiveError.shown(other)) after Unicode normalisation or case folding")
         }
         // An entry below an earlier symlink or file would be written through it.
         for depth in 1..<max(components.count, 1) {
@@ -210,7 +236,6 @@ struct ExtractionState {
         seen.insert(Array(path.utf8))
         folded[key] = path
         kinds[path] = entry.kind
-        names.append(path)
         return components
     }
 
@@ -226,6 +251,9 @@ struct ExtractionState {
     /// Resolves a link target against the archive's own symlinks; it must stay inside the destination.
     private func checkLinkTarget(_ target: String, from directory: [String], entry: String, depth: Int) throws(ArchiveError) {
         guard depth < 40 else { throw ArchiveError.unsafeEntry(entry: entry, rule: "symbolic link chain too deep") }
+        guard target.utf8.count < Self.pathMax else {
+            throw ArchiveError.unsafeEntry(entry: entry, rule: "symbolic link target longer than \(Self.pathMax - 1) bytes (PATH_MAX)")
+        }
         guard !target.isEmpty, !target.hasPrefix("/") else {
             throw ArchiveError.unsafeEntry(entry: entry, rule: "symbolic link to an absolute path \(target.debugDescription)")
         }
@@ -254,15 +282,31 @@ struct ExtractionState {
         }
     }
 
-    /// Splits and validates a name: relative, no `..`, no backslash, no control characters, no empty components.
-    static func components(of name: String) throws(ArchiveError) -> [String] {
+    /// Splits and validates a name: relative, no `..`, no backslash, no control characters, no empty components, no
+    /// character that Unicode compatibility normalisation changes, at most PATH_MAX bytes with the `prefixLength`
+    /// bytes of the destination in front, components of at most NAME_MAX bytes.
+    static func components(of name: String, prefixLength: Int = 0) throws(ArchiveError) -> [String] {
         func refuse(_ rule: String) -> ArchiveError { .unsafeEntry(entry: name, rule: rule) }
         guard !name.isEmpty else { throw refuse("empty name") }
+        guard prefixLength + name.utf8.count < pathMax else {
+            throw refuse(
+                prefixLength == 0
+                    ? "path longer than \(Self.pathMax - 1) bytes (PATH_MAX)"
+                    : "path longer than \(Self.pathMax - 1) bytes (PATH_MAX) under the destination")
+        }
         guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw refuse("control character in name")
+            throw refuse(name.contains("\0") ? "NUL in name (C readers cut the name there)" : "control character in name")
         }
         guard !name.hasPrefix("/") else { throw refuse("absolute path") }
         guard !name.contains("\\") else { throw refuse("backslash in name (a Windows path separator)") }
+        // Full-width dots and slashes, dot leaders, ligatures…: a normalising consumer would see another path. (Swift
+        // compares strings canonically, so only compatibility mappings count here; NFC vs NFD is a collision check.)
+        if !name.utf8.allSatisfy({ $0 < 0x80 }) {
+            let compatible = name.precomposedStringWithCompatibilityMapping
+            guard compatible == name else {
+                throw refuse("name changes under Unicode compatibility normalisation (NFKC) into \(ArchiveError.shown(compatible))")
+            }
+        }
         var parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         while parts.first == "." { parts.removeFirst() }
         if parts.last == "" { parts.removeLast() }
@@ -270,29 +314,8 @@ struct ExtractionState {
         for part in parts {
             if part == ".." { throw refuse("'..' path component") }
             if part.isEmpty || part == "." { throw refuse("empty or '.' path component") }
-            if part.utf8.count > 255 { throw refuse("path component longer than 255 bytes") }
+            if part.utf8.count > nameMax { throw refuse("path component longer than \(nameMax) bytes (NAME_MAX)") }
         }
         return parts
-    }
-}
-
-/// zip archives have two name tables: the central directory (what pip's zipfile and most installers use) and the
-/// local headers (what libarchive and streaming tools use). They must agree, or two tools would see two archives.
-enum ZipConsistency {
-    static func check(_ archive: String, extracted names: [String]) throws {
-        let central: [String]
-        do {
-            central = try ZipCentralDirectory.names(of: archive).map { name in
-                ((try? ExtractionState.components(of: name)) ?? [name]).joined(separator: "/")
-            }
-        } catch {
-            throw ArchiveError.corrupt(path: archive, reason: "zip central directory: \(error)")
-        }
-        guard central == names else {
-            let difference =
-                zip(names, central).first { $0 != $1 }.map { "local header \($0.0.debugDescription) vs central directory \($0.1.debugDescription)" }
-                ?? "\(names.count) local headers vs \(central.count) central directory entries"
-            throw ArchiveError.unsafeEntry(entry: archive, rule: "zip central directory and local headers disagree (\(difference))")
-        }
     }
 }

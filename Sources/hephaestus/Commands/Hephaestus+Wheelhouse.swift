@@ -81,14 +81,18 @@ extension Hephaestus {
 
         static let configuration = CommandConfiguration(
             commandName: "extract",
-            abstract: "Extract a tar, tar.gz or zip archive into a fresh directory, refusing anything unsafe.",
+            abstract: "Extract a wheelhouse (tar, tar.gz or zip) into a fresh directory, refusing anything unsafe and an archive without a wheel.",
             discussion: """
-                Refused, with the entry name and the rule: absolute paths, '..' components, backslashes, control \
-                characters, duplicate names and names colliding after Unicode normalisation or case folding, symlinks \
-                or hard links resolving outside the destination (also through earlier links), writes through a \
-                symlink, devices, FIFOs, sockets and unknown types, corrupt, truncated and concatenated archives, zips \
-                whose central directory and local headers disagree. setuid/setgid/sticky bits are stripped. On any \
-                refusal nothing is left: the destination is removed. Exit status 1 for a refused archive.
+                Refused, with the entry name and the rule: absolute paths, '..' components, backslashes, NUL and \
+                control characters, names that Unicode compatibility normalisation (NFKC) changes, such as full-width \
+                dots and slashes, paths longer than PATH_MAX and components longer than NAME_MAX, duplicate names and \
+                names colliding after Unicode normalisation or case folding, symlinks or hard links resolving outside \
+                the destination (also through earlier links), writes through a symlink, devices, FIFOs, sockets, \
+                contiguous, sparse and unknown entry types, pax global headers that set a name, corrupt, truncated \
+                and concatenated archives, zips whose central directory disagrees with the local headers or the data \
+                (names, sizes, CRC-32). A directory named like a wheel, and an archive holding no wheel, are refused \
+                too. setuid/setgid/sticky bits are stripped. On any refusal nothing is left: the destination is \
+                removed. Exit status 1 for a refused archive.
                 """
         )
 

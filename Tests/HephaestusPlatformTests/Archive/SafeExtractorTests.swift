@@ -49,8 +49,37 @@ struct SafeExtractorTests {
             ("truncated.tar.gz", "truncated"),
             ("concatenated.tar", "concatenated"),
             ("not-an-archive.tar.gz", "unsupported archive format"),
-            ("zip-name-mismatch.zip", "central directory and local headers disagree"),
+            ("zip-name-mismatch.zip", "central directory and local headers disagree on the name"),
             ("zip-traversal.zip", "'..' path component"),
+            // zip: the central directory against the local headers and the data.
+            ("zip-crc-stored.zip", "data do not match their CRC-32"),
+            ("zip-crc-deflated.zip", "data do not match their CRC-32"),
+            ("zip-central-crc.zip", "disagree on the CRC-32"),
+            ("zip-central-size.zip", "disagree on the size"),
+            ("zip-local-compressed-size.zip", "disagree on the compressed size"),
+            ("zip-size-vs-data.zip", "holds 1100 bytes, its central directory says 5"),
+            ("zip-hidden-entry.zip", "bytes before its central directory that no entry describes"),
+            ("zip-overlap.zip", "overlaps the previous one"),
+            ("zip-unflagged-name.zip", "neither ASCII nor flagged UTF-8"),
+            // Names readers cut or apply differently.
+            ("pax-nul-path.tar", "NUL in a pax path record"),
+            ("zip-nul-name.zip", #"refusing entry "evil.txt\0.whl": NUL in name"#),
+            ("pax-nul-linkpath.tar", "NUL in a pax linkpath record"),
+            ("pax-global-path.tar", "pax global header sets path"),
+            ("pax-global-linkpath.tar", "pax global header sets linkpath"),
+            // Types other than files, directories and links, and what carries data it should not.
+            ("contiguous.tar", "entry type '7' (contiguous file), which many tar readers extract as a regular file"),
+            ("unknown-type.tar", "unknown entry type 'Z'"),
+            ("gnu-sparse.tar", "entry type 'S' (GNU sparse file)"),
+            ("pax-sparse.tar", "GNU sparse file"),
+            ("link-with-data.tar", "carries 512 bytes of data"),
+            // Names that a normalising consumer would read as another path; names too long for the file system.
+            ("fullwidth-dots.tar", #"(NFKC) into "../escaped.txt""#),
+            ("fullwidth-slash.tar", #"(NFKC) into "a/b.txt""#),
+            ("dot-leader.tar", #"(NFKC) into "../escaped.txt""#),
+            ("zip-fullwidth.zip", #"(NFKC) into "../zip-escaped.txt""#),
+            ("long-path.tar", "path longer than 4095 bytes (PATH_MAX)"),
+            ("long-component.tar", "path component longer than 255 bytes (NAME_MAX)"),
         ])
     func refused(archive: String, rule: String) throws {
         let (parent, destination) = try Self.workspace()
@@ -75,6 +104,36 @@ struct SafeExtractorTests {
         try SafeExtractor().extract(HostileArchives.path("setuid.tar"), into: setuid)
         let mode = try FileManager.default.attributesOfItem(atPath: setuid + "/tool")[.posixPermissions] as? Int
         #expect(mode == 0o755)
+    }
+
+    @Test(
+        "Legitimate variants extract: zip64, data descriptors, UTF-8 zip names, central records in another order, a git-archive global comment, a long path within PATH_MAX",
+        arguments: [
+            ("zip64.zip", ["a.txt", "b.txt"]),
+            ("zip-descriptors.zip", ["a.txt", "caf\u{e9}.txt", "zip64.txt"]),
+            ("zip-reordered.zip", ["a.txt", "b.txt"]),
+            ("pax-global-comment.tar", ["a.txt"]),
+            ("long-path-ok.tar", [Array(repeating: String(repeating: "d", count: 200), count: 15).joined(separator: "/") + "/x.txt"]),
+        ])
+    func legitimateVariants(archive: String, files: [String]) throws {
+        let (_, destination) = try Self.workspace()
+        let report = try SafeExtractor().extract(HostileArchives.path(archive), into: destination)
+        #expect(report.files == files)
+        for file in files { #expect(FileManager.default.fileExists(atPath: destination + "/" + file), "\(file)") }
+    }
+
+    @Test("A name too long for the file system is refused in one short line, before anything is written")
+    func longNames() throws {
+        for archive in ["long-path.tar", "long-component.tar"] {
+            let (parent, destination) = try Self.workspace()
+            #expect {
+                try SafeExtractor().extract(HostileArchives.path(archive), into: destination)
+            } throws: { error in
+                let message = "\(error)"
+                return message.count < 250 && !message.contains("\n") && message.contains("bytes)")
+            }
+            try Self.expectCanaryUntouched(parent)
+        }
     }
 
     @Test("Limits can be raised for archives that need it")
