@@ -43,9 +43,8 @@ public struct WheelhousePack: Sendable {
             throw WheelError.invalidFilename(file: name, reason: problem)
         }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw FileError.notFound(path: directory)
-        }
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { throw FileError.notFound(path: directory) }
+        guard isDirectory.boolValue else { throw FileError.notADirectory(path: directory) }
         if !overwrite {
             for existing in [output, manifestPath] where FileManager.default.fileExists(atPath: existing) {
                 throw FileError.alreadyExists(path: existing)

@@ -9,6 +9,7 @@ public enum FileError: CodedError, Equatable {
     case readFailed(path: String, reason: String)
     case writeFailed(path: String, reason: String)
     case alreadyExists(path: String)
+    case notADirectory(path: String)
 
     /// The stable codes of this area.
     public enum Code: String, ErrorCode {
@@ -19,6 +20,7 @@ public enum FileError: CodedError, Equatable {
         case readFailed = "file.read-failed"
         case writeFailed = "file.write-failed"
         case alreadyExists = "file.already-exists"
+        case notADirectory = "file.not-a-directory"
 
         /// The codes reading an input can end with (an operation that writes nothing meets no others).
         public static let reading: [Code] = [.notFound, .isDirectory, .notRegularFile, .permissionDenied, .readFailed]
@@ -32,6 +34,7 @@ public enum FileError: CodedError, Equatable {
             case .readFailed: (.ioFailed, "reading a file failed part-way")
             case .writeFailed: (.outputFailed, "an output file could not be written")
             case .alreadyExists: (.outputExists, "an output file exists and --overwrite was not given")
+            case .notADirectory: (.notFound, "a file was given where a directory is expected")
             }
         }
     }
@@ -45,6 +48,7 @@ public enum FileError: CodedError, Equatable {
         case .readFailed: .readFailed
         case .writeFailed: .writeFailed
         case .alreadyExists: .alreadyExists
+        case .notADirectory: .notADirectory
         }
     }
 
@@ -57,6 +61,7 @@ public enum FileError: CodedError, Equatable {
         case .readFailed(let path, let reason): "\(path): read failed: \(reason)"
         case .writeFailed(let path, let reason): "\(path): write failed: \(reason)"
         case .alreadyExists(let path): "\(path) already exists (pass --overwrite to replace it)"
+        case .notADirectory(let path): "\(path): not a directory"
         }
     }
 

@@ -21,8 +21,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "scan",
             abstract: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories.",
-            discussion:
-                "Incremental: unchanged assets are not downloaded again; an asset whose SHA-256 changed since the last scan is recorded as such.")
+            discussion: withExitStatuses(
+                "Incremental: unchanged assets are not downloaded again; an asset whose SHA-256 changed since the last scan is recorded as such."))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -82,11 +82,12 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "audit",
             abstract: "Re-verify every recorded bundle and report findings (exit 1 on any).",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Findings: unsigned-asset, verification-failed, unexpected-identity (not matching any --identity glob), \
                 unexpected-issuer (not one of --issuer), digest-changed (since first recorded), manifest-mismatch. Bundles are \
                 verified from their stored bytes against each asset's recorded SHA-256, never from stored verdicts.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -104,7 +105,7 @@ extension Hephaestus {
         var trust: TrustOptions
 
         @Option(help: ArgumentHelp("Parallel verifications (default: all cores).", valueName: "N"))
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+        var jobs: Int?
 
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
@@ -133,7 +134,8 @@ extension Hephaestus {
 
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).")
+            abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).",
+            discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
