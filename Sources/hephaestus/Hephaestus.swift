@@ -23,6 +23,7 @@ struct Hephaestus: AsyncParsableCommand {
     )
 
     static func main() async {
+        ExitStatusHelp.isDescribing = ExitStatusHelp.describes(Array(CommandLine.arguments.dropFirst()))
         let arguments = GlobalOptionPlacement.movingGlobalOptions(
             in: Array(CommandLine.arguments.dropFirst()), root: Hephaestus.self)
         do {
