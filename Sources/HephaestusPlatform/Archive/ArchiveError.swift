@@ -26,7 +26,7 @@ public enum ArchiveError: CodedError, Equatable {
             case .corrupt: (.checkFailed, "an archive is corrupt, truncated or concatenated")
             case .unsafeEntry: (.checkFailed, "an entry breaks an extraction rule (traversal, link escape, special file, …)")
             case .limitExceeded: (.checkFailed, "an archive exceeds an extraction limit (a bomb?)")
-            case .destinationExists: (.outputExists, "the extraction destination exists and is not an empty directory (or is a symbolic link)")
+            case .destinationExists: (.outputExists, "the extraction destination is a file, a symbolic link or a non-empty directory")
             case .writeFailed: (.outputFailed, "an extracted file could not be written")
             }
         }
