@@ -128,7 +128,15 @@ let package = Package(
                 // keep resident at every start, about 2 ms less start-up.
                 .unsafeFlags(
                     ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
-            ]
+            ],
+            plugins: ["BuildInfo"]
+        ),
+
+        /** Generates the executable's BuildInfo.swift (the git commit it is built from) before each build. */
+        .plugin(
+            name: "BuildInfo",
+            capability: .buildTool(),
+            path: "Plugins/BuildInfo"
         ),
 
         /** Fuzz entry points for the parsers of untrusted input; built instrumented by fuzz/run, not shipped. */

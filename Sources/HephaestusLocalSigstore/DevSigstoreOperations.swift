@@ -67,7 +67,7 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         let logger = context.logger
         let requests = RequestCount()
-        let (instance, server) = try await BlockingWork.run {
+        let (instance, server, portFileBytes) = try await BlockingWork.run {
             let instance = try LocalSigstoreInstance.open(directory: request.directory, port: request.port)
             try instance.attachLogStorage()
             try instance.writeTrustDocuments()
@@ -77,14 +77,12 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
                     "dev.sigstore.request",
                     metadata: ["method": .string(served.method), "path": .string(served.path), "status": .stringConvertible(status)])
             }
+            let portFileBytes =
+                Array(try JSONSerialization.data(withJSONObject: instance.portDocument, options: [.sortedKeys, .withoutEscapingSlashes])) + [0x0A]
             if let portFile = request.portFile {
-                try AtomicFileWriter.write(
-                    Array(try JSONSerialization.data(withJSONObject: instance.portDocument, options: [.sortedKeys, .withoutEscapingSlashes])) + [
-                        0x0A
-                    ],
-                    to: portFile, overwrite: true)
+                try AtomicFileWriter.write(portFileBytes, to: portFile, overwrite: true)
             }
-            return (instance, server)
+            return (instance, server, portFileBytes)
         }
         logger.warning(
             "dev.sigstore.listening",
@@ -101,6 +99,12 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
             try? await Task.sleep(for: .milliseconds(100))
         }
         server.stop()
+        // The port file says an instance listens there: it goes when the instance does (unless another replaced it).
+        if let portFile = request.portFile,
+            (try? FileReader.contents(of: portFile, limit: 1 << 16)) == portFileBytes
+        {
+            try? FileManager.default.removeItem(atPath: portFile)
+        }
         logger.info("dev.sigstore.stopped")
         return Report(url: instance.baseURL, directory: request.directory, requests: requests.value)
     }

@@ -15,7 +15,7 @@ struct Hephaestus: AsyncParsableCommand {
             Results go to stdout, logs to stderr. Every run has a run id, printed on every log record and in every \
             JSON result. Exit codes: 0 success, 1 a check failed, 64 usage error; see `hephaestus exit-codes`.
             """,
-        version: HephaestusVersion.current,
+        version: VersionText.description,
         subcommands: [
             Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self,
             Dev.self, ExitCodes.self, Conformance.self,
@@ -24,6 +24,7 @@ struct Hephaestus: AsyncParsableCommand {
 
     static func main() async {
         StandardDescriptors.reserve()
+        ExitStatusHelp.isDescribing = ExitStatusHelp.describes(Array(CommandLine.arguments.dropFirst()))
         let arguments = GlobalOptionPlacement.movingGlobalOptions(
             in: Array(CommandLine.arguments.dropFirst()), root: Hephaestus.self)
         do {
@@ -37,19 +38,24 @@ struct Hephaestus: AsyncParsableCommand {
             // The command has already reported its failure.
             Foundation.exit(exit.rawValue)
         } catch {
-            if GlobalOptionPlacement.requestsJSONLogs(arguments), exitCode(for: error) != .success {
+            // An option the command does not know is named first, whatever else is wrong with the command line.
+            let unknown = UnknownOption.find(in: arguments, root: Hephaestus.self, failing: error)
+            let status = unknown == nil ? exitCode(for: error) : .validationFailure
+            if GlobalOptionPlacement.requestsJSONLogs(arguments), status != .success {
                 // Usage errors become one JSON record too, so that stderr holds only JSON lines.
                 let handler = StructuredLogHandler(format: .json, runID: .generate(), level: .error)
                 handler.log(
                     event: LogEvent(
                         level: .error, message: "run.failed",
                         metadata: [
-                            "code": .string(ExitCodeTable.usageCode), "message": .string(fullMessage(for: error)),
-                            "exit_status": .stringConvertible(exitCode(for: error).rawValue),
+                            "code": .string(ExitCodeTable.usageCode), "message": .string(unknown?.fullMessage ?? fullMessage(for: error)),
+                            "exit_status": .stringConvertible(status.rawValue),
                         ], source: "hephaestus", file: #fileID, function: #function, line: #line))
-                Foundation.exit(exitCode(for: error).rawValue)
+                Foundation.exit(status.rawValue)
             }
-            exit(withError: error)
+            guard let unknown else { exit(withError: error) }
+            LogSink.standardError.write(unknown.fullMessage)
+            Foundation.exit(status.rawValue)
         }
     }
 }

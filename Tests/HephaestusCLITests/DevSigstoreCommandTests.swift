@@ -52,6 +52,7 @@ struct DevSigstoreCommandTests {
         defer {
             instance.stop()
             #expect(instance.process.terminationReason == .exit && instance.process.terminationStatus == 0, "SIGTERM ends the instance cleanly")
+            #expect(!FileManager.default.fileExists(atPath: work.file("port.json")), "the port file goes with the instance")
         }
         let url = try #require(instance.portDocument["url"] as? String)
         #expect(url.hasPrefix("http://127.0.0.1:"))

@@ -92,7 +92,7 @@ struct PublishGitHubTests {
         let again = try fixture.publish(["--tag", "v1.0.0", "--json", "demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256"])
         #expect(again.status == 0, "\(again.stderrText)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout)) as? [String: Any])
-        #expect(document["mediaType"] as? String == "application/vnd.hephaestus.publish-result+json;version=1")
+        #expect(document["mediaType"] as? String == "application/vnd.hephaestus.github-publish-result+json;version=1")
         #expect(document["created"] as? Bool == false)
         #expect((document["assets"] as? [[String: Any]])?.map { $0["status"] as? String } == ["skipped-identical", "skipped-identical"])
         #expect(try fixture.github.requests().filter { ($0["path"] as? String ?? "").hasPrefix("/uploads/") }.count == 2)

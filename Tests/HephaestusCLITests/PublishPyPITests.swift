@@ -69,7 +69,7 @@ struct PublishPyPITests {
             ["--repository-url", server.uploadURL, "--skip-existing", "--json", alpha, gamma], in: work.path, environment: credentials)
         #expect(skipping.status == 0, "\(skipping.stderrText)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(skipping.stdout)) as? [String: Any])
-        #expect(document["mediaType"] as? String == "application/vnd.hephaestus.publish-result+json;version=1")
+        #expect(document["mediaType"] as? String == "application/vnd.hephaestus.pypi-publish-result+json;version=1")
         #expect(document["runId"] is String)
         let files = try #require(document["files"] as? [[String: Any]])
         #expect(files.map { $0["status"] as? String } == ["skipped-existing", "uploaded"])

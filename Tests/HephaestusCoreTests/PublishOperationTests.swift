@@ -221,6 +221,12 @@ struct PublishPyPIOperationTests {
         #expect(throws: RequestError("--index-url simple is not an absolute URL")) {
             try PublishPyPIOperation.Request(distributions: ["a"], indexURL: "simple").validate()
         }
+        #expect(throws: RequestError("DIST dist/a.whl is given twice")) {
+            try PublishPyPIOperation.Request(distributions: ["dist/a.whl", "dist/b.whl", "dist/a.whl"]).validate()
+        }
+        #expect(throws: RequestError("DIST dist/a.whl and copy/a.whl have the same file name")) {
+            try PublishPyPIOperation.Request(distributions: ["dist/a.whl", "copy/a.whl"]).validate()
+        }
     }
 }
 
@@ -265,6 +271,9 @@ struct PublishGitHubOperationTests {
     func validation() {
         #expect(throws: RequestError("invalid repository \"octo\": expected OWNER/REPO")) {
             try PublishGitHubOperation.Request(repository: "octo", tag: "v1", files: ["a"]).validate()
+        }
+        #expect(throws: RequestError("FILE a.txt is given twice")) {
+            try PublishGitHubOperation.Request(repository: "octo/wheels", tag: "v1", files: ["a.txt", "a.txt"]).validate()
         }
     }
 }

@@ -26,6 +26,20 @@ struct OperationRegistryTests {
         }
     }
 
+    @Test("operations share a report media type only when they share the report type (publish pypi and github do not)")
+    func distinctMediaTypes() {
+        func reportType<O: HephaestusCore.Operation>(_: O.Type) -> ObjectIdentifier { ObjectIdentifier(O.Report.self) }
+        var reports: [String: Set<ObjectIdentifier>] = [:]
+        for operation in OperationRegistry.operations {
+            reports[operation.descriptor.reportMediaType, default: []].insert(reportType(operation))
+        }
+        for (mediaType, types) in reports {
+            #expect(types.count == 1, "\(mediaType) names \(types.count) different reports")
+        }
+        let pypi = OperationRegistry.operation(named: "publish.pypi")?.descriptor.reportMediaType
+        #expect(pypi != nil && pypi != OperationRegistry.operation(named: "publish.github")?.descriptor.reportMediaType)
+    }
+
     static func context() -> OperationContext {
         OperationContext(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }

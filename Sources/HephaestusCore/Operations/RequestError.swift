@@ -12,3 +12,18 @@ public struct RequestError: CodedError, Equatable {
     public var errorCode: GeneralError.Code { .invalidArgument }
     public var description: String { message }
 }
+
+extension RequestError {
+    /// Refuses files that share a file name (`dist/a.whl` twice, or `a.whl` of two directories): an index or a release
+    /// holds one file per name, so the second would fail or replace the first. `argument` names them (`DIST`).
+    public static func requireDistinctNames(_ paths: [String], argument: String) throws(RequestError) {
+        var seen: [Substring: String] = [:]
+        for path in paths {
+            let name = path.split(separator: "/").last ?? Substring(path)
+            if let first = seen[name] {
+                throw RequestError(first == path ? "\(argument) \(path) is given twice" : "\(argument) \(first) and \(path) have the same file name")
+            }
+            seen[name] = path
+        }
+    }
+}

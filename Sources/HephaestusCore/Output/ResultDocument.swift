@@ -50,6 +50,7 @@ public enum MediaType {
     public static let backfillRun = "application/vnd.hephaestus.backfill-run+json;version=1"
     public static let backfillStatus = "application/vnd.hephaestus.backfill-status+json;version=1"
     public static let wheelhousePack = "application/vnd.hephaestus.wheelhouse-pack+json;version=1"
-    public static let publishResult = "application/vnd.hephaestus.publish-result+json;version=1"
+    public static let pypiPublishResult = "application/vnd.hephaestus.pypi-publish-result+json;version=1"
+    public static let githubPublishResult = "application/vnd.hephaestus.github-publish-result+json;version=1"
     public static let revocation = "application/vnd.hephaestus.revocation+json;version=1"
 }

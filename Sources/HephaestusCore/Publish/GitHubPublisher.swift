@@ -175,6 +175,7 @@ public enum PublishGitHubOperation: Operation {
 
         public func validate() throws(RequestError) {
             do { _ = try GitHubRepository(repository) } catch { throw RequestError("\(error)") }
+            try RequestError.requireDistinctNames(files, argument: "FILE")
         }
     }
 
@@ -183,7 +184,7 @@ public enum PublishGitHubOperation: Operation {
     public static let descriptor = OperationDescriptor(
         name: "publish.github", command: "publish github",
         summary: "Upload files as assets of a GitHub release (created on request); identical assets skipped, different ones refused unless replaced.",
-        reportMediaType: MediaType.publishResult, effect: .idempotent,
+        reportMediaType: MediaType.githubPublishResult, effect: .idempotent,
         errorCodes: [PublishError.Code.assetDiffers.rawValue] + GitHubError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
             + TransportError.Code.allCases.map(\.rawValue),
         longRunning: true)

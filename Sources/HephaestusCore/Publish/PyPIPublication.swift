@@ -107,6 +107,7 @@ public enum PublishPyPIOperation: Operation {
             if repository != nil, repositoryURL != nil { throw RequestError("give --repository NAME or --repository-url URL, not both") }
             if let indexURL, URL(string: indexURL)?.host == nil { throw RequestError("--index-url \(indexURL) is not an absolute URL") }
             guard (1...8).contains(jobs) else { throw RequestError("--jobs must be between 1 and 8, not \(jobs)") }
+            try RequestError.requireDistinctNames(distributions, argument: "DIST")
         }
     }
 
@@ -143,7 +144,7 @@ public enum PublishPyPIOperation: Operation {
     public static let descriptor = OperationDescriptor(
         name: "publish.pypi", command: "publish pypi",
         summary: "Validate wheels and sdists, then upload them (with PEP 740 attestations on request) to a PyPI-compatible index.",
-        reportMediaType: MediaType.publishResult, effect: .destructive,
+        reportMediaType: MediaType.pypiPublishResult, effect: .destructive,
         errorCodes: [PublishError.Code]([
             .invalidDistribution, .missingCredentials, .configuration, .credentialsRejected, .fileExists, .existingDiffers, .uploadRejected,
             .trustedPublishing,

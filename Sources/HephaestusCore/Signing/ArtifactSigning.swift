@@ -81,12 +81,21 @@ public final class SigningSession {
         case .managedKey(let path):
             let pem = String(decoding: try FileReader.contents(of: path, limit: 1 << 20), as: UTF8.self)
             if pem.contains("ENCRYPTED") {
-                throw SigningError.invalidSigningConfig("\(path) is an encrypted private key; decrypt it (openssl pkey) into a protected file first")
+                throw SigningError.invalidKey("\(path) is an encrypted private key; decrypt it (openssl pkey) into a protected file first")
             }
-            let key = try PrivateKey(pem: pem)
+            let key: PrivateKey
+            do {
+                key = try PrivateKey(pem: pem)
+            } catch {
+                if (try? PublicKey(pem: pem)) != nil {
+                    throw SigningError.invalidKey("\(path) is a public key; --key takes the PEM private key (the public key verifies)")
+                }
+                if case CryptoError.malformedKey(let reason) = error { throw SigningError.invalidKey("\(path): \(reason)") }
+                throw error
+            }
             switch key.publicKey.kind {
             case .ecdsa(.p256), .ecdsa(.p384), .ed25519: break
-            default: throw SigningError.invalidSigningConfig("\(path): \(key.publicKey.kind) keys are not supported (ECDSA P-256/P-384, Ed25519)")
+            default: throw SigningError.invalidKey("\(path): \(key.publicKey.kind) keys are not supported (ECDSA P-256/P-384, Ed25519)")
             }
             let hint = Base64.encode(DigestAlgorithm.sha256.hash(key.publicKey.derSubjectPublicKeyInfo).bytes)
             who = .managedKey(key, hint: hint)

@@ -12,6 +12,20 @@ public struct WheelhousePackReport: OperationReport, Equatable {
         self.result = result
         self.bundle = bundle
     }
+
+    private enum CodingKeys: String, CodingKey { case bundle }
+
+    /// The `--json` document holds the result's fields at its top level (`archive`, `sha256`, …), beside `bundle`.
+    public func encode(to encoder: any Encoder) throws {
+        try result.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(bundle, forKey: .bundle)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        result = try WheelhousePack.Result(from: decoder)
+        bundle = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .bundle)
+    }
 }
 
 /// `wheelhouse.pack`: the wheels of a directory (each checked: file name, METADATA, RECORD hashes) packed into a

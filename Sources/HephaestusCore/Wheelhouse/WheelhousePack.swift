@@ -68,9 +68,8 @@ public struct WheelhousePack: Sendable {
     public func stage() throws -> Staged {
         try checkOutputs(signed: false)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw FileError.notFound(path: directory)
-        }
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { throw FileError.notFound(path: directory) }
+        guard isDirectory.boolValue else { throw FileError.notADirectory(path: directory) }
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
         let strays = try entries.filter { entry in
             var isDirectory: ObjCBool = false

@@ -6,6 +6,8 @@ public enum ArchiveError: CodedError, Equatable {
     case unsafeEntry(entry: String, rule: String)
     case limitExceeded(entry: String, limit: String)
     case destinationExists(path: String)
+    /// The destination exists and is not a directory (`kind`: "a symbolic link", "a regular file", …).
+    case destinationNotDirectory(path: String, kind: String)
     case writeFailed(path: String, reason: String)
 
     public enum Code: String, ErrorCode {
@@ -24,7 +26,7 @@ public enum ArchiveError: CodedError, Equatable {
             case .corrupt: (.checkFailed, "an archive is corrupt, truncated or concatenated")
             case .unsafeEntry: (.checkFailed, "an entry breaks an extraction rule (traversal, link escape, special file, …)")
             case .limitExceeded: (.checkFailed, "an archive exceeds an extraction limit (a bomb?)")
-            case .destinationExists: (.outputExists, "the extraction destination exists and is not empty")
+            case .destinationExists: (.outputExists, "the extraction destination is a file, a symbolic link or a non-empty directory")
             case .writeFailed: (.outputFailed, "an extracted file could not be written")
             }
         }
@@ -37,7 +39,7 @@ public enum ArchiveError: CodedError, Equatable {
         case .corrupt: .corrupt
         case .unsafeEntry: .unsafeEntry
         case .limitExceeded: .limitExceeded
-        case .destinationExists: .destinationExists
+        case .destinationExists, .destinationNotDirectory: .destinationExists
         case .writeFailed: .writeFailed
         }
     }
@@ -50,6 +52,8 @@ public enum ArchiveError: CodedError, Equatable {
         case .unsafeEntry(let entry, let rule): "refusing entry \(Self.shown(entry)): \(rule)"
         case .limitExceeded(let entry, let limit): "refusing entry \(Self.shown(entry)): \(limit)"
         case .destinationExists(let path): "\(path) already exists and is not an empty directory"
+        case .destinationNotDirectory(let path, let kind):
+            "\(path) is \(kind), not a directory: extract into a new or empty directory (links are not followed)"
         case .writeFailed(let path, let reason): "\(path): \(reason)"
         }
     }

@@ -35,7 +35,13 @@ public struct SafeExtractor: Sendable {
         var created = false
         var info = stat()
         if lstat(destination, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR, (try? FileManager.default.contentsOfDirectory(atPath: destination).isEmpty) == true else {
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: break
+            case S_IFLNK: throw ArchiveError.destinationNotDirectory(path: destination, kind: "a symbolic link")
+            case S_IFREG: throw ArchiveError.destinationNotDirectory(path: destination, kind: "a regular file")
+            default: throw ArchiveError.destinationNotDirectory(path: destination, kind: "a special file")
+            }
+            guard (try? FileManager.default.contentsOfDirectory(atPath: destination).isEmpty) == true else {
                 throw ArchiveError.destinationExists(path: destination)
             }
         } else {

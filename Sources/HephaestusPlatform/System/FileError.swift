@@ -11,6 +11,7 @@ public enum FileError: CodedError, Equatable {
     case alreadyExists(path: String)
     /// An output path names something other than a regular file (`kind`: "a character device", …).
     case notReplaceable(path: String, kind: String)
+    case notADirectory(path: String)
 
     /// The stable codes of this area.
     public enum Code: String, ErrorCode {
@@ -22,6 +23,7 @@ public enum FileError: CodedError, Equatable {
         case writeFailed = "file.write-failed"
         case alreadyExists = "file.already-exists"
         case notReplaceable = "file.output-not-regular"
+        case notADirectory = "file.not-a-directory"
 
         /// The codes reading an input can end with (an operation that writes nothing meets no others).
         public static let reading: [Code] = [.notFound, .isDirectory, .notRegularFile, .permissionDenied, .readFailed]
@@ -37,6 +39,7 @@ public enum FileError: CodedError, Equatable {
             case .alreadyExists: (.outputExists, "an output file exists and --overwrite was not given")
             case .notReplaceable:
                 (.outputFailed, "an output path is a directory, symbolic link, device, FIFO or socket: only regular files are replaced")
+            case .notADirectory: (.notFound, "a file was given where a directory is expected")
             }
         }
     }
@@ -51,6 +54,7 @@ public enum FileError: CodedError, Equatable {
         case .writeFailed: .writeFailed
         case .alreadyExists: .alreadyExists
         case .notReplaceable: .notReplaceable
+        case .notADirectory: .notADirectory
         }
     }
 
@@ -64,6 +68,7 @@ public enum FileError: CodedError, Equatable {
         case .writeFailed(let path, let reason): "\(path): write failed: \(reason)"
         case .alreadyExists(let path): "\(path) already exists (pass --overwrite to replace it)"
         case .notReplaceable(let path, let kind): "\(path) is \(kind): refusing to write over it (outputs replace regular files only)"
+        case .notADirectory(let path): "\(path): not a directory"
         }
     }
 

@@ -19,6 +19,8 @@ public enum SigningError: CodedError {
     case invalidSigningConfig(String)
     /// The file given with --in-toto is not an in-toto statement we can sign.
     case invalidStatement(String)
+    /// The managed key (--key) cannot sign: a public key, an encrypted or unsupported private key, not a key at all.
+    case invalidKey(String)
 
     public enum Code: String, ErrorCode {
         case noIdentityToken = "sign.no-identity-token"
@@ -29,6 +31,7 @@ public enum SigningError: CodedError {
         case selfVerificationFailed = "sign.self-verification-failed"
         case invalidSigningConfig = "sign.invalid-signing-config"
         case invalidStatement = "sign.invalid-statement"
+        case invalidKey = "sign.invalid-key"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -40,6 +43,7 @@ public enum SigningError: CodedError {
             case .selfVerificationFailed: (.checkFailed, "the bundle just produced does not verify; nothing was written")
             case .invalidSigningConfig: (.invalidInput, "the signing configuration cannot be used")
             case .invalidStatement: (.invalidInput, "the --in-toto input is not an in-toto statement with a sha256 subject")
+            case .invalidKey: (.invalidInput, "the --key file is not an unencrypted PEM private key of a supported type")
             }
         }
     }
@@ -54,6 +58,7 @@ public enum SigningError: CodedError {
         case .selfVerificationFailed: .selfVerificationFailed
         case .invalidSigningConfig: .invalidSigningConfig
         case .invalidStatement: .invalidStatement
+        case .invalidKey: .invalidKey
         }
     }
 
@@ -68,6 +73,7 @@ public enum SigningError: CodedError {
             "the signed bundle does not verify, so it was not written: \(error.description) [\(error.code)]"
         case .invalidSigningConfig(let reason): "signing config: \(reason)"
         case .invalidStatement(let reason): "in-toto statement: \(reason)"
+        case .invalidKey(let reason): "signing key: \(reason)"
         }
     }
 }

@@ -26,7 +26,8 @@ extension Hephaestus {
         typealias Performed = BackfillPlanOperation
 
         static let configuration = CommandConfiguration(
-            commandName: "plan", abstract: "List the assets of published releases that lack a bundle, and whether they can be signed.")
+            commandName: "plan", abstract: "List the assets of published releases that lack a bundle, and whether they can be signed.",
+            discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -78,12 +79,13 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Download, tie to the SHA-256 manifest, sign and upload a bundle for every planned asset; resumable.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 An asset whose bytes cannot be tied to the release's SHA-256 manifest is never signed. Each step is recorded in \
                 the inventory before and after it happens: a run killed at any point and started again finishes with exactly \
                 one bundle per asset and no duplicate upload. Backfilled bundles carry today's signer and time, not the \
                 original build's. Exit 1 when an asset was refused or conflicted.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -148,7 +150,8 @@ extension Hephaestus {
     struct BackfillStatus: OperationCommand {
         typealias Performed = BackfillStatusOperation
 
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "List backfill runs and what each did.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "List backfill runs and what each did.", discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -195,7 +198,8 @@ extension Hephaestus {
         typealias Performed = BackfillRollbackOperation
 
         static let configuration = CommandConfiguration(
-            commandName: "rollback", abstract: "Delete exactly the bundle assets a backfill run uploaded (see runbooks/release-rollback.md).")
+            commandName: "rollback", abstract: "Delete exactly the bundle assets a backfill run uploaded (see runbooks/release-rollback.md).",
+            discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

@@ -18,7 +18,7 @@ extension Hephaestus {
     /// [--trusted-root FILE --signing-config FILE] FILE`: keyless signing as `hephaestus sign` does it.
     struct ConformanceSignBundle: OperationCommand {
         typealias Performed = SignFilesOperation
-        static let configuration = CommandConfiguration(commandName: "sign-bundle")
+        static let configuration = CommandConfiguration(commandName: "sign-bundle", discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -51,15 +51,15 @@ extension Hephaestus {
     /// --key PATH) [--trusted-root FILE] FILE_OR_DIGEST`.
     struct ConformanceVerifyBundle: OperationCommand {
         typealias Performed = VerifyBundleOperation
-        static let configuration = CommandConfiguration(commandName: "verify-bundle")
+        static let configuration = CommandConfiguration(commandName: "verify-bundle", discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
 
         @Flag var staging = false
         @Option var bundle: String
-        @Option var certificateIdentity: String?
-        @Option var certificateOidcIssuer: String?
+        @Option(name: .certificateIdentity) var certificateIdentity: String?
+        @Option(name: .certificateOidcIssuer) var certificateOidcIssuer: String?
         @Option var key: String?
         /// With --staging too, the given root wins: the suite passes both for staging instances.
         @Option var trustedRoot: String?

@@ -18,6 +18,15 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "sigstore",
             abstract: "Run a local Sigstore TEST instance (Fulcio, Rekor v1 and v2, TSA, CT, OIDC issuer) on 127.0.0.1.",
+            usage: """
+                hephaestus dev sigstore [serve] --dir <DIR> [--port <PORT>] [--port-file <FILE>]
+                hephaestus dev sigstore token --dir <DIR> --identity <ID> [--issuer <URL>] [--lifetime <SECONDS>]
+                """,
+            discussion: """
+                Without a subcommand, serve runs: it serves the instance kept in DIR until interrupted, on PORT (default: \
+                the port of the last run, else a free one), and writes its URLs and port as JSON to FILE once listening \
+                (removed when it stops). token prints an OIDC identity token minted by the instance's issuer.
+                """,
             subcommands: [DevSigstoreServe.self, DevSigstoreToken.self],
             defaultSubcommand: DevSigstoreServe.self)
     }
@@ -29,7 +38,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "serve",
             abstract: "Serve the local Sigstore TEST instance kept in DIR until interrupted.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 THIS IS A TEST INSTANCE: its OIDC issuer mints tokens for any identity, so nothing it signs proves \
                 anything. It exists to rehearse signing and backfill offline. On 127.0.0.1 it serves Fulcio v2 \
                 (POST /api/v2/signingCert, 10-minute leaves with Fulcio's extensions and an embedded SCT), Rekor v1 \
@@ -38,7 +48,7 @@ extension Hephaestus {
                 /oauth2/jwks). Keys, certificates and log entries are kept in DIR (log entries in SQLite), so a restart \
                 continues the same logs. DIR receives trusted_root.json, signing_config.json (Rekor v2 + TSA), \
                 signing_config.rekor-v1.json and trust_config.json (for `sigstore --trust-config`).
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")
@@ -48,13 +58,13 @@ extension Hephaestus {
         var dir: String
 
         @Option(help: ArgumentHelp("Port on 127.0.0.1 (default: the port of the last run, else a free one).", valueName: "PORT"))
-        var port: UInt16 = 0
+        var port: UInt16?
 
-        @Option(help: ArgumentHelp("Write the service URLs and port as JSON here once listening.", valueName: "FILE"))
+        @Option(help: ArgumentHelp("Write the service URLs and port as JSON here once listening; removed when it stops.", valueName: "FILE"))
         var portFile: String?
 
         func request(_ context: CommandContext) throws -> DevSigstoreServeOperation.Request {
-            DevSigstoreServeOperation.Request(directory: dir, port: port, portFile: portFile)
+            DevSigstoreServeOperation.Request(directory: dir, port: port ?? 0, portFile: portFile)
         }
 
         /// SIGINT and SIGTERM stop the instance serving; the command then ends with status 0.
@@ -79,8 +89,9 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "token",
             abstract: "Print an OIDC identity token (JWT) minted by the local TEST instance's issuer.",
-            discussion:
+            discussion: withExitStatuses(
                 "E-mail identities get email/email_verified claims; with --issuer https://token.actions.githubusercontent.com a https://github.com/OWNER/REPO/.github/workflows/FILE@REF identity gets GitHub's workflow claims."
+            )
         )
 
         @OptionGroup(title: "Global options")

@@ -7,18 +7,19 @@ extension DigestAlgorithm: ExpressibleByArgument {}
 
 extension Hephaestus {
     /// `hephaestus digest`: sha256sum-compatible checksums and manifest checks.
-    struct Digest: HephaestusCommand {
+    struct Digest: HephaestusCommand, OperationAdapter {
         static let configuration = CommandConfiguration(
             commandName: "digest",
             abstract: "Print or check SHA-2 checksums, exactly as sha256sum does.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Without --check, prints one line per FILE in sha256sum's format. With --check, each FILE is a \
                 manifest in sha256sum format (GNU text/binary, single-blank or BSD-tagged lines); every listed file is \
                 checked and reported as OK, FAILED or FAILED open or read. Use - for standard input.
 
                 Fails closed: an improperly formatted manifest line fails the check, as with sha256sum --strict \
                 (plain sha256sum -c only warns).
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")

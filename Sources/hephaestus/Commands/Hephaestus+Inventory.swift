@@ -21,9 +21,9 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "scan",
             abstract: "Record every release, asset (size, SHA-256, manifest verdict) and bundle (verified) of the repositories.",
-            discussion:
+            discussion: withExitStatuses(
                 "Incremental: unchanged assets are not downloaded again, and an unchanged bundle is verified again only when its verdict was "
-                + "made with another trusted root; an asset whose SHA-256 changed since the last scan is recorded as such.")
+                    + "made with another trusted root; an asset whose SHA-256 changed since the last scan is recorded as such."))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -83,12 +83,13 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "audit",
             abstract: "Re-verify every recorded bundle and report findings (exit 1 on any).",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Findings: unsigned-asset, verification-failed, unexpected-identity (not matching any --identity glob), \
                 unexpected-issuer (not one of --issuer), digest-changed (since first recorded), manifest-mismatch. Bundles are \
                 verified from their stored bytes against each asset's recorded SHA-256 with the trusted root given now, never \
                 from stored verdicts.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -106,7 +107,7 @@ extension Hephaestus {
         var trust: TrustOptions
 
         @Option(help: ArgumentHelp("Parallel verifications (default: all cores).", valueName: "N"))
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+        var jobs: Int?
 
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
@@ -136,11 +137,12 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "report",
             abstract: "Write the inventory as JSON, CSV or a self-contained HTML page (summary, timeline chart, identities, findings).",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Every bundle is verified again with the trust root given (the report shows the audit's verdicts and findings, \
                 never a stored verdict). A release is signed, partial, signed-failing (a bundle that does not verify: never \
                 counted as unsigned) or unsigned.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

@@ -19,14 +19,15 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "pypi",
             abstract: "Validate, then upload wheels and sdists with the legacy upload API (twine-compatible).",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Every distribution is validated first (file name, archive, RECORD hashes, core metadata, a long description \
                 that renders); if any is invalid nothing is uploaded. Credentials: --username (or TWINE_USERNAME, default \
                 __token__) and the password or API token from the variable --password-env names (default TWINE_PASSWORD); \
                 or --trusted-publishing, which exchanges the CI's OIDC token for a short-lived upload token. \
                 --attestations signs a PEP 740 publish attestation for each file (keyless, as `hephaestus sign`) and sends it \
                 with the upload. Credentials are never printed.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -71,7 +72,7 @@ extension Hephaestus {
         @Flag(help: "Validate and show what would be uploaded; contact nothing.")
         var dryRun = false
 
-        @Option(help: ArgumentHelp("Uploads at a time after the first file (default 1: one after another, as twine does).", valueName: "N"))
+        @Option(help: ArgumentHelp("Uploads at a time after the first file (1: one after another, as twine does).", valueName: "N"))
         var jobs: Int = 1
 
         @Flag(help: "Print one JSON document on stdout.")
@@ -151,7 +152,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "github",
             abstract: "Upload files as assets of a GitHub release (created with --create).",
-            discussion: "Every file is checked first: an identical asset is skipped, a different one refused (nothing uploaded) unless --replace.")
+            discussion: withExitStatuses(
+                "Every file is checked first: an identical asset is skipped, a different one refused (nothing uploaded) unless --replace."))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

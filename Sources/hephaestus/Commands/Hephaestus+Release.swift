@@ -18,11 +18,12 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "download",
             abstract: "Download the matching assets of a release, each checked against the API's size and digest.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Files are streamed into a temporary file in --dest and renamed into place only when their size (and \
                 SHA-256, when the API gives one) match. Asset names are sanitised to a single safe file name. Prints one \
                 sha256sum-style line per file (usable with `hephaestus digest --check`), or --json.
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")

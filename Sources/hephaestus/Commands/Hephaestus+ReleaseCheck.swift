@@ -9,7 +9,8 @@ extension Hephaestus {
 
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Run every check of release install (checksum, Sigstore, extraction, wheels) without installing.")
+            abstract: "Run every check of release install (checksum, Sigstore, extraction, wheels) without installing.",
+            discussion: withExitStatuses(""))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -26,12 +27,13 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "install",
             abstract: "Check a wheelhouse release, then install its wheels with pip; fail closed.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Every check (manifest, Sigstore, safe extraction, wheel RECORDs) passes before the target environment \
                 is touched; pip installs only from the checked wheelhouse (--no-index --find-links). Any failure leaves \
                 the environment unchanged and nothing outside the private staging directory, which is always removed \
                 unless --keep-workdir.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

@@ -12,11 +12,12 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "revoke",
             abstract: "Delete a bad release (or some of its assets) and write an advisory (see runbooks/release-revocation.md).",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 The advisory (Markdown and JSON: tag, reason, affected files with SHA-256, replacement) is written to --advisory \
                 before anything is deleted, and recorded in the inventory when --inventory is given. Unless --yes, the tag \
                 must be typed to confirm (read from standard input).
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

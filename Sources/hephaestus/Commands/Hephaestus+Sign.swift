@@ -11,7 +11,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "sign",
             abstract: "Sign files into Sigstore bundles (keyless via OIDC, or with a managed key).",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Keyless: the OIDC token comes from --identity-token, else SIGSTORE_ID_TOKEN, else the CI system's \
                 ambient credentials (GitHub Actions with `id-token: write`, Buildkite, Google Cloud). An ephemeral \
                 ECDSA P-256 key is certified by the CA of the signing config (embedded public-good production by \
@@ -19,7 +20,7 @@ extension Hephaestus {
                 log and timestamped by its TSA. Each bundle is verified with the trust root (--trusted-root) and the \
                 signer's own identity before it is written atomically to FILE.sigstore.json or --bundle; existing \
                 bundles are kept unless --overwrite.
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")

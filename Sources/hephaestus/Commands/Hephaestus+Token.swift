@@ -16,7 +16,7 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "validate",
             abstract: "Check the token's shape, then ask GitHub for its kind, scopes, expiry and rate limit.",
-            discussion: "The token comes from --token-env NAME, else GITHUB_TOKEN, else GH_TOKEN. It is never printed."
+            discussion: withExitStatuses("The token comes from --token-env NAME, else GITHUB_TOKEN, else GH_TOKEN. It is never printed.")
         )
 
         @OptionGroup(title: "Global options")

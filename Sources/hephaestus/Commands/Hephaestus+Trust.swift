@@ -16,7 +16,7 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "List every CA, transparency log, CT log and timestamp authority with its validity window.",
-            discussion: "Warns when the embedded public-good material is more than 6 months old.")
+            discussion: withExitStatuses("Warns when the embedded public-good material is more than 6 months old."))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -36,7 +36,7 @@ extension Hephaestus {
                 context.report(
                     .warning, event: "trust.stale",
                     message:
-                        "warning: the embedded trust material was taken on \(report.retrievedAt ?? "?"), more than 6 months ago; keys may have rotated — pass a current --trusted-root"
+                        "the embedded trust material was taken on \(report.retrievedAt ?? "?"), more than 6 months ago; keys may have rotated — pass a current --trusted-root"
                 )
             }
             if json {

@@ -20,13 +20,13 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "bundle",
             abstract: "Verify one Sigstore bundle for an artifact and a signer.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Follows the Sigstore client specification: bundle structure, verified signing times (SET, RFC 3161), \
                 the certificate chain at each of those times, embedded SCTs, the signer identity, transparency-log \
                 inclusion (proof + signed checkpoint) and the signature over the artifact. No network is used.
                 FILE_OR_DIGEST is a path, or sha256:<64 hex> when no file by that name exists.
-                Exit status: 0 verified, 1 verification failed, 64 usage error, 66 missing input.
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")
@@ -43,6 +43,9 @@ extension Hephaestus {
 
         @Flag(help: "Print one JSON verification-result document on stdout.")
         var json = false
+
+        @Flag(help: "Accepted for sigstore-python compatibility; does nothing: verification is always offline.")
+        var offline = false
 
         @Argument(help: ArgumentHelp("The artifact, or its digest as sha256:<hex>.", valueName: "FILE_OR_DIGEST"))
         var artifact: String

@@ -10,11 +10,12 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "batch",
             abstract: "Verify a JSON-lines list of bundles in parallel; one JSON line out per line in, same order.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Each input line: {"bundle": P, "artifact": P | "digest": "sha256:…", "identity" | "identity_regexp": …, \
                 "issuer" | "issuer_regexp": …, "key": P?}. Relative paths resolve against the list file's directory. \
                 Output lines carry "verdict": "pass" | "fail" and the reason. Exit status 1 if any line failed.
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")
@@ -24,13 +25,13 @@ extension Hephaestus {
         var trust: TrustOptions
 
         @Option(help: "Parallel verifications (default: the number of CPU cores).")
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+        var jobs: Int?
 
         @Argument(help: ArgumentHelp("The JSON-lines list (- for standard input).", valueName: "LIST.jsonl"))
         var list: String
 
         func validate() throws {
-            guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256, not \(jobs)") }
+            if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256, not \(jobs)") }
         }
 
         var failureEvent: String? { "verify.batch-failed" }

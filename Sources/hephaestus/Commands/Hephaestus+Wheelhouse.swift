@@ -18,9 +18,13 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "pack",
             abstract: "Pack the wheels of DIR into a reproducible NAME-VERSION-wheelhouse.tar.gz with its .sha256 manifest (and bundle with --sign).",
-            discussion: """
-                Every file of DIR must be a valid wheel (file name, METADATA, RECORD hashes); anything else is refused and                 nothing is written. Entries are sorted, mode 0644, uid/gid 0, no owner names, one mtime (SOURCE_DATE_EPOCH                 or 0), gzip without a timestamp: the same wheels give the same bytes. --sign signs the archive as                 `hephaestus sign` does (same options) into NAME-VERSION-wheelhouse.tar.gz.sigstore.json.
-                """)
+            discussion: withExitStatuses(
+                """
+                Every file of DIR must be a valid wheel (file name, METADATA, RECORD hashes); anything else is refused and \
+                nothing is written. Entries are sorted, mode 0644, uid/gid 0, no owner names, one mtime (SOURCE_DATE_EPOCH \
+                or 0), gzip without a timestamp: the same wheels give the same bytes. --sign signs the archive as \
+                `hephaestus sign` does (same options) into NAME-VERSION-wheelhouse.tar.gz.sigstore.json.
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -82,7 +86,8 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "extract",
             abstract: "Extract a wheelhouse (tar, tar.gz or zip) into a fresh directory, refusing anything unsafe and an archive without a wheel.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Refused, with the entry name and the rule: absolute paths, '..' components, backslashes, NUL and \
                 control characters, names that Unicode compatibility normalisation (NFKC) changes, such as full-width \
                 dots and slashes, paths longer than PATH_MAX and components longer than NAME_MAX, duplicate names and \
@@ -93,7 +98,7 @@ extension Hephaestus {
                 (names, sizes, CRC-32). A directory named like a wheel, and an archive holding no wheel, are refused \
                 too. setuid/setgid/sticky bits are stripped. On any refusal nothing is left: the destination is \
                 removed. Exit status 1 for a refused archive.
-                """
+                """)
         )
 
         @OptionGroup(title: "Global options")
@@ -112,11 +117,7 @@ extension Hephaestus {
         var json = false
 
         func request(_ context: CommandContext) throws -> WheelhouseExtractOperation.Request {
-            WheelhouseExtractOperation.Request(
-                archive: archive, dest: dest,
-                limits: ExtractionChoice(
-                    maxTotalBytes: limits.maxTotalBytes, maxEntries: limits.maxEntries, maxEntryBytes: limits.maxEntryBytes, maxRatio: limits.maxRatio
-                ))
+            WheelhouseExtractOperation.Request(archive: archive, dest: dest, limits: limits.choice)
         }
 
         func render(report: ExtractionSummary, _ context: CommandContext) throws {

@@ -5,13 +5,13 @@ import HephaestusSigstore
 
 /// Who must have signed: a certificate identity and OIDC issuer (with optional GitHub claims), or a managed key.
 struct IdentityOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The exact certificate SAN (email or URI) of the signer.", valueName: "SAN"))
+    @Option(name: .certificateIdentity, help: ArgumentHelp("The exact certificate SAN (email or URI) of the signer.", valueName: "SAN"))
     var certificateIdentity: String?
 
     @Option(help: ArgumentHelp("A regular expression the WHOLE certificate SAN must match (anchored).", valueName: "RE"))
     var certificateIdentityRegexp: String?
 
-    @Option(help: ArgumentHelp("The exact OIDC issuer of the signer's certificate.", valueName: "URL"))
+    @Option(name: .certificateOidcIssuer, help: ArgumentHelp("The exact OIDC issuer of the signer's certificate.", valueName: "URL"))
     var certificateOidcIssuer: String?
 
     @Option(help: ArgumentHelp("A regular expression the WHOLE OIDC issuer must match (anchored).", valueName: "RE"))
@@ -46,4 +46,11 @@ struct IdentityOptions: ParsableArguments {
     func validate() throws {
         do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
+}
+
+extension NameSpecification {
+    /// `--certificate-identity`, and sigstore-python's `--cert-identity`.
+    static let certificateIdentity: NameSpecification = [.long, .customLong("cert-identity")]
+    /// `--certificate-oidc-issuer`, and sigstore-python's `--cert-oidc-issuer`.
+    static let certificateOidcIssuer: NameSpecification = [.long, .customLong("cert-oidc-issuer")]
 }

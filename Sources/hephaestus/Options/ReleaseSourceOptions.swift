@@ -105,7 +105,7 @@ struct ReleaseCheckOptions: ParsableArguments {
     /// with --log-format json), the rest logged.
     func render(notice: ReleaseNotice, context: CommandContext) {
         switch notice.level {
-        case .warning: context.report(.warning, event: notice.event, message: "warning: \(notice.message)")
+        case .warning: context.report(.warning, event: notice.event, message: notice.message)
         case .info: context.logger.info("\(notice.event)", metadata: ["message": .string(notice.message)])
         }
     }

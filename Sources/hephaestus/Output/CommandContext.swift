@@ -25,9 +25,9 @@ struct CommandContext: Sendable {
     }
 
     /// Reports an error or warning line the way the chosen log format wants it on stderr:
-    /// `hephaestus: MESSAGE` in text, a JSON record in json.
+    /// `hephaestus: MESSAGE` in text (`hephaestus: warning: MESSAGE` for a warning), a JSON record in json.
     func report(_ level: Logger.Level, event: String, message: String, metadata: Logger.Metadata = [:]) {
-        let message = redactor.redact(message)
+        let message = redactor.redact(level == .warning ? Self.warning(message) : message)
         switch logFormat {
         case .text:
             if level >= logger.logLevel || level >= .error {
@@ -38,6 +38,13 @@ struct CommandContext: Sendable {
             fields["message"] = .string(message)
             logger.log(level: level, "\(event)", metadata: fields)
         }
+    }
+}
+
+extension CommandContext {
+    /// A warning's text: `warning: MESSAGE`, or MESSAGE when it already says so (sha256sum's `WARNING: …` lines).
+    static func warning(_ message: String) -> String {
+        message.lowercased().hasPrefix("warning:") ? message : "warning: " + message
     }
 }
 

@@ -8,7 +8,7 @@ import HephaestusPlatform
 
 /// A command that is a thin adapter over one registered operation: it turns its options into the operation's request,
 /// runs the operation, and renders each item and the report. The order of the work is the operation's alone.
-protocol OperationCommand: HephaestusCommand, Sendable {
+protocol OperationCommand: HephaestusCommand, OperationAdapter, Sendable {
     associatedtype Performed: HephaestusCore.Operation
 
     /// The request the options describe.

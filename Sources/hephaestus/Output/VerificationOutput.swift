@@ -17,7 +17,9 @@ struct VerificationOutput {
             context.stdout.line("  log:      \(entry.log) entry \(entry.logIndex) (\(entry.kind) \(entry.kindVersion))")
         }
         for timestamp in result.verifiedTimestamps {
-            context.stdout.line("  time:     \(RFC3339.string(timestamp.time)) (\(timestamp.source): \(timestamp.authority))")
+            // A timestamp authority the trusted root lists without a URI is named by its source alone.
+            let authority = timestamp.authority.isEmpty ? "" : ": \(timestamp.authority)"
+            context.stdout.line("  time:     \(RFC3339.string(timestamp.time)) (\(timestamp.source)\(authority))")
         }
         for (name, value) in result.claims.sorted(by: { $0.key < $1.key }) {
             context.stdout.line("  claim:    \(name) = \(value)")

@@ -161,4 +161,20 @@ struct SafeExtractorTests {
         }
         #expect(try String(contentsOfFile: destination + "/existing.txt", encoding: .utf8) == "keep me")
     }
+
+    @Test("A destination that is a symbolic link (even to an empty directory) or a file is refused, named as what it is")
+    func destinationNotDirectory() throws {
+        let (parent, _) = try Self.workspace()
+        try FileManager.default.createDirectory(atPath: parent.file("empty"), withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: parent.file("link"), withDestinationPath: "empty")
+        try parent.write("file", "x")
+        #expect(throws: ArchiveError.destinationNotDirectory(path: parent.file("link"), kind: "a symbolic link")) {
+            try SafeExtractor().extract(HostileArchives.path("good.tar.gz"), into: parent.file("link"))
+        }
+        #expect(throws: ArchiveError.destinationNotDirectory(path: parent.file("file"), kind: "a regular file")) {
+            try SafeExtractor().extract(HostileArchives.path("good.tar.gz"), into: parent.file("file"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.file("empty")).isEmpty)
+        #expect(ArchiveError.destinationNotDirectory(path: "link", kind: "a symbolic link").code == "archive.destination-exists")
+    }
 }
