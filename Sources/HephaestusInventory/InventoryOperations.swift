@@ -111,6 +111,7 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
 
         public func validate() throws(RequestError) {
             try trust.validate()
+            if let jobs { try RequestError.checkRange(jobs, VerifyBatchOperation.Request.jobsRange, option: "--jobs") }
         }
     }
 

@@ -29,6 +29,7 @@ public enum ErrorCatalogue {
         DigestCheckError.self,
         VerificationError.self,
         BatchVerificationFailure.self,
+        BatchListError.self,
         SigningError.self,
         LocalInstanceError.self,
         TransportError.self,

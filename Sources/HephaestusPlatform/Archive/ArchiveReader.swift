@@ -49,7 +49,7 @@ public final class ArchiveReader {
             // zip: the seekable reader (central directory); ZipConsistency cross-checks the local headers.
             source = nil
             archive_read_support_format_zip_seekable(handle)
-            guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
+            guard archive_read_open_filename(handle, NativePath.cString(path), 1 << 16) == ARCHIVE_OK else {
                 throw Self.openFailure(handle, path: path)
             }
             return

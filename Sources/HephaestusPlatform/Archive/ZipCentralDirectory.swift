@@ -12,7 +12,7 @@ enum ZipCentralDirectory {
     static func names(of path: String) throws -> [String] {
         let reader = try FileReader(path: path)
         _ = reader
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw Malformed(description: "unreadable") }
+        guard let handle = FileHandle.forReading(nativePath: path) else { throw Malformed(description: "unreadable") }
         defer { try? handle.close() }
         let size = try handle.seekToEnd()
         let tailLength = min(size, 65_557)

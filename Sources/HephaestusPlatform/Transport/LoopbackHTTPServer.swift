@@ -75,7 +75,7 @@ public final class LoopbackHTTPServer: Sendable {
         guard bound == 0, listen(descriptor, 64) == 0 else {
             let code = errno
             close(descriptor)
-            throw Self.failure("bind 127.0.0.1:\(port)", code)
+            throw code == EADDRINUSE ? TransportError.portInUse(port: port) : Self.failure("bind 127.0.0.1:\(port)", code)
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {

@@ -30,7 +30,9 @@ extension Hephaestus {
         var list: String
 
         func validate() throws {
-            guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256, not \(jobs)") }
+            do { try VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs).validate() } catch {
+                throw ValidationError(error.message)
+            }
         }
 
         var failureEvent: String? { "verify.batch-failed" }
