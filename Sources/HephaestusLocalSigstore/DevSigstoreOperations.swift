@@ -64,9 +64,7 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
         name: "dev.sigstore", command: "dev sigstore serve",
         summary: "Serve a local Sigstore TEST instance (Fulcio, Rekor v1 and v2, TSA, CT, OIDC issuer) on 127.0.0.1 until cancelled.",
         reportMediaType: "application/vnd.hephaestus.dev-sigstore+json;version=1", effect: .idempotent,
-        errorCodes: LocalInstanceError.Code.allCases.map(\.rawValue) + [
-            TransportError.Code.transport.rawValue, TransportError.Code.portInUse.rawValue,
-        ]
+        errorCodes: LocalInstanceError.Code.allCases.map(\.rawValue) + ServerError.Code.allCases.map(\.rawValue)
             + FileError.Code.allCases.map(\.rawValue),
         longRunning: true)
 

@@ -33,6 +33,7 @@ public enum ErrorCatalogue {
         SigningError.self,
         LocalInstanceError.self,
         TransportError.self,
+        ServerError.self,
         GitHubError.self,
         ArchiveError.self,
         WheelError.self,

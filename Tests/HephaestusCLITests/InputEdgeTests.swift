@@ -162,7 +162,7 @@ struct InputEdgeTests {
             (["dev", "sigstore", "--dir", directory.file("dev"), "--port", "-1"], "--port must be between 0 and 65535, not -1"),
             (["verify", "batch", "--jobs", "-1", directory.file("list.jsonl")], "--jobs must be between 1 and 256, not -1"),
             (["wheelhouse", "extract", "a.tar.gz", "--dest", "out", "--max-entries", "-5"], "--max-entries must be positive, not -5"),
-            (["release", "verify", "--archive", "a.tar.gz", "--max-size", "-1"], "--max-size must be a positive number of bytes, not -1"),
+            (["release", "verify", "--archive", "a.tar.gz", "--max-size", "-1"], "--max-size must be positive, not -1"),
             (["release", "download", "--repository", "o/r", "--tag", "v1", "--retry-base-delay", "-1"], "--retry-base-delay: must be at least 0"),
         ] {
             let result = try HephaestusBinary.run(arguments, in: directory.path)
@@ -194,7 +194,7 @@ struct InputEdgeTests {
         #expect(accepted.status == 0, "\(accepted.stderrText)")
         let zero = try HephaestusBinary.run(["release", "verify"] + options + ["--max-size", "0"], in: factory.directory.path)
         #expect(zero.status == 64)
-        #expect(zero.stderrText.contains("--max-size must be a positive number of bytes, not 0"))
+        #expect(zero.stderrText.contains("--max-size must be positive, not 0"))
     }
 
     // MARK: - verify batch lists (item 9)

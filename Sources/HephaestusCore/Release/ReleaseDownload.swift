@@ -121,7 +121,7 @@ public enum ReleaseDownloadOperation: Operation {
 
         /// `--max-size` (of a download or a local archive) must be a positive number of bytes.
         static func validate(maxSize: Int64) throws(RequestError) {
-            guard maxSize > 0 else { throw RequestError("--max-size must be a positive number of bytes, not \(maxSize)") }
+            guard maxSize > 0 else { throw RequestError("--max-size must be positive, not \(maxSize)") }
         }
 
         private enum CodingKeys: String, CodingKey { case release, pattern, dest, maxSize, github }

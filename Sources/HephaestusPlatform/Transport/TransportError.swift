@@ -16,8 +16,6 @@ public enum TransportError: CodedError, Equatable {
     case bodyTooLarge(url: String, limit: Int64)
     case sizeMismatch(url: String, expected: Int64, actual: Int64)
     case digestMismatch(url: String, expected: String, actual: String)
-    /// A loopback server could not listen: something else already does on that port.
-    case portInUse(port: UInt16)
 
     public enum Code: String, ErrorCode {
         case invalidConfiguration = "transport.invalid-configuration"
@@ -33,7 +31,6 @@ public enum TransportError: CodedError, Equatable {
         case bodyTooLarge = "transport.body-too-large"
         case sizeMismatch = "transport.size-mismatch"
         case digestMismatch = "transport.digest-mismatch"
-        case portInUse = "transport.port-in-use"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -50,7 +47,6 @@ public enum TransportError: CodedError, Equatable {
             case .bodyTooLarge: (.checkFailed, "a download exceeded the maximum size")
             case .sizeMismatch: (.checkFailed, "a download's size differs from the size the release API declared")
             case .digestMismatch: (.checkFailed, "a download's SHA-256 differs from the digest the release API declared")
-            case .portInUse: (.unavailable, "`dev sigstore`: the port on 127.0.0.1 is already in use")
             }
         }
     }
@@ -70,7 +66,6 @@ public enum TransportError: CodedError, Equatable {
         case .bodyTooLarge: .bodyTooLarge
         case .sizeMismatch: .sizeMismatch
         case .digestMismatch: .digestMismatch
-        case .portInUse: .portInUse
         }
     }
 
@@ -92,7 +87,6 @@ public enum TransportError: CodedError, Equatable {
             "\(url): received \(actual) bytes, expected \(expected) (not saved)"
         case .digestMismatch(let url, let expected, let actual):
             "\(url): SHA-256 is \(actual), expected \(expected) (not saved)"
-        case .portInUse(let port): "port \(port) on 127.0.0.1 is already in use: stop what listens there, or choose another with --port"
         }
     }
 }

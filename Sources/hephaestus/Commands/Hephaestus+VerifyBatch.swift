@@ -12,8 +12,9 @@ extension Hephaestus {
             abstract: "Verify a JSON-lines list of bundles in parallel; one JSON line out per line in, same order.",
             discussion: """
                 Each input line: {"bundle": P, "artifact": P | "digest": "sha256:…", "identity" | "identity_regexp": …, \
-                "issuer" | "issuer_regexp": …, "key": P?}. Relative paths resolve against the list file's directory. \
-                Output lines carry "verdict": "pass" | "fail" and the reason. Exit status 1 if any line failed.
+                "issuer" | "issuer_regexp": …, "key": P?}; any other key fails its line. Relative paths resolve against \
+                the list file's directory. Output lines carry their "mediaType", "verdict": "pass" | "fail" and the \
+                reason. Exit status 1 if any line failed, 65 if the list holds no request at all.
                 """
         )
 
