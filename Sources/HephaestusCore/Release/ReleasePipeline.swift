@@ -238,11 +238,11 @@ public struct ReleasePipeline: Sendable {
             let directory = URL(fileURLWithPath: archive).deletingLastPathComponent().path
             let name = URL(fileURLWithPath: archive).lastPathComponent
             let foundManifest =
-                manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first { FileManager.default.fileExists(atPath: $0) }
-                ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+                manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first(where: NativePath.exists)
+                ?? (NativePath.entries(ofDirectory: directory) ?? []).sorted()
                 .filter { $0.hasSuffix(".sha256") }.map { directory + "/" + $0 }
                 .first { Self.manifest(at: $0, names: name) }
-            let foundBundle = bundle ?? [archive + ".sigstore.json", archive + ".sigstore"].first { FileManager.default.fileExists(atPath: $0) }
+            let foundBundle = bundle ?? [archive + ".sigstore.json", archive + ".sigstore"].first(where: NativePath.exists)
             if let manifest { _ = try FileReader(path: manifest) }
             if let bundle { _ = try FileReader(path: bundle) }
             return FetchedFiles(archive: archive, archiveDigest: nil, manifest: foundManifest, bundle: foundBundle)
