@@ -91,7 +91,7 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         public func validate() throws(RequestError) {
             try trust.validate()
             try signing.validate(staging: trust.staging)
-            if let maxPerMinute, maxPerMinute <= 0 { throw RequestError("--max-per-minute must be positive") }
+            if let maxPerMinute, !(maxPerMinute > 0 && maxPerMinute.isFinite) { throw RequestError("--max-per-minute must be positive") }
         }
 
         private enum CodingKeys: String, CodingKey { case repository, since, signing, trust, inventory, dryRun, maxPerMinute, github }

@@ -113,6 +113,7 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
 
         public func validate() throws(RequestError) {
             try trust.validate()
+            if let jobs { try RequestError.checkRange(jobs, VerifyBatchOperation.Request.jobsRange, option: "--jobs") }
         }
     }
 

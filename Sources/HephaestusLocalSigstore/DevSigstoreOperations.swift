@@ -13,12 +13,12 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
     public struct Request: Codable, Sendable, Equatable {
         /// The instance directory (created on first use).
         public var directory: String
-        /// The port on 127.0.0.1; 0: the port of the last run, else a free one.
-        public var port: UInt16
+        /// The port on 127.0.0.1 (0…65535); 0: the port of the last run, else a free one.
+        public var port: Int
         /// Where to write the service URLs and port as JSON once listening.
         public var portFile: String?
 
-        public init(directory: String, port: UInt16 = 0, portFile: String? = nil) {
+        public init(directory: String, port: Int = 0, portFile: String? = nil) {
             self.directory = directory
             self.port = port
             self.portFile = portFile
@@ -30,8 +30,12 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 directory: try container.decode(String.self, forKey: .directory),
-                port: try container.decodeIfPresent(UInt16.self, forKey: .port) ?? 0,
+                port: try container.decodeIfPresent(Int.self, forKey: .port) ?? 0,
                 portFile: try container.decodeIfPresent(String.self, forKey: .portFile))
+        }
+
+        public func validate() throws(RequestError) {
+            try RequestError.checkRange(port, 0...Int(UInt16.max), option: "--port")
         }
     }
 
@@ -60,15 +64,16 @@ public enum DevSigstoreServeOperation: HephaestusCore.Operation {
         name: "dev.sigstore", command: "dev sigstore serve",
         summary: "Serve a local Sigstore TEST instance (Fulcio, Rekor v1 and v2, TSA, CT, OIDC issuer) on 127.0.0.1 until cancelled.",
         reportMediaType: "application/vnd.hephaestus.dev-sigstore+json;version=1", effect: .idempotent,
-        errorCodes: LocalInstanceError.Code.allCases.map(\.rawValue) + [TransportError.Code.transport.rawValue]
+        errorCodes: LocalInstanceError.Code.allCases.map(\.rawValue) + ServerError.Code.allCases.map(\.rawValue)
             + FileError.Code.allCases.map(\.rawValue),
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
+        try request.validate()
         let logger = context.logger
         let requests = RequestCount()
         let (instance, server, portFileBytes) = try await BlockingWork.run {
-            let instance = try LocalSigstoreInstance.open(directory: request.directory, port: request.port)
+            let instance = try LocalSigstoreInstance.open(directory: request.directory, port: UInt16(request.port))
             try instance.attachLogStorage()
             try instance.writeTrustDocuments()
             let server = try instance.serve { served, status in
@@ -149,6 +154,13 @@ public enum DevSigstoreTokenOperation: HephaestusCore.Operation {
                 issuer: try container.decodeIfPresent(String.self, forKey: .issuer),
                 lifetime: try container.decodeIfPresent(Int.self, forKey: .lifetime) ?? 600)
         }
+
+        /// At most a year either way (negative lifetimes mint tokens that expired that long ago).
+        public static let lifetimeRange = -31_536_000...31_536_000
+
+        public func validate() throws(RequestError) {
+            try RequestError.checkRange(lifetime, Self.lifetimeRange, option: "--lifetime", unit: "seconds")
+        }
     }
 
     /// The token (a JWT).
@@ -163,7 +175,8 @@ public enum DevSigstoreTokenOperation: HephaestusCore.Operation {
         errorCodes: LocalInstanceError.Code.allCases.map(\.rawValue) + CryptoError.Code.allCases.map(\.rawValue))
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
-        try await BlockingWork.run {
+        try request.validate()
+        return try await BlockingWork.run {
             let instance = try LocalSigstoreInstance.existing(directory: request.directory)
             return Report(
                 token: try instance.oidcIssuer.mint(

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HephaestusPlatform
 import HephaestusSigstore
 
@@ -32,9 +33,8 @@ public final class LocalSigstoreInstance: Sendable {
     /// picks a free one the first time); the issuer URL contains the port, so tokens stay valid across restarts
     /// on the same port.
     public static func open(directory: String, port requested: UInt16 = 0) throws -> LocalSigstoreInstance {
-        let files = FileManager.default
-        try files.createDirectory(atPath: directory + "/keys", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try files.createDirectory(atPath: directory + "/certs", withIntermediateDirectories: true)
+        try StateFile.directory(directory + "/keys", creating: 0o700)
+        try StateFile.directory(directory + "/certs", creating: 0o755)
         let stored = try InstanceRecord.load(directory: directory)
         let port = try requested != 0 ? requested : (stored?.port ?? Self.freePort())
         let record = InstanceRecord(port: port, validFrom: stored?.validFrom ?? Date().addingTimeInterval(-3600))
@@ -46,6 +46,8 @@ public final class LocalSigstoreInstance: Sendable {
     /// Opens an existing instance without changing it (for `dev sigstore token`).
     public static func existing(directory: String) throws -> LocalSigstoreInstance {
         guard let record = try InstanceRecord.load(directory: directory) else { throw LocalInstanceError.notAnInstance(path: directory) }
+        try StateFile.directory(directory + "/keys")
+        try StateFile.directory(directory + "/certs")
         return try LocalSigstoreInstance(directory: directory, record: record)
     }
 
@@ -86,9 +88,14 @@ public final class LocalSigstoreInstance: Sendable {
 
     /// Attaches the SQLite log store (replaying earlier entries) — done by the serving process only.
     public func attachLogStorage() throws {
-        let storage = try SQLiteLogStorage(path: directory + "/log.sqlite")
-        try rekorV1.attach(storage: storage)
-        try rekorV2.attach(storage: storage)
+        let path = directory + "/log.sqlite"
+        do {
+            let storage = try SQLiteLogStorage(path: path)
+            try rekorV1.attach(storage: storage)
+            try rekorV2.attach(storage: storage)
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw LocalInstanceError.corruptState("\(path): \(error.message ?? "\(error.resultCode)")")
+        }
     }
 
     /// The HTTP router over this instance's services.
@@ -174,13 +181,13 @@ struct InstanceRecord {
     let validFrom: Date
 
     static func load(directory: String) throws -> InstanceRecord? {
-        let path = directory + "/instance.json"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any],
-            let port = (object["port"] as? NSNumber)?.uint16Value,
-            let validFromText = object["validFrom"] as? String, let validFrom = try? Date(validFromText, strategy: .iso8601)
-        else { throw LocalInstanceError.corruptState("\(path) lacks port or validFrom") }
-        return InstanceRecord(port: port, validFrom: validFrom)
+        try StateFile.read(directory + "/instance.json", expecting: "a JSON object with port and validFrom") { text in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                let port = (object["port"] as? NSNumber)?.uint16Value,
+                let validFromText = object["validFrom"] as? String, let validFrom = try? Date(validFromText, strategy: .iso8601)
+            else { return nil }
+            return InstanceRecord(port: port, validFrom: validFrom)
+        }
     }
 
     func save(directory: String) throws {
@@ -197,9 +204,7 @@ struct KeyStore {
     let directory: String
 
     func existingKey(_ name: String) throws -> PrivateKey? {
-        let path = "\(directory)/keys/\(name).pem"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try PrivateKey(pem: String(contentsOfFile: path, encoding: .utf8))
+        try StateFile.read("\(directory)/keys/\(name).pem", expecting: "a PEM private key") { try PrivateKey(pem: $0) }
     }
 
     /// The kept key, or a fresh one that is kept from now on.
@@ -215,12 +220,52 @@ struct KeyStore {
     }
 
     func certificate(_ name: String) throws -> Certificate? {
-        let path = "\(directory)/certs/\(name).pem"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try Certificate.parsePEM(String(contentsOfFile: path, encoding: .utf8)).first
+        try StateFile.read("\(directory)/certs/\(name).pem", expecting: "a PEM certificate") { try Certificate.parsePEM($0).first }
     }
 
     func store(certificate: Certificate, _ name: String) throws {
         try AtomicFileWriter.write(Array(certificate.pem.utf8), to: "\(directory)/certs/\(name).pem", overwrite: true)
+    }
+}
+
+/// The files and directories of the kept state. Whatever makes one unusable (not a directory, unreadable as a file,
+/// not UTF-8, not parseable) is ``LocalInstanceError/corruptState(_:)`` naming it, in one line: never a Foundation
+/// error's dump.
+enum StateFile {
+    /// The state file at `path` parsed by `parse` (nil from `parse`: not what was expected); nil when it does not exist.
+    static func read<Value>(_ path: String, expecting what: String, _ parse: (String) throws -> Value?) throws -> Value? {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileReader.contents(of: path, limit: 1 << 20)
+        } catch FileError.notFound {
+            return nil
+        } catch let error as FileError where error.errorCode == .permissionDenied {
+            throw error
+        } catch let error as FileError {
+            throw LocalInstanceError.corruptState("\(error)")
+        }
+        let reason: String
+        do {
+            if let text = String(validating: bytes, as: UTF8.self), let value = try parse(text) { return value }
+            reason = "not \(what)"
+        } catch let error as any CodedError {
+            reason = "not \(what) (\(error))"
+        } catch {
+            reason = "not \(what)"
+        }
+        throw LocalInstanceError.corruptState("\(path) is \(reason)")
+    }
+
+    /// Checks the state directory `path`, or makes it (and its parents) with `permissions` when it is missing and they
+    /// are given; something else by that name, or a directory missing from an existing instance, is damage.
+    static func directory(_ path: String, creating permissions: mode_t? = nil) throws {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw LocalInstanceError.corruptState("\(path) is not a directory") }
+        } else if let permissions {
+            try NativePath.createDirectories(path, permissions: permissions)
+        } else {
+            throw LocalInstanceError.corruptState("\(path) is missing")
+        }
     }
 }

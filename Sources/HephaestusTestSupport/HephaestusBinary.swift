@@ -37,6 +37,11 @@ public enum HephaestusBinary {
         try ProcessResult.run(path, arguments, in: directory, environment: environment, stdin: stdin, stdout: stdout)
     }
 
+    /// Runs `hephaestus ARGUMENTS` with arguments given as bytes (file names that are not UTF-8).
+    public static func run(byteArguments: [[UInt8]], in directory: String? = nil) throws -> ProcessResult {
+        try ProcessResult.run(path, byteArguments: byteArguments, in: directory)
+    }
+
     /// Runs `hephaestus ARGUMENTS` with a pseudo-terminal as its stdin, stdout and stderr (util-linux `script`), as a
     /// user at a terminal would; the result's stdout is everything written to the terminal (both streams).
     public static func runInTerminal(

@@ -49,6 +49,20 @@ public struct ProcessResult: Sendable {
             stderr: Array(try Data(contentsOf: URL(fileURLWithPath: errPath))))
     }
 
+    /// Runs `executable` with arguments given as bytes, which need not be UTF-8 (file names): Foundation's `Process`
+    /// passes arguments as UTF-8 only, so `/bin/sh` rebuilds each one from `printf` octal escapes and execs the program.
+    /// (An argument's trailing newlines are lost, as with any command substitution.)
+    public static func run(_ executable: String, byteArguments: [[UInt8]], in directory: String? = nil) throws -> ProcessResult {
+        let words = byteArguments.map { bytes in
+            let escapes = bytes.map { byte in
+                let octal = String(byte, radix: 8)
+                return "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+            }
+            return "\"$(printf '" + escapes.joined() + "')\""
+        }
+        return try run("/bin/sh", ["-c", "exec \"$0\" " + words.joined(separator: " "), executable], in: directory)
+    }
+
     /// Runs a program found on PATH.
     public static func runTool(
         _ name: String, _ arguments: [String], in directory: String? = nil, stdin: [UInt8]? = nil

@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusPlatform
 
 /// A fresh directory under the system temporary directory, removed when the value is deinitialised.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -13,7 +14,8 @@ public final class TemporaryDirectory: @unchecked Sendable {
     }
 
     deinit {
-        try? FileManager.default.removeItem(atPath: path)
+        // Not FileManager: it cannot name files whose names are not UTF-8.
+        NativePath.removeTree(path)
     }
 
     /// `path/name`.

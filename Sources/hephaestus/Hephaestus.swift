@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HephaestusCore
 import HephaestusOperations
+import HephaestusPlatform
 import Logging
 
 /// The `hephaestus` command: release supply-chain verification and publication.
@@ -25,8 +26,9 @@ struct Hephaestus: AsyncParsableCommand {
     static func main() async {
         StandardDescriptors.reserve()
         ExitStatusHelp.isDescribing = ExitStatusHelp.describes(Array(CommandLine.arguments.dropFirst()))
+        // Read from argv losslessly: a file name that is not UTF-8 still names its file.
         let arguments = GlobalOptionPlacement.movingGlobalOptions(
-            in: Array(CommandLine.arguments.dropFirst()), root: Hephaestus.self)
+            in: GlobalOptionPlacement.attachingNegativeNumbers(in: Array(NativePath.arguments.dropFirst())), root: Hephaestus.self)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -34,7 +34,8 @@ struct WheelhouseOperationTests {
                     directory: "wheels", output: "demo-1.0-wheelhouse.tar.gz", sign: true, signing: SigningChoice(identityToken: "t", key: "k.pem")),
                 in: .quiet())
         }
-        await #expect(throws: RequestError("extraction limits must be positive (--max-ratio at least 1)")) {
+        // Issue 14: the range error names the option and the value.
+        await #expect(throws: RequestError("--max-ratio must be at least 1, not 0.0")) {
             try await WheelhouseExtractOperation.run(
                 WheelhouseExtractOperation.Request(archive: "a.tar.gz", dest: "out", limits: ExtractionChoice(maxRatio: 0)), in: .quiet())
         }

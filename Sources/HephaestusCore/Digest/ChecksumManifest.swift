@@ -116,6 +116,6 @@ public struct ChecksumManifest: Sendable {
             bytes = Array(name)
         }
         guard !bytes.isEmpty, !bytes.contains(0) else { return nil }
-        return ChecksumLine(digest: digest, name: String(decoding: bytes, as: UTF8.self))
+        return ChecksumLine(digest: digest, name: NativePath.decode(bytes))
     }
 }

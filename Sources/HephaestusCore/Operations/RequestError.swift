@@ -26,4 +26,14 @@ extension RequestError {
             seen[name] = path
         }
     }
+
+    /// A numeric option must lie in `range`; the error names the option, the range and the value given
+    /// (`--jobs must be between 1 and 256, not 0`).
+    public static func checkRange<Value: Comparable>(
+        _ value: Value, _ range: ClosedRange<Value>, option: String, unit: String = ""
+    ) throws(RequestError) {
+        guard !range.contains(value) else { return }
+        let suffix = unit.isEmpty ? "" : " \(unit)"
+        throw RequestError("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(suffix), not \(value)")
+    }
 }

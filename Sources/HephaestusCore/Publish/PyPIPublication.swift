@@ -106,7 +106,7 @@ public enum PublishPyPIOperation: Operation {
             }
             if repository != nil, repositoryURL != nil { throw RequestError("give --repository NAME or --repository-url URL, not both") }
             if let indexURL, URL(string: indexURL)?.host == nil { throw RequestError("--index-url \(indexURL) is not an absolute URL") }
-            guard (1...8).contains(jobs) else { throw RequestError("--jobs must be between 1 and 8, not \(jobs)") }
+            try RequestError.checkRange(jobs, 1...8, option: "--jobs")
             try RequestError.requireDistinctNames(distributions, argument: "DIST")
         }
     }

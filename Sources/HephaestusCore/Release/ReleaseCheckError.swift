@@ -8,6 +8,7 @@ public enum ReleaseCheckError: CodedError, Equatable {
     case manifestDoesNotNameArchive(manifest: String, archive: String)
     case checksumMismatch(archive: String, expected: String, actual: String)
     case missingBundle(archive: String)
+    case archiveTooLarge(archive: String, size: Int64, limit: Int64)
     case pipFailed(status: Int32, message: String)
     case environment(String)
 
@@ -18,6 +19,7 @@ public enum ReleaseCheckError: CodedError, Equatable {
         case manifestDoesNotNameArchive = "release.manifest-does-not-name-archive"
         case checksumMismatch = "release.checksum-mismatch"
         case missingBundle = "release.missing-bundle"
+        case archiveTooLarge = "release.archive-too-large"
         case pipFailed = "release.pip-failed"
         case environment = "release.environment"
 
@@ -29,6 +31,7 @@ public enum ReleaseCheckError: CodedError, Equatable {
             case .manifestDoesNotNameArchive: (.checkFailed, "the manifest does not list the archive")
             case .checksumMismatch: (.checkFailed, "the archive's SHA-256 differs from the manifest")
             case .missingBundle: (.checkFailed, "--require-sigstore and no bundle")
+            case .archiveTooLarge: (.checkFailed, "a local --archive is larger than --max-size")
             case .pipFailed: (.toolFailed, "pip refused or failed to install (its message is shown)")
             case .environment: (.configuration, "Python, venv or the target environment is unusable")
             }
@@ -43,6 +46,7 @@ public enum ReleaseCheckError: CodedError, Equatable {
         case .manifestDoesNotNameArchive: .manifestDoesNotNameArchive
         case .checksumMismatch: .checksumMismatch
         case .missingBundle: .missingBundle
+        case .archiveTooLarge: .archiveTooLarge
         case .pipFailed: .pipFailed
         case .environment: .environment
         }
@@ -59,6 +63,7 @@ public enum ReleaseCheckError: CodedError, Equatable {
             "checksum failed: \(archive) has SHA-256 \(actual), the manifest says \(expected)"
         case .missingBundle(let archive):
             "Sigstore check failed: no bundle for \(archive) (looked for \(archive).sigstore.json and \(archive).sigstore) and --require-sigstore is set"
+        case .archiveTooLarge(let archive, let size, let limit): "\(archive) is \(size) bytes, more than --max-size \(limit)"
         case .pipFailed(let status, let message): "pip failed (exit \(status)): \(message)"
         case .environment(let message): message
         }

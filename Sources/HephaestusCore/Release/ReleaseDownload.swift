@@ -119,7 +119,12 @@ public enum ReleaseDownloadOperation: Operation {
 
         public func validate() throws(RequestError) {
             try release.validate()
-            guard maxSize > 0 else { throw RequestError("--max-size must be positive") }
+            try Self.validate(maxSize: maxSize)
+        }
+
+        /// `--max-size` (of a download or a local archive) must be a positive number of bytes.
+        static func validate(maxSize: Int64) throws(RequestError) {
+            guard maxSize > 0 else { throw RequestError("--max-size must be positive, not \(maxSize)") }
         }
 
         private enum CodingKeys: String, CodingKey { case release, pattern, dest, maxSize, github }

@@ -25,7 +25,7 @@ public struct SigstorePolicy: Sendable {
 /// Where the release comes from: GitHub, or local files (air-gapped machines). The checks are the same.
 public enum ReleaseSource: Sendable {
     case github(ReleaseSelector, client: GitHubReleasesClient, pattern: String?, maximumSize: Int64)
-    case local(archive: String, manifest: String?, bundle: String?)
+    case local(archive: String, manifest: String?, bundle: String?, maximumSize: Int64)
 }
 
 /// A private working directory; removed by ``remove()`` (always, unless the user keeps it). Immutable, hence Sendable.
@@ -225,7 +225,7 @@ public struct ReleasePipeline: Sendable {
             case .tag(let tag): "\(selector.repository)@\(tag)"
             case .latest: "\(selector.repository)@latest"
             }
-        case .local(let archive, _, _): archive
+        case .local(let archive, _, _, _): archive
         }
     }
 
@@ -247,16 +247,19 @@ public struct ReleasePipeline: Sendable {
     /// The archive, its manifest and bundle: downloaded into the staging directory, or found beside a local archive.
     private func fetch(into staging: Staging) throws -> FetchedFiles {
         switch source {
-        case .local(let archive, let manifest, let bundle):
+        case .local(let archive, let manifest, let bundle, let maximumSize):
             _ = try FileReader(path: archive)
+            // --max-size holds for a local archive as for a download: checked before a byte of it is read.
+            let size = try FileStatus.size(of: archive)
+            guard size <= maximumSize else { throw ReleaseCheckError.archiveTooLarge(archive: archive, size: size, limit: maximumSize) }
             let directory = URL(fileURLWithPath: archive).deletingLastPathComponent().path
             let name = URL(fileURLWithPath: archive).lastPathComponent
             let foundManifest =
-                manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first { FileManager.default.fileExists(atPath: $0) }
-                ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+                manifest ?? [archive + ".sha256", directory + "/SHA256SUMS"].first(where: NativePath.exists)
+                ?? (NativePath.entries(ofDirectory: directory) ?? []).sorted()
                 .filter { $0.hasSuffix(".sha256") }.map { directory + "/" + $0 }
                 .first { Self.manifest(at: $0, names: name) }
-            let foundBundle = bundle ?? [archive + ".sigstore.json", archive + ".sigstore"].first { FileManager.default.fileExists(atPath: $0) }
+            let foundBundle = bundle ?? [archive + ".sigstore.json", archive + ".sigstore"].first(where: NativePath.exists)
             if let manifest { _ = try FileReader(path: manifest) }
             if let bundle { _ = try FileReader(path: bundle) }
             return FetchedFiles(archive: archive, archiveDigest: nil, manifest: foundManifest, bundle: foundBundle)

@@ -89,7 +89,7 @@ public struct ReleaseSourceChoice: Codable, Sendable, Equatable {
     /// The source; the GitHub client is made (from `github` and the run's context) only for a release.
     public func source(github: GitHubChoice, maximumSize: Int64, in context: OperationContext) throws -> ReleaseSource {
         try validate()
-        if let archive { return .local(archive: archive, manifest: manifest, bundle: bundle) }
+        if let archive { return .local(archive: archive, manifest: manifest, bundle: bundle, maximumSize: maximumSize) }
         let selector = ReleaseSelector(
             repository: try GitHubRepository(repository!), which: tag.map { .tag($0) } ?? .latest(includePrereleases: includePrereleases))
         return .github(selector, client: try github.client(in: context), pattern: pattern, maximumSize: maximumSize)
@@ -190,6 +190,7 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
         try source.validate()
         try sigstore.validate()
         try limits.validate()
+        try ReleaseDownloadOperation.Request.validate(maxSize: maxSize)
     }
 
     /// The pipeline of checks, its notices handed to `notify`.

@@ -10,6 +10,8 @@ import HephaestusSigstore
 public struct BatchVerification: Sendable {
     /// One output line.
     public struct Outcome: Codable, Sendable {
+        /// Every line names its media type (``MediaType/verificationBatchLine``).
+        public let mediaType: String
         public let line: Int
         public let verdict: VerificationReport.Verdict
         public let reason: String?
@@ -30,6 +32,7 @@ public struct BatchVerification: Sendable {
             line: Int, verdict: VerificationReport.Verdict, reason: String?, code: String?, bundle: String?, identity: String?, issuer: String?,
             logIndex: Int64?, signingTime: Date?, runId: RunID
         ) {
+            mediaType = MediaType.verificationBatchLine
             self.line = line
             self.verdict = verdict
             self.reason = reason
@@ -46,7 +49,7 @@ public struct BatchVerification: Sendable {
         }
 
         private enum CodingKeys: String, CodingKey {
-            case line, verdict, reason, code, bundle, identity, issuer, logIndex, signingTime, runId
+            case mediaType, line, verdict, reason, code, bundle, identity, issuer, logIndex, signingTime, runId
         }
 
         public init(from decoder: any Decoder) throws {
@@ -68,7 +71,8 @@ public struct BatchVerification: Sendable {
             logIndex: Int64?, signingTime: Date?, runId: RunID
         ) -> [UInt8] {
             var fields: [String: CanonicalJSON] = [
-                "line": .integer(Int64(line)), "verdict": .string(verdict.rawValue), "runId": .string(runId.value),
+                "mediaType": .string(MediaType.verificationBatchLine), "line": .integer(Int64(line)), "verdict": .string(verdict.rawValue),
+                "runId": .string(runId.value),
             ]
             if let reason { fields["reason"] = .string(reason) }
             if let code { fields["code"] = .string(code) }
@@ -95,7 +99,8 @@ public struct BatchVerification: Sendable {
     }
 
     /// Verifies every line of the list, calling `emit` in input order with each outcome. Returns (passed, failed)
-    /// counts.
+    /// counts; a list without a request (empty, or blank lines only) is an error, so that a list that came out empty
+    /// never passes.
     @discardableResult
     public func run(listPath: String, emit: (Outcome) -> Void) throws -> (passed: Int, failed: Int) {
         let directory = URL(fileURLWithPath: listPath).deletingLastPathComponent().path
@@ -116,13 +121,14 @@ public struct BatchVerification: Sendable {
                 emit(outcome)
             }
         }
+        guard counts.passed + counts.failed > 0 else { throw BatchListError.empty(list: listPath) }
         return counts
     }
 
     func verifyLine(number: Int, text: [UInt8], directory: String) -> Outcome {
         var bundlePath: String?
         do {
-            let request = try BatchRequest(json: text, directory: directory)
+            let request = try BatchRequest(json: text, directory: directory, line: number)
             bundlePath = request.bundle
             let result = try verification.verify(bundlePath: request.bundle, policy: request.policy)
             return Outcome(
@@ -148,9 +154,16 @@ struct BatchRequest {
         var description: String { "malformed list line: \(reason)" }
     }
 
-    init(json: [UInt8], directory: String) throws {
+    /// The keys a line may have.
+    static let keys: Set<String> = ["bundle", "artifact", "digest", "identity", "identity_regexp", "issuer", "issuer_regexp", "key"]
+
+    init(json: [UInt8], directory: String, line: Int) throws {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
             throw Malformed(reason: "not a JSON object")
+        }
+        // A misspelt key must not be ignored (a dropped constraint would verify less than was asked).
+        if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
+            throw Malformed(reason: "unknown key \(unknown.debugDescription) in line \(line) (known: \(Self.keys.sorted().joined(separator: ", ")))")
         }
         func string(_ key: String) throws -> String? {
             guard let value = object[key], !(value is NSNull) else { return nil }
@@ -164,9 +177,7 @@ struct BatchRequest {
         switch (try string("artifact"), try string("digest")) {
         case (let file?, nil): artifact = .file(path: path(file))
         case (nil, let digest?):
-            guard case .digest(let parsed) = ArtifactReference.resolve(digest, relativeTo: "/nonexistent") else {
-                throw Malformed(reason: "digest must be sha256:<64 hex>")
-            }
+            guard let parsed = try? ArtifactReference.digest(digest) else { throw Malformed(reason: "digest must be sha256:<64 hex>") }
             artifact = .digest(parsed)
         default: throw Malformed(reason: "exactly one of artifact or digest is required")
         }
@@ -247,6 +258,14 @@ public enum VerifyBatchOperation: Operation {
             self.trust = trust
             self.jobs = jobs
         }
+
+        /// Parallel verifications allowed (also `inventory audit --jobs`).
+        public static let jobsRange = 1...256
+
+        public func validate() throws(RequestError) {
+            try trust.validate()
+            if let jobs { try RequestError.checkRange(jobs, Self.jobsRange, option: "--jobs") }
+        }
     }
 
     /// How many lines passed and failed.
@@ -267,13 +286,13 @@ public enum VerifyBatchOperation: Operation {
         reportMediaType: MediaType.verificationBatch, effect: .readOnly,
         errorCodes: FileError.Code.reading.map(\.rawValue) + [
             VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue,
+            BatchListError.Code.empty.rawValue,
         ],
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
-        try request.trust.validate()
+        try request.validate()
         let jobs = request.jobs ?? ProcessInfo.processInfo.activeProcessorCount
-        guard (1...256).contains(jobs) else { throw RequestError("--jobs must be between 1 and 256, not \(jobs)") }
         let counts = try await BlockingWork.run {
             let batch = BatchVerification(verification: try BundleVerification(trust: request.trust.selection), jobs: jobs, runID: context.runID)
             return try batch.run(listPath: request.list) { emit($0) }
@@ -281,6 +300,27 @@ public enum VerifyBatchOperation: Operation {
         context.logger.info(
             "verify.batch-completed", metadata: ["passed": .stringConvertible(counts.passed), "failed": .stringConvertible(counts.failed)])
         return Report(passed: counts.passed, failed: counts.failed)
+    }
+}
+
+/// A list that holds no request at all: a CI job whose list came out empty must not pass.
+public enum BatchListError: CodedError, Equatable {
+    case empty(list: String)
+
+    public enum Code: String, ErrorCode {
+        case empty = "verify.batch-empty"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            (.invalidInput, "`verify batch`: the list holds no request (empty, or blank lines only)")
+        }
+    }
+
+    public var errorCode: Code { .empty }
+
+    public var description: String {
+        switch self {
+        case .empty(let list): "\(list) holds no request: nothing was verified"
+        }
     }
 }
 

@@ -17,9 +17,11 @@ public struct BundleVerification: Sendable {
         self.verifier = verifier
     }
 
-    /// Reads, parses and verifies one bundle.
+    /// Reads, parses and verifies one bundle. A bundle or artifact file that cannot be read is a file error (the
+    /// artifact's an ``UnreadableInput``), never a verdict.
     public func verify(bundlePath: String, policy: VerificationPolicy) throws -> VerificationResult {
         let bytes = try FileReader.contents(of: bundlePath, limit: Self.maximumBundleSize)
+        try UnreadableInput.checkReadable(policy.artifact)
         let bundle = try SigstoreBundle(json: bytes)
         return try verifier.verify(bundle, policy: policy)
     }
@@ -52,7 +54,7 @@ public enum VerifyBundleOperation: Operation {
     /// A verdict on the bundle is the report (pass or fail); a missing file or an unusable trust root is thrown.
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> VerificationReport {
         try request.trust.validate()
-        let policy = try VerificationPolicy(artifact: ArtifactReference.resolve(request.artifact), identity: try request.signer.identityPolicy())
+        let policy = try VerificationPolicy(artifact: try ArtifactReference.resolve(request.artifact), identity: try request.signer.identityPolicy())
         let verification = try BundleVerification(trust: request.trust.selection)
         let outcome = Result { try verification.verify(bundlePath: request.bundle, policy: policy) }
         if case .failure(let error) = outcome, !(error is VerificationError) { throw error }

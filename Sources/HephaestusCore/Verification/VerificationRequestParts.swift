@@ -64,8 +64,17 @@ public struct SignerChoice: Codable, Sendable, Equatable {
         self.key = key
     }
 
-    /// Exactly one identity and one issuer (or a key alone); regular expressions that compile.
+    /// Exactly one identity and one issuer (or a key alone), none of them empty; regular expressions that compile.
     public func validate() throws(RequestError) {
+        let given: [(flag: String, value: String?)] = [
+            ("--certificate-identity", certificateIdentity), ("--certificate-identity-regexp", certificateIdentityRegexp),
+            ("--certificate-oidc-issuer", certificateOidcIssuer), ("--certificate-oidc-issuer-regexp", certificateOidcIssuerRegexp),
+            ("--github-repository", githubRepository), ("--github-ref", githubRef), ("--github-sha", githubSha),
+            ("--github-trigger", githubTrigger), ("--github-workflow", githubWorkflow), ("--key", key),
+        ]
+        if let empty = given.first(where: { $0.value?.isEmpty == true }) {
+            throw RequestError("\(empty.flag) must not be empty")
+        }
         let identities = [certificateIdentity, certificateIdentityRegexp].compactMap { $0 }
         let issuers = [certificateOidcIssuer, certificateOidcIssuerRegexp].compactMap { $0 }
         let claims = [githubRepository, githubRef, githubSha, githubTrigger, githubWorkflow].compactMap { $0 }

@@ -18,10 +18,13 @@ public struct ExtractionChoice: Codable, Sendable, Equatable {
         self.maxRatio = maxRatio
     }
 
+    /// Each limit positive (the ratio at least 1), the error naming the option.
     public func validate() throws(RequestError) {
-        guard maxTotalBytes > 0, maxEntries > 0, maxEntryBytes > 0, maxRatio >= 1 else {
-            throw RequestError("extraction limits must be positive (--max-ratio at least 1)")
-        }
+        let counts: [(option: String, value: Int64)] = [
+            ("--max-total-bytes", maxTotalBytes), ("--max-entries", Int64(maxEntries)), ("--max-entry-bytes", maxEntryBytes),
+        ]
+        if let wrong = counts.first(where: { $0.value <= 0 }) { throw RequestError("\(wrong.option) must be positive, not \(wrong.value)") }
+        guard maxRatio >= 1 else { throw RequestError("--max-ratio must be at least 1, not \(maxRatio)") }
     }
 
     public var limits: ExtractionLimits {

@@ -56,7 +56,7 @@ public final class ArchiveReader {
             source = nil
             zip = try ZipCentralDirectory(path: path)
             archive_read_support_format_zip_seekable(handle)
-            guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
+            guard archive_read_open_filename(handle, NativePath.cString(path), 1 << 16) == ARCHIVE_OK else {
                 throw Self.openFailure(handle, path: path)
             }
             return

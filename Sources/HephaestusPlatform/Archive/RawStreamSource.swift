@@ -30,7 +30,8 @@ final class RawStreamSource {
         archive_read_support_filter_gzip(raw)
         archive_read_support_format_raw(raw)
         var entry: OpaquePointer?
-        guard archive_read_open_filename(raw, path, 1 << 16) == ARCHIVE_OK, archive_read_next_header(raw, &entry) == ARCHIVE_OK else {
+        guard archive_read_open_filename(raw, NativePath.cString(path), 1 << 16) == ARCHIVE_OK, archive_read_next_header(raw, &entry) == ARCHIVE_OK
+        else {
             let reason = archive_error_string(raw).map { String(cString: $0) } ?? "unreadable"
             archive_read_free(raw)
             for buffer in buffers { buffer.deallocate() }
@@ -108,7 +109,7 @@ final class RawStreamSource {
 
     /// The last 8 bytes of a gzip file: CRC-32 and ISIZE, little-endian.
     static func trailer(of path: String) throws -> (crc: UInt32, length: UInt32) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ArchiveError.unreadable(path: path, reason: "cannot reopen") }
+        guard let handle = FileHandle.forReading(nativePath: path) else { throw ArchiveError.unreadable(path: path, reason: "cannot reopen") }
         defer { try? handle.close() }
         let size = try handle.seekToEnd()
         guard size >= 18 else { throw ArchiveError.corrupt(path: path, reason: "gzip file too short") }

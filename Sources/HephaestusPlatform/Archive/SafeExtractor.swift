@@ -34,20 +34,19 @@ public struct SafeExtractor: Sendable {
     public func extract(_ archive: String, into destination: String) throws -> Report {
         var created = false
         var info = stat()
-        if lstat(destination, &info) == 0 {
+        if lstat(NativePath.cString(destination), &info) == 0 {
             switch info.st_mode & S_IFMT {
             case S_IFDIR: break
             case S_IFLNK: throw ArchiveError.destinationNotDirectory(path: destination, kind: "a symbolic link")
             case S_IFREG: throw ArchiveError.destinationNotDirectory(path: destination, kind: "a regular file")
             default: throw ArchiveError.destinationNotDirectory(path: destination, kind: "a special file")
             }
-            guard (try? FileManager.default.contentsOfDirectory(atPath: destination).isEmpty) == true else {
+            guard NativePath.entries(ofDirectory: destination)?.isEmpty == true else {
                 throw ArchiveError.destinationExists(path: destination)
             }
         } else {
-            let parent = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-            try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            guard mkdir(destination, 0o700) == 0 else {
+            try? NativePath.createDirectories(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
+            guard mkdir(NativePath.cString(destination), 0o700) == 0 else {
                 throw ArchiveError.writeFailed(path: destination, reason: String(cString: strerror(errno)))
             }
             created = true
@@ -57,16 +56,16 @@ public struct SafeExtractor: Sendable {
         } catch {
             // Never leave a half-extracted tree behind.
             if created {
-                try? FileManager.default.removeItem(atPath: destination)
-            } else if let items = try? FileManager.default.contentsOfDirectory(atPath: destination) {
-                for item in items { try? FileManager.default.removeItem(atPath: destination + "/" + item) }
+                NativePath.removeTree(destination)
+            } else if let items = NativePath.entries(ofDirectory: destination) {
+                for item in items { NativePath.removeTree(destination + "/" + item) }
             }
             throw error
         }
     }
 
     private func extractChecked(_ archive: String, into destination: String) throws -> Report {
-        let root = open(destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        let root = open(NativePath.cString(destination), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard root >= 0 else { throw ArchiveError.writeFailed(path: destination, reason: String(cString: strerror(errno))) }
         defer { close(root) }
         let reader = try ArchiveReader(path: archive)

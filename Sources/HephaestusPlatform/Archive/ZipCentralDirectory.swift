@@ -272,7 +272,7 @@ private final class ZipFile {
 
     init(path: String) throws {
         _ = try FileReader(path: path)  // the usual file errors (missing, directory, unreadable) first
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ZipCentralDirectory.Malformed("unreadable") }
+        guard let handle = FileHandle.forReading(nativePath: path) else { throw ZipCentralDirectory.Malformed("unreadable") }
         self.handle = handle
         size = try handle.seekToEnd()
     }

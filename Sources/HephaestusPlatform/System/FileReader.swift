@@ -15,7 +15,7 @@ public final class FileReader {
     /// as a FIFO could block the reader forever.
     public init(path: String) throws(FileError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = open(NativePath.cString(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw FileError.fromErrno(errno, path: path) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {

@@ -6,7 +6,7 @@ public enum FileStatus {
     /// The size in bytes of the regular file at `path` (symbolic links followed).
     public static func size(of path: String) throws(FileError) -> Int64 {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw FileError.fromErrno(errno, path: path) }
+        guard stat(NativePath.cString(path), &info) == 0 else { throw FileError.fromErrno(errno, path: path) }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return Int64(info.st_size)
         case S_IFDIR: throw FileError.isDirectory(path: path)

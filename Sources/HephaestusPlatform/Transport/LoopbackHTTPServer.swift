@@ -60,9 +60,9 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// Binds 127.0.0.1:`port` (0 picks a free port; read it back from ``port``) and starts accepting.
-    public init(port: UInt16 = 0, keepAlive: Bool = false, handler: @escaping Handler) throws(TransportError) {
+    public init(port: UInt16 = 0, keepAlive: Bool = false, handler: @escaping Handler) throws(ServerError) {
         let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Self.failure("socket", errno) }
+        guard descriptor >= 0 else { throw ServerError.listenFailed(port: port, reason: String(cString: strerror(errno))) }
         var reuse: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -75,7 +75,8 @@ public final class LoopbackHTTPServer: Sendable {
         guard bound == 0, listen(descriptor, 64) == 0 else {
             let code = errno
             close(descriptor)
-            throw Self.failure("bind 127.0.0.1:\(port)", code)
+            throw code == EADDRINUSE
+                ? ServerError.portInUse(port: port) : ServerError.listenFailed(port: port, reason: String(cString: strerror(code)))
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
@@ -288,7 +289,37 @@ public final class LoopbackHTTPServer: Sendable {
         }
     }
 
-    private static func failure(_ operation: String, _ code: Int32) -> TransportError {
-        .transport(url: "http://127.0.0.1", reason: "\(operation): \(String(cString: strerror(code)))", retryable: false)
+}
+
+/// A loopback server that could not start listening.
+public enum ServerError: CodedError, Equatable {
+    /// Something else already listens on the port.
+    case portInUse(port: UInt16)
+    case listenFailed(port: UInt16, reason: String)
+
+    public enum Code: String, ErrorCode {
+        case portInUse = "server.port-in-use"
+        case listenFailed = "server.listen-failed"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .portInUse: (.unavailable, "`dev sigstore`: the port on 127.0.0.1 is already in use")
+            case .listenFailed: (.unavailable, "`dev sigstore`: no socket could listen on 127.0.0.1")
+            }
+        }
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .portInUse: .portInUse
+        case .listenFailed: .listenFailed
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .portInUse(let port): "port \(port) on 127.0.0.1 is already in use: stop what listens there, or choose another with --port"
+        case .listenFailed(let port, let reason): "cannot listen on 127.0.0.1:\(port): \(reason)"
+        }
     }
 }

@@ -25,7 +25,10 @@ public struct RetryPolicy: Sendable, Equatable {
         guard connectTimeout > 0, connectTimeout.isFinite else {
             throw TransportError.invalidConfiguration(option: "--connect-timeout", reason: "must be greater than 0 seconds")
         }
-        guard baseDelay >= 0, maxDelay >= baseDelay, maxDelay.isFinite else {
+        guard baseDelay >= 0, baseDelay.isFinite else {
+            throw TransportError.invalidConfiguration(option: "--retry-base-delay", reason: "must be at least 0 seconds, not \(baseDelay)")
+        }
+        guard maxDelay >= baseDelay, maxDelay.isFinite else {
             throw TransportError.invalidConfiguration(option: "--retry-max-delay", reason: "must be at least the base delay \(baseDelay)")
         }
         guard deadline > 0, deadline.isFinite else {

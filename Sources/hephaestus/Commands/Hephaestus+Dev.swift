@@ -58,14 +58,18 @@ extension Hephaestus {
         var dir: String
 
         @Option(help: ArgumentHelp("Port on 127.0.0.1 (default: the port of the last run, else a free one).", valueName: "PORT"))
-        var port: UInt16?
+        var port: Int?
 
         @Option(help: ArgumentHelp("Write the service URLs and port as JSON here once listening; removed when it stops.", valueName: "FILE"))
         var portFile: String?
 
-        func request(_ context: CommandContext) throws -> DevSigstoreServeOperation.Request {
-            DevSigstoreServeOperation.Request(directory: dir, port: port ?? 0, portFile: portFile)
+        var requested: DevSigstoreServeOperation.Request { DevSigstoreServeOperation.Request(directory: dir, port: port ?? 0, portFile: portFile) }
+
+        func validate() throws {
+            do { try requested.validate() } catch { throw ValidationError(error.message) }
         }
+
+        func request(_ context: CommandContext) throws -> DevSigstoreServeOperation.Request { requested }
 
         /// SIGINT and SIGTERM stop the instance serving; the command then ends with status 0.
         var cancelsOnTermination: Bool { true }
@@ -109,9 +113,15 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("Token lifetime in seconds (negative values mint expired tokens, for tests).", valueName: "SECONDS"))
         var lifetime: Int = 600
 
-        func request(_ context: CommandContext) throws -> DevSigstoreTokenOperation.Request {
+        var requested: DevSigstoreTokenOperation.Request {
             DevSigstoreTokenOperation.Request(directory: dir, identity: identity, issuer: issuer, lifetime: lifetime)
         }
+
+        func validate() throws {
+            do { try requested.validate() } catch { throw ValidationError(error.message) }
+        }
+
+        func request(_ context: CommandContext) throws -> DevSigstoreTokenOperation.Request { requested }
 
         func render(report: DevSigstoreTokenOperation.Report, _ context: CommandContext) throws {
             context.stdout.line(report.token)

@@ -100,7 +100,8 @@ extension Hephaestus {
         /// One hashed (or unreadable) file: its sha256sum line, or the error on stderr.
         private func render(_ file: DigestReport.File, _ context: CommandContext) {
             if let line = file.checksumLine {
-                if !json { context.stdout.line(line) }
+                // The name as given, in the bytes it was given (sha256sum does not re-encode names either).
+                if !json { context.stdout.line(bytes: NativePath.bytes(line)) }
             } else {
                 context.report(.error, event: "digest.unreadable", message: file.error ?? "", metadata: ["code": .string(file.errorCode ?? "")])
             }
@@ -114,7 +115,7 @@ extension Hephaestus {
                     context.report(
                         .error, event: "digest.unreadable", message: verdict.reason ?? "", metadata: ["code": .string(item.errorCode ?? "")])
                 }
-                if !json && !status { context.stdout.line(verdict.formatted) }
+                if !json && !status { context.stdout.line(bytes: NativePath.bytes(verdict.formatted)) }
             } else if let manifest = item.manifest, let error = manifest.error {
                 switch item.errorCode.flatMap(DigestCheckError.Code.init(rawValue:)) {
                 case .checkFailed:

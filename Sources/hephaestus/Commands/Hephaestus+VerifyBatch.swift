@@ -13,9 +13,11 @@ extension Hephaestus {
             discussion: withExitStatuses(
                 """
                 Each input line: {"bundle": P, "artifact": P | "digest": "sha256:…", "identity" | "identity_regexp": …, \
-                "issuer" | "issuer_regexp": …, "key": P?}. Relative paths resolve against the list file's directory. \
-                Output lines carry "verdict": "pass" | "fail" and the reason. Exit status 1 if any line failed.
-                """)
+                "issuer" | "issuer_regexp": …, "key": P?}; any other key fails its line. Relative paths resolve against \
+                the list file's directory. Output lines carry their "mediaType", "verdict": "pass" | "fail" and the \
+                reason. Exit status 1 if any line failed, 65 if the list holds no request at all.
+                """
+            )
         )
 
         @OptionGroup(title: "Global options")
@@ -31,7 +33,9 @@ extension Hephaestus {
         var list: String
 
         func validate() throws {
-            if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256, not \(jobs)") }
+            do { try VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs).validate() } catch {
+                throw ValidationError(error.message)
+            }
         }
 
         var failureEvent: String? { "verify.batch-failed" }

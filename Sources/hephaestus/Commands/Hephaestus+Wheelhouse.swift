@@ -124,7 +124,8 @@ extension Hephaestus {
             if json {
                 try printJSON(report, context)
             } else {
-                context.stdout.line("extracted \(report.files.count) files (\(report.bytes) bytes) into \(report.destination)")
+                context.stdout.line(
+                    bytes: NativePath.bytes("extracted \(report.files.count) files (\(report.bytes) bytes) into \(report.destination)"))
             }
         }
     }

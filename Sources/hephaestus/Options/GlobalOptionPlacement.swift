@@ -46,6 +46,33 @@ enum GlobalOptionPlacement {
         return rest
     }
 
+    /// `--lifetime -60`: ArgumentParser reads an argument starting with `-` as an option, never as a value ("Missing
+    /// value for '--lifetime'"), so a negative number following a long option is attached to it (`--lifetime=-60`),
+    /// which it parses as the value. Only numbers are attached (an option's value cannot be an option, and a number
+    /// cannot be one either); nothing after `--` is touched. Runs before ``movingGlobalOptions(in:root:)``, which
+    /// reads the attached form like any `--option=value`.
+    static func attachingNegativeNumbers(in arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                result += arguments[index...]
+                break
+            }
+            if argument.hasPrefix("--"), !argument.contains("="), index + 1 < arguments.count,
+                arguments[index + 1].wholeMatch(of: /-(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?/) != nil
+            {
+                result.append(argument + "=" + arguments[index + 1])
+                index += 2
+            } else {
+                result.append(argument)
+                index += 1
+            }
+        }
+        return result
+    }
+
     /// True when the command line asks for JSON log records.
     static func requestsJSONLogs(_ arguments: [String]) -> Bool {
         for (index, argument) in arguments.enumerated() {

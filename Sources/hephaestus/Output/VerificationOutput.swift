@@ -10,7 +10,7 @@ struct VerificationOutput {
     let context: CommandContext
 
     func printHuman(_ result: VerificationResult, artifact: String) {
-        context.stdout.line("OK: \(artifact)")
+        context.stdout.line(bytes: NativePath.bytes("OK: \(artifact)"))
         context.stdout.line("  identity: \(result.identity)")
         if let issuer = result.issuer { context.stdout.line("  issuer:   \(issuer)") }
         for entry in result.logEntries {
