@@ -21,6 +21,20 @@ struct AtomicFileWriterTests {
         #expect(throws: FileError.self) { try AtomicFileWriter.write([1], to: directory.file("missing/dir/out"), overwrite: true) }
     }
 
+    @Test("an output whose name is not UTF-8 is written under exactly those bytes, and nothing else is left")
+    func nonUTF8Name() throws {
+        let directory = try TemporaryDirectory()
+        let nameBytes: [UInt8] = [0x72, 0x65, 0x70, 0x6F, 0x72, 0x74, 0xFF, 0x2E, 0x6A, 0x73, 0x6F, 0x6E]  // "report\xFF.json"
+        let path = directory.path + "/" + NativePath.decode(nameBytes)
+        try AtomicFileWriter.write(Array("{}\n".utf8), to: path, overwrite: false)
+        let names = try #require(NativePath.entries(ofDirectory: directory.path))
+        #expect(names.map { NativePath.bytes($0) } == [nameBytes], "\(names)")
+        #expect(
+            FileManager.default.contents(atPath: directory.path + "/" + String(decoding: nameBytes, as: UTF8.self)) == nil,
+            "not under the repaired name")
+        #expect(throws: FileError.alreadyExists(path: path)) { try AtomicFileWriter.write([0x41], to: path, overwrite: false) }
+    }
+
     @Test("only a regular file is replaced: a FIFO, a symbolic link (even dangling) or a directory is refused, even with overwrite")
     func notRegularDestinations() throws {
         let directory = try TemporaryDirectory()

@@ -23,7 +23,7 @@ public enum AtomicFileWriter {
     /// write the first; the commit checks again.
     public static func checkDestination(_ path: String, overwrite: Bool) throws(FileError) {
         var status = stat()
-        guard lstat(path, &status) == 0 else {
+        guard lstat(NativePath.cString(path), &status) == 0 else {
             let code = errno
             if code == ENOENT { return }
             throw FileError.fromErrno(code, path: path, writing: true)
@@ -38,11 +38,13 @@ public enum AtomicFileWriter {
     public static func commit(temporary: String, to path: String, overwrite: Bool) throws(FileError) {
         try checkDestination(path, overwrite: overwrite)
         if overwrite {
-            guard rename(temporary, path) == 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
+            guard rename(NativePath.cString(temporary), NativePath.cString(path)) == 0 else {
+                throw FileError.fromErrno(errno, path: path, writing: true)
+            }
             return
         }
-        if link(temporary, path) == 0 {
-            unlink(temporary)
+        if link(NativePath.cString(temporary), NativePath.cString(path)) == 0 {
+            unlink(NativePath.cString(temporary))
             return
         }
         let code = errno
@@ -50,7 +52,9 @@ public enum AtomicFileWriter {
         // File systems without hard links: check, then rename (exclusive only against ourselves).
         guard code == EPERM || code == EOPNOTSUPP else { throw FileError.fromErrno(code, path: path, writing: true) }
         try checkDestination(path, overwrite: false)
-        guard rename(temporary, path) == 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
+        guard rename(NativePath.cString(temporary), NativePath.cString(path)) == 0 else {
+            throw FileError.fromErrno(errno, path: path, writing: true)
+        }
     }
 
     /// Commits `files` in order, all or nothing: when one cannot be committed, those already committed are removed
@@ -63,7 +67,7 @@ public enum AtomicFileWriter {
                 committed.append(file)
             }
         } catch {
-            for file in committed { unlink(file.path) }
+            for file in committed { unlink(NativePath.cString(file.path)) }
             for file in files { file.discard() }
             throw error
         }
@@ -101,11 +105,12 @@ public final class StagedFile {
     public init(destination path: String, overwrite: Bool, permissions: mode_t = 0o644) throws(FileError) {
         try AtomicFileWriter.checkDestination(path, overwrite: overwrite)
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        var template = Array("\(directory.isEmpty ? "/" : directory)/.hephaestus-tmp-XXXXXX".utf8CString)
+        // The names pass through as the bytes they stand for (NativePath), so a name that is not UTF-8 works too.
+        var template = NativePath.cString("\(directory.isEmpty ? "/" : directory)/.hephaestus-tmp-XXXXXX")
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw FileError.fromErrno(errno, path: path, writing: true) }
         self.path = path
-        self.temporaryPath = decodeCString(template)
+        self.temporaryPath = NativePath.decode(template.dropLast().map { UInt8(bitPattern: $0) })
         self.descriptor = descriptor
         self.overwrite = overwrite
         self.permissions = permissions
@@ -148,6 +153,6 @@ public final class StagedFile {
             close(descriptor)
             descriptor = -1
         }
-        unlink(temporaryPath)
+        unlink(NativePath.cString(temporaryPath))
     }
 }
