@@ -52,7 +52,8 @@ public final class PrivateKey: @unchecked Sendable {
         }
         var key: OpaquePointer?
         guard EVP_PKEY_generate(context, &key) == 1, let key else { fatalError("EVP_PKEY_generate: \(OpenSSLErrorQueue.drain())") }
-        return try! PrivateKey(taking: key)
+        // A key OpenSSL just generated with a supported algorithm is always accepted: a failure here is a bug.
+        do { return try PrivateKey(taking: key) } catch { fatalError("a freshly generated \(algorithm) key was refused: \(error)") }
     }
 
     /// Parses a PEM private key (PKCS#8 or traditional); encrypted keys are refused.

@@ -22,5 +22,12 @@ public struct VerifierConfiguration: Sendable {
     }
 
     /// Sigstore public-good defaults: one log entry, one SCT, one verified time.
-    public static let publicGood = try! VerifierConfiguration()
+    public static let publicGood = VerifierConfiguration(checked: (1, 1, 1))
+
+    /// Thresholds known to be valid (each at least 1).
+    private init(checked thresholds: (transparencyLog: Int, signedCertificateTimestamp: Int, verifiedTime: Int)) {
+        transparencyLogThreshold = thresholds.transparencyLog
+        signedCertificateTimestampThreshold = thresholds.signedCertificateTimestamp
+        verifiedTimeThreshold = thresholds.verifiedTime
+    }
 }
