@@ -3,6 +3,7 @@ import HephaestusInventory
 import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
+import HephaestusTUF
 
 /// Every error type of every module, hence every error code: what the exit-code table and the service documentation
 /// are derived from.
@@ -33,6 +34,7 @@ public enum ErrorCatalogue {
         SigningError.self,
         LocalInstanceError.self,
         TransportError.self,
+        TUFError.self,
         GitHubError.self,
         ArchiveError.self,
         WheelError.self,
