@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "HephaestusPlatform",
                 "HephaestusSigstore",
+                "HephaestusTUF",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -128,7 +129,6 @@ let package = Package(
                 "HephaestusInventory",
                 "HephaestusLocalSigstore",
                 "HephaestusOperations",
-                "HephaestusTUF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

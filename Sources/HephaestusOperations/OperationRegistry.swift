@@ -31,6 +31,7 @@ public enum OperationRegistry {
         DigestFilesOperation.self,
         DigestCheckOperation.self,
         TrustShowOperation.self,
+        TUFClientOperation.self,
         TokenValidateOperation.self,
         WheelhousePackOperation.self,
         WheelhouseExtractOperation.self,

@@ -282,7 +282,9 @@ struct TUFTargets {
                 guard let name = role["name"]?.stringValue, let roleKeys = TUFRoleKeys(role) else { throw invalid("a malformed delegated role") }
                 let paths = role["paths"]?.arrayValue?.compactMap(\.stringValue)
                 let prefixes = role["path_hash_prefixes"]?.arrayValue?.compactMap(\.stringValue)
-                guard (paths == nil) != (prefixes == nil) else { throw invalid("delegated role \(name) needs exactly one of paths and path_hash_prefixes") }
+                guard (paths == nil) != (prefixes == nil) else {
+                    throw invalid("delegated role \(name) needs exactly one of paths and path_hash_prefixes")
+                }
                 delegations.append(
                     TUFDelegatedRole(
                         name: name, roleKeys: roleKeys, terminating: role["terminating"]?.boolValue ?? false, paths: paths,

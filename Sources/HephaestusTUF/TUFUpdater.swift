@@ -14,8 +14,8 @@ public struct TUFTargetInfo: Sendable, Equatable {
 /// target files, each checked for signatures, versions, lengths, hashes and expiry against one fixed start time.
 ///
 /// The trusted metadata lives in `metadataDirectory` under unversioned names (`root.json`, `timestamp.json`, …). What
-/// an update accepted is staged in memory and written by ``commit()`` together through ``AtomicFileWriter``: a refused
-/// update leaves the directory as it was.
+/// an update accepted is kept in memory and written by ``commit()`` (each file through a ``StagedFile``, renamed into
+/// place) only after every check of the update passed: a refused update leaves the directory as it was.
 public final class TUFUpdater {
     public static let maximumRootRotations = 32
     public static let maximumDelegations = 32
@@ -37,6 +37,7 @@ public final class TUFUpdater {
     private var targetsByRole: [String: TUFTargets] = [:]
     /// Accepted files not yet written, by file name in the metadata directory.
     private var staged: [String: [UInt8]] = [:]
+    private var stagedOrder: [String] = []
 
     /// Loads the trusted root from `metadataDirectory/root.json` (it must be signed by its own threshold).
     public init(metadataDirectory: String, metadataURL: URL, fetcher: any TUFFetcher, startTime: Date = Date()) throws(TUFError) {
@@ -50,11 +51,17 @@ public final class TUFUpdater {
         self.root = try Self.selfSignedRoot(bytes)
     }
 
-    /// Installs `rootBytes` as the trusted root of an empty or existing metadata directory (the conformance `init`).
-    public static func initialize(metadataDirectory: String, rootBytes: [UInt8]) throws {
-        _ = try selfSignedRoot(rootBytes)
+    /// Installs `rootBytes` (signed by its own threshold) as the trusted root of a metadata directory; returns its
+    /// version.
+    @discardableResult
+    public static func initialize(metadataDirectory: String, rootBytes: [UInt8]) throws -> Int {
+        let root = try selfSignedRoot(rootBytes)
         try AtomicFileWriter.write(rootBytes, to: metadataDirectory + "/root.json", overwrite: true)
+        return root.version
     }
+
+    /// The trusted root's version (after ``refresh()``, the newest accepted).
+    public var rootVersion: Int { root.version }
 
     static func selfSignedRoot(_ bytes: [UInt8]) throws(TUFError) -> TUFRoot {
         let root = try TUFRoot(TUFEnvelope(bytes: bytes, role: "root"))
@@ -85,7 +92,7 @@ public final class TUFUpdater {
             }
             try candidate.verify(envelope, as: "root")
             root = candidate
-            staged["root.json"] = bytes
+            stage("root.json", bytes)
         }
         try root.envelope.requireUnexpired(role: "root", at: startTime)
     }
@@ -114,7 +121,7 @@ public final class TUFUpdater {
             if new.version == trusted.version { new = trusted }
         }
         try new.requireUnexpired(role: "timestamp", at: startTime)
-        if new.version != trusted?.version { staged["timestamp.json"] = new.bytes }
+        if new.version != trusted?.version { stage("timestamp.json", new.bytes) }
         timestamp = new
     }
 
@@ -155,7 +162,7 @@ public final class TUFUpdater {
             throw TUFError(.versionMismatch, "snapshot metadata has version \(new.version), the timestamp names \(expected.version)")
         }
         try new.requireUnexpired(role: "snapshot", at: startTime)
-        staged["snapshot.json"] = bytes
+        stage("snapshot.json", bytes)
         try useSnapshot(new)
     }
 
@@ -205,7 +212,7 @@ public final class TUFUpdater {
             throw TUFError(.versionMismatch, "\(role) metadata has version \(new.envelope.version), the snapshot names \(expected.version)")
         }
         try new.envelope.requireUnexpired(role: role, at: startTime)
-        staged[fileName] = bytes
+        stage(fileName, bytes)
         targetsByRole[role] = new
         return new
     }
@@ -262,17 +269,23 @@ public final class TUFUpdater {
         return true
     }
 
-    /// Writes every accepted metadata file to the metadata directory, together.
+    /// Writes every accepted metadata file to the metadata directory: all are staged first (nothing is written when
+    /// one cannot be), then each is moved into place in the order the workflow accepted it. Not ``AtomicFileWriter``'s
+    /// all-or-nothing commit: undoing a committed `root.json` would remove it, and with it every trust in the repository,
+    /// while each file here was verified on its own and any prefix of them is a consistent trusted state.
     public func commit() throws {
-        var files: [StagedFile] = []
-        defer { files.forEach { $0.discard() } }
-        for (name, bytes) in staged.sorted(by: { $0.key < $1.key }) {
+        let files = try stagedOrder.map { name throws -> StagedFile in
             let file = try StagedFile(destination: metadataDirectory + "/" + name, overwrite: true)
-            files.append(file)
-            try file.write(bytes)
+            try file.write(staged[name]!)
+            return file
         }
-        try AtomicFileWriter.commit(files)
+        for file in files { try file.commit() }
         staged.removeAll()
+        stagedOrder.removeAll()
+    }
+
+    private func stage(_ name: String, _ bytes: [UInt8]) {
+        if staged.updateValue(bytes, forKey: name) == nil { stagedOrder.append(name) }
     }
 
     // MARK: - Checks and helpers

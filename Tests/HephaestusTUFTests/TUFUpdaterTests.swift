@@ -83,7 +83,10 @@ struct TUFUpdaterTests {
         repository.stage = 1
         try refresh(repository)
         #expect(try FileReader(path: metadata.file("root.json")).readAll() == (try repository.file("metadata/3.root.json", stage: 1)))
-        #expect(repository.requestedPaths.filter { $0.hasSuffix(".root.json") }.suffix(3) == ["/metadata/2.root.json", "/metadata/3.root.json", "/metadata/4.root.json"])
+        #expect(
+            repository.requestedPaths.filter { $0.hasSuffix(".root.json") }.suffix(3) == [
+                "/metadata/2.root.json", "/metadata/3.root.json", "/metadata/4.root.json",
+            ])
     }
 
     /// Each case: stage 0 refreshes; stage 1 is an attack, refused with the code, nothing persisted.
