@@ -336,7 +336,7 @@ public final class TUFUpdater {
     }
 
     /// Python's `urllib.parse.quote(name, safe="")`: what file names roles and targets get on disk.
-    static func quote(_ name: String) -> String {
+    public static func quote(_ name: String) -> String {
         var output = ""
         for byte in name.utf8 {
             switch byte {

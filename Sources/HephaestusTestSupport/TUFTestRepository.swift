@@ -35,8 +35,10 @@ public final class TUFTestRepository: Sendable {
                 return state.stage
             }
             let path = request.path.removingPercentEncoding ?? request.path
+            // Metadata is also served at the top, as Sigstore's repositories lay it out (targets under /targets/).
             guard !path.split(separator: "/").contains(".."),
                 let bytes = FileManager.default.contents(atPath: "\(root)/stage\(stage)\(path)")
+                    ?? FileManager.default.contents(atPath: "\(root)/stage\(stage)/metadata\(path)")
             else { return HTTPServerResponse(status: 404) }
             return HTTPServerResponse(status: 200, contentType: "application/octet-stream", body: Array(bytes))
         }
@@ -52,6 +54,8 @@ public final class TUFTestRepository: Sendable {
     /// The paths requested so far, in order (`/metadata/1.root.json`, `/targets/…`).
     public var requestedPaths: [String] { served.state.withLock { $0.paths } }
 
+    /// The repository as Sigstore lays it out: metadata at the top, targets under `targets/`.
+    public var baseURL: URL { server.baseURL }
     public var metadataURL: URL { server.baseURL.appendingPathComponent("metadata") }
     public var targetsURL: URL { server.baseURL.appendingPathComponent("targets") }
     /// The root the client is initialised with.

@@ -39,6 +39,7 @@ public enum MediaType {
     public static let verificationResult = "application/vnd.hephaestus.verification-result+json;version=1"
     public static let verificationBatch = "application/vnd.hephaestus.verification-batch+json;version=1"
     public static let trustReport = "application/vnd.hephaestus.trust-report+json;version=1"
+    public static let trustUpdate = "application/vnd.hephaestus.trust-update+json;version=1"
     public static let tufClientResult = "application/vnd.hephaestus.tuf-client-result+json;version=1"
     public static let releaseDownload = "application/vnd.hephaestus.release-download+json;version=1"
     public static let tokenReport = "application/vnd.hephaestus.token-report+json;version=1"
