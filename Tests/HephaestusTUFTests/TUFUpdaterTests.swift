@@ -95,6 +95,7 @@ struct TUFUpdaterTests {
         ("root-not-self-signed", .thresholdNotMet),
         ("root-threshold-unmet", .thresholdNotMet),
         ("root-removed-key", .thresholdNotMet),
+        ("root-duplicate-signature", .thresholdNotMet),
         ("timestamp-key-rotated", .thresholdNotMet),
         ("expired-root", .expired),
         ("expired-timestamp", .expired),
