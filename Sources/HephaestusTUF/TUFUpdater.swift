@@ -82,7 +82,8 @@ public final class TUFUpdater {
     /// §5.3: each next root signed by a threshold of the trusted root's keys and of its own, version by version.
     private func updateRoot() throws(TUFError) {
         for _ in 0..<Self.maximumRootRotations {
-            let next = root.version + 1
+            let (next, overflow) = root.version.addingReportingOverflow(1)
+            if overflow { break }
             guard let bytes = try fetcher.fetch(url("\(next).root.json"), maximumLength: Self.rootLimit) else { break }
             let envelope = try TUFEnvelope(bytes: bytes, role: "root")
             let candidate = try TUFRoot(envelope)
