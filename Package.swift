@@ -9,6 +9,7 @@ let package = Package(
         // The libraries, for other Swift packages (plugins, users' tools). HephaestusTestSupport is in none.
         .library(name: "HephaestusPlatform", targets: ["HephaestusPlatform"]),
         .library(name: "HephaestusSigstore", targets: ["HephaestusSigstore"]),
+        .library(name: "HephaestusTUF", targets: ["HephaestusTUF"]),
         .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
         .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
@@ -60,6 +61,12 @@ let package = Package(
             name: "HephaestusSigstore",
             dependencies: ["HephaestusPlatform"]
         ),
+        /** The TUF client (specification 1.0.x §5): root rotation, timestamp, snapshot, targets and delegations with
+            their signature, version, length, hash and expiry checks, target downloads; over the run's HTTP client. */
+        .target(
+            name: "HephaestusTUF",
+            dependencies: ["HephaestusPlatform", "HephaestusSigstore"]
+        ),
         /** The local Sigstore *test* instance behind `hephaestus dev sigstore`: its CA (with SCT-forging hooks), CT
             log, Rekor v1/v2 logs over a Merkle tree, TSA and OIDC issuer, the router serving their wire formats, kept
             keys and SQLite-backed logs. */
@@ -80,6 +87,7 @@ let package = Package(
             dependencies: [
                 "HephaestusPlatform",
                 "HephaestusSigstore",
+                "HephaestusTUF",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -100,7 +108,9 @@ let package = Package(
             front ends (CLI, REST, gRPC, MCP) are built on. */
         .target(
             name: "HephaestusOperations",
-            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore"]
+            dependencies: [
+                "HephaestusPlatform", "HephaestusSigstore", "HephaestusTUF", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore",
+            ]
         ),
 
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
@@ -162,6 +172,10 @@ let package = Package(
         .testTarget(
             name: "HephaestusSigstoreTests",
             dependencies: ["HephaestusSigstore", "HephaestusLocalSigstore", "HephaestusTestSupport"]
+        ),
+        .testTarget(
+            name: "HephaestusTUFTests",
+            dependencies: ["HephaestusTUF", "HephaestusPlatform", "HephaestusTestSupport"]
         ),
         .testTarget(
             name: "HephaestusLocalSigstoreTests",

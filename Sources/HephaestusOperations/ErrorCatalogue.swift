@@ -3,6 +3,7 @@ import HephaestusInventory
 import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
+import HephaestusTUF
 
 /// Every error type of every module, hence every error code: what the exit-code table and the service documentation
 /// are derived from.
@@ -35,6 +36,7 @@ public enum ErrorCatalogue {
         LocalInstanceError.self,
         TransportError.self,
         ServerError.self,
+        TUFError.self,
         GitHubError.self,
         ArchiveError.self,
         WheelError.self,

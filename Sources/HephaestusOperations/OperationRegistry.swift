@@ -31,6 +31,8 @@ public enum OperationRegistry {
         DigestFilesOperation.self,
         DigestCheckOperation.self,
         TrustShowOperation.self,
+        TrustUpdateOperation.self,
+        TUFClientOperation.self,
         TokenValidateOperation.self,
         WheelhousePackOperation.self,
         WheelhouseExtractOperation.self,

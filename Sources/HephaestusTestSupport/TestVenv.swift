@@ -6,7 +6,7 @@ import Foundation
 /// Found through `$HEPHAESTUS_TEST_VENV` (set by the bootstrap), else the checkout's `.venv-tests` or `.venv-bench`.
 /// When the bootstrap set the variable, a missing tool is a failure, not a skip.
 public enum TestVenv {
-    static var projectRoot: URL {
+    public static var projectRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 

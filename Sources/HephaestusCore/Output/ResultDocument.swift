@@ -41,6 +41,8 @@ public enum MediaType {
     /// One output line of `verify batch` (the lines are its output; the report only counts them).
     public static let verificationBatchLine = "application/vnd.hephaestus.verification-batch-line+json;version=1"
     public static let trustReport = "application/vnd.hephaestus.trust-report+json;version=1"
+    public static let trustUpdate = "application/vnd.hephaestus.trust-update+json;version=1"
+    public static let tufClientResult = "application/vnd.hephaestus.tuf-client-result+json;version=1"
     public static let releaseDownload = "application/vnd.hephaestus.release-download+json;version=1"
     public static let tokenReport = "application/vnd.hephaestus.token-report+json;version=1"
     public static let extraction = "application/vnd.hephaestus.extraction+json;version=1"

@@ -1,6 +1,6 @@
 /// A parsed JSON value (RFC 8259), from a small strict parser: no trailing commas, no comments, no duplicate object
 /// keys, no lone surrogates, nesting at most 64 deep. Numbers keep their integer value when they have one.
-enum JSONValue: Sendable {
+package enum JSONValue: Sendable {
     case object([String: JSONValue])
     case array([JSONValue])
     case string(String)
@@ -9,15 +9,15 @@ enum JSONValue: Sendable {
     case bool(Bool)
     case null
 
-    struct ParseError: Error, CustomStringConvertible {
+    package struct ParseError: Error, CustomStringConvertible {
         let offset: Int
         let reason: String
-        var description: String { "\(reason) at byte \(offset)" }
+        package var description: String { "\(reason) at byte \(offset)" }
     }
 
     static let maximumDepth = 64
 
-    static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in
             var parser = Parser(bytes: buffer)
             parser.skipWhitespace()
@@ -237,7 +237,7 @@ extension JSONValue: Equatable {
     /// Equal JSON values (RFC 8259 §4, §5): objects compare by member whatever their order, arrays element by element,
     /// numbers by value (`1` equals `1.0`). A typed comparison: never Foundation's containers, whose equality differs
     /// when Foundation is linked statically.
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         lhs.firstDifference(from: rhs) == nil
     }
 

@@ -209,6 +209,12 @@ enum KeyDetails {
 }
 
 extension TrustedRoot {
+    /// The embedded TUF `root.json` of Sigstore's public-good production or staging TUF repository: what
+    /// `trust update` is bootstrapped from.
+    public static func embeddedTUFRoot(staging: Bool) -> [UInt8] {
+        Array((staging ? EmbeddedTrustMaterial.stagingTufRoot : EmbeddedTrustMaterial.productionTufRoot).utf8)
+    }
+
     /// Where the embedded public-good material came from (wheel name and hash).
     public static var embeddedOrigin: String { EmbeddedTrustMaterial.origin }
 

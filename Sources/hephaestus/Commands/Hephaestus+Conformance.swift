@@ -8,9 +8,9 @@ extension Hephaestus {
     struct Conformance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "conformance",
-            abstract: "The sigstore-conformance CLI protocol (for the conformance test suite).",
+            abstract: "The sigstore-conformance and tuf-conformance CLI protocols (for their test suites).",
             shouldDisplay: false,
-            subcommands: [ConformanceSignBundle.self, ConformanceVerifyBundle.self]
+            subcommands: [ConformanceSignBundle.self, ConformanceVerifyBundle.self, ConformanceTUFClient.self]
         )
     }
 
@@ -86,5 +86,50 @@ extension Hephaestus {
         func render(report: VerificationReport, _ context: CommandContext) throws {
             if let result = report.result { VerificationOutput(context: context).printHuman(result, artifact: fileOrDigest) }
         }
+    }
+}
+
+extension Hephaestus {
+    /// `conformance tuf-client`: the tuf-conformance client CLI protocol (CLIENT-CLI.md of
+    /// theupdateframework/tuf-conformance) over `conformance.tuf-client`:
+    /// `--metadata-dir DIR init ROOT`, `--metadata-dir DIR --metadata-url URL refresh`,
+    /// `--metadata-dir DIR --metadata-url URL --target-name PATH… --target-base-url URL --target-dir DIR download`.
+    /// Exit 0 on success, 1 on any failure (the protocol's convention), with the one error line on stderr.
+    struct ConformanceTUFClient: OperationCommand {
+        typealias Performed = TUFClientOperation
+        static let configuration = CommandConfiguration(commandName: "tuf-client")
+
+        @OptionGroup(title: "Global options")
+        var global: GlobalOptions
+
+        @Option var metadataDir: String
+        @Option var metadataUrl: String?
+        @Option var targetName: [String] = []
+        @Option var targetBaseUrl: String?
+        @Option var targetDir: String?
+        @OptionGroup(title: "Network")
+        var http: HTTPOptions
+        /// `init`, `refresh` or `download`.
+        @Argument var command: String
+        /// The trusted root of `init`.
+        @Argument var trustedRoot: String?
+
+        var httpSettings: HTTPSettings? { http.settings }
+
+        func run() async throws {
+            do {
+                try await runReporting()
+            } catch let exit as ExitCode where exit != .success {
+                throw ExitCode(1)
+            }
+        }
+
+        func request(_ context: CommandContext) throws -> TUFClientOperation.Request {
+            TUFClientOperation.Request(
+                command: command, metadataDir: metadataDir, trustedRoot: trustedRoot, metadataUrl: metadataUrl, targetName: targetName,
+                targetBaseUrl: targetBaseUrl, targetDir: targetDir)
+        }
+
+        func render(report: TUFClientOperation.Report, _ context: CommandContext) throws {}
     }
 }

@@ -12,6 +12,12 @@ protocol HephaestusCommand: AsyncParsableCommand {
 
 extension HephaestusCommand {
     func run() async throws {
+        try await runReporting()
+    }
+
+    /// Runs the command, reporting a failure on stderr and ending with its exit status (what `run()` does; a command
+    /// with its own exit-status convention, as `conformance tuf-client`, wraps it).
+    func runReporting() async throws {
         let runID = RunID.generate()
         let format = global.logFormat
         let level = global.effectiveLevel
