@@ -31,6 +31,7 @@ public enum ErrorCatalogue {
         DigestCheckError.self,
         VerificationError.self,
         BatchVerificationFailure.self,
+        VerifyFilesFailure.self,
         BatchListError.self,
         SigningError.self,
         LocalInstanceError.self,

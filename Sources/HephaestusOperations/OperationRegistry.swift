@@ -8,6 +8,7 @@ public enum OperationRegistry {
     public static let operations: [any HephaestusCore.Operation.Type] = [
         VerifyBundleOperation.self,
         VerifyBatchOperation.self,
+        VerifyFilesOperation.self,
         // Sign and publish.
         SignFilesOperation.self,
         PublishPyPIOperation.self,

@@ -93,7 +93,8 @@ struct CommandLineTests {
     @Test("every command's help lists every exit status its operations' error codes can lead to")
     func exitStatusesListed() throws {
         #expect(Self.adapters.count >= 20)
-        for (invocation, command) in Self.adapters {
+        // The tuf-conformance protocol fixes its client's statuses to 0 and 1 (its help says so).
+        for (invocation, command) in Self.adapters where invocation != "conformance tuf-client" {
             let help = Hephaestus.helpMessage(for: command, includeHidden: true, columns: 400)
             let statuses = Set(command.operationDescriptors.flatMap(\.errorCodes).map { ExitCodeTable.status(forCode: $0) })
                 .union([.success, .usage, .software])

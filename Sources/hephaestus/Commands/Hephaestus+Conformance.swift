@@ -97,7 +97,9 @@ extension Hephaestus {
     /// Exit 0 on success, 1 on any failure (the protocol's convention), with the one error line on stderr.
     struct ConformanceTUFClient: OperationCommand {
         typealias Performed = TUFClientOperation
-        static let configuration = CommandConfiguration(commandName: "tuf-client")
+        static let configuration = CommandConfiguration(
+            commandName: "tuf-client",
+            discussion: "Exit status, as the tuf-conformance protocol has it: 0 success, 1 any failure (one line on stderr says which).")
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions

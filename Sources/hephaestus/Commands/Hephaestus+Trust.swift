@@ -16,11 +16,12 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "update",
             abstract: "Refresh Sigstore's trusted root and signing config over TUF into the cache directory.",
-            discussion: """
+            discussion: withExitStatuses(
+                """
                 Bootstrapped from the embedded TUF root of the public-good repository (production, or staging with \
                 --staging), or from --tuf-root for the repository at --tuf-url. Files go to \
                 $XDG_CACHE_HOME/hephaestus/tuf/REPOSITORY/ (default ~/.cache); nothing is kept from a refused update.
-                """)
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
