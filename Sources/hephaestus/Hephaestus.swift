@@ -55,9 +55,26 @@ struct Hephaestus: AsyncParsableCommand {
                         ], source: "hephaestus", file: #fileID, function: #function, line: #line))
                 Foundation.exit(status.rawValue)
             }
-            guard let unknown else { exit(withError: error) }
+            guard let unknown else { finish(status: status, message: fullMessage(for: error)) }
             LogSink.standardError.write(unknown.fullMessage)
             Foundation.exit(status.rawValue)
         }
+    }
+
+    /// What the parser has to say (help, `--version`, a completion script on stdout; a usage error on stderr), written
+    /// as every result is: a closed pipe ends quietly, any other write error is one line on stderr and exit 74.
+    static func finish(status: ExitCode, message: String) -> Never {
+        guard status == .success else {
+            LogSink.standardError.write(message)
+            Foundation.exit(status.rawValue)
+        }
+        let output = StandardOutput()
+        if !message.isEmpty { output.line(message) }
+        output.flush()
+        if let failure = output.failure {
+            LogSink.standardError.write("hephaestus: \(failure)")
+            Foundation.exit(ExitStatus.ioError.rawValue)
+        }
+        Foundation.exit(0)
     }
 }

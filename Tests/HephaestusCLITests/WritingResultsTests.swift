@@ -37,6 +37,20 @@ struct WritingResultsTests {
         #expect(batch.stderrText == "hephaestus: write error on standard output: No space left on device\n")
     }
 
+    @Test(
+        "what the parser prints (--version, --help, a completion script) on a full disk: exit 74 with one line, as results",
+        .enabled(if: fullDevice, "no /dev/full"))
+    func parserOutputOnFullDisk() throws {
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        for arguments in [["--version"], ["verify", "bundle", "--help"], ["--generate-completion-script", "bash"]] {
+            let result = try HephaestusBinary.run(arguments, stdout: full)
+            #expect(result.signal == nil && result.status == 74, "\(arguments): \(result.status) \(result.stderrText)")
+            #expect(result.stderrText == "hephaestus: write error on standard output: No space left on device\n", "\(arguments)")
+        }
+        let help = try HephaestusBinary.run(["--version"])
+        #expect(help.status == 0 && help.stdoutText.hasPrefix("hephaestus "))
+    }
+
     @Test("a closed stdout (>&-): one line naming the error and exit 74, no crash, no file receives the results")
     func closedStdout() throws {
         let work = try Self.work()
