@@ -19,10 +19,12 @@ public final class VerifiedSignatureCache: Sendable {
             lhs.key === rhs.key && lhs.scheme == rhs.scheme && lhs.signature == rhs.signature && lhs.message == rhs.message
         }
 
+        /// The key and the signature only: a signature already tells entries apart (it is unique to its message for
+        /// all practical purposes), and hashing kilobytes of certificate per lookup would cost more than it saves.
+        /// Equality still compares every byte of the message.
         func hash(into hasher: inout Hasher) {
             hasher.combine(ObjectIdentifier(key))
             hasher.combine(signature)
-            hasher.combine(message)
         }
     }
 
@@ -32,6 +34,7 @@ public final class VerifiedSignatureCache: Sendable {
 
     public init(capacity: Int = 4096) {
         self.capacity = max(1, capacity)
+        entries.withLock { $0.reserveCapacity(self.capacity) }
     }
 
     /// True when `signature` over `message` verifies with `key` under `scheme`: remembered, or checked now.
