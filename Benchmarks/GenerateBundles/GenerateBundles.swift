@@ -8,6 +8,11 @@ import HephaestusTestSupport
 /// DIR/trusted_root.json, DIR/artifacts/N.txt, DIR/bundles/N.sigstore.json and DIR/list.jsonl.
 ///
 ///     hephaestus-bench-bundles --count 10000 --dir bench/work/bundles
+///     hephaestus-bench-bundles --count 10000 --dir bench/work/public-good --shape public-good [--intermediate-key ecdsa-p256]
+///
+/// `--shape public-good` mints bundles shaped like the public-good instance's: a leaf issued by an intermediate
+/// with a P-384 key (ECDSA-SHA384, as Fulcio's) that chains to the root, GitHub Actions workflow identity and claims,
+/// an embedded SCT, a Rekor v1 entry with SET, inclusion proof and checkpoint. Every bundle has its own leaf.
 ///     hephaestus-bench-bundles --count 10000 --dir bench/work/inventory --inventory   (an inventory database instead)
 @main
 struct GenerateBundles {
@@ -17,6 +22,8 @@ struct GenerateBundles {
         var signFile: String?
         var identity = "https://github.com/octo/wheels/.github/workflows/release.yml@refs/tags/v1.0.0"
         var inventory = false
+        var publicGoodShape = false
+        var intermediateKey = PrivateKey.Algorithm.ecdsaP384
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
             switch argument {
@@ -25,8 +32,12 @@ struct GenerateBundles {
             case "--sign-file": signFile = arguments.popFirst()
             case "--identity": identity = arguments.popFirst() ?? identity
             case "--inventory": inventory = true
+            case "--shape": publicGoodShape = arguments.popFirst() == "public-good"
+            case "--intermediate-key": intermediateKey = PrivateKey.Algorithm(rawValue: arguments.popFirst() ?? "") ?? intermediateKey
             default:
-                print("usage: hephaestus-bench-bundles [--count N] [--dir DIR] | --sign-file FILE --dir DIR [--identity URI]")
+                print(
+                    "usage: hephaestus-bench-bundles [--count N] [--dir DIR] [--shape public-good [--intermediate-key ecdsa-p256|ecdsa-p384]] | --sign-file FILE --dir DIR [--identity URI]"
+                )
                 return
             }
         }
@@ -52,19 +63,41 @@ struct GenerateBundles {
         for sub in ["artifacts", "bundles"] {
             try manager.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
         }
-        let sigstore = try VirtualSigstore(name: "bench.sigstore.test")
+        let sigstore = try VirtualSigstore(
+            name: "bench.sigstore.test", intermediateAlgorithm: publicGoodShape ? intermediateKey : .ecdsaP256)
         try Data(sigstore.trustedRootJSON).write(to: URL(fileURLWithPath: "\(directory)/trusted_root.json"))
+        var options = VirtualSigstore.Options()
+        if publicGoodShape {
+            options.identity = .uri(identity)
+            options.issuer = "https://token.actions.githubusercontent.com"
+            options.leaf = { request in request.claims = githubClaims(workflow: identity) }
+        }
         var list = ""
         for index in 0..<count {
             let artifact = Array("benchmark artifact \(index)\n".utf8)
             try Data(artifact).write(to: URL(fileURLWithPath: "\(directory)/artifacts/\(index).txt"))
-            try Data(try sigstore.sign(artifact).json).write(to: URL(fileURLWithPath: "\(directory)/bundles/\(index).sigstore.json"))
+            try Data(try sigstore.sign(artifact, options: options).json).write(
+                to: URL(fileURLWithPath: "\(directory)/bundles/\(index).sigstore.json"))
             list +=
-                #"{"bundle":"bundles/\#(index).sigstore.json","artifact":"artifacts/\#(index).txt","identity":"signer@example.com","issuer":"https://issuer.example.com"}"#
+                #"{"bundle":"bundles/\#(index).sigstore.json","artifact":"artifacts/\#(index).txt","identity":"\#(options.identity.value)","issuer":"\#(options.issuer)"}"#
                 + "\n"
         }
         try Data(list.utf8).write(to: URL(fileURLWithPath: "\(directory)/list.jsonl"))
         print("wrote \(count) bundles to \(directory)")
+    }
+
+    /// The Fulcio extensions (1.3.6.1.4.1.57264.1.9–.22) of a GitHub Actions release workflow run for `workflow`
+    /// (`https://github.com/OWNER/REPO/.github/workflows/FILE@REF`).
+    static func githubClaims(workflow: String) -> [String: String] {
+        let repository = workflow.components(separatedBy: "/.github/").first ?? workflow
+        let ref = workflow.components(separatedBy: "@").last ?? "refs/heads/main"
+        let sha = String(repeating: "5e1f", count: 10)
+        let values: [Int: String] = [
+            9: workflow, 10: sha, 11: "github-hosted", 12: repository, 13: sha, 14: ref, 15: "123456789",
+            16: repository.components(separatedBy: "/").dropLast().joined(separator: "/"), 17: "987654321", 18: workflow, 19: sha,
+            20: "push", 21: "\(repository)/actions/runs/1234567890/attempts/1", 22: "public",
+        ]
+        return Dictionary(uniqueKeysWithValues: values.map { ("1.3.6.1.4.1.57264.1.\($0.key)", $0.value) })
     }
 
     /// DIR/inventory.sqlite with COUNT signed assets (100 per release) and DIR/trusted_root.json.

@@ -67,13 +67,16 @@ public final class LocalCertificateAuthority: Sendable {
     /// The last leaf serial number issued.
     private let nextSerial: Mutex<UInt64>
 
-    /// A CA with fresh keys: a root and an intermediate valid from `validFrom` for `validity`.
+    /// A CA with fresh keys: a root and an intermediate valid from `validFrom` for `validity`. The intermediate's key
+    /// is P-256 unless `intermediateAlgorithm` says otherwise (public-good Fulcio's intermediate is P-384, and signs
+    /// leaves with ECDSA-SHA384).
     public convenience init(
         name: String, validFrom: Date, validity: TimeInterval = 10 * 365 * 86_400,
-        ctLog: LocalCertificateTransparencyLog, intermediateValidity: TimeInterval? = nil
+        ctLog: LocalCertificateTransparencyLog, intermediateValidity: TimeInterval? = nil,
+        intermediateAlgorithm: PrivateKey.Algorithm = .ecdsaP256
     ) throws(CryptoError) {
         let rootKey = PrivateKey.generate(.ecdsaP256)
-        let intermediateKey = PrivateKey.generate(.ecdsaP256)
+        let intermediateKey = PrivateKey.generate(intermediateAlgorithm)
         let caExtensions = [
             CertificateExtension(
                 oid: CertificateExtension.OID.basicConstraints, isCritical: true, value: ExtensionValue.basicConstraints(isCA: true)),

@@ -14,12 +14,16 @@ public final class VirtualSigstore: @unchecked Sendable {
     public let rekorV2: LocalTransparencyLog
     public let tsa: LocalTimestampAuthority
 
-    public init(name: String = "virtual.sigstore.test", now: Date = Date(), intermediateValidity: TimeInterval? = nil) throws {
+    public init(
+        name: String = "virtual.sigstore.test", now: Date = Date(), intermediateValidity: TimeInterval? = nil,
+        intermediateAlgorithm: PrivateKey.Algorithm = .ecdsaP256
+    ) throws {
         self.name = name
         self.now = now
         let validFrom = now.addingTimeInterval(-86_400)
         ctLog = LocalCertificateTransparencyLog(baseURL: "https://ct.\(name)")
-        ca = try LocalCertificateAuthority(name: name, validFrom: validFrom, ctLog: ctLog, intermediateValidity: intermediateValidity)
+        ca = try LocalCertificateAuthority(
+            name: name, validFrom: validFrom, ctLog: ctLog, intermediateValidity: intermediateValidity, intermediateAlgorithm: intermediateAlgorithm)
         rekorV1 = LocalTransparencyLog(flavor: .rekorV1, name: "rekor.\(name)", treeID: 4242)
         rekorV2 = LocalTransparencyLog(flavor: .rekorV2, name: "log2025.rekor.\(name)")
         tsa = try LocalTimestampAuthority(name: name, validFrom: validFrom)

@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+import Synchronization
 
 /// An X.509 certificate parsed by OpenSSL; owns one reference to its `X509`.
 ///
@@ -41,6 +42,8 @@ public final class Certificate: Sendable, CustomStringConvertible {
     public let derEncoded: [UInt8]
     /// The DER SubjectPublicKeyInfo, as it appears in the certificate (read from the DER, not re-encoded).
     public let subjectPublicKeyInfo: [UInt8]
+    /// The subject public key once parsed: the same bytes always make the same key, so it is parsed once.
+    private let parsedPublicKey = Mutex<PublicKey?>(nil)
 
     /// Takes ownership of one `X509` reference; `der` is its encoding when the caller already has it.
     init(taking handle: OpaquePointer, der: [UInt8]? = nil) throws(CryptoError) {
@@ -162,11 +165,20 @@ public final class Certificate: Sendable, CustomStringConvertible {
 
     /// The subject public key (from OpenSSL's parse when there is one, else from the SubjectPublicKeyInfo).
     public func publicKey() throws(CryptoError) -> PublicKey {
-        guard let handle = x509.parsedHandle else { return try PublicKey(derSubjectPublicKeyInfo: subjectPublicKeyInfo) }
-        guard let key = X509_get_pubkey(handle) else {
-            throw CryptoError.malformedKey(reason: "certificate public key: \(OpenSSLErrorQueue.drain())")
+        if let key = parsedPublicKey.withLock({ $0 }) { return key }
+        let key: PublicKey
+        if let handle = x509.parsedHandle {
+            guard let parsed = X509_get_pubkey(handle) else {
+                throw CryptoError.malformedKey(reason: "certificate public key: \(OpenSSLErrorQueue.drain())")
+            }
+            key = try PublicKey(taking: parsed)
+        } else {
+            key = try PublicKey(derSubjectPublicKeyInfo: subjectPublicKeyInfo)
         }
-        return try PublicKey(taking: key)
+        return parsedPublicKey.withLock { stored in
+            if stored == nil { stored = key }
+            return stored ?? key
+        }
     }
 
     /// The extension with `oid`, if present (certificates may not repeat an extension).

@@ -147,7 +147,7 @@ struct CertificateStructure {
         let content = node.content
         switch node.tagNumber {
         case DERNode.Universal.objectIdentifier:
-            _ = try node.objectIdentifier()
+            _ = try node.objectIdentifierArcs()
         case DERNode.Universal.boolean:
             guard content.count == 1 else { throw Irregular() }
         case DERNode.Universal.integer:

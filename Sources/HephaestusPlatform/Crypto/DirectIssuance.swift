@@ -27,7 +27,11 @@ public enum DirectIssuance {
         "1.3.6.1.5.5.7.1.14", "2.16.840.1.113730.1.1", "2.5.29.30", "2.5.29.31", "1.3.6.1.5.5.7.1.7", "1.3.6.1.5.5.7.1.8",
     ]
 
-    public static func accepts(_ leaf: Certificate, issuedBy issuer: Certificate, at time: Date) -> Bool {
+    /// - Parameter signatures: signatures verified earlier in the run; the leaf's signature is looked up there (by
+    ///   its exact bytes and the issuer's key) before it is checked. Every other check runs on every call.
+    public static func accepts(
+        _ leaf: Certificate, issuedBy issuer: Certificate, at time: Date, signatures: VerifiedSignatureCache? = nil
+    ) -> Bool {
         guard leaf.isValid(at: time), issuer.isValid(at: time), leaf.issuerNameDER == issuer.subjectNameDER else { return false }
         guard leaf.extensions.allSatisfy({ (!$0.isCritical || handledCritical.contains($0.oid)) && !decodedByOpenSSL.contains($0.oid) }),
             wellFormed(leaf),
@@ -48,7 +52,8 @@ public enum DirectIssuance {
             }
         }
         guard let hash = signatureHash(of: leaf), let key = try? issuer.publicKey(), case .ecdsa = key.kind else { return false }
-        return key.isValidSignature(leaf.signature, for: leaf.tbsBytes, scheme: .ecdsa(hash))
+        guard let signatures else { return key.isValidSignature(leaf.signature, for: leaf.tbsBytes, scheme: .ecdsa(hash)) }
+        return signatures.isValidSignature(leaf.signature, for: leaf.tbsBytes, key: key, scheme: .ecdsa(hash))
     }
 
     /// The extensions OpenSSL would decode and refuse when malformed decode here too: key usage, extended key usage,

@@ -75,6 +75,28 @@ public struct DERNode: Sendable, Equatable {
 
     /// Dotted-decimal OBJECT IDENTIFIER.
     public func objectIdentifier() throws(CryptoError) -> String {
+        var arcs = try objectIdentifierArcs()
+        let head = arcs.removeFirst()
+        let (a, b): (UInt64, UInt64) = head < 40 ? (0, head) : head < 80 ? (1, head - 40) : (2, head - 80)
+        // Dotted decimal written as ASCII bytes: certificates are read arc by arc, and this is on every bundle's path.
+        var text: [UInt8] = []
+        text.reserveCapacity(4 * (arcs.count + 2))
+        for (index, arc) in ([a, b] + arcs).enumerated() {
+            if index > 0 { text.append(0x2E) }
+            let start = text.count
+            var rest = arc
+            repeat {
+                text.append(0x30 + UInt8(rest % 10))
+                rest /= 10
+            } while rest > 0
+            text[start...].reverse()
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The encoded arcs of an OBJECT IDENTIFIER (the first two still combined), the encoding checked: minimal,
+    /// bounded, complete. Validation without the dotted text.
+    func objectIdentifierArcs() throws(CryptoError) -> [UInt64] {
         _ = try expect(Universal.objectIdentifier, "OBJECT IDENTIFIER")
         guard let first = content.first else { throw CryptoError.malformedEncoding(reason: "empty OID") }
         var arcs: [UInt64] = []
@@ -93,9 +115,7 @@ public struct DERNode: Sendable, Equatable {
         }
         guard content.last! & 0x80 == 0 else { throw CryptoError.malformedEncoding(reason: "truncated OID") }
         _ = first
-        let head = arcs.removeFirst()
-        let (a, b): (UInt64, UInt64) = head < 40 ? (0, head) : head < 80 ? (1, head - 40) : (2, head - 80)
-        return ([a, b] + arcs).map(String.init).joined(separator: ".")
+        return arcs
     }
 
     /// The text of a UTF8String, IA5String or PrintableString.

@@ -94,12 +94,21 @@ extension SigstoreBundle {
             for (index, item) in chain.enumerated() {
                 certificates.append(try parseCertificate(item.bytes("rawBytes", failure: fail), path: "x509CertificateChain[\(index)]"))
             }
-            for certificate in certificates where certificate.subject == certificate.issuer {
+            for certificate in certificates where !Self.namesEvidentlyDiffer(certificate) && certificate.subject == certificate.issuer {
                 throw VerificationError.malformedBundle(
                     "certificate chain includes a root (\(certificate.subject)); roots come from the trusted root only")
             }
             return .certificate(leaf: certificates[0], intermediates: Array(certificates.dropFirst()))
         }
+    }
+
+    /// True when the subject Name is empty and the issuer Name holds an attribute (every Fulcio leaf): their printed
+    /// forms cannot be equal, so OpenSSL need not parse the certificate to print them.
+    private static func namesEvidentlyDiffer(_ certificate: Certificate) -> Bool {
+        guard certificate.subjectNameDER == [0x30, 0x00], let issuer = try? DERNode.parse(certificate.issuerNameDER).children() else {
+            return false
+        }
+        return issuer.contains { (try? $0.children().isEmpty) == false }
     }
 
     private static func parseCertificate(_ der: [UInt8], path: String) throws(VerificationError) -> Certificate {

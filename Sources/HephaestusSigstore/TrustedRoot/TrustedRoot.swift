@@ -28,11 +28,14 @@ public struct CertificateAuthority: Sendable {
 
     /// A path from `leaf` to this authority at `time`: the chain's links were verified at load, and every published
     /// certificate from the leaf's issuer up to the root must be within its validity window at `time`.
-    public func validate(_ leaf: Certificate, untrustedIntermediates: [Certificate], at time: Date) throws -> [Certificate] {
+    /// `signatures` remembers leaf signatures already verified in the run (see ``VerifiedSignatureCache``).
+    public func validate(
+        _ leaf: Certificate, untrustedIntermediates: [Certificate], at time: Date, signatures: VerifiedSignatureCache? = nil
+    ) throws -> [Certificate] {
         try chainCheck.verify()
         let path: [Certificate]
         let issuers = certificates.filter { $0.subjectNameDER == leaf.issuerNameDER }
-        if untrustedIntermediates.isEmpty, issuers.count == 1, DirectIssuance.accepts(leaf, issuedBy: issuers[0], at: time) {
+        if untrustedIntermediates.isEmpty, issuers.count == 1, DirectIssuance.accepts(leaf, issuedBy: issuers[0], at: time, signatures: signatures) {
             // A leaf this chain issued directly, checked without OpenSSL's parse of it (see DirectIssuance).
             path = [leaf, issuers[0]]
         } else {

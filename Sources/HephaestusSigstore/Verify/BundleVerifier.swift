@@ -10,14 +10,19 @@ public struct BundleVerifier: Sendable {
     public let configuration: VerifierConfiguration
     /// "Now", read at each verification: only to refuse integrated times from the future.
     public let clock: @Sendable () -> Date
+    /// Signatures this verifier has already verified, by their exact bytes and key: a leaf's signature by its issuer,
+    /// its SCTs and log checkpoints, which many bundles of a batch share (one signing run's certificate, one tree
+    /// head). The bundle-specific signatures (the SET, the signature over the artifact) are checked every time.
+    public let signatures: VerifiedSignatureCache
 
     public init(
         trustedRoot: TrustedRoot, configuration: VerifierConfiguration = .publicGood,
-        clock: @escaping @Sendable () -> Date = Date.init
+        clock: @escaping @Sendable () -> Date = Date.init, signatures: VerifiedSignatureCache = VerifiedSignatureCache()
     ) {
         self.trustedRoot = trustedRoot
         self.configuration = configuration
         self.clock = clock
+        self.signatures = signatures
     }
 
     public func verify(_ bundle: SigstoreBundle, policy: VerificationPolicy) throws(VerificationError) -> VerificationResult {
@@ -69,7 +74,7 @@ public struct BundleVerifier: Sendable {
         // Spec §4.1–4.2: establish verified times — SETs (Rekor v1 integrated times) and RFC 3161 timestamps.
         // Rekor v2 entries have no signed integrated time; an inclusion proof alone proves no time.
         let logOutcomes = try TransparencyLogVerification.verify(
-            bundle.transparencyLogEntries, material: material, trustedRoot: trustedRoot, now: clock())
+            bundle.transparencyLogEntries, material: material, trustedRoot: trustedRoot, now: clock(), signatures: signatures)
         let timestamps = try SignedTimestampVerification.verify(
             bundle.signedTimestamps, signature: bundle.signature, trustedRoot: trustedRoot)
         var verifiedTimes = logOutcomes.compactMap { outcome in
@@ -94,14 +99,14 @@ public struct BundleVerifier: Sendable {
         if let leaf {
             // Spec §4.3: certification path validation to a trusted Fulcio CA at each verified time.
             let path = try CertificateVerification.verify(
-                leaf: leaf, intermediates: intermediates, at: verifiedTimes.map(\.time), trustedRoot: trustedRoot)
+                leaf: leaf, intermediates: intermediates, at: verifiedTimes.map(\.time), trustedRoot: trustedRoot, signatures: signatures)
             // Spec §4.4: embedded SCTs from trusted CT logs.
             guard path.count >= 2 else {
                 throw VerificationError.certificateChainInvalid("the leaf must be issued by a CA certificate, not be one")
             }
             try SignedCertificateTimestampVerification.verify(
                 leaf: leaf, issuer: path[1], trustedRoot: trustedRoot,
-                threshold: configuration.signedCertificateTimestampThreshold)
+                threshold: configuration.signedCertificateTimestampThreshold, signatures: signatures)
             // Spec §4.5: the identity policy (SAN, issuer, CI claims).
             let fulcio = try FulcioCertificate(leaf)
             try IdentityVerification.verify(fulcio, policy: policy.identity)

@@ -6,7 +6,8 @@ import HephaestusPlatform
 enum CertificateVerification {
     /// - Returns: the validated path (leaf first) at the first verified time.
     static func verify(
-        leaf: Certificate, intermediates: [Certificate], at times: [Date], trustedRoot: TrustedRoot
+        leaf: Certificate, intermediates: [Certificate], at times: [Date], trustedRoot: TrustedRoot,
+        signatures: VerifiedSignatureCache? = nil
     ) throws(VerificationError) -> [Certificate] {
         try checkProfile(leaf)
         var firstPath: [Certificate]?
@@ -19,7 +20,7 @@ enum CertificateVerification {
             var path: [Certificate]?
             for authority in authorities {
                 do {
-                    path = try authority.validate(leaf, untrustedIntermediates: intermediates, at: time)
+                    path = try authority.validate(leaf, untrustedIntermediates: intermediates, at: time, signatures: signatures)
                     break
                 } catch {
                     reasons.append("\(authority.subject): \(error)")

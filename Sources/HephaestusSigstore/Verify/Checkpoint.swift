@@ -58,11 +58,15 @@ public struct Checkpoint: Sendable, Equatable {
     ///
     /// Key hints: for ECDSA logs (Rekor v1) the first 4 bytes of the log id; for Ed25519 logs (Rekor v2) the first
     /// 4 bytes of SHA-256(name || "\n" || 0x01 || raw key), per C2SP signed-note.
-    public func verify(log: TransparencyLogInstance) throws(VerificationError) {
+    /// `cache` remembers checkpoint signatures already verified in the run (see ``VerifiedSignatureCache``).
+    public func verify(log: TransparencyLogInstance, cache: VerifiedSignatureCache? = nil) throws(VerificationError) {
         var verified = 0
         for line in signatures {
             guard line.keyHint == Self.keyHint(for: log, name: line.name) else { continue }
-            guard (try? log.publicKey.verify(signature: line.signature, message: signedText, scheme: log.scheme)) != nil else {
+            let valid =
+                cache?.isValidSignature(line.signature, for: signedText, key: log.publicKey, scheme: log.scheme)
+                ?? log.publicKey.isValidSignature(line.signature, for: signedText, scheme: log.scheme)
+            guard valid else {
                 throw VerificationError.checkpointInvalid("signature by \(line.name) does not verify with the log's key")
             }
             verified += 1

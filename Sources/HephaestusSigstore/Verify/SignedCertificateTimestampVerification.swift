@@ -20,7 +20,8 @@ enum SignedCertificateTimestampVerification {
     /// - Returns: the log ids whose SCTs verified.
     @discardableResult
     static func verify(
-        leaf: Certificate, issuer: Certificate, trustedRoot: TrustedRoot, threshold: Int = 1
+        leaf: Certificate, issuer: Certificate, trustedRoot: TrustedRoot, threshold: Int = 1,
+        signatures: VerifiedSignatureCache? = nil
     ) throws(VerificationError) -> [[UInt8]] {
         guard let list = leaf.extension(oid: CertificateExtension.OID.signedCertificateTimestampList) else {
             throw VerificationError.signedCertificateTimestampInvalid("certificate has no embedded SCT list")
@@ -47,7 +48,8 @@ enum SignedCertificateTimestampVerification {
             signed += bigEndian(UInt64(precertificate.count), bytes: 3) + precertificate
             signed += bigEndian(UInt64(sct.extensions.count), bytes: 2) + sct.extensions
             guard let scheme = scheme(hash: sct.hashAlgorithm, signature: sct.signatureAlgorithm),
-                log.publicKey.isValidSignature(sct.signature, for: signed, scheme: scheme)
+                signatures?.isValidSignature(sct.signature, for: signed, key: log.publicKey, scheme: scheme)
+                    ?? log.publicKey.isValidSignature(sct.signature, for: signed, scheme: scheme)
             else {
                 failures.append("SCT signature by \(log.baseURL) does not verify")
                 continue

@@ -17,17 +17,19 @@ enum TransparencyLogVerification {
     static let allowedClockSkew: TimeInterval = 300
 
     static func verify(
-        _ entries: [TransparencyLogEntry], material: SignedMaterial, trustedRoot: TrustedRoot, now: Date
+        _ entries: [TransparencyLogEntry], material: SignedMaterial, trustedRoot: TrustedRoot, now: Date,
+        signatures: VerifiedSignatureCache? = nil
     ) throws(VerificationError) -> [Outcome] {
         var outcomes: [Outcome] = []
         for entry in entries {
-            outcomes.append(try verify(entry, material: material, trustedRoot: trustedRoot, now: now))
+            outcomes.append(try verify(entry, material: material, trustedRoot: trustedRoot, now: now, signatures: signatures))
         }
         return outcomes
     }
 
     static func verify(
-        _ entry: TransparencyLogEntry, material: SignedMaterial, trustedRoot: TrustedRoot, now: Date
+        _ entry: TransparencyLogEntry, material: SignedMaterial, trustedRoot: TrustedRoot, now: Date,
+        signatures: VerifiedSignatureCache? = nil
     ) throws(VerificationError) -> Outcome {
         let candidates = trustedRoot.transparencyLogs(withID: entry.logKeyID)
         guard let log = candidates.first else {
@@ -50,7 +52,7 @@ enum TransparencyLogVerification {
             verifiedTime = time
         }
         if let proof = entry.inclusionProof {
-            try verifyInclusionProof(proof, entry: entry, log: log)
+            try verifyInclusionProof(proof, entry: entry, log: log, signatures: signatures)
         }
         guard entry.inclusionPromise != nil || entry.inclusionProof != nil else {
             throw VerificationError.transparencyLogEntryInvalid("entry has neither an inclusion proof nor an inclusion promise")
@@ -81,7 +83,7 @@ enum TransparencyLogVerification {
     /// The inclusion proof (with the proof's own index) against its root, and that root against the checkpoint
     /// signed by the log.
     static func verifyInclusionProof(
-        _ proof: InclusionProof, entry: TransparencyLogEntry, log: TransparencyLogInstance
+        _ proof: InclusionProof, entry: TransparencyLogEntry, log: TransparencyLogInstance, signatures: VerifiedSignatureCache? = nil
     ) throws(VerificationError) {
         guard let note = proof.checkpoint else {
             throw VerificationError.inclusionProofInvalid("inclusion proof has no checkpoint")
@@ -94,7 +96,7 @@ enum TransparencyLogVerification {
                 "computed root \(Base64.encode(computed)) is not the proof's root \(Base64.encode(proof.rootHash))")
         }
         let checkpoint = try Checkpoint(note: note)
-        try checkpoint.verify(log: log)
+        try checkpoint.verify(log: log, cache: signatures)
         guard checkpoint.treeSize == proof.treeSize else {
             throw VerificationError.checkpointInvalid("checkpoint tree size \(checkpoint.treeSize) is not the proof's \(proof.treeSize)")
         }
