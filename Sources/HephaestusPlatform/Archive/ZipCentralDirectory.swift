@@ -1,3 +1,4 @@
+internal import CArchive
 import Foundation
 
 /// A zip archive's central directory, read directly from the file (zip64 included), and checked against the rest of
@@ -177,6 +178,9 @@ struct ZipCentralDirectory {
                 throw disagree("compressed size", "\(record.compressedSize)", "\(local.compressedSize)")
             }
             guard local.size == record.size else { throw disagree("size", "\(record.size)", "\(local.size)") }
+            if record.method == 8, let problem = try Self.deflateStreamProblem(file, at: dataOffset, compressedSize: record.compressedSize) {
+                throw ArchiveError.unsafeEntry(entry: record.displayName, rule: problem)
+            }
             guard end <= directoryOffset else { throw Malformed("data of \(record.displayName) out of bounds") }
             expected = end
         }
@@ -188,6 +192,46 @@ struct ZipCentralDirectory {
     }
 
     static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+
+    /// Why a deflated entry's stream does not fill its recorded compressed size exactly, or nil when it does. Bytes
+    /// after the end of the stream but inside the entry are data one reader skips and another may read (streaming
+    /// readers stop at the end of the stream, readers that trust the sizes do not).
+    private static func deflateStreamProblem(_ file: ZipFile, at offset: UInt64, compressedSize: UInt64) throws -> String? {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw Malformed("zlib could not start inflating")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: 1 << 16)
+        var consumed: UInt64 = 0
+        while consumed < compressedSize {
+            var input = try file.read(at: offset + consumed, count: Int(min(compressedSize - consumed, 1 << 16)))
+            let length = input.count
+            var status: Int32 = Z_OK
+            var left = 0
+            input.withUnsafeMutableBufferPointer { inputBytes in
+                stream.next_in = inputBytes.baseAddress
+                stream.avail_in = UInt32(length)
+                repeat {
+                    status = output.withUnsafeMutableBufferPointer { outputBytes in
+                        stream.next_out = outputBytes.baseAddress
+                        stream.avail_out = UInt32(outputBytes.count)
+                        return inflate(&stream, Z_NO_FLUSH)
+                    }
+                } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+                left = Int(stream.avail_in)
+            }
+            consumed += UInt64(length - left)
+            switch status {
+            case Z_STREAM_END:
+                let slack = compressedSize - consumed
+                return slack == 0 ? nil : "zip entry's deflate stream ends \(slack) bytes before its recorded compressed size \(compressedSize)"
+            case Z_OK, Z_BUF_ERROR: continue
+            default: return "zip entry's deflate data are corrupt (zlib status \(status))"
+            }
+        }
+        return "zip entry's deflate stream does not end within its recorded compressed size \(compressedSize)"
+    }
 
     /// The CRC-32 and length of one entry's data as it is read, compared with its record at the end.
     struct DataCheck {

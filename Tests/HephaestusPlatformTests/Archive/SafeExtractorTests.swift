@@ -58,6 +58,7 @@ struct SafeExtractorTests {
             ("zip-central-size.zip", "disagree on the size"),
             ("zip-local-compressed-size.zip", "disagree on the compressed size"),
             ("zip-size-vs-data.zip", "holds 1100 bytes, its central directory says 5"),
+            ("zip-deflate-slack.zip", "deflate stream ends 20 bytes before its recorded compressed size"),
             ("zip-hidden-entry.zip", "bytes before its central directory that no entry describes"),
             ("zip-overlap.zip", "overlaps the previous one"),
             ("zip-unflagged-name.zip", "neither ASCII nor flagged UTF-8"),
