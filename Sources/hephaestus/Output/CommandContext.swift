@@ -54,7 +54,7 @@ extension CommandContext {
 /// Writes never crash the process. A reader that went away (a closed pipe, `EPIPE`) ends the process quietly as
 /// coreutils end: killed by `SIGPIPE` (a shell reports status 141). Any other failure (a full disk, a closed or
 /// read-only descriptor, an I/O error) is kept as ``failure``: later output is discarded, and the command reports the
-/// failure on stderr when it ends and exits with status 74.
+/// failure on stderr when it ends and exits with status 74. Unchecked: `buffer` and `lost` are only touched under `lock`.
 final class StandardOutput: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var lost: OutputStreamError?

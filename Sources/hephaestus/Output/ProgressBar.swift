@@ -5,7 +5,7 @@ import HephaestusPlatform
 import Synchronization
 
 /// A one-line transfer progress bar (downloads, uploads) on stderr, drawn only when stderr is a terminal, logs are
-/// human text and `--quiet` is not given.
+/// human text and `--quiet` is not given. Unchecked: its mutable state (`lastDraw`) is only touched under `lock`.
 final class ProgressBar: @unchecked Sendable {
     private let label: String
     private let started = Date()
