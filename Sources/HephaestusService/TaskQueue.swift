@@ -86,6 +86,8 @@ public struct TaskFailure: Codable, Sendable, Equatable {
 public struct TaskRecord: Codable, Sendable, Equatable {
     public let id: String
     public let operation: String
+    /// The request, as the JSON text the operation decodes.
+    public let request: String
     /// The account that started it (the only one, with admins, that may cancel it).
     public let account: String
     public let status: TaskStatus
@@ -104,11 +106,13 @@ public struct TaskRecord: Codable, Sendable, Equatable {
     public let failure: TaskFailure?
 
     public init(
-        id: String, operation: String, account: String, status: TaskStatus, attempts: Int, runner: String?, interruption: InterruptionPolicy,
+        id: String, operation: String, request: String, account: String, status: TaskStatus, attempts: Int, runner: String?,
+        interruption: InterruptionPolicy,
         createdAt: Date, updatedAt: Date, cancelRequested: Bool, report: String?, failure: TaskFailure?
     ) {
         self.id = id
         self.operation = operation
+        self.request = request
         self.account = account
         self.status = status
         self.attempts = attempts
@@ -276,4 +280,34 @@ public protocol TaskQueue: Sendable {
 public enum TaskRules {
     /// Interrupted attempts after which a rerunnable task fails instead of running again.
     public static let maxAttempts = 3
+
+    /// What becomes of a running task whose attempt was interrupted (its process died, or released it while
+    /// draining).
+    public enum Interrupted: Sendable, Equatable {
+        /// Queued again; the next claim runs the next attempt.
+        case requeue(reason: String)
+        /// Failed with `task.interrupted`.
+        case fail(TaskFailure)
+        /// Cancelled: a cancellation was asked for before it stopped.
+        case cancel
+    }
+
+    /// The one decision of recovery: a cancellation asked for wins; a destructive task fails (it may have done its
+    /// work); a rerunnable one runs again unless it was interrupted ``maxAttempts`` times.
+    public static func resolve(
+        id: String, interruption: InterruptionPolicy, attempts: Int, runner: String?, cancelRequested: Bool, cause: String
+    ) -> Interrupted {
+        if cancelRequested { return .cancel }
+        let who = "attempt \(attempts) on \(runner ?? "an unknown runner") \(cause)"
+        switch interruption {
+        case .fail:
+            let reason = "\(who); its operation is destructive, so it is not run again (check what it did before retrying by hand)"
+            return .fail(TaskFailure(TaskError.interrupted(task: id, reason: reason)))
+        case .rerun where attempts >= maxAttempts:
+            let reason = "\(who); \(attempts) attempts were interrupted, so it is not run again"
+            return .fail(TaskFailure(TaskError.interrupted(task: id, reason: reason)))
+        case .rerun:
+            return .requeue(reason: "\(who); queued again (its operation may safely run again)")
+        }
+    }
 }
