@@ -144,6 +144,7 @@ let package = Package(
                 "HephaestusInventory",
                 "HephaestusLocalSigstore",
                 "HephaestusOperations",
+                "HephaestusService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

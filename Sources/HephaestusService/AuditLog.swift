@@ -33,10 +33,12 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public let code: String?
     /// Where the request came from (peer address), when the transport knows.
     public let source: String?
+    /// What the request acted on, when it names one thing: the account created or revoked, the task cancelled.
+    public let target: String?
 
     public init(
         time: Date, requestID: String, account: String?, role: Role?, transport: AuditTransport, operation: String, outcome: AuditOutcome,
-        status: String, code: String? = nil, source: String? = nil
+        status: String, code: String? = nil, source: String? = nil, target: String? = nil
     ) {
         // Whole seconds: the time is hashed as its RFC 3339 text, which keeps seconds only.
         self.time = Date(timeIntervalSince1970: time.timeIntervalSince1970.rounded(.down))
@@ -49,6 +51,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         self.status = status
         self.code = code
         self.source = source
+        self.target = target
     }
 }
 
@@ -79,7 +82,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case sequence, time
         case requestID = "requestId"
-        case account, role, transport, operation, outcome, status, code, source, previousHash, hash
+        case account, role, transport, operation, outcome, status, code, source, target, previousHash, hash
     }
 
     // Flat, with RFC 3339 times: the `audit show --json` record.
@@ -96,6 +99,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
         try container.encode(entry.status, forKey: .status)
         try container.encode(entry.code, forKey: .code)
         try container.encode(entry.source, forKey: .source)
+        try container.encode(entry.target, forKey: .target)
         try container.encode(previousHash, forKey: .previousHash)
         try container.encode(hash, forKey: .hash)
     }
@@ -113,7 +117,8 @@ public struct AuditRecord: Codable, Sendable, Equatable {
             transport: try container.decode(AuditTransport.self, forKey: .transport),
             operation: try container.decode(String.self, forKey: .operation),
             outcome: try container.decode(AuditOutcome.self, forKey: .outcome), status: try container.decode(String.self, forKey: .status),
-            code: try container.decodeIfPresent(String.self, forKey: .code), source: try container.decodeIfPresent(String.self, forKey: .source))
+            code: try container.decodeIfPresent(String.self, forKey: .code), source: try container.decodeIfPresent(String.self, forKey: .source),
+            target: try container.decodeIfPresent(String.self, forKey: .target))
         previousHash = try container.decode(String.self, forKey: .previousHash)
         hash = try container.decode(String.self, forKey: .hash)
     }
@@ -251,12 +256,12 @@ public enum AuditChain {
 
     /// `hephaestus-audit-v1`, then each field length-prefixed (4 bytes big-endian; absent: `FFFFFFFF`): the sequence in
     /// decimal, the previous hash, the time in RFC 3339, request id, account, role, transport, operation, outcome,
-    /// status, code, source. Length prefixes make the encoding unambiguous (no field can borrow from the next).
+    /// status, code, source, target. Length prefixes make the encoding unambiguous (no field can borrow from the next).
     public static func hashedBytes(sequence: Int64, entry: AuditEntry, previousHash: String) -> [UInt8] {
         var bytes = Array("hephaestus-audit-v1".utf8)
         let fields: [String?] = [
             String(sequence), previousHash, RFC3339.string(entry.time), entry.requestID, entry.account, entry.role?.rawValue,
-            entry.transport.rawValue, entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source,
+            entry.transport.rawValue, entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source, entry.target,
         ]
         for field in fields {
             guard let field else {

@@ -65,10 +65,11 @@ public struct PermissionTable: Sendable {
     /// The table of API.md. Viewers read (inventory reports and backfill status, trust roots, task status, schemas);
     /// verifiers verify and digest, including `inventory.audit` (it re-verifies) and `release.verify`; operators change
     /// things (scan, install, backfill, sign, publish, trust updates, wheelhouses); admins manage accounts and the audit
-    /// log. Not served (no rule): `dev.*` (starts a local test Sigstore) and `conformance.*` (test harnesses).
+    /// log. Not served (no rule): `dev.*` (starts a local test Sigstore), `conformance.*` (test harnesses) and
+    /// `tasks.work` (a worker process). `inventory.report` can write a file on the server (`output`), so its
+    /// descriptor says it changes things and it needs operator, until reading a report and writing one are told apart.
     public static let standard = PermissionTable(rules: [
         Rule(.operation("inventory.audit"), .verifier),
-        Rule(.operation("inventory.report"), .viewer),
         Rule(.operation("backfill.plan"), reading: .operator, changing: nil),
         Rule(.group("verify"), reading: .verifier, changing: nil),
         Rule(.group("digest"), reading: .verifier, changing: nil),

@@ -13,13 +13,18 @@ public struct GateRequest: Sendable {
     public let action: GatedAction
     /// Where it came from (peer address), recorded when known.
     public let source: String?
+    /// What it acts on, when it names one thing (`DELETE /v1/accounts/{name}`: the name; a task's id).
+    public let target: String?
 
-    public init(requestID: String, transport: AuditTransport, authorization: String?, action: GatedAction, source: String? = nil) {
+    public init(
+        requestID: String, transport: AuditTransport, authorization: String?, action: GatedAction, source: String? = nil, target: String? = nil
+    ) {
         self.requestID = requestID
         self.transport = transport
         self.authorization = authorization
         self.action = action
         self.source = source
+        self.target = target
     }
 }
 
@@ -130,7 +135,8 @@ public struct RequestGate: Sendable {
     ) async throws(AuditError) {
         let entry = AuditEntry(
             time: authenticator.clock(), requestID: request.requestID, account: account, role: role, transport: request.transport,
-            operation: request.action.name, outcome: outcome, status: status, code: code, source: request.source)
+            operation: request.action.name, outcome: outcome, status: status, code: code, source: request.source,
+            target: request.target)
         do {
             _ = try await audit.append(entry)
         } catch {

@@ -10,6 +10,8 @@ public enum ServiceStoreError: CodedError, Equatable {
     case foreign(path: String, reason: String)
     /// The store was written by a newer Hephaestus, or its schema is unusable.
     case schema(location: String, reason: String)
+    /// A command that only reads the store found none.
+    case missing(location: String)
     /// The store could not be opened, read or written (locked past the busy timeout, read-only, disk full).
     case unavailable(location: String, reason: String)
     case accountExists(String)
@@ -21,6 +23,7 @@ public enum ServiceStoreError: CodedError, Equatable {
         case invalidLocation = "store.invalid-location"
         case foreign = "store.foreign"
         case schema = "store.schema"
+        case missing = "store.missing"
         case unavailable = "store.unavailable"
         case accountExists = "account.exists"
         case accountNotFound = "account.not-found"
@@ -32,6 +35,7 @@ public enum ServiceStoreError: CodedError, Equatable {
             case .invalidLocation: (.usage, "`--store` is not `sqlite:PATH` or `postgres://…`")
             case .foreign: (.invalidInput, "the store path holds another SQLite database or a file that is not one: refused, left unchanged")
             case .schema: (.invalidInput, "the service store was written by a newer Hephaestus, or its schema is unusable")
+            case .missing: (.notFound, "no service store at the location (create one with `hephaestus accounts create`)")
             case .unavailable: (.unavailable, "the service store could not be opened, read or written (locked, read-only, full)")
             case .accountExists: (.outputExists, "an account of that name exists (names are never reused, even after revocation)")
             case .accountNotFound: (.notFound, "no account of that name")
@@ -46,6 +50,7 @@ public enum ServiceStoreError: CodedError, Equatable {
         case .invalidLocation: .invalidLocation
         case .foreign: .foreign
         case .schema: .schema
+        case .missing: .missing
         case .unavailable: .unavailable
         case .accountExists: .accountExists
         case .accountNotFound: .accountNotFound
@@ -60,6 +65,7 @@ public enum ServiceStoreError: CodedError, Equatable {
         case .foreign(let path, let reason):
             "\(path) is not a Hephaestus service store: \(reason); refusing to use or change it (pass --store with another path)"
         case .schema(let location, let reason): "service store \(location) cannot be used: \(reason)"
+        case .missing(let location): "no service store at \(location) (create one with `hephaestus accounts create`, or pass --store)"
         case .unavailable(let location, let reason): "service store \(location) is unavailable: \(reason)"
         case .accountExists(let name): "an account named \(name) exists already (names are never reused; choose another)"
         case .accountNotFound(let name): "no account named \(name) (see `hephaestus accounts list`)"

@@ -62,6 +62,8 @@ public final class TaskWorkerPool: Sendable {
     private struct State {
         var draining = false
         var running: [String: Cancellation] = [:]
+        var recoveries: [TaskRecovery] = []
+        var finished: [TaskStatus: Int] = [:]
     }
 
     public init(
@@ -83,6 +85,7 @@ public final class TaskWorkerPool: Sendable {
     public func run() async throws {
         let recovered = try await queue.recover(replica: configuration.replica, at: clock())
         for recovery in recovered { log(recovery) }
+        state.withLock { $0.recoveries += recovered }
         let workers = (0..<configuration.workers).map { index in
             // Unstructured: a drain must still write results and release claims after the caller was cancelled.
             Task { await self.work(as: RunnerID(replica: configuration.replica, worker: index)) }
@@ -111,6 +114,12 @@ public final class TaskWorkerPool: Sendable {
 
     /// Tasks running now, by id.
     public var runningTasks: [String] { state.withLock { Array($0.running.keys).sorted() } }
+
+    /// What the start-up recovery (and lease renewals since) did with interrupted tasks.
+    public var recoveries: [TaskRecovery] { state.withLock { $0.recoveries } }
+
+    /// Tasks this pool finished, by terminal status.
+    public var finished: [TaskStatus: Int] { state.withLock { $0.finished } }
 
     private var isDraining: Bool { state.withLock { $0.draining } }
 
@@ -155,6 +164,7 @@ public final class TaskWorkerPool: Sendable {
         }
         do {
             let record = try await queue.complete(claim, with: completion, at: clock())
+            state.withLock { $0.finished[record.status, default: 0] += 1 }
             logger.info("task.finished", metadata: ["task": .string(task.id), "status": .string(record.status.rawValue)])
         } catch {
             logger.error("task.complete-failed", metadata: ["task": .string(task.id), "reason": .string("\(error)")])
@@ -193,7 +203,9 @@ public final class TaskWorkerPool: Sendable {
             do {
                 if try await queue.renew(claim, lease: configuration.lease, at: clock()) { cancellation.cancel() }
                 // No replica is named "" (see init): this recovers expired leases only.
-                for recovery in try await queue.recover(replica: "", at: clock()) { log(recovery) }
+                let recovered = try await queue.recover(replica: "", at: clock())
+                for recovery in recovered { log(recovery) }
+                state.withLock { $0.recoveries += recovered }
             } catch let error as TaskError {
                 logger.error("task.claim-lost", metadata: ["task": .string(claim.task.id), "reason": .string(error.description)])
                 cancellation.cancel()

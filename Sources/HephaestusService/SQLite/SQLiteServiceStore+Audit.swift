@@ -12,11 +12,12 @@ extension SQLiteServiceStore: AuditLog {
                 try db.execute(
                     sql: """
                         INSERT INTO audit_record (sequence, time, request_id, account, role, transport, operation, outcome, status,
-                            code, source, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            code, source, target, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         record.sequence, Self.text(entry.time), entry.requestID, entry.account, entry.role?.rawValue, entry.transport.rawValue,
-                        entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source, record.previousHash, record.hash,
+                        entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source, entry.target, record.previousHash,
+                        record.hash,
                     ])
                 try db.execute(
                     sql: """
@@ -75,7 +76,8 @@ extension SQLiteServiceStore: AuditLog {
         let entry = AuditEntry(
             time: time, requestID: row["request_id"] ?? "", account: row["account"], role: (row["role"] as String?).flatMap(Role.init(rawValue:)),
             transport: AuditTransport(rawValue: row["transport"] ?? "") ?? .cli, operation: row["operation"] ?? "",
-            outcome: AuditOutcome(rawValue: row["outcome"] ?? "") ?? .failed, status: row["status"] ?? "", code: row["code"], source: row["source"])
+            outcome: AuditOutcome(rawValue: row["outcome"] ?? "") ?? .failed, status: row["status"] ?? "", code: row["code"], source: row["source"],
+            target: row["target"])
         var hash: String = row["hash"] ?? ""
         // A field altered into something no entry can hold (an unknown role or transport, an unreadable time) is
         // altered: the parsed entry would hash differently from the stored text, so mark it broken explicitly.

@@ -29,7 +29,7 @@ public final class SQLiteServiceStore: Sendable {
         self.path = path
         let stamped = try Self.recognize(path: path)
         if stamped == nil {
-            guard !mustExist else { throw ServiceStoreError.unavailable(location: "sqlite:\(path)", reason: "no store at \(path)") }
+            guard !mustExist else { throw ServiceStoreError.missing(location: "sqlite:\(path)") }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -125,7 +125,7 @@ public final class SQLiteServiceStore: Sendable {
                     CREATE TABLE audit_record (
                         sequence INTEGER PRIMARY KEY, time TEXT NOT NULL, request_id TEXT NOT NULL, account TEXT, role TEXT,
                         transport TEXT NOT NULL, operation TEXT NOT NULL, outcome TEXT NOT NULL, status TEXT NOT NULL,
-                        code TEXT, source TEXT, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                        code TEXT, source TEXT, target TEXT, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
                     CREATE INDEX audit_by_time ON audit_record(time);
                     CREATE INDEX audit_by_account ON audit_record(account, sequence);
                     CREATE TABLE audit_head (
