@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hephaestus", targets: ["hephaestus"]),
+        // The service (REST and gRPC): a separate executable so the CLI never links the server stack; `hephaestus
+        // serve` runs it from the same directory.
+        .executable(name: "hephaestus-server", targets: ["hephaestus-server"]),
         // The libraries, for other Swift packages (plugins, users' tools). HephaestusTestSupport is in none.
         .library(name: "HephaestusPlatform", targets: ["HephaestusPlatform"]),
         .library(name: "HephaestusSigstore", targets: ["HephaestusSigstore"]),
@@ -22,6 +25,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The service's stack: linked into HephaestusServer and hephaestus-server only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -128,6 +142,33 @@ let package = Package(
             ]
         ),
 
+        /** The service: REST routes (Hummingbird), gRPC services (grpc-swift 2, generated from proto/), limits, TLS,
+            server-sent events, draining; every request through the service core's authenticate, authorise, audit, run
+            gate. The only target that links the server stack. */
+        .target(
+            name: "HephaestusServer",
+            dependencies: [
+                "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusOperations", "HephaestusService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["Generated/README.md"]
+        ),
+
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
@@ -156,6 +197,16 @@ let package = Package(
                     ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
             ],
             plugins: ["BuildInfo"]
+        ),
+
+        /** `hephaestus-server`: what `hephaestus serve` runs (parses the serve options, starts HephaestusServer). */
+        .executableTarget(
+            name: "hephaestus-server",
+            dependencies: ["HephaestusServer"],
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
+            ]
         ),
 
         /** Generates the executable's BuildInfo.swift (the git commit it is built from) before each build. */
@@ -228,6 +279,13 @@ let package = Package(
             dependencies: [
                 "HephaestusService", "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusServerTests",
+            dependencies: [
+                "HephaestusServer", "HephaestusService", "HephaestusCore", "HephaestusOperations", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

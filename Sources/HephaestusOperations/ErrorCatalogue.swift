@@ -49,6 +49,7 @@ public enum ErrorCatalogue {
         AccessError.self,
         AuditError.self,
         TaskError.self,
+        ServiceLimitError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -12,6 +12,11 @@ public enum HephaestusBinary {
         return builtAlongsideTests
     }()
 
+    /// `hephaestus-server` beside ``path`` (what `hephaestus serve` runs): the scripts build both into one directory.
+    public static var serverPath: String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("hephaestus-server").path
+    }
+
     /// Whether the suites run the binary `HEPHAESTUS_BINARY` names rather than the test build's own.
     public static var isExplicit: Bool { !(ProcessInfo.processInfo.environment[environmentVariable] ?? "").isEmpty }
 

@@ -19,6 +19,8 @@ struct CommandRegistryTests {
 
     /// Commands that print documentation, not the result of an operation.
     static let documentationCommands: Set<String> = ["exit-codes"]
+    /// Commands that run another executable (`serve` runs hephaestus-server, whose routes cover the registry).
+    static let launcherCommands: Set<String> = ["serve"]
 
     @Test("each leaf command adapts operations, and together they cover the registry")
     func commandsCoverRegistry() {
@@ -30,7 +32,9 @@ struct CommandRegistryTests {
             } else if command == Hephaestus.Digest.self {
                 descriptors = Hephaestus.Digest.operationDescriptors
             } else {
-                #expect(Self.documentationCommands.contains(invocation), "`hephaestus \(invocation)` is not an adapter over an operation")
+                #expect(
+                    Self.documentationCommands.contains(invocation) || Self.launcherCommands.contains(invocation),
+                    "`hephaestus \(invocation)` is not an adapter over an operation")
                 continue
             }
             for descriptor in descriptors {

@@ -62,6 +62,8 @@ extension ErrorCategory {
         case .unavailable: .unavailable
         case .configuration: .configuration
         case .toolFailed: .toolFailed
+        case .tooLarge: .dataError
+        case .rateLimited: .unavailable
         case .internalError: .software
         }
     }

@@ -30,6 +30,10 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case configuration = "configuration"
     /// An external tool Hephaestus drives (pip) failed after every check passed.
     case toolFailed = "tool-failed"
+    /// A request is larger than the service accepts (its body).
+    case tooLarge = "too-large"
+    /// A caller made more requests than its rate limit allows; retrying later succeeds.
+    case rateLimited = "rate-limited"
     /// A bug in Hephaestus.
     case internalError = "internal"
 
@@ -48,6 +52,8 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .unavailable: "a remote service or system library could not be reached or kept failing"
         case .configuration: "the environment is unusable (credentials, tool, configuration or state)"
         case .toolFailed: "an external tool (pip) failed after every check passed"
+        case .tooLarge: "a request is larger than the service accepts"
+        case .rateLimited: "over the rate limit: retry later"
         case .internalError: "internal error (a bug: please report it)"
         }
     }
@@ -72,6 +78,8 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .unavailable: 503
         case .configuration: 500
         case .toolFailed: 500
+        case .tooLarge: 413
+        case .rateLimited: 429
         case .internalError: 500
         }
     }
@@ -97,6 +105,8 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .unavailable: .unavailable
         case .configuration: .failedPrecondition
         case .toolFailed: .unknown
+        case .tooLarge: .resourceExhausted
+        case .rateLimited: .resourceExhausted
         case .internalError: .internalError
         }
     }

@@ -1,0 +1,69 @@
+import HephaestusPlatform
+
+/// Why the service's transports refused or ended a request on their own, before or around an operation: a body over
+/// the limit, a caller over its rate, a request that took too long, a route that does not exist, a service that is
+/// draining.
+public enum ServiceLimitError: CodedError, Equatable {
+    case bodyTooLarge(limit: Int)
+    case rateLimited(account: String, perMinute: Int, retryAfterSeconds: Int)
+    case requestTimeout(seconds: Int)
+    case routeNotFound(method: String, path: String)
+    case draining
+    case cancelled
+    /// A request the HTTP layer could not read as one request (conflicting `Content-Length` and
+    /// `Transfer-Encoding`, a malformed request line or header).
+    case malformedHTTP(String)
+
+    public enum Code: String, ErrorCode {
+        case bodyTooLarge = "service.body-too-large"
+        case rateLimited = "service.rate-limited"
+        case requestTimeout = "service.request-timeout"
+        case routeNotFound = "service.route-not-found"
+        case draining = "service.draining"
+        case cancelled = "service.cancelled"
+        case malformedHTTP = "service.malformed-http"
+
+        public var definition: (category: ErrorCategory, summary: String) {
+            switch self {
+            case .bodyTooLarge: (.tooLarge, "a request body is larger than the service's limit ([limits] max_body_bytes)")
+            case .rateLimited: (.rateLimited, "the account made more calls than its rate limit allows; retry after Retry-After seconds")
+            case .requestTimeout: (.unavailable, "a synchronous operation took longer than the request timeout; run it as a task")
+            case .routeNotFound: (.notFound, "no route of the service has this method and path")
+            case .draining: (.unavailable, "the service is shutting down and takes no new requests")
+            case .cancelled: (.unavailable, "the request was cancelled before it finished (the client went away)")
+            case .malformedHTTP: (.usage, "the HTTP request is malformed (conflicting Content-Length and Transfer-Encoding, bad header)")
+            }
+        }
+    }
+
+    public var errorCode: Code {
+        switch self {
+        case .bodyTooLarge: .bodyTooLarge
+        case .rateLimited: .rateLimited
+        case .requestTimeout: .requestTimeout
+        case .routeNotFound: .routeNotFound
+        case .draining: .draining
+        case .cancelled: .cancelled
+        case .malformedHTTP: .malformedHTTP
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .bodyTooLarge(let limit): "the request body is larger than the service's limit of \(limit) bytes"
+        case .rateLimited(let account, let perMinute, let retryAfter):
+            "account \(account) is over its rate limit of \(perMinute) calls per minute: retry in \(retryAfter) s"
+        case .requestTimeout(let seconds): "the operation did not finish within the request timeout of \(seconds) s (start it as a task)"
+        case .routeNotFound(let method, let path): "no route \(method) \(path) (GET /v1/operations lists the operations)"
+        case .draining: "the service is shutting down: retry on another replica or later"
+        case .cancelled: "the request was cancelled"
+        case .malformedHTTP(let reason): "malformed HTTP request: \(reason)"
+        }
+    }
+
+    /// Seconds a rate-limited caller should wait (`Retry-After`).
+    public var retryAfterSeconds: Int? {
+        if case .rateLimited(_, _, let seconds) = self { return seconds }
+        return nil
+    }
+}

@@ -1,0 +1,50 @@
+import HephaestusCore
+
+/// What one client may cost the service: body size, how long headers and requests may take, how often an account may
+/// call, how many tasks run at once. Defaults per the service contract; `[limits]` and `[rate_limits]` of the
+/// configuration file change them.
+public struct ServiceLimits: Sendable, Equatable {
+    /// Largest request body (413 beyond).
+    public var maxBodyBytes: Int = 32 << 20
+    /// Time a client has to send a request's headers (and the idle time of a kept-alive connection).
+    public var headerTimeoutSeconds: Int = 10
+    /// Time a request may take, from its first byte to the end of a synchronous operation's answer.
+    public var requestTimeoutSeconds: Int = 60
+    /// Tasks running at once (further ones wait queued).
+    public var maxConcurrentTasks: Int = 4
+    /// Calls per minute and account, by the role a call needs (`operator`: the operations that change things); a
+    /// role absent here is not limited (viewer and verifier calls, by default).
+    public var callsPerMinute: [String: Int] = ["operator": 60]
+    /// Per-account numbers that replace the role's for that account's limited calls (`ci-bot = 600`; 0: unlimited).
+    public var accountCallsPerMinute: [String: Int] = [:]
+
+    public init() {}
+
+    /// The limits of a configuration file, defaults where it says nothing.
+    public init(file: ConfigurationFile) throws(RequestError) {
+        func positive(_ key: String, _ range: ClosedRange<Int64>) throws(RequestError) -> Int? {
+            guard let value = try file.integer(key) else { return nil }
+            try RequestError.checkRange(value, range, option: key)
+            return Int(value)
+        }
+        if let value = try positive("limits.max_body_bytes", 1...(1 << 34)) { maxBodyBytes = value }
+        if let value = try positive("limits.header_timeout_seconds", 1...3600) { headerTimeoutSeconds = value }
+        if let value = try positive("limits.request_timeout_seconds", 1...86400) { requestTimeoutSeconds = value }
+        if let value = try positive("limits.max_concurrent_tasks", 1...256) { maxConcurrentTasks = value }
+        for key in file.keys(under: "rate_limits.role") {
+            guard let value = try positive("rate_limits.role.\(key)", 0...1_000_000) else { continue }
+            callsPerMinute[key] = value == 0 ? nil : value
+        }
+        for key in file.keys(under: "rate_limits.account") {
+            guard let value = try positive("rate_limits.account.\(key)", 0...1_000_000) else { continue }
+            accountCallsPerMinute[key] = value
+        }
+    }
+
+    /// The calls per minute `account` may make of calls needing `requiredRole`; nil when unlimited.
+    public func callsPerMinute(account: String, requiredRole: String) -> Int? {
+        guard let limit = callsPerMinute[requiredRole] else { return nil }
+        guard let own = accountCallsPerMinute[account] else { return limit }
+        return own == 0 ? nil : own
+    }
+}

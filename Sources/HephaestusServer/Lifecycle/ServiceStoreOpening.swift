@@ -1,0 +1,43 @@
+import Foundation
+import HephaestusCore
+import HephaestusOperations
+import HephaestusService
+import Logging
+import ServiceLifecycle
+
+/// Opens the service store `--store` names (the default location of `environment` when nil).
+enum ServiceStoreOpening {
+    static func open(_ location: String?, environment: [String: String], logger: Logger) async throws -> ServiceStore {
+        let resolved = try StoreLocation.resolve(location, environment: environment)
+        let store = try ServiceStore.open(resolved)
+        logger.info("serve.store", metadata: ["store": .string(resolved.description)])
+        return store
+    }
+}
+
+/// The task workers (the service core's pool) as a service of the group: on graceful shutdown they stop claiming,
+/// give running tasks the drain grace, then cancel and release them (requeued, or failed as interrupted).
+struct ServiceWorkers: Service {
+    let pool: TaskWorkerPool
+
+    init(store: ServiceStore, workers: Int, environment: [String: String], logger: Logger) throws {
+        let replica = ProcessInfo.processInfo.hostName
+        pool = try TaskWorkerPool(
+            queue: store.tasks, configuration: .init(replica: replica.isEmpty ? "hephaestus" : replica, workers: workers),
+            operations: OperationRegistry.operation(named:), logger: logger
+        ) { task, progress, cancellation in
+            OperationContext(
+                runID: RunID.generate(), logger: logger, environment: environment, progress: progress, cancellation: cancellation,
+                serviceStore: store)
+        }
+    }
+
+    func run() async throws {
+        let pool = self.pool
+        try await withGracefulShutdownHandler {
+            try await pool.run()
+        } onGracefulShutdown: {
+            pool.drain()
+        }
+    }
+}

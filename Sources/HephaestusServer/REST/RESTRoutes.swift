@@ -1,0 +1,191 @@
+import Foundation
+import HTTPTypes
+import HephaestusCore
+import HephaestusOperations
+import HephaestusService
+import Hummingbird
+import NIOCore
+import SwiftProtobuf
+
+/// The REST routes (API.md): health, the registry, the typed verification routes, every operation at
+/// `POST /v1/<group>/<name>`, tasks with server-sent events. Each `/v1` route goes through the ``CallGate``; every
+/// refusal and every unknown `/v1` route is audited too.
+public struct RESTRoutes: Sendable {
+    public let calls: CallGate
+    public let tasks: TaskService
+    let operationsDocument: [UInt8]
+    let openAPIDocument: [UInt8]
+
+    public init(calls: CallGate, tasks: TaskService) throws {
+        self.calls = calls
+        self.tasks = tasks
+        let permissions = calls.gate.permissions
+        operationsDocument = try ServiceDescription.operationsDocument { name in
+            OperationRegistry.operation(named: name).flatMap { permissions.minimumRole(for: $0.descriptor)?.rawValue }
+        }
+        openAPIDocument = try ServiceDescription.openAPIDocument(version: HephaestusVersion.current)
+    }
+
+    var core: ServiceCore { calls.core }
+    var limits: ServiceLimits { calls.core.limits }
+
+    /// The router with every route.
+    public func router() -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: ServiceErrorMiddleware(calls: calls))
+        router.get("/healthz") { _, _ in Self.json(Array(#"{"status":"ok"}"#.utf8)) }
+        router.get("/readyz") { _, _ in
+            core.isDraining
+                ? Self.failure(ServiceFailure(ServiceLimitError.draining))
+                : Self.json(Array(#"{"status":"ready"}"#.utf8))
+        }
+        router.get("/v1/operations") { request, context in
+            try await gated(request, context, action: .readSchema) { _ in Self.json(operationsDocument) }
+        }
+        router.get("/v1/openapi.json") { request, context in
+            try await gated(request, context, action: .readSchema) { _ in Self.json(openAPIDocument) }
+        }
+        router.post("/v1/verify/bundle") { request, context in
+            try await gated(request, context, action: .operation(VerifyBundleOperation.descriptor)) { admission in
+                let body = try await Self.decode(Hephaestus_V1_VerifyBundleRequest.self, from: request, limit: limits.maxBodyBytes)
+                let document = try await core.verifyBundle(body, runID: RunID.generate())
+                return Self.json(document.json)
+            }
+        }
+        router.post("/v1/verify/batch") { request, context in
+            try await gated(request, context, action: .operation(VerifyBatchOperation.descriptor)) { admission in
+                let body = try await Self.decode(Hephaestus_V1_VerifyBatchRequest.self, from: request, limit: limits.maxBodyBytes)
+                let documents = try await core.verifyBatch(body.items, runID: RunID.generate())
+                var output: [UInt8] = Array(#"{"results":["#.utf8)
+                for (index, document) in documents.enumerated() {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    output += document.json
+                }
+                output += Array("]}".utf8)
+                return Self.json(output)
+            }
+        }
+        TaskRoutes.register(on: router, routes: self)
+        AdminRoutes.register(on: router, routes: self)
+        router.post("/v1/:group/:name") { request, context in
+            let name = "\(context.parameters.get("group") ?? "").\(context.parameters.get("name") ?? "")"
+            guard let operation = OperationRegistry.operation(named: name) else {
+                return try await unknownRoute(request, context)
+            }
+            return try await gated(request, context, action: .operation(operation.descriptor)) { admission in
+                let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
+                let document = try await core.callOperation(name, requestJSON: body.isEmpty ? Array("{}".utf8) : body, runID: RunID.generate())
+                return Self.json(document.json)
+            }
+        }
+        return router
+    }
+
+    // MARK: - Gate
+
+    func gateRequest(_ request: Request, _ context: ServiceRequestContext, action: GatedAction) -> GateRequest {
+        GateRequest(
+            requestID: context.requestID, transport: .rest, authorization: request.headers[.authorization], action: action, source: context.peer)
+    }
+
+    /// Runs `body` through the gate; its response's status is the one recorded. A body declared larger than the limit
+    /// is refused before anything else (413), and audited.
+    func gated(
+        _ request: Request, _ context: ServiceRequestContext, action: GatedAction, status: HTTPResponse.Status = .ok,
+        _ body: (Admission) async throws -> Response
+    ) async throws -> Response {
+        let gateRequest = gateRequest(request, context, action: action)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+            try await calls.refuseAfterAuthentication(gateRequest, ServiceLimitError.bodyTooLarge(limit: limits.maxBodyBytes))
+        }
+        return try await calls.call(gateRequest, status: String(status.code), body)
+    }
+
+    /// An unknown `/v1` route: 404, audited with the account its token names, if any.
+    func unknownRoute(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let path = request.uri.path
+        let action = GatedAction.unknown("\(request.method.rawValue) \(path)")
+        try await calls.refuseAfterAuthentication(
+            gateRequest(request, context, action: action), ServiceLimitError.routeNotFound(method: request.method.rawValue, path: path))
+    }
+
+    // MARK: - Bodies
+
+    /// The request body, at most `limit` bytes (413 beyond).
+    static func body(of request: Request, limit: Int) async throws -> [UInt8] {
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ServiceLimitError.bodyTooLarge(limit: limit)
+        }
+    }
+
+    /// The body as a message of the gRPC contract, from its proto3 JSON mapping (unknown fields refused).
+    static func decode<Message: SwiftProtobuf.Message>(_ type: Message.Type, from request: Request, limit: Int) async throws -> Message {
+        let bytes = try await body(of: request, limit: limit)
+        do {
+            return try Message(jsonUTF8Bytes: bytes)
+        } catch {
+            throw RequestError("the body is not a \(Message.protoMessageName) in JSON: \(error)")
+        }
+    }
+
+    // MARK: - Responses
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json", .contentLength: String(bytes.count)],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func failure(_ failure: ServiceFailure) -> Response {
+        var response = json(failure.jsonBody, status: HTTPResponse.Status(code: failure.httpStatus))
+        if let retryAfter = failure.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
+    }
+}
+
+/// Turns every error a route throws into `{"error": {"code", "message"}}` with its category's status, adds
+/// `X-Request-ID`, and audits requests to `/v1` paths no route has (unknown paths and methods).
+struct ServiceErrorMiddleware: RouterMiddleware {
+    typealias Context = ServiceRequestContext
+    let calls: CallGate
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            response = await notFound(request, context)
+        } catch {
+            let failure = ServiceFailure(error)
+            if failure.category == .internalError {
+                context.logger.error(
+                    "request.failed",
+                    metadata: ["request_id": .string(context.requestID), "path": .string(request.uri.path), "error": .string("\(error)")])
+            }
+            response = RESTRoutes.failure(failure)
+        }
+        response.headers[.requestID] = context.requestID
+        return response
+    }
+
+    private func notFound(_ request: Request, _ context: Context) async -> Response {
+        let error = ServiceLimitError.routeNotFound(method: request.method.rawValue, path: request.uri.path)
+        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else { return RESTRoutes.failure(ServiceFailure(error)) }
+        let gateRequest = GateRequest(
+            requestID: context.requestID, transport: .rest, authorization: request.headers[.authorization],
+            action: .unknown("\(request.method.rawValue) \(request.uri.path)"), source: context.peer)
+        do {
+            try await calls.refuseAfterAuthentication(gateRequest, error)
+        } catch {
+            return RESTRoutes.failure(ServiceFailure(error))
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}

@@ -1,0 +1,108 @@
+import Foundation
+import HephaestusCore
+import HephaestusOperations
+import HephaestusPlatform
+import Logging
+import Synchronization
+
+/// What the REST and gRPC transports share: the trust roots' verifiers, the registry runner, the limits and the
+/// service's state. A transport decodes its input, calls one of these, and encodes the answer; neither holds logic
+/// of its own, so both answer the same thing by construction.
+public final class ServiceCore: Sendable {
+    public let verification: BundleVerificationService
+    public let limits: ServiceLimits
+    public let logger: Logger
+    /// The store the accounts and audit operations use when served (a request cannot name another).
+    public let serviceStore: (any AttachedServiceStore)?
+    private let drainingFlag = Atomic<Bool>(false)
+
+    /// The trust every served operation uses (the service decides trust: a request's `trust` is replaced by it).
+    public let trust: TrustChoice
+
+    public init(
+        verification: BundleVerificationService, limits: ServiceLimits, logger: Logger, serviceStore: (any AttachedServiceStore)? = nil,
+        trust: TrustChoice = TrustChoice()
+    ) {
+        self.trust = trust
+        self.verification = verification
+        self.limits = limits
+        self.logger = logger
+        self.serviceStore = serviceStore
+    }
+
+    /// Set when SIGTERM arrives: new requests are refused with 503 while running ones finish.
+    public var isDraining: Bool { drainingFlag.load(ordering: .acquiring) }
+
+    public func beginDraining() {
+        drainingFlag.store(true, ordering: .releasing)
+    }
+
+    /// One bundle verified off the concurrency pool's threads (OpenSSL work blocks).
+    public func verifyBundle(_ request: Hephaestus_V1_VerifyBundleRequest, runID: RunID) async throws -> VerifiedDocument {
+        let verification = self.verification
+        return try await BlockingWork.run { try verification.verify(request, source: "request.bundle", runID: runID) }
+    }
+
+    /// Several bundles, in order, each verified as ``verifyBundle(_:runID:)`` would; a malformed item fails the whole
+    /// request (naming the item), a bundle that does not verify is that item's verdict.
+    public func verifyBatch(_ items: [Hephaestus_V1_VerifyBundleRequest], runID: RunID) async throws -> [VerifiedDocument] {
+        let verification = self.verification
+        return try await BlockingWork.run {
+            try items.enumerated().map { index, item in
+                try verification.verify(item, source: "request.items[\(index)].bundle", runID: runID)
+            }
+        }
+    }
+
+    /// Runs the registered operation `name` on a JSON request, within the request timeout; items it emits go to `emit`.
+    public func callOperation(
+        _ name: String, requestJSON: [UInt8], runID: RunID, emit: @escaping @Sendable ([UInt8]) -> Void = { _ in }
+    ) async throws -> ReportDocument {
+        guard let operation = OperationRegistry.operation(named: name) else {
+            throw RequestError("no operation \(name) (GET /v1/operations lists them)")
+        }
+        let requestJSON = try ServiceTrust.apply(trust, to: requestJSON)
+        let context = OperationContext(runID: runID, logger: logger.with(runID: runID), serviceStore: serviceStore)
+        let seconds = limits.requestTimeoutSeconds
+        return try await withThrowingTaskGroup(of: ReportDocument?.self) { group in
+            group.addTask { try await operation.runJSON(requestJSON, in: context, emit: emit) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let document = first else {
+                context.cancellation.cancel()
+                throw ServiceLimitError.requestTimeout(seconds: seconds)
+            }
+            return document
+        }
+    }
+}
+
+extension Logger {
+    /// This logger with the run id as metadata.
+    func with(runID: RunID) -> Logger {
+        var logger = self
+        logger[metadataKey: "run_id"] = .string(runID.value)
+        return logger
+    }
+}
+
+/// The service decides trust: an operation's `trust` (`{"trustedRoot": FILE}` or `{"staging": true}` on the command
+/// line) is the service's own when served; a request that names a root of its own is refused.
+enum ServiceTrust {
+    static func apply(_ trust: TrustChoice, to requestJSON: [UInt8]) throws -> [UInt8] {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(requestJSON))) as? [String: Any], let given = object["trust"] else {
+            return requestJSON
+        }
+        if let fields = given as? [String: Any], fields["trustedRoot"] != nil || (fields["staging"] as? Bool) == true {
+            throw RequestError("trust: the service decides which root to verify against; send \"trust\": {} (or none)")
+        }
+        var fields: [String: Any] = [:]
+        if let root = trust.trustedRoot { fields["trustedRoot"] = root }
+        if trust.staging { fields["staging"] = true }
+        object["trust"] = fields
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+    }
+}

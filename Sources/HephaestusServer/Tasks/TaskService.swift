@@ -1,0 +1,127 @@
+import Foundation
+import HephaestusCore
+import HephaestusOperations
+import HephaestusPlatform
+import HephaestusService
+import SwiftProtobuf
+
+/// The task routes' work, for REST and gRPC alike: start, read, cancel, and follow a task's events (resuming after
+/// an event id) from the store's queue, which the worker pool drains.
+public struct TaskService: Sendable {
+    public let queue: any TaskQueue
+    let clock: @Sendable () -> Date
+    /// How often a follower looks for new events while the task runs (the store is shared by replicas, so a
+    /// follower cannot rely on this process's workers to notify it).
+    let pollInterval: Duration
+    /// The service's trust, put into every task's request (``ServiceTrust``).
+    let trust: TrustChoice
+
+    public init(
+        queue: any TaskQueue, trust: TrustChoice = TrustChoice(), clock: @escaping @Sendable () -> Date = Date.init,
+        pollInterval: Duration = .milliseconds(100)
+    ) {
+        self.queue = queue
+        self.trust = trust
+        self.clock = clock
+        self.pollInterval = pollInterval
+    }
+
+    /// The registered operation a start request names (unknown: a bad request).
+    public static func descriptor(of operation: String) throws(RequestError) -> OperationDescriptor {
+        guard let found = OperationRegistry.operation(named: operation) else {
+            throw RequestError("no operation \(operation) (GET /v1/operations lists them)")
+        }
+        return found.descriptor
+    }
+
+    public func start(_ descriptor: OperationDescriptor, request: Google_Protobuf_Struct?, account: String) async throws -> TaskRecord {
+        let requestJSON = try ServiceTrust.apply(trust, to: try request.map { try $0.jsonUTF8Bytes() as [UInt8] } ?? Array("{}".utf8))
+        let requestText = String(decoding: requestJSON, as: UTF8.self)
+        let submission = try TaskSubmission(descriptor, request: requestText, account: account)
+        return try await queue.enqueue(submission, at: clock())
+    }
+
+    public func task(_ id: String) async throws -> TaskRecord {
+        guard let task = try await queue.task(id) else { throw ServiceStoreError.taskNotFound(id) }
+        return task
+    }
+
+    public func cancel(_ id: String) async throws -> TaskRecord {
+        try await queue.cancel(id, at: clock())
+    }
+
+    /// The task's events after `after` (nil: from the first), as they are written, ending after the terminal event.
+    public func follow(_ id: String, after: Int64?) -> AsyncThrowingStream<TaskEvent, any Error> {
+        let queue = self.queue
+        let interval = pollInterval
+        return AsyncThrowingStream { continuation in
+            let poller = Task {
+                var last = after
+                do {
+                    while true {
+                        let events = try await queue.events(of: id, after: last)
+                        for event in events {
+                            continuation.yield(event)
+                            last = event.id
+                            if event.type.isTerminal {
+                                continuation.finish()
+                                return
+                            }
+                        }
+                        if events.isEmpty, let task = try await queue.task(id), task.status.isTerminal {
+                            // Resumed after the terminal event: nothing more will come.
+                            continuation.finish()
+                            return
+                        }
+                        try await Task.sleep(for: interval)
+                    }
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in poller.cancel() }
+        }
+    }
+}
+
+/// Tasks and events as the gRPC messages (whose proto3 JSON mapping is the REST body).
+enum TaskMessages {
+    static func message(_ task: TaskRecord) throws -> Hephaestus_V1_Task {
+        var message = Hephaestus_V1_Task()
+        message.id = task.id
+        message.operation = task.operation
+        message.status = task.status.rawValue
+        message.account = task.account
+        message.runner = task.runner ?? ""
+        message.attempts = Int32(clamping: task.attempts)
+        message.created = RFC3339.string(task.createdAt)
+        message.updated = RFC3339.string(task.updatedAt)
+        if let report = task.report {
+            message.report = try Google_Protobuf_Struct(jsonUTF8Bytes: Array(report.utf8))
+        }
+        if let failure = task.failure {
+            message.error = Hephaestus_V1_Error.with {
+                $0.code = failure.code
+                $0.message = failure.message
+            }
+        }
+        return message
+    }
+
+    static func message(_ event: TaskEvent) throws -> Hephaestus_V1_TaskEvent {
+        var message = Hephaestus_V1_TaskEvent()
+        message.id = event.id
+        message.taskID = event.taskID
+        message.type = event.type.rawValue
+        message.time = RFC3339.string(event.time)
+        message.data = try Google_Protobuf_Struct(jsonUTF8Bytes: Array(event.data.utf8))
+        return message
+    }
+
+    /// The proto3 JSON text of a message (what REST bodies and SSE `data:` lines carry).
+    static func json(_ message: some SwiftProtobuf.Message) throws -> [UInt8] {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = false
+        return try message.jsonUTF8Bytes(options: options)
+    }
+}

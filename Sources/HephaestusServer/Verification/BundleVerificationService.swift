@@ -1,0 +1,115 @@
+import Foundation
+import HephaestusCore
+import HephaestusPlatform
+import HephaestusSigstore
+import SwiftProtobuf
+
+/// `POST /v1/verify/bundle` and `Verification.VerifyBundle`: a bundle sent in the request verified for an artifact
+/// digest and a signer, against a root the service holds. A bundle that does not verify — including one that is not a
+/// bundle — is a verdict (`fail`); a request that cannot be run as given (no digest, two identities, an unknown root)
+/// is a ``RequestError``.
+public struct BundleVerificationService: Sendable {
+    public let roots: TrustRoots
+
+    public init(roots: TrustRoots) {
+        self.roots = roots
+    }
+
+    /// Verifies one request; `source` names the bundle in the report (`request.bundle`, `request.items[2].bundle`).
+    public func verify(_ request: Hephaestus_V1_VerifyBundleRequest, source: String, runID: RunID) throws -> VerifiedDocument {
+        let digestText = request.artifactDigest
+        guard !digestText.isEmpty else { throw RequestError("\(prefix(source))artifactDigest is required") }
+        guard let digest = try ArtifactReference.digest(digestText) else {
+            throw RequestError("\(prefix(source))artifactDigest \(digestText) is not a digest (sha256:<64 hex>)")
+        }
+        let bundleBytes = try bundleJSON(request, source: source)
+        let verifier = try roots.verifier(named: request.hasTrustedRoot ? request.trustedRoot : nil)
+        let policy = try VerificationPolicy(artifact: .digest(digest), identity: try identity(request, source: source))
+        let outcome = Result { () throws(VerificationError) -> VerificationResult in
+            try verifier.verify(try SigstoreBundle(json: bundleBytes), policy: policy)
+        }.mapError { $0 as any Error }
+        let report = VerificationReport(bundle: source, artifact: digestText, outcome: outcome)
+        return try VerifiedDocument(report: report, runID: runID)
+    }
+
+    /// How messages name the item's fields: nothing for the request itself, `items[2].` for a batch item.
+    private func prefix(_ source: String) -> String {
+        var owner = source.hasSuffix(".bundle") ? String(source.dropLast(".bundle".count)) : source
+        if owner.hasPrefix("request.") { owner.removeFirst("request.".count) }
+        return owner == "request" ? "" : "\(owner)."
+    }
+
+    /// The bundle's JSON bytes: `bundle` (an object) or `bundleJson` (its text), exactly one.
+    private func bundleJSON(_ request: Hephaestus_V1_VerifyBundleRequest, source: String) throws -> [UInt8] {
+        switch (request.hasBundle, request.bundleJson.isEmpty) {
+        case (true, true): return try request.bundle.jsonUTF8Bytes()
+        case (false, false): return Array(request.bundleJson.utf8)
+        case (true, false): throw RequestError("\(prefix(source))bundle and bundleJson cannot be used together")
+        case (false, true): throw RequestError("\(prefix(source))bundle (an object) or bundleJson (its text) is required")
+        }
+    }
+
+    /// The signer policy, validated as the CLI's identity options are (a key is PEM text here, not a file).
+    private func identity(_ request: Hephaestus_V1_VerifyBundleRequest, source: String) throws -> IdentityPolicy {
+        let choice = SignerChoice(
+            certificateIdentity: request.hasCertificateIdentity ? request.certificateIdentity : nil,
+            certificateIdentityRegexp: request.hasCertificateIdentityRegexp ? request.certificateIdentityRegexp : nil,
+            certificateOidcIssuer: request.hasCertificateOidcIssuer ? request.certificateOidcIssuer : nil,
+            certificateOidcIssuerRegexp: request.hasCertificateOidcIssuerRegexp ? request.certificateOidcIssuerRegexp : nil,
+            key: request.hasKey ? request.key : nil)
+        do {
+            try choice.validate()
+        } catch {
+            throw RequestError(prefix(source) + Self.fieldNames(error.message))
+        }
+        if request.hasKey {
+            do {
+                return .publicKey(try PublicKey(pemOrDER: Array(request.key.utf8)))
+            } catch {
+                throw RequestError("\(prefix(source))key is not a PEM public key: \(error)")
+            }
+        }
+        return try choice.identityPolicy()
+    }
+
+    /// The CLI's flag names in a validation message, as the request's JSON fields.
+    static func fieldNames(_ message: String) -> String {
+        var text = message
+        for (flag, field) in [
+            ("--certificate-identity-regexp", "certificateIdentityRegexp"), ("--certificate-identity", "certificateIdentity"),
+            ("--certificate-oidc-issuer-regexp", "certificateOidcIssuerRegexp"), ("--certificate-oidc-issuer", "certificateOidcIssuer"),
+            ("--certificate-*", "certificate*"), ("--github-*", "github*"), ("--key", "key"),
+        ] {
+            text = text.replacingOccurrences(of: flag, with: field)
+        }
+        return text
+    }
+}
+
+/// A verification's result document (what `verify bundle --json` prints) as compact JSON, and its verdict.
+public struct VerifiedDocument: Sendable {
+    public let json: [UInt8]
+    public let passed: Bool
+
+    init(report: VerificationReport, runID: RunID) throws {
+        json = try DocumentEncoder.encode(ResultDocument(mediaType: MediaType.verificationResult, runID: runID, payload: report))
+        passed = report.verdict == .pass
+    }
+
+    /// The document as the gRPC message (its proto3 JSON mapping is the document).
+    public func message() throws -> Hephaestus_V1_VerificationResult {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = false
+        return try Hephaestus_V1_VerificationResult(jsonUTF8Bytes: json, options: options)
+    }
+}
+
+/// Compact, key-sorted JSON with RFC 3339 dates: how the service writes documents.
+enum DocumentEncoder {
+    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array(try encoder.encode(value))
+    }
+}

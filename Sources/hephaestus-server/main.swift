@@ -1,0 +1,3 @@
+import HephaestusServer
+
+await ServeCommand.main()

@@ -1,0 +1,102 @@
+import Foundation
+import HephaestusCore
+import HephaestusPlatform
+import HephaestusTestSupport
+import SwiftProtobuf
+import Testing
+
+@testable import HephaestusServer
+
+/// `POST /v1/verify/bundle`'s work on the genuine public-good cases: the same verdicts as `verify bundle`, a bundle
+/// sent in the request rather than read from a file, and a malformed request refused rather than judged.
+@Suite("serve: bundle verification from request bodies", .enabled(if: SharedFixtures.isAvailable, Comment(rawValue: SharedFixtures.absenceMessage)))
+struct BundleVerificationServiceTests {
+    static let cases = SharedFixtures.sigstorePythonCases.filter { $0.trustedRoot.hasSuffix("/trusted_root.json") }
+
+    static func service(root: String) throws -> BundleVerificationService {
+        BundleVerificationService(
+            roots: try TrustRoots(defaultSelection: .file(path: SharedFixtures.sigstorePython.appendingPathComponent(root).path), extra: [:]))
+    }
+
+    /// The request body of a case: the bundle as an object, the artifact as its digest.
+    static func body(_ item: SharedFixtures.SigstorePythonCase) throws -> Hephaestus_V1_VerifyBundleRequest {
+        let directory = SharedFixtures.sigstorePython
+        let bundle = try Data(contentsOf: directory.appendingPathComponent(item.bundle))
+        let digest: String
+        if item.artifact.hasPrefix("sha256:") {
+            digest = item.artifact
+        } else {
+            digest = "sha256:" + DigestAlgorithm.sha256.hash(Array(try Data(contentsOf: directory.appendingPathComponent(item.artifact)))).hex
+        }
+        var request = Hephaestus_V1_VerifyBundleRequest()
+        request.bundleJson = String(decoding: bundle, as: UTF8.self)
+        request.artifactDigest = digest
+        request.certificateIdentity = item.identity
+        request.certificateOidcIssuer = item.issuer
+        return request
+    }
+
+    @Test("each genuine case gets the verdict sigstore-python gives", arguments: cases)
+    func verdicts(_ item: SharedFixtures.SigstorePythonCase) throws {
+        let service = try Self.service(root: item.trustedRoot)
+        let document = try service.verify(try Self.body(item), source: "request.bundle", runID: RunID("run"))
+        #expect(document.passed == (item.expect == "pass"), "\(item.name): \(String(decoding: document.json, as: UTF8.self))")
+        // The document is the gRPC message's proto3 JSON mapping: it decodes with no unknown field.
+        let message = try document.message()
+        #expect(message.verdict == item.expect && message.mediaType == MediaType.verificationResult && message.runID == "run")
+    }
+
+    @Test("the bundle as an object (REST's form) verifies as its text does; a tampered bundle is a fail verdict")
+    func objectForm() throws {
+        let item = try #require(Self.cases.first { $0.name == "github_actions_wheel_production" })
+        let service = try Self.service(root: item.trustedRoot)
+        var request = try Self.body(item)
+        request.bundle = try Google_Protobuf_Struct(jsonString: request.bundleJson)
+        request.bundleJson = ""
+        let passed = try service.verify(request, source: "request.bundle", runID: RunID("r"))
+        #expect(passed.passed)
+        let text = String(decoding: passed.json, as: UTF8.self)
+        #expect(text.contains(#""bundle":"request.bundle""#) && text.contains(#""identity":"https://github.com/trailofbits/rfc8785.py"#))
+        // One changed signature byte: the verdict is fail, at the signature step, not an error.
+        var tampered = try Self.body(item)
+        let signature = try #require(tampered.bundleJson.range(of: #""signature": ""#) ?? tampered.bundleJson.range(of: #""signature":""#))
+        let at = tampered.bundleJson.index(signature.upperBound, offsetBy: 10)
+        let original = tampered.bundleJson[at]
+        tampered.bundleJson.replaceSubrange(at...at, with: original == "A" ? "B" : "A")
+        let failed = try service.verify(tampered, source: "request.bundle", runID: RunID("r"))
+        #expect(!failed.passed)
+        // Not a bundle at all: a verdict too.
+        var notBundle = try Self.body(item)
+        notBundle.bundleJson = "{}"
+        #expect(try !service.verify(notBundle, source: "request.bundle", runID: RunID("r")).passed)
+    }
+
+    @Test("malformed requests are refused with a message naming the field")
+    func malformed() throws {
+        let item = try #require(Self.cases.first { $0.name == "github_actions_wheel_production" })
+        let service = try Self.service(root: item.trustedRoot)
+        let good = try Self.body(item)
+        func refusal(_ change: (inout Hephaestus_V1_VerifyBundleRequest) -> Void, source: String = "request.bundle") -> String? {
+            var request = good
+            change(&request)
+            do {
+                _ = try service.verify(request, source: source, runID: RunID("r"))
+                return nil
+            } catch let error as RequestError {
+                return error.message
+            } catch {
+                return "unexpected \(error)"
+            }
+        }
+        #expect(refusal { $0.artifactDigest = "" } == "artifactDigest is required")
+        #expect(refusal { $0.artifactDigest = "sha256:abc" }?.contains("sha256:abc") == true)
+        #expect(refusal { $0.artifactDigest = "md5:abc" }?.contains("is not a digest") == true)
+        #expect(refusal { $0.bundleJson = "" } == "bundle (an object) or bundleJson (its text) is required")
+        #expect(refusal { $0.bundle = Google_Protobuf_Struct() } == "bundle and bundleJson cannot be used together")
+        #expect(refusal { $0.certificateIdentityRegexp = ".*" }?.contains("certificateIdentity or certificateIdentityRegexp") == true)
+        #expect(refusal { $0.clearCertificateOidcIssuer() }?.contains("certificateOidcIssuer") == true)
+        #expect(refusal { $0.key = "not a key" }?.contains("do not combine") == true)
+        #expect(refusal { $0.trustedRoot = "private" }?.contains("trustedRoot private is not a root") == true)
+        #expect(refusal({ $0.artifactDigest = "" }, source: "request.items[3].bundle") == "items[3].artifactDigest is required")
+    }
+}

@@ -1,0 +1,200 @@
+"""`bench/run serve`: `hephaestus serve`'s `POST /v1/verify/bundle` under load (wrk, 2 threads, 16 connections, 10 s,
+a genuine public-good bundle), side by side with `verify batch` on the same request repeated (the verifier's own
+rate: the ceiling an HTTP layer can approach) and the original project's stack, FastAPI + uvicorn --workers 2 +
+sigstore-python 4.5.1, verifying the same body. Also the gRPC unary rate of Verification.VerifyBundle from a grpcio
+load client (Python: the client may be the bottleneck, said so in the output). Every figure is printed.
+
+Targets (issue 17): >= 10x the FastAPI stack's requests/s; >= 70% of verify batch's rate; p99 <= 10 ms; peak RSS of
+serve < 128 MiB; gRPC unary within 0.8x of REST.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from measure import run_measured, table  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "sigstore-python")
+IDENTITY = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+ISSUER = "https://token.actions.githubusercontent.com"
+
+
+def request_body():
+    with open(os.path.join(SHARED, "bundle_v3_github.whl.sigstore")) as handle:
+        bundle = json.load(handle)
+    with open(os.path.join(SHARED, "bundle_v3_github.whl"), "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    return {"bundle": bundle, "artifactDigest": f"sha256:{digest}", "certificateIdentity": IDENTITY, "certificateOidcIssuer": ISSUER}
+
+
+def wait_for_file(path, process, seconds=60):
+    deadline = time.time() + seconds
+    while not os.path.exists(path):
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode} before listening")
+        if time.time() > deadline:
+            raise SystemExit(f"no {path} after {seconds} s")
+        time.sleep(0.05)
+
+
+def wrk(url, body_path, token, seconds, threads=2, connections=16):
+    """wrk's requests/s and p99 (ms) posting the body; non-2xx responses fail the run."""
+    script = body_path + ".lua"
+    with open(script, "w") as handle:
+        handle.write('wrk.method = "POST"\n')
+        handle.write(f'wrk.body = io.open("{body_path}"):read("*a")\n')
+        handle.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if token:
+            handle.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99_match = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    unit = {"us": 0.001, "ms": 1, "s": 1000}[p99_match.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
+    return rate, float(p99_match.group(1)) * unit, out
+
+
+def peak_rss(pid):
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def grpc_unary_rate(address, token, body, seconds, threads=16):
+    """Calls Verification.VerifyBundle from `threads` Python threads for `seconds`; stubs generated from proto/."""
+    from grpc_tools import protoc
+    import grpc
+    from google.protobuf import json_format
+    out = tempfile.mkdtemp()
+    proto = os.path.join(ROOT, "proto")
+    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    files = [os.path.join("hephaestus/v1", n) for n in sorted(os.listdir(os.path.join(proto, "hephaestus/v1")))]
+    protoc.main(["protoc", f"-I{proto}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}", *files])
+    sys.path.insert(0, out)
+    from hephaestus.v1 import verification_pb2, verification_pb2_grpc
+    message = json_format.ParseDict(body, verification_pb2.VerifyBundleRequest())
+    metadata = [("authorization", f"Bearer {token}")]
+    counts = [0] * threads
+    failures = [0] * threads
+    stop = time.time() + seconds
+
+    def worker(index):
+        stub = verification_pb2_grpc.VerificationStub(grpc.insecure_channel(address))
+        while time.time() < stop:
+            result = stub.VerifyBundle(message, metadata=metadata)
+            if result.verdict == "pass":
+                counts[index] += 1
+            else:
+                failures[index] += 1
+
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    start = time.time()
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    if sum(failures):
+        raise SystemExit(f"gRPC: {sum(failures)} verifications did not pass")
+    return sum(counts) / (time.time() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--venv", required=True, help="a venv with sigstore 4.5.1, fastapi, uvicorn, grpcio, grpcio-tools")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--batch-count", type=int, default=20000)
+    args = parser.parse_args()
+    if not os.path.isdir(SHARED):
+        raise SystemExit("../shared/fixtures is absent: the genuine bundle is not available")
+    work = tempfile.mkdtemp(prefix="hephaestus-serve-bench-")
+    body = request_body()
+    body_path = os.path.join(work, "body.json")
+    with open(body_path, "w") as handle:
+        json.dump(body, handle)
+    rows = []
+
+    # verify batch: the same request repeated, the verifier's own rate.
+    line = json.dumps({"bundle": os.path.join(SHARED, "bundle_v3_github.whl.sigstore"), "digest": body["artifactDigest"],
+                       "identity": IDENTITY, "issuer": ISSUER})
+    batch_list = os.path.join(work, "batch.jsonl")
+    with open(batch_list, "w") as handle:
+        handle.write((line + "\n") * args.batch_count)
+    run_measured([args.binary, "verify", "batch", batch_list])
+    batch_seconds, batch_rss, _ = run_measured([args.binary, "verify", "batch", batch_list])
+    batch_rate = args.batch_count / batch_seconds
+    rows.append(["hephaestus verify batch (same request repeated)", f"{batch_rate:.0f}", "-", f"{batch_rss / 2**20:.1f}"])
+
+    # hephaestus serve.
+    store = f"sqlite:{os.path.join(work, 'service.sqlite')}"
+    created = subprocess.run([args.binary, "accounts", "create", "bench", "--role", "verifier", "--store", store, "--json"],
+                             capture_output=True, text=True, check=True)
+    token = json.loads(created.stdout)["token"]
+    ports = os.path.join(work, "ports.json")
+    server = subprocess.Popen([args.binary, "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--store", store,
+                               "--port-file", ports, "--log-level", "warning"], stderr=open(os.path.join(work, "serve.log"), "w"))
+    try:
+        wait_for_file(ports, server)
+        addresses = json.load(open(ports))
+        url = f"http://{addresses['rest']}/v1/verify/bundle"
+        wrk(url, body_path, token, 2)  # warm-up
+        rate, p99, _ = wrk(url, body_path, token, args.seconds)
+        serve_rss = peak_rss(server.pid)
+        rows.append(["hephaestus serve, POST /v1/verify/bundle", f"{rate:.0f}", f"{p99:.2f}", f"{serve_rss / 2**20:.1f}"])
+        grpc_rate = grpc_unary_rate(addresses["grpc"], token, body, args.seconds)
+        rows.append(["hephaestus serve, gRPC VerifyBundle (grpcio client, 16 threads)", f"{grpc_rate:.0f}", "-",
+                     f"{peak_rss(server.pid) / 2**20:.1f}"])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+    # FastAPI + uvicorn --workers 2 + sigstore-python.
+    peer = subprocess.Popen([os.path.join(args.venv, "bin", "uvicorn"), "app:app", "--workers", "2", "--port", "0", "--host", "127.0.0.1",
+                             "--log-level", "warning"], cwd=os.path.join(ROOT, "bench", "serve_peer"), stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        deadline = time.time() + 60
+        while port is None and time.time() < deadline:
+            found = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
+            match = re.search(r"127\.0\.0\.1:(\d+)\s.*pid=(\d+)", "\n".join(l for l in found.splitlines() if f"pid={peer.pid}," in l))
+            if match:
+                port = match.group(1)
+            else:
+                time.sleep(0.2)
+        if port is None:
+            raise SystemExit("uvicorn did not listen")
+        url = f"http://127.0.0.1:{port}/v1/verify/bundle"
+        wrk(url, body_path, None, 2)
+        peer_rate, peer_p99, _ = wrk(url, body_path, None, args.seconds)
+        rows.append(["FastAPI + uvicorn --workers 2 + sigstore-python 4.5.1", f"{peer_rate:.0f}", f"{peer_p99:.2f}", "-"])
+    finally:
+        peer.send_signal(signal.SIGTERM)
+        peer.wait(timeout=60)
+
+    print(f"POST /v1/verify/bundle with a genuine public-good bundle (bundle_v3_github.whl), wrk 2 threads, 16 connections, "
+          f"{args.seconds} s; {os.cpu_count()} cores shared by the server and the load generator")
+    table(rows, ["stack", "requests/s", "p99 ms", "peak RSS MiB"])
+    print(f"serve / FastAPI stack: {rate / peer_rate:.1f}x (target >= 10x)")
+    print(f"serve / verify batch: {rate / batch_rate:.0%} (target >= 70%)")
+    print(f"p99: {p99:.2f} ms (target <= 10 ms); peak RSS of serve: {serve_rss / 2**20:.1f} MiB (target < 128 MiB)")
+    print(f"gRPC unary / REST: {grpc_rate / rate:.2f} (target >= 0.8; a Python grpcio client, which may be the bottleneck)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
