@@ -1,3 +1,3 @@
 import HephaestusServer
 
-await ServeCommand.main()
+await ServeCommand.runAsRoot()

@@ -12,7 +12,8 @@ struct ServeLauncherTests {
         try FileManager.default.copyItem(atPath: HephaestusBinary.path, toPath: copy)
         let result = try ProcessResult.run(copy, ["serve", "--listen", "127.0.0.1:0"], in: work.path)
         #expect(result.status == 78)
-        #expect(result.stderrText.contains("\(work.file("hephaestus-server")) is missing or not executable"), "\(result.stderrText)")
+        let directory = URL(fileURLWithPath: work.path).lastPathComponent
+        #expect(result.stderrText.contains("/\(directory)/hephaestus-server is missing or not executable"), "\(result.stderrText)")
         #expect(result.stdout.isEmpty)
     }
 

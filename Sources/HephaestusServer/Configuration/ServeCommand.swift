@@ -66,6 +66,20 @@ public struct ServeCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// Parses the process's arguments and runs (what `hephaestus-server`'s entry point calls).
+    public static func runAsRoot() async {
+        do {
+            var command = try parseAsRoot()
+            if let serve = command as? ServeCommand {
+                try await serve.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     public func run() async throws {
         let runID = RunID.generate()
         let level = quiet ? .error : verbose ? .debug : Logger.Level(rawValue: logLevel) ?? .info
@@ -77,7 +91,6 @@ public struct ServeCommand: AsyncParsableCommand {
         do {
             settings = try self.settings()
         } catch {
-            logger.error("serve.refused", metadata: ["code": .string((error as? any CodedError)?.code ?? "usage.invalid-argument")])
             FileHandle.standardError.write(Data("hephaestus serve: \(error)\n".utf8))
             throw ExitCode(ExitStatus.usage.rawValue)
         }
