@@ -68,17 +68,29 @@ public struct RESTRoutes: Sendable {
         TaskRoutes.register(on: router, routes: self)
         AdminRoutes.register(on: router, routes: self)
         router.post("/v1/:group/:name") { request, context in
-            let name = "\(context.parameters.get("group") ?? "").\(context.parameters.get("name") ?? "")"
-            guard let operation = OperationRegistry.operation(named: name) else {
-                return try await unknownRoute(request, context)
-            }
-            return try await gated(request, context, action: .operation(operation.descriptor)) { admission in
-                let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
-                let document = try await core.callOperation(name, requestJSON: body.isEmpty ? Array("{}".utf8) : body, runID: RunID.generate())
-                return Self.json(document.json)
-            }
+            try await operation("\(context.parameters.get("group") ?? "").\(context.parameters.get("name") ?? "")", request, context)
+        }
+        // Groups that also have routes of their own (`/v1/accounts/{name}`, `/v1/tasks/{id}`): the router prefers those
+        // paths, so their operations are routed here too.
+        router.post("/v1/accounts/:name") { request, context in
+            try await operation("accounts.\(context.parameters.get("name") ?? "")", request, context)
+        }
+        router.post("/v1/tasks/:id") { request, context in
+            try await operation("tasks.\(context.parameters.get("id") ?? "")", request, context)
         }
         return router
+    }
+
+    /// `POST /v1/<group>/<name>`: the registered operation `group.name` with the body as its request.
+    func operation(_ name: String, _ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        guard let operation = OperationRegistry.operation(named: name) else {
+            return try await unknownRoute(request, context)
+        }
+        return try await gated(request, context, action: .operation(operation.descriptor)) { _ in
+            let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
+            let document = try await core.callOperation(name, requestJSON: body.isEmpty ? Array("{}".utf8) : body, runID: RunID.generate())
+            return Self.json(document.json)
+        }
     }
 
     // MARK: - Gate
