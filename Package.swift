@@ -233,7 +233,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HephaestusCLITests",
-            dependencies: ["hephaestus", "HephaestusCore", "HephaestusInventory", "HephaestusOperations", "HephaestusTestSupport"]
+            dependencies: [
+                "hephaestus", "HephaestusCore", "HephaestusInventory", "HephaestusOperations", "HephaestusService", "HephaestusTestSupport",
+            ]
         ),
     ]
 )
