@@ -72,7 +72,8 @@ struct TaskRecoveryTests {
         let backfill = try await store.tasks.enqueue(
             try TaskSubmission(
                 BackfillRunOperation.descriptor,
-                request: #"{"repository":"octo/demo","dryRun":true,"inventory":"\#(work.file("inventory.sqlite"))","github":{"apiURL":"\#(apiURL)"}}"#,
+                request:
+                    #"{"repository":"octo/demo","dryRun":true,"inventory":"\#(work.file("inventory.sqlite"))","github":{"apiURL":"\#(apiURL)"}}"#,
                 account: "ci"), at: Date())
         #expect(download.interruption == .rerun)
         #expect(backfill.interruption == .fail)
@@ -104,7 +105,8 @@ struct TaskRecoveryTests {
 
         // The replica starts again: recovery first, then the requeued task's next attempt (the API is gone now).
         let restarted = try HephaestusBinary.run(
-            ["tasks", "work", "--store", "sqlite:\(path)", "--replica", "r1", "--until-idle", "--max-retries", "0", "--json"], environment: environment)
+            ["tasks", "work", "--store", "sqlite:\(path)", "--replica", "r1", "--until-idle", "--max-retries", "0", "--json"],
+            environment: environment)
         #expect(restarted.status == 0, "\(restarted.stderrText)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(restarted.stdout)) as? [String: Any])
         let recovered = try #require(report["recovered"] as? [[String: Any]])
