@@ -148,3 +148,36 @@ struct TaskWorkerPoolTests {
         #expect(throws: RequestError.self) { try Self.pool(store, replica: "") }
     }
 }
+
+@Suite("tasks.work operation")
+struct TasksWorkOperationTests {
+    @Test("Until idle: recovers, runs what is queued, reports what it did; a cancelled run drains")
+    func untilIdle() async throws {
+        let fixture = try StoreKind.sqlite.make()
+        let store = fixture.first
+        let file = try fixture.directory.write("b.txt", "abc")
+        let stranded = try await store.tasks.enqueue(
+            TaskSubmission(operation: "backfill.run", request: "{}", account: "ci", interruption: .fail), at: Date())
+        _ = try #require(try await store.tasks.claim(by: RunnerID(replica: "w1", worker: 0), lease: 30, at: Date()))
+        let queued = try await store.tasks.enqueue(
+            TaskSubmission(operation: "digest.files", request: #"{"files":["\#(file)"]}"#, account: "ci", interruption: .rerun), at: Date())
+        let context = OperationContext(logger: Logger(label: "test"), environment: ["HOME": fixture.directory.path])
+        let report = try await TasksWorkOperation.run(
+            .init(store: "sqlite:" + (fixture.path ?? ""), replica: "w1", workers: 1, untilIdle: true), in: context)
+        #expect(report.replica == "w1")
+        #expect(report.recovered.map(\.task) == [stranded.id])
+        #expect(report.recovered.first?.resolution == "failed")
+        #expect(report.succeeded == 1)
+        #expect(try await store.tasks.task(queued.id)?.status == .succeeded)
+
+        // Not until idle: runs until its context is cancelled (SIGTERM on the command line), then drains.
+        let cancelling = OperationContext(logger: Logger(label: "test"), environment: ["HOME": fixture.directory.path])
+        let running = Task {
+            try await TasksWorkOperation.run(.init(store: "sqlite:" + (fixture.path ?? ""), replica: "w2"), in: cancelling)
+        }
+        cancelling.cancellation.cancel()
+        let stopped = try await running.value
+        #expect(stopped.succeeded == 0)
+        #expect(stopped.recovered.isEmpty)
+    }
+}
