@@ -118,20 +118,24 @@ struct AuditLogSuite {
         #expect(verification == AuditVerification(verified: 5, head: AuditHead(sequence: 5, hash: records[4].hash), broken: nil))
     }
 
-    @Test("Two handles appending at once never fork the chain", arguments: StoreKind.all)
+    @Test("Two handles with four concurrent writers each never fork the chain nor lose a record", arguments: StoreKind.all)
     func concurrentAppends(kind: StoreKind) async throws {
         let fixture = try kind.make()
         let logs = [fixture.first.audit, try fixture.second().audit]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (which, log) in logs.enumerated() {
-                group.addTask {
-                    for index in 0..<40 { _ = try await log.append(Self.entry(which * 100 + index)) }
+                for client in 0..<4 {
+                    group.addTask {
+                        for index in 0..<20 { _ = try await log.append(Self.entry(which * 1000 + client * 100 + index)) }
+                    }
                 }
             }
             try await group.waitForAll()
         }
         let verification = try await logs[0].verify()
-        #expect(verification.verified == 80)
+        #expect(verification.verified == 160)
+        let requestIDs = try await logs[1].records(matching: AuditFilter()).map(\.entry.requestID)
+        #expect(Set(requestIDs).count == 160, "every append is one record")
         #expect(verification.broken == nil)
     }
 
