@@ -91,7 +91,7 @@ struct ServiceOperationTests {
     }
 
     @Test("A file that is not a service store is refused and left unchanged")
-    func foreignFiles() throws {
+    func foreignFiles() async throws {
         let directory = try TemporaryDirectory(prefix: "hephaestus-ops")
         let text = try directory.write("notes.txt", "keep me")
         #expect(throws: ServiceStoreError.self) { try ServiceStore.open(.sqlite(path: text)) }
@@ -99,8 +99,14 @@ struct ServiceOperationTests {
         #expect(throws: ServiceStoreError.missing(location: "sqlite:" + directory.file("none.sqlite"))) {
             try ServiceStore.open(.sqlite(path: directory.file("none.sqlite")), mustExist: true)
         }
-        // Reopening a store is fine; a second open migrates nothing.
-        _ = try ServiceStore.open(.sqlite(path: directory.file("s.sqlite")))
-        _ = try ServiceStore.open(.sqlite(path: directory.file("s.sqlite")), mustExist: true)
+        // A new store is its owner's only, in a private directory; reopening it is fine.
+        let store = try ServiceStore.open(.sqlite(path: directory.file("private/s.sqlite")))
+        _ = try await store.accounts.create(name: "x", role: .viewer, expiresAt: nil, at: Date())
+        for file in ["private/s.sqlite", "private/s.sqlite-wal"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: directory.file(file))[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: directory.file("private"))[.posixPermissions] as? Int == 0o700)
+        _ = try ServiceStore.open(.sqlite(path: directory.file("private/s.sqlite")), mustExist: true)
     }
 }

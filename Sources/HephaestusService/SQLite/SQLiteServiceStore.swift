@@ -38,6 +38,10 @@ public final class SQLiteServiceStore: Sendable {
             } catch {
                 throw ServiceStoreError.unavailable(location: "sqlite:\(path)", reason: "cannot create \(directory): \(error.localizedDescription)")
             }
+            // Readable by its owner only (token hashes, the audit log); SQLite gives the -wal and -shm files the same mode.
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
