@@ -291,7 +291,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HephaestusCLITests",
-            dependencies: ["hephaestus", "HephaestusCore", "HephaestusInventory", "HephaestusOperations", "HephaestusTestSupport"]
+            dependencies: [
+                "hephaestus", "HephaestusCore", "HephaestusInventory", "HephaestusOperations", "HephaestusService", "HephaestusTestSupport",
+            ]
         ),
     ]
 )

@@ -9,7 +9,7 @@ import Synchronization
 /// renews its lease while it runs (and learns of cancellations then), and records the outcome.
 ///
 /// Start-up recovers the tasks a previous incarnation of this replica left running (``TaskQueue/recover(replica:at:)``);
-/// each lease renewal also recovers tasks whose lease expired elsewhere (a replica that died and did not come back).
+/// then, every lease period, tasks whose lease expired elsewhere (a replica that died and did not come back).
 ///
 /// Draining (``drain()``, or cancelling the task that awaits ``run()``): no new claims; running tasks get
 /// ``Configuration/drainGrace`` to finish, then their operations are cancelled and their claims released (rerunnable
@@ -90,11 +90,13 @@ public final class TaskWorkerPool: Sendable {
             // Unstructured: a drain must still write results and release claims after the caller was cancelled.
             Task { await self.work(as: RunnerID(replica: configuration.replica, worker: index)) }
         }
+        let reaper = Task { await self.recoverExpiredLeases() }
         await withTaskCancellationHandler {
             for worker in workers { await worker.value }
         } onCancel: {
             self.drain()
         }
+        reaper.cancel()
     }
 
     /// Stops claiming; running tasks get the drain grace, then are cancelled and released.
@@ -194,24 +196,35 @@ public final class TaskWorkerPool: Sendable {
         (try? await queue.task(claim.task.id))?.cancelRequested ?? false
     }
 
-    /// Renews the lease every third of it; a cancellation asked for, or a lost claim, cancels the operation. Also
-    /// recovers tasks whose lease expired elsewhere.
+    /// Renews the lease every third of it; a cancellation asked for, or a lost claim, cancels the operation.
     private func keepLease(_ claim: TaskClaim, cancellation: Cancellation) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(configuration.lease / 3))
             guard !Task.isCancelled else { return }
             do {
                 if try await queue.renew(claim, lease: configuration.lease, at: clock()) { cancellation.cancel() }
-                // No replica is named "" (see init): this recovers expired leases only.
-                let recovered = try await queue.recover(replica: "", at: clock())
-                for recovery in recovered { log(recovery) }
-                state.withLock { $0.recoveries += recovered }
             } catch let error as TaskError {
                 logger.error("task.claim-lost", metadata: ["task": .string(claim.task.id), "reason": .string(error.description)])
                 cancellation.cancel()
                 return
             } catch {
                 logger.warning("task.renew-failed", metadata: ["task": .string(claim.task.id), "reason": .string("\(error)")])
+            }
+        }
+    }
+
+    /// Every lease period, recovers tasks whose lease expired (their process died and its replica did not come back).
+    private func recoverExpiredLeases() async {
+        while !Task.isCancelled && !isDraining {
+            try? await Task.sleep(for: .seconds(configuration.lease))
+            guard !Task.isCancelled, !isDraining else { return }
+            do {
+                // No replica is named "" (see init): this recovers expired leases only.
+                let recovered = try await queue.recover(replica: "", at: clock())
+                for recovery in recovered { log(recovery) }
+                state.withLock { $0.recoveries += recovered }
+            } catch {
+                logger.warning("tasks.recovery-failed", metadata: ["reason": .string("\(error)")])
             }
         }
     }

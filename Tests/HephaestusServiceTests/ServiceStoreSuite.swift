@@ -118,21 +118,42 @@ struct AuditLogSuite {
         #expect(verification == AuditVerification(verified: 5, head: AuditHead(sequence: 5, hash: records[4].hash), broken: nil))
     }
 
-    @Test("Two handles appending at once never fork the chain", arguments: StoreKind.all)
+    @Test("Two handles with four concurrent writers each never fork the chain nor lose a record", arguments: StoreKind.all)
     func concurrentAppends(kind: StoreKind) async throws {
         let fixture = try kind.make()
         let logs = [fixture.first.audit, try fixture.second().audit]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (which, log) in logs.enumerated() {
-                group.addTask {
-                    for index in 0..<40 { _ = try await log.append(Self.entry(which * 100 + index)) }
+                for client in 0..<4 {
+                    group.addTask {
+                        for index in 0..<20 { _ = try await log.append(Self.entry(which * 1000 + client * 100 + index)) }
+                    }
                 }
             }
             try await group.waitForAll()
         }
         let verification = try await logs[0].verify()
-        #expect(verification.verified == 80)
+        #expect(verification.verified == 160)
+        let requestIDs = try await logs[1].records(matching: AuditFilter()).map(\.entry.requestID)
+        #expect(Set(requestIDs).count == 160, "every append is one record")
         #expect(verification.broken == nil)
+    }
+
+    @Test("A head recorded earlier anchors the chain: its record must keep its hash and the log must reach it", arguments: StoreKind.all)
+    func anchors(kind: StoreKind) async throws {
+        let log = try kind.make().first.audit
+        var records: [AuditRecord] = []
+        for index in 1...4 { records.append(try await log.append(Self.entry(index))) }
+        let head = AuditHead(sequence: 3, hash: records[2].hash)
+        #expect(try AuditHead(parsing: head.description) == head)
+        #expect(try AuditHead(parsing: "3 sha256:\(records[2].hash)") == head)
+        #expect(try AuditHead(parsing: "3:\(records[2].hash)") == head)
+        for bad in ["", "3", "x:\(records[2].hash)", "0:\(records[2].hash)", "3:sha256:\(records[2].hash.uppercased())", "3:abc"] {
+            #expect(throws: RequestError.self) { try AuditHead(parsing: bad) }
+        }
+        #expect(try await log.verify(anchor: head).broken == nil)
+        #expect(try await log.verify(anchor: AuditHead(sequence: 3, hash: records[1].hash)).broken?.sequence == 3)
+        #expect(try await log.verify(anchor: AuditHead(sequence: 9, hash: records[1].hash)).broken?.sequence == 5)
     }
 
     @Test("show filters by time and account, and limits to the most recent", arguments: StoreKind.all)

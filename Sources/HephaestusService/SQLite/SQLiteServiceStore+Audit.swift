@@ -1,35 +1,65 @@
 import Foundation
 import GRDB
 import HephaestusPlatform
+import Synchronization
 
 extension SQLiteServiceStore: AuditLog {
+    /// Appends through a group commit: entries arriving while a transaction is being written wait for the next one,
+    /// which writes them all (in arrival order, each chained to the one before); every caller returns once its record
+    /// is committed, or with ``AuditError/unwritable(reason:)`` when that transaction failed.
     public func append(_ entry: AuditEntry) async throws(AuditError) -> AuditRecord {
-        do {
-            return try await writing { db in
-                let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
-                let record = AuditRecord.chained(
-                    entry, sequence: (head?["sequence"] as Int64? ?? 0) + 1, previousHash: head?["hash"] ?? AuditChain.genesis)
-                try db.execute(
-                    sql: """
-                        INSERT INTO audit_record (sequence, time, request_id, account, role, transport, operation, outcome, status,
-                            code, source, target, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        record.sequence, Self.text(entry.time), entry.requestID, entry.account, entry.role?.rawValue, entry.transport.rawValue,
-                        entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source, entry.target, record.previousHash,
-                        record.hash,
-                    ])
-                try db.execute(
-                    sql: """
-                        INSERT INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)
-                        ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash
-                        """,
-                    arguments: [record.sequence, record.hash])
-                return record
+        let result: Result<AuditRecord, AuditError> = await withCheckedContinuation { continuation in
+            if auditBatch.enqueue(entry, continuation) {
+                Task { await self.flushAuditBatches() }
             }
-        } catch {
-            throw AuditError.unwritable(reason: "\(error)")
         }
+        return try result.get()
+    }
+
+    /// Writes pending batches until none is left.
+    private func flushAuditBatches() async {
+        while let batch = auditBatch.next() {
+            let entries = batch.map(\.entry)
+            let outcome: Result<[AuditRecord], AuditError>
+            do {
+                outcome = .success(try await writing { db in try Self.insert(entries, db) })
+            } catch {
+                outcome = .failure(AuditError.unwritable(reason: "\(error)"))
+            }
+            for (index, waiter) in batch.enumerated() {
+                waiter.continuation.resume(returning: outcome.map { $0[index] })
+            }
+        }
+    }
+
+    /// Chains `entries` after the head, in one transaction (the caller's).
+    private static func insert(_ entries: [AuditEntry], _ db: Database) throws -> [AuditRecord] {
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
+        var sequence: Int64 = head?["sequence"] ?? 0
+        var previousHash: String = head?["hash"] ?? AuditChain.genesis
+        var records: [AuditRecord] = []
+        for entry in entries {
+            sequence += 1
+            let record = AuditRecord.chained(entry, sequence: sequence, previousHash: previousHash)
+            try db.execute(
+                sql: """
+                    INSERT INTO audit_record (sequence, time, request_id, account, role, transport, operation, outcome, status,
+                        code, source, target, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.sequence, text(entry.time), entry.requestID, entry.account, entry.role?.rawValue, entry.transport.rawValue,
+                    entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source, entry.target, record.previousHash, record.hash,
+                ])
+            previousHash = record.hash
+            records.append(record)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash
+                """,
+            arguments: [sequence, previousHash])
+        return records
     }
 
     public func records(after sequence: Int64, limit: Int) async throws -> [AuditRecord] {
@@ -87,5 +117,40 @@ extension SQLiteServiceStore: AuditLog {
             hash = "unparseable:" + hash
         }
         return AuditRecord(sequence: row["sequence"], entry: entry, previousHash: row["previous_hash"] ?? "", hash: hash)
+    }
+}
+
+/// Audit entries waiting for the next group commit, and whether one is being written.
+final class AuditBatch: Sendable {
+    struct Waiter: Sendable {
+        let entry: AuditEntry
+        let continuation: CheckedContinuation<Result<AuditRecord, AuditError>, Never>
+    }
+
+    /// Entries per transaction at most (bounds a transaction's time, hence every waiter's latency).
+    static let maximumBatch = 256
+
+    private let state = Mutex<(pending: [Waiter], flushing: Bool)>(([], false))
+
+    /// Queues an entry; true when no flush is running, so the caller must start one.
+    func enqueue(_ entry: AuditEntry, _ continuation: CheckedContinuation<Result<AuditRecord, AuditError>, Never>) -> Bool {
+        state.withLock { state in
+            state.pending.append(Waiter(entry: entry, continuation: continuation))
+            defer { state.flushing = true }
+            return !state.flushing
+        }
+    }
+
+    /// The next batch to write, or nil (and the flush ends) when nothing is pending.
+    func next() -> [Waiter]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else {
+                state.flushing = false
+                return nil
+            }
+            let batch = Array(state.pending.prefix(Self.maximumBatch))
+            state.pending.removeFirst(batch.count)
+            return batch
+        }
     }
 }
