@@ -251,7 +251,7 @@ extension ServiceTests {
         let directory = try TemporaryDirectory(prefix: "hephaestus-serve-kill")
         let first = try ServiceProcess(directory: directory)
         let token = try first.createAccount("ci", role: "verifier")
-        let task = try Self.startTask(first, token: token, list: try Self.batchList(in: directory, count: 200_000))
+        let task = try Self.startTask(first, token: token, list: try Self.batchList(in: directory, count: 20_000))
         // Wait for the worker to have started it (its `started` event), then kill the process.
         _ = try Self.events(first, token: token, task: task, options: ["--stop-after", "2"])
         first.kill()
