@@ -37,6 +37,27 @@ struct GRPCCalls: Sendable {
         }
     }
 
+    /// A server-streaming response whose messages `produce` writes; the admitted call's outcome is audited when the
+    /// stream ends (an error ends it with its status).
+    static func stream<Output: Sendable>(
+        _ admission: Admission, _ produce: @escaping @Sendable (RPCWriter<Output>) async throws -> Void
+    ) -> StreamingServerResponse<Output> {
+        StreamingServerResponse { writer in
+            do {
+                try await produce(writer)
+            } catch {
+                try? await admission.finish(throwing: error)
+                throw rpcError(error, requestID: admission.request.requestID)
+            }
+            do {
+                try await admission.finish(.succeeded, status: GRPCStatusCode.ok.name)
+            } catch {
+                throw rpcError(error, requestID: admission.request.requestID)
+            }
+            return [:]
+        }
+    }
+
     /// A thrown error as the status the category table gives it.
     static func rpcError(_ error: any Error, requestID: String? = nil) -> RPCError {
         let failure = ServiceFailure(error)
@@ -85,26 +106,15 @@ struct VerificationGRPCService: Hephaestus_V1_Verification.ServiceProtocol {
         }
         let core = self.core
         let runID = RunID.generate()
-        return StreamingServerResponse { writer in
-            do {
-                var index = 0
-                for try await item in request.messages {
-                    let verification = core.verification
-                    let source = "request.items[\(index)].bundle"
-                    let document = try await BlockingWork.run { try verification.verify(item, source: source, runID: runID) }
-                    try await writer.write(try document.message())
-                    index += 1
-                }
-            } catch {
-                try? await admission.finish(throwing: error)
-                throw GRPCCalls.rpcError(error)
+        return GRPCCalls.stream(admission) { (writer: RPCWriter<Hephaestus_V1_VerificationResult>) in
+            var index = 0
+            for try await item in request.messages {
+                let verification = core.verification
+                let source = "request.items[\(index)].bundle"
+                let document = try await BlockingWork.run { try verification.verify(item, source: source, runID: runID) }
+                try await writer.write(try document.message())
+                index += 1
             }
-            do {
-                try await admission.finish(.succeeded, status: GRPCStatusCode.ok.name)
-            } catch {
-                throw GRPCCalls.rpcError(error)
-            }
-            return [:]
         }
     }
 }
@@ -211,21 +221,10 @@ struct TasksGRPCService: Hephaestus_V1_Tasks.ServiceProtocol {
             return StreamingServerResponse(error: GRPCCalls.rpcError(error))
         }
         let events = tasks.follow(message.id, after: message.afterEventID > 0 ? message.afterEventID : nil)
-        return StreamingServerResponse { writer in
-            do {
-                for try await event in events {
-                    try await writer.write(try TaskMessages.message(event))
-                }
-            } catch {
-                try? await admission.finish(throwing: error)
-                throw GRPCCalls.rpcError(error)
+        return GRPCCalls.stream(admission) { (writer: RPCWriter<Hephaestus_V1_TaskEvent>) in
+            for try await event in events {
+                try await writer.write(try TaskMessages.message(event))
             }
-            do {
-                try await admission.finish(.succeeded, status: GRPCStatusCode.ok.name)
-            } catch {
-                throw GRPCCalls.rpcError(error)
-            }
-            return [:]
         }
     }
 }
