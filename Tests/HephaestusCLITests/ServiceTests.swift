@@ -281,7 +281,7 @@ extension ServiceTests {
                 // service does not pass to operations: github.missing-token is a configuration error, 500. Until the
                 // permission table stops serving token.* (or the category changes), that path is left out here.
                 "--exclude-path", "/v1/token/validate",
-            ], environment: ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 })
+            ], in: service.directory.path, environment: ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 })
         #expect(result.status == 0, "\(result.stdoutText.suffix(3000)) \(result.stderrText.suffix(1000))")
         #expect(service.stop() == 0)
     }
