@@ -33,6 +33,7 @@ public enum ErrorCatalogue {
         BatchVerificationFailure.self,
         VerifyFilesFailure.self,
         BatchListError.self,
+        AttestationError.self,
         SigningError.self,
         LocalInstanceError.self,
         TransportError.self,

@@ -9,6 +9,8 @@ public enum OperationRegistry {
         VerifyBundleOperation.self,
         VerifyBatchOperation.self,
         VerifyFilesOperation.self,
+        VerifyAttestationOperation.self,
+        VerifyGitHubAttestationOperation.self,
         // Sign and publish.
         SignFilesOperation.self,
         PublishPyPIOperation.self,

@@ -31,7 +31,7 @@ public struct BundleVerifier: Sendable {
         let leaf: Certificate?
         let intermediates: [Certificate]
         switch (bundle.verificationContent, policy.identity) {
-        case (.certificate(let certificate, let chain), .certificate):
+        case (.certificate(let certificate, let chain), .certificate), (.certificate(let certificate, let chain), .signerRule):
             leaf = certificate
             intermediates = chain
             do { key = try certificate.publicKey() } catch {
@@ -41,7 +41,7 @@ public struct BundleVerifier: Sendable {
             leaf = nil
             intermediates = []
             key = managed
-        case (.publicKey, .certificate):
+        case (.publicKey, .certificate), (.publicKey, .signerRule):
             throw VerificationError.invalidPolicy("the bundle is signed with a managed key: verify it with --key")
         case (.certificate, .publicKey):
             throw VerificationError.invalidPolicy("the bundle carries a certificate: verify it with an identity and issuer, not --key")
@@ -89,6 +89,11 @@ public struct BundleVerifier: Sendable {
                 "\(verifiedTimes.count) < \(configuration.verifiedTimeThreshold): the bundle needs an inclusion promise or a verifiable RFC 3161 timestamp"
                     + detail)
         }
+        guard timestamps.verified.count >= configuration.signedTimestampThreshold else {
+            let detail = timestamps.failures.isEmpty ? "" : " (\(timestamps.failures.joined(separator: "; ")))"
+            throw VerificationError.noVerifiedTime(
+                "\(timestamps.verified.count) < \(configuration.signedTimestampThreshold) verified RFC 3161 timestamps" + detail)
+        }
         guard logOutcomes.count >= configuration.transparencyLogThreshold else {
             throw VerificationError.transparencyLogEntryInvalid(
                 "threshold not met: \(logOutcomes.count) < \(configuration.transparencyLogThreshold) verified log entries")
@@ -104,9 +109,11 @@ public struct BundleVerifier: Sendable {
             guard path.count >= 2 else {
                 throw VerificationError.certificateChainInvalid("the leaf must be issued by a CA certificate, not be one")
             }
-            try SignedCertificateTimestampVerification.verify(
-                leaf: leaf, issuer: path[1], trustedRoot: trustedRoot,
-                threshold: configuration.signedCertificateTimestampThreshold, signatures: signatures)
+            if configuration.signedCertificateTimestampThreshold > 0 {
+                try SignedCertificateTimestampVerification.verify(
+                    leaf: leaf, issuer: path[1], trustedRoot: trustedRoot,
+                    threshold: configuration.signedCertificateTimestampThreshold, signatures: signatures)
+            }
             // Spec §4.5: the identity policy (SAN, issuer, CI claims).
             let fulcio = try FulcioCertificate(leaf)
             try IdentityVerification.verify(fulcio, policy: policy.identity)
@@ -139,6 +146,7 @@ public struct BundleVerifier: Sendable {
 /// Spec §4.5: the certificate's identity, issuer and claims against the policy.
 enum IdentityVerification {
     static func verify(_ certificate: FulcioCertificate, policy: IdentityPolicy) throws(VerificationError) {
+        if case .signerRule(let rule) = policy { return try rule.check(certificate) }
         guard case .certificate(let identity, let issuer, let claims) = policy else { return }
         guard identity.matches(certificate.identity) else {
             throw VerificationError.identityMismatch(expected: identity.description, actual: certificate.identity)

@@ -64,10 +64,21 @@ public enum ValueMatcher: Sendable, CustomStringConvertible {
     }
 }
 
-/// What the signer must be: a Fulcio identity and issuer (plus optional CI claims), or a managed key.
+/// What the signer must be: a Fulcio identity and issuer (plus optional CI claims), a rule over the whole Fulcio
+/// certificate (a PyPI Trusted Publisher, gh's enforcement criteria), or a managed key.
 public enum IdentityPolicy: Sendable {
     case certificate(identity: ValueMatcher, issuer: ValueMatcher, claims: [ClaimExpectation])
+    case signerRule(any SignerRule)
     case publicKey(PublicKey)
+}
+
+/// A signer requirement that reads more of the certificate than its SAN and issuer (several claims together, a URI
+/// built from other claims). Checked where the identity is (client specification §4.5), on a leaf already chained to
+/// a trusted CA.
+public protocol SignerRule: Sendable, CustomStringConvertible {
+    /// Throws the mismatch (``VerificationError/identityMismatch(expected:actual:)``,
+    /// ``VerificationError/issuerMismatch(expected:actual:)`` or ``VerificationError/claimMismatch(claim:expected:actual:)``).
+    func check(_ certificate: FulcioCertificate) throws(VerificationError)
 }
 
 /// An expected CI claim: any of the certificate claims named in `claimNames` must equal `value`
@@ -132,4 +143,38 @@ public struct VerificationPolicy: Sendable {
         self.artifact = artifact
         self.identity = identity
     }
+}
+
+/// Every rule must hold, checked in order (sigstore-python's `AllOf`).
+public struct AllSignerRules: SignerRule {
+    public let rules: [any SignerRule]
+
+    public init(_ rules: [any SignerRule]) {
+        self.rules = rules
+    }
+
+    public func check(_ certificate: FulcioCertificate) throws(VerificationError) {
+        for rule in rules { try rule.check(certificate) }
+    }
+
+    public var description: String { rules.map(\.description).joined(separator: " and ") }
+}
+
+/// An identity and issuer (and claims) policy as a rule, to combine with others.
+public struct IdentitySignerRule: SignerRule {
+    public let identity: ValueMatcher
+    public let issuer: ValueMatcher
+    public let claims: [ClaimExpectation]
+
+    public init(identity: ValueMatcher, issuer: ValueMatcher, claims: [ClaimExpectation] = []) throws(VerificationError) {
+        self.identity = try identity.validated()
+        self.issuer = try issuer.validated()
+        self.claims = claims
+    }
+
+    public func check(_ certificate: FulcioCertificate) throws(VerificationError) {
+        try IdentityVerification.verify(certificate, policy: .certificate(identity: identity, issuer: issuer, claims: claims))
+    }
+
+    public var description: String { "identity \(identity), issuer \(issuer)" }
 }
