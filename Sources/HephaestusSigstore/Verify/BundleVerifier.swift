@@ -51,6 +51,9 @@ public struct BundleVerifier: Sendable {
         let algorithm: DigestAlgorithm
         if case .messageSignature(let message) = bundle.content, let claimed = message.messageDigest {
             algorithm = claimed.algorithm
+        } else if case .digest(let given) = policy.artifact {
+            // Only the digest is known (gh's --digest-alg sha512): the statement must name it in that algorithm.
+            algorithm = given.algorithm
         } else {
             algorithm = .sha256
         }
