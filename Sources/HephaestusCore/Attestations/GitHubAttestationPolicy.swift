@@ -120,7 +120,7 @@ public struct GitHubAttestationPolicy: Codable, Sendable, Equatable {
     static func urlRegex(_ ownerOrRepo: String) -> String { "(?i)^https://github.com/\(ownerOrRepo)/" }
 
     /// `^https://HOST/…` for a workflow given with a host, else on `hostname` (gh's `validateSignerWorkflow`).
-    func signerWorkflowRegex(_ workflow: String) -> String {
+    public func signerWorkflowRegex(_ workflow: String) -> String {
         if workflow.wholeMatch(of: /[a-zA-Z0-9-]+\.[a-zA-Z0-9-]+.*/) != nil { return "^https://\(workflow)" }
         return "^https://\(hostname ?? "github.com")/\(workflow)"
     }

@@ -47,6 +47,11 @@ public struct GitHubTrustedRoots: Sendable {
     public let roots: [TrustedRoot]
     public let isCustom: Bool
 
+    public init(roots: [TrustedRoot], isCustom: Bool) {
+        self.roots = roots
+        self.isCustom = isCustom
+    }
+
     /// The embedded public-good production root.
     public static func embedded() throws -> GitHubTrustedRoots {
         GitHubTrustedRoots(roots: [try TrustedRoot.production()], isCustom: false)

@@ -125,9 +125,18 @@ public struct PEP740Provenance: Sendable {
     public struct Bundle: Sendable {
         public let publisher: TrustedPublisher
         public let attestations: [PEP740Attestation]
+
+        public init(publisher: TrustedPublisher, attestations: [PEP740Attestation]) {
+            self.publisher = publisher
+            self.attestations = attestations
+        }
     }
 
     public let bundles: [Bundle]
+
+    public init(bundles: [Bundle]) {
+        self.bundles = bundles
+    }
 
     public init(json bytes: [UInt8]) throws(AttestationError) {
         func malformed(_ reason: String) -> AttestationError { AttestationError(.malformed, "provenance: \(reason)") }
