@@ -30,6 +30,7 @@ public enum ErrorCatalogue {
         CryptoError.self,
         DigestCheckError.self,
         VerificationError.self,
+        PolicyError.self,
         BatchVerificationFailure.self,
         VerifyFilesFailure.self,
         BatchListError.self,
