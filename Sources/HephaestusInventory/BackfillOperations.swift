@@ -127,7 +127,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         return try await BlockingWork.run {
             let github = try request.github.client(in: context, requireToken: !request.dryRun)
             let plan = try BackfillPlanner(github: github).plan(repository, since: request.since.map(BackfillSince.parse))
-            let assessment = try BundleAssessment.loading(request.trust)
+            let trust = try request.trust.resolve(in: context)
+            let assessment = try BundleAssessment.loading(trust)
             let scratch = try PrivateDirectory()
             if request.dryRun {
                 let runner = BackfillRunner(
@@ -137,8 +138,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
                 return runner.dryRun(plan, signer: signer) { emit($0) }
             }
             let session = try SigningSession(
-                credential: request.signing.credential(in: context), signingConfig: request.signing.configSelection(staging: request.trust.staging),
-                trust: request.trust.selection, http: try context.network.client(), logger: context.logger, clock: context.clock)
+                credential: request.signing.credential(in: context), signingConfig: request.signing.configSelection(trust: trust),
+                trust: trust, http: try context.network.client(), logger: context.logger, clock: context.clock)
             let runner = BackfillRunner(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context)), github: github, session: session,
                 assessment: assessment, repository: repository, runID: context.runID.description, logger: context.logger,
@@ -264,7 +265,7 @@ public enum BackfillRollbackOperation: HephaestusCore.Operation {
         return try await BlockingWork.run {
             let rollback = BackfillRollback(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
-                github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust), logger: context.logger)
+                github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust.resolve(in: context)), logger: context.logger)
             return Report(run: request.run, lines: try rollback.rollback(runID: request.run, force: request.force))
         }
     }

@@ -13,8 +13,8 @@ extension InventoryStore {
 
 extension BundleAssessment {
     /// An assessment against the trusted root `trust` selects (loaded now).
-    static func loading(_ trust: TrustChoice) throws -> BundleAssessment {
-        BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.selection.load()))
+    static func loading(_ trust: TrustSelection) throws -> BundleAssessment {
+        BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.load()))
     }
 }
 
@@ -71,7 +71,7 @@ public enum InventoryScanOperation: HephaestusCore.Operation {
             let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context))
             let scratch = try PrivateDirectory()
             let scan = InventoryScan(
-                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust), logger: context.logger,
+                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust.resolve(in: context)), logger: context.logger,
                 scratchDirectory: scratch.path)
             var summaries: [InventoryScan.Summary] = []
             for repository in repositories {
@@ -144,7 +144,7 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
         let audit = try await BlockingWork.run {
             InventoryAudit(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
-                assessment: try .loading(request.trust), expectations: .init(identities: request.identities, issuers: request.issuers),
+                assessment: try .loading(request.trust.resolve(in: context)), expectations: .init(identities: request.identities, issuers: request.issuers),
                 jobs: request.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         }
         let audited = try await audit.run(cancellation: context.cancellation)
@@ -221,7 +221,7 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
             return (
                 store,
                 InventoryAudit(
-                    store: store, assessment: try .loading(request.trust), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount)
+                    store: store, assessment: try .loading(request.trust.resolve(in: context)), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount)
             )
         }
         let report = try await InventoryReport.build(store: store, audit: audit, now: context.clock())

@@ -138,8 +138,8 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
         try trust.validate()
     }
 
-    public var policy: SigstorePolicy {
-        SigstorePolicy(required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: trust.selection)
+    public func policy(in context: OperationContext) throws -> SigstorePolicy {
+        SigstorePolicy(required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: try trust.resolve(in: context))
     }
 
     private enum CodingKeys: String, CodingKey { case requireSigstore, sigstoreIdentity, sigstoreIssuer, trust }
@@ -197,7 +197,7 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
     public func pipeline(in context: OperationContext, notify: @escaping @Sendable (ReleaseNotice) -> Void) throws -> ReleasePipeline {
         try validate()
         return ReleasePipeline(
-            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: sigstore.policy,
+            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: try sigstore.policy(in: context),
             allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir, notify: notify)
     }
 

@@ -294,7 +294,7 @@ public enum VerifyBatchOperation: Operation {
         try request.validate()
         let jobs = request.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let counts = try await BlockingWork.run {
-            let batch = BatchVerification(verification: try BundleVerification(trust: request.trust.selection), jobs: jobs, runID: context.runID)
+            let batch = BatchVerification(verification: try BundleVerification(trust: request.trust.resolve(in: context)), jobs: jobs, runID: context.runID)
             return try batch.run(listPath: request.list) { emit($0) }
         }
         context.logger.info(

@@ -55,7 +55,7 @@ public enum VerifyBundleOperation: Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> VerificationReport {
         try request.trust.validate()
         let policy = try VerificationPolicy(artifact: try ArtifactReference.resolve(request.artifact), identity: try request.signer.identityPolicy())
-        let verification = try BundleVerification(trust: request.trust.selection)
+        let verification = try BundleVerification(trust: request.trust.resolve(in: context))
         let outcome = Result { try verification.verify(bundlePath: request.bundle, policy: policy) }
         if case .failure(let error) = outcome, !(error is VerificationError) { throw error }
         let report = VerificationReport(bundle: request.bundle, artifact: request.artifact, outcome: outcome)

@@ -18,11 +18,6 @@ public struct TrustChoice: Codable, Sendable, Equatable {
         if staging && trustedRoot != nil { throw RequestError("--staging and --trusted-root cannot be used together") }
     }
 
-    public var selection: TrustSelection {
-        if let trustedRoot { return .file(path: trustedRoot) }
-        return staging ? .staging : .production
-    }
-
     private enum CodingKeys: String, CodingKey { case trustedRoot, staging }
 
     public init(from decoder: any Decoder) throws {

@@ -52,7 +52,7 @@ public enum VerifyFilesOperation: Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         try request.validate()
         let identity = try request.signer.identityPolicy()
-        let verification = try BundleVerification(trust: request.trust.selection)
+        let verification = try BundleVerification(trust: request.trust.resolve(in: context))
         let verdicts = try await BlockingWork.run {
             ParallelMap.map(request.files, jobs: ProcessInfo.processInfo.activeProcessorCount) { file -> VerificationReport in
                 verify(file, bundleDir: request.bundleDir, identity: identity, verification: verification)
