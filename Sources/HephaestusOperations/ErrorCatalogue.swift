@@ -39,6 +39,7 @@ public enum ErrorCatalogue {
         TransportError.self,
         ServerError.self,
         TUFError.self,
+        TrustSourceError.self,
         GitHubError.self,
         ArchiveError.self,
         WheelError.self,

@@ -155,11 +155,19 @@ struct SignerPolicyTests {
         try expectRefused(
             attestation, try policy(githubPolicy(#""predicateTypes": ["https://spdx.dev/Document"]"#)), code: .policyViolation,
             naming: "predicateTypes")
-        // Maximum age: a bundle signed 40 days before "now".
-        let now = sigstore.now
-        let old = try githubBundle(timestamps: 1, signingTime: now.addingTimeInterval(-40 * 86_400))
-        _ = try? verify(old, try policy(githubPolicy(#""maxAge": "90d""#)), clock: { now })
-        try expectRefused(old, try policy(githubPolicy(#""maxAge": "30d""#)), code: .policyViolation, naming: "maxAge", clock: { now })
+        // Maximum age: an instance whose "now" was 40 days ago signs; verified today.
+        let past = try VirtualSigstore(now: Date().addingTimeInterval(-40 * 86_400))
+        let old = try past.sign(Harness.artifact, options: options)
+        func check(_ maxAge: String) throws -> VerificationResult {
+            try past.verifier().verify(
+                try old.parsed(), policy: VerificationPolicy(artifact: .bytes(Harness.artifact), signer: try policy(githubPolicy(#""maxAge": "\#(maxAge)""#))))
+        }
+        _ = try check("90d")
+        #expect {
+            try check("30d")
+        } throws: { error in
+            "\(error)".contains("policy rule maxAge not met") && "\(error)".contains("40 days ago; at most 30d allowed")
+        }
     }
 
     @Test("The file refuses unknown keys, other versions and bad values with one line naming the key")

@@ -234,3 +234,11 @@ public enum HephaestusTrust {
     public static var origin: String { TrustedRoot.embeddedOrigin }
     public static var retrievedAt: String { TrustedRoot.embeddedRetrievedAt }
 }
+
+/// The codes choosing trust material and reading a policy file can end with, for operation descriptors.
+public enum TrustErrorCodes {
+    /// Every operation that resolves trust material.
+    public static let source = [TrustSourceError.Code.cacheInvalid.rawValue]
+    /// Every operation with `--policy`.
+    public static let policy = PolicyError.Code.allCases.map(\.rawValue)
+}

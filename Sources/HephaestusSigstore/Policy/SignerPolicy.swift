@@ -16,7 +16,14 @@ public struct SignerPolicy: Sendable {
     /// Checks a verified result against the whole policy (identity, then requirements): for callers that verified
     /// with any identity first (`inventory audit`, which records who signed before judging it).
     public func check(_ result: VerificationResult, now: Date) throws(VerificationError) {
-        if let issuer = result.issuer { try identity.check(identity: result.identity, issuer: issuer, claims: result.claims) }
+        switch (identity, result.issuer) {
+        case (.certificates, let issuer?): try identity.check(identity: result.identity, issuer: issuer, claims: result.claims)
+        case (.certificates(let identities), nil):
+            throw .identityMismatch(expected: identities.map(\.san.description).joined(separator: " or "), actual: result.identity)
+        case (.publicKey(let key), _):
+            let expected = "key:sha256:\(DigestAlgorithm.sha256.hash(key.derSubjectPublicKeyInfo).hex)"
+            guard result.identity == expected else { throw .keyMismatch("signed by \(result.identity), expected \(expected)") }
+        }
         try requirements.check(result, now: now)
     }
 }
