@@ -226,5 +226,9 @@ struct TrustSourceCommandTests {
         #expect(damaged.stderrText.contains("the TUF cache \(production) does not check"))
         #expect(damaged.stderrText.contains("remove it and run `hephaestus trust update`"))
         #expect(requests.withLock { $0 } == 0)
+        // The proxy does see connections: `trust update` (the one command that fetches) goes through it.
+        let fetching = try HephaestusBinary.run(["trust", "update", "--max-retries", "0", "--timeout", "10"], environment: environment)
+        #expect(fetching.status != 0)
+        #expect(requests.withLock { $0 } > 0, "the proxy saw no connection: \(fetching.stderrText)")
     }
 }
