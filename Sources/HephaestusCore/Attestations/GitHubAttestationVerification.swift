@@ -38,8 +38,8 @@ public enum GitHubAttestationBundles {
 /// The trusted roots gh verifies against, chosen per bundle by the organisation of the signing certificate's issuer:
 /// `sigstore.dev` (public good: a log entry, an SCT and a verified time required), `GitHub, Inc.` (GitHub's own
 /// instance: one RFC 3161 timestamp, no log, no SCT), anything else (a verified time, and a log entry when the root
-/// has a log). Without a custom root, the embedded public-good root serves `sigstore.dev`, and GitHub's instance has
-/// no root (pass `gh attestation trusted-root`'s output).
+/// has a log). Without a custom root, the public-good production root serves `sigstore.dev`, and GitHub's instance
+/// has no root (pass `gh attestation trusted-root`'s output).
 public struct GitHubTrustedRoots: Sendable {
     public static let publicGoodOrganization = "sigstore.dev"
     public static let githubOrganization = "GitHub, Inc."
@@ -52,9 +52,9 @@ public struct GitHubTrustedRoots: Sendable {
         self.isCustom = isCustom
     }
 
-    /// The embedded public-good production root.
-    public static func embedded() throws -> GitHubTrustedRoots {
-        GitHubTrustedRoots(roots: [try TrustedRoot.production()], isCustom: false)
+    /// The public-good production root of this run (the checked TUF cache `trust update` left, else the embedded one).
+    public static func publicGood(in context: OperationContext) throws -> GitHubTrustedRoots {
+        GitHubTrustedRoots(roots: [try TrustChoice().resolve(in: context).load()], isCustom: false)
     }
 
     /// A custom trusted root file: JSON Lines, one trusted root per line (`gh attestation trusted-root`), or one JSON
@@ -194,7 +194,7 @@ public enum VerifyGitHubAttestationOperation: Operation {
     {
         try request.validate()
         let digest = try request.algorithm.hash(fileAt: request.artifact)
-        let roots = try request.customTrustedRoot.map { try GitHubTrustedRoots.custom(path: $0) } ?? GitHubTrustedRoots.embedded()
+        let roots = try request.customTrustedRoot.map { try GitHubTrustedRoots.custom(path: $0) } ?? GitHubTrustedRoots.publicGood(in: context)
         let verifier = GitHubAttestationVerifier(roots: roots, policy: request.policy)
         let outcome: Result<[VerifiedAttestation], any Error>
         do {

@@ -45,7 +45,7 @@ public enum VerifyAttestationOperation: Operation {
         try request.validate()
         let signer = try request.signer.choice()
         let distribution = try PythonDistribution.file(request.distribution)
-        let verifier = PEP740Verifier(verifier: BundleVerifier(trustedRoot: try request.trust.selection.load()))
+        let verifier = PEP740Verifier(verifier: BundleVerifier(trustedRoot: try request.trust.resolve(in: context).load()))
         let source = request.attestation ?? request.provenance ?? ""
         let outcome: Result<[VerifiedAttestation], any Error>
         do {

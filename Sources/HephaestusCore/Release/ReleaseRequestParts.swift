@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusSigstore
 import HephaestusPlatform
 
 /// Which release of which repository, as the CLI's `--repository OWNER/REPO (--tag T | --latest)
@@ -120,11 +121,15 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
     /// The signer's OIDC issuer (default: GitHub Actions).
     public var sigstoreIssuer: String
     public var trust: TrustChoice
+    /// `--policy FILE`: the signer policy, replacing `--sigstore-identity` and `--sigstore-issuer`; `{tag}`,
+    /// `{repository}` and `{version}` in it are filled from the release being checked.
+    public var policy: String?
 
     public init(
         requireSigstore: Bool = false, sigstoreIdentity: [String] = [], sigstoreIssuer: String = SigstorePolicy.githubActionsIssuer,
-        trust: TrustChoice = TrustChoice()
+        trust: TrustChoice = TrustChoice(), policy: String? = nil
     ) {
+        self.policy = policy
         self.requireSigstore = requireSigstore
         self.sigstoreIdentity = sigstoreIdentity
         self.sigstoreIssuer = sigstoreIssuer
@@ -132,17 +137,24 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
     }
 
     public func validate() throws(RequestError) {
-        if requireSigstore && sigstoreIdentity.isEmpty {
-            throw RequestError("--require-sigstore needs at least one --sigstore-identity: there is no \"any identity\"")
+        if let policy {
+            if policy.isEmpty { throw RequestError("--policy must not be empty") }
+            if !sigstoreIdentity.isEmpty || sigstoreIssuer != SigstorePolicy.githubActionsIssuer {
+                throw RequestError("--policy replaces --sigstore-identity and --sigstore-issuer: give one or the other")
+            }
+        } else if requireSigstore && sigstoreIdentity.isEmpty {
+            throw RequestError("--require-sigstore needs at least one --sigstore-identity (or --policy): there is no \"any identity\"")
         }
         try trust.validate()
     }
 
-    public var policy: SigstorePolicy {
-        SigstorePolicy(required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: trust.selection)
+    public func policy(in context: OperationContext) throws -> SigstorePolicy {
+        SigstorePolicy(
+            required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: try trust.resolve(in: context),
+            policyFile: try policy.map { try PolicyFile(path: $0) })
     }
 
-    private enum CodingKeys: String, CodingKey { case requireSigstore, sigstoreIdentity, sigstoreIssuer, trust }
+    private enum CodingKeys: String, CodingKey { case requireSigstore, sigstoreIdentity, sigstoreIssuer, trust, policy }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -150,6 +162,7 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
         sigstoreIdentity = try container.decodeIfPresent([String].self, forKey: .sigstoreIdentity) ?? []
         sigstoreIssuer = try container.decodeIfPresent(String.self, forKey: .sigstoreIssuer) ?? SigstorePolicy.githubActionsIssuer
         trust = try container.decodeIfPresent(TrustChoice.self, forKey: .trust) ?? TrustChoice()
+        policy = try container.decodeIfPresent(String.self, forKey: .policy)
     }
 }
 
@@ -197,7 +210,7 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
     public func pipeline(in context: OperationContext, notify: @escaping @Sendable (ReleaseNotice) -> Void) throws -> ReleasePipeline {
         try validate()
         return ReleasePipeline(
-            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: sigstore.policy,
+            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: try sigstore.policy(in: context),
             allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir, notify: notify)
     }
 

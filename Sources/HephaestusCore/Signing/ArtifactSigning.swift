@@ -312,10 +312,12 @@ public enum SignFilesOperation: Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> SigningReport {
         try request.validate()
         let signed = try await BlockingWork.run {
+            let trust = try request.trust.resolve(in: context)
+            let signingConfig = request.stagingSigningConfig.map { request.signing.configSelection(staging: $0) } ?? request.signing.configSelection(trust: trust)
             let signing = ArtifactSigning(
                 request: ArtifactSigning.Request(
                     files: request.files, bundlePath: request.bundle, overwrite: request.overwrite, inToto: request.inToto,
-                    signingConfig: request.signing.configSelection(staging: request.stagingServices), trust: request.trust.selection),
+                    signingConfig: signingConfig, trust: trust),
                 credential: try request.signing.credential(in: context), http: try context.network.client(), logger: context.logger,
                 clock: context.clock)
             return try signing.run(checkCancellation: context.checkCancellation) { emit($0) }

@@ -48,14 +48,16 @@ public enum VerifyBundleOperation: Operation {
     public static let descriptor = OperationDescriptor(
         name: "verify.bundle", command: "verify bundle", summary: "Verify one Sigstore bundle for an artifact and a signer, offline.",
         reportMediaType: MediaType.verificationResult, effect: .readOnly,
-        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
+        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source
+            + TrustErrorCodes.policy
             + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue])
 
     /// A verdict on the bundle is the report (pass or fail); a missing file or an unusable trust root is thrown.
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> VerificationReport {
         try request.trust.validate()
-        let policy = try VerificationPolicy(artifact: try ArtifactReference.resolve(request.artifact), identity: try request.signer.identityPolicy())
-        let verification = try BundleVerification(trust: request.trust.selection)
+        let policy = try VerificationPolicy(
+            artifact: try ArtifactReference.resolve(request.artifact), signer: try request.signer.signerPolicy(command: descriptor.command))
+        let verification = try BundleVerification(trust: request.trust.resolve(in: context))
         let outcome = Result { try verification.verify(bundlePath: request.bundle, policy: policy) }
         if case .failure(let error) = outcome, !(error is VerificationError) { throw error }
         let report = VerificationReport(bundle: request.bundle, artifact: request.artifact, outcome: outcome)

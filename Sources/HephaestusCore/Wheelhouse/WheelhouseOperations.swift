@@ -100,12 +100,12 @@ public enum WheelhousePackOperation: Operation {
             directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment)
         return try await BlockingWork.run {
             try pack.checkOutputs(signed: request.sign)
+            let trust = try request.trust.resolve(in: context)
             let session =
                 request.sign
                 ? try SigningSession(
-                    credential: try request.signing.credential(in: context),
-                    signingConfig: request.signing.configSelection(staging: request.trust.staging),
-                    trust: request.trust.selection, http: try context.network.client(), logger: context.logger, clock: context.clock) : nil
+                    credential: try request.signing.credential(in: context), signingConfig: request.signing.configSelection(trust: trust),
+                    trust: trust, http: try context.network.client(), logger: context.logger, clock: context.clock) : nil
             context.progress.send(.stage("pack"))
             let staged = try pack.stage()
             var files = [staged.archive, staged.manifest]

@@ -31,7 +31,7 @@ public struct BundleVerifier: Sendable {
         let leaf: Certificate?
         let intermediates: [Certificate]
         switch (bundle.verificationContent, policy.identity) {
-        case (.certificate(let certificate, let chain), .certificate), (.certificate(let certificate, let chain), .signerRule):
+        case (.certificate(let certificate, let chain), .certificates), (.certificate(let certificate, let chain), .signerRule):
             leaf = certificate
             intermediates = chain
             do { key = try certificate.publicKey() } catch {
@@ -41,7 +41,7 @@ public struct BundleVerifier: Sendable {
             leaf = nil
             intermediates = []
             key = managed
-        case (.publicKey, .certificate), (.publicKey, .signerRule):
+        case (.publicKey, .certificates), (.publicKey, .signerRule):
             throw VerificationError.invalidPolicy("the bundle is signed with a managed key: verify it with --key")
         case (.certificate, .publicKey):
             throw VerificationError.invalidPolicy("the bundle carries a certificate: verify it with an identity and issuer, not --key")
@@ -103,6 +103,7 @@ public struct BundleVerifier: Sendable {
         }
 
         var summary: FulcioCertificate?
+        var scts: [[UInt8]]?
         var signingCertificate: VerificationResult.SigningCertificate?
         if let leaf {
             // Spec §4.3: certification path validation to a trusted Fulcio CA at each verified time.
@@ -113,26 +114,31 @@ public struct BundleVerifier: Sendable {
                 throw VerificationError.certificateChainInvalid("the leaf must be issued by a CA certificate, not be one")
             }
             if configuration.signedCertificateTimestampThreshold > 0 {
-                try SignedCertificateTimestampVerification.verify(
+                scts = try SignedCertificateTimestampVerification.verify(
                     leaf: leaf, issuer: path[1], trustedRoot: trustedRoot,
                     threshold: configuration.signedCertificateTimestampThreshold, signatures: signatures)
             }
             // Spec §4.5: the identity policy (SAN, issuer, CI claims).
             let fulcio = try FulcioCertificate(leaf)
-            try IdentityVerification.verify(fulcio, policy: policy.identity)
+            if case .signerRule(let rule) = policy.identity {
+                try rule.check(fulcio)
+            } else {
+                try policy.identity.check(identity: fulcio.identity, issuer: fulcio.issuer, claims: fulcio.claims)
+            }
             summary = fulcio
             signingCertificate = .init(leaf)
         }
 
         // Spec §4.7: the signature over the artifact (or over the DSSE PAE, with the statement naming the artifact).
+        var predicateType: String?
         switch bundle.content {
         case .messageSignature(let message):
             try ArtifactSignatureVerification.verifyMessage(message, artifactDigest: artifactDigest, artifact: policy.artifact, key: key)
         case .dsseEnvelope(let envelope):
-            try ArtifactSignatureVerification.verifyEnvelope(envelope, artifact: policy.artifact, key: key)
+            predicateType = try ArtifactSignatureVerification.verifyEnvelope(envelope, artifact: policy.artifact, key: key)
         }
 
-        return VerificationResult(
+        var result = VerificationResult(
             bundleMediaType: bundle.mediaType, artifactDigest: artifactDigest.description,
             identity: summary?.identity ?? "key:sha256:\(DigestAlgorithm.sha256.hash(key.derSubjectPublicKeyInfo).hex)",
             issuer: summary?.issuer, claims: summary?.claims ?? [:],
@@ -143,31 +149,10 @@ public struct BundleVerifier: Sendable {
                     inclusionProofTreeSize: outcome.entry.inclusionProof?.treeSize)
             },
             verifiedTimestamps: verifiedTimes.sorted { $0.time < $1.time }, certificate: signingCertificate)
-    }
-}
-
-/// Spec §4.5: the certificate's identity, issuer and claims against the policy.
-enum IdentityVerification {
-    static func verify(_ certificate: FulcioCertificate, policy: IdentityPolicy) throws(VerificationError) {
-        if case .signerRule(let rule) = policy { return try rule.check(certificate) }
-        guard case .certificate(let identity, let issuer, let claims) = policy else { return }
-        guard identity.matches(certificate.identity) else {
-            throw VerificationError.identityMismatch(expected: identity.description, actual: certificate.identity)
-        }
-        guard issuer.matches(certificate.issuer) else {
-            throw VerificationError.issuerMismatch(expected: issuer.description, actual: certificate.issuer)
-        }
-        for claim in claims {
-            var present: [String] = []
-            for value in claim.claimNames.compactMap({ certificate.claims[$0] }) where !present.contains(value) {
-                present.append(value)
-            }
-            let accepted = Set(claim.candidates(claim.value))
-            guard present.contains(where: accepted.contains) else {
-                throw VerificationError.claimMismatch(
-                    claim: "GitHub workflow \(claim.option)", expected: claim.value,
-                    actual: present.isEmpty ? "absent" : present.joined(separator: " / "))
-            }
-        }
+        result.signedCertificateTimestamps = scts?.count
+        result.predicateType = predicateType
+        // The policy's other rules, on the verified facts.
+        try policy.requirements.check(result, now: clock())
+        return result
     }
 }

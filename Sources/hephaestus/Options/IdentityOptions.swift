@@ -35,12 +35,15 @@ struct IdentityOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A PEM public key: verify a managed-key bundle instead of a certificate identity.", valueName: "PEM"))
     var key: String?
 
+    @OptionGroup
+    var policy: PolicyOptions
+
     var choice: SignerChoice {
         SignerChoice(
             certificateIdentity: certificateIdentity, certificateIdentityRegexp: certificateIdentityRegexp,
             certificateOidcIssuer: certificateOidcIssuer, certificateOidcIssuerRegexp: certificateOidcIssuerRegexp,
             githubRepository: githubRepository, githubRef: githubRef, githubSha: githubSha, githubTrigger: githubTrigger,
-            githubWorkflow: githubWorkflow, key: key)
+            githubWorkflow: githubWorkflow, key: key, policy: policy.policy)
     }
 
     func validate() throws {

@@ -51,17 +51,25 @@ struct SigstoreOptions: ParsableArguments {
             "An allowed signer identity: exact, or a glob where * matches any characters (slashes too); repeatable.", valueName: "PATTERN"))
     var sigstoreIdentity: [String] = []
 
-    @Option(help: ArgumentHelp("The signer's OIDC issuer.", valueName: "URL"))
-    var sigstoreIssuer: String = SigstorePolicy.githubActionsIssuer
+    @Option(help: ArgumentHelp("The signer's OIDC issuer (default: GitHub Actions').", valueName: "URL"))
+    var sigstoreIssuer: String?
+
+    @OptionGroup
+    var policy: PolicyOptions
 
     @OptionGroup(title: "Trust")
     var trust: TrustOptions
 
     var choice: SigstoreChoice {
-        SigstoreChoice(requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity, sigstoreIssuer: sigstoreIssuer, trust: trust.choice)
+        SigstoreChoice(
+            requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity, sigstoreIssuer: sigstoreIssuer ?? SigstorePolicy.githubActionsIssuer,
+            trust: trust.choice, policy: policy.policy)
     }
 
     func validate() throws {
+        if policy.policy != nil && sigstoreIssuer != nil {
+            throw ValidationError("--policy replaces --sigstore-identity and --sigstore-issuer: give one or the other")
+        }
         do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
 }
