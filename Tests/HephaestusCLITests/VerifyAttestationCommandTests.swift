@@ -77,6 +77,39 @@ struct VerifyAttestationCommandTests {
         #expect((failure["reason"] as? String)?.contains("SourceRepositoryRef is refs/heads/main, expected refs/heads/develop") == true)
     }
 
+    @Test("--policy FILE: its identities, and its requirements, decide")
+    func policyFile() throws {
+        let work = try TemporaryDirectory()
+        let workflow = "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml"
+        let issuer = "https://token.actions.githubusercontent.com"
+        let accepting = try work.write(
+            "accept.json", #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@refs/tags/v*"}, "issuer": "\#(issuer)"}]}"#)
+        let otherSigner = try work.write("other.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/v0.0.18", "issuer": "\#(issuer)"}]}"#)
+        let slsaOnly = try work.write(
+            "slsa.json",
+            #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@*"}, "issuer": "\#(issuer)"}], "predicateTypes": ["https://slsa.dev/provenance/v1"]}"#)
+        let templated = try work.write("tag.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/{tag}", "issuer": "\#(issuer)"}]}"#)
+        func run(_ policy: String, _ source: [String]) throws -> ProcessResult {
+            try HephaestusBinary.run(["verify", "attestation", "--policy", policy] + source + ["assets/pypi_attestations-0.0.19.tar.gz"], in: Self.pypi)
+        }
+        let attestation = ["--attestation", "assets/pypi_attestations-0.0.19.tar.gz.publish.attestation"]
+        let provenance = ["--provenance", "assets/pypi_attestations-0.0.19.tar.gz.provenance"]
+        #expect(try run(accepting, attestation).status == 0)
+        #expect(try run(accepting, provenance).status == 0)
+        let refused = try run(otherSigner, provenance)
+        #expect(refused.status == 1)
+        #expect(refused.stdoutText.contains("identity mismatch"))
+        let predicate = try run(slsaOnly, attestation)
+        #expect(predicate.status == 1, "\(predicate.stderrText)")
+        #expect(predicate.stdoutText.contains("predicateTypes"), "\(predicate.stdoutText)")
+        #expect(try run(slsaOnly, ["--attestation", "assets/pypi_attestations-0.0.19.tar.gz.slsa.attestation"]).status == 0)
+        #expect(try run(templated, attestation).status == 64)
+        let both = try HephaestusBinary.run(
+            ["verify", "attestation", "--policy", accepting, "--github-repository", "a/b"] + attestation + ["assets/pypi_attestations-0.0.19.tar.gz"],
+            in: Self.pypi)
+        #expect(both.status == 64)
+    }
+
     @Test("usage errors exit 64; a malformed attestation fails the check; a missing file is a file error")
     func errors() throws {
         let dist = "assets/rfc8785-0.1.2-py3-none-any.whl"

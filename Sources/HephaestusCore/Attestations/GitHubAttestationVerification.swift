@@ -187,7 +187,7 @@ public enum VerifyGitHubAttestationOperation: Operation {
         summary: "Verify an artifact against GitHub artifact attestations from a bundle file, as gh attestation verify does, offline.",
         reportMediaType: MediaType.githubAttestationVerification, effect: .readOnly,
         errorCodes: FileError.Code.reading.map(\.rawValue) + AttestationError.Code.allCases.map(\.rawValue)
-            + VerificationError.Code.allCases.map(\.rawValue))
+            + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws
         -> AttestationVerificationReport

@@ -58,11 +58,13 @@ public struct PEP740Verifier: Sendable {
 
     /// Verifies one attestation; throws the first failed check (``VerificationError`` or ``AttestationError``).
     public func verify(
-        _ attestation: PEP740Attestation, distribution: PythonDistribution, rule: any SignerRule, publisher: TrustedPublisher? = nil
+        _ attestation: PEP740Attestation, distribution: PythonDistribution, rule: any SignerRule,
+        requirements: BundleRequirements = BundleRequirements(), publisher: TrustedPublisher? = nil
     ) throws -> VerifiedAttestation {
         let bundle = try attestation.bundle()
         let result = try verifier.verify(
-            bundle, policy: VerificationPolicy(artifact: .digest(distribution.sha256), identity: .signerRule(rule)))
+            bundle,
+            policy: VerificationPolicy(artifact: .digest(distribution.sha256), identity: .signerRule(rule), requirements: requirements))
         let predicateType = try Self.checkStatement(attestation.statement, distribution: distribution)
         return VerifiedAttestation(
             publisher: publisher?.description, predicateType: predicateType, identity: result.identity, issuer: result.issuer,
@@ -71,7 +73,8 @@ public struct PEP740Verifier: Sendable {
 
     /// Verifies every attestation of every bundle of a provenance object, as `pypi-attestations verify pypi` does:
     /// each bundle's publisher must be the expected one, and each of its attestations must verify for that
-    /// publisher (and, with identity options, for that identity too). All must pass; an empty provenance fails.
+    /// publisher (and, with identity options or a policy file, for those identities too). All must pass; an empty
+    /// provenance fails.
     public func verify(_ provenance: PEP740Provenance, distribution: PythonDistribution, signer: AttestationSigner.Choice) throws
         -> [VerifiedAttestation]
     {
@@ -87,9 +90,12 @@ public struct PEP740Verifier: Sendable {
                 rule = bundle.publisher.rule
             case .identity(let identity):
                 rule = AllSignerRules([bundle.publisher.rule, identity])
+            case .policy(let identity, _):
+                rule = AllSignerRules([bundle.publisher.rule, identity])
             }
             for attestation in bundle.attestations {
-                verified.append(try verify(attestation, distribution: distribution, rule: rule, publisher: bundle.publisher))
+                verified.append(
+                    try verify(attestation, distribution: distribution, rule: rule, requirements: signer.requirements, publisher: bundle.publisher))
             }
         }
         return verified
@@ -154,12 +160,15 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
     public var gitlabProject: String?
     public var gitlabWorkflow: String?
     public var googleServiceAccount: String?
+    /// A policy file (`--policy FILE`): its identities and requirements replace the other options.
+    public var policy: String?
 
     public init(
         certificateIdentity: String? = nil, certificateIdentityRegexp: String? = nil, certificateOidcIssuer: String? = nil,
         certificateOidcIssuerRegexp: String? = nil, githubRepository: String? = nil, githubWorkflow: String? = nil,
-        gitlabProject: String? = nil, gitlabWorkflow: String? = nil, googleServiceAccount: String? = nil
+        gitlabProject: String? = nil, gitlabWorkflow: String? = nil, googleServiceAccount: String? = nil, policy: String? = nil
     ) {
+        self.policy = policy
         self.certificateIdentity = certificateIdentity
         self.certificateIdentityRegexp = certificateIdentityRegexp
         self.certificateOidcIssuer = certificateOidcIssuer
@@ -175,12 +184,19 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
     public enum Choice: Sendable {
         case identity(IdentitySignerRule)
         case publisher(TrustedPublisher)
+        /// A policy file's identities and its other requirements (thresholds, predicate types, age).
+        case policy(IdentitySignerRule, BundleRequirements)
 
         public var rule: any SignerRule {
             switch self {
-            case .identity(let rule): rule
+            case .identity(let rule), .policy(let rule, _): rule
             case .publisher(let publisher): publisher.rule
             }
+        }
+
+        public var requirements: BundleRequirements {
+            if case .policy(_, let requirements) = self { return requirements }
+            return BundleRequirements()
         }
     }
 
@@ -190,9 +206,35 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
             certificateOidcIssuer: certificateOidcIssuer, certificateOidcIssuerRegexp: certificateOidcIssuerRegexp)
     }
 
+    /// The signer: a policy file's (read here; its templates are a usage error, `verify attestation` has no release to
+    /// fill them from), or the options'.
+    public func choice() throws -> Choice {
+        guard let policy else { return try optionChoice() }
+        try validate()
+        let signer = try PolicyFile(path: policy).signerPolicy(templates: [:], command: "verify attestation")
+        do { return .policy(try IdentitySignerRule(signer.identity), signer.requirements) } catch {
+            throw RequestError("--policy \(policy): PEP 740 attestations are signed by certificate identities: \(error)")
+        }
+    }
+
+    /// Checks the options without reading any file.
+    public func validate() throws(RequestError) {
+        guard let policy else { return _ = try optionChoice() }
+        if policy.isEmpty { throw RequestError("--policy must not be empty") }
+        let others: [(String, String?)] = [
+            ("--certificate-identity", certificateIdentity), ("--certificate-identity-regexp", certificateIdentityRegexp),
+            ("--certificate-oidc-issuer", certificateOidcIssuer), ("--certificate-oidc-issuer-regexp", certificateOidcIssuerRegexp),
+            ("--github-repository", githubRepository), ("--github-workflow", githubWorkflow), ("--gitlab-project", gitlabProject),
+            ("--gitlab-workflow", gitlabWorkflow), ("--google-service-account", googleServiceAccount),
+        ]
+        if let flag = others.first(where: { $0.1 != nil })?.0 {
+            throw RequestError("--policy replaces the signer options: give either --policy or \(flag), not both")
+        }
+    }
+
     /// Exactly one of: the identity options (an identity and an issuer), `--github-repository` (with an optional
     /// `--github-workflow`), `--gitlab-project` (with an optional `--gitlab-workflow`), `--google-service-account`.
-    public func choice() throws(RequestError) -> Choice {
+    private func optionChoice() throws(RequestError) -> Choice {
         let given: [(flag: String, value: String?)] = [
             ("--github-repository", githubRepository), ("--github-workflow", githubWorkflow), ("--gitlab-project", gitlabProject),
             ("--gitlab-workflow", gitlabWorkflow), ("--google-service-account", googleServiceAccount),
@@ -206,7 +248,7 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
         guard kinds == 1 else {
             throw RequestError(
                 kinds == 0
-                    ? "name the signer: --certificate-identity[-regexp] with --certificate-oidc-issuer, --github-repository, --gitlab-project or --google-service-account"
+                    ? "name the signer: --certificate-identity[-regexp] with --certificate-oidc-issuer, --github-repository, --gitlab-project, --google-service-account or --policy"
                     : "name one signer: the identity options, --github-repository, --gitlab-project and --google-service-account exclude each other")
         }
         if let repository = githubRepository {

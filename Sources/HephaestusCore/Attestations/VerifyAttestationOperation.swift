@@ -28,7 +28,7 @@ public enum VerifyAttestationOperation: Operation {
         public func validate() throws(RequestError) {
             guard (attestation == nil) != (provenance == nil) else { throw RequestError("give exactly one of --attestation or --provenance") }
             try trust.validate()
-            _ = try signer.choice()
+            try signer.validate()
         }
     }
 
@@ -37,7 +37,7 @@ public enum VerifyAttestationOperation: Operation {
         summary: "Verify a Python distribution against its PEP 740 attestation or PyPI provenance, offline.",
         reportMediaType: MediaType.attestationVerification, effect: .readOnly,
         errorCodes: FileError.Code.reading.map(\.rawValue) + AttestationError.Code.allCases.map(\.rawValue)
-            + VerificationError.Code.allCases.map(\.rawValue))
+            + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source + TrustErrorCodes.policy)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws
         -> AttestationVerificationReport
@@ -51,7 +51,9 @@ public enum VerifyAttestationOperation: Operation {
         do {
             if let path = request.attestation {
                 let attestation = try PEP740Attestation.read(path: path)
-                outcome = .success([try verifier.verify(attestation, distribution: distribution, rule: signer.rule)])
+                outcome = .success([
+                    try verifier.verify(attestation, distribution: distribution, rule: signer.rule, requirements: signer.requirements)
+                ])
             } else {
                 let provenance = try PEP740Provenance.read(path: source)
                 outcome = .success(try verifier.verify(provenance, distribution: distribution, signer: signer))

@@ -259,22 +259,26 @@ public struct AllSignerRules: SignerRule {
     public var description: String { rules.map(\.description).joined(separator: " and ") }
 }
 
-/// An identity and issuer (and claims) policy as a rule, to combine with others.
+/// Certificate identities (an identity and issuer with claims, or any of several) as a rule, to combine with others.
 public struct IdentitySignerRule: SignerRule {
-    public let identity: ValueMatcher
-    public let issuer: ValueMatcher
-    public let claims: [ClaimExpectation]
+    public let identities: [CertificateIdentity]
+
+    /// The identities of a policy; a managed key is no rule over certificates.
+    public init(_ policy: IdentityPolicy) throws(VerificationError) {
+        switch policy {
+        case .certificates(let identities): self.identities = identities
+        case .signerRule, .publicKey: throw .invalidPolicy("a certificate identity is needed here, not a managed key or another rule")
+        }
+        try policy.validated()
+    }
 
     public init(identity: ValueMatcher, issuer: ValueMatcher, claims: [ClaimExpectation] = []) throws(VerificationError) {
-        self.identity = try identity.validated()
-        self.issuer = try issuer.validated()
-        self.claims = claims
+        try self.init(.certificate(identity: identity, issuer: issuer, claims: claims))
     }
 
     public func check(_ certificate: FulcioCertificate) throws(VerificationError) {
-        try IdentityPolicy.certificate(identity: identity, issuer: issuer, claims: claims).check(
-            identity: certificate.identity, issuer: certificate.issuer, claims: certificate.claims)
+        try IdentityPolicy.certificates(identities).check(identity: certificate.identity, issuer: certificate.issuer, claims: certificate.claims)
     }
 
-    public var description: String { "identity \(identity), issuer \(issuer)" }
+    public var description: String { identities.map(\.description).joined(separator: " or ") }
 }

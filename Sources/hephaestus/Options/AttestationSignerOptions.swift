@@ -1,7 +1,7 @@
 import ArgumentParser
 import HephaestusCore
 
-/// Who must have signed a PEP 740 attestation: identity options, or one PyPI Trusted Publisher.
+/// Who must have signed a PEP 740 attestation: identity options, one PyPI Trusted Publisher, or a policy file.
 struct AttestationSignerOptions: ParsableArguments {
     @Option(name: .certificateIdentity, help: ArgumentHelp("The exact certificate SAN (email or URI) of the signer.", valueName: "SAN"))
     var certificateIdentity: String?
@@ -30,11 +30,17 @@ struct AttestationSignerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trusted Publisher: the Google Cloud service account that published.", valueName: "EMAIL"))
     var googleServiceAccount: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A policy file (JSON, version 1) saying who may sign and what the attestation must show; replaces the options above.",
+            valueName: "FILE"))
+    var policy: String?
+
     var signer: AttestationSigner {
         AttestationSigner(
             certificateIdentity: certificateIdentity, certificateIdentityRegexp: certificateIdentityRegexp,
             certificateOidcIssuer: certificateOidcIssuer, certificateOidcIssuerRegexp: certificateOidcIssuerRegexp,
             githubRepository: githubRepository, githubWorkflow: githubWorkflow, gitlabProject: gitlabProject, gitlabWorkflow: gitlabWorkflow,
-            googleServiceAccount: googleServiceAccount)
+            googleServiceAccount: googleServiceAccount, policy: policy)
     }
 }
