@@ -1,6 +1,7 @@
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
+import HephaestusService
 
 /// Every user-facing operation of Hephaestus, in one list: the CLI's commands, the service's routes, the MCP server's
 /// tools and the schema export are built from it, so none of them can offer what another lacks.
@@ -39,6 +40,13 @@ public enum OperationRegistry {
         TokenValidateOperation.self,
         WheelhousePackOperation.self,
         WheelhouseExtractOperation.self,
+        // The service's store: accounts, audit log, task workers.
+        AccountsCreateOperation.self,
+        AccountsListOperation.self,
+        AccountsRevokeOperation.self,
+        AuditShowOperation.self,
+        AuditVerifyOperation.self,
+        TasksWorkOperation.self,
     ]
 
     /// The descriptors, in registry order.
