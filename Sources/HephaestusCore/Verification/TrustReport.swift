@@ -8,7 +8,7 @@ public struct TrustReport: OperationReport {
     public static let maximumEmbeddedAge: TimeInterval = 182 * 86_400
 
     /// Where the report's time falls in a validity window.
-    public enum Status: String, Codable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
         case active
         case expired
         case notYetValid = "not yet valid"
