@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
         .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
+        .library(name: "HephaestusService", targets: ["HephaestusService"]),
         // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
         // services; never for real signing.
         .library(name: "HephaestusLocalSigstore", targets: ["HephaestusLocalSigstore"]),
@@ -104,12 +105,26 @@ let package = Package(
             ]
         ),
 
+        /** The service's transport-independent core: the store protocols (accounts, tamper-evident audit log, task
+            queue) and their SQLite implementation, roles and permissions, the request gate every front end calls, the
+            task worker pool. No HTTP or gRPC here: `hephaestus serve`'s transports are built on it. */
+        .target(
+            name: "HephaestusService",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         /** The registry of every operation (and the catalogue of every error code), over all library modules: what the
             front ends (CLI, REST, gRPC, MCP) are built on. */
         .target(
             name: "HephaestusOperations",
             dependencies: [
                 "HephaestusPlatform", "HephaestusSigstore", "HephaestusTUF", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore",
+                "HephaestusService",
             ]
         ),
 
@@ -204,6 +219,14 @@ let package = Package(
             name: "HephaestusInventoryTests",
             dependencies: [
                 "HephaestusInventory", "HephaestusCore", "HephaestusPlatform", "HephaestusSigstore", "HephaestusOperations", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusServiceTests",
+            dependencies: [
+                "HephaestusService", "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

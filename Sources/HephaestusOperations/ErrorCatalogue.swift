@@ -2,6 +2,7 @@ import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
 import HephaestusPlatform
+import HephaestusService
 import HephaestusSigstore
 import HephaestusTUF
 
@@ -44,6 +45,10 @@ public enum ErrorCatalogue {
         InventoryError.self,
         PublishError.self,
         ReleaseCheckError.self,
+        ServiceStoreError.self,
+        AccessError.self,
+        AuditError.self,
+        TaskError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -54,6 +54,7 @@ extension ErrorCategory {
         case .invalidInput: .dataError
         case .notFound: .noInput
         case .permissionDenied: .noPermission
+        case .unauthenticated: .noPermission
         case .checkFailed: .checkFailed
         case .outputExists: .cannotCreate
         case .outputFailed: .cannotCreate

@@ -23,12 +23,16 @@ public struct OperationContext: Sendable {
     /// Secrets met during this run (tokens, passwords) are registered here and never appear in logs or reports.
     public let redactor: SecretRedactor
     public let instrumentation: any Instrumentation
+    /// The service store (accounts, audit log, task queue) the front end has open: `hephaestus serve` and the MCP
+    /// server pass theirs, so that the operations managing it (`accounts.*`, `audit.*`) use it and a request cannot
+    /// name another; nil in a CLI run, where those operations open the store their request names.
+    public let serviceStore: (any AttachedServiceStore)?
 
     public init(
         runID: RunID = .generate(), logger: Logger, clock: @escaping @Sendable () -> Date = Date.init, environment: [String: String] = [:],
         network: NetworkAccess? = nil, progress: ProgressSink = .none, confirmation: any Confirming = RefuseConfirmation(),
         cancellation: Cancellation = Cancellation(), redactor: SecretRedactor = SecretRedactor(),
-        instrumentation: any Instrumentation = NoInstrumentation()
+        instrumentation: any Instrumentation = NoInstrumentation(), serviceStore: (any AttachedServiceStore)? = nil
     ) {
         self.runID = runID
         self.logger = logger
@@ -40,12 +44,20 @@ public struct OperationContext: Sendable {
         self.cancellation = cancellation
         self.redactor = redactor
         self.instrumentation = instrumentation
+        self.serviceStore = serviceStore
     }
 
     /// Throws `CancellationError` when the front end cancelled the run (a signal, a client gone).
     public func checkCancellation() throws {
         if cancellation.isCancelled { throw CancellationError() }
     }
+}
+
+/// A service store a front end holds open (HephaestusService's `ServiceStore`), as operations receive it; declared
+/// here so that HephaestusCore knows no store.
+public protocol AttachedServiceStore: Sendable {
+    /// Where it is (`sqlite:/var/lib/hephaestus/service.sqlite`), as messages name it.
+    var location: String { get }
 }
 
 // MARK: - HTTP

@@ -13,6 +13,9 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case notFound = "not-found"
     /// Access was refused: file permissions, or credentials rejected or unusable.
     case permissionDenied = "permission-denied"
+    /// A service request carries no usable credentials: no token, a malformed one, or one that is unknown, expired or
+    /// revoked (a valid account without the permission is ``permissionDenied``).
+    case unauthenticated = "unauthenticated"
     /// A check failed: the input is well-formed but not trusted (bad signature, digest mismatch, hostile archive).
     case checkFailed = "check-failed"
     /// An output or destination already exists and replacing it was not asked for.
@@ -37,6 +40,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .invalidInput: "an input is malformed or unsupported"
         case .notFound: "an input, release, asset or record does not exist"
         case .permissionDenied: "permission denied, or credentials rejected or unusable"
+        case .unauthenticated: "a service request carries no valid credentials (missing, malformed, unknown, expired or revoked token)"
         case .checkFailed: "a check failed: the input is not trusted"
         case .outputExists: "an output or destination already exists"
         case .outputFailed: "an output could not be written"
@@ -60,6 +64,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .invalidInput: 422
         case .notFound: 404
         case .permissionDenied: 403
+        case .unauthenticated: 401
         case .checkFailed: 422
         case .outputExists: 409
         case .outputFailed: 500
@@ -84,6 +89,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .invalidInput: .invalidArgument
         case .notFound: .notFound
         case .permissionDenied: .permissionDenied
+        case .unauthenticated: .unauthenticated
         case .checkFailed: .failedPrecondition
         case .outputExists: .alreadyExists
         case .outputFailed: .internalError
