@@ -37,6 +37,8 @@ public enum OperationRegistry {
         TokenValidateOperation.self,
         WheelhousePackOperation.self,
         WheelhouseExtractOperation.self,
+        // What front ends and agents read.
+        SchemaExportOperation.self,
     ]
 
     /// The descriptors, in registry order.

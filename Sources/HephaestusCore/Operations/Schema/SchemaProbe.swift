@@ -381,3 +381,9 @@ private struct IndexKey: CodingKey {
     init(intValue: Int) { self.intValue = intValue }
     init?(stringValue: String) { nil }
 }
+
+/// Any JSON value: the schema that accepts everything.
+extension JSONValue: SchemaDescribing {
+    package static var jsonSchema: JSONValue { [:] }
+    package static var schemaPlaceholder: JSONValue { .null }
+}

@@ -1,6 +1,24 @@
-/// Writing a ``JSONValue``: as an `Encodable` value (nested in any Codable document) or as compact or pretty text with
-/// its object members in sorted key order, and building one from Swift literals.
-extension JSONValue: Encodable {
+/// A ``JSONValue`` as a `Codable` value (nested in any Codable document), and built from Swift literals.
+extension JSONValue: Codable {
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let integer = try? container.decode(Int64.self) {
+            self = .integer(integer)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let items = try? container.decode([JSONValue].self) {
+            self = .array(items)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
