@@ -47,6 +47,8 @@ public enum OperationRegistry {
         AuditShowOperation.self,
         AuditVerifyOperation.self,
         TasksWorkOperation.self,
+        // What front ends and agents read.
+        SchemaExportOperation.self,
     ]
 
     /// The descriptors, in registry order.

@@ -56,7 +56,7 @@ public struct PyPIUploader {
 
     /// What became of one distribution.
     public struct Outcome: Codable, Sendable, Equatable {
-        public enum Status: String, Codable, Sendable {
+        public enum Status: String, Codable, Sendable, CaseIterable {
             /// The index stored it (now, or in an earlier attempt whose answer was lost: see `note`).
             case uploaded
             /// The index already had it and `skipExisting` was given.
@@ -66,7 +66,7 @@ public struct PyPIUploader {
         }
 
         /// For a file the index already had: what its simple page said of the index's copy.
-        public enum Existing: String, Codable, Sendable {
+        public enum Existing: String, Codable, Sendable, CaseIterable {
             /// Its SHA-256 on the index's simple page is ours.
             case identical
             /// The page could not tell (see `note`).

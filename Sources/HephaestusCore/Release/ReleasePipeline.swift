@@ -69,7 +69,7 @@ public final class Staging: Sendable {
 /// renamed asset, a kept staging directory) or a fact to log. `release verify` and `release install` stream them as
 /// items; the CLI prints warnings as `hephaestus: warning: …` lines on stderr.
 public struct ReleaseNotice: Codable, Sendable, Equatable {
-    public enum Level: String, Codable, Sendable {
+    public enum Level: String, Codable, Sendable, CaseIterable {
         case warning, info
     }
 

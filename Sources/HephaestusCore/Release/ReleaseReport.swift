@@ -11,7 +11,7 @@ public struct ReleaseReport: OperationReport {
     }
 
     public struct Manifest: Codable, Sendable {
-        public enum Verdict: String, Codable, Sendable {
+        public enum Verdict: String, Codable, Sendable, CaseIterable {
             case pass
             /// No manifest, and --allow-missing-manifest.
             case skippedUnsafe = "skipped-unsafe"
@@ -22,7 +22,7 @@ public struct ReleaseReport: OperationReport {
     }
 
     public struct Sigstore: Codable, Sendable {
-        public enum Verdict: String, Codable, Sendable {
+        public enum Verdict: String, Codable, Sendable, CaseIterable {
             case pass
             /// The bundle is missing and not required.
             case absent
@@ -47,7 +47,7 @@ public struct ReleaseReport: OperationReport {
         }
     }
 
-    public enum Verdict: String, Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable, CaseIterable {
         case pass, fail
     }
 

@@ -155,7 +155,7 @@ public struct ArtifactSigning {
     /// One signed file.
     public struct Outcome: Codable, Sendable {
         /// What was signed: the file's digest (a message signature) or an in-toto statement (a DSSE envelope).
-        public enum Kind: String, Codable, Sendable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
             case messageSignature = "message-signature"
             case dsse
         }

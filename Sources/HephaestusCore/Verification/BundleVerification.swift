@@ -83,7 +83,7 @@ public struct VerificationFailure: CodedError {
 
 /// The `--json` document of `verify bundle`: the verdict, and either the result or the failed step.
 public struct VerificationReport: OperationReport {
-    public enum Verdict: String, Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable, CaseIterable {
         case pass, fail
     }
 

@@ -5,7 +5,7 @@ import HephaestusSigstore
 /// What `trust show` prints: every CA, transparency log, CT log and TSA of a trusted root, with validity windows.
 public struct TrustReport: OperationReport {
     /// Where the report's time falls in a validity window.
-    public enum Status: String, Codable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
         case active
         case expired
         case notYetValid = "not yet valid"
