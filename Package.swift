@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "HephaestusTUF", targets: ["HephaestusTUF"]),
         .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
         .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
+        .library(name: "HephaestusAnalytics", targets: ["HephaestusAnalytics"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
         // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
         // services; never for real signing.
@@ -104,12 +105,25 @@ let package = Package(
             ]
         ),
 
+        /** Analytics over a repository's history, complexity, coverage and ingested events: refactoring rankings,
+            hotspots, the NDJSON event store (SQLite through GRDB). */
+        .target(
+            name: "HephaestusAnalytics",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         /** The registry of every operation (and the catalogue of every error code), over all library modules: what the
             front ends (CLI, REST, gRPC, MCP) are built on. */
         .target(
             name: "HephaestusOperations",
             dependencies: [
                 "HephaestusPlatform", "HephaestusSigstore", "HephaestusTUF", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore",
+                "HephaestusAnalytics",
             ]
         ),
 
@@ -128,6 +142,7 @@ let package = Package(
                 "HephaestusCore",
                 "HephaestusInventory",
                 "HephaestusLocalSigstore",
+                "HephaestusAnalytics",
                 "HephaestusOperations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -204,6 +219,13 @@ let package = Package(
             name: "HephaestusInventoryTests",
             dependencies: [
                 "HephaestusInventory", "HephaestusCore", "HephaestusPlatform", "HephaestusSigstore", "HephaestusOperations", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusAnalyticsTests",
+            dependencies: [
+                "HephaestusAnalytics", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

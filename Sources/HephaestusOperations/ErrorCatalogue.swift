@@ -1,3 +1,4 @@
+import HephaestusAnalytics
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
@@ -44,6 +45,7 @@ public enum ErrorCatalogue {
         InventoryError.self,
         PublishError.self,
         ReleaseCheckError.self,
+        AnalyticsError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -1,3 +1,4 @@
+import HephaestusAnalytics
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
@@ -37,6 +38,10 @@ public enum OperationRegistry {
         TokenValidateOperation.self,
         WheelhousePackOperation.self,
         WheelhouseExtractOperation.self,
+        // Analytics.
+        AnalyticsRankingsOperation.self,
+        AnalyticsHotspotsOperation.self,
+        AnalyticsIngestOperation.self,
     ]
 
     /// The descriptors, in registry order.

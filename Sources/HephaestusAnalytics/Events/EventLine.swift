@@ -1,0 +1,324 @@
+/// One analytics event, parsed from one NDJSON line: a JSON object with
+///
+/// - `time` (required): RFC 3339 date-time (`2026-03-01T12:00:00Z`, offsets and fractions allowed);
+/// - `file` (required): the file the event is about, relative to the repository root (`src/app/verify.py`);
+/// - `kind` (required): 1–64 characters of `a-z 0-9 . _ -` (`defect`, `incident`, `vulnerability`, `revert`, …);
+/// - `weight` (optional): a number from 0 to 1e9, default 1 (e.g. a severity);
+///
+/// and any other members (ignored). A line is malformed when it is not exactly one JSON object (RFC 8259), lacks a
+/// required member, has one of a wrong type or value, or repeats one of these four members.
+public struct EventLine: Equatable, Sendable {
+    /// Days since 1970-01-01 (UTC) of `time`.
+    public let day: Int
+    public let file: String
+    public let kind: String
+    public let weight: Double
+
+    /// Parses one line (without its newline); nil when malformed.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> EventLine? {
+        var parser = JSONLineParser(bytes: bytes)
+        return parser.event()
+    }
+}
+
+/// A validating JSON parser for one line holding one object, that keeps only the event's members.
+private struct JSONLineParser {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+    static let maxDepth = 64
+
+    init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    mutating func event() -> EventLine? {
+        skipSpace()
+        guard peek() == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var time: [UInt8]?
+        var file: [UInt8]?
+        var kind: [UInt8]?
+        var weight: Double?
+        skipSpace()
+        if peek() == UInt8(ascii: "}") {
+            return nil
+        }
+        while true {
+            skipSpace()
+            guard let key = string() else { return nil }
+            skipSpace()
+            guard peek() == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipSpace()
+            switch Member(key) {
+            case .time:
+                guard time == nil, let value = string() else { return nil }
+                time = value
+            case .file:
+                guard file == nil, let value = string() else { return nil }
+                file = value
+            case .kind:
+                guard kind == nil, let value = string() else { return nil }
+                kind = value
+            case .weight:
+                guard weight == nil, let value = number() else { return nil }
+                weight = value
+            case .other:
+                guard value(depth: 1) else { return nil }
+            }
+            skipSpace()
+            guard let separator = peek() else { return nil }
+            index += 1
+            if separator == UInt8(ascii: "}") { break }
+            guard separator == UInt8(ascii: ",") else { return nil }
+        }
+        skipSpace()
+        guard index == bytes.count else { return nil }
+        guard let time, let day = RFC3339Day.parse(time), let file, !file.isEmpty, let kind, Self.isKind(kind) else { return nil }
+        let weightValue = weight ?? 1
+        guard weightValue >= 0, weightValue <= 1e9 else { return nil }
+        guard let fileText = String(validating: file, as: UTF8.self), !fileText.contains("\0") else { return nil }
+        return EventLine(day: day, file: fileText, kind: String(decoding: kind, as: UTF8.self), weight: weightValue)
+    }
+
+    private enum Member {
+        case time, file, kind, weight, other
+
+        init(_ key: [UInt8]) {
+            if key.elementsEqual("time".utf8) {
+                self = .time
+            } else if key.elementsEqual("file".utf8) {
+                self = .file
+            } else if key.elementsEqual("kind".utf8) {
+                self = .kind
+            } else if key.elementsEqual("weight".utf8) {
+                self = .weight
+            } else {
+                self = .other
+            }
+        }
+    }
+
+    private static func isKind(_ kind: [UInt8]) -> Bool {
+        guard !kind.isEmpty, kind.count <= 64 else { return false }
+        return kind.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+    }
+
+    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipSpace() {
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
+            index += 1
+        }
+    }
+
+    /// Any JSON value (validated, discarded).
+    private mutating func value(depth: Int) -> Bool {
+        guard depth <= Self.maxDepth, let byte = peek() else { return false }
+        switch byte {
+        case UInt8(ascii: "\""): return string() != nil
+        case UInt8(ascii: "{"):
+            index += 1
+            skipSpace()
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return true
+            }
+            while true {
+                skipSpace()
+                guard string() != nil else { return false }
+                skipSpace()
+                guard peek() == UInt8(ascii: ":") else { return false }
+                index += 1
+                skipSpace()
+                guard value(depth: depth + 1) else { return false }
+                skipSpace()
+                guard let separator = peek() else { return false }
+                index += 1
+                if separator == UInt8(ascii: "}") { return true }
+                guard separator == UInt8(ascii: ",") else { return false }
+            }
+        case UInt8(ascii: "["):
+            index += 1
+            skipSpace()
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return true
+            }
+            while true {
+                skipSpace()
+                guard value(depth: depth + 1) else { return false }
+                skipSpace()
+                guard let separator = peek() else { return false }
+                index += 1
+                if separator == UInt8(ascii: "]") { return true }
+                guard separator == UInt8(ascii: ",") else { return false }
+            }
+        case UInt8(ascii: "t"): return literal("true")
+        case UInt8(ascii: "f"): return literal("false")
+        case UInt8(ascii: "n"): return literal("null")
+        default: return number() != nil
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] { return false }
+        index += count
+        return true
+    }
+
+    /// A JSON number, as a Double.
+    private mutating func number() -> Double? {
+        let start = index
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), first >= 0x30, first <= 0x39 else { return nil }
+        index += 1
+        if first != 0x30 { skipDigits() }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard digitsFollow() else { return nil }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            index += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+            guard digitsFollow() else { return nil }
+        }
+        return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+    }
+
+    private mutating func digitsFollow() -> Bool {
+        guard let byte = peek(), byte >= 0x30, byte <= 0x39 else { return false }
+        skipDigits()
+        return true
+    }
+
+    private mutating func skipDigits() {
+        while let byte = peek(), byte >= 0x30, byte <= 0x39 { index += 1 }
+    }
+
+    /// A JSON string's decoded bytes (escapes resolved, `\u` surrogate pairs joined); nil when malformed.
+    private mutating func string() -> [UInt8]? {
+        guard peek() == UInt8(ascii: "\"") else { return nil }
+        index += 1
+        var result: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""): return result
+            case 0x00..<0x20: return nil
+            case UInt8(ascii: "\\"):
+                guard let escaped = peek() else { return nil }
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): result.append(escaped)
+                case UInt8(ascii: "b"): result.append(0x08)
+                case UInt8(ascii: "f"): result.append(0x0C)
+                case UInt8(ascii: "n"): result.append(0x0A)
+                case UInt8(ascii: "r"): result.append(0x0D)
+                case UInt8(ascii: "t"): result.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var scalar = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard literal("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(scalar) {
+                        return nil
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                    result.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default: return nil
+                }
+            default: result.append(byte)
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+}
+
+/// The UTC day of an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, `t`/`z` and a space accepted).
+enum RFC3339Day {
+    static func parse(_ text: [UInt8]) -> Int? {
+        guard text.count >= 20 else { return nil }
+        func digits(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for index in start..<(start + count) {
+                let byte = text[index]
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = digits(0, 4), text[4] == UInt8(ascii: "-"), let month = digits(5, 2), text[7] == UInt8(ascii: "-"),
+            let dayOfMonth = digits(8, 2), [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(text[10]),
+            let hour = digits(11, 2), text[13] == UInt8(ascii: ":"), let minute = digits(14, 2), text[16] == UInt8(ascii: ":"),
+            let second = digits(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), dayOfMonth >= 1, dayOfMonth <= daysIn(month: month, year: year), hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        var index = 19
+        if text[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < text.count, text[index] >= 0x30, text[index] <= 0x39 { index += 1 }
+            guard index > start else { return nil }
+        }
+        guard index < text.count else { return nil }
+        var offsetMinutes = 0
+        switch text[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            index += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == text.count, let offsetHours = digits(index + 1, 2), text[index + 3] == UInt8(ascii: ":"),
+                let offsetMins = digits(index + 4, 2), offsetHours <= 23, offsetMins <= 59
+            else { return nil }
+            offsetMinutes = (offsetHours * 60 + offsetMins) * (text[index] == UInt8(ascii: "+") ? 1 : -1)
+            index += 6
+        default:
+            return nil
+        }
+        guard index == text.count else { return nil }
+        let minutes = (daysFromCivil(year: year, month: month, day: dayOfMonth) * 24 + hour) * 60 + minute - offsetMinutes
+        return Int((Double(minutes) / 1440).rounded(.down))
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146097 + dayOfEra - 719468
+    }
+}
