@@ -19,12 +19,12 @@ public struct LineReader {
     private let bufferSize: Int
     public let maxLineLength: Int
 
-    /// Reads `descriptor` (not closed here); `name` is used in read errors.
+    /// Reads `descriptor` (not closed here); `name` is used in read errors. The buffer is at least 64 KiB more than
+    /// the longest line.
     public init(descriptor: Int32, name: String, bufferSize: Int = 1 << 20, maxLineLength: Int = 64 << 10) {
-        precondition(bufferSize > maxLineLength, "the buffer must hold a line of the maximum length")
         self.descriptor = descriptor
         self.name = name
-        self.bufferSize = bufferSize
+        self.bufferSize = max(bufferSize, maxLineLength + (64 << 10))
         self.maxLineLength = maxLineLength
     }
 

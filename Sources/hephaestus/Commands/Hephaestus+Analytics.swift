@@ -160,8 +160,9 @@ extension Hephaestus {
             for hotspot in report.hotspots {
                 context.stdout.line(
                     String(
-                        format: "%4d  %10.2f %5d  %10.2f  %-15@  %@", hotspot.rank, hotspot.score, hotspot.inputs.boundedRevisions,
-                        hotspot.inputs.complexity.totalIndentation, hotspot.trustPath ?? "-", hotspot.inputs.path))
+                        format: "%4d  %10.2f %5d  %10.2f  %@  %@", hotspot.rank, hotspot.score, hotspot.inputs.boundedRevisions,
+                        hotspot.inputs.complexity.totalIndentation, (hotspot.trustPath ?? "-").padding(toLength: 15, withPad: " ", startingAt: 0),
+                        hotspot.inputs.path))
             }
             context.stdout.line(
                 "\(report.hotspots.count) hotspots (\(report.belowMinRevisions) files under \(report.minRevisions) revisions), \(report.couplings.count) coupled pairs, \(report.commits) commits"
