@@ -224,9 +224,8 @@ public struct AnalyticsInputs: Sendable {
 
     /// The day (since 1970-01-01) of `YYYY-MM-DD` or an RFC 3339 date-time; nil when neither.
     public static func day(of text: String) -> Int? {
-        let bytes = Array(text.utf8)
-        if bytes.count == 10 { return RFC3339Day.parse(bytes + Array("T00:00:00Z".utf8)) }
-        return RFC3339Day.parse(bytes)
+        let bytes = Array(text.utf8) + (text.utf8.count == 10 ? Array("T00:00:00Z".utf8) : [])
+        return bytes.withUnsafeBytes { RFC3339Day.parse($0) }
     }
 }
 

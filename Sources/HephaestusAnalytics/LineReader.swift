@@ -50,7 +50,7 @@ public struct LineReader {
             var scan = filled
             while scan < end, let found = memchr(base + scan, 0x0A, end - scan) {
                 let newline = base.distance(to: found)
-                if skipping {
+                if skipping || newline - lineStart > maxLineLength {
                     skipping = false
                     try body(.overlong)
                 } else {

@@ -45,8 +45,8 @@ public struct EventIngestion {
 
     private struct BucketKey: Hashable {
         let day: Int32
-        let file: String
-        let kind: String
+        let file: Int32
+        let kind: Int32
     }
 
     /// Reads `descriptor` (named `name` in errors) to its end into `store`, applying `retention` with `today` (days
@@ -65,11 +65,16 @@ public struct EventIngestion {
                         ON CONFLICT (day, file, kind) DO UPDATE SET count = count + excluded.count, weight = weight + excluded.weight
                         """)
                 var pending: [BucketKey: (count: Int, weight: Double)] = [:]
+                var files = ByteInterner()
+                var kinds = ByteInterner()
                 func flush() throws {
                     for (key, value) in pending {
-                        try upsert.execute(arguments: [Int(key.day), key.file, key.kind, value.count, value.weight])
+                        try upsert.execute(
+                            arguments: [Int(key.day), files.strings[Int(key.file)], kinds.strings[Int(key.kind)], value.count, value.weight])
                     }
                     pending.removeAll(keepingCapacity: true)
+                    files.removeAll()
+                    kinds.removeAll()
                 }
                 let reader = LineReader(descriptor: descriptor, name: name, maxLineLength: maxLineLength)
                 summary.bytes = try reader.forEachLine { line in
@@ -83,11 +88,16 @@ public struct EventIngestion {
                             summary.blankLines += 1
                             return
                         }
-                        guard let event = EventLine.parse(bytes) else { return malformed(&summary) }
+                        let parsed = EventLine.scan(bytes) { day, file, kind, weight -> (BucketKey, Double)? in
+                            guard let fileID = files.identifier(file, valid: { EventLine.validFile($0) }),
+                                let kindID = kinds.identifier(kind, valid: { String(decoding: $0, as: UTF8.self) })
+                            else { return nil }
+                            return (BucketKey(day: Int32(clamping: day), file: fileID, kind: kindID), weight)
+                        }
+                        guard let (key, weight) = parsed ?? nil else { return malformed(&summary) }
                         summary.accepted += 1
-                        let key = BucketKey(day: Int32(clamping: event.day), file: event.file, kind: event.kind)
-                        let previous = pending[key] ?? (0, 0)
-                        pending[key] = (previous.count + 1, previous.weight + event.weight)
+                        pending[key, default: (0, 0)].count += 1
+                        pending[key, default: (0, 0)].weight += weight
                         if pending.count >= maxPendingBuckets {
                             if cancelled() { throw CancellationError() }
                             try flush()

@@ -14,15 +14,58 @@ public struct EventLine: Equatable, Sendable {
     public let kind: String
     public let weight: Double
 
+    public init(day: Int, file: String, kind: String, weight: Double) {
+        self.day = day
+        self.file = file
+        self.kind = kind
+        self.weight = weight
+    }
+
     /// Parses one line (without its newline); nil when malformed.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> EventLine? {
+        let event = scan(bytes) { day, file, kind, weight -> EventLine? in
+            guard let text = validFile(file) else { return nil }
+            return EventLine(day: day, file: text, kind: String(decoding: kind, as: UTF8.self), weight: weight)
+        }
+        return event ?? nil
+    }
+
+    /// Parses one line without allocating (unless a member holds escapes) and hands the members to `body`: the file
+    /// and kind bytes are valid only during the call. Nil when malformed; the file still needs ``validFile(_:)``.
+    static func scan<Result>(
+        _ bytes: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer, UnsafeRawBufferPointer, Double) -> Result
+    ) -> Result? {
         var parser = JSONLineParser(bytes: bytes)
-        return parser.event()
+        guard let members = parser.event() else { return nil }
+        return parser.withBytes(members.file) { file in
+            parser.withBytes(members.kind) { kind in
+                guard isKind(kind) else { return nil }
+                return body(members.day, file, kind, members.weight)
+            }
+        }
+    }
+
+    /// The file member as text: non-empty UTF-8 without NUL; nil otherwise.
+    static func validFile(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard !bytes.isEmpty, !bytes.contains(0) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func isKind(_ kind: UnsafeRawBufferPointer) -> Bool {
+        guard !kind.isEmpty, kind.count <= 64 else { return false }
+        return kind.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
     }
 }
 
 /// A validating JSON parser for one line holding one object, that keeps only the event's members.
 private struct JSONLineParser {
+    /// A string of the line: the bytes between its quotes, and whether they hold escapes (then they need decoding).
+    struct JSONString {
+        let start: Int
+        let end: Int
+        let escaped: Bool
+    }
+
     let bytes: UnsafeRawBufferPointer
     var index = 0
     static let maxDepth = 64
@@ -31,18 +74,15 @@ private struct JSONLineParser {
         self.bytes = bytes
     }
 
-    mutating func event() -> EventLine? {
+    /// The members of the event: its day, file and kind strings, and weight (1 when absent).
+    mutating func event() -> (day: Int, file: JSONString, kind: JSONString, weight: Double)? {
         skipSpace()
         guard peek() == UInt8(ascii: "{") else { return nil }
         index += 1
-        var time: [UInt8]?
-        var file: [UInt8]?
-        var kind: [UInt8]?
+        var time: JSONString?
+        var file: JSONString?
+        var kind: JSONString?
         var weight: Double?
-        skipSpace()
-        if peek() == UInt8(ascii: "}") {
-            return nil
-        }
         while true {
             skipSpace()
             guard let key = string() else { return nil }
@@ -50,7 +90,7 @@ private struct JSONLineParser {
             guard peek() == UInt8(ascii: ":") else { return nil }
             index += 1
             skipSpace()
-            switch Member(key) {
+            switch key.escaped ? .other : Member(UnsafeRawBufferPointer(rebasing: bytes[key.start..<key.end])) {
             case .time:
                 guard time == nil, let value = string() else { return nil }
                 time = value
@@ -73,18 +113,24 @@ private struct JSONLineParser {
             guard separator == UInt8(ascii: ",") else { return nil }
         }
         skipSpace()
-        guard index == bytes.count else { return nil }
-        guard let time, let day = RFC3339Day.parse(time), let file, !file.isEmpty, let kind, Self.isKind(kind) else { return nil }
+        guard index == bytes.count, let time, let file, let kind else { return nil }
+        guard let day = withBytes(time, { RFC3339Day.parse($0) }) else { return nil }
         let weightValue = weight ?? 1
         guard weightValue >= 0, weightValue <= 1e9 else { return nil }
-        guard let fileText = String(validating: file, as: UTF8.self), !fileText.contains("\0") else { return nil }
-        return EventLine(day: day, file: fileText, kind: String(decoding: kind, as: UTF8.self), weight: weightValue)
+        return (day, file, kind, weightValue)
+    }
+
+    /// Calls `body` with the bytes of `string`, decoded when it holds escapes.
+    func withBytes<Result>(_ string: JSONString, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[string.start..<string.end])
+        guard string.escaped else { return body(raw) }
+        return Self.decode(raw).withUnsafeBytes(body)
     }
 
     private enum Member {
         case time, file, kind, weight, other
 
-        init(_ key: [UInt8]) {
+        init(_ key: UnsafeRawBufferPointer) {
             if key.elementsEqual("time".utf8) {
                 self = .time
             } else if key.elementsEqual("file".utf8) {
@@ -97,11 +143,6 @@ private struct JSONLineParser {
                 self = .other
             }
         }
-    }
-
-    private static func isKind(_ kind: [UInt8]) -> Bool {
-        guard !kind.isEmpty, kind.count <= 64 else { return false }
-        return kind.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
     }
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -187,6 +228,13 @@ private struct JSONLineParser {
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
             guard digitsFollow() else { return nil }
         }
+        var integer = 0
+        var plain = index - start <= 15
+        for offset in start..<index where plain {
+            let byte = bytes[offset]
+            if byte >= 0x30 && byte <= 0x39 { integer = integer * 10 + Int(byte - 0x30) } else { plain = false }
+        }
+        if plain { return Double(integer) }
         return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
     }
 
@@ -200,43 +248,71 @@ private struct JSONLineParser {
         while let byte = peek(), byte >= 0x30, byte <= 0x39 { index += 1 }
     }
 
-    /// A JSON string's decoded bytes (escapes resolved, `\u` surrogate pairs joined); nil when malformed.
-    private mutating func string() -> [UInt8]? {
+    /// Scans a JSON string (validating its escapes and that it holds no control character).
+    private mutating func string() -> JSONString? {
         guard peek() == UInt8(ascii: "\"") else { return nil }
         index += 1
-        var result: [UInt8] = []
+        let start = index
+        var escaped = false
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
             switch byte {
-            case UInt8(ascii: "\""): return result
+            case UInt8(ascii: "\""): return JSONString(start: start, end: index - 1, escaped: escaped)
             case 0x00..<0x20: return nil
             case UInt8(ascii: "\\"):
-                guard let escaped = peek() else { return nil }
+                escaped = true
+                guard let escape = peek() else { return nil }
                 index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): result.append(escaped)
-                case UInt8(ascii: "b"): result.append(0x08)
-                case UInt8(ascii: "f"): result.append(0x0C)
-                case UInt8(ascii: "n"): result.append(0x0A)
-                case UInt8(ascii: "r"): result.append(0x0D)
-                case UInt8(ascii: "t"): result.append(0x09)
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                    UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
                 case UInt8(ascii: "u"):
-                    guard var scalar = hex4() else { return nil }
+                    guard let scalar = hex4() else { return nil }
                     if (0xD800..<0xDC00).contains(scalar) {
                         guard literal("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00..<0xE000).contains(scalar) {
                         return nil
                     }
-                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                    result.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default: return nil
                 }
-            default: result.append(byte)
+            default: break
             }
         }
         return nil
+    }
+
+    /// The bytes of a string's contents (already validated by ``string()``) with its escapes resolved.
+    static func decode(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
+        var parser = JSONLineParser(bytes: raw)
+        var result: [UInt8] = []
+        while parser.index < raw.count {
+            let byte = raw[parser.index]
+            parser.index += 1
+            guard byte == UInt8(ascii: "\\"), parser.index < raw.count else {
+                result.append(byte)
+                continue
+            }
+            let escape = raw[parser.index]
+            parser.index += 1
+            switch escape {
+            case UInt8(ascii: "b"): result.append(0x08)
+            case UInt8(ascii: "f"): result.append(0x0C)
+            case UInt8(ascii: "n"): result.append(0x0A)
+            case UInt8(ascii: "r"): result.append(0x0D)
+            case UInt8(ascii: "t"): result.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = parser.hex4() ?? 0xFFFD
+                if (0xD800..<0xDC00).contains(scalar) {
+                    parser.index += 2
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + ((parser.hex4() ?? 0xDC00) - 0xDC00)
+                }
+                result.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
+            default: result.append(escape)
+            }
+        }
+        return result
     }
 
     private mutating func hex4() -> UInt32? {
@@ -260,7 +336,7 @@ private struct JSONLineParser {
 
 /// The UTC day of an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, `t`/`z` and a space accepted).
 enum RFC3339Day {
-    static func parse(_ text: [UInt8]) -> Int? {
+    static func parse(_ text: UnsafeRawBufferPointer) -> Int? {
         guard text.count >= 20 else { return nil }
         func digits(_ start: Int, _ count: Int) -> Int? {
             var value = 0
