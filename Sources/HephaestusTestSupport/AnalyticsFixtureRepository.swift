@@ -4,7 +4,7 @@ import Foundation
 /// generated text files, with renames (a file renamed twice, a directory rename, a rename across directories), a
 /// deleted file, two commits of more than 30 files, and pairs of files that change together. Deterministic: the same
 /// commits (content, authors, dates) every time.
-public struct AnalyticsFixtureRepository {
+public struct AnalyticsFixtureRepository: Sendable {
     public let root: String
     /// The renames in commit order: (old path, new path).
     public let renames: [(old: String, new: String)]

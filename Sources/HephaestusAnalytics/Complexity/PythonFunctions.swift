@@ -75,7 +75,7 @@ public enum PythonFunctions {
                 case UInt8(ascii: "#"):
                     while index < source.count, source[index] != 0x0A { index += 1 }
                 case UInt8(ascii: "\""), UInt8(ascii: "'"):
-                    skipString()
+                    skipString(formatted: false)
                     token("")
                 case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
                     depth += 1
@@ -92,7 +92,7 @@ public enum PythonFunctions {
                     if index < source.count, source[index] == UInt8(ascii: "\"") || source[index] == UInt8(ascii: "'"),
                         PythonFunctions.stringPrefixes.contains(word.lowercased())
                     {
-                        skipString()
+                        skipString(formatted: word.lowercased().contains("f"))
                         token("")
                     } else {
                         handle(word: word)
@@ -145,8 +145,9 @@ public enum PythonFunctions {
             return !"=.:,([\n+-*/%&|^<>@".utf8.contains(source[next])
         }
 
-        /// Skips a string literal starting at `index` (its quote), single or triple quoted, counting its newlines.
-        mutating func skipString() {
+        /// Skips a string literal starting at `index` (its quote), single or triple quoted, counting its newlines; in an
+        /// f-string, the conditions of its replacement fields count (as lizard counts them).
+        mutating func skipString(formatted: Bool) {
             let quote = source[index]
             let triple = index + 2 < source.count && source[index + 1] == quote && source[index + 2] == quote
             index += triple ? 3 : 1
@@ -161,6 +162,14 @@ public enum PythonFunctions {
                     if !triple { return }
                     line += 1
                 }
+                if formatted && byte == UInt8(ascii: "{") {
+                    if index + 1 < source.count, source[index + 1] == UInt8(ascii: "{") {
+                        index += 2
+                    } else {
+                        skipReplacementField(quote: quote)
+                    }
+                    continue
+                }
                 if byte == quote {
                     if !triple {
                         index += 1
@@ -170,6 +179,36 @@ public enum PythonFunctions {
                         index += 3
                         return
                     }
+                }
+                index += 1
+            }
+        }
+
+        /// Skips `{expression}` of an f-string, counting the conditions of the expression.
+        mutating func skipReplacementField(quote: UInt8) {
+            var depth = 0
+            while index < source.count {
+                let byte = source[index]
+                if byte == UInt8(ascii: "{") { depth += 1 }
+                if byte == UInt8(ascii: "}") {
+                    depth -= 1
+                    if depth == 0 {
+                        index += 1
+                        return
+                    }
+                }
+                if byte == quote || byte == 0x0A { return }
+                if (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")) {
+                    index += 1
+                    while index < source.count, source[index] != byte, source[index] != 0x0A { index += 1 }
+                    index += 1
+                    continue
+                }
+                if isIdentifierStart(byte) {
+                    let start = index
+                    while index < source.count, isIdentifierPart(source[index]) { index += 1 }
+                    if PythonFunctions.conditions.contains(String(decoding: source[start..<index], as: UTF8.self)) { addCondition() }
+                    continue
                 }
                 index += 1
             }

@@ -32,6 +32,14 @@ public struct ChangeHistory: Sendable {
         public let averageRevisions: Int
         /// shared / mean × 100, truncated (code-maat's `degree`).
         public let degree: Int
+
+        public init(entity: String, coupled: String, sharedRevisions: Int, averageRevisions: Int, degree: Int) {
+            self.entity = entity
+            self.coupled = coupled
+            self.sharedRevisions = sharedRevisions
+            self.averageRevisions = averageRevisions
+            self.degree = degree
+        }
     }
 
     /// Code-maat's default thresholds.

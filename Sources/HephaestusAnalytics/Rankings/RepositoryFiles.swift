@@ -21,6 +21,23 @@ public struct FileInputs: Codable, Sendable, Equatable {
     public var coverage: CoverageReport.FileCoverage?
     /// The summed weights of defect events (kinds `defect`, `incident`, `vulnerability`) from the event store.
     public var defects: Double
+
+    public init(
+        path: String, revisions: Int, boundedRevisions: Int, added: Int, deleted: Int, churn: Int, authors: Int, lastChange: String?,
+        complexity: SourceComplexity, coverage: CoverageReport.FileCoverage?, defects: Double
+    ) {
+        self.path = path
+        self.revisions = revisions
+        self.boundedRevisions = boundedRevisions
+        self.added = added
+        self.deleted = deleted
+        self.churn = churn
+        self.authors = authors
+        self.lastChange = lastChange
+        self.complexity = complexity
+        self.coverage = coverage
+        self.defects = defects
+    }
 }
 
 /// Gathers ``FileInputs`` for the files of a repository.
