@@ -199,7 +199,7 @@ public struct AnalyticsInputs: Sendable {
     }
 
     static let errorCodes = [
-        AnalyticsError.Code.gitFailed.rawValue, AnalyticsError.Code.coverageUnreadable.rawValue, AnalyticsError.Code.storeFailed.rawValue,
+        AnalyticsError.Code.gitFailed.rawValue, AnalyticsError.Code.notARepository.rawValue, AnalyticsError.Code.coverageUnreadable.rawValue, AnalyticsError.Code.storeFailed.rawValue,
     ] + FileError.Code.reading.map(\.rawValue)
 
     public let files: RepositoryFiles

@@ -51,6 +51,10 @@ public struct AnalyticsFixtureRepository: Sendable {
 
     public struct FixtureError: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Creates the repository in `directory`/repo.

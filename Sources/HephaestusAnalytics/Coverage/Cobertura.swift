@@ -122,6 +122,8 @@ enum Cobertura {
                 sources.append(Self.decodeEntities(sourceText).trimmingCharacters(in: .whitespacesAndNewlines))
             case ("class", false):
                 currentFile = Self.attributes(body[nameEnd...])["filename"]
+                // A file without statements (an empty __init__.py) is listed with no <line>.
+                if let file = currentFile, lines[file] == nil { lines[file] = [:] }
             case ("class", true):
                 currentFile = nil
             case ("line", false):

@@ -71,9 +71,17 @@ public struct RepositoryFiles: Sendable {
 
     /// `git rev-parse --show-toplevel`.
     public static func topLevel(_ repository: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw AnalyticsError.notARepository(path: repository)
+        }
         var top: String?
-        try Git.run(["-C", repository, "rev-parse", "--show-toplevel"]) { line in top = String(line) }
-        guard let top, !top.isEmpty else { throw AnalyticsError.gitFailed("\(repository) is not in a git work tree") }
+        do {
+            try Git.run(["-C", repository, "rev-parse", "--show-toplevel"]) { line in top = String(line) }
+        } catch AnalyticsError.gitFailed(let message) where message.contains("not a git repository") {
+            throw AnalyticsError.notARepository(path: repository)
+        }
+        guard let top, !top.isEmpty else { throw AnalyticsError.notARepository(path: repository) }
         return top
     }
 
