@@ -105,6 +105,8 @@ def main():
             "seconds": round(seconds, 3),
             "megabytesPerSecond": round(sent / 1e6 / seconds, 1),
             "maxRSSKiB": usage.ru_maxrss,
+            "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),
+            "megabytesPerCPUSecond": round(sent / 1e6 / max(usage.ru_utime + usage.ru_stime, 1e-6), 1),
             "report": report,
             "stderr": stderr.decode("utf-8", "replace")[-2000:],
     }
@@ -114,6 +116,8 @@ def main():
         return
     summary = (report or {}).get("summary", {})
     print(f"streamed {sent:,} bytes ({lines:,} lines) through a pipe in {seconds:.2f} s: {result['megabytesPerSecond']} MB/s (target >= 100)")
+    print(f"the binary's CPU time {result['cpuSeconds']} s: {result['megabytesPerCPUSecond']} MB per CPU second "
+          f"(wall-clock MB/s is lower when other processes share the cores; load average {os.getloadavg()[0]:.1f})")
     print(f"peak RSS {usage.ru_maxrss / 1024:.1f} MiB (target < 64); exit status {child.returncode}")
     print(f"accepted {summary.get('accepted')} (expected {lines - malformed}), malformed {summary.get('malformed')} "
           f"(expected {malformed}), overlong {summary.get('overlong')} (expected {overlong})")

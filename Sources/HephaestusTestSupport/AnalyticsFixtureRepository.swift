@@ -42,7 +42,8 @@ public struct AnalyticsFixtureRepository: Sendable {
         }
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["HOME"] = directory
-        let result = try ProcessResult.run("/usr/bin/git", ["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"] + arguments, in: directory, environment: environment)
+        let result = try ProcessResult.run(
+            "/usr/bin/git", ["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"] + arguments, in: directory, environment: environment)
         guard result.status == 0 else {
             throw FixtureError(description: "git \(arguments.joined(separator: " ")): \(result.stderrText)")
         }

@@ -127,7 +127,9 @@ struct AnalyticsOperationTests {
         let composite = (0..<3).map { [RankingStrategy.churnBased, .coverageFirst, .riskWeighted][$0].score(files[1], maxima) }.reduce(0, +) / 3
         #expect(abs(RankingStrategy.composite.score(files[1], maxima) - composite) < 1e-12)
         // Equal scores: by path.
-        let tied = RankingStrategy.churnBased.rank([files[0], file("0", revisions: 10, churn: 100, authors: 2, complexity: 1, coverage: nil, defects: 0)])
+        let tied = RankingStrategy.churnBased.rank([
+            files[0], file("0", revisions: 10, churn: 100, authors: 2, complexity: 1, coverage: nil, defects: 0),
+        ])
         #expect(tied.map(\.file.path) == ["0", "a"])
     }
 }

@@ -30,7 +30,8 @@ struct EventTests {
             #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x","weight":-1}"#,
             #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x","weight":"1"}"#,
             #"{"time":"2026-03-01T00:00:00Z","file":"a","file":"b","kind":"x"}"#, #"{"time":"2026-03-01T00:00:00Z","file":"\q","kind":"x"}"#,
-            #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x"} x"#, #"[1]"#, #"{}"#, #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x","n":01}"#,
+            #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x"} x"#, #"[1]"#, #"{}"#,
+            #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x","n":01}"#,
             #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x","n":tru}"#, #"{"time":"2026-03-01T00:00:00Z","file":"\ud800","kind":"x"}"#,
             "{\"time\":\"2026-03-01T00:00:00Z\",\"file\":\"a\tb\",\"kind\":\"x\"}",
             #"{"time":"2026-03-01T00:00:00Z","file":"a","kind":"x","deep":"# + String(repeating: "[", count: 70) + String(repeating: "]", count: 70)
@@ -76,7 +77,9 @@ struct EventTests {
         #expect(lines == ["a", "<overlong>", "bb", "<1000>", "last"])
     }
 
-    static func ingest(_ text: String, store: EventStore, strict: Bool = false, retention: EventIngestion.Retention = .init(), today: Int = 20600)
+    static func ingest(
+        _ text: String, store: EventStore, strict: Bool = false, retention: EventIngestion.Retention = .init(), today: Int = 20600
+    )
         throws -> EventIngestion.Summary
     {
         let descriptor = pipe(Array(text.utf8))
@@ -151,7 +154,8 @@ struct EventTests {
         let other = try EventStore(path: path, create: true)
         _ = other
         let inventory = directory.file("inventory.sqlite")
-        let result = try ProcessResult.run("/usr/bin/env", ["python3", "-c", "import sqlite3; sqlite3.connect('\(inventory)').execute('create table t(x)')"])
+        let result = try ProcessResult.run(
+            "/usr/bin/env", ["python3", "-c", "import sqlite3; sqlite3.connect('\(inventory)').execute('create table t(x)')"])
         #expect(result.status == 0)
         #expect(throws: AnalyticsError.self) { try EventStore(path: inventory, create: true) }
         #expect(throws: AnalyticsError.self) { try EventStore(path: directory.file("missing.sqlite"), create: false) }

@@ -58,7 +58,8 @@ struct AnalyticsCommandTests {
         let revisions = try ProcessResult.run(codeMaat, ["revisions", logPath])
         let churn = try ProcessResult.run(codeMaat, ["entity-churn", logPath])
         let coupling = try ProcessResult.run(codeMaat, ["coupling", logPath])
-        #expect(revisions.status == 0 && churn.status == 0 && coupling.status == 0, "\(revisions.stderrText)\(churn.stderrText)\(coupling.stderrText)")
+        #expect(
+            revisions.status == 0 && churn.status == 0 && coupling.status == 0, "\(revisions.stderrText)\(churn.stderrText)\(coupling.stderrText)")
 
         // code-maat counts per entity; a renamed file's entities (old names, rename lines) add up to our file.
         var expected: [String: (revisions: Int, added: Int, deleted: Int)] = [:]
@@ -95,11 +96,14 @@ struct AnalyticsCommandTests {
         let couplings = try #require(hotspots["couplings"] as? [[String: Any]])
         let ourPairs = Set(
             couplings.compactMap { pair -> String? in
-                guard let entity = pair["entity"] as? String, let coupled = pair["coupled"] as? String, stable.contains(entity), stable.contains(coupled)
+                guard let entity = pair["entity"] as? String, let coupled = pair["coupled"] as? String, stable.contains(entity),
+                    stable.contains(coupled)
                 else { return nil }
                 return "\(entity),\(coupled),\(pair["degree"] as? Int ?? -1),\(pair["averageRevisions"] as? Int ?? -1)"
             })
-        print("code-maat-python coupling: \(theirPairs.union(ourPairs).count) pairs compared, \(theirPairs.symmetricDifference(ourPairs).count) disagreements")
+        print(
+            "code-maat-python coupling: \(theirPairs.union(ourPairs).count) pairs compared, \(theirPairs.symmetricDifference(ourPairs).count) disagreements"
+        )
         #expect(theirPairs.count >= 2)
         #expect(ourPairs == theirPairs)
     }
@@ -171,7 +175,8 @@ struct AnalyticsCommandTests {
         var disagreements: [String] = []
         for report in [reports.json, reports.xml, reports.lcov] {
             let ranked = try Self.json([
-                "analytics", "rankings", "--strategy", "coverage_first", "--repo", fixture.repository.root, "--coverage", report, "--include", "pkg/*",
+                "analytics", "rankings", "--strategy", "coverage_first", "--repo", fixture.repository.root, "--coverage", report, "--include",
+                "pkg/*",
             ])
             for file in try #require(ranked["files"] as? [[String: Any]]) {
                 let inputs = try #require(file["inputs"] as? [String: Any])
@@ -179,7 +184,8 @@ struct AnalyticsCommandTests {
                 let summary = theirs[path]?["summary"] as? [String: Any]
                 let ours = inputs["coverage"] as? [String: Any]
                 compared += 1
-                if (ours?["statements"] as? Int, ours?["covered"] as? Int) != (summary?["num_statements"] as? Int, summary?["covered_lines"] as? Int) {
+                if (ours?["statements"] as? Int, ours?["covered"] as? Int) != (summary?["num_statements"] as? Int, summary?["covered_lines"] as? Int)
+                {
                     disagreements.append("\(report) \(path): ours \(String(describing: ours)), coverage.py \(String(describing: summary))")
                 }
             }
@@ -195,7 +201,9 @@ struct AnalyticsCommandTests {
         func norm(_ x: Double, _ key: String) -> Double { (maxima[key] ?? 0) == 0 ? 0 : x / maxima[key]! }
         let complexity = ((inputs["complexity"] as? [String: Any])?["totalIndentation"] as? NSNumber)?.doubleValue ?? 0
         var uncovered = 1.0
-        if let coverage = inputs["coverage"] as? [String: Any], let statements = coverage["statements"] as? Int, let covered = coverage["covered"] as? Int {
+        if let coverage = inputs["coverage"] as? [String: Any], let statements = coverage["statements"] as? Int,
+            let covered = coverage["covered"] as? Int
+        {
             uncovered = statements == 0 ? 0 : 1 - Double(covered) / Double(statements)
         }
         let r = norm(value("revisions"), "revisions")
@@ -227,20 +235,26 @@ struct AnalyticsCommandTests {
         }
         let ingest = try HephaestusBinary.run(["analytics", "ingest", "-", "--store", store], stdin: Array(events.joined(separator: "\n").utf8))
         #expect(ingest.status == 0, "\(ingest.stderrText)")
-        let arguments = ["analytics", "rankings", "--strategy", strategy, "--repo", fixture.repository.root, "--coverage", reports.json, "--events", store]
+        let arguments = [
+            "analytics", "rankings", "--strategy", strategy, "--repo", fixture.repository.root, "--coverage", reports.json, "--events", store,
+        ]
         let report = try Self.json(arguments)
         let files = try #require(report["files"] as? [[String: Any]])
         let inputs = files.compactMap { $0["inputs"] as? [String: Any] }
         var maxima: [String: Double] = [:]
         for file in inputs {
-            for key in ["revisions", "churn", "authors", "defects"] { maxima[key] = max(maxima[key] ?? 0, (file[key] as? NSNumber)?.doubleValue ?? 0) }
+            for key in ["revisions", "churn", "authors", "defects"] {
+                maxima[key] = max(maxima[key] ?? 0, (file[key] as? NSNumber)?.doubleValue ?? 0)
+            }
             let complexity = ((file["complexity"] as? [String: Any])?["totalIndentation"] as? NSNumber)?.doubleValue ?? 0
             maxima["complexity"] = max(maxima["complexity"] ?? 0, complexity)
         }
         #expect(maxima["defects"] == 2)
         let recomputed = inputs.map { (path: $0["path"] as? String ?? "", score: Self.recomputedScore(strategy, $0, maxima)) }
             .sorted { $0.score != $1.score ? $0.score > $1.score : Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
-        let top = files.prefix(10).map { (path: ($0["inputs"] as? [String: Any])?["path"] as? String ?? "", score: ($0["score"] as? NSNumber)?.doubleValue ?? -1) }
+        let top = files.prefix(10).map {
+            (path: ($0["inputs"] as? [String: Any])?["path"] as? String ?? "", score: ($0["score"] as? NSNumber)?.doubleValue ?? -1)
+        }
         #expect(top.map(\.path) == recomputed.prefix(10).map(\.path))
         for (ours, theirs) in zip(top, recomputed.prefix(10)) { #expect(abs(ours.score - theirs.score) < 1e-9, "\(ours.path)") }
         // --limit prints the same first ten.
@@ -292,7 +306,8 @@ struct AnalyticsCommandTests {
         let directory = try TemporaryDirectory()
         let store = directory.file("store/events.sqlite")
         let lines = [
-            #"{"time": "2026-01-02T03:04:05Z", "file": "a.py", "kind": "defect"}"#, "{oops", #"{"time": "2026-01-02T03:04:05Z", "file": "b.py", "kind": "review"}"#,
+            #"{"time": "2026-01-02T03:04:05Z", "file": "a.py", "kind": "defect"}"#, "{oops",
+            #"{"time": "2026-01-02T03:04:05Z", "file": "b.py", "kind": "review"}"#,
             #"{"time": "2026-01-02", "file": "b.py", "kind": "review"}"#,
         ]
         let input = try directory.write("events.ndjson", lines.joined(separator: "\n") + "\n")

@@ -1,7 +1,7 @@
 import Glibc
 
 /// Gives each distinct byte string a small integer, without allocating for strings already seen: an open-addressing
-/// table of FNV-1a hashes over one arena of bytes.
+/// table of hashes over one arena of bytes.
 struct ByteInterner {
     /// The text of each identifier.
     private(set) var strings: [String] = []
@@ -11,8 +11,7 @@ struct ByteInterner {
 
     /// The identifier of `bytes`; a new string is admitted only when `valid` turns it into text (nil: not admitted).
     mutating func identifier(_ bytes: UnsafeRawBufferPointer, valid: (UnsafeRawBufferPointer) -> String?) -> Int32? {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        let hash = Self.hash(bytes)
         let mask = table.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while table[slot] >= 0 {
@@ -33,6 +32,24 @@ struct ByteInterner {
         table[slot] = id
         if spans.count * 2 > table.count { grow() }
         return id
+    }
+
+    /// FNV-1a style over 8-byte words, then the tail bytes, with a final mix so that the low bits (the slot) depend on
+    /// every byte.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01B3
+            offset += 8
+        }
+        while offset < bytes.count {
+            hash = (hash ^ UInt64(bytes[offset])) &* 0x100_0000_01B3
+            offset += 1
+        }
+        hash ^= hash >> 33
+        hash = hash &* 0xFF51_AFD7_ED55_8CCD
+        return hash ^ (hash >> 33)
     }
 
     private mutating func grow() {

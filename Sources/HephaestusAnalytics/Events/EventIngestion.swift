@@ -96,8 +96,7 @@ public struct EventIngestion {
                         }
                         guard let (key, weight) = parsed ?? nil else { return malformed(&summary) }
                         summary.accepted += 1
-                        pending[key, default: (0, 0)].count += 1
-                        pending[key, default: (0, 0)].weight += weight
+                        Self.count(weight, in: &pending[key, default: (0, 0)])
                         if pending.count >= maxPendingBuckets {
                             if cancelled() { throw CancellationError() }
                             try flush()
@@ -121,6 +120,12 @@ public struct EventIngestion {
         // Give the space of removed events back to the file system (outside the transaction, as SQLite requires).
         if vacuum { try? store.queue.vacuum() }
         return summary
+    }
+
+    /// One more event of `weight` in a count (one dictionary lookup per event).
+    private static func count(_ weight: Double, in value: inout (count: Int, weight: Double)) {
+        value.count += 1
+        value.weight += weight
     }
 
     private static func malformed(_ summary: inout Summary) {

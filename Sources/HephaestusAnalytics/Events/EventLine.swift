@@ -130,16 +130,20 @@ private struct JSONLineParser {
     private enum Member {
         case time, file, kind, weight, other
 
+        /// Compares the key's bytes as little-endian words ("time", "file", "kind", "weight"), not as text.
         init(_ key: UnsafeRawBufferPointer) {
-            if key.elementsEqual("time".utf8) {
-                self = .time
-            } else if key.elementsEqual("file".utf8) {
-                self = .file
-            } else if key.elementsEqual("kind".utf8) {
-                self = .kind
-            } else if key.elementsEqual("weight".utf8) {
-                self = .weight
-            } else {
+            switch key.count {
+            case 4:
+                switch key.loadUnaligned(as: UInt32.self) {
+                case 0x656D_6974: self = .time
+                case 0x656C_6966: self = .file
+                case 0x646E_696B: self = .kind
+                default: self = .other
+                }
+            case 6:
+                let isWeight = key.loadUnaligned(as: UInt32.self) == 0x6769_6577 && key.loadUnaligned(fromByteOffset: 4, as: UInt16.self) == 0x7468
+                self = isWeight ? .weight : .other
+            default:
                 self = .other
             }
         }
