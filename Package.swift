@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "HephaestusTUF", targets: ["HephaestusTUF"]),
         .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
         .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
+        .library(name: "HephaestusAnalytics", targets: ["HephaestusAnalytics"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
         .library(name: "HephaestusService", targets: ["HephaestusService"]),
         // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
@@ -118,13 +119,25 @@ let package = Package(
             ]
         ),
 
+        /** Analytics over a repository's history, complexity, coverage and ingested events: refactoring rankings,
+            hotspots, the NDJSON event store (SQLite through GRDB). */
+        .target(
+            name: "HephaestusAnalytics",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         /** The registry of every operation (and the catalogue of every error code), over all library modules: what the
             front ends (CLI, REST, gRPC, MCP) are built on. */
         .target(
             name: "HephaestusOperations",
             dependencies: [
                 "HephaestusPlatform", "HephaestusSigstore", "HephaestusTUF", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore",
-                "HephaestusService",
+                "HephaestusService", "HephaestusAnalytics",
             ]
         ),
 
@@ -143,6 +156,7 @@ let package = Package(
                 "HephaestusCore",
                 "HephaestusInventory",
                 "HephaestusLocalSigstore",
+                "HephaestusAnalytics",
                 "HephaestusOperations",
                 "HephaestusService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -228,6 +242,13 @@ let package = Package(
             dependencies: [
                 "HephaestusService", "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusAnalyticsTests",
+            dependencies: [
+                "HephaestusAnalytics", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

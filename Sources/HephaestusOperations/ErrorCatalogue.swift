@@ -1,3 +1,4 @@
+import HephaestusAnalytics
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
@@ -52,6 +53,7 @@ public enum ErrorCatalogue {
         AccessError.self,
         AuditError.self,
         TaskError.self,
+        AnalyticsError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -1,3 +1,4 @@
+import HephaestusAnalytics
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
@@ -49,6 +50,10 @@ public enum OperationRegistry {
         TasksWorkOperation.self,
         // What front ends and agents read.
         SchemaExportOperation.self,
+        // Analytics.
+        AnalyticsRankingsOperation.self,
+        AnalyticsHotspotsOperation.self,
+        AnalyticsIngestOperation.self,
     ]
 
     /// The descriptors, in registry order.
