@@ -4,6 +4,7 @@ import HephaestusLocalSigstore
 import HephaestusPlatform
 import HephaestusSigstore
 import HephaestusTUF
+import HephaestusToolkit
 
 /// Every error type of every module, hence every error code: what the exit-code table and the service documentation
 /// are derived from.
@@ -44,6 +45,8 @@ public enum ErrorCatalogue {
         InventoryError.self,
         PublishError.self,
         ReleaseCheckError.self,
+        ProjectConfigurationError.self,
+        CleanupError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -1,6 +1,7 @@
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
+import HephaestusToolkit
 
 /// Every user-facing operation of Hephaestus, in one list: the CLI's commands, the service's routes, the MCP server's
 /// tools and the schema export are built from it, so none of them can offer what another lacks.
@@ -37,6 +38,8 @@ public enum OperationRegistry {
         TokenValidateOperation.self,
         WheelhousePackOperation.self,
         WheelhouseExtractOperation.self,
+        // Developer toolkit.
+        CleanupOperation.self,
     ]
 
     /// The descriptors, in registry order.
