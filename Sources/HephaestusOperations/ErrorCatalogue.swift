@@ -47,6 +47,7 @@ public enum ErrorCatalogue {
         ReleaseCheckError.self,
         ProjectConfigurationError.self,
         CleanupError.self,
+        GuardRailsError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -40,6 +40,7 @@ public enum OperationRegistry {
         WheelhouseExtractOperation.self,
         // Developer toolkit.
         CleanupOperation.self,
+        GuardRailsOperation.self,
     ]
 
     /// The descriptors, in registry order.

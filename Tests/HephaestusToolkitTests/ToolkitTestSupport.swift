@@ -43,3 +43,10 @@ func makeDirectory(_ path: String) throws {
 func symlink(_ target: String, at path: String) throws {
     try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
 }
+
+/// A wheel made by fixtures/wheels/make_wheel.py in `directory`; its path.
+func makeWheel(into directory: String, _ name: String, _ version: String, tamperRecord: Bool = false) throws -> String {
+    let script = TestVenv.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
+    let result = try ProcessResult.runTool("python3", [script, directory, name, version] + (tamperRecord ? ["--tamper-record"] : []))
+    return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+}

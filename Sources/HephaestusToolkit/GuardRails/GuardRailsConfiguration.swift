@@ -139,14 +139,12 @@ public struct GuardRailStep: Sendable, Equatable, Codable {
 
 /// Hephaestus's own checks, as pipeline steps.
 public enum BuiltinCheck: String, Sendable, Codable, CaseIterable {
-    /// `cleanup --dry-run`'s plan, reported (nothing removed): stale build artefacts fail the step.
+    /// `cleanup` of the project: stale build and cache artefacts removed before the build (its removals are notes).
     case cleanup
     /// `digest --check` of every `SHA256SUMS` / `*.sha256` manifest in `dist/`.
     case digestCheck = "digest-check"
     /// Every wheel in `dist/` checked against its RECORD (paths, SHA-256 digests, sizes).
     case wheelRecord = "wheel-record"
-    /// `verify` of every dist file that has a Sigstore bundle beside it.
-    case verifyDist = "verify-dist"
 }
 
 /// A tool output format findings are parsed from.
@@ -155,6 +153,10 @@ public enum FindingFormat: String, Sendable, Codable, CaseIterable {
     case ruffJSON = "ruff-json"
     /// mypy's text output (`file:line: error: message [code]`; `--show-column-numbers` adds a column).
     case mypyText = "mypy-text"
+    /// `ruff format --check` (`Would reformat: path`).
+    case ruffFormat = "ruff-format"
+    /// pytest's short test summary (`FAILED path::test - message`).
+    case pytestText = "pytest-text"
     /// No findings: only the exit status counts.
     case none
 }
