@@ -51,6 +51,22 @@ public struct StepResult: Codable, Sendable, Equatable {
     public var stderr: String
     public var outputTruncated: Bool
 
+    public init(
+        name: String, command: [String], status: Status, exitStatus: Int32? = nil, seconds: Double, reason: String? = nil, findings: [Finding],
+        stdout: String, stderr: String, outputTruncated: Bool
+    ) {
+        self.name = name
+        self.command = command
+        self.status = status
+        self.exitStatus = exitStatus
+        self.seconds = seconds
+        self.reason = reason
+        self.findings = findings
+        self.stdout = stdout
+        self.stderr = stderr
+        self.outputTruncated = outputTruncated
+    }
+
     /// Counts as a failure of the pipeline.
     public var isFailure: Bool { status == .failed || status == .timedOut || status == .missingTool }
 }
@@ -75,6 +91,16 @@ public struct GuardRailsReport: OperationReport, Equatable {
     /// nil unless drift was asked for (`--drift`, `--auto-remediate`).
     public var drift: [DriftFinding]?
     public var remediation: RemediationReport?
+
+    public init(
+        project: String, configuration: String?, steps: [StepResult], drift: [DriftFinding]? = nil, remediation: RemediationReport? = nil
+    ) {
+        self.project = project
+        self.configuration = configuration
+        self.steps = steps
+        self.drift = drift
+        self.remediation = remediation
+    }
 
     public var failure: (any CodedError)? {
         if let missing = steps.first(where: { $0.status == .missingTool }) {
@@ -204,6 +230,9 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
         }
         guard commands.allSatisfy({ $0.first == virtualenv + "/bin/python" }) else {
             throw GuardRailsError(.noVirtualenv, "a remediation command does not run the virtualenv's python")
+        }
+        guard settings.autoRemediatePerHour > 0 else {
+            throw GuardRailsError(.rateLimited, "auto_remediate_per_hour = 0 disables --auto-remediate: nothing ran")
         }
         let ledger = try SQLiteRemediationLedger(path: storePath)
         let who = context.environment["USER"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(getuid())"

@@ -39,6 +39,10 @@ public protocol RemediationLedger: Sendable {
 /// When the rate limit lets the next run start.
 public struct NextAllowed: Error, Sendable, Equatable {
     public let date: Date
+
+    public init(date: Date) {
+        self.date = date
+    }
 }
 
 /// The ledger in an SQLite file (GRDB): `remediation_run` and `remediation_action` tables.
@@ -73,7 +77,7 @@ public final class SQLiteRemediationLedger: RemediationLedger {
                 }
                 try db.create(table: "remediation_action") { table in
                     table.autoIncrementedPrimaryKey("id")
-                    table.belongsTo("run", inTable: "remediation_run").notNull()
+                    table.column("run_id", .integer).notNull().indexed().references("remediation_run")
                     table.column("command", .text).notNull()
                     table.column("exit_status", .integer)
                     table.column("output_sha256", .text).notNull()
