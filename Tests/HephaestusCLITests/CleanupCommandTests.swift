@@ -9,7 +9,8 @@ struct CleanupCommandTests {
         // The real path (the temporary directory's may hold `//`): what cleanup reports and asks to be typed.
         let root = URL(fileURLWithPath: directory.path).resolvingSymlinksInPath().path + "/project"
         for path in ["pkg/__pycache__/a.cpython-312.pyc", "build/lib/a.py", "pkg/a.py", ".git/HEAD"] {
-            try FileManager.default.createDirectory(atPath: root + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: root + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data("content\n".utf8).write(to: URL(fileURLWithPath: root + "/" + path))
         }
         return (directory, root)

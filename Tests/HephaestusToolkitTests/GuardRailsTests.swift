@@ -58,7 +58,9 @@ struct GuardRailsTests {
         return directory
     }
 
-    static func run(_ directory: TemporaryDirectory, _ request: GuardRailsOperation.Request = .init(), environment: [String: String] = [:])
+    static func run(
+        _ directory: TemporaryDirectory, _ request: GuardRailsOperation.Request = .init(), environment: [String: String] = [:]
+    )
         async throws -> GuardRailsReport
     {
         var request = request
@@ -95,7 +97,8 @@ struct GuardRailsTests {
             name: "type error", file: "demo/typed.py", contents: "def f() -> int:\n    return \"one\"\n", step: "types", rule: "return-value",
             line: 2),
         Breakage(
-            name: "failing test", file: "tests/test_broken.py", contents: "from demo import add\n\n\ndef test_broken() -> None:\n    assert add(1, 2) == 4\n", step: "tests",
+            name: "failing test", file: "tests/test_broken.py",
+            contents: "from demo import add\n\n\ndef test_broken() -> None:\n    assert add(1, 2) == 4\n", step: "tests",
             rule: "pytest-failed", line: nil),
     ]
 
@@ -167,7 +170,10 @@ struct GuardRailsTests {
         let report = try await Self.run(directory)
         #expect(report.steps.first?.status == .timedOut)
         #expect((report.failure as? GuardRailsError)?.errorCode == .stepsFailed)
-        let pid = try #require(Int32(String(decoding: try FileReader.contents(of: directory.file("grandchild.pid")), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(
+                String(decoding: try FileReader.contents(of: directory.file("grandchild.pid")), as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         // SIGKILL is delivered before run returns; the grandchild may linger only as a zombie until it is reaped.
         #expect(Self.isDeadOrZombie(pid), "the grandchild \(pid) still runs")
     }
@@ -304,5 +310,41 @@ struct GuardRailsTests {
         #expect(tampered.steps.map(\.status) == [.failed, .failed])
         #expect(tampered.steps[0].findings.first?.file == "dist/" + (bad as NSString).lastPathComponent)
         #expect(tampered.steps[1].findings.first?.rule == "digest-mismatch")
+    }
+}
+
+@Suite("guard-rails verify-dist: the dist bundles verified with verify.files")
+struct VerifyDistTests {
+    @Test("A signed wheel verifies against [guard-rails.verify]; a tampered one and a wrong signer fail")
+    func verifyDist() async throws {
+        let sigstore = try VirtualSigstore()
+        let directory = try TemporaryDirectory(prefix: "verify-dist")
+        try directory.write("trusted_root.json", sigstore.trustedRootJSON)
+        let wheel = try makeWheel(into: directory.file("dist"), "demo", "1.0")
+        let bytes = try FileReader.contents(of: wheel)
+        try directory.write("dist/" + (wheel as NSString).lastPathComponent + ".sigstore.json", try sigstore.sign(bytes).json)
+        func run(identity: String) async throws -> StepResult {
+            try put(
+                directory.file("hephaestus.toml"),
+                """
+                [guard-rails.verify]
+                certificate_identity = "\(identity)"
+                certificate_oidc_issuer = "https://issuer.example.com"
+                trusted_root = "trusted_root.json"
+
+                [[guard-rails.steps]]
+                name = "signatures"
+                builtin = "verify-dist"
+                """)
+            let report = try await GuardRailsOperation.run(.init(project: directory.path), in: toolkitContext(), emit: ItemSink { _ in })
+            return try #require(report.steps.first)
+        }
+        let good = try await run(identity: "signer@example.com")
+        #expect(good.status == .passed, "\(good.findings)")
+        #expect(good.reason == "1 of 1 signed file(s) verified")
+        let wrongSigner = try await run(identity: "someone-else@example.com")
+        #expect(wrongSigner.status == .failed && wrongSigner.findings.first?.file == "dist/" + (wheel as NSString).lastPathComponent)
+        try directory.write("dist/" + (wheel as NSString).lastPathComponent, Array(bytes.dropLast()) + [bytes.last! ^ 1])
+        #expect(try await run(identity: "signer@example.com").status == .failed)
     }
 }

@@ -151,7 +151,9 @@ struct FindingParserTests {
             FindingParser.parse(Array(ruff.utf8), format: .ruffJSON, project: "/p") == [
                 Finding(rule: "F401", message: "`os` imported but unused", file: "demo/x.py", line: 1, column: 8)
             ])
-        #expect(FindingParser.parse(Array("Would reformat: demo/x.py\n1 file would be reformatted\n".utf8), format: .ruffFormat, project: "/p").map(\.file) == ["demo/x.py"])
+        #expect(
+            FindingParser.parse(Array("Would reformat: demo/x.py\n1 file would be reformatted\n".utf8), format: .ruffFormat, project: "/p").map(
+                \.file) == ["demo/x.py"])
         let pytest = "FAILED tests/test_a.py::test_b - assert 3 == 4\nERROR tests/test_c.py\n"
         #expect(
             FindingParser.parse(Array(pytest.utf8), format: .pytestText, project: "/p") == [

@@ -139,7 +139,9 @@ public enum CleanupOperation: HephaestusCore.Operation {
                 throw CleanupError(.removeFailed, "cannot open \(extra.parent): \(errnoText())")
             }
             let identity = FileIdentity(status)
-            if let entry = planner.captureTarget(in: parent, name: NativePath.cString(extra.name), path: extra.resolved, device: nil, reason: "extra-path") {
+            if let entry = planner.captureTarget(
+                in: parent, name: NativePath.cString(extra.name), path: extra.resolved, device: nil, reason: "extra-path")
+            {
                 planner.plan.anchors.append(PlanAnchor(handle: parent, path: extra.parent, identity: identity, entries: [entry]))
             }
         }
@@ -235,12 +237,14 @@ public struct CleanupReport: OperationReport, Equatable {
 
     public var failure: (any CodedError)? {
         if let first = failed.first {
-            return CleanupError(.removeFailed, "\(failed.count) planned entr\(failed.count == 1 ? "y" : "ies") not removed; first: \(first.path): \(first.reason)")
+            return CleanupError(
+                .removeFailed, "\(failed.count) planned entr\(failed.count == 1 ? "y" : "ies") not removed; first: \(first.path): \(first.reason)")
         }
         if let first = leftInPlace.first {
             return CleanupError(
                 .changedDuringRun,
-                "\(leftInPlace.count) planned entr\(leftInPlace.count == 1 ? "y" : "ies") changed since planning and left in place; first: \(first.path): \(first.reason)")
+                "\(leftInPlace.count) planned entr\(leftInPlace.count == 1 ? "y" : "ies") changed since planning and left in place; first: \(first.path): \(first.reason)"
+            )
         }
         return nil
     }

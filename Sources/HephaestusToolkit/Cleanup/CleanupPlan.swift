@@ -138,7 +138,8 @@ struct CleanupPlanner {
             }
             let children = scan(child, path: childPath, relative: Array(childRelative().dropLast()), device: device)
             if !children.isEmpty {
-                planned.append(PlannedEntry(name: entry.name, identity: FileIdentity(status), kind: .directory, size: 0, children: children, whole: false))
+                planned.append(
+                    PlannedEntry(name: entry.name, identity: FileIdentity(status), kind: .directory, size: 0, children: children, whole: false))
             }
         }
         return planned
@@ -151,7 +152,8 @@ struct CleanupPlanner {
         switch capture(in: parent, name: name, path: path, device: device, counts: &counts) {
         case .success(let entry):
             plan.targets.append(
-                CleanupTarget(path: path, type: entry.kind, bytes: counts.bytes, files: counts.files, directories: counts.directories, reason: reason))
+                CleanupTarget(path: path, type: entry.kind, bytes: counts.bytes, files: counts.files, directories: counts.directories, reason: reason)
+            )
             return entry
         case .failure(let refusal):
             plan.skipped.append(CleanupSkip(path: path, reason: refusal.reason))

@@ -50,7 +50,8 @@ struct CleanupRemoval: Sendable {
                 continue
             }
             guard FileIdentity(status) == entry.identity, EntryKind(mode: status.st_mode) == entry.kind else {
-                leftInPlace.append(CleanupSkip(path: entryPath, reason: "replaced since planning (now a \(EntryKind(mode: status.st_mode).rawValue))"))
+                leftInPlace.append(
+                    CleanupSkip(path: entryPath, reason: "replaced since planning (now a \(EntryKind(mode: status.st_mode).rawValue))"))
                 continue
             }
             if entry.kind == .directory {

@@ -152,6 +152,14 @@ struct ConfigurationTable {
         return tables
     }
 
+    /// Rejects the first key (in sorted order) not in `allowed`, before any value is read: a misspelt key is named as
+    /// such rather than as the missing key it was meant to be.
+    func rejectUnknown(allowed: Set<String>) throws(ProjectConfigurationError) {
+        if let unknown = entries.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ProjectConfigurationError(.unknownKey, "\(file): unknown key `\(name(unknown))`")
+        }
+    }
+
     /// Rejects the first key (in sorted order) no reader took.
     func finish() throws(ProjectConfigurationError) {
         if let unknown = entries.keys.sorted().first(where: { !taken.contains($0) }) {

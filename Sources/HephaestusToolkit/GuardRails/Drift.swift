@@ -230,7 +230,8 @@ struct DriftDetector {
             return DriftFinding(
                 kind: .mutableRef, package: package, installed: nil, expected: reference.isEmpty ? "(default branch)" : reference,
                 source: source,
-                remediation: "pin to a commit: git ls-remote \(path.dropFirst(4).split(separator: "@").first ?? "") \(reference.isEmpty ? "HEAD" : reference)",
+                remediation:
+                    "pin to a commit: git ls-remote \(path.dropFirst(4).split(separator: "@").first ?? "") \(reference.isEmpty ? "HEAD" : reference)",
                 remediationArgv: nil)
         }
         if requirement.contains("--hash=") || requirement.contains("#sha256=") { return nil }

@@ -15,6 +15,22 @@ public struct GuardRailsConfiguration: Sendable, Equatable, Codable {
     public var outputLimitBytes: Int
     /// `host:port` whose reachability (a TCP connection within 3 s) decides whether network steps run.
     public var networkProbe: String
+    /// `[guard-rails.verify]`: who must have signed the bundles in `dist/` (the `verify-dist` check).
+    public var verify: VerifyPolicy?
+
+    /// `[guard-rails.verify]`.
+    public struct VerifyPolicy: Sendable, Equatable, Codable {
+        public var certificateIdentity: String
+        public var certificateOidcIssuer: String
+        /// A trusted_root.json (relative to the project); nil: the embedded public-good root.
+        public var trustedRoot: String?
+
+        public init(certificateIdentity: String, certificateOidcIssuer: String, trustedRoot: String? = nil) {
+            self.certificateIdentity = certificateIdentity
+            self.certificateOidcIssuer = certificateOidcIssuer
+            self.trustedRoot = trustedRoot
+        }
+    }
 
     public init(
         steps: [GuardRailStep]? = nil, pins: [String: String] = [:], autoRemediatePerHour: Int = 2, virtualenv: String = ".venv",
@@ -35,6 +51,13 @@ public struct GuardRailsConfiguration: Sendable, Equatable, Codable {
         outputLimitBytes = try table.integer("output_limit_bytes", in: 1024...(256 << 20)) ?? (1 << 20)
         networkProbe = try table.string("network_probe") ?? "pypi.org:443"
         pins = try table.stringTable("pins") ?? [:]
+        if var policy = try table.table("verify") {
+            guard let identity = try policy.string("certificate_identity"), let issuer = try policy.string("certificate_oidc_issuer") else {
+                throw policy.invalid("certificate_identity", "and certificate_oidc_issuer are both required")
+            }
+            verify = VerifyPolicy(certificateIdentity: identity, certificateOidcIssuer: issuer, trustedRoot: try policy.string("trusted_root"))
+            try policy.finish()
+        }
         if let tables = try table.tables("steps") {
             var steps: [GuardRailStep] = []
             for var step in tables {
@@ -90,7 +113,13 @@ public struct GuardRailStep: Sendable, Equatable, Codable {
         self.findings = findings
     }
 
+    /// The keys of a `[[guard-rails.steps]]` table.
+    static let keys: Set<String> = [
+        "name", "command", "shell", "builtin", "cwd", "env", "timeout_seconds", "allowed_exit_codes", "continue_on_failure", "network", "findings",
+    ]
+
     init(reading table: inout ConfigurationTable) throws(ProjectConfigurationError) {
+        try table.rejectUnknown(allowed: Self.keys)
         guard let name = try table.string("name"), !name.isEmpty else { throw table.invalid("name", "is required (a non-empty string)") }
         let shell = try table.bool("shell") ?? false
         let builtin = try table.string("builtin")
@@ -145,6 +174,9 @@ public enum BuiltinCheck: String, Sendable, Codable, CaseIterable {
     case digestCheck = "digest-check"
     /// Every wheel in `dist/` checked against its RECORD (paths, SHA-256 digests, sizes).
     case wheelRecord = "wheel-record"
+    /// `verify` of every file in `dist/` that has a Sigstore bundle beside it (`FILE.sigstore.json`, `FILE.sigstore`),
+    /// against `[guard-rails.verify]` (identity, issuer, trusted root).
+    case verifyDist = "verify-dist"
 }
 
 /// A tool output format findings are parsed from.

@@ -58,8 +58,12 @@ public enum GuardRailsFormats {
         for step in report.steps {
             xml += "    <testcase classname=\"guard-rails\" name=\"\(escape(step.name))\" time=\"\(String(format: "%.3f", step.seconds))\">\n"
             let details = step.findings.map { finding in
-                [finding.file.map { path in [path, finding.line.map(String.init), finding.column.map(String.init)].compactMap { $0 }.joined(separator: ":") }, "[\(finding.rule)]", finding.message]
-                    .compactMap { $0 }.joined(separator: " ")
+                [
+                    finding.file.map { path in
+                        [path, finding.line.map(String.init), finding.column.map(String.init)].compactMap { $0 }.joined(separator: ":")
+                    }, "[\(finding.rule)]", finding.message,
+                ]
+                .compactMap { $0 }.joined(separator: " ")
             }.joined(separator: "\n")
             let message = escape(step.reason ?? step.status.rawValue)
             switch step.status {

@@ -20,6 +20,7 @@ extension GuardRailStep {
         GuardRailStep(name: "build", command: .argv(["python", "-m", "build"]), timeoutSeconds: 1800, network: true),
         GuardRailStep(name: "wheel-record", command: .builtin(.wheelRecord)),
         GuardRailStep(name: "digest-check", command: .builtin(.digestCheck)),
+        GuardRailStep(name: "verify-dist", command: .builtin(.verifyDist)),
     ]
 }
 
@@ -154,7 +155,8 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
 
     public static let descriptor = OperationDescriptor(
         name: "guard-rails.run", command: "guard-rails",
-        summary: "Run the project's checks (lint, format, types, tests, audit, build, Hephaestus's own), drift detection and audited auto-remediation.",
+        summary:
+            "Run the project's checks (lint, format, types, tests, audit, build, Hephaestus's own), drift detection and audited auto-remediation.",
         reportMediaType: MediaType.guardRailsReport, effect: .destructive,
         errorCodes: GuardRailsError.Code.allCases.map(\.rawValue) + ProjectConfigurationError.Code.allCases.map(\.rawValue)
             + CleanupError.Code.allCases.map(\.rawValue), longRunning: true)
@@ -162,7 +164,8 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<StepResult>) async throws -> GuardRailsReport {
         let given = request.project ?? FileManager.default.currentDirectoryPath
         guard let project = CleanupSafety.resolve(given) else { throw FileError.notFound(path: given) }
-        let configuration = try request.config.map { path throws(ProjectConfigurationError) in try ProjectConfiguration.load(file: path) }
+        let configuration =
+            try request.config.map { path throws(ProjectConfigurationError) in try ProjectConfiguration.load(file: path) }
             ?? ProjectConfiguration.discover(in: project)
         let settings = configuration.guardRails
         let steps = try select(settings.steps ?? GuardRailStep.pythonDefaults, only: request.only, skip: request.skip)
@@ -185,7 +188,8 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
                 if result.isFailure && !step.continueOnFailure { stopped = step.name }
             }
             context.logger.info(
-                "guard-rails.step", metadata: ["step": .string(step.name), "status": .string(result.status.rawValue), "reason": .string(result.reason ?? "")])
+                "guard-rails.step",
+                metadata: ["step": .string(step.name), "status": .string(result.status.rawValue), "reason": .string(result.reason ?? "")])
             report.steps.append(result)
             emit(result)
         }
@@ -248,7 +252,9 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
             remediation.nextAllowedAt = next.date
             context.logger.warning(
                 "guard-rails.remediation-rate-limited",
-                metadata: ["limit_per_hour": .stringConvertible(settings.autoRemediatePerHour), "next_allowed_at": .string(RFC3339.string(next.date))])
+                metadata: [
+                    "limit_per_hour": .stringConvertible(settings.autoRemediatePerHour), "next_allowed_at": .string(RFC3339.string(next.date)),
+                ])
             return remediation
         case .success(let run):
             remediation.runID = run
@@ -263,14 +269,17 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
                         executable: command[0], arguments: Array(command.dropFirst()), environment: environment, workingDirectory: project,
                         timeout: 900, outputLimit: settings.outputLimitBytes)
                     action = RemediationAction(
-                        command: command, exitStatus: outcome.exitStatus, outputSHA256: DigestAlgorithm.sha256.hash(outcome.stdout + outcome.stderr).hex,
+                        command: command, exitStatus: outcome.exitStatus,
+                        outputSHA256: DigestAlgorithm.sha256.hash(outcome.stdout + outcome.stderr).hex,
                         startedAt: started, finishedAt: context.clock())
                 } catch {
                     action = RemediationAction(
                         command: command, exitStatus: nil, outputSHA256: DigestAlgorithm.sha256.hash(Array("\(error)".utf8)).hex, startedAt: started,
                         finishedAt: context.clock())
                 }
-                do { try ledger.record(action, run: run) } catch { throw GuardRailsError(.storeFailed, "the remediation store \(storePath): \(error)") }
+                do { try ledger.record(action, run: run) } catch {
+                    throw GuardRailsError(.storeFailed, "the remediation store \(storePath): \(error)")
+                }
                 context.logger.notice(
                     "guard-rails.remediation-ran",
                     metadata: [
@@ -320,7 +329,7 @@ struct StepRunner {
         let started = ContinuousClock.now
         defer { _ = started }
         if case .builtin(let check) = step.command {
-            let outcome = try await BuiltinChecks.run(check, project: project, context: context)
+            let outcome = try await BuiltinChecks.run(check, project: project, settings: settings, context: context)
             result.status = outcome.passed ? .passed : .failed
             result.findings = outcome.findings
             result.reason = outcome.summary

@@ -125,7 +125,8 @@ public final class SQLiteRemediationLedger: RemediationLedger {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    run, command, action.exitStatus, action.outputSHA256, action.startedAt.timeIntervalSince1970, action.finishedAt.timeIntervalSince1970,
+                    run, command, action.exitStatus, action.outputSHA256, action.startedAt.timeIntervalSince1970,
+                    action.finishedAt.timeIntervalSince1970,
                 ])
         }
     }
