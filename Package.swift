@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "HephaestusTUF", targets: ["HephaestusTUF"]),
         .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
         .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
+        .library(name: "HephaestusToolkit", targets: ["HephaestusToolkit"]),
         .library(name: "HephaestusAnalytics", targets: ["HephaestusAnalytics"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
         .library(name: "HephaestusService", targets: ["HephaestusService"]),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -131,13 +134,29 @@ let package = Package(
             ]
         ),
 
+        /** The developer toolkit for the Python projects Hephaestus releases: `cleanup` (race-safe removal of build and
+            cache artefacts through directory descriptors) and `guard-rails` (a configured pipeline of checks run as
+            subprocesses, drift detection, rate-limited and audited auto-remediation), and the project configuration
+            (`hephaestus.toml`, `[tool.hephaestus]` of pyproject.toml) they read. */
+        .target(
+            name: "HephaestusToolkit",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+
         /** The registry of every operation (and the catalogue of every error code), over all library modules: what the
             front ends (CLI, REST, gRPC, MCP) are built on. */
         .target(
             name: "HephaestusOperations",
             dependencies: [
                 "HephaestusPlatform", "HephaestusSigstore", "HephaestusTUF", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore",
-                "HephaestusService", "HephaestusAnalytics",
+                "HephaestusService", "HephaestusAnalytics", "HephaestusToolkit",
             ]
         ),
 
@@ -159,6 +178,7 @@ let package = Package(
                 "HephaestusAnalytics",
                 "HephaestusOperations",
                 "HephaestusService",
+                "HephaestusToolkit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -249,6 +269,13 @@ let package = Package(
             name: "HephaestusAnalyticsTests",
             dependencies: [
                 "HephaestusAnalytics", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusToolkitTests",
+            dependencies: [
+                "HephaestusToolkit", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -6,6 +6,7 @@ import HephaestusPlatform
 import HephaestusService
 import HephaestusSigstore
 import HephaestusTUF
+import HephaestusToolkit
 
 /// Every error type of every module, hence every error code: what the exit-code table and the service documentation
 /// are derived from.
@@ -54,6 +55,9 @@ public enum ErrorCatalogue {
         AuditError.self,
         TaskError.self,
         AnalyticsError.self,
+        ProjectConfigurationError.self,
+        CleanupError.self,
+        GuardRailsError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

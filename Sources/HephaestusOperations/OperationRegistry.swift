@@ -3,6 +3,7 @@ import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
 import HephaestusService
+import HephaestusToolkit
 
 /// Every user-facing operation of Hephaestus, in one list: the CLI's commands, the service's routes, the MCP server's
 /// tools and the schema export are built from it, so none of them can offer what another lacks.
@@ -54,6 +55,9 @@ public enum OperationRegistry {
         AnalyticsRankingsOperation.self,
         AnalyticsHotspotsOperation.self,
         AnalyticsIngestOperation.self,
+        // Developer toolkit.
+        CleanupOperation.self,
+        GuardRailsOperation.self,
     ]
 
     /// The descriptors, in registry order.

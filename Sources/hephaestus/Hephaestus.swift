@@ -19,7 +19,8 @@ struct Hephaestus: AsyncParsableCommand {
         version: VersionText.description,
         subcommands: [
             Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self,
-            Accounts.self, Audit.self, Tasks.self, Analytics.self, Tools.self, Dev.self, ExitCodes.self, Schema.self, Conformance.self,
+            Accounts.self, Audit.self, Tasks.self, Cleanup.self, GuardRails.self, Analytics.self, Tools.self, Dev.self, ExitCodes.self,
+            Schema.self, Conformance.self,
         ]
     )
 
