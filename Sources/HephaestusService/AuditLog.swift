@@ -127,7 +127,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 /// The last record's place and hash, kept by the store next to the records (updated in the same transaction as each
 /// append): what reveals records removed from the end. Print it (`audit verify`) and keep it elsewhere to detect a
 /// rewrite of the whole tail.
-public struct AuditHead: Codable, Sendable, Equatable {
+public struct AuditHead: Codable, Sendable, Equatable, CustomStringConvertible {
     public let sequence: Int64
     public let hash: String
 
@@ -135,6 +135,20 @@ public struct AuditHead: Codable, Sendable, Equatable {
         self.sequence = sequence
         self.hash = hash
     }
+
+    /// A head as `audit verify` prints it and `--expect-head` takes it: `SEQUENCE:sha256:HEX` (also `SEQUENCE sha256:HEX`,
+    /// `SEQUENCE:HEX`).
+    public init(parsing text: String) throws(RequestError) {
+        let failure = RequestError("--expect-head \(text): expected SEQUENCE:sha256:HEX as `audit verify` prints it")
+        guard let separator = text.firstIndex(where: { $0 == ":" || $0 == " " }), let sequence = Int64(text[..<separator]), sequence > 0
+        else { throw failure }
+        var hash = text[text.index(after: separator)...]
+        if hash.hasPrefix("sha256:") { hash = hash.dropFirst("sha256:".count) }
+        guard hash.count == 64, hash.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { throw failure }
+        self.init(sequence: sequence, hash: String(hash))
+    }
+
+    public var description: String { "\(sequence):sha256:\(hash)" }
 }
 
 /// Which records `audit show` lists.
@@ -195,7 +209,10 @@ public struct AuditVerification: Codable, Sendable, Equatable {
 extension AuditLog {
     /// Checks every record in order: numbering without gaps from 1, each record's hash over its fields and each
     /// record's link to the one before, then the stored head against the last record. Reports the first break.
-    public func verify(pageSize: Int = 1000) async throws -> AuditVerification {
+    ///
+    /// `anchor` is a head recorded earlier and kept elsewhere: the record at its sequence must still have its hash,
+    /// which a consistent rewrite of the tail (records and head together) cannot achieve.
+    public func verify(anchor: AuditHead? = nil, pageSize: Int = 1000) async throws -> AuditVerification {
         var previousHash = AuditChain.genesis
         var expected: Int64 = 1
         func broken(_ sequence: Int64, _ reason: String) async throws -> AuditVerification {
@@ -218,12 +235,19 @@ extension AuditLog {
                             ? "it does not start the chain (records before it were removed)"
                             : "it does not follow record \(expected - 1) (reordered, replaced or removed records)")
                 }
+                if let anchor, anchor.sequence == record.sequence, anchor.hash != record.hash {
+                    return try await broken(
+                        record.sequence, "it does not match the head recorded earlier (sha256:\(anchor.hash)): the log was rewritten from here")
+                }
                 previousHash = record.hash
                 expected += 1
             }
             if page.count < pageSize { break }
         }
         let last = expected - 1
+        if let anchor, anchor.sequence > last {
+            return try await broken(last + 1, "the log ends before the head recorded earlier (record \(anchor.sequence)): records were removed")
+        }
         let stored = try await head()
         switch stored {
         case nil where last > 0:

@@ -247,9 +247,12 @@ public enum AuditShowOperation: HephaestusCore.Operation {
 /// `audit.verify`: checks the whole chain; a broken one is a negative verdict naming the first bad record.
 public enum AuditVerifyOperation: HephaestusCore.Operation {
     public struct Request: Codable, Sendable, Equatable {
+        /// A head recorded earlier (`SEQUENCE:sha256:HEX`): the record at that sequence must still have that hash.
+        public var expectHead: String?
         public var store: String?
 
-        public init(store: String? = nil) {
+        public init(expectHead: String? = nil, store: String? = nil) {
+            self.expectHead = expectHead
             self.store = store
         }
     }
@@ -271,7 +274,8 @@ public enum AuditVerifyOperation: HephaestusCore.Operation {
         errorCodes: [AuditError.Code.broken.rawValue, ServiceStoreError.Code.missing.rawValue] + storeOpeningCodes)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
+        let anchor = try request.expectHead.map(AuditHead.init(parsing:))
         let store = try ServiceStore.forOperation(request.store, in: context, mustExist: true)
-        return Report(verification: try await store.audit.verify())
+        return Report(verification: try await store.audit.verify(anchor: anchor))
     }
 }

@@ -111,7 +111,7 @@ struct ServiceStoreCommandTests {
         #expect(try workspace.run(["accounts", "revoke", "b"]).status == 0)
         let verified = try workspace.run(["audit", "verify"])
         #expect(verified.status == 0, "\(verified.stderrText)")
-        #expect(verified.stdoutText.hasPrefix("audit log intact: 8 record(s); head 8 sha256:"))
+        #expect(verified.stdoutText.hasPrefix("audit log intact: 8 record(s); head 8:sha256:"))
         return workspace
     }
 
@@ -147,6 +147,28 @@ struct ServiceStoreCommandTests {
         #expect(json.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
         #expect((document["broken"] as? [String: Any])?["sequence"] as? Int == sequence)
+    }
+
+    @Test(
+        "audit verify --expect-head detects a consistent rewrite of the tail that the chain alone cannot",
+        .enabled(if: ToolLocator.find("sqlite3") != nil, "sqlite3 rewrites the store"))
+    func expectHead() throws {
+        let workspace = try Self.auditedWorkspace()
+        let head = try #require(try workspace.run(["audit", "verify"]).stdoutText.split(separator: " ").last).trimmingCharacters(in: .newlines)
+        #expect(try workspace.run(["audit", "verify", "--expect-head", head]).status == 0)
+        // The tail removed, head marker included: the chain that is left holds.
+        try workspace.sqlite(
+            "DELETE FROM audit_record WHERE sequence > 6; UPDATE audit_head SET sequence = 6, hash = (SELECT hash FROM audit_record WHERE sequence = 6)"
+        )
+        #expect(try workspace.run(["audit", "verify"]).status == 0)
+        let caught = try workspace.run(["audit", "verify", "--expect-head", head])
+        #expect(caught.status == 1)
+        #expect(caught.stderrText.contains("broken at record 7: the log ends before the head recorded earlier"), "\(caught.stderrText)")
+        // Rewritten consistently from record 8 on: another hash at the recorded sequence.
+        let bad = try workspace.run(["audit", "verify", "--expect-head", "6:sha256:" + String(repeating: "ab", count: 32)])
+        #expect(bad.status == 1)
+        #expect(bad.stderrText.contains("broken at record 6: it does not match the head recorded earlier"))
+        #expect(try workspace.run(["audit", "verify", "--expect-head", "six"]).status == 64)
     }
 
     @Test("audit show filters by account and time, oldest first, and names each record's target")

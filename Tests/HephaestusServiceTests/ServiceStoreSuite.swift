@@ -139,6 +139,23 @@ struct AuditLogSuite {
         #expect(verification.broken == nil)
     }
 
+    @Test("A head recorded earlier anchors the chain: its record must keep its hash and the log must reach it", arguments: StoreKind.all)
+    func anchors(kind: StoreKind) async throws {
+        let log = try kind.make().first.audit
+        var records: [AuditRecord] = []
+        for index in 1...4 { records.append(try await log.append(Self.entry(index))) }
+        let head = AuditHead(sequence: 3, hash: records[2].hash)
+        #expect(try AuditHead(parsing: head.description) == head)
+        #expect(try AuditHead(parsing: "3 sha256:\(records[2].hash)") == head)
+        #expect(try AuditHead(parsing: "3:\(records[2].hash)") == head)
+        for bad in ["", "3", "x:\(records[2].hash)", "0:\(records[2].hash)", "3:sha256:\(records[2].hash.uppercased())", "3:abc"] {
+            #expect(throws: RequestError.self) { try AuditHead(parsing: bad) }
+        }
+        #expect(try await log.verify(anchor: head).broken == nil)
+        #expect(try await log.verify(anchor: AuditHead(sequence: 3, hash: records[1].hash)).broken?.sequence == 3)
+        #expect(try await log.verify(anchor: AuditHead(sequence: 9, hash: records[1].hash)).broken?.sequence == 5)
+    }
+
     @Test("show filters by time and account, and limits to the most recent", arguments: StoreKind.all)
     func filters(kind: StoreKind) async throws {
         let log = try kind.make().first.audit

@@ -67,12 +67,15 @@ extension Hephaestus {
             commandName: "verify", abstract: "Check the audit log's hash chain; exit 1 naming the first record altered, removed or reordered.",
             discussion: withExitStatuses(
                 """
-                Prints the head (last sequence number and hash) of an intact log: keep it elsewhere, and a later rewrite of the \
-                whole tail shows as a different head.
+                Prints the head (last sequence number and hash) of an intact log: keep it elsewhere and pass it later as \
+                --expect-head, so that a rewrite of the whole tail (records and head together) is detected too.
                 """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("A head printed by an earlier audit verify: the log must still contain it.", valueName: "SEQ:sha256:HEX"))
+        var expectHead: String?
 
         @OptionGroup(title: "Store")
         var store: StoreOptions
@@ -83,7 +86,7 @@ extension Hephaestus {
         var failureEvent: String? { "audit.broken" }
 
         func request(_ context: CommandContext) throws -> AuditVerifyOperation.Request {
-            AuditVerifyOperation.Request(store: store.store)
+            AuditVerifyOperation.Request(expectHead: expectHead, store: store.store)
         }
 
         func render(report: AuditVerifyOperation.Report, _ context: CommandContext) throws {
@@ -95,7 +98,7 @@ extension Hephaestus {
             if verification.broken != nil {
                 context.stdout.line("audit log BROKEN: \(verification.verified) record(s) verified before the break")
             } else if let head = verification.head {
-                context.stdout.line("audit log intact: \(verification.verified) record(s); head \(head.sequence) sha256:\(head.hash)")
+                context.stdout.line("audit log intact: \(verification.verified) record(s); head \(head)")
             } else {
                 context.stdout.line("audit log intact: no records yet")
             }
