@@ -88,6 +88,15 @@ struct AnalyticsCommandTests {
         #expect(disagreements.isEmpty, "\(disagreements)")
         #expect(files.contains { ($0["inputs"] as? [String: Any])?["path"] as? String == "lib/tools.py" })
 
+        // The same log given with --log: the same figures as reading git.
+        let fromLog = try Self.json(["analytics", "rankings", "--strategy", "churn_based", "--repo", repository.root, "--log", logPath])
+        #expect(fromLog["commits"] as? Int == report["commits"] as? Int)
+        #expect(
+            (fromLog["files"] as? [[String: Any]])?.map { ($0["inputs"] as? [String: Any])?["revisions"] as? Int }
+                == files.map {
+                    ($0["inputs"] as? [String: Any])?["revisions"] as? Int
+                })
+
         // Coupling: code-maat takes rename lines as entities of their own, so pairs of files never renamed compare.
         let stable = repository.neverRenamed
         let theirPairs = Set(
