@@ -7,17 +7,9 @@ import Testing
 /// `--json` inputs by the formula in docs/analytics.md, written again here.
 @Suite("analytics commands against code-maat-python, lizard and coverage.py")
 struct AnalyticsCommandTests {
-    final class Fixture: Sendable {
-        let directory: TemporaryDirectory
-        let repository: AnalyticsFixtureRepository
+    typealias Fixture = AnalyticsFixture
 
-        init() throws {
-            directory = try TemporaryDirectory()
-            repository = try AnalyticsFixtureRepository.create(in: directory)
-        }
-    }
-
-    static let fixture = Result { try Fixture() }
+    static let fixture = AnalyticsFixture.shared
 
     static func json(_ arguments: [String], in directory: String? = nil) throws -> [String: Any] {
         let result = try HephaestusBinary.run(arguments + ["--json"], in: directory)
