@@ -29,11 +29,14 @@ public enum AnalyticsRankingsOperation: HephaestusCore.Operation {
         public var exclude: [String]
         /// The event store (default: `.hephaestus/analytics.sqlite` under the repository, when it exists).
         public var events: String?
+        /// A log in code-maat's format to read the history from, instead of running `git log`.
+        public var log: String?
 
         public init(
             strategy: RankingStrategy, repository: String = ".", coverage: String? = nil, since: String? = nil, limit: Int? = nil,
-            include: [String] = [], exclude: [String] = [], events: String? = nil
+            include: [String] = [], exclude: [String] = [], events: String? = nil, log: String? = nil
         ) {
+            self.log = log
             self.strategy = strategy
             self.repository = repository
             self.coverage = coverage
@@ -88,7 +91,8 @@ public enum AnalyticsRankingsOperation: HephaestusCore.Operation {
         return try await BlockingWork.run {
             let inputs = try AnalyticsInputs(
                 repository: request.repository, since: request.since, coverage: request.coverage, events: request.events,
-                filter: PathFilter(include: request.include, exclude: request.exclude), maxChangesetSize: ChangeHistory.defaultMaxChangesetSize)
+                filter: PathFilter(include: request.include, exclude: request.exclude), maxChangesetSize: ChangeHistory.defaultMaxChangesetSize,
+                log: request.log)
             let ranked = request.strategy.rank(inputs.files.inputs)
             let files = ranked.prefix(request.limit ?? ranked.count).enumerated().map { index, entry in
                 RankedFile(rank: index + 1, score: entry.score, inputs: entry.file)
@@ -178,7 +182,8 @@ public enum AnalyticsHotspotsOperation: HephaestusCore.Operation {
                 inputs.files.inputs, minRevisions: request.minRevisions, trustPaths: request.trustPathPatterns,
                 trustPathWeight: request.trustPathWeight)
             let couplings = inputs.files.history.couplings(ChangeHistory.CouplingThresholds(minRevisions: request.minRevisions))
-            context.logger.info("analytics.hotspots", metadata: ["hotspots": .stringConvertible(all.count), "couplings": .stringConvertible(couplings.count)])
+            context.logger.info(
+                "analytics.hotspots", metadata: ["hotspots": .stringConvertible(all.count), "couplings": .stringConvertible(couplings.count)])
             return Report(
                 repository: inputs.files.root, coverage: inputs.coverage, commits: inputs.files.history.commits, minRevisions: request.minRevisions,
                 maxChangesetSize: request.maxChangesetSize, trustPathWeight: request.trustPathWeight, trustPaths: request.trustPathPatterns,
@@ -198,15 +203,19 @@ public struct AnalyticsInputs: Sendable {
         public let files: Int
     }
 
-    static let errorCodes = [
-        AnalyticsError.Code.gitFailed.rawValue, AnalyticsError.Code.notARepository.rawValue, AnalyticsError.Code.coverageUnreadable.rawValue, AnalyticsError.Code.storeFailed.rawValue,
-    ] + FileError.Code.reading.map(\.rawValue)
+    static let errorCodes =
+        [
+            AnalyticsError.Code.gitFailed.rawValue, AnalyticsError.Code.notARepository.rawValue, AnalyticsError.Code.coverageUnreadable.rawValue,
+            AnalyticsError.Code.storeFailed.rawValue,
+        ] + FileError.Code.reading.map(\.rawValue)
 
     public let files: RepositoryFiles
     public let coverage: CoverageSource?
     public let eventStore: String?
 
-    init(repository: String, since: String?, coverage: String?, events: String?, filter: PathFilter, maxChangesetSize: Int) throws {
+    init(
+        repository: String, since: String?, coverage: String?, events: String?, filter: PathFilter, maxChangesetSize: Int, log: String? = nil
+    ) throws {
         let root = try RepositoryFiles.topLevel(repository)
         let report = try coverage.map { try CoverageReport.read(path: $0, repository: root) }
         let storePath = events ?? (root + "/" + defaultEventStore)
@@ -219,7 +228,7 @@ public struct AnalyticsInputs: Sendable {
         }
         self.coverage = zip(coverage, report).map { CoverageSource(path: $0, format: $1.format, files: $1.files.count) }
         files = try RepositoryFiles(
-            repository: root, since: since, maxChangesetSize: maxChangesetSize, filter: filter, coverage: report, defects: defects)
+            repository: root, since: since, maxChangesetSize: maxChangesetSize, filter: filter, coverage: report, defects: defects, logFile: log)
     }
 
     /// The day (since 1970-01-01) of `YYYY-MM-DD` or an RFC 3339 date-time; nil when neither.
@@ -245,7 +254,9 @@ public enum AnalyticsIngestOperation: HephaestusCore.Operation {
         public var retentionDays: Int?
         public var retentionBytes: Int?
 
-        public init(input: String = "-", store: String = defaultEventStore, strict: Bool = false, retentionDays: Int? = nil, retentionBytes: Int? = nil) {
+        public init(
+            input: String = "-", store: String = defaultEventStore, strict: Bool = false, retentionDays: Int? = nil, retentionBytes: Int? = nil
+        ) {
             self.input = input
             self.store = store
             self.strict = strict

@@ -180,6 +180,20 @@ public struct AnalyticsFixtureRepository: Sendable {
     }
 }
 
+/// The fixture repository of the analytics tests, made once per test process, with a directory for their other files.
+public final class AnalyticsFixture: Sendable {
+    public let directory: TemporaryDirectory
+    public let repository: AnalyticsFixtureRepository
+
+    private init() throws {
+        directory = try TemporaryDirectory()
+        repository = try AnalyticsFixtureRepository.create(in: directory)
+    }
+
+    /// The fixture (or why it could not be made).
+    public static let shared = Result { try AnalyticsFixture() }
+}
+
 /// A deterministic pseudo-random generator (SplitMix64).
 struct SplitMix {
     var state: UInt64

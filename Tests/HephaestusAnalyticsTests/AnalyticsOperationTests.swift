@@ -13,17 +13,9 @@ struct AnalyticsOperationTests {
         OperationContext(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: { now })
     }
 
-    final class Fixture: Sendable {
-        let directory: TemporaryDirectory
-        let repository: AnalyticsFixtureRepository
+    typealias Fixture = AnalyticsFixture
 
-        init() throws {
-            directory = try TemporaryDirectory()
-            repository = try AnalyticsFixtureRepository.create(in: directory)
-        }
-    }
-
-    static let fixture = Result { try Fixture() }
+    static let fixture = AnalyticsFixture.shared
 
     @Test("rankings: every tracked text file, renames followed, --include/--exclude, --limit, events from the store")
     func rankings() async throws {

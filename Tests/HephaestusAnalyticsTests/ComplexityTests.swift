@@ -113,6 +113,23 @@ struct ComplexityTests {
         #expect(disagreements.isEmpty, "\(disagreements)")
     }
 
+    @Test("Swift function counts agree with lizard's where both count the same (no property accessors)")
+    func swiftAgreesWithLizard() throws {
+        guard let lizard = TestVenv.tool("lizard") else {
+            #expect(!TestVenv.isRequired, "lizard is missing from the test venv (scripts/python-test-tools.txt)")
+            return
+        }
+        let directory = try TemporaryDirectory()
+        for (name, source) in [("Main.swift", AnalyticsFixtureSources.swiftMain), ("Parser.swift", AnalyticsFixtureSources.swiftParser)] {
+            let path = try directory.write(name, source + "\n")
+            let result = try ProcessResult.run(lizard, ["--csv", path])
+            #expect(result.status == 0, "lizard: \(result.stderrText)")
+            let theirs = result.stdoutText.split(separator: "\n").count
+            #expect(SwiftFunctions.count(Array(source.utf8)) == theirs, "\(name)")
+            #expect(theirs > 0)
+        }
+    }
+
     static func csvFields(_ line: String) -> [String] {
         var fields: [String] = []
         var current = ""

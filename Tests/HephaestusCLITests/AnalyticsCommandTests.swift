@@ -7,17 +7,9 @@ import Testing
 /// `--json` inputs by the formula in docs/analytics.md, written again here.
 @Suite("analytics commands against code-maat-python, lizard and coverage.py")
 struct AnalyticsCommandTests {
-    final class Fixture: Sendable {
-        let directory: TemporaryDirectory
-        let repository: AnalyticsFixtureRepository
+    typealias Fixture = AnalyticsFixture
 
-        init() throws {
-            directory = try TemporaryDirectory()
-            repository = try AnalyticsFixtureRepository.create(in: directory)
-        }
-    }
-
-    static let fixture = Result { try Fixture() }
+    static let fixture = AnalyticsFixture.shared
 
     static func json(_ arguments: [String], in directory: String? = nil) throws -> [String: Any] {
         let result = try HephaestusBinary.run(arguments + ["--json"], in: directory)
@@ -87,6 +79,15 @@ struct AnalyticsCommandTests {
         #expect(compared >= 45)
         #expect(disagreements.isEmpty, "\(disagreements)")
         #expect(files.contains { ($0["inputs"] as? [String: Any])?["path"] as? String == "lib/tools.py" })
+
+        // The same log given with --log: the same figures as reading git.
+        let fromLog = try Self.json(["analytics", "rankings", "--strategy", "churn_based", "--repo", repository.root, "--log", logPath])
+        #expect(fromLog["commits"] as? Int == report["commits"] as? Int)
+        #expect(
+            (fromLog["files"] as? [[String: Any]])?.map { ($0["inputs"] as? [String: Any])?["revisions"] as? Int }
+                == files.map {
+                    ($0["inputs"] as? [String: Any])?["revisions"] as? Int
+                })
 
         // Coupling: code-maat takes rename lines as entities of their own, so pairs of files never renamed compare.
         let stable = repository.neverRenamed

@@ -39,7 +39,8 @@ struct CommandRegistryTests {
             for descriptor in descriptors {
                 adapted[descriptor.name, default: []].append(invocation)
                 #expect(
-                    descriptor.command.hasPrefix(invocation) || invocation.hasPrefix("conformance ") || Self.aliases[invocation] == descriptor.command,
+                    descriptor.command.hasPrefix(invocation) || invocation.hasPrefix("conformance ")
+                        || Self.aliases[invocation] == descriptor.command,
                     "\(descriptor.name) says it runs as `\(descriptor.command)`, not `\(invocation)`")
             }
         }

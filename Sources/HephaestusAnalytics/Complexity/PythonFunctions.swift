@@ -198,7 +198,7 @@ public enum PythonFunctions {
                     }
                 }
                 if byte == quote || byte == 0x0A { return }
-                if (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")) {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
                     index += 1
                     while index < source.count, source[index] != byte, source[index] != 0x0A { index += 1 }
                     index += 1

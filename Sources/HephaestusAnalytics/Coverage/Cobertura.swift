@@ -187,7 +187,8 @@ enum Cobertura {
                 case "quot": result += "\""
                 case "apos": result += "'"
                 default:
-                    let value = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : (entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil)
+                    let value =
+                        entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : (entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil)
                     if let value, let scalar = Unicode.Scalar(value) { result.unicodeScalars.append(scalar) } else { result += "&\(entity);" }
                 }
                 rest = rest[rest.index(after: semicolon)...]

@@ -93,8 +93,13 @@ enum CoveragePyJSON {
     private struct Document: Decodable {
         struct File: Decodable {
             struct Summary: Decodable {
-                let num_statements: Int
-                let covered_lines: Int
+                let statements: Int
+                let covered: Int
+
+                private enum CodingKeys: String, CodingKey {
+                    case statements = "num_statements"
+                    case covered = "covered_lines"
+                }
             }
             let summary: Summary
         }
@@ -111,7 +116,7 @@ enum CoveragePyJSON {
         }
         var files: [String: CoverageReport.FileCoverage] = [:]
         for (name, file) in document.files {
-            files[paths.relative(name)] = CoverageReport.FileCoverage(statements: file.summary.num_statements, covered: file.summary.covered_lines)
+            files[paths.relative(name)] = CoverageReport.FileCoverage(statements: file.summary.statements, covered: file.summary.covered)
         }
         return CoverageReport(format: .coveragePy, files: files)
     }

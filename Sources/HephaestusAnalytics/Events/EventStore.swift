@@ -85,7 +85,8 @@ public final class EventStore {
     public func totals() throws -> (buckets: Int, events: Int, firstDay: Int?, lastDay: Int?) {
         do {
             return try queue.read { db in
-                let row = try Row.fetchOne(db, sql: "SELECT count(*) AS buckets, COALESCE(SUM(count), 0) AS events, MIN(day) AS first, MAX(day) AS last FROM events")
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT count(*) AS buckets, COALESCE(SUM(count), 0) AS events, MIN(day) AS first, MAX(day) AS last FROM events")
                 return (row?["buckets"] ?? 0, row?["events"] ?? 0, row?["first"], row?["last"])
             }
         } catch {

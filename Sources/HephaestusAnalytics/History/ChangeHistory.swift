@@ -80,11 +80,13 @@ public struct ChangeHistory: Sendable {
     /// One commit's changes, newer commits first.
     public mutating func add(date: String, author: String, changes: [(path: NumstatPath, added: Int, deleted: Int)]) {
         commits += 1
-        let authorID = authorIDs[author] ?? {
-            let id = Int32(authorIDs.count)
-            authorIDs[author] = id
-            return id
-        }()
+        let authorID =
+            authorIDs[author]
+            ?? {
+                let id = Int32(authorIDs.count)
+                authorIDs[author] = id
+                return id
+            }()
         var touched: [Int32] = []
         touched.reserveCapacity(changes.count)
         for change in changes {

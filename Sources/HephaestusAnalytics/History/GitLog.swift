@@ -27,14 +27,37 @@ public enum GitLog {
         return parser.finish()
     }
 
+    /// The history in a log file written by `git log -M --numstat --date=short --pretty=format:'--%h--%cd--%cn'`
+    /// (code-maat's format), keeping commits dated `since` (YYYY-MM-DD) or later when given.
+    public static func read(
+        logFile path: String, since: String?, maxChangesetSize: Int = ChangeHistory.defaultMaxChangesetSize
+    ) throws
+        -> ChangeHistory
+    {
+        let descriptor = open(NativePath.cString(path), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError.fromErrno(errno, path: path) }
+        defer { close(descriptor) }
+        var parser = Parser(history: ChangeHistory(maxChangesetSize: maxChangesetSize), since: since.map { String($0.prefix(10)) })
+        var number = 0
+        try LineReader(descriptor: descriptor, name: path, maxLineLength: 1 << 20).forEachLine { item in
+            number += 1
+            guard case .complete(let bytes) = item else { throw AnalyticsError.gitFailed("\(path): line \(number) is longer than 1 MiB") }
+            parser.consume(Substring(String(decoding: bytes, as: UTF8.self)))
+        }
+        return parser.finish()
+    }
+
     /// Turns the lines of the log into commits of a ``ChangeHistory``.
     public struct Parser {
         private var history: ChangeHistory
         private var header: (date: String, author: String)?
         private var changes: [(path: NumstatPath, added: Int, deleted: Int)] = []
+        /// Commits dated before this (YYYY-MM-DD) are left out.
+        private let since: String?
 
-        public init(history: ChangeHistory = ChangeHistory()) {
+        public init(history: ChangeHistory = ChangeHistory(), since: String? = nil) {
             self.history = history
+            self.since = since
         }
 
         /// One line of the log (without its newline).
@@ -55,9 +78,13 @@ public enum GitLog {
 
         private mutating func flush() {
             guard let header else { return }
+            defer { self.header = nil }
+            if let since, header.date < since {
+                changes.removeAll(keepingCapacity: true)
+                return
+            }
             history.add(date: header.date, author: header.author, changes: changes)
             changes.removeAll(keepingCapacity: true)
-            self.header = nil
         }
 
         /// `--HASH--YYYY-MM-DD--Author Name`.

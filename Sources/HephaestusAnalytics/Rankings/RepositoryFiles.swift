@@ -50,10 +50,13 @@ public struct RepositoryFiles: Sendable {
     /// Reads the history, the files of `HEAD`'s index (`git ls-files`) that `filter` keeps (and are readable, not
     /// binary), their complexity, their coverage and their defects.
     public init(
-        repository: String, since: String?, maxChangesetSize: Int, filter: PathFilter, coverage: CoverageReport?, defects: [String: Double]
+        repository: String, since: String?, maxChangesetSize: Int, filter: PathFilter, coverage: CoverageReport?, defects: [String: Double],
+        logFile: String? = nil
     ) throws {
         root = try Self.topLevel(repository)
-        history = try GitLog.read(repository: root, since: since, maxChangesetSize: maxChangesetSize)
+        history =
+            try logFile.map { try GitLog.read(logFile: $0, since: since, maxChangesetSize: maxChangesetSize) }
+            ?? GitLog.read(repository: root, since: since, maxChangesetSize: maxChangesetSize)
         let stats = history.files
         var inputs: [FileInputs] = []
         for path in try Self.trackedFiles(root) where filter.keeps(path) {

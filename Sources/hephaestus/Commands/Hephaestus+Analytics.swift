@@ -69,13 +69,19 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("The event store to read (default: REPO/.hephaestus/analytics.sqlite when present).", valueName: "PATH"))
         var events: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Read the history from this log (git log -M --numstat --date=short --pretty=format:'--%h--%cd--%cn', code-maat's format) instead of running git.",
+                valueName: "FILE"))
+        var log: String?
+
         @Flag(help: "Print one JSON document on stdout.")
         var json = false
 
         private var request: AnalyticsRankingsOperation.Request {
             AnalyticsRankingsOperation.Request(
                 strategy: strategy, repository: repo, coverage: coverage, since: since, limit: limit, include: include, exclude: exclude,
-                events: events)
+                events: events, log: log)
         }
 
         func validate() throws {
