@@ -234,7 +234,7 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
 
     /// Exactly one of: the identity options (an identity and an issuer), `--github-repository` (with an optional
     /// `--github-workflow`), `--gitlab-project` (with an optional `--gitlab-workflow`), `--google-service-account`.
-    private func optionChoice() throws(RequestError) -> Choice {
+    func optionChoice() throws(RequestError) -> Choice {
         let given: [(flag: String, value: String?)] = [
             ("--github-repository", githubRepository), ("--github-workflow", githubWorkflow), ("--gitlab-project", gitlabProject),
             ("--gitlab-workflow", gitlabWorkflow), ("--google-service-account", googleServiceAccount),
