@@ -141,3 +141,31 @@ struct VerifyAttestationCommandTests {
         #expect(missing.status == 66, "\(missing.stderrText)")
     }
 }
+
+/// `release verify --deep` through the binary: the flags, a missing provenance's exit status and warning.
+@Suite("release verify --deep command", .enabled(if: ToolLocator.find("python3") != nil, "needs python3 (fixtures/wheels/make_wheel.py)"))
+struct ReleaseDeepCommandTests {
+    @Test("a wheel without provenance fails (exit 1) unless --allow-missing-provenance; --deep needs --provenance-dir (64)")
+    func deep() throws {
+        let factory = try WheelhouseFactory()
+        try factory.wheel("alpha-pkg", "1.2.0")
+        let archive = try factory.release()
+        let provenance = try TemporaryDirectory()
+        let base = [
+            "release", "verify", "--archive", archive, "--trusted-root", factory.trustedRoot, "--require-sigstore",
+            "--sigstore-identity", WheelhouseFactory.identity,
+        ]
+        let missing = try HephaestusBinary.run(base + ["--deep", "--provenance-dir", provenance.path, "--provenance-repository", "octo/wheels"])
+        #expect(missing.status == 1, "\(missing.stderrText)")
+        #expect(missing.stderrText.contains("alpha_pkg-1.2.0-py3-none-any.whl has no PEP 740 provenance"))
+        let allowed = try HephaestusBinary.run(
+            base + ["--deep", "--provenance-dir", provenance.path, "--provenance-repository", "octo/wheels", "--allow-missing-provenance"])
+        #expect(allowed.status == 0, "\(allowed.stderrText)")
+        #expect(allowed.stderrText.contains("has no PEP 740 provenance: not checked (--allow-missing-provenance)"))
+        #expect(allowed.stdoutText.contains("provenance: 0 of 1 wheels verified (PEP 740); MISSING, not checked: alpha_pkg-1.2.0-py3-none-any.whl"))
+        for usage in [["--deep"], ["--deep", "--provenance-dir", provenance.path], ["--provenance-dir", provenance.path]] {
+            let result = try HephaestusBinary.run(base + usage)
+            #expect(result.status == 64, "\(usage): \(result.stderrText)")
+        }
+    }
+}

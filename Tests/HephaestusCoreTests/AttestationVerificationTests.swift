@@ -210,6 +210,49 @@ struct AttestationVerificationTests {
     }
 }
 
+/// GitHub's own Sigstore instance, as gh verifies it: its CA's organisation is `GitHub, Inc.`, its bundles carry an
+/// RFC 3161 timestamp and no transparency-log entry.
+@Suite("GitHub attestations from GitHub's own instance (timestamp authority, no log)")
+struct GitHubInstanceAttestationTests {
+    @Test("one verified timestamp suffices; without it, or against a public-good-only root, the attestation fails")
+    func timestampOnly() throws {
+        let github = try VirtualSigstore(name: "GitHub, Inc.")
+        let artifact = Array("asset".utf8)
+        let digest = DigestAlgorithm.sha256.hash(artifact)
+        let statement = AttestationVerificationTests.statement(subjects: [("asset", digest.hex)], predicateType: GitHubAttestationPolicy.slsaProvenanceV1)
+        var options = VirtualSigstore.Options()
+        options.identity = .uri("https://github.com/octo/demo/.github/workflows/release.yml@refs/heads/main")
+        options.issuer = GitHubAttestationPolicy.githubActionsIssuer
+        options.log = .none
+        options.timestamps = 1
+        options.leaf = { request in
+            request.claims["1.3.6.1.4.1.57264.1.12"] = "https://github.com/octo/demo"
+            request.claims["1.3.6.1.4.1.57264.1.16"] = "https://github.com/octo"
+        }
+        let stamped = try github.attest(statement: statement, options: options).parsed()
+        #expect(stamped.transparencyLogEntries.isEmpty)
+        let roots = GitHubTrustedRoots(roots: [try TrustedRoot.production(), try github.trustedRoot()], isCustom: true)
+        let policy = GitHubAttestationPolicy(repo: "octo/demo")
+        #expect(try GitHubAttestationVerifier(roots: roots, policy: policy).verify([stamped], artifactDigest: digest).count == 1)
+        #expect(try roots.verifier(for: stamped).configuration.transparencyLogThreshold == 0)
+
+        // The same instance's root under another organisation is verified as public good: a log entry is then required.
+        let publicGood = try VirtualSigstore(name: GitHubTrustedRoots.publicGoodOrganization)
+        let unlogged = try publicGood.attest(statement: statement, options: options).parsed()
+        let publicGoodRoots = GitHubTrustedRoots(roots: [try publicGood.trustedRoot()], isCustom: true)
+        #expect(throws: VerificationError.self) {
+            try GitHubAttestationVerifier(roots: publicGoodRoots, policy: policy).verify([unlogged], artifactDigest: digest)
+        }
+        // Without a root for `GitHub, Inc.` there is nothing to verify against.
+        let onlyPublicGood = GitHubTrustedRoots(roots: [try TrustedRoot.production()], isCustom: false)
+        let error = try #require(throws: AttestationError.self) {
+            try GitHubAttestationVerifier(roots: onlyPublicGood, policy: policy).verify([stamped], artifactDigest: digest)
+        }
+        #expect(error.errorCode == .noTrustedRoot)
+        #expect(error.reason.contains("pass --custom-trusted-root"))
+    }
+}
+
 @Suite("attestation request validation")
 struct AttestationRequestTests {
     @Test("the signer is exactly one of the identity options or a Trusted Publisher")
