@@ -3,7 +3,9 @@ import HephaestusTestSupport
 import Testing
 
 /// `verify attestation` and `verify github-attestation` through the shipped binary, on the genuine fixtures.
-@Suite("verify attestation / github-attestation commands", .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
+@Suite(
+    "verify attestation / github-attestation commands",
+    .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
 struct VerifyAttestationCommandTests {
     static var pypi: String { AttestationFixtures.pypiDirectory.path }
     static var github: String { AttestationFixtures.githubDirectory.path }
@@ -13,7 +15,9 @@ struct VerifyAttestationCommandTests {
 
     static func arguments(_ testCase: AttestationFixtures.PyPICase) -> [String] {
         let policy = testCase.policy
-        var arguments = ["verify", "attestation", testCase.format == "pep740-provenance" ? "--provenance" : "--attestation", testCase.attestationFile!]
+        var arguments = [
+            "verify", "attestation", testCase.format == "pep740-provenance" ? "--provenance" : "--attestation", testCase.attestationFile!,
+        ]
         switch policy["type"] {
         case "identity":
             arguments += ["--certificate-identity", policy["identity"]!, "--certificate-oidc-issuer", policy["issuer"] ?? testCase.signerIssuer!]
@@ -67,7 +71,8 @@ struct VerifyAttestationCommandTests {
         let fail = try HephaestusBinary.run(
             [
                 "verify", "github-attestation", "--json", "data/sigstore-js-2.1.0.tgz", "--bundle", "data/sigstore-js-2.1.0-bundle.json",
-                "--custom-trusted-root", "data/trusted_root.json", "-d", "sha512", "--repo", "sigstore/sigstore-js", "--source-ref", "refs/heads/develop",
+                "--custom-trusted-root", "data/trusted_root.json", "-d", "sha512", "--repo", "sigstore/sigstore-js", "--source-ref",
+                "refs/heads/develop",
             ], in: Self.github)
         #expect(fail.status == 1)
         let failure = try #require(try JSONSerialization.jsonObject(with: Data(fail.stdout)) as? [String: Any])
@@ -84,13 +89,17 @@ struct VerifyAttestationCommandTests {
         let issuer = "https://token.actions.githubusercontent.com"
         let accepting = try work.write(
             "accept.json", #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@refs/tags/v*"}, "issuer": "\#(issuer)"}]}"#)
-        let otherSigner = try work.write("other.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/v0.0.18", "issuer": "\#(issuer)"}]}"#)
+        let otherSigner = try work.write(
+            "other.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/v0.0.18", "issuer": "\#(issuer)"}]}"#)
         let slsaOnly = try work.write(
             "slsa.json",
-            #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@*"}, "issuer": "\#(issuer)"}], "predicateTypes": ["https://slsa.dev/provenance/v1"]}"#)
-        let templated = try work.write("tag.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/{tag}", "issuer": "\#(issuer)"}]}"#)
+            #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@*"}, "issuer": "\#(issuer)"}], "predicateTypes": ["https://slsa.dev/provenance/v1"]}"#
+        )
+        let templated = try work.write(
+            "tag.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/{tag}", "issuer": "\#(issuer)"}]}"#)
         func run(_ policy: String, _ source: [String]) throws -> ProcessResult {
-            try HephaestusBinary.run(["verify", "attestation", "--policy", policy] + source + ["assets/pypi_attestations-0.0.19.tar.gz"], in: Self.pypi)
+            try HephaestusBinary.run(
+                ["verify", "attestation", "--policy", policy] + source + ["assets/pypi_attestations-0.0.19.tar.gz"], in: Self.pypi)
         }
         let attestation = ["--attestation", "assets/pypi_attestations-0.0.19.tar.gz.publish.attestation"]
         let provenance = ["--provenance", "assets/pypi_attestations-0.0.19.tar.gz.provenance"]
@@ -137,7 +146,8 @@ struct VerifyAttestationCommandTests {
         #expect(malformed.stderrText.contains("attestation: version must be 1"))
         let notADistribution = try HephaestusBinary.run(["verify", "attestation", "--attestation", garbage, "--github-repository", "a/b", garbage])
         #expect(notADistribution.status == 64, "\(notADistribution.stderrText)")
-        let missing = try HephaestusBinary.run(["verify", "attestation", "--attestation", work.file("none"), "--github-repository", "a/b", dist], in: Self.pypi)
+        let missing = try HephaestusBinary.run(
+            ["verify", "attestation", "--attestation", work.file("none"), "--github-repository", "a/b", dist], in: Self.pypi)
         #expect(missing.status == 66, "\(missing.stderrText)")
     }
 }

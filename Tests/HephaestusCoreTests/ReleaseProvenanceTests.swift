@@ -90,7 +90,8 @@ struct ReleaseProvenanceTests {
         var allowing = deep
         allowing.allowMissingProvenance = true
         let notices = ReleaseOperationTests.Recorder<ReleaseNotice>()
-        let report = try await ReleaseVerifyOperation.run(request(allowing), in: ReleaseOperationTests.context(), emit: ItemSink { notices.append($0) })
+        let report = try await ReleaseVerifyOperation.run(
+            request(allowing), in: ReleaseOperationTests.context(), emit: ItemSink { notices.append($0) })
         #expect(report.verdict == .pass)
         #expect(report.provenance?.map(\.verdict) == [.pass, .missing])
         #expect(notices.values.contains { $0.event == "release.provenance-missing" })

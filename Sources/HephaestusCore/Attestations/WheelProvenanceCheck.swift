@@ -44,7 +44,8 @@ public struct WheelProvenanceCheck: Sendable {
             let provenance = "\(directory)/\(wheel.file).provenance"
             let attestation = "\(directory)/\(wheel.file).publish.attestation"
             if FileManager.default.fileExists(atPath: provenance) {
-                let verified = try verifier.verify(try PEP740Provenance.read(path: provenance), distribution: distribution, signer: .publisher(publisher))
+                let verified = try verifier.verify(
+                    try PEP740Provenance.read(path: provenance), distribution: distribution, signer: .publisher(publisher))
                 return Outcome(wheel: wheel.file, verdict: .pass, file: provenance, attestations: verified)
             }
             if FileManager.default.fileExists(atPath: attestation) {
@@ -57,7 +58,10 @@ public struct WheelProvenanceCheck: Sendable {
                     "\(wheel.file) has no PEP 740 provenance in \(directory) (looked for \(wheel.file).provenance and \(wheel.file).publish.attestation); --allow-missing-provenance skips this check (unsafe)"
                 )
             }
-            notify(.warning(event: "release.provenance-missing", message: "\(wheel.file) has no PEP 740 provenance: not checked (--allow-missing-provenance)"))
+            notify(
+                .warning(
+                    event: "release.provenance-missing", message: "\(wheel.file) has no PEP 740 provenance: not checked (--allow-missing-provenance)")
+            )
             return Outcome(wheel: wheel.file, verdict: .missing, file: nil, attestations: [])
         }
     }
@@ -122,7 +126,8 @@ public struct ProvenanceChoice: Codable, Sendable, Equatable {
         guard let repository = provenanceRepository ?? releaseRepository else {
             throw RequestError("--deep with a local --archive needs --provenance-repository OWNER/REPO (the wheels' Trusted Publisher)")
         }
-        guard case .publisher(let publisher) = try AttestationSigner(githubRepository: repository, githubWorkflow: provenanceWorkflow).optionChoice() else {
+        guard case .publisher(let publisher) = try AttestationSigner(githubRepository: repository, githubWorkflow: provenanceWorkflow).optionChoice()
+        else {
             throw RequestError("--provenance-repository must be OWNER/REPO")
         }
         return publisher
