@@ -273,7 +273,8 @@ public enum BackfillRollbackOperation: HephaestusCore.Operation {
         return try await BlockingWork.run {
             let rollback = BackfillRollback(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
-                github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust.resolve(in: context)), logger: context.logger)
+                github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust.resolve(in: context)),
+                logger: context.logger)
             return Report(run: request.run, lines: try rollback.rollback(runID: request.run, force: request.force))
         }
     }

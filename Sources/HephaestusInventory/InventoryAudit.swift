@@ -60,7 +60,8 @@ public struct InventoryAudit: Sendable {
         var signer: SignerPolicy? {
             if let policy { return policy }
             guard !identities.isEmpty || !issuers.isEmpty else { return nil }
-            let issuer: ValueMatcher = issuers.isEmpty ? .anyValueUnsafe : issuers.count == 1 ? .exact(issuers[0]) : .anyOf(issuers.map { .exact($0) })
+            let issuer: ValueMatcher =
+                issuers.isEmpty ? .anyValueUnsafe : issuers.count == 1 ? .exact(issuers[0]) : .anyOf(issuers.map { .exact($0) })
             return SignerPolicy(identity: .certificate(identity: .identityPatterns(identities), issuer: issuer, claims: []))
         }
     }

@@ -71,7 +71,8 @@ public enum InventoryScanOperation: HephaestusCore.Operation {
             let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context))
             let scratch = try PrivateDirectory()
             let scan = InventoryScan(
-                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust.resolve(in: context)), logger: context.logger,
+                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust.resolve(in: context)),
+                logger: context.logger,
                 scratchDirectory: scratch.path)
             var summaries: [InventoryScan.Summary] = []
             for repository in repositories {
@@ -234,7 +235,8 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
             return (
                 store,
                 InventoryAudit(
-                    store: store, assessment: try .loading(request.trust.resolve(in: context)), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount)
+                    store: store, assessment: try .loading(request.trust.resolve(in: context)), expectations: .init(),
+                    jobs: ProcessInfo.processInfo.activeProcessorCount)
             )
         }
         let report = try await InventoryReport.build(store: store, audit: audit, now: context.clock())

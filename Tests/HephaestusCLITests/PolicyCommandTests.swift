@@ -48,7 +48,9 @@ struct PolicyCommandTests {
     @Test("verify bundle --policy: passes, refuses a broken identity or threshold rule naming it; exclusive with identity flags; bad files")
     func verifyBundle() throws {
         func verify(_ policy: String, _ extra: [String] = []) throws -> ProcessResult {
-            try run(["verify", "bundle", "--bundle", "a.txt.sigstore.json", "--trusted-root", "trusted_root.json", "--policy", policy] + extra + ["a.txt"])
+            try run(
+                ["verify", "bundle", "--bundle", "a.txt.sigstore.json", "--trusted-root", "trusted_root.json", "--policy", policy] + extra + ["a.txt"]
+            )
         }
         let passed = try verify("good.json")
         #expect(passed.status == 0, "\(passed.stderrText)")
@@ -125,7 +127,9 @@ struct PolicyCommandTests {
         #expect(glob.stdoutText.contains("signed by \(workflow)@refs/tags/v1.2.0"))
         let verify = try run(["release", "verify", "--require-sigstore", "--policy", policy] + source(server, "v1.3.0"))
         #expect(verify.status == 1)
-        #expect(verify.stderrText.contains("certificate SAN is \(workflow)@refs/tags/v1.2.0, expected \(workflow)@refs/tags/v1.3.0"), "\(verify.stderrText)")
+        #expect(
+            verify.stderrText.contains("certificate SAN is \(workflow)@refs/tags/v1.2.0, expected \(workflow)@refs/tags/v1.3.0"),
+            "\(verify.stderrText)")
         let venv = try TemporaryDirectory()
         let install = try run(["release", "install", "--policy", policy, "--venv", venv.file("venv")] + source(server, "v1.3.0"))
         #expect(install.status == 1)
@@ -144,7 +148,8 @@ struct PolicyCommandTests {
             ["release", "verify", "--archive", "demo-1.0.0-wheelhouse.tar.gz", "--policy", "tag.json", "--trusted-root", "trusted_root.json"],
             in: factory.directory.path)
         #expect(local.status == 64)
-        #expect(local.stderrText.contains("{tag} is only known to release verify and release install, not to a local --archive"), "\(local.stderrText)")
+        #expect(
+            local.stderrText.contains("{tag} is only known to release verify and release install, not to a local --archive"), "\(local.stderrText)")
     }
 
     @Test("inventory audit --policy and backfill run --policy are exclusive with their identity options")

@@ -146,6 +146,33 @@ struct ReleaseOperationTests {
     }
 
     @Test(
+        "release.verify --policy: the policy pins the signer (a claim it lacks fails the Sigstore stage); {tag} without a release is a usage error",
+        .enabled(if: hasPython, pythonMissing))
+    func verifyPolicy() async throws {
+        let factory = try Self.localRelease()
+        let workdir = try TemporaryDirectory()
+        let policies = try TemporaryDirectory()
+        func verify(_ policy: String, required: Bool = true) async throws -> ReleaseReport {
+            var request = Self.checks(factory, workdir: workdir, pinned: false)
+            request.sigstore.requireSigstore = required
+            request.sigstore.policy = try policies.write("policy.json", policy)
+            return try await ReleaseVerifyOperation.run(request, in: Self.context(), emit: ItemSink { _ in })
+        }
+        let identity =
+            #"{"san": {"glob": "https://github.com/octo/wheels/.github/workflows/*"}, "issuer": "https://token.actions.githubusercontent.com""#
+        let pinned = try await verify(#"{"version": 1, "identities": [\#(identity)}]}"#)
+        #expect(pinned.failure == nil && pinned.sigstore?.identityPinned == true)
+        let claim = try await verify(#"{"version": 1, "identities": [\#(identity), "claims": {"githubRepository": "octo/wheels"}}]}"#)
+        #expect(claim.failedStage == "sigstore" && claim.code == "verify.claim-mismatch")
+        let tag = try await verify(#"{"version": 1, "identities": [\#(identity), "claims": {"githubRef": "refs/tags/{tag}"}}]}"#)
+        #expect(tag.failedStage == "sigstore" && tag.code == "policy.template-unavailable")
+        #expect(tag.reason?.contains("{tag} is only known to release verify and release install, not to a local --archive") == true)
+        var both = Self.checks(factory, workdir: workdir)
+        both.sigstore.policy = "policy.json"
+        await #expect(throws: RequestError.self) { _ = try await ReleaseVerifyOperation.run(both, in: Self.context(), emit: ItemSink { _ in }) }
+    }
+
+    @Test(
         "release.verify: an unlisted, unsigned archive passes only with --allow-missing-manifest, each risk streamed as a warning, in order",
         .enabled(if: hasPython, pythonMissing))
     func verifyNotices() async throws {

@@ -63,7 +63,8 @@ struct TrustSourceTests {
         return try verifier.verify(
             try minted.parsed(),
             policy: VerificationPolicy(
-                artifact: .bytes(artifact), identity: .certificate(identity: .exact("signer@example.com"), issuer: .exact("https://issuer.example.com"), claims: [])))
+                artifact: .bytes(artifact),
+                identity: .certificate(identity: .exact("signer@example.com"), issuer: .exact("https://issuer.example.com"), claims: [])))
     }
 
     @Test("No cache: the embedded material, production or staging")
@@ -78,7 +79,10 @@ struct TrustSourceTests {
         let directory = try await installCache()
         let lines = Lines()
         let selection = try TrustChoice().resolve(in: context(lines: lines))
-        guard case .tufCache(let cache) = selection else { Issue.record("not the cache: \(selection)"); return }
+        guard case .tufCache(let cache) = selection else {
+            Issue.record("not the cache: \(selection)")
+            return
+        }
         #expect(cache.directory == directory)
         #expect(cache.trustedRoot == sigstore.trustedRootJSON)
         #expect(cache.signingConfigPath == directory + "/targets/signing_config.v0.2.json")

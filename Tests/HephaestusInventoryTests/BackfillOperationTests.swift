@@ -179,7 +179,8 @@ struct BackfillOperationTests {
         await #expect(throws: PolicyError.invalid(file: request.policy!, reason: "unknown key extra")) {
             _ = try await BackfillRunOperation.run(request, in: fixture.context(), emit: ItemSink { _ in })
         }
-        request.policy = try work.write("policy.json", #"{"version": 1, "identities": [{"san": "backfill@example.com", "issuer": "https://issuer.example.com"}]}"#)
+        request.policy = try work.write(
+            "policy.json", #"{"version": 1, "identities": [{"san": "backfill@example.com", "issuer": "https://issuer.example.com"}]}"#)
         let dry = try await BackfillRunOperation.run(request, in: fixture.context(), emit: ItemSink { _ in })
         #expect(dry.dryRun && dry.failure == nil)
     }

@@ -127,7 +127,8 @@ struct InventoryOperationTests {
         let tsa = try await audit(
             #"{"version": 1, "identities": [{"san": "signer@example.com", "issuer": "https://issuer.example.com"}], "timestampAuthority": {"threshold": 1}}"#
         )
-        #expect(tsa.findings.filter { $0.kind == .policyViolation }.first?.detail.contains("policy rule timestampAuthority.threshold not met") == true)
+        #expect(
+            tsa.findings.filter { $0.kind == .policyViolation }.first?.detail.contains("policy rule timestampAuthority.threshold not met") == true)
         let passing = try await audit(#"{"version": 1, "identities": [{"san": "signer@example.com", "issuer": "https://issuer.example.com"}]}"#)
         #expect(passing.findings.allSatisfy { ![.policyViolation, .unexpectedIdentity, .unexpectedIssuer].contains($0.kind) })
         await #expect(throws: RequestError.self) {

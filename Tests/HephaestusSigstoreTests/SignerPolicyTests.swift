@@ -45,7 +45,8 @@ struct SignerPolicyTests {
     }
 
     func verify(_ minted: MintedBundle, _ signer: SignerPolicy, clock: @escaping @Sendable () -> Date = Date.init) throws -> VerificationResult {
-        try sigstore.verifier(clock: clock).verify(try minted.parsed(), policy: VerificationPolicy(artifact: .bytes(Harness.artifact), signer: signer))
+        try sigstore.verifier(clock: clock).verify(
+            try minted.parsed(), policy: VerificationPolicy(artifact: .bytes(Harness.artifact), signer: signer))
     }
 
     /// Expects the bundle refused with `code`, the message naming `naming`.
@@ -67,7 +68,8 @@ struct SignerPolicyTests {
         let signer = try policy(
             githubPolicy(
                 #""transparencyLog": {"threshold": 1}, "certificateTransparency": {"threshold": 1}, "timestampAuthority": {"threshold": 1}, "observer": {"threshold": 2}, "entryKinds": ["hashedrekord:0.0.1"], "bundleVersions": ["0.3"], "maxAge": "1d""#,
-                claims: #""githubRepository": "octo/app", "githubRef": {"glob": "refs/tags/v*"}, "runnerEnvironment": "github-hosted", "buildTrigger": {"regexp": "push|release"}"#
+                claims:
+                    #""githubRepository": "octo/app", "githubRef": {"glob": "refs/tags/v*"}, "runnerEnvironment": "github-hosted", "buildTrigger": {"regexp": "push|release"}"#
             ))
         let result = try verify(try githubBundle(timestamps: 1), signer)
         #expect(result.identity == Self.workflow)
@@ -80,7 +82,8 @@ struct SignerPolicyTests {
             try policy(#"{"version": 1, "identities": [{"san": \#(san), "issuer": \#(issuer)}]}"#)
         }
         _ = try verify(bundle, try identity("\"\(Self.workflow)\""))
-        try expectRefused(bundle, try identity(#""https://github.com/octo/app/.github/workflows/release.yml""#), code: .identityMismatch, naming: "expected")
+        try expectRefused(
+            bundle, try identity(#""https://github.com/octo/app/.github/workflows/release.yml""#), code: .identityMismatch, naming: "expected")
         // A regexp matches the whole value, never a part of it.
         try expectRefused(bundle, try identity(#"{"regexp": "https://github\\.com/octo/app"}"#), code: .identityMismatch, naming: "whole value")
         _ = try verify(bundle, try identity(#"{"regexp": "https://github\\.com/octo/app/.*"}"#))
@@ -115,9 +118,11 @@ struct SignerPolicyTests {
         _ = try verify(old, try policy(json, templates: ["tag": "v1.2.0"]))
         try expectRefused(old, try policy(json, templates: ["tag": "v1.3.0"]), code: .claimMismatch, naming: "refs/tags/v1.3.0")
         // Filled literally: a tag's characters are not pattern syntax.
-        let glob = #"{"version": 1, "identities": [{"san": {"glob": "https://github.com/octo/app/*@refs/tags/{tag}"}, "issuer": "\#(Self.githubIssuer)"}]}"#
+        let glob =
+            #"{"version": 1, "identities": [{"san": {"glob": "https://github.com/octo/app/*@refs/tags/{tag}"}, "issuer": "\#(Self.githubIssuer)"}]}"#
         try expectRefused(old, try policy(glob, templates: ["tag": "v1.*"]), code: .identityMismatch, naming: "v1.\\*")
-        let regexp = #"{"version": 1, "identities": [{"san": {"regexp": "https://github\\.com/octo/app/.*@refs/tags/{tag}"}, "issuer": "\#(Self.githubIssuer)"}]}"#
+        let regexp =
+            #"{"version": 1, "identities": [{"san": {"regexp": "https://github\\.com/octo/app/.*@refs/tags/{tag}"}, "issuer": "\#(Self.githubIssuer)"}]}"#
         try expectRefused(old, try policy(regexp, templates: ["tag": "v1.2.0|.*"]), code: .identityMismatch, naming: "refs/tags")
         #expect(throws: PolicyError.templateUnavailable(file: "policy.json", name: "tag", command: "verify bundle")) {
             try PolicyFile(bytes: Array(json.utf8), source: "policy.json").signerPolicy(templates: [:], command: "verify bundle")
@@ -160,7 +165,8 @@ struct SignerPolicyTests {
         let old = try past.sign(Harness.artifact, options: options)
         func check(_ maxAge: String) throws -> VerificationResult {
             try past.verifier().verify(
-                try old.parsed(), policy: VerificationPolicy(artifact: .bytes(Harness.artifact), signer: try policy(githubPolicy(#""maxAge": "\#(maxAge)""#))))
+                try old.parsed(),
+                policy: VerificationPolicy(artifact: .bytes(Harness.artifact), signer: try policy(githubPolicy(#""maxAge": "\#(maxAge)""#))))
         }
         _ = try check("90d")
         #expect {
@@ -180,8 +186,12 @@ struct SignerPolicyTests {
         }
         let identity = #""identities": [{"san": "a@example.com", "issuer": "https://issuer.example.com"}]"#
         #expect(error(#"{"version": 1, \#(identity), "tlog": {"threshold": 1}}"#) == "policy p.json: unknown key tlog")
-        #expect(error(#"{"version": 1, "identities": [{"san": "a", "issuer": "b", "subject": "c"}]}"#) == "policy p.json: unknown key identities[0].subject")
-        #expect(error(#"{"version": 1, "identities": [{"san": "a", "issuer": "b", "claims": {"repo": "c"}}]}"#).contains("unknown key identities[0].claims.repo"))
+        #expect(
+            error(#"{"version": 1, "identities": [{"san": "a", "issuer": "b", "subject": "c"}]}"#)
+                == "policy p.json: unknown key identities[0].subject")
+        #expect(
+            error(#"{"version": 1, "identities": [{"san": "a", "issuer": "b", "claims": {"repo": "c"}}]}"#).contains(
+                "unknown key identities[0].claims.repo"))
         #expect(error(#"{"version": 2, \#(identity)}"#) == "policy p.json: version: 2 is not supported (only 1)")
         #expect(error(#"{\#(identity)}"#) == "policy p.json: version: is required (1)")
         #expect(error(#"{"version": 1}"#).contains("identities: is required"))

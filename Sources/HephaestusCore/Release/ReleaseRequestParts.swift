@@ -1,6 +1,6 @@
 import Foundation
-import HephaestusSigstore
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// Which release of which repository, as the CLI's `--repository OWNER/REPO (--tag T | --latest)
 /// [--include-prereleases]` give it (`release download`).

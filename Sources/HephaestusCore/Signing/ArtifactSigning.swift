@@ -313,7 +313,8 @@ public enum SignFilesOperation: Operation {
         try request.validate()
         let signed = try await BlockingWork.run {
             let trust = try request.trust.resolve(in: context)
-            let signingConfig = request.stagingSigningConfig.map { request.signing.configSelection(staging: $0) } ?? request.signing.configSelection(trust: trust)
+            let signingConfig =
+                request.stagingSigningConfig.map { request.signing.configSelection(staging: $0) } ?? request.signing.configSelection(trust: trust)
             let signing = ArtifactSigning(
                 request: ArtifactSigning.Request(
                     files: request.files, bundlePath: request.bundle, overwrite: request.overwrite, inToto: request.inToto,

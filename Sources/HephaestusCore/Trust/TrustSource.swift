@@ -200,7 +200,8 @@ extension TrustChoice {
         let selection = try resolve(environment: context.environment)
         if let stale = selection.staleness(at: context.clock()), StaleTrustWarnings.shared.first(run: context.runID, selection.kind) {
             context.logger.warning(
-                "trust.stale", metadata: ["message": .string(stale), "source": .string(selection.kind), "path": .string(selection.path ?? "embedded")])
+                "trust.stale",
+                metadata: ["message": .string(stale), "source": .string(selection.kind), "path": .string(selection.path ?? "embedded")])
         }
         return selection
     }

@@ -111,7 +111,9 @@ public struct TrustReport: OperationReport {
     public var lines: [String] {
         var lines = ["trusted root: \(source)", "source: \(sourceKind)\(path.map { " \($0)" } ?? "")"]
         if let origin, let retrievedAt { lines.append("origin: \(origin), taken \(retrievedAt)") }
-        if let ageDays { lines.append("age: \(ageDays) day\(ageDays == 1 ? "" : "s")\(expires.map { ", timestamp metadata expires \(RFC3339.string($0))" } ?? "")") }
+        if let ageDays {
+            lines.append("age: \(ageDays) day\(ageDays == 1 ? "" : "s")\(expires.map { ", timestamp metadata expires \(RFC3339.string($0))" } ?? "")")
+        }
         if let signingConfig { lines.append("signing config: \(signingConfig)") }
         if let staleReason { lines.append("stale: \(staleReason)") }
         func window(_ from: Date, _ until: Date?) -> String { "\(RFC3339Text.format(from)) – \(until.map(RFC3339Text.format) ?? "open")" }

@@ -85,13 +85,15 @@ public struct BundleRequirements: Sendable, Equatable {
             for entry in result.logEntries
             where !entryKinds.contains(entry.kind) && !entryKinds.contains("\(entry.kind):\(entry.kindVersion)") {
                 throw .policyViolation(
-                    rule: "entryKinds", reason: "log entry kind \(entry.kind):\(entry.kindVersion) is not one of \(entryKinds.joined(separator: ", "))")
+                    rule: "entryKinds",
+                    reason: "log entry kind \(entry.kind):\(entry.kindVersion) is not one of \(entryKinds.joined(separator: ", "))")
             }
         }
         if let bundleVersions {
             let version = SigstoreBundle.mediaTypes[result.bundleMediaType]?.rawValue ?? result.bundleMediaType
             guard bundleVersions.contains(version) else {
-                throw .policyViolation(rule: "bundleVersions", reason: "bundle version \(version) is not one of \(bundleVersions.joined(separator: ", "))")
+                throw .policyViolation(
+                    rule: "bundleVersions", reason: "bundle version \(version) is not one of \(bundleVersions.joined(separator: ", "))")
             }
         }
         if let predicateTypes, let predicateType = result.predicateType, !predicateTypes.contains(predicateType) {
@@ -105,7 +107,8 @@ public struct BundleRequirements: Sendable, Equatable {
             let age = now.timeIntervalSince(signed)
             guard age <= maximumAge else {
                 throw .policyViolation(
-                    rule: "maxAge", reason: "signed \(RFC3339.string(signed)), \(Int(age / 86_400)) days ago; at most \(PolicyDuration.text(maximumAge)) allowed")
+                    rule: "maxAge",
+                    reason: "signed \(RFC3339.string(signed)), \(Int(age / 86_400)) days ago; at most \(PolicyDuration.text(maximumAge)) allowed")
             }
         }
     }

@@ -72,7 +72,8 @@ public enum VerificationError: CodedError, Equatable {
             case .noVerifiedTime: (.checkFailed, "no signed time (SET or RFC 3161) verifies")
             case .statementMismatch: (.checkFailed, "a DSSE in-toto statement does not name the artifact")
             case .keyMismatch: (.checkFailed, "the managed key does not match")
-            case .policyViolation: (.checkFailed, "the bundle verifies but breaks a rule of the verification policy (a threshold, kind, version or age)")
+            case .policyViolation:
+                (.checkFailed, "the bundle verifies but breaks a rule of the verification policy (a threshold, kind, version or age)")
             }
         }
     }

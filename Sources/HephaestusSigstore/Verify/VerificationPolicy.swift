@@ -232,7 +232,8 @@ public struct VerificationPolicy: Sendable {
     public let identity: IdentityPolicy
     public let requirements: BundleRequirements
 
-    public init(artifact: ArtifactPolicy, identity: IdentityPolicy, requirements: BundleRequirements = BundleRequirements()) throws(VerificationError) {
+    public init(artifact: ArtifactPolicy, identity: IdentityPolicy, requirements: BundleRequirements = BundleRequirements()) throws(VerificationError)
+    {
         try identity.validated()
         self.artifact = artifact
         self.identity = identity

@@ -62,7 +62,8 @@ struct SigstoreOptions: ParsableArguments {
 
     var choice: SigstoreChoice {
         SigstoreChoice(
-            requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity, sigstoreIssuer: sigstoreIssuer ?? SigstorePolicy.githubActionsIssuer,
+            requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity,
+            sigstoreIssuer: sigstoreIssuer ?? SigstorePolicy.githubActionsIssuer,
             trust: trust.choice, policy: policy.policy)
     }
 
