@@ -3,7 +3,9 @@ import HephaestusTestSupport
 import Testing
 
 /// `verify attestation` and `verify github-attestation` through the shipped binary, on the genuine fixtures.
-@Suite("verify attestation / github-attestation commands", .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
+@Suite(
+    "verify attestation / github-attestation commands",
+    .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
 struct VerifyAttestationCommandTests {
     static var pypi: String { AttestationFixtures.pypiDirectory.path }
     static var github: String { AttestationFixtures.githubDirectory.path }
@@ -13,7 +15,9 @@ struct VerifyAttestationCommandTests {
 
     static func arguments(_ testCase: AttestationFixtures.PyPICase) -> [String] {
         let policy = testCase.policy
-        var arguments = ["verify", "attestation", testCase.format == "pep740-provenance" ? "--provenance" : "--attestation", testCase.attestationFile!]
+        var arguments = [
+            "verify", "attestation", testCase.format == "pep740-provenance" ? "--provenance" : "--attestation", testCase.attestationFile!,
+        ]
         switch policy["type"] {
         case "identity":
             arguments += ["--certificate-identity", policy["identity"]!, "--certificate-oidc-issuer", policy["issuer"] ?? testCase.signerIssuer!]
@@ -67,7 +71,8 @@ struct VerifyAttestationCommandTests {
         let fail = try HephaestusBinary.run(
             [
                 "verify", "github-attestation", "--json", "data/sigstore-js-2.1.0.tgz", "--bundle", "data/sigstore-js-2.1.0-bundle.json",
-                "--custom-trusted-root", "data/trusted_root.json", "-d", "sha512", "--repo", "sigstore/sigstore-js", "--source-ref", "refs/heads/develop",
+                "--custom-trusted-root", "data/trusted_root.json", "-d", "sha512", "--repo", "sigstore/sigstore-js", "--source-ref",
+                "refs/heads/develop",
             ], in: Self.github)
         #expect(fail.status == 1)
         let failure = try #require(try JSONSerialization.jsonObject(with: Data(fail.stdout)) as? [String: Any])
@@ -84,13 +89,17 @@ struct VerifyAttestationCommandTests {
         let issuer = "https://token.actions.githubusercontent.com"
         let accepting = try work.write(
             "accept.json", #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@refs/tags/v*"}, "issuer": "\#(issuer)"}]}"#)
-        let otherSigner = try work.write("other.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/v0.0.18", "issuer": "\#(issuer)"}]}"#)
+        let otherSigner = try work.write(
+            "other.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/v0.0.18", "issuer": "\#(issuer)"}]}"#)
         let slsaOnly = try work.write(
             "slsa.json",
-            #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@*"}, "issuer": "\#(issuer)"}], "predicateTypes": ["https://slsa.dev/provenance/v1"]}"#)
-        let templated = try work.write("tag.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/{tag}", "issuer": "\#(issuer)"}]}"#)
+            #"{"version": 1, "identities": [{"san": {"glob": "\#(workflow)@*"}, "issuer": "\#(issuer)"}], "predicateTypes": ["https://slsa.dev/provenance/v1"]}"#
+        )
+        let templated = try work.write(
+            "tag.json", #"{"version": 1, "identities": [{"san": "\#(workflow)@refs/tags/{tag}", "issuer": "\#(issuer)"}]}"#)
         func run(_ policy: String, _ source: [String]) throws -> ProcessResult {
-            try HephaestusBinary.run(["verify", "attestation", "--policy", policy] + source + ["assets/pypi_attestations-0.0.19.tar.gz"], in: Self.pypi)
+            try HephaestusBinary.run(
+                ["verify", "attestation", "--policy", policy] + source + ["assets/pypi_attestations-0.0.19.tar.gz"], in: Self.pypi)
         }
         let attestation = ["--attestation", "assets/pypi_attestations-0.0.19.tar.gz.publish.attestation"]
         let provenance = ["--provenance", "assets/pypi_attestations-0.0.19.tar.gz.provenance"]
@@ -137,7 +146,36 @@ struct VerifyAttestationCommandTests {
         #expect(malformed.stderrText.contains("attestation: version must be 1"))
         let notADistribution = try HephaestusBinary.run(["verify", "attestation", "--attestation", garbage, "--github-repository", "a/b", garbage])
         #expect(notADistribution.status == 64, "\(notADistribution.stderrText)")
-        let missing = try HephaestusBinary.run(["verify", "attestation", "--attestation", work.file("none"), "--github-repository", "a/b", dist], in: Self.pypi)
+        let missing = try HephaestusBinary.run(
+            ["verify", "attestation", "--attestation", work.file("none"), "--github-repository", "a/b", dist], in: Self.pypi)
         #expect(missing.status == 66, "\(missing.stderrText)")
+    }
+}
+
+/// `release verify --deep` through the binary: the flags, a missing provenance's exit status and warning.
+@Suite("release verify --deep command", .enabled(if: ToolLocator.find("python3") != nil, "needs python3 (fixtures/wheels/make_wheel.py)"))
+struct ReleaseDeepCommandTests {
+    @Test("a wheel without provenance fails (exit 1) unless --allow-missing-provenance; --deep needs --provenance-dir (64)")
+    func deep() throws {
+        let factory = try WheelhouseFactory()
+        try factory.wheel("alpha-pkg", "1.2.0")
+        let archive = try factory.release()
+        let provenance = try TemporaryDirectory()
+        let base = [
+            "release", "verify", "--archive", archive, "--trusted-root", factory.trustedRoot, "--require-sigstore",
+            "--sigstore-identity", WheelhouseFactory.identity,
+        ]
+        let missing = try HephaestusBinary.run(base + ["--deep", "--provenance-dir", provenance.path, "--provenance-repository", "octo/wheels"])
+        #expect(missing.status == 1, "\(missing.stderrText)")
+        #expect(missing.stderrText.contains("alpha_pkg-1.2.0-py3-none-any.whl has no PEP 740 provenance"))
+        let allowed = try HephaestusBinary.run(
+            base + ["--deep", "--provenance-dir", provenance.path, "--provenance-repository", "octo/wheels", "--allow-missing-provenance"])
+        #expect(allowed.status == 0, "\(allowed.stderrText)")
+        #expect(allowed.stderrText.contains("has no PEP 740 provenance: not checked (--allow-missing-provenance)"))
+        #expect(allowed.stdoutText.contains("provenance: 0 of 1 wheels verified (PEP 740); MISSING, not checked: alpha_pkg-1.2.0-py3-none-any.whl"))
+        for usage in [["--deep"], ["--deep", "--provenance-dir", provenance.path], ["--provenance-dir", provenance.path]] {
+            let result = try HephaestusBinary.run(base + usage)
+            #expect(result.status == 64, "\(usage): \(result.stderrText)")
+        }
     }
 }

@@ -20,7 +20,9 @@ struct FixtureVerdict: Sendable {
 
 /// Every genuine PEP 740 case (`../shared/fixtures/pypi-attestations/cases.json`) through the library, in process: each
 /// verdict must be the one pypi-attestations 0.0.30 / sigstore 4.5.1 recorded.
-@Suite("PEP 740 attestations: recorded pypi-attestations verdicts", .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
+@Suite(
+    "PEP 740 attestations: recorded pypi-attestations verdicts",
+    .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
 struct PEP740FixtureTests {
     /// The signer the case's policy names, as Hephaestus' options would give it.
     static func signer(_ testCase: AttestationFixtures.PyPICase) throws -> AttestationSigner.Choice {
@@ -59,7 +61,8 @@ struct PEP740FixtureTests {
         let signer = try signer(testCase)
         let outcome = Result { () throws -> Void in
             if testCase.format == "x509-certificate" {
-                let certificate = try Certificate.parse(pemOrDER: FileReader.contents(of: "\(directory)/\(testCase.certificateFile!)", limit: 1 << 20))
+                let certificate = try Certificate.parse(
+                    pemOrDER: FileReader.contents(of: "\(directory)/\(testCase.certificateFile!)", limit: 1 << 20))
                 try signer.rule.check(try FulcioCertificate(certificate))
                 return
             }
@@ -125,7 +128,9 @@ struct PEP740FixtureTests {
 
 /// Every genuine GitHub artifact attestation case (`../shared/fixtures/github-attestations/cases.json`) through
 /// `verify.github-attestation` in process: each verdict must be the one gh 2.103.3 recorded.
-@Suite("GitHub artifact attestations: recorded gh verdicts", .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
+@Suite(
+    "GitHub artifact attestations: recorded gh verdicts",
+    .enabled(if: AttestationFixtures.isAvailable, Comment(rawValue: AttestationFixtures.absenceMessage)))
 struct GitHubAttestationFixtureTests {
     /// gh's arguments as an operation request (paths made absolute).
     static func request(_ testCase: AttestationFixtures.GitHubCase) throws -> VerifyGitHubAttestationOperation.Request {
@@ -176,14 +181,18 @@ struct GitHubAttestationFixtureTests {
         #expect(disagreements.isEmpty, "\(disagreements.map(\.id))")
     }
 
-    @Test("where gh names the mismatch, Hephaestus names the same claim", arguments: AttestationFixtures.githubCases.filter { $0.expectedVerdict == "fail" })
+    @Test(
+        "where gh names the mismatch, Hephaestus names the same claim",
+        arguments: AttestationFixtures.githubCases.filter { $0.expectedVerdict == "fail" })
     func failureReasons(testCase: AttestationFixtures.GitHubCase) async throws {
         let verdict = try await Self.verdict(testCase)
         let reference = testCase.expectedReason ?? ""
         let expected: [(String, String)] = [
             ("expected Issuer to be", "issuer mismatch"), ("expected SourceRepositoryURI", "SourceRepositoryURI"),
-            ("expected SourceRepositoryRef", "SourceRepositoryRef"), ("no attestations found with predicate type", "no attestations found with predicate type"),
-            ("unsupported bundle version", "unsupported bundle version"), ("no custom verifier found for issuer", "no custom verifier found for issuer"),
+            ("expected SourceRepositoryRef", "SourceRepositoryRef"),
+            ("no attestations found with predicate type", "no attestations found with predicate type"),
+            ("unsupported bundle version", "unsupported bundle version"),
+            ("no custom verifier found for issuer", "no custom verifier found for issuer"),
             ("missing bundle content", "invalid bundle"), ("missing verification material", "invalid bundle"),
         ]
         guard let words = expected.first(where: { reference.contains($0.0) })?.1 else {

@@ -48,7 +48,9 @@ struct AttestationVerificationTests {
         return try sigstore.attest(statement: statement, options: options)
     }
 
-    func verify(_ bundle: MintedBundle, publisher: TrustedPublisher = .github(repository: Self.repository, workflow: "release.yml")) throws
+    func verify(
+        _ bundle: MintedBundle, publisher: TrustedPublisher = .github(repository: Self.repository, workflow: "release.yml")
+    ) throws
         -> VerifiedAttestation
     {
         let attestation = try PEP740Attestation(sigstoreBundle: bundle.json)
@@ -159,7 +161,8 @@ struct AttestationVerificationTests {
         let verifier = PEP740Verifier(verifier: try sigstore.verifier())
         let publisher = TrustedPublisher.github(repository: Self.repository, workflow: "release.yml")
         let one = PEP740Provenance(bundles: [.init(publisher: publisher, attestations: [good])])
-        #expect(try verifier.verify(one, distribution: distribution, signer: .publisher(.github(repository: Self.repository, workflow: nil))).count == 1)
+        #expect(
+            try verifier.verify(one, distribution: distribution, signer: .publisher(.github(repository: Self.repository, workflow: nil))).count == 1)
         // The bundle says octo/demo-pkg but one attestation was signed by another repository: all must verify.
         let mixed = PEP740Provenance(bundles: [.init(publisher: publisher, attestations: [good, foreign])])
         #expect(throws: VerificationError.self) {
@@ -174,7 +177,8 @@ struct AttestationVerificationTests {
         }
         #expect(kind.reason.contains("but expected a Google publisher"))
         #expect(throws: AttestationError(.empty, "the provenance holds no attestation")) {
-            try verifier.verify(PEP740Provenance(bundles: [.init(publisher: publisher, attestations: [])]), distribution: distribution, signer: .publisher(publisher))
+            try verifier.verify(
+                PEP740Provenance(bundles: [.init(publisher: publisher, attestations: [])]), distribution: distribution, signer: .publisher(publisher))
         }
         // Identity options with provenance: the publisher's rule and the identity must both hold.
         let identity = AttestationSigner.Choice.identity(
@@ -199,7 +203,8 @@ struct AttestationVerificationTests {
         #expect(throws: VerificationError.self) { try verify(GitHubAttestationPolicy(owner: "octo", certOidcIssuer: "https://example.com")) }
         #expect(throws: AttestationError.self) { try verify(GitHubAttestationPolicy(owner: "octo", predicateType: "https://example.com/v1")) }
         // Two attestations, the first for another artifact: the second one passes it.
-        let other = try attest(Self.statement(subjects: [("x", String(repeating: "1", count: 64))], predicateType: GitHubAttestationPolicy.slsaProvenanceV1))
+        let other = try attest(
+            Self.statement(subjects: [("x", String(repeating: "1", count: 64))], predicateType: GitHubAttestationPolicy.slsaProvenanceV1))
         #expect(try verify(GitHubAttestationPolicy(owner: "octo"), [try other.parsed(), bundle]).count == 1)
         #expect(throws: VerificationError.self) { try verify(GitHubAttestationPolicy(owner: "octo"), [try other.parsed()]) }
         // Without a root for the signing CA's organisation there is no verdict but a failure.
@@ -207,6 +212,50 @@ struct AttestationVerificationTests {
         #expect(throws: AttestationError.self) {
             try GitHubAttestationVerifier(roots: otherRoots, policy: GitHubAttestationPolicy(owner: "octo")).verify([bundle], artifactDigest: digest)
         }
+    }
+}
+
+/// GitHub's own Sigstore instance, as gh verifies it: its CA's organisation is `GitHub, Inc.`, its bundles carry an
+/// RFC 3161 timestamp and no transparency-log entry.
+@Suite("GitHub attestations from GitHub's own instance (timestamp authority, no log)")
+struct GitHubInstanceAttestationTests {
+    @Test("one verified timestamp suffices; without it, or against a public-good-only root, the attestation fails")
+    func timestampOnly() throws {
+        let github = try VirtualSigstore(name: "GitHub, Inc.")
+        let artifact = Array("asset".utf8)
+        let digest = DigestAlgorithm.sha256.hash(artifact)
+        let statement = AttestationVerificationTests.statement(
+            subjects: [("asset", digest.hex)], predicateType: GitHubAttestationPolicy.slsaProvenanceV1)
+        var options = VirtualSigstore.Options()
+        options.identity = .uri("https://github.com/octo/demo/.github/workflows/release.yml@refs/heads/main")
+        options.issuer = GitHubAttestationPolicy.githubActionsIssuer
+        options.log = .none
+        options.timestamps = 1
+        options.leaf = { request in
+            request.claims["1.3.6.1.4.1.57264.1.12"] = "https://github.com/octo/demo"
+            request.claims["1.3.6.1.4.1.57264.1.16"] = "https://github.com/octo"
+        }
+        let stamped = try github.attest(statement: statement, options: options).parsed()
+        #expect(stamped.transparencyLogEntries.isEmpty)
+        let roots = GitHubTrustedRoots(roots: [try TrustedRoot.production(), try github.trustedRoot()], isCustom: true)
+        let policy = GitHubAttestationPolicy(repo: "octo/demo")
+        #expect(try GitHubAttestationVerifier(roots: roots, policy: policy).verify([stamped], artifactDigest: digest).count == 1)
+        #expect(try roots.verifier(for: stamped).configuration.transparencyLogThreshold == 0)
+
+        // The same instance's root under another organisation is verified as public good: a log entry is then required.
+        let publicGood = try VirtualSigstore(name: GitHubTrustedRoots.publicGoodOrganization)
+        let unlogged = try publicGood.attest(statement: statement, options: options).parsed()
+        let publicGoodRoots = GitHubTrustedRoots(roots: [try publicGood.trustedRoot()], isCustom: true)
+        #expect(throws: VerificationError.self) {
+            try GitHubAttestationVerifier(roots: publicGoodRoots, policy: policy).verify([unlogged], artifactDigest: digest)
+        }
+        // Without a root for `GitHub, Inc.` there is nothing to verify against.
+        let onlyPublicGood = GitHubTrustedRoots(roots: [try TrustedRoot.production()], isCustom: false)
+        let error = try #require(throws: AttestationError.self) {
+            try GitHubAttestationVerifier(roots: onlyPublicGood, policy: policy).verify([stamped], artifactDigest: digest)
+        }
+        #expect(error.errorCode == .noTrustedRoot)
+        #expect(error.reason.contains("pass --custom-trusted-root"))
     }
 }
 
@@ -243,7 +292,8 @@ struct AttestationRequestTests {
         #expect(throws: RequestError.self) { try GitHubAttestationPolicy(repo: "a").validate() }
         #expect(throws: RequestError.self) { try GitHubAttestationPolicy(owner: "a", signerRepo: "a/b", certIdentity: "x").validate() }
         #expect(throws: RequestError.self) { try GitHubAttestationPolicy(owner: "a", certIdentityRegex: "(").validate() }
-        let request = VerifyGitHubAttestationOperation.Request(bundle: "b", artifact: "a", policy: GitHubAttestationPolicy(owner: "a"), digestAlgorithm: "md5")
+        let request = VerifyGitHubAttestationOperation.Request(
+            bundle: "b", artifact: "a", policy: GitHubAttestationPolicy(owner: "a"), digestAlgorithm: "md5")
         #expect(throws: RequestError.self) { try request.validate() }
         let workflow = GitHubAttestationPolicy(owner: "o", hostname: "example.ghe.com")
         #expect(workflow.signerWorkflowRegex("o/r/.github/workflows/a.yml") == "^https://example.ghe.com/o/r/.github/workflows/a.yml")

@@ -19,7 +19,8 @@ public struct AttestationError: CodedError, Equatable {
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
-            case .malformed: (.checkFailed, "an attestation, provenance object or attestation bundle file is not in its format (as a malformed bundle)")
+            case .malformed:
+                (.checkFailed, "an attestation, provenance object or attestation bundle file is not in its format (as a malformed bundle)")
             case .notADistribution: (.usage, "the distribution's file name is not a wheel or sdist name")
             case .subjectCount: (.checkFailed, "a PEP 740 statement does not have exactly one subject")
             case .subjectName: (.checkFailed, "the statement's subject names another distribution")

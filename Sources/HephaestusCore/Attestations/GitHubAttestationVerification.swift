@@ -189,7 +189,9 @@ public enum VerifyGitHubAttestationOperation: Operation {
         errorCodes: FileError.Code.reading.map(\.rawValue) + AttestationError.Code.allCases.map(\.rawValue)
             + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source)
 
-    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws
+    public static func run(
+        _ request: Request, in context: OperationContext, emit: ItemSink<Never>
+    ) async throws
         -> AttestationVerificationReport
     {
         try request.validate()
@@ -199,7 +201,7 @@ public enum VerifyGitHubAttestationOperation: Operation {
         let outcome: Result<[VerifiedAttestation], any Error>
         do {
             outcome = .success(try verifier.verify(try GitHubAttestationBundles.read(path: request.bundle), artifactDigest: digest))
-        } catch where AttestationVerdict.verdictCode(of: error) != nil {
+        } catch  where AttestationVerdict.verdictCode(of: error) != nil {
             outcome = .failure(error)
         }
         let report = AttestationVerificationReport(artifact: request.artifact, source: request.bundle, digest: digest.description, outcome: outcome)

@@ -75,7 +75,9 @@ public struct PEP740Verifier: Sendable {
     /// each bundle's publisher must be the expected one, and each of its attestations must verify for that
     /// publisher (and, with identity options or a policy file, for those identities too). All must pass; an empty
     /// provenance fails.
-    public func verify(_ provenance: PEP740Provenance, distribution: PythonDistribution, signer: AttestationSigner.Choice) throws
+    public func verify(
+        _ provenance: PEP740Provenance, distribution: PythonDistribution, signer: AttestationSigner.Choice
+    ) throws
         -> [VerifiedAttestation]
     {
         guard provenance.bundles.contains(where: { !$0.attestations.isEmpty }) else {
@@ -219,7 +221,10 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
 
     /// Checks the options without reading any file.
     public func validate() throws(RequestError) {
-        guard let policy else { return _ = try optionChoice() }
+        guard let policy else {
+            _ = try optionChoice()
+            return
+        }
         if policy.isEmpty { throw RequestError("--policy must not be empty") }
         let others: [(String, String?)] = [
             ("--certificate-identity", certificateIdentity), ("--certificate-identity-regexp", certificateIdentityRegexp),
@@ -234,7 +239,7 @@ public struct AttestationSigner: Codable, Sendable, Equatable {
 
     /// Exactly one of: the identity options (an identity and an issuer), `--github-repository` (with an optional
     /// `--github-workflow`), `--gitlab-project` (with an optional `--gitlab-workflow`), `--google-service-account`.
-    private func optionChoice() throws(RequestError) -> Choice {
+    func optionChoice() throws(RequestError) -> Choice {
         let given: [(flag: String, value: String?)] = [
             ("--github-repository", githubRepository), ("--github-workflow", githubWorkflow), ("--gitlab-project", gitlabProject),
             ("--gitlab-workflow", gitlabWorkflow), ("--google-service-account", googleServiceAccount),

@@ -88,7 +88,7 @@ private struct VersionScanner {
         }
         guard let first = number() else { return nil }
         parsed.release = [first]
-        while peek() == UInt8(ascii: "."), let next = lookahead({ $0.index += 1; return $0.number() }) {
+        while peek() == UInt8(ascii: "."), let next = lookahead({ $0.numberAfterSeparator() }) {
             parsed.release.append(next)
         }
         parsed.pre = lookahead { scanner -> PythonVersion.PreRelease? in
@@ -99,7 +99,7 @@ private struct VersionScanner {
             return PythonVersion.PreRelease(label: Self.preLabels.first { $0.spelling == label }!.label, number: number ?? 0)
         }
         parsed.post = lookahead { scanner -> Int? in
-            if scanner.peek() == UInt8(ascii: "-"), let number = scanner.lookahead({ $0.index += 1; return $0.number() }) {
+            if scanner.peek() == UInt8(ascii: "-"), let number = scanner.lookahead({ $0.numberAfterSeparator() }) {
                 return number
             }
             scanner.separator()
@@ -156,6 +156,12 @@ private struct VersionScanner {
     }
 
     mutating func optionalNumber() -> Int? { lookahead { $0.number() } }
+
+    /// The number after the separator at the current position (the caller has seen it).
+    mutating func numberAfterSeparator() -> Int? {
+        index += 1
+        return number()
+    }
 
     /// The first of `words` (longest alternatives first where they share a prefix) that follows.
     mutating func word(_ words: [String]) -> String? {

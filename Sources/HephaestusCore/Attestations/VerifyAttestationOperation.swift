@@ -39,7 +39,9 @@ public enum VerifyAttestationOperation: Operation {
         errorCodes: FileError.Code.reading.map(\.rawValue) + AttestationError.Code.allCases.map(\.rawValue)
             + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source + TrustErrorCodes.policy)
 
-    public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws
+    public static func run(
+        _ request: Request, in context: OperationContext, emit: ItemSink<Never>
+    ) async throws
         -> AttestationVerificationReport
     {
         try request.validate()
@@ -58,7 +60,7 @@ public enum VerifyAttestationOperation: Operation {
                 let provenance = try PEP740Provenance.read(path: source)
                 outcome = .success(try verifier.verify(provenance, distribution: distribution, signer: signer))
             }
-        } catch where AttestationVerdict.verdictCode(of: error) != nil {
+        } catch  where AttestationVerdict.verdictCode(of: error) != nil {
             outcome = .failure(error)
         }
         let report = AttestationVerificationReport(

@@ -98,12 +98,16 @@ public struct ReleasePipeline: Sendable {
     public var allowMissingManifest: Bool
     public var limits: ExtractionLimits
     public var workRoot: String?
+    /// `--deep`: each wheel against its own PEP 740 provenance.
+    public var provenance: WheelProvenanceCheck?
     public var notify: @Sendable (ReleaseNotice) -> Void
 
     public init(
         source: ReleaseSource, sigstore: SigstorePolicy, allowMissingManifest: Bool = false,
-        limits: ExtractionLimits = ExtractionLimits(), workRoot: String? = nil, notify: @escaping @Sendable (ReleaseNotice) -> Void = { _ in }
+        limits: ExtractionLimits = ExtractionLimits(), workRoot: String? = nil, provenance: WheelProvenanceCheck? = nil,
+        notify: @escaping @Sendable (ReleaseNotice) -> Void = { _ in }
     ) {
+        self.provenance = provenance
         self.source = source
         self.sigstore = sigstore
         self.allowMissingManifest = allowMissingManifest
@@ -112,7 +116,8 @@ public struct ReleasePipeline: Sendable {
         self.notify = notify
     }
 
-    /// Runs every check, stage by stage (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`): each announced as a
+    /// Runs every check, stage by stage (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`, with `--deep`
+    /// `provenance`): each announced as a
     /// progress event, traced as a span, run off the cooperative pool. A stage that fails ends the checks and is
     /// recorded in the report (``ReleaseReport/fail(at:with:)``): what the stages before it established stays in the
     /// report. The caller owns the staging directory either way (``finish(_:keep:report:)``); only errors without a
@@ -191,8 +196,13 @@ public struct ReleasePipeline: Sendable {
             _ = try SafeExtractor(limits: limits, rules: WheelhouseInspection.extractionRules).extract(files.archive, into: staging.wheels)
         }
         report.stages.append(clock.lap("extract"))
-        report.wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
+        let wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
+        report.wheels = wheels
         report.stages.append(clock.lap("wheels"))
+        if let provenance {
+            report.provenance = try await Self.stage("provenance", in: context) { [notify] in try provenance.check(wheels, notify: notify) }
+            report.stages.append(clock.lap("provenance"))
+        }
     }
 
     /// The archive's digest and size; the manifest must name the archive and match.
@@ -363,7 +373,7 @@ public enum ReleaseVerifyOperation: Operation {
         ReleaseCheckError.Code.allCases.filter { $0 != .pipFailed && $0 != .environment }.map(\.rawValue)
         + GitHubError.Code.readingReleases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue) + ArchiveError.Code.allCases.map(\.rawValue) + WheelError.Code.allCases.map(\.rawValue)
-        + TrustErrorCodes.source + TrustErrorCodes.policy
+        + TrustErrorCodes.source + TrustErrorCodes.policy + AttestationError.Code.allCases.map(\.rawValue)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         let pipeline = try request.pipeline(in: context, notify: { emit($0) })

@@ -183,12 +183,15 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
     public var maxSize: Int64
     public var limits: ExtractionChoice
     public var github: GitHubChoice
+    /// `--deep`: each wheel against its PEP 740 provenance.
+    public var provenance: ProvenanceChoice
 
     public init(
         source: ReleaseSourceChoice, sigstore: SigstoreChoice = SigstoreChoice(), allowMissingManifest: Bool = false, workdir: String? = nil,
         keepWorkdir: Bool = false, maxSize: Int64 = ReleaseCheckRequest.defaultMaximumSize, limits: ExtractionChoice = ExtractionChoice(),
-        github: GitHubChoice = GitHubChoice()
+        github: GitHubChoice = GitHubChoice(), provenance: ProvenanceChoice = ProvenanceChoice()
     ) {
+        self.provenance = provenance
         self.source = source
         self.sigstore = sigstore
         self.allowMissingManifest = allowMissingManifest
@@ -204,17 +207,23 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
         try sigstore.validate()
         try limits.validate()
         try ReleaseDownloadOperation.Request.validate(maxSize: maxSize)
+        try provenance.validate(releaseRepository: source.archive == nil ? source.repository : nil)
     }
 
     /// The pipeline of checks, its notices handed to `notify`.
     public func pipeline(in context: OperationContext, notify: @escaping @Sendable (ReleaseNotice) -> Void) throws -> ReleasePipeline {
         try validate()
+        let sigstorePolicy = try sigstore.policy(in: context)
         return ReleasePipeline(
-            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: try sigstore.policy(in: context),
-            allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir, notify: notify)
+            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: sigstorePolicy,
+            allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir,
+            provenance: try provenance.check(releaseRepository: source.archive == nil ? source.repository : nil, trust: sigstorePolicy.trust),
+            notify: notify)
     }
 
-    private enum CodingKeys: String, CodingKey { case source, sigstore, allowMissingManifest, workdir, keepWorkdir, maxSize, limits, github }
+    private enum CodingKeys: String, CodingKey {
+        case source, sigstore, allowMissingManifest, workdir, keepWorkdir, maxSize, limits, github, provenance
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -226,5 +235,6 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
         maxSize = try container.decodeIfPresent(Int64.self, forKey: .maxSize) ?? Self.defaultMaximumSize
         limits = try container.decodeIfPresent(ExtractionChoice.self, forKey: .limits) ?? ExtractionChoice()
         github = try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice()
+        provenance = try container.decodeIfPresent(ProvenanceChoice.self, forKey: .provenance) ?? ProvenanceChoice()
     }
 }
