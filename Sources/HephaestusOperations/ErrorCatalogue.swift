@@ -48,6 +48,7 @@ public enum ErrorCatalogue {
         ServiceStoreError.self,
         AccessError.self,
         AuditError.self,
+        AgentError.self,
         TaskError.self,
     ]
 

@@ -19,7 +19,7 @@ struct Hephaestus: AsyncParsableCommand {
         version: VersionText.description,
         subcommands: [
             Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self,
-            Dev.self, ExitCodes.self, Schema.self, Conformance.self,
+            Dev.self, ExitCodes.self, Schema.self, MCP.self, Confirm.self, Conformance.self,
         ]
     )
 
