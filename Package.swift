@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hephaestus", targets: ["hephaestus"]),
+        .executable(name: "hephaestus-mcp", targets: ["hephaestus-mcp"]),
         // The libraries, for other Swift packages (plugins, users' tools). HephaestusTestSupport is in none.
         .library(name: "HephaestusPlatform", targets: ["HephaestusPlatform"]),
         .library(name: "HephaestusSigstore", targets: ["HephaestusSigstore"]),
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // The MCP server only (hephaestus-mcp): its library needs swift-system and swift-log; the package's NIO is for
+        // its own conformance executables and is not built.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -190,6 +194,24 @@ let package = Package(
                     ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
             ],
             plugins: ["BuildInfo"]
+        ),
+
+        /** The MCP server on stdio (`hephaestus mcp` execs it from the same directory): the registered operations as
+            tools. A separate executable so that `hephaestus` links no MCP code and its start-up is unchanged. */
+        .executableTarget(
+            name: "hephaestus-mcp",
+            dependencies: [
+                "HephaestusCore",
+                "HephaestusOperations",
+                "HephaestusService",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/hephaestus-mcp",
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
+            ]
         ),
 
         /** Generates the executable's BuildInfo.swift (the git commit it is built from) before each build. */

@@ -53,6 +53,7 @@ public enum ErrorCatalogue {
         ServiceStoreError.self,
         AccessError.self,
         AuditError.self,
+        AgentError.self,
         TaskError.self,
         AnalyticsError.self,
         ProjectConfigurationError.self,

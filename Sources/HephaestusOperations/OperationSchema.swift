@@ -63,7 +63,7 @@ package struct OperationSchema: Sendable {
         properties["runId"] = ["type": "string"]
         fields["properties"] = .object(properties)
         var required: [JSONValue] = ["mediaType", "runId"]
-        if case .array(let members)? = fields["required"] { required += members }
+        if case .array(let members)? = fields["required"] { required += members.filter { !required.contains($0) } }
         fields["required"] = .array(required)
         return .object(fields)
     }

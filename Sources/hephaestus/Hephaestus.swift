@@ -20,7 +20,7 @@ struct Hephaestus: AsyncParsableCommand {
         subcommands: [
             Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self,
             Accounts.self, Audit.self, Tasks.self, Cleanup.self, GuardRails.self, Analytics.self, Tools.self, Dev.self, ExitCodes.self,
-            Schema.self, Conformance.self,
+            Schema.self, MCP.self, Confirm.self, Conformance.self,
         ]
     )
 

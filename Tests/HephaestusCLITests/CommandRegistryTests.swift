@@ -17,8 +17,9 @@ struct CommandRegistryTests {
         return configuration.subcommands.flatMap { leaves($0, path: here) }
     }
 
-    /// Commands that print documentation, not the result of an operation.
-    static let documentationCommands: Set<String> = ["exit-codes"]
+    /// Commands that print documentation, or front ends over the registry (the MCP server and its confirmations), not
+    /// the result of an operation.
+    static let documentationCommands: Set<String> = ["exit-codes", "mcp", "confirm"]
 
     /// Former command names kept as hidden aliases, and the command each runs.
     static let aliases = ["tools refactor rankings": "analytics rankings"]

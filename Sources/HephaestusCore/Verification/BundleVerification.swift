@@ -147,3 +147,16 @@ public struct VerificationReport: OperationReport {
         try result?.encode(to: encoder)
     }
 }
+
+extension VerificationReport: SchemaRefining {
+    /// The result's members are there only when the verdict is `pass` (a `fail` carries `step`, `code`, `reason`).
+    package static func refineSchema(_ probed: JSONValue) -> JSONValue {
+        guard case .object(var fields) = probed, case .array(let required)? = fields["required"] else { return probed }
+        let always: [JSONValue] = ["verdict", "bundle", "artifact"]
+        fields["required"] = .array(required.filter { always.contains($0) })
+        fields["if"] = ["properties": ["verdict": ["const": "pass"]]]
+        fields["then"] = ["required": .array(required.filter { !always.contains($0) })]
+        fields["else"] = ["required": ["code", "reason"]]
+        return .object(fields)
+    }
+}

@@ -132,5 +132,8 @@ extension VerificationResult {
         logEntries = try container.decode([LogEntry].self, forKey: .logEntries)
         verifiedTimestamps = try container.decode([VerifiedTimestamp].self, forKey: .verifiedTimestamps)
         certificate = try container.decodeIfPresent(SigningCertificate.self, forKey: .certificate)
+        // Written by `encode(to:)` and computed from the timestamps: read (so a schema read from this decoder lists it)
+        // and dropped.
+        _ = try container.decodeIfPresent(Date.self, forKey: .signingTime)
     }
 }

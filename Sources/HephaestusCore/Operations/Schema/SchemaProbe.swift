@@ -29,6 +29,12 @@ package enum SchemaProbe {
     }
 }
 
+/// A type whose decoding the probe reads, but which says more than it can see: members present only for some values
+/// of another (`if`/`then`), formats. It gets the probed schema and returns the completed one.
+package protocol SchemaRefining: Decodable {
+    static func refineSchema(_ probed: JSONValue) -> JSONValue
+}
+
 /// A type whose `init(from:)` the probe cannot read (it checks the values it decodes, or decodes one of several
 /// shapes): it gives its schema, and a value the probe hands back to the type that contains it.
 package protocol SchemaDescribing: Decodable {
@@ -116,7 +122,8 @@ private final class Prober {
                     "\(String(reflecting: T.self)) (at \(Self.describe(path))) rejects placeholder data (\(error)): describe it with SchemaDescribing"
             )
         }
-        return (value, shape.schema)
+        let schema = (type as? any SchemaRefining.Type)?.refineSchema(shape.schema) ?? shape.schema
+        return (value, schema)
     }
 
     static func describe(_ path: [any CodingKey]) -> String {
