@@ -1,7 +1,8 @@
 """cleanup vs find -delete on identical trees of 200,000 files (issue 19).
 
 The tree: src/pkgNNNN/ with .py sources (kept) and a __pycache__/ of .pyc files (removed) per package, and a build/
-tree (removed). Every run gets a fresh copy of the same template (cp -a, not timed). Measured, alternating:
+tree (removed). The listing runs read the template itself (they change nothing, which is checked); every removing run
+gets a fresh copy of it (cp -a and sync, not timed). Measured, alternating:
 
   hephaestus cleanup --dry-run ROOT       vs  find ROOT -depth ( PATTERNS ) -print     (plan / list only)
   hephaestus cleanup ROOT                 vs  find ROOT -depth ( PATTERNS ) -delete    (the real removal)
@@ -88,9 +89,11 @@ def main():
     rss = {name: 0 for name in tools}
     for repetition in range(args.repetitions):
         for name, (argv, removes) in tools.items():
-            fresh_copy(template, work)
-            seconds, peak, _ = run_measured(argv)
-            remaining = count_files(work) - 1
+            target = work if removes else template
+            if removes:
+                fresh_copy(template, work)
+            seconds, peak, _ = run_measured([target if part == work else part for part in argv])
+            remaining = count_files(target) - 1
             expected = kept if removes else total
             if remaining != expected:
                 raise SystemExit(f"{name}: {remaining:,} files left, expected {expected:,}")
