@@ -1,7 +1,8 @@
 """cleanup vs find -delete on identical trees of 200,000 files (issue 19).
 
 The tree: src/pkgNNNN/ with .py sources (kept) and a __pycache__/ of .pyc files (removed) per package, and a build/
-tree (removed). Every run gets a fresh copy of the same template (cp -a, not timed). Measured, alternating:
+tree (removed). The listing runs read the template itself (they change nothing, which is checked); every removing run
+gets a fresh copy of it (cp -a and sync, not timed). Measured, alternating:
 
   hephaestus cleanup --dry-run ROOT       vs  find ROOT -depth ( PATTERNS ) -print     (plan / list only)
   hephaestus cleanup ROOT                 vs  find ROOT -depth ( PATTERNS ) -delete    (the real removal)
@@ -55,7 +56,7 @@ def count_files(path):
 
 
 def fresh_copy(template, work):
-    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(["rm", "-rf", work], check=True)
     subprocess.run(["cp", "-a", template, work], check=True)
     subprocess.run(["sync"], check=True)
 
@@ -65,9 +66,12 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--files", type=int, default=200_000)
     parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"),
+                        help="where the trees go (a tmpfs such as /dev/shm measures the tools, not the disk: on ext4 "
+                             "mounted with discard every freed extent is a synchronous TRIM, for both tools alike)")
     args = parser.parse_args()
 
-    work_root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "work")
+    work_root = args.work
     os.makedirs(work_root, exist_ok=True)
     template = os.path.join(work_root, f"cleanup-template-{args.files}")
     make_template(template, args.files)
@@ -88,16 +92,18 @@ def main():
     rss = {name: 0 for name in tools}
     for repetition in range(args.repetitions):
         for name, (argv, removes) in tools.items():
-            fresh_copy(template, work)
-            seconds, peak, _ = run_measured(argv)
-            remaining = count_files(work) - 1
+            target = work if removes else template
+            if removes:
+                fresh_copy(template, work)
+            seconds, peak, _ = run_measured([target if part == work else part for part in argv])
+            remaining = count_files(target) - 1
             expected = kept if removes else total
             if remaining != expected:
                 raise SystemExit(f"{name}: {remaining:,} files left, expected {expected:,}")
             times[name].append(seconds)
             rss[name] = max(rss[name], peak)
             print(f"run {repetition + 1} {name}: {seconds:.3f} s, peak RSS {peak / 2**20:.1f} MiB, {remaining:,} files left")
-    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(["rm", "-rf", work], check=True)
 
     rows = []
     for name in tools:

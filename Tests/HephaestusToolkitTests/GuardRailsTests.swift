@@ -178,6 +178,35 @@ struct GuardRailsTests {
         #expect(Self.isDeadOrZombie(pid), "the grandchild \(pid) still runs")
     }
 
+    @Test("Cancelling the run (SIGINT, SIGTERM at the CLI) kills the running step's process group at once")
+    func cancellationKillsProcessGroup() async throws {
+        let directory = try Self.project(
+            """
+            [[guard-rails.steps]]
+            name = "hang"
+            command = "sleep 300 & echo $! > grandchild.pid; wait"
+            shell = true
+            timeout_seconds = 600
+            """)
+        let cancellation = Cancellation()
+        let context = OperationContext(
+            logger: toolkitContext().logger, environment: Self.environment(), cancellation: cancellation)
+        let run = Task { try await GuardRailsOperation.run(.init(project: directory.path), in: context, emit: ItemSink { _ in }) }
+        // Wait for the step to have started its grandchild (the condition, not a guess at a delay).
+        while !FileManager.default.fileExists(atPath: directory.file("grandchild.pid"))
+            || (try? FileReader.contents(of: directory.file("grandchild.pid")))?.last != 0x0A
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        cancellation.cancel()
+        let report = try await run.value
+        #expect(report.steps.first?.status == .failed && report.steps.first?.reason == "cancelled: its process group was killed")
+        #expect(report.steps.first.map { $0.seconds < 60 } == true)
+        let text = String(decoding: try FileReader.contents(of: directory.file("grandchild.pid")), as: UTF8.self)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(Self.isDeadOrZombie(pid), "the grandchild \(pid) still runs")
+    }
+
     static func isDeadOrZombie(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
         guard let close = stat.lastIndex(of: ")") else { return true }

@@ -179,3 +179,65 @@ struct FindingParserTests {
         #expect(xml.contains("tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\""))
     }
 }
+
+@Suite("guard-rails drift sources: requirements with hashes, uv.lock, mutable references")
+struct DriftSourceTests {
+    @Test("Each source's pins and mutable references become findings with their remediation")
+    func sources() async throws {
+        let directory = try TemporaryDirectory(prefix: "drift")
+        let sitePackages = directory.file(".venv/lib/python3.12/site-packages")
+        try put(directory.file(".venv/pyvenv.cfg"), "home = /usr/bin\n")
+        try put(sitePackages + "/foo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n\nbody\n")
+        try put(
+            sitePackages + "/foo-1.0.dist-info/direct_url.json",
+            #"{"url": "file:///w/foo-1.0-py3-none-any.whl", "archive_info": {"hashes": {"sha256": "aaaa"}}}"#)
+        try put(sitePackages + "/Bar_Baz-2.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: Bar_Baz\nVersion: 2.0\n")
+        try put(
+            directory.file("requirements.txt"),
+            """
+            # pinned by hash
+            foo==1.0 \\
+                --hash=sha256:bbbb
+            bar-baz==1.9  # an old pin
+            ranged>=1
+            qux @ https://example.com/qux-1.0.tar.gz
+            git+https://github.com/octo/lib@0123456789abcdef0123456789abcdef01234567#egg=lib
+            git+https://github.com/octo/moving@v2#egg=moving
+            --index-url https://pypi.org/simple
+
+            """)
+        try put(
+            directory.file("uv.lock"),
+            """
+            version = 1
+            [[package]]
+            name = "bar-baz"
+            version = "2.0"
+            source = { registry = "https://pypi.org/simple" }
+            wheels = [{ url = "https://files/bar_baz-2.0-py3-none-any.whl", hash = "sha256:cccc" }]
+
+            [[package]]
+            name = "absent"
+            version = "3.1"
+            source = { registry = "https://pypi.org/simple" }
+
+            [[package]]
+            name = "self"
+            version = "0.1"
+            source = { editable = "." }
+            """)
+        try put(directory.file("hephaestus.toml"), "[[guard-rails.steps]]\nname = \"noop\"\ncommand = [\"true\"]\n")
+        let report = try await GuardRailsOperation.run(.init(project: directory.path, drift: true), in: toolkitContext(), emit: ItemSink { _ in })
+        let drift = try #require(report.drift)
+        let summary = Set(drift.map { "\($0.kind.rawValue) \($0.package) \($0.source)" })
+        #expect(
+            summary == [
+                "hash-mismatch foo requirements.txt:2", "version-mismatch bar-baz requirements.txt:4", "mutable-ref ranged requirements.txt:5",
+                "mutable-ref qux requirements.txt:6", "mutable-ref moving requirements.txt:8", "not-installed absent uv.lock",
+            ], "\(summary)")
+        let venv = CleanupSafety.resolve(directory.path)! + "/.venv"
+        #expect(drift.first { $0.kind == .hashMismatch }?.remediation == "\(venv)/bin/python -m pip install --no-deps --force-reinstall foo==1.0")
+        #expect(drift.first { $0.package == "moving" }?.remediation == "pin to a commit: git ls-remote https://github.com/octo/moving v2")
+        #expect((report.failure as? GuardRailsError)?.errorCode == .driftFound)
+    }
+}

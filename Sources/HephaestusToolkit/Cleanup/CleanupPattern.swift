@@ -7,6 +7,14 @@ public struct CleanupPattern: Sendable, Equatable, CustomStringConvertible {
     private let glob: [CChar]
     private let directoriesOnly: Bool
     private let matchesPath: Bool
+    private let fast: FastMatch?
+
+    /// The common shapes matched without fnmatch(3): a literal name, `*LITERAL`, `LITERAL*`.
+    private enum FastMatch: Sendable, Equatable {
+        case exact([CChar])
+        case suffix([CChar])
+        case prefix([CChar])
+    }
 
     /// nil for an unusable pattern: empty, absolute, or holding a `..` component.
     public init?(_ text: String) {
@@ -20,6 +28,19 @@ public struct CleanupPattern: Sendable, Equatable, CustomStringConvertible {
         self.glob = Array(body.utf8CString)
         self.directoriesOnly = directoriesOnly
         self.matchesPath = body.contains("/")
+        let special: Set<Character> = ["*", "?", "[", "\\"]
+        let literal = { (text: Substring) in !text.contains(where: { special.contains($0) }) }
+        if matchesPath {
+            fast = nil
+        } else if literal(body[...]) {
+            fast = .exact(Array(body.utf8CString.dropLast()))
+        } else if body.hasPrefix("*"), literal(body.dropFirst()) {
+            fast = .suffix(Array(String(body.dropFirst()).utf8CString.dropLast()))
+        } else if body.hasSuffix("*"), literal(body.dropLast()) {
+            fast = .prefix(Array(String(body.dropLast()).utf8CString.dropLast()))
+        } else {
+            fast = nil
+        }
     }
 
     public var description: String { text }
@@ -28,7 +49,17 @@ public struct CleanupPattern: Sendable, Equatable, CustomStringConvertible {
     func matches(name: [CChar], relativePath: () -> [CChar], kind: EntryKind) -> Bool {
         if directoriesOnly && kind != .directory { return false }
         if matchesPath { return fnmatch(glob, relativePath(), FNM_PATHNAME) == 0 }
-        return fnmatch(glob, name, 0) == 0
+        // `name` is NUL-terminated.
+        switch fast {
+        case .exact(let literal):
+            return name.count == literal.count + 1 && name.starts(with: literal)
+        case .suffix(let literal):
+            return name.count > literal.count && name[(name.count - 1 - literal.count)..<(name.count - 1)].elementsEqual(literal)
+        case .prefix(let literal):
+            return name.count > literal.count && name.starts(with: literal)
+        case nil:
+            return fnmatch(glob, name, 0) == 0
+        }
     }
 }
 

@@ -111,7 +111,7 @@ struct CleanupPlanner {
         var planned: [PlannedEntry] = []
         for entry in entries {
             if entry.name == Self.gitName || entry.name == Self.sitePackagesName { continue }
-            let childPath = path + "/" + entry.name.nameString
+            var childPath: String { path + "/" + entry.name.nameString }
             // NUL-terminated, made only when a path pattern asks.
             let childRelative = { () -> [CChar] in relative.isEmpty ? entry.name : relative + [0x2F] + entry.name }
             var kind = entry.kind
@@ -149,7 +149,7 @@ struct CleanupPlanner {
     /// skip recorded) when it holds something protected, another file system, or changed while being planned.
     func captureTarget(in parent: DirectoryHandle, name: [CChar], path: String, device: UInt64?, reason: String) -> PlannedEntry? {
         var counts = CleanupTotals()
-        switch capture(in: parent, name: name, path: path, device: device, counts: &counts) {
+        switch capture(in: parent, name: name, parentPath: String(path.dropLast(name.nameString.count + 1)), device: device, counts: &counts) {
         case .success(let entry):
             plan.targets.append(
                 CleanupTarget(path: path, type: entry.kind, bytes: counts.bytes, files: counts.files, directories: counts.directories, reason: reason)
@@ -165,9 +165,11 @@ struct CleanupPlanner {
         let reason: String
     }
 
+    /// The entry's path is made only for a refusal or a directory (not for each of the files that make most trees).
     private func capture(
-        in parent: DirectoryHandle, name: [CChar], path: String, device: UInt64?, counts: inout CleanupTotals
+        in parent: DirectoryHandle, name: [CChar], parentPath: String, device: UInt64?, counts: inout CleanupTotals
     ) -> Result<PlannedEntry, Refusal> {
+        var path: String { parentPath + "/" + name.nameString }
         guard let status = parent.status(of: name) else { return .failure(Refusal(reason: "vanished while planning")) }
         let identity = FileIdentity(status)
         let kind = EntryKind(mode: status.st_mode)
@@ -186,11 +188,12 @@ struct CleanupPlanner {
             return .failure(Refusal(reason: "changed while planning"))
         }
         guard let entries = child.entries() else { return .failure(Refusal(reason: "cannot read \(path): \(errnoText())")) }
+        let directoryPath = path
         counts.directories += 1
         var children: [PlannedEntry] = []
         children.reserveCapacity(entries.count)
         for entry in entries {
-            switch capture(in: child, name: entry.name, path: path + "/" + entry.name.nameString, device: identity.device, counts: &counts) {
+            switch capture(in: child, name: entry.name, parentPath: directoryPath, device: identity.device, counts: &counts) {
             case .success(let planned): children.append(planned)
             case .failure(let refusal): return .failure(refusal)
             }

@@ -44,7 +44,7 @@ struct CleanupRemoval: Sendable {
     private mutating func removeEntries(_ entries: [PlannedEntry], in directory: DirectoryHandle, path: String, cancellation: () -> Bool) {
         for entry in entries {
             if cancellation() { return }
-            let entryPath = path + "/" + entry.name.nameString
+            var entryPath: String { path + "/" + entry.name.nameString }
             guard let status = directory.status(of: entry.name) else {
                 leftInPlace.append(CleanupSkip(path: entryPath, reason: "vanished since planning"))
                 continue
@@ -71,14 +71,15 @@ struct CleanupRemoval: Sendable {
         }
     }
 
-    private mutating func unlink(_ entry: PlannedEntry, in directory: DirectoryHandle, path: String) {
+    /// `path` is made only when something is recorded: most entries need none.
+    private mutating func unlink(_ entry: PlannedEntry, in directory: DirectoryHandle, path: @autoclosure () -> String) {
         if let code = directory.remove(entry.name, directory: entry.kind == .directory) {
             if code == ENOTEMPTY || code == EEXIST {
-                leftInPlace.append(CleanupSkip(path: path, reason: "holds entries added since planning"))
+                leftInPlace.append(CleanupSkip(path: path(), reason: "holds entries added since planning"))
             } else if code == ENOENT || code == ENOTDIR {
-                leftInPlace.append(CleanupSkip(path: path, reason: "changed since planning"))
+                leftInPlace.append(CleanupSkip(path: path(), reason: "changed since planning"))
             } else {
-                failures.append(CleanupSkip(path: path, reason: errnoText(code)))
+                failures.append(CleanupSkip(path: path(), reason: errnoText(code)))
             }
             return
         }
@@ -88,6 +89,6 @@ struct CleanupRemoval: Sendable {
             removed.files += 1
             removed.bytes += entry.size
         }
-        if recordsEntries { entries.append(RemovedEntry(path: path, type: entry.kind, size: entry.size)) }
+        if recordsEntries { entries.append(RemovedEntry(path: path(), type: entry.kind, size: entry.size)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusCore
 import HephaestusPlatform
 
 /// One difference between what is installed and what is pinned, with the command that would remediate it.
@@ -102,20 +103,7 @@ struct DriftDetector {
     }
 
     /// PEP 503's normalised name.
-    static func normalise(_ name: String) -> String {
-        var result = ""
-        var lastWasSeparator = false
-        for character in name.lowercased() {
-            if character == "-" || character == "_" || character == "." {
-                if !lastWasSeparator { result.append("-") }
-                lastWasSeparator = true
-            } else {
-                result.append(character)
-                lastWasSeparator = false
-            }
-        }
-        return result
-    }
+    static func normalise(_ name: String) -> String { WheelFilename.normalize(name) }
 
     /// Every distribution in the virtualenv's site-packages.
     static func installed(in virtualenv: String) -> [String: InstalledDistribution] {

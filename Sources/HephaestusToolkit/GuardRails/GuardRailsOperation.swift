@@ -358,7 +358,8 @@ struct StepRunner {
         for (key, value) in step.env { environment[key] = value }
         let outcome = try await StepProcess.run(
             executable: executable, arguments: Array(argv.dropFirst()), environment: environment, workingDirectory: directory,
-            timeout: step.timeoutSeconds, outputLimit: settings.outputLimitBytes)
+            timeout: step.timeoutSeconds, outputLimit: settings.outputLimitBytes,
+            isCancelled: { [cancellation = context.cancellation] in cancellation.isCancelled })
         result.seconds = outcome.seconds
         result.exitStatus = outcome.exitStatus
         result.stdout = String(decoding: outcome.stdout, as: UTF8.self)
@@ -366,7 +367,10 @@ struct StepRunner {
         result.outputTruncated = outcome.stdoutTruncated || outcome.stderrTruncated
         let format = step.findings ?? FindingParser.format(for: argv)
         result.findings = FindingParser.parse(outcome.stdout, format: format, project: project)
-        if outcome.timedOut {
+        if outcome.timedOut && context.cancellation.isCancelled {
+            result.status = .failed
+            result.reason = "cancelled: its process group was killed"
+        } else if outcome.timedOut {
             result.status = .timedOut
             result.reason = "timed out after \(step.timeoutSeconds) s: its process group was killed"
         } else if let status = outcome.exitStatus, step.allowedExitCodes.contains(status) {

@@ -29,7 +29,8 @@ public struct ProcessOutcome: Sendable, Equatable {
 /// dropped, so a chatty tool neither blocks nor grows memory.
 public enum StepProcess {
     public static func run(
-        executable: String, arguments: [String], environment: [String: String], workingDirectory: String, timeout: Double, outputLimit: Int
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: String, timeout: Double, outputLimit: Int,
+        isCancelled: @escaping @Sendable () -> Bool = { false }
     ) async throws -> ProcessOutcome {
         var options = PlatformOptions()
         options.createSession = true
@@ -42,9 +43,14 @@ public enum StepProcess {
             return await withTaskGroup(of: Captured?.self) { tasks -> (Captured, Captured, Bool) in
                 tasks.addTask { await Captured.read(execution.standardOutput, limit: outputLimit, isStandardOutput: true) }
                 tasks.addTask { await Captured.read(execution.standardError, limit: outputLimit, isStandardOutput: false) }
+                // The deadline, and the run's cancellation (SIGINT, SIGTERM: the step's own session does not get them).
                 tasks.addTask {
-                    try? await Task.sleep(for: .seconds(timeout))
-                    if Task.isCancelled { return nil }
+                    let deadline = ContinuousClock.now + .seconds(timeout)
+                    while ContinuousClock.now < deadline {
+                        if isCancelled() { break }
+                        try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
+                        if Task.isCancelled { return nil }
+                    }
                     kill(group, SIGKILL)
                     return Captured(bytes: [], truncated: false, isTimeout: true)
                 }

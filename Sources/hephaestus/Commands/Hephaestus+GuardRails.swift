@@ -94,13 +94,20 @@ extension Hephaestus {
             case .text:
                 bytes = Array(((output == nil ? [] : report.steps.flatMap(Self.text)) + Self.summary(report)).joined(separator: "\n").utf8) + [0x0A]
             case .json:
-                bytes = Array(try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText().utf8) + [0x0A]
+                bytes =
+                    Array(try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: report).jsonText().utf8)
+                    + [0x0A]
             case .jsonl:
                 var summary = report
                 summary.steps = output == nil ? [] : report.steps
-                let lines = (output == nil ? [] : try report.steps.map {
-                    try ResultDocument(mediaType: MediaType.guardRailsStep, runID: context.runID, payload: $0).compactJSONText()
-                }) + [try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: summary).compactJSONText()]
+                let lines =
+                    (output == nil
+                        ? []
+                        : try report.steps.map {
+                            try ResultDocument(mediaType: MediaType.guardRailsStep, runID: context.runID, payload: $0).compactJSONText()
+                        }) + [
+                        try ResultDocument(mediaType: Performed.descriptor.reportMediaType, runID: context.runID, payload: summary).compactJSONText()
+                    ]
                 bytes = Array(lines.joined(separator: "\n").utf8) + [0x0A]
             case .sarif: bytes = GuardRailsFormats.sarif(report, version: HephaestusVersion.current)
             case .junit: bytes = GuardRailsFormats.junit(report)
@@ -121,9 +128,14 @@ extension Hephaestus {
                 case .skippedOffline, .notRun: "--"
                 default: "FAIL"
                 }
-            var lines = ["\(mark) \(step.name): \(step.status.rawValue)\(step.reason.map { " (\($0))" } ?? "") [\(String(format: "%.2f", step.seconds)) s]"]
+            var lines = [
+                "\(mark) \(step.name): \(step.status.rawValue)\(step.reason.map { " (\($0))" } ?? "") [\(String(format: "%.2f", step.seconds)) s]"
+            ]
             for finding in step.findings {
-                let location = finding.file.map { file in [file, finding.line.map(String.init), finding.column.map(String.init)].compactMap { $0 }.joined(separator: ":") + ": " } ?? ""
+                let location =
+                    finding.file.map { file in
+                        [file, finding.line.map(String.init), finding.column.map(String.init)].compactMap { $0 }.joined(separator: ":") + ": "
+                    } ?? ""
                 lines.append("   \(location)\(finding.level) [\(finding.rule)] \(finding.message)")
             }
             return lines
@@ -133,8 +145,11 @@ extension Hephaestus {
         static func summary(_ report: GuardRailsReport) -> [String] {
             var lines: [String] = []
             for finding in report.drift ?? [] {
-                let what = [finding.installed.map { "installed \($0)" }, finding.expected.map { "pinned \($0)" }].compactMap { $0 }.joined(separator: ", ")
-                lines.append("drift \(finding.kind.rawValue): \(finding.package)\(what.isEmpty ? "" : " (\(what))") from \(finding.source); fix: \(finding.remediation)")
+                let what = [finding.installed.map { "installed \($0)" }, finding.expected.map { "pinned \($0)" }].compactMap { $0 }.joined(
+                    separator: ", ")
+                lines.append(
+                    "drift \(finding.kind.rawValue): \(finding.package)\(what.isEmpty ? "" : " (\(what))") from \(finding.source); fix: \(finding.remediation)"
+                )
             }
             if let remediation = report.remediation {
                 for command in remediation.plan { lines.append("remediation plan: \(command)") }
@@ -142,7 +157,9 @@ extension Hephaestus {
                     lines.append("remediation refused by the rate limit: nothing ran; next run allowed at \(RFC3339.string(next))")
                 }
                 for action in remediation.actions {
-                    lines.append("remediation ran: \(action.command.joined(separator: " ")) -> exit \(action.exitStatus.map(String.init) ?? "none") (output sha256 \(action.outputSHA256))")
+                    lines.append(
+                        "remediation ran: \(action.command.joined(separator: " ")) -> exit \(action.exitStatus.map(String.init) ?? "none") (output sha256 \(action.outputSHA256))"
+                    )
                 }
             }
             let counts = Dictionary(grouping: report.steps, by: \.status).mapValues(\.count)
