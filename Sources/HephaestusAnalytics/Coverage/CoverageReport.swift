@@ -10,7 +10,7 @@ import HephaestusPlatform
 /// record has no `DA:`). Cobertura and lcov are streamed line by line; coverage.py's JSON is decoded whole (up to
 /// 512 MiB).
 public struct CoverageReport: Sendable, Equatable {
-    public enum Format: String, Codable, Sendable {
+    public enum Format: String, Codable, Sendable, CaseIterable {
         case coveragePy = "coverage.py-json"
         case cobertura
         case lcov

@@ -13,7 +13,7 @@ public struct FileIdentity: Hashable, Sendable, Codable {
 }
 
 /// What a directory entry is, without following symbolic links.
-public enum EntryKind: String, Sendable, Codable {
+public enum EntryKind: String, Sendable, Codable, CaseIterable {
     case file
     case directory
     case symlink

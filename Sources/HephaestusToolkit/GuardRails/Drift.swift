@@ -4,7 +4,7 @@ import HephaestusPlatform
 
 /// One difference between what is installed and what is pinned, with the command that would remediate it.
 public struct DriftFinding: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         /// Installed at another version than pinned.
         case versionMismatch = "version-mismatch"
         /// Pinned but not installed.

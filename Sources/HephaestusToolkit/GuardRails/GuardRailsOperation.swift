@@ -26,7 +26,7 @@ extension GuardRailStep {
 
 /// The outcome of one step.
 public struct StepResult: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
         case passed
         case failed
         case timedOut = "timed-out"

@@ -135,7 +135,8 @@ private final class Prober {
 private enum Scalars {
     static func placeholder<T>(for type: T.Type) -> (value: T, schema: JSONValue)? {
         switch type {
-        case is String.Type: ("" as! T, ["type": "string"])
+        // A valid RFC 3339 time: types that decode their times from text (whatever the decoder's date strategy) probe too.
+        case is String.Type: ("1970-01-01T00:00:00Z" as! T, ["type": "string"])
         case is Bool.Type: (false as! T, ["type": "boolean"])
         case is Double.Type: (0.0 as! T, ["type": "number"])
         case is Float.Type: (Float(0) as! T, ["type": "number"])
