@@ -22,9 +22,10 @@ struct AgentToolCallsTests {
     }
 
     static func calls(readOnly: Bool, audit: any AuditLog, confirmations: PendingConfirmations) -> AgentToolCalls {
-        AgentToolCalls(readOnly: readOnly, confirmations: confirmations, audit: audit, source: "test", clock: { start }) { runID in
+        let context: @Sendable (RunID) -> OperationContext = { runID in
             OperationContext(runID: runID, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
+        return AgentToolCalls(readOnly: readOnly, confirmations: confirmations, audit: audit, source: "test", clock: { start }, context: context)
     }
 
     @Test("a code confirms exactly one call, once, before it expires; the file is private and a shared one is refused")
