@@ -268,7 +268,7 @@ let package = Package(
         .testTarget(
             name: "HephaestusOperationsTests",
             dependencies: [
-                "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
+                "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusService", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
