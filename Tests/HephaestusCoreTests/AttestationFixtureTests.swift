@@ -16,6 +16,16 @@ struct FixtureVerdict: Sendable {
     let reason: String
 
     var agrees: Bool { expected == actual }
+
+    /// Prints `LABEL fixture agreement: N/M` and each disagreement; returns the ids that disagree.
+    static func table(_ verdicts: [FixtureVerdict], label: String) -> [String] {
+        let disagreements = verdicts.filter { !$0.agrees }
+        print("\(label) fixture agreement: \(verdicts.count - disagreements.count)/\(verdicts.count)")
+        for disagreement in disagreements {
+            print("  DISAGREES \(disagreement.id): recorded \(disagreement.expected), Hephaestus \(disagreement.actual): \(disagreement.reason)")
+        }
+        return disagreements.map(\.id)
+    }
 }
 
 /// Every genuine PEP 740 case (`../shared/fixtures/pypi-attestations/cases.json`) through the library, in process: each
@@ -97,12 +107,8 @@ struct PEP740FixtureTests {
     func agreementTable() throws {
         let verdicts = try AttestationFixtures.pypiCases.map(Self.verdict)
         #expect(verdicts.count == 33)
-        let disagreements = verdicts.filter { !$0.agrees }
-        print("pypi-attestations fixture agreement: \(verdicts.count - disagreements.count)/\(verdicts.count)")
-        for disagreement in disagreements {
-            print("  DISAGREES \(disagreement.id): recorded \(disagreement.expected), Hephaestus \(disagreement.actual): \(disagreement.reason)")
-        }
-        #expect(disagreements.isEmpty, "\(disagreements.map(\.id))")
+        let disagreements = FixtureVerdict.table(verdicts, label: "pypi-attestations")
+        #expect(disagreements.isEmpty, "\(disagreements)")
     }
 
     @Test("failures name the check the reference tool names", arguments: AttestationFixtures.pypiCases.filter { $0.expectedVerdict == "fail" })
@@ -173,12 +179,8 @@ struct GitHubAttestationFixtureTests {
         var verdicts: [FixtureVerdict] = []
         for testCase in AttestationFixtures.githubCases { verdicts.append(try await Self.verdict(testCase)) }
         #expect(verdicts.count == 38)
-        let disagreements = verdicts.filter { !$0.agrees }
-        print("gh fixture agreement: \(verdicts.count - disagreements.count)/\(verdicts.count)")
-        for disagreement in disagreements {
-            print("  DISAGREES \(disagreement.id): gh \(disagreement.expected), Hephaestus \(disagreement.actual): \(disagreement.reason)")
-        }
-        #expect(disagreements.isEmpty, "\(disagreements.map(\.id))")
+        let disagreements = FixtureVerdict.table(verdicts, label: "gh")
+        #expect(disagreements.isEmpty, "\(disagreements)")
     }
 
     @Test(

@@ -300,20 +300,6 @@ public enum PublishAttestation {
             "envelope": ["statement": payload, "signature": signature],
         ]
     }
-
-    /// The Sigstore bundle an attestation stands for (to verify it with any Sigstore verifier).
-    public static func bundle(fromAttestation attestation: [String: Any]) throws -> [UInt8] {
-        guard let material = attestation["verification_material"] as? [String: Any], let certificate = material["certificate"] as? String,
-            let entries = material["transparency_entries"] as? [Any], let envelope = attestation["envelope"] as? [String: Any],
-            let statement = envelope["statement"] as? String, let signature = envelope["signature"] as? String
-        else { throw SigningError.invalidSigningConfig("not a PEP 740 attestation object") }
-        let bundle: [String: Any] = [
-            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": ["certificate": ["rawBytes": certificate], "tlogEntries": entries],
-            "dsseEnvelope": ["payload": statement, "payloadType": "application/vnd.in-toto+json", "signatures": [["sig": signature]]],
-        ]
-        return Array(try JSONSerialization.data(withJSONObject: bundle, options: [.sortedKeys, .withoutEscapingSlashes]))
-    }
 }
 
 /// Trusted publishing: exchanges an ambient OIDC token for a short-lived upload token at the index.

@@ -3,17 +3,8 @@ import HephaestusCore
 
 /// Who must have signed a PEP 740 attestation: identity options, one PyPI Trusted Publisher, or a policy file.
 struct AttestationSignerOptions: ParsableArguments {
-    @Option(name: .certificateIdentity, help: ArgumentHelp("The exact certificate SAN (email or URI) of the signer.", valueName: "SAN"))
-    var certificateIdentity: String?
-
-    @Option(help: ArgumentHelp("A regular expression the WHOLE certificate SAN must match (anchored).", valueName: "RE"))
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .certificateOidcIssuer, help: ArgumentHelp("The exact OIDC issuer of the signer's certificate.", valueName: "URL"))
-    var certificateOidcIssuer: String?
-
-    @Option(help: ArgumentHelp("A regular expression the WHOLE OIDC issuer must match (anchored).", valueName: "RE"))
-    var certificateOidcIssuerRegexp: String?
+    @OptionGroup
+    var certificate: CertificateIdentityOptions
 
     @Option(help: ArgumentHelp("Trusted Publisher: the GitHub repository that published (OWNER/REPO).", valueName: "OWNER/REPO"))
     var githubRepository: String?
@@ -30,17 +21,14 @@ struct AttestationSignerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trusted Publisher: the Google Cloud service account that published.", valueName: "EMAIL"))
     var googleServiceAccount: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "A policy file (JSON, version 1) saying who may sign and what the attestation must show; replaces the options above.",
-            valueName: "FILE"))
-    var policy: String?
+    @OptionGroup
+    var policy: PolicyOptions
 
     var signer: AttestationSigner {
         AttestationSigner(
-            certificateIdentity: certificateIdentity, certificateIdentityRegexp: certificateIdentityRegexp,
-            certificateOidcIssuer: certificateOidcIssuer, certificateOidcIssuerRegexp: certificateOidcIssuerRegexp,
+            certificateIdentity: certificate.certificateIdentity, certificateIdentityRegexp: certificate.certificateIdentityRegexp,
+            certificateOidcIssuer: certificate.certificateOidcIssuer, certificateOidcIssuerRegexp: certificate.certificateOidcIssuerRegexp,
             githubRepository: githubRepository, githubWorkflow: githubWorkflow, gitlabProject: gitlabProject, gitlabWorkflow: gitlabWorkflow,
-            googleServiceAccount: googleServiceAccount, policy: policy)
+            googleServiceAccount: googleServiceAccount, policy: policy.policy)
     }
 }
