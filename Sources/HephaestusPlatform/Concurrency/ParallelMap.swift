@@ -28,9 +28,11 @@ public enum ParallelMap {
         defer { slots.deinitialize().deallocate() }
         let next = Atomic<Int>(0)
         let failed = Atomic<Bool>(false)
+        let tracing = TraceContextPropagation.capture()
         withoutActuallyEscaping(transform) { transform in
             let work = UncheckedWork(items: items, slots: slots, transform: transform)
             DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, items.count))) { _ in
+                tracing.run {
                 while true {
                     if stopAtFirstFailure && failed.load(ordering: .acquiring) { return }
                     let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -41,6 +43,7 @@ public enum ParallelMap {
                         failed.store(true, ordering: .releasing)
                     }
                     work.slots[index] = outcome
+                }
                 }
             }
         }
@@ -79,9 +82,10 @@ private struct UncheckedWork<Element, Value>: @unchecked Sendable {
 /// cooperative pool) is never stalled by libcurl, OpenSSL or file I/O.
 public enum BlockingWork {
     public static func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
+        let tracing = TraceContextPropagation.capture()
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try work() })
+                continuation.resume(with: Result { try tracing.run(work) })
             }
         }
     }

@@ -42,6 +42,8 @@ public struct CurlTransport: HTTPTransport {
         hp_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         if let caBundle { hp_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
         hp_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        let version = request.httpVersion == .http2 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_NONE
+        hp_curl_setopt_long(handle, CURLOPT_HTTP_VERSION, version)
         switch request.method {
         case "GET": hp_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case "HEAD": hp_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
