@@ -29,17 +29,9 @@ public final class OTLPReceiver: @unchecked Sendable {
             directory.file("spans.jsonl"), "--connections", directory.file("connections.txt"),
         ]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        var ports: [String: Int]?
-        while Date() < deadline, process.isRunning {
-            if let data = FileManager.default.contents(atPath: portFile), let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Int] {
-                ports = parsed
-                break
-            }
-            usleep(20_000)
-        }
+        let ports = PortFile.wait(portFile, process: process, seconds: 30)
         guard let ports, let grpc = ports["grpc"], let http = ports["http"], let listen = ports["listen"] else {
             kill(process.processIdentifier, SIGKILL)
             throw ToolLocator.Missing(name: "a running fixtures/telemetry/otlp_receiver.py")

@@ -30,7 +30,9 @@ struct TelemetryCLITests {
         try factory.release()
         let names = ["demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256", "demo-1.0.0-wheelhouse.tar.gz.sigstore.json"]
         let assets: [[String: Any]] = names.enumerated().map { index, name in ["id": 11 + index, "name": name, "file": factory.directory.file(name)] }
-        let release: [String: Any] = ["id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z", "assets": assets]
+        let release: [String: Any] = [
+            "id": 1, "tag_name": "v1.0.0", "draft": false, "prerelease": false, "published_at": "2026-01-01T00:00:00Z", "assets": assets,
+        ]
         return (factory, try FakeGitHubServer(config: FakeGitHubServer.config(releases: [release])))
     }
 
@@ -76,7 +78,9 @@ struct TelemetryCLITests {
         // Verification steps under sigstore.verify under the sigstore stage.
         let verify = try #require(byName["sigstore.verify"]?.first)
         #expect(verify["parent_span_id"] as? String == byName["release.stage.sigstore"]?.first?["span_id"] as? String)
-        for step in ["artifact-digest", "transparency-log", "signed-timestamps", "certificate-chain", "signed-certificate-timestamps", "identity", "signature"] {
+        for step in [
+            "artifact-digest", "transparency-log", "signed-timestamps", "certificate-chain", "signed-certificate-timestamps", "identity", "signature",
+        ] {
             let span = try #require(byName["sigstore.verify.\(step)"]?.first, "no step \(step)")
             #expect(span["parent_span_id"] as? String == verify["span_id"] as? String)
         }
@@ -97,7 +101,9 @@ struct TelemetryCLITests {
         #expect(!everything.contains(token), "the token reaches no span")
 
         // The server received each client span's traceparent.
-        let sent = try github.requests().compactMap { ($0["headers"] as? [String: Any])?.first { $0.key.lowercased() == "traceparent" }?.value as? String }
+        let sent = try github.requests().compactMap {
+            ($0["headers"] as? [String: Any])?.first { $0.key.lowercased() == "traceparent" }?.value as? String
+        }
         #expect(sent.count == requests.count)
         #expect(Set(sent) == Set(requests.map { "00-\(traceID)-\($0["span_id"] as? String ?? "")-01" }))
 
@@ -109,7 +115,9 @@ struct TelemetryCLITests {
         let spanIDs = Set(spans.compactMap { $0["span_id"] as? String })
         #expect(traced.allSatisfy { spanIDs.contains($0["span_id"] as? String ?? "") })
         let attempt = try #require(records.first { $0["event"] as? String == "http.attempt" })
-        #expect(requests.contains { $0["span_id"] as? String == attempt["span_id"] as? String } || attempt["span_id"] as? String == fetch["span_id"] as? String)
+        #expect(
+            requests.contains { $0["span_id"] as? String == attempt["span_id"] as? String }
+                || attempt["span_id"] as? String == fetch["span_id"] as? String)
     }
 
     @Test("a failed verification: the operation span is an error with its code, the failing step too", .enabled(if: hasReceiver, receiverMissing))
@@ -123,7 +131,9 @@ struct TelemetryCLITests {
                 "release", "verify", "--archive", "demo-1.0.0-wheelhouse.tar.gz", "--require-sigstore", "--sigstore-identity", Self.identity,
                 "--trusted-root", factory.trustedRoot, "--workdir", try TemporaryDirectory().path,
             ], in: factory.directory.path,
-            environment: Self.environment(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": receiver.httpEndpoint + "/v1/traces", "OTEL_TRACES_SAMPLER": "always_on"]))
+            environment: Self.environment([
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": receiver.httpEndpoint + "/v1/traces", "OTEL_TRACES_SAMPLER": "always_on",
+            ]))
         #expect(result.status == 1, "\(result.stderrText)")
         let spans = try receiver.spans()
         let root = try #require(spans.first { $0["name"] as? String == "release.verify" })

@@ -14,11 +14,16 @@ import Testing
             .increment(by: 2)
         Counter(label: HephaestusMetric.operations.rawValue, dimensions: [("operation", "verify.bundle"), ("outcome", "failure")], factory: factory)
             .increment()
-        Timer(label: HephaestusMetric.operationDuration.rawValue, dimensions: [("operation", "verify.bundle"), ("outcome", "success")], factory: factory)
-            .recordMilliseconds(30)
+        Timer(
+            label: HephaestusMetric.operationDuration.rawValue, dimensions: [("operation", "verify.bundle"), ("outcome", "success")], factory: factory
+        )
+        .recordMilliseconds(30)
         Counter(label: HephaestusMetric.downloadedBytes.rawValue, dimensions: [], factory: factory).increment(by: 4096)
-        Counter(label: HephaestusMetric.verificationFailures.rawValue, dimensions: [("step", "inclusion proof"), ("code", "verify.inclusion-proof")], factory: factory)
-            .increment()
+        Counter(
+            label: HephaestusMetric.verificationFailures.rawValue, dimensions: [("step", "inclusion proof"), ("code", "verify.inclusion-proof")],
+            factory: factory
+        )
+        .increment()
         return metrics
     }
 

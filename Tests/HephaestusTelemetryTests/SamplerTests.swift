@@ -72,10 +72,12 @@ import Testing
                 }
             }
         }
-        let input = cases.map { item in
-            let parent = item.parent.map { "\"\($0)\"" } ?? "null"
-            return "{\"sampler\":\"\(item.sampler)\",\"ratio\":\(item.ratio),\"trace_id\":\"\(item.id)\",\"parent\":\(parent),\"remote\":\(item.remote)}"
-        }.joined(separator: "\n") + "\n"
+        let input =
+            cases.map { item in
+                let parent = item.parent.map { "\"\($0)\"" } ?? "null"
+                return
+                    "{\"sampler\":\"\(item.sampler)\",\"ratio\":\(item.ratio),\"trace_id\":\"\(item.id)\",\"parent\":\(parent),\"remote\":\(item.remote)}"
+            }.joined(separator: "\n") + "\n"
         let result = try ProcessResult.run(python, [Self.parityScript], stdin: Array(input.utf8))
         try #require(result.status == 0, "\(result.stderrText)")
         let reference = result.stdoutText.split(separator: "\n").map { $0.contains("true") }

@@ -53,7 +53,7 @@ import Testing
 
     @Test func resourceAttributesArePercentDecodedAndTheServiceNameVariableWins() {
         let configuration = TelemetryConfiguration(environment: [
-            "OTEL_RESOURCE_ATTRIBUTES": "service.name=from-attributes, deployment.environment=prod%20eu ,team=a%2Cb%3Dc",
+            "OTEL_RESOURCE_ATTRIBUTES": "service.name=from-attributes, deployment.environment=prod%20eu ,team=a%2Cb%3Dc"
         ])
         #expect(configuration.serviceName == "from-attributes")
         #expect(configuration.resourceAttributes == [.init("deployment.environment", "prod eu"), .init("team", "a,b=c")])
@@ -87,7 +87,8 @@ import Testing
 
     static let invalid: [InvalidCase] = [
         InvalidCase(environment: ["OTEL_SDK_DISABLED": "yes"], variable: "OTEL_SDK_DISABLED", message: "using the default false"),
-        InvalidCase(environment: ["OTEL_TRACES_SAMPLER": "sometimes"], variable: "OTEL_TRACES_SAMPLER", message: "using the default parentbased_always_on"),
+        InvalidCase(
+            environment: ["OTEL_TRACES_SAMPLER": "sometimes"], variable: "OTEL_TRACES_SAMPLER", message: "using the default parentbased_always_on"),
         InvalidCase(
             environment: ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"], variable: "OTEL_TRACES_SAMPLER_ARG",
             message: "using the default 1.0"),
@@ -95,7 +96,8 @@ import Testing
             environment: ["OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"], variable: "OTEL_TRACES_SAMPLER_ARG",
             message: "using the default 1.0"),
         InvalidCase(
-            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"], variable: "OTEL_EXPORTER_OTLP_PROTOCOL",
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"],
+            variable: "OTEL_EXPORTER_OTLP_PROTOCOL",
             message: "http/json is not supported; using the default http/protobuf"),
         InvalidCase(
             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector"], variable: "OTEL_EXPORTER_OTLP_ENDPOINT",

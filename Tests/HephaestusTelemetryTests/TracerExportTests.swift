@@ -93,14 +93,18 @@ struct DictionaryExtractor: Extractor {
 /// The encoder and exporter against the reference receiver: what opentelemetry-proto's classes decode.
 @Suite(.serialized, .enabled(if: TestVenv.isUsable("python"), "needs the test venv's python with grpcio and opentelemetry-proto"))
 struct OTLPExportTests {
-    static func export(_ otlpProtocol: TelemetryConfiguration.OTLPProtocol, receiver: OTLPReceiver, headers: [TelemetryConfiguration.Attribute] = [])
+    static func export(
+        _ otlpProtocol: TelemetryConfiguration.OTLPProtocol, receiver: OTLPReceiver, headers: [TelemetryConfiguration.Attribute] = []
+    )
         throws
     {
         let endpoint = otlpProtocol == .grpc ? receiver.grpcEndpoint : receiver.httpEndpoint + "/v1/traces"
-        let configuration = TelemetryConfiguration.Exporter(otlpProtocol: otlpProtocol, endpoint: URL(string: endpoint)!, headers: headers, timeout: 5)
+        let configuration = TelemetryConfiguration.Exporter(
+            otlpProtocol: otlpProtocol, endpoint: URL(string: endpoint)!, headers: headers, timeout: 5)
         let failures = Mutex<[String]>([])
         let processor = BatchSpanProcessor(
-            encoding: OTLPTraceEncoding(resource: [("service.name", "tests"), ("deployment.environment", "ci")], scopeName: "hephaestus", scopeVersion: "1.2.3"),
+            encoding: OTLPTraceEncoding(
+                resource: [("service.name", "tests"), ("deployment.environment", "ci")], scopeName: "hephaestus", scopeVersion: "1.2.3"),
             send: { try OTLPTraceExporter(configuration).export($0) }, report: { message in failures.withLock { $0.append(message) } })
         let tracer = RecordingTracer(sampler: AlwaysOnSampler(), processor: processor)
         let root = tracer.startSpan("release.install", context: .topLevel)
@@ -150,7 +154,8 @@ struct OTLPExportTests {
         #expect((events.first?["attributes"] as? [String: Any])?["delay"] as? Double == 0.5)
         #expect(child["flags"] as? Int == 0x101)
         #expect(((child["end"] as? Int) ?? 0) >= ((child["start"] as? Int) ?? .max))
-        let headers = try #require(child[otlpProtocol == .grpc ? "metadata" : "headers"] as? [String: String] ?? child["headers"] as? [String: String])
+        let headers = try #require(
+            child[otlpProtocol == .grpc ? "metadata" : "headers"] as? [String: String] ?? child["headers"] as? [String: String])
         #expect(headers["x-api-key"] == "k123")
     }
 
@@ -160,7 +165,8 @@ struct OTLPExportTests {
             otlpProtocol: .httpProtobuf, endpoint: URL(string: "http://127.0.0.1:\(closed.port)/v1/traces")!, headers: [], timeout: 2)
         let failures = Mutex<[String]>([])
         let processor = BatchSpanProcessor(
-            encoding: OTLPTraceEncoding(resource: [], scopeName: "hephaestus", scopeVersion: "0"), send: { try OTLPTraceExporter(configuration).export($0) },
+            encoding: OTLPTraceEncoding(resource: [], scopeName: "hephaestus", scopeVersion: "0"),
+            send: { try OTLPTraceExporter(configuration).export($0) },
             report: { message in failures.withLock { $0.append(message) } })
         let tracer = RecordingTracer(sampler: AlwaysOnSampler(), processor: processor)
         let started = Date()

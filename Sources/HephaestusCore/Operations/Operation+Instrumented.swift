@@ -11,7 +11,8 @@ extension Operation {
         defer {
             let elapsed = (ContinuousClock.now - started).components
             HephaestusMetric.operations.increment(name, outcome)
-            HephaestusMetric.operationDuration.record(nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000, name, outcome)
+            HephaestusMetric.operationDuration.record(
+                nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000, name, outcome)
         }
         let report = try await context.instrumentation.withSpan(
             name, attributes: ["hephaestus.operation": name, "hephaestus.run_id": context.runID.value]

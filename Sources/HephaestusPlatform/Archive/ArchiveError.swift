@@ -88,4 +88,3 @@ extension ArchiveError {
         ("holds data", "data-in-non-file"),
     ]
 }
-

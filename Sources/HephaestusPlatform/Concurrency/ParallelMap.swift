@@ -33,17 +33,17 @@ public enum ParallelMap {
             let work = UncheckedWork(items: items, slots: slots, transform: transform)
             DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, items.count))) { _ in
                 tracing.run {
-                while true {
-                    if stopAtFirstFailure && failed.load(ordering: .acquiring) { return }
-                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < work.items.count else { return }
-                    let outcome: Outcome<Value>
-                    do { outcome = .success(try work.transform(work.items[index])) } catch {
-                        outcome = .failure(error)
-                        failed.store(true, ordering: .releasing)
+                    while true {
+                        if stopAtFirstFailure && failed.load(ordering: .acquiring) { return }
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < work.items.count else { return }
+                        let outcome: Outcome<Value>
+                        do { outcome = .success(try work.transform(work.items[index])) } catch {
+                            outcome = .failure(error)
+                            failed.store(true, ordering: .releasing)
+                        }
+                        work.slots[index] = outcome
                     }
-                    work.slots[index] = outcome
-                }
                 }
             }
         }

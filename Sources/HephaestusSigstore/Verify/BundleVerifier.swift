@@ -38,7 +38,9 @@ public struct BundleVerifier: Sendable {
         }
     }
 
-    private func verify(_ bundle: SigstoreBundle, policy: VerificationPolicy, trace: VerificationTrace) throws(VerificationError) -> VerificationResult {
+    private func verify(
+        _ bundle: SigstoreBundle, policy: VerificationPolicy, trace: VerificationTrace
+    ) throws(VerificationError) -> VerificationResult {
         // Spec: the signing key is the certificate's (keyless) or the one the verifier was given (managed key).
         let key: PublicKey
         let leaf: Certificate?

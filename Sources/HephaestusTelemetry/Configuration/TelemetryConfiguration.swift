@@ -41,7 +41,9 @@ public struct TelemetryConfiguration: Sendable, Equatable {
 
     /// The sampler the variables name.
     public enum SamplerChoice: Sendable, Equatable {
-        case alwaysOn, alwaysOff, traceIDRatio(Double), rateLimiting(Double)
+        case alwaysOn, alwaysOff
+        case traceIDRatio(Double)
+        case rateLimiting(Double)
         indirect case parentBased(SamplerChoice)
 
         public func makeSampler() -> any Sampler {

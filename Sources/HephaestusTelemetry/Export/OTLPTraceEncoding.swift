@@ -82,9 +82,7 @@ public struct OTLPTraceEncoding: Sendable {
     }
 
     private static func attributes(_ writer: inout ProtobufWriter, field: UInt64, _ attributes: SpanAttributes) {
-        var pairs: [(String, SpanAttribute)] = []
-        attributes.forEach { pairs.append(($0, $1)) }
-        for (key, value) in pairs.sorted(by: { $0.0 < $1.0 }) {
+        for (key, value) in attributes.pairs.sorted(by: { $0.key < $1.key }) {
             writer.message(field) { keyValue(&$0, key, value) }
         }
     }

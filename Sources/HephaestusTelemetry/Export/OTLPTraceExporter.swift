@@ -52,7 +52,9 @@ public struct OTLPTraceExporter: Sendable {
             let url = exporter.endpoint.appendingPathComponent("opentelemetry.proto.collector.trace.v1.TraceService/Export")
             // gRPC message framing: uncompressed flag, 4-byte big-endian length, the message.
             let length = UInt32(body.count)
-            request = HTTPRequest(method: "POST", url: url, body: [0, UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body)
+            request = HTTPRequest(
+                method: "POST", url: url,
+                body: [0, UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body)
             request.headers.set("Content-Type", "application/grpc")
             request.headers.set("TE", "trailers")
             request.httpVersion = .http2

@@ -153,24 +153,27 @@ public final class RecordedSpan: Tracing.Span, Sendable {
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard let tracer else { return }
         let end = instant().nanosecondsSinceEpoch
-        guard let finished = state.withLock({ state -> State? in
-            guard !state.ended else { return nil }
-            state.ended = true
-            return state
-        })
+        guard
+            let finished = state.withLock({ state -> State? in
+                guard !state.ended else { return nil }
+                state.ended = true
+                return state
+            })
         else { return }
         let redact = tracer.redact
         tracer.finish(
             FinishedSpan(
                 context: spanContext, parentSpanID: parentSpanID, name: finished.name, kind: kind, startNanoseconds: start,
                 endNanoseconds: max(end, start), attributes: Self.redacted(finished.attributes, redact),
-                events: finished.events.map { SpanEvent(name: $0.name, at: $0.nanosecondsSinceEpoch, attributes: Self.redacted($0.attributes, redact)) },
+                events: finished.events.map {
+                    SpanEvent(name: $0.name, at: $0.nanosecondsSinceEpoch, attributes: Self.redacted($0.attributes, redact))
+                },
                 status: finished.status.map { SpanStatus(code: $0.code, message: $0.message.map(redact)) }))
     }
 
     static func redacted(_ attributes: SpanAttributes, _ redact: (String) -> String) -> SpanAttributes {
         var result = SpanAttributes()
-        attributes.forEach { key, value in
+        for (key, value) in attributes.pairs {
             switch value {
             case .string(let text): result.set(key, value: .string(redact(text)))
             case .stringArray(let texts): result.set(key, value: .stringArray(texts.map(redact)))
@@ -187,5 +190,16 @@ extension SpanEvent {
     /// An event at a time given in nanoseconds since the epoch.
     init(name: String, at nanoseconds: UInt64, attributes: SpanAttributes) {
         self.init(name: name, at: DefaultTracerClock.Timestamp(nanosecondsSinceEpoch: nanoseconds), attributes: attributes)
+    }
+}
+
+extension SpanAttributes {
+    /// The attributes as key-value pairs (`SpanAttributes` is not a `Sequence`).
+    var pairs: [(key: String, value: SpanAttribute)] {
+        var pairs: [(key: String, value: SpanAttribute)] = []
+        pairs.reserveCapacity(count)
+        func add(_ key: String, _ value: SpanAttribute) { pairs.append((key, value)) }
+        forEach(add)
+        return pairs
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Foundation
 import HephaestusCore
 import HephaestusOperations
 import HephaestusPlatform
-import Foundation
 import Logging
 
 /// A subcommand whose `execute` gets a ready ``CommandContext`` and whose errors become exit codes in one place.
@@ -26,7 +26,8 @@ extension HephaestusCommand {
         LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, runID: runID, level: level, redactor: redactor) }
         var logger = Logger(label: "hephaestus")
         logger.logLevel = level
-        let telemetry = CommandTelemetry(environment: ProcessInfo.processInfo.environment, metricsFile: global.metricsFile, logger: logger, redactor: redactor)
+        let telemetry = CommandTelemetry(
+            environment: ProcessInfo.processInfo.environment, metricsFile: global.metricsFile, logger: logger, redactor: redactor)
         let context = CommandContext(
             runID: runID, logger: logger, logFormat: format, stdout: StandardOutput(), quiet: global.quiet, redactor: redactor,
             instrumentation: telemetry.instrumentation)
