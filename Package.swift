@@ -143,7 +143,9 @@ let package = Package(
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
-            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory"]
+            dependencies: [
+                "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory", "HephaestusTelemetry",
+            ]
         ),
 
         // MARK: - Executable
@@ -217,6 +219,8 @@ let package = Package(
             name: "HephaestusCoreTests",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "HephaestusLocalSigstore",
                 "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),

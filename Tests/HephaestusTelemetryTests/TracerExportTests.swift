@@ -8,17 +8,9 @@ import Tracing
 
 @testable import HephaestusTelemetry
 
-/// Keeps every ended span.
-final class CollectingProcessor: SpanProcessor {
-    private let stored = Mutex<[FinishedSpan]>([])
-    func onEnd(_ span: FinishedSpan) { stored.withLock { $0.append(span) } }
-    func flush(timeout: Double) {}
-    var spans: [FinishedSpan] { stored.withLock { $0 } }
-}
-
 @Suite struct RecordingTracerTests {
     @Test func childrenShareTheTraceAndNameTheirParent() async throws {
-        let processor = CollectingProcessor()
+        let processor = CollectingSpanProcessor()
         let tracer = RecordingTracer(sampler: AlwaysOnSampler(), processor: processor)
         let root = tracer.startSpan("root", context: .topLevel)
         let child = tracer.startSpan("child", context: root.context)
@@ -33,7 +25,7 @@ final class CollectingProcessor: SpanProcessor {
     }
 
     @Test func unsampledSpansPropagateButRecordNothing() throws {
-        let processor = CollectingProcessor()
+        let processor = CollectingSpanProcessor()
         let tracer = RecordingTracer(sampler: ParentBasedSampler(root: AlwaysOffSampler()), processor: processor)
         let root = tracer.startSpan("root", context: .topLevel)
         #expect(!root.isRecording)
@@ -47,7 +39,7 @@ final class CollectingProcessor: SpanProcessor {
     }
 
     @Test func anIncomingTraceparentIsContinued() throws {
-        let processor = CollectingProcessor()
+        let processor = CollectingSpanProcessor()
         let tracer = RecordingTracer(sampler: ParentBasedSampler(root: AlwaysOffSampler()), processor: processor)
         var context = InstrumentationContext.topLevel
         tracer.extract(["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"], into: &context, using: DictionaryExtractor())
@@ -59,7 +51,7 @@ final class CollectingProcessor: SpanProcessor {
     }
 
     @Test func secretsAreRedactedFromAttributesEventsAndStatus() throws {
-        let processor = CollectingProcessor()
+        let processor = CollectingSpanProcessor()
         let secret = "ghp_" + String(repeating: "S3cr", count: 9)
         let tracer = RecordingTracer(sampler: AlwaysOnSampler(), processor: processor, redact: { $0.replacingOccurrences(of: secret, with: "***") })
         let span = tracer.startSpan("work", context: .topLevel)

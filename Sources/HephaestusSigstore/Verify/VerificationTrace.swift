@@ -17,6 +17,7 @@ struct VerificationTrace {
     }
 
     /// Runs one step in its span.
+    @discardableResult
     func step<Value>(_ name: String, _ body: () throws(VerificationError) -> Value) throws(VerificationError) -> Value {
         guard let span else { return try body() }
         let step = InstrumentationSystem.tracer.startSpan("sigstore.verify.\(name)", context: span.context)
