@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HephaestusAnalytics", targets: ["HephaestusAnalytics"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
         .library(name: "HephaestusService", targets: ["HephaestusService"]),
+        .library(name: "HephaestusTelemetry", targets: ["HephaestusTelemetry"]),
         // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
         // services; never for real signing.
         .library(name: "HephaestusLocalSigstore", targets: ["HephaestusLocalSigstore"]),
@@ -30,6 +31,10 @@ let package = Package(
         // The MCP server only (hephaestus-mcp): its library needs swift-system and swift-log; the package's NIO is for
         // its own conformance executables and is not built.
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // Telemetry: the tracing and metrics APIs (no dependencies of their own) and the Prometheus text format.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -62,13 +67,33 @@ let package = Package(
         /** Swift over the C libraries and generic mechanics; the only importer of C modules. */
         .target(
             name: "HephaestusPlatform",
-            dependencies: ["COpenSSL", "CCurl", "CArchive", "CLibraryLoader"]
+            dependencies: [
+                "COpenSSL", "CCurl", "CArchive", "CLibraryLoader",
+                // HTTP client spans, trace context carried onto blocking threads, transfer and refusal counters.
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         /** Sigstore bundles: parse, verify (client spec §4), trust roots; signing through the service protocols and
             the Fulcio, Rekor and TSA clients. Knows nothing of releases, and holds no test-instance code. */
         .target(
             name: "HephaestusSigstore",
-            dependencies: ["HephaestusPlatform"]
+            dependencies: [
+                "HephaestusPlatform",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        /** OpenTelemetry traces and Prometheus metrics: configuration from the OTEL_* variables, the specification's
+            samplers, a tracer over swift-distributed-tracing, OTLP export (gRPC, HTTP/protobuf) over the HTTP transport,
+            the Prometheus text rendering of swift-metrics. */
+        .target(
+            name: "HephaestusTelemetry",
+            dependencies: [
+                "HephaestusPlatform",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         /** The TUF client (specification 1.0.x §5): root rotation, timestamp, snapshot, targets and delegations with
             their signature, version, length, hash and expiry checks, target downloads; over the run's HTTP client. */
@@ -97,7 +122,9 @@ let package = Package(
                 "HephaestusPlatform",
                 "HephaestusSigstore",
                 "HephaestusTUF",
+                "HephaestusTelemetry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
 
@@ -167,7 +194,9 @@ let package = Package(
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
-            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory"]
+            dependencies: [
+                "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory", "HephaestusTelemetry",
+            ]
         ),
 
         // MARK: - Executable
@@ -183,7 +212,9 @@ let package = Package(
                 "HephaestusOperations",
                 "HephaestusService",
                 "HephaestusToolkit",
+                "HephaestusTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             linkerSettings: [
@@ -260,9 +291,19 @@ let package = Package(
             name: "HephaestusCoreTests",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "HephaestusLocalSigstore",
                 "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusTelemetryTests",
+            dependencies: [
+                "HephaestusTelemetry", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(

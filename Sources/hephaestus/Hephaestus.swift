@@ -12,7 +12,7 @@ struct Hephaestus: AsyncParsableCommand {
         commandName: "hephaestus",
         abstract: "Verify, install, sign and publish Python release wheelhouses with Sigstore.",
         discussion: """
-            Global options (--log-format, --log-level, -q, -v) are accepted before or after the subcommand. \
+            Global options (--log-format, --log-level, -q, -v, --metrics-file) are accepted before or after the subcommand. \
             Results go to stdout, logs to stderr. Every run has a run id, printed on every log record and in every \
             JSON result. Exit codes: 0 success, 1 a check failed, 64 usage error; see `hephaestus exit-codes`.
             """,

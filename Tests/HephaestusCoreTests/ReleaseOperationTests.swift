@@ -24,9 +24,9 @@ struct ReleaseOperationTests {
     /// Records the name of every span.
     struct SpanRecorder: Instrumentation {
         let names = Recorder<String>()
-        func withSpan<T>(_ name: String, attributes: [String: String], _ body: () async throws -> T) async rethrows -> T {
+        func withSpan<T>(_ name: String, attributes: [String: String], _ body: (ActiveSpan) async throws -> T) async throws -> T {
             names.append(name)
-            return try await body()
+            return try await body(.none)
         }
     }
 
@@ -133,7 +133,7 @@ struct ReleaseOperationTests {
 
         let stages = ["fetch", "checksum", "sigstore", "extract", "wheels"]
         #expect(events.values == stages.map { .stage($0) })
-        #expect(spans.names.values == stages.map { "release.\($0)" })
+        #expect(spans.names.values == stages.map { "release.stage.\($0)" })
         #expect(report.stages.map(\.name) == stages)
         #expect(report.archive?.name == "demo-1.0.0-wheelhouse.tar.gz")
         #expect(report.manifest?.verdict == .pass && report.manifest?.file == "demo-1.0.0-wheelhouse.tar.gz.sha256")

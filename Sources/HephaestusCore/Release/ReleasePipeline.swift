@@ -166,7 +166,7 @@ public struct ReleasePipeline: Sendable {
         try context.checkCancellation()
         context.progress.send(.stage(name))
         do {
-            return try await context.instrumentation.withSpan("release.\(name)", attributes: [:]) {
+            return try await context.instrumentation.withSpan("release.stage.\(name)", attributes: ["hephaestus.stage": name]) {
                 try await BlockingWork.run(work)
             }
         } catch let error as any CodedError {
