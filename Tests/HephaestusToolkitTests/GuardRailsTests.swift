@@ -159,35 +159,18 @@ struct GuardRailsTests {
 
     @Test("A timeout kills the step's whole process group: the grandchild sleeper is gone")
     func timeoutKillsProcessGroup() async throws {
-        let directory = try Self.project(
-            """
-            [[guard-rails.steps]]
-            name = "hang"
-            command = "sleep 300 & echo $! > grandchild.pid; wait"
-            shell = true
-            timeout_seconds = 1
-            """)
+        let directory = try Self.hangingProject(timeout: 1)
         let report = try await Self.run(directory)
         #expect(report.steps.first?.status == .timedOut)
         #expect((report.failure as? GuardRailsError)?.errorCode == .stepsFailed)
-        let pid = try #require(
-            Int32(
-                String(decoding: try FileReader.contents(of: directory.file("grandchild.pid")), as: UTF8.self).trimmingCharacters(
-                    in: .whitespacesAndNewlines)))
+        let pid = try #require(Self.grandchild(directory))
         // SIGKILL is delivered before run returns; the grandchild may linger only as a zombie until it is reaped.
         #expect(Self.isDeadOrZombie(pid), "the grandchild \(pid) still runs")
     }
 
     @Test("Cancelling the run (SIGINT, SIGTERM at the CLI) kills the running step's process group at once")
     func cancellationKillsProcessGroup() async throws {
-        let directory = try Self.project(
-            """
-            [[guard-rails.steps]]
-            name = "hang"
-            command = "sleep 300 & echo $! > grandchild.pid; wait"
-            shell = true
-            timeout_seconds = 600
-            """)
+        let directory = try Self.hangingProject(timeout: 600)
         let cancellation = Cancellation()
         let context = OperationContext(
             logger: toolkitContext().logger, environment: Self.environment(), cancellation: cancellation)
@@ -202,9 +185,25 @@ struct GuardRailsTests {
         let report = try await run.value
         #expect(report.steps.first?.status == .failed && report.steps.first?.reason == "cancelled: its process group was killed")
         #expect(report.steps.first.map { $0.seconds < 60 } == true)
-        let text = String(decoding: try FileReader.contents(of: directory.file("grandchild.pid")), as: UTF8.self)
-        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(Self.grandchild(directory))
         #expect(Self.isDeadOrZombie(pid), "the grandchild \(pid) still runs")
+    }
+
+    /// A project whose one step starts a grandchild `sleep 300`, writes its pid to grandchild.pid and waits.
+    static func hangingProject(timeout: Int) throws -> TemporaryDirectory {
+        try project(
+            """
+            [[guard-rails.steps]]
+            name = "hang"
+            command = "sleep 300 & echo $! > grandchild.pid; wait"
+            shell = true
+            timeout_seconds = \(timeout)
+            """)
+    }
+
+    static func grandchild(_ directory: TemporaryDirectory) -> Int32? {
+        (try? FileReader.contents(of: directory.file("grandchild.pid")))
+            .flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     static func isDeadOrZombie(_ pid: Int32) -> Bool {

@@ -100,10 +100,15 @@ final class DirectoryHandle {
         var entries: [Entry] = []
         errno = 0
         while let record = readdir(stream) {
+            // One allocation per name, NUL included.
             let name = withUnsafeBytes(of: record.pointee.d_name) { raw -> [CChar] in
                 let bytes = raw.bindMemory(to: CChar.self)
                 let length = strnlen(bytes.baseAddress!, bytes.count)
-                return Array(bytes[0..<length]) + [0]
+                return [CChar](unsafeUninitializedCapacity: length + 1) { buffer, count in
+                    _ = buffer.initialize(from: bytes[0..<length])
+                    buffer[length] = 0
+                    count = length + 1
+                }
             }
             let kind: EntryKind? =
                 switch Int32(record.pointee.d_type) {

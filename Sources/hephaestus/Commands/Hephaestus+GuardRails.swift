@@ -21,7 +21,7 @@ extension Hephaestus {
                 """
                 Runs the [[guard-rails.steps]] of hephaestus.toml (or pyproject.toml's [tool.hephaestus.guard-rails]) in the \
                 working directory, by default: cleanup, ruff check, ruff format --check, mypy, pytest, pip-audit, python -m \
-                build, wheel RECORD checks and digest --check of dist/. Each step is a subprocess in its own session: a \
+                build, wheel RECORD checks, digest --check and verify of dist/. Each step is a subprocess in its own session: a \
                 timeout kills its whole process group. A missing tool fails the pipeline; a network step is reported \
                 skipped-offline when the network is unreachable, never passed. --drift compares installed tools with their \
                 pins; --auto-remediate runs the remediation inside the project's virtualenv, at most \
