@@ -150,7 +150,9 @@ let package = Package(
                 "HephaestusCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The guide for transports built on it, read in the repository.
+            exclude: ["README.md"]
         ),
 
         /** Analytics over a repository's history, complexity, coverage and ingested events: refactoring rankings,

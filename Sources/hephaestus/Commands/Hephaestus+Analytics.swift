@@ -48,7 +48,7 @@ extension Hephaestus {
         @Option(help: "risk_weighted, coverage_first, churn_based or composite.")
         var strategy: RankingStrategy
 
-        @Option(help: ArgumentHelp("A directory of the git work tree (default: the current directory).", valueName: "DIR"))
+        @Option(help: ArgumentHelp("A directory of the git work tree.", valueName: "DIR"))
         var repo: String = "."
 
         @Option(help: ArgumentHelp("A coverage report: coverage.py JSON, Cobertura XML or lcov.", valueName: "FILE"))
@@ -124,7 +124,7 @@ extension Hephaestus {
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("A directory of the git work tree (default: the current directory).", valueName: "DIR"))
+        @Option(help: ArgumentHelp("A directory of the git work tree.", valueName: "DIR"))
         var repo: String = "."
 
         @Option(help: ArgumentHelp("A coverage report: coverage.py JSON, Cobertura XML or lcov.", valueName: "FILE"))
@@ -133,7 +133,7 @@ extension Hephaestus {
         @Option(help: "Print at most N hotspots.")
         var limit: Int?
 
-        @Option(name: .customLong("min-revs"), help: "Minimum revisions of a hotspot (code-maat's default: 5).")
+        @Option(name: .customLong("min-revs"), help: "Minimum revisions of a hotspot (code-maat's threshold).")
         var minRevs: Int = 5
 
         @Option(help: "Leave out commits touching more than N files (code-maat's default: 30).")
