@@ -33,9 +33,11 @@ struct TaskWorkerPoolTests {
         name == WaitingOperation.descriptor.name ? WaitingOperation.self : OperationRegistry.operation(named: name)
     }
 
+    /// The lease is long enough that a busy machine (the whole suite on two cores) never lets a live task's lease
+    /// expire between renewals (every third of it), and short enough that a cancellation is seen within seconds.
     static func pool(_ store: ServiceStore, replica: String = "r1", workers: Int = 2, drainGrace: TimeInterval = 20) throws -> TaskWorkerPool {
         try TaskWorkerPool(
-            queue: store.tasks, configuration: .init(replica: replica, workers: workers, lease: 3, pollInterval: 0.05, drainGrace: drainGrace),
+            queue: store.tasks, configuration: .init(replica: replica, workers: workers, lease: 12, pollInterval: 0.05, drainGrace: drainGrace),
             operations: lookup(_:), logger: Logger(label: "test")
         ) { task, progress, cancellation in
             OperationContext(
