@@ -9,14 +9,18 @@ let package = Package(
         // The service (REST and gRPC): a separate executable so the CLI never links the server stack; `hephaestus
         // serve` runs it from the same directory.
         .executable(name: "hephaestus-server", targets: ["hephaestus-server"]),
+        .executable(name: "hephaestus-mcp", targets: ["hephaestus-mcp"]),
         // The libraries, for other Swift packages (plugins, users' tools). HephaestusTestSupport is in none.
         .library(name: "HephaestusPlatform", targets: ["HephaestusPlatform"]),
         .library(name: "HephaestusSigstore", targets: ["HephaestusSigstore"]),
         .library(name: "HephaestusTUF", targets: ["HephaestusTUF"]),
         .library(name: "HephaestusCore", targets: ["HephaestusCore"]),
         .library(name: "HephaestusInventory", targets: ["HephaestusInventory"]),
+        .library(name: "HephaestusToolkit", targets: ["HephaestusToolkit"]),
+        .library(name: "HephaestusAnalytics", targets: ["HephaestusAnalytics"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
         .library(name: "HephaestusService", targets: ["HephaestusService"]),
+        .library(name: "HephaestusTelemetry", targets: ["HephaestusTelemetry"]),
         // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
         // services; never for real signing.
         .library(name: "HephaestusLocalSigstore", targets: ["HephaestusLocalSigstore"]),
@@ -36,6 +40,15 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // The MCP server only (hephaestus-mcp): its library needs swift-system and swift-log; the package's NIO is for
+        // its own conformance executables and is not built.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // Telemetry: the tracing and metrics APIs (no dependencies of their own) and the Prometheus text format.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -68,13 +81,33 @@ let package = Package(
         /** Swift over the C libraries and generic mechanics; the only importer of C modules. */
         .target(
             name: "HephaestusPlatform",
-            dependencies: ["COpenSSL", "CCurl", "CArchive", "CLibraryLoader"]
+            dependencies: [
+                "COpenSSL", "CCurl", "CArchive", "CLibraryLoader",
+                // HTTP client spans, trace context carried onto blocking threads, transfer and refusal counters.
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         /** Sigstore bundles: parse, verify (client spec §4), trust roots; signing through the service protocols and
             the Fulcio, Rekor and TSA clients. Knows nothing of releases, and holds no test-instance code. */
         .target(
             name: "HephaestusSigstore",
-            dependencies: ["HephaestusPlatform"]
+            dependencies: [
+                "HephaestusPlatform",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        /** OpenTelemetry traces and Prometheus metrics: configuration from the OTEL_* variables, the specification's
+            samplers, a tracer over swift-distributed-tracing, OTLP export (gRPC, HTTP/protobuf) over the HTTP transport,
+            the Prometheus text rendering of swift-metrics. */
+        .target(
+            name: "HephaestusTelemetry",
+            dependencies: [
+                "HephaestusPlatform",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         /** The TUF client (specification 1.0.x §5): root rotation, timestamp, snapshot, targets and delegations with
             their signature, version, length, hash and expiry checks, target downloads; over the run's HTTP client. */
@@ -103,7 +136,9 @@ let package = Package(
                 "HephaestusPlatform",
                 "HephaestusSigstore",
                 "HephaestusTUF",
+                "HephaestusTelemetry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
 
@@ -129,6 +164,36 @@ let package = Package(
                 "HephaestusCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // The guide for transports built on it, read in the repository.
+            exclude: ["README.md"]
+        ),
+
+        /** Analytics over a repository's history, complexity, coverage and ingested events: refactoring rankings,
+            hotspots, the NDJSON event store (SQLite through GRDB). */
+        .target(
+            name: "HephaestusAnalytics",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /** The developer toolkit for the Python projects Hephaestus releases: `cleanup` (race-safe removal of build and
+            cache artefacts through directory descriptors) and `guard-rails` (a configured pipeline of checks run as
+            subprocesses, drift detection, rate-limited and audited auto-remediation), and the project configuration
+            (`hephaestus.toml`, `[tool.hephaestus]` of pyproject.toml) they read. */
+        .target(
+            name: "HephaestusToolkit",
+            dependencies: [
+                "HephaestusPlatform",
+                "HephaestusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
 
@@ -138,7 +203,7 @@ let package = Package(
             name: "HephaestusOperations",
             dependencies: [
                 "HephaestusPlatform", "HephaestusSigstore", "HephaestusTUF", "HephaestusCore", "HephaestusInventory", "HephaestusLocalSigstore",
-                "HephaestusService",
+                "HephaestusService", "HephaestusAnalytics", "HephaestusToolkit",
             ]
         ),
 
@@ -172,7 +237,9 @@ let package = Package(
         /** Test-only: temporary directories, processes, the openssl CLI, fixtures. In no product. */
         .target(
             name: "HephaestusTestSupport",
-            dependencies: ["HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory"]
+            dependencies: [
+                "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusLocalSigstore", "HephaestusInventory", "HephaestusTelemetry",
+            ]
         ),
 
         // MARK: - Executable
@@ -184,9 +251,13 @@ let package = Package(
                 "HephaestusCore",
                 "HephaestusInventory",
                 "HephaestusLocalSigstore",
+                "HephaestusAnalytics",
                 "HephaestusOperations",
                 "HephaestusService",
+                "HephaestusToolkit",
+                "HephaestusTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             linkerSettings: [
@@ -203,6 +274,23 @@ let package = Package(
         .executableTarget(
             name: "hephaestus-server",
             dependencies: ["HephaestusServer"],
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
+            ]
+        ),
+        /** The MCP server on stdio (`hephaestus mcp` execs it from the same directory): the registered operations as
+            tools. A separate executable so that `hephaestus` links no MCP code and its start-up is unchanged. */
+        .executableTarget(
+            name: "hephaestus-mcp",
+            dependencies: [
+                "HephaestusCore",
+                "HephaestusOperations",
+                "HephaestusService",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/hephaestus-mcp",
             linkerSettings: [
                 .unsafeFlags(
                     ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux], configuration: .release))
@@ -255,15 +343,25 @@ let package = Package(
             name: "HephaestusCoreTests",
             dependencies: [
                 "HephaestusCore",
+                "HephaestusTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "HephaestusLocalSigstore",
                 "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
+            name: "HephaestusTelemetryTests",
+            dependencies: [
+                "HephaestusTelemetry", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
             name: "HephaestusOperationsTests",
             dependencies: [
-                "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
+                "HephaestusOperations", "HephaestusCore", "HephaestusPlatform", "HephaestusService", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -286,6 +384,20 @@ let package = Package(
             name: "HephaestusServerTests",
             dependencies: [
                 "HephaestusServer", "HephaestusService", "HephaestusCore", "HephaestusOperations", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusAnalyticsTests",
+            dependencies: [
+                "HephaestusAnalytics", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HephaestusToolkitTests",
+            dependencies: [
+                "HephaestusToolkit", "HephaestusCore", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -66,6 +66,9 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         public var since: String?
         public var signing: SigningChoice
         public var trust: TrustChoice
+        /// A policy file: an asset's existing bundle counts as signed only when it meets it (else it is a conflict left
+        /// to a human, never signed over).
+        public var policy: String?
         /// The inventory database (default `$XDG_DATA_HOME/hephaestus/inventory.sqlite`), created on first use.
         public var inventory: String?
         /// Show every action and change nothing (no download, signature, upload or inventory write).
@@ -76,8 +79,10 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
 
         public init(
             repository: String, since: String? = nil, signing: SigningChoice = SigningChoice(), trust: TrustChoice = TrustChoice(),
-            inventory: String? = nil, dryRun: Bool = false, maxPerMinute: Double? = nil, github: GitHubChoice = GitHubChoice()
+            inventory: String? = nil, dryRun: Bool = false, maxPerMinute: Double? = nil, github: GitHubChoice = GitHubChoice(),
+            policy: String? = nil
         ) {
+            self.policy = policy
             self.repository = repository
             self.since = since
             self.signing = signing
@@ -94,7 +99,7 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
             if let maxPerMinute, !(maxPerMinute > 0 && maxPerMinute.isFinite) { throw RequestError("--max-per-minute must be positive") }
         }
 
-        private enum CodingKeys: String, CodingKey { case repository, since, signing, trust, inventory, dryRun, maxPerMinute, github }
+        private enum CodingKeys: String, CodingKey { case repository, since, signing, trust, inventory, dryRun, maxPerMinute, github, policy }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -105,7 +110,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
                 inventory: try container.decodeIfPresent(String.self, forKey: .inventory),
                 dryRun: try container.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false,
                 maxPerMinute: try container.decodeIfPresent(Double.self, forKey: .maxPerMinute),
-                github: try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice())
+                github: try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice(),
+                policy: try container.decodeIfPresent(String.self, forKey: .policy))
         }
     }
 
@@ -118,7 +124,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         reportMediaType: MediaType.backfillRun, effect: .destructive,
         errorCodes: [
             InventoryError.Code.backfillIncomplete.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
-        ] + InventoryError.openingCodes + SigningError.Code.allCases.map(\.rawValue) + gitHubErrorCodes,
+        ] + InventoryError.openingCodes + SigningError.Code.allCases.map(\.rawValue) + gitHubErrorCodes + TrustErrorCodes.source
+            + TrustErrorCodes.policy,
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
@@ -127,7 +134,9 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
         return try await BlockingWork.run {
             let github = try request.github.client(in: context, requireToken: !request.dryRun)
             let plan = try BackfillPlanner(github: github).plan(repository, since: request.since.map(BackfillSince.parse))
-            let assessment = try BundleAssessment.loading(request.trust)
+            let trust = try request.trust.resolve(in: context)
+            let policy = try request.policy.map { try PolicyFile(path: $0).signerPolicy(templates: [:], command: descriptor.command) }
+            let assessment = try BundleAssessment.loading(trust, policy: policy)
             let scratch = try PrivateDirectory()
             if request.dryRun {
                 let runner = BackfillRunner(
@@ -137,8 +146,8 @@ public enum BackfillRunOperation: HephaestusCore.Operation {
                 return runner.dryRun(plan, signer: signer) { emit($0) }
             }
             let session = try SigningSession(
-                credential: request.signing.credential(in: context), signingConfig: request.signing.configSelection(staging: request.trust.staging),
-                trust: request.trust.selection, http: try context.network.client(), logger: context.logger, clock: context.clock)
+                credential: request.signing.credential(in: context), signingConfig: request.signing.configSelection(trust: trust),
+                trust: trust, http: try context.network.client(), logger: context.logger, clock: context.clock)
             let runner = BackfillRunner(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context)), github: github, session: session,
                 assessment: assessment, repository: repository, runID: context.runID.description, logger: context.logger,
@@ -264,7 +273,8 @@ public enum BackfillRollbackOperation: HephaestusCore.Operation {
         return try await BlockingWork.run {
             let rollback = BackfillRollback(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
-                github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust), logger: context.logger)
+                github: try request.github.client(in: context, requireToken: true), assessment: try .loading(request.trust.resolve(in: context)),
+                logger: context.logger)
             return Report(run: request.run, lines: try rollback.rollback(runID: request.run, force: request.force))
         }
     }

@@ -7,9 +7,12 @@ import HephaestusSigstore
 /// records *who* signed; audits then compare that with who was expected.
 public struct BundleAssessment: Sendable {
     public let verifier: BundleVerifier
+    /// `backfill run --policy`: a bundle verifies only when it also meets this policy (nil: any signer).
+    public let policy: SignerPolicy?
 
-    public init(verifier: BundleVerifier) {
+    public init(verifier: BundleVerifier, policy: SignerPolicy? = nil) {
         self.verifier = verifier
+        self.policy = policy
     }
 
     /// The verification result, or the error naming why the bundle does not verify.
@@ -19,9 +22,8 @@ public struct BundleAssessment: Sendable {
                 throw VerificationError.artifactMismatch(expected: "a recorded SHA-256", actual: "none recorded for the asset")
             }
             let parsed = try SigstoreBundle(json: bundle)
-            let policy = try VerificationPolicy(
-                artifact: .digest(digest), identity: .certificate(identity: .anyValueUnsafe, issuer: .anyValueUnsafe, claims: []))
-            return try verifier.verify(parsed, policy: policy)
+            return try verifier.verify(
+                parsed, policy: VerificationPolicy(artifact: .digest(digest), signer: policy ?? SignerPolicy(identity: .anyCertificate)))
         }
     }
 

@@ -15,6 +15,8 @@ public struct InventoryAudit: Sendable {
             case verificationFailed = "verification-failed"
             case unexpectedIdentity = "unexpected-identity"
             case unexpectedIssuer = "unexpected-issuer"
+            /// A claim or another rule of `--policy` is not met.
+            case policyViolation = "policy-violation"
             case digestChanged = "digest-changed"
             case manifestMismatch = "manifest-mismatch"
         }
@@ -37,14 +39,30 @@ public struct InventoryAudit: Sendable {
         public var trustedRootSHA256 = ""
     }
 
-    /// Who is expected to sign: glob patterns over the certificate identity, exact issuers. Empty = anyone.
+    /// Who is expected to sign: `--identity` patterns (exact or glob) and exact `--issuer`s, or a policy file; the
+    /// options map onto the same ``SignerPolicy``. None: anyone.
     public struct Expectations: Sendable {
         public var identities: [String]
         public var issuers: [String]
+        public var policy: SignerPolicy?
 
         public init(identities: [String] = [], issuers: [String] = []) {
             self.identities = identities
             self.issuers = issuers
+        }
+
+        public init(policy: SignerPolicy) {
+            self.init()
+            self.policy = policy
+        }
+
+        /// The policy to judge verified bundles by (nil: anyone).
+        var signer: SignerPolicy? {
+            if let policy { return policy }
+            guard !identities.isEmpty || !issuers.isEmpty else { return nil }
+            let issuer: ValueMatcher =
+                issuers.isEmpty ? .anyValueUnsafe : issuers.count == 1 ? .exact(issuers[0]) : .anyOf(issuers.map { .exact($0) })
+            return SignerPolicy(identity: .certificate(identity: .identityPatterns(identities), issuer: issuer, claims: []))
         }
     }
 
@@ -54,7 +72,11 @@ public struct InventoryAudit: Sendable {
     public let jobs: Int
     public let windowSize: Int
 
+    /// The expectations as one policy (nil: anyone).
+    let signer: SignerPolicy?
+
     public init(store: InventoryStore, assessment: BundleAssessment, expectations: Expectations, jobs: Int, windowSize: Int = 1024) {
+        self.signer = expectations.signer
         self.store = store
         self.assessment = assessment
         self.expectations = expectations
@@ -161,13 +183,14 @@ public struct InventoryAudit: Sendable {
         case .failure(let error):
             found.append(finding(.verificationFailed, "\(error.step): \(error)"))
         case .success(let result):
-            if !expectations.identities.isEmpty, !ValueMatcher.identityPatterns(expectations.identities).matches(result.identity) {
-                found.append(
-                    finding(.unexpectedIdentity, "signed by \(result.identity), expected \(expectations.identities.joined(separator: " or "))"))
-            }
-            if !expectations.issuers.isEmpty, !expectations.issuers.contains(result.issuer ?? "") {
-                found.append(
-                    finding(.unexpectedIssuer, "issuer \(result.issuer ?? "none"), expected \(expectations.issuers.joined(separator: " or "))"))
+            do {
+                try signer?.check(result, now: assessment.verifier.clock())
+            } catch .identityMismatch(let expected, let actual) {
+                found.append(finding(.unexpectedIdentity, "signed by \(actual), expected \(expected)"))
+            } catch .issuerMismatch(let expected, let actual) {
+                found.append(finding(.unexpectedIssuer, "issuer \(actual), expected \(expected)"))
+            } catch {
+                found.append(finding(.policyViolation, "\(error)"))
             }
         }
         return Assessed(assetID: row.assetID, findings: found, bundle: assessment.verdict(outcome))

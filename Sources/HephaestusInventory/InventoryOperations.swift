@@ -13,8 +13,8 @@ extension InventoryStore {
 
 extension BundleAssessment {
     /// An assessment against the trusted root `trust` selects (loaded now).
-    static func loading(_ trust: TrustChoice) throws -> BundleAssessment {
-        BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.selection.load()))
+    static func loading(_ trust: TrustSelection, policy: SignerPolicy? = nil) throws -> BundleAssessment {
+        BundleAssessment(verifier: BundleVerifier(trustedRoot: try trust.load()), policy: policy)
     }
 }
 
@@ -71,7 +71,8 @@ public enum InventoryScanOperation: HephaestusCore.Operation {
             let store = try InventoryStore(path: InventoryStore.path(request.inventory, in: context))
             let scratch = try PrivateDirectory()
             let scan = InventoryScan(
-                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust), logger: context.logger,
+                store: store, github: try request.github.client(in: context), assessment: try .loading(request.trust.resolve(in: context)),
+                logger: context.logger,
                 scratchDirectory: scratch.path)
             var summaries: [InventoryScan.Summary] = []
             for repository in repositories {
@@ -97,13 +98,17 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
         public var identities: [String]
         /// Expected OIDC issuers (exact); empty: any.
         public var issuers: [String]
+        /// A policy file: replaces `identities` and `issuers`.
+        public var policy: String?
         public var trust: TrustChoice
         /// Parallel verifications (default: the number of CPU cores).
         public var jobs: Int?
 
         public init(
-            inventory: String? = nil, identities: [String] = [], issuers: [String] = [], trust: TrustChoice = TrustChoice(), jobs: Int? = nil
+            inventory: String? = nil, identities: [String] = [], issuers: [String] = [], trust: TrustChoice = TrustChoice(), jobs: Int? = nil,
+            policy: String? = nil
         ) {
+            self.policy = policy
             self.inventory = inventory
             self.identities = identities
             self.issuers = issuers
@@ -114,6 +119,15 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
         public func validate() throws(RequestError) {
             try trust.validate()
             if let jobs { try RequestError.checkRange(jobs, VerifyBatchOperation.Request.jobsRange, option: "--jobs") }
+            if policy != nil && !(identities.isEmpty && issuers.isEmpty) {
+                throw RequestError("--policy replaces --identity and --issuer: give one or the other")
+            }
+        }
+
+        /// Who is expected to sign.
+        func expectations() throws -> InventoryAudit.Expectations {
+            guard let policy else { return .init(identities: identities, issuers: issuers) }
+            return .init(policy: try PolicyFile(path: policy).signerPolicy(templates: [:], command: InventoryAuditOperation.descriptor.command))
         }
     }
 
@@ -136,7 +150,7 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
         reportMediaType: MediaType.inventoryAudit, effect: .readOnly,
         errorCodes: [
             InventoryError.Code.findings.rawValue, InventoryError.Code.missing.rawValue, VerificationError.Code.malformedTrustedRoot.rawValue,
-        ] + InventoryError.openingCodes,
+        ] + InventoryError.openingCodes + TrustErrorCodes.source + TrustErrorCodes.policy,
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
@@ -144,7 +158,7 @@ public enum InventoryAuditOperation: HephaestusCore.Operation {
         let audit = try await BlockingWork.run {
             InventoryAudit(
                 store: try InventoryStore(path: InventoryStore.path(request.inventory, in: context), mustExist: true),
-                assessment: try .loading(request.trust), expectations: .init(identities: request.identities, issuers: request.issuers),
+                assessment: try .loading(request.trust.resolve(in: context)), expectations: try request.expectations(),
                 jobs: request.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         }
         let audited = try await audit.run(cancellation: context.cancellation)
@@ -221,7 +235,8 @@ public enum InventoryReportOperation: HephaestusCore.Operation {
             return (
                 store,
                 InventoryAudit(
-                    store: store, assessment: try .loading(request.trust), expectations: .init(), jobs: ProcessInfo.processInfo.activeProcessorCount)
+                    store: store, assessment: try .loading(request.trust.resolve(in: context)), expectations: .init(),
+                    jobs: ProcessInfo.processInfo.activeProcessorCount)
             )
         }
         let report = try await InventoryReport.build(store: store, audit: audit, now: context.clock())

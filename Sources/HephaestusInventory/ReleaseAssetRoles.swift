@@ -33,7 +33,7 @@ public struct ReleaseAssetRoles: Sendable {
     }
 
     /// How an asset's digest relates to the release's manifests.
-    public enum ManifestVerdict: String, Sendable, Codable {
+    public enum ManifestVerdict: String, Sendable, Codable, CaseIterable {
         /// A manifest lists the asset with this digest.
         case match
         /// A manifest lists the asset with another digest.

@@ -1,3 +1,4 @@
+import HephaestusAnalytics
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
@@ -5,6 +6,7 @@ import HephaestusPlatform
 import HephaestusService
 import HephaestusSigstore
 import HephaestusTUF
+import HephaestusToolkit
 
 /// Every error type of every module, hence every error code: what the exit-code table and the service documentation
 /// are derived from.
@@ -31,14 +33,17 @@ public enum ErrorCatalogue {
         CryptoError.self,
         DigestCheckError.self,
         VerificationError.self,
+        PolicyError.self,
         BatchVerificationFailure.self,
         VerifyFilesFailure.self,
         BatchListError.self,
+        AttestationError.self,
         SigningError.self,
         LocalInstanceError.self,
         TransportError.self,
         ServerError.self,
         TUFError.self,
+        TrustSourceError.self,
         GitHubError.self,
         ArchiveError.self,
         WheelError.self,
@@ -48,8 +53,13 @@ public enum ErrorCatalogue {
         ServiceStoreError.self,
         AccessError.self,
         AuditError.self,
+        AgentError.self,
         TaskError.self,
         ServiceLimitError.self,
+        AnalyticsError.self,
+        ProjectConfigurationError.self,
+        CleanupError.self,
+        GuardRailsError.self,
     ]
 
     /// The names of ``errorTypes`` (`String(describing:)`, e.g. `FileError`).

@@ -1,7 +1,9 @@
+import HephaestusAnalytics
 import HephaestusCore
 import HephaestusInventory
 import HephaestusLocalSigstore
 import HephaestusService
+import HephaestusToolkit
 
 /// Every user-facing operation of Hephaestus, in one list: the CLI's commands, the service's routes, the MCP server's
 /// tools and the schema export are built from it, so none of them can offer what another lacks.
@@ -10,6 +12,8 @@ public enum OperationRegistry {
         VerifyBundleOperation.self,
         VerifyBatchOperation.self,
         VerifyFilesOperation.self,
+        VerifyAttestationOperation.self,
+        VerifyGitHubAttestationOperation.self,
         // Sign and publish.
         SignFilesOperation.self,
         PublishPyPIOperation.self,
@@ -45,6 +49,15 @@ public enum OperationRegistry {
         AuditShowOperation.self,
         AuditVerifyOperation.self,
         TasksWorkOperation.self,
+        // What front ends and agents read.
+        SchemaExportOperation.self,
+        // Analytics.
+        AnalyticsRankingsOperation.self,
+        AnalyticsHotspotsOperation.self,
+        AnalyticsIngestOperation.self,
+        // Developer toolkit.
+        CleanupOperation.self,
+        GuardRailsOperation.self,
     ]
 
     /// The descriptors, in registry order.

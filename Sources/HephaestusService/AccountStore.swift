@@ -28,7 +28,7 @@ public struct Account: Codable, Sendable, Equatable {
         return .active
     }
 
-    public enum State: String, Codable, Sendable {
+    public enum State: String, Codable, Sendable, CaseIterable {
         case active, expired, revoked
     }
 

@@ -81,6 +81,11 @@ public struct PermissionTable: Sendable {
         Rule(.group("sign"), reading: nil, changing: .operator),
         Rule(.group("publish"), reading: nil, changing: .operator),
         Rule(.group("wheelhouse"), reading: nil, changing: .operator),
+        // Rankings and hotspots read a repository on the server's disk: verifier, as digests of its files are.
+        Rule(.group("analytics"), reading: .verifier, changing: .operator),
+        Rule(.group("cleanup"), reading: nil, changing: .operator),
+        Rule(.group("guard-rails"), reading: nil, changing: .operator),
+        Rule(.group("schema"), reading: .viewer, changing: nil),
         Rule(.group("accounts"), .admin),
         Rule(.group("audit"), .admin),
     ])

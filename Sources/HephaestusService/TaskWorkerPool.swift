@@ -20,8 +20,11 @@ public final class TaskWorkerPool: Sendable {
         public var replica: String
         /// Workers, hence tasks running at once.
         public var workers: Int
-        /// How long a claim holds without renewal; renewed every third of it.
+        /// How long a claim holds without renewal.
         public var lease: TimeInterval
+        /// How often a running task's lease is renewed (and a cancellation asked through the store noticed); a third
+        /// of the lease unless set shorter.
+        public var renewal: TimeInterval
         /// How often an idle worker looks for queued tasks.
         public var pollInterval: TimeInterval
         /// At most one persisted transfer event per transfer per this many seconds (stages and items are all kept).
@@ -30,12 +33,13 @@ public final class TaskWorkerPool: Sendable {
         public var drainGrace: TimeInterval
 
         public init(
-            replica: String, workers: Int = 2, lease: TimeInterval = 30, pollInterval: TimeInterval = 0.5, transferEventInterval: TimeInterval = 1,
-            drainGrace: TimeInterval = 20
+            replica: String, workers: Int = 2, lease: TimeInterval = 30, renewal: TimeInterval? = nil, pollInterval: TimeInterval = 0.5,
+            transferEventInterval: TimeInterval = 1, drainGrace: TimeInterval = 20
         ) {
             self.replica = replica
             self.workers = workers
             self.lease = lease
+            self.renewal = min(renewal ?? lease / 3, lease / 3)
             self.pollInterval = pollInterval
             self.transferEventInterval = transferEventInterval
             self.drainGrace = drainGrace
@@ -196,10 +200,10 @@ public final class TaskWorkerPool: Sendable {
         (try? await queue.task(claim.task.id))?.cancelRequested ?? false
     }
 
-    /// Renews the lease every third of it; a cancellation asked for, or a lost claim, cancels the operation.
+    /// Renews the lease every ``Configuration/renewal``; a cancellation asked for, or a lost claim, cancels the operation.
     private func keepLease(_ claim: TaskClaim, cancellation: Cancellation) async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(configuration.lease / 3))
+            try? await Task.sleep(for: .seconds(configuration.renewal))
             guard !Task.isCancelled else { return }
             do {
                 if try await queue.renew(claim, lease: configuration.lease, at: clock()) { cancellation.cancel() }

@@ -289,6 +289,66 @@ public final class TUFUpdater {
         if staged.updateValue(bytes, forKey: name) == nil { stagedOrder.append(name) }
     }
 
+    // MARK: - Offline (the cache as verification reads it)
+
+    /// What a metadata directory holds after a complete update, checked without the network.
+    public struct LocalTarget: Sendable {
+        /// The target file's bytes, checked against the trusted targets metadata.
+        public let bytes: [UInt8]
+        public let rootVersion: Int
+        public let timestampVersion: Int
+        /// When the trusted timestamp metadata expires: after that, a TUF client must refresh before trusting it.
+        public let timestampExpires: Date
+    }
+
+    /// Reads a target of the top-level targets role from a cache a complete ``refresh()`` and ``commit()`` left: the
+    /// root signed by its own threshold, timestamp, snapshot and targets signed by the root's keys, each the version,
+    /// length and hashes the one before names, and the target file its length and hashes. Expiry is not checked (the
+    /// caller is offline and reports the cache's age instead); anything else out of place is an error.
+    public static func localTarget(_ path: String, metadataDirectory: String, targetsDirectory: String) throws(TUFError) -> LocalTarget {
+        func read(_ name: String) throws(TUFError) -> [UInt8] {
+            guard let bytes = readLocal(metadataDirectory, name) else {
+                throw TUFError(.metadataInvalid, "\(name) is missing from \(metadataDirectory)")
+            }
+            return bytes
+        }
+        guard let rootBytes = readLocal(metadataDirectory, "root.json") else {
+            throw TUFError(.noTrustedRoot, "no trusted root.json in \(metadataDirectory)")
+        }
+        let root = try selfSignedRoot(rootBytes)
+        func verified(_ bytes: [UInt8], _ role: String) throws(TUFError) -> TUFEnvelope {
+            let envelope = try TUFEnvelope(bytes: bytes, role: role)
+            try envelope.requireType(role)
+            try root.verify(envelope, as: role)
+            return envelope
+        }
+        let timestamp = try verified(try read("timestamp.json"), "timestamp")
+        let snapshotEntry = try Self.snapshotEntry(timestamp)
+        let snapshotBytes = try read("snapshot.json")
+        try check(snapshotBytes, against: snapshotEntry, what: "snapshot metadata")
+        let snapshot = try verified(snapshotBytes, "snapshot")
+        guard snapshot.version == snapshotEntry.version else {
+            throw TUFError(.versionMismatch, "snapshot metadata has version \(snapshot.version), the timestamp names \(snapshotEntry.version)")
+        }
+        guard let targetsEntry = try metaEntries(snapshot)["targets.json"] else {
+            throw TUFError(.metadataInvalid, "snapshot metadata does not list targets.json")
+        }
+        let targetsBytes = try read("targets.json")
+        try check(targetsBytes, against: targetsEntry, what: "targets metadata")
+        let targets = try TUFTargets(try verified(targetsBytes, "targets"), role: "targets")
+        guard targets.envelope.version == targetsEntry.version else {
+            throw TUFError(
+                .versionMismatch, "targets metadata has version \(targets.envelope.version), the snapshot names \(targetsEntry.version)")
+        }
+        guard let file = targets.targets[path] else { throw TUFError(.targetNotFound, "the trusted targets metadata does not list \(path)") }
+        let info = TUFTargetInfo(path: path, length: file.length, hashes: file.hashes)
+        guard let bytes = readLocal(targetsDirectory, quote(path)) else {
+            throw TUFError(.targetNotFound, "target \(path) is missing from \(targetsDirectory)")
+        }
+        try check(bytes, target: info)
+        return LocalTarget(bytes: bytes, rootVersion: root.version, timestampVersion: timestamp.version, timestampExpires: timestamp.expires)
+    }
+
     // MARK: - Checks and helpers
 
     /// Parses `bytes` as metadata of `type` signed by a threshold of the root's keys for `role`.

@@ -31,17 +31,7 @@ public final class FakeGitHubServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        var ports: [String: Int]?
-        while Date() < deadline {
-            if let data = FileManager.default.contents(atPath: portFile),
-                let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Int]
-            {
-                ports = parsed
-                break
-            }
-            usleep(20_000)
-        }
+        let ports = PortFile.wait(portFile, process: process, seconds: 15)
         guard let ports, let api = ports["api"], let storage = ports["storage"] else {
             kill(process.processIdentifier, SIGKILL)
             throw ToolLocator.Missing(name: "a running fixtures/github-server/server.py")
@@ -86,5 +76,20 @@ extension FakeGitHubServer {
                 .sorted()
         }
         return names
+    }
+}
+
+/// The `{"name": port}` file a test server writes once it listens.
+enum PortFile {
+    /// The ports, once the file holds them; nil when `process` ended or `seconds` passed first.
+    static func wait(_ path: String, process: Process, seconds: Double) -> [String: Int]? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, process.isRunning {
+            if let data = FileManager.default.contents(atPath: path), let ports = try? JSONSerialization.jsonObject(with: data) as? [String: Int] {
+                return ports
+            }
+            usleep(20_000)
+        }
+        return nil
     }
 }

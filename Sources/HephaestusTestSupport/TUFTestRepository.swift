@@ -21,11 +21,14 @@ public final class TUFTestRepository: Sendable {
         let state = Mutex<(stage: Int, paths: [String])>((0, []))
     }
 
-    public init(case name: String) throws {
+    /// - Parameter environment: extra environment of the generating script (`sigstore-root` reads its targets from
+    ///   the files `SIGSTORE_TRUSTED_ROOT` and `SIGSTORE_SIGNING_CONFIG` name).
+    public init(case name: String, environment: [String: String] = [:]) throws {
         directory = try TemporaryDirectory(prefix: "hephaestus-tuf")
         guard let python = TestVenv.tool("python") else { throw ToolLocator.Missing(name: "python (test venv with tuf)") }
         let script = TestVenv.projectRoot.appendingPathComponent("fixtures/tuf/make_repository.py").path
-        let result = try ProcessResult.run(python, [script, name, directory.path])
+        let result = try ProcessResult.run(
+            python, [script, name, directory.path], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         guard result.status == 0 else { throw ToolLocator.Missing(name: "python-tuf repository \(name): \(result.stderrText)") }
         let served = Served()
         let root = directory.path

@@ -12,14 +12,15 @@ struct Hephaestus: AsyncParsableCommand {
         commandName: "hephaestus",
         abstract: "Verify, install, sign and publish Python release wheelhouses with Sigstore.",
         discussion: """
-            Global options (--log-format, --log-level, -q, -v) are accepted before or after the subcommand. \
+            Global options (--log-format, --log-level, -q, -v, --metrics-file) are accepted before or after the subcommand. \
             Results go to stdout, logs to stderr. Every run has a run id, printed on every log record and in every \
             JSON result. Exit codes: 0 success, 1 a check failed, 64 usage error; see `hephaestus exit-codes`.
             """,
         version: VersionText.description,
         subcommands: [
             Digest.self, Verify.self, Sign.self, Trust.self, Release.self, Wheelhouse.self, Publish.self, Inventory.self, Backfill.self, Token.self,
-            Accounts.self, Audit.self, Tasks.self, Dev.self, ExitCodes.self, Conformance.self, Serve.self,
+            Accounts.self, Audit.self, Tasks.self, Cleanup.self, GuardRails.self, Analytics.self, Tools.self, Dev.self, ExitCodes.self,
+            Schema.self, MCP.self, Confirm.self, Conformance.self, Serve.self,
         ]
     )
 

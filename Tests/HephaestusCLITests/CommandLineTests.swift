@@ -139,7 +139,7 @@ struct CommandLineTests {
         #expect(help.stdoutText.contains("hephaestus dev sigstore token --dir <DIR> --identity <ID>"))
         let serve = try HephaestusBinary.run(["dev", "sigstore", "serve", "--help"])
         let options = serve.stdoutText.split(separator: "\n").compactMap { $0.firstMatch(of: /^  (--[a-z-]+)/)?.1 }
-        let global = Set(["--log-format", "--log-level", "--quiet", "--verbose", "--version", "--help"])
+        let global = Set(["--log-format", "--log-level", "--quiet", "--verbose", "--metrics-file", "--version", "--help"])
         #expect(options.contains("--port-file"))
         for option in options where !global.contains(String(option)) {
             #expect(help.stdoutText.contains(option), "dev sigstore --help does not show \(option)")

@@ -17,8 +17,12 @@ struct CommandRegistryTests {
         return configuration.subcommands.flatMap { leaves($0, path: here) }
     }
 
-    /// Commands that print documentation, not the result of an operation.
-    static let documentationCommands: Set<String> = ["exit-codes"]
+    /// Commands that print documentation, or front ends over the registry (the MCP server and its confirmations), not
+    /// the result of an operation.
+    static let documentationCommands: Set<String> = ["exit-codes", "mcp", "confirm"]
+
+    /// Former command names kept as hidden aliases, and the command each runs.
+    static let aliases = ["tools refactor rankings": "analytics rankings"]
     /// Commands that run another executable (`serve` runs hephaestus-server, whose routes cover the registry).
     static let launcherCommands: Set<String> = ["serve"]
 
@@ -40,7 +44,8 @@ struct CommandRegistryTests {
             for descriptor in descriptors {
                 adapted[descriptor.name, default: []].append(invocation)
                 #expect(
-                    descriptor.command.hasPrefix(invocation) || invocation.hasPrefix("conformance "),
+                    descriptor.command.hasPrefix(invocation) || invocation.hasPrefix("conformance ")
+                        || Self.aliases[invocation] == descriptor.command,
                     "\(descriptor.name) says it runs as `\(descriptor.command)`, not `\(invocation)`")
             }
         }

@@ -24,9 +24,9 @@ struct ReleaseOperationTests {
     /// Records the name of every span.
     struct SpanRecorder: Instrumentation {
         let names = Recorder<String>()
-        func withSpan<T>(_ name: String, attributes: [String: String], _ body: () async throws -> T) async rethrows -> T {
+        func withSpan<T>(_ name: String, attributes: [String: String], _ body: (ActiveSpan) async throws -> T) async throws -> T {
             names.append(name)
-            return try await body()
+            return try await body(.none)
         }
     }
 
@@ -133,7 +133,7 @@ struct ReleaseOperationTests {
 
         let stages = ["fetch", "checksum", "sigstore", "extract", "wheels"]
         #expect(events.values == stages.map { .stage($0) })
-        #expect(spans.names.values == stages.map { "release.\($0)" })
+        #expect(spans.names.values == stages.map { "release.stage.\($0)" })
         #expect(report.stages.map(\.name) == stages)
         #expect(report.archive?.name == "demo-1.0.0-wheelhouse.tar.gz")
         #expect(report.manifest?.verdict == .pass && report.manifest?.file == "demo-1.0.0-wheelhouse.tar.gz.sha256")
@@ -143,6 +143,33 @@ struct ReleaseOperationTests {
         #expect(report.installed == nil && report.failure == nil)
         #expect(notices.values.isEmpty, "a pinned, signed, listed archive raises no warning: \(notices.values)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: workdir.path).isEmpty, "the staging directory is removed")
+    }
+
+    @Test(
+        "release.verify --policy: the policy pins the signer (a claim it lacks fails the Sigstore stage); {tag} without a release is a usage error",
+        .enabled(if: hasPython, pythonMissing))
+    func verifyPolicy() async throws {
+        let factory = try Self.localRelease()
+        let workdir = try TemporaryDirectory()
+        let policies = try TemporaryDirectory()
+        func verify(_ policy: String, required: Bool = true) async throws -> ReleaseReport {
+            var request = Self.checks(factory, workdir: workdir, pinned: false)
+            request.sigstore.requireSigstore = required
+            request.sigstore.policy = try policies.write("policy.json", policy)
+            return try await ReleaseVerifyOperation.run(request, in: Self.context(), emit: ItemSink { _ in })
+        }
+        let identity =
+            #"{"san": {"glob": "https://github.com/octo/wheels/.github/workflows/*"}, "issuer": "https://token.actions.githubusercontent.com""#
+        let pinned = try await verify(#"{"version": 1, "identities": [\#(identity)}]}"#)
+        #expect(pinned.failure == nil && pinned.sigstore?.identityPinned == true)
+        let claim = try await verify(#"{"version": 1, "identities": [\#(identity), "claims": {"githubRepository": "octo/wheels"}}]}"#)
+        #expect(claim.failedStage == "sigstore" && claim.code == "verify.claim-mismatch")
+        let tag = try await verify(#"{"version": 1, "identities": [\#(identity), "claims": {"githubRef": "refs/tags/{tag}"}}]}"#)
+        #expect(tag.failedStage == "sigstore" && tag.code == "policy.template-unavailable")
+        #expect(tag.reason?.contains("{tag} is only known to release verify and release install, not to a local --archive") == true)
+        var both = Self.checks(factory, workdir: workdir)
+        both.sigstore.policy = "policy.json"
+        await #expect(throws: RequestError.self) { _ = try await ReleaseVerifyOperation.run(both, in: Self.context(), emit: ItemSink { _ in }) }
     }
 
     @Test(

@@ -155,6 +155,36 @@ struct BackfillOperationTests {
         }
     }
 
+    @Test("run --policy: an existing bundle counts as signed only when it meets the policy; a bad policy file stops the run before any work")
+    func runPolicy() async throws {
+        let fixture = try Fixture()
+        let sigstore = try VirtualSigstore()
+        let artifact = Array("an asset\n".utf8)
+        let bundle = try sigstore.sign(artifact).json
+        let digest = DigestAlgorithm.sha256.hash(artifact).hex
+        let verifier = try sigstore.verifier()
+        #expect((try? BundleAssessment(verifier: verifier).assess(bundle: bundle, sha256: digest).get())?.identity == "signer@example.com")
+        func policy(_ san: String) throws -> SignerPolicy {
+            try PolicyFile(
+                bytes: Array(#"{"version": 1, "identities": [{"san": "\#(san)", "issuer": "https://issuer.example.com"}]}"#.utf8), source: "p.json"
+            ).signerPolicy(templates: [:])
+        }
+        #expect((try? BundleAssessment(verifier: verifier, policy: policy("signer@example.com")).assess(bundle: bundle, sha256: digest).get()) != nil)
+        let refused = BundleAssessment(verifier: verifier, policy: try policy("release-bot@example.com")).assess(bundle: bundle, sha256: digest)
+        #expect(throws: VerificationError.identityMismatch(expected: "release-bot@example.com", actual: "signer@example.com")) { try refused.get() }
+
+        let work = try TemporaryDirectory()
+        var request = try fixture.runRequest(dryRun: true)
+        request.policy = try work.write("policy.json", #"{"version": 1, "identities": [], "extra": 1}"#)
+        await #expect(throws: PolicyError.invalid(file: request.policy!, reason: "unknown key extra")) {
+            _ = try await BackfillRunOperation.run(request, in: fixture.context(), emit: ItemSink { _ in })
+        }
+        request.policy = try work.write(
+            "policy.json", #"{"version": 1, "identities": [{"san": "backfill@example.com", "issuer": "https://issuer.example.com"}]}"#)
+        let dry = try await BackfillRunOperation.run(request, in: fixture.context(), emit: ItemSink { _ in })
+        #expect(dry.dryRun && dry.failure == nil)
+    }
+
     @Test("run: a cancelled run stops before its next asset and is recorded as failed; the next run finishes the work")
     func cancelledRun() async throws {
         let fixture = try Fixture()

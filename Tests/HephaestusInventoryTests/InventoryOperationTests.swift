@@ -105,6 +105,38 @@ struct InventoryOperationTests {
         #expect(issuer.findings.filter { $0.kind == .unexpectedIssuer }.count == 3)
     }
 
+    @Test("audit --policy: the same findings as the options it replaces; a claim or threshold rule is a policy-violation; both is a usage error")
+    func auditPolicy() async throws {
+        let fixture = try Fixture()
+        func audit(_ policy: String) async throws -> InventoryAuditOperation.Report {
+            let path = try fixture.work.write("policy.json", policy)
+            return try await InventoryAuditOperation.run(.init(inventory: fixture.inventory, trust: fixture.trust, policy: path), in: Self.context())
+        }
+        let identity = try await audit(
+            #"{"version": 1, "identities": [{"san": {"glob": "release-bot@*"}, "issuer": "https://issuer.example.com"}]}"#)
+        #expect(identity.findings.filter { $0.kind == .unexpectedIdentity }.map(\.asset) == ["a.whl", "c.tar.gz", "e.whl"])
+        #expect(identity.findings.first { $0.kind == .unexpectedIdentity }?.detail == "signed by signer@example.com, expected release-bot@*")
+        let issuer = try await audit(
+            #"{"version": 1, "identities": [{"san": {"glob": "signer@*"}, "issuer": "https://token.actions.githubusercontent.com"}]}"#)
+        #expect(issuer.findings.filter { $0.kind == .unexpectedIssuer }.count == 3)
+        let claim = try await audit(
+            #"{"version": 1, "identities": [{"san": "signer@example.com", "issuer": "https://issuer.example.com", "claims": {"githubRepository": "octo/wheels"}}]}"#
+        )
+        #expect(claim.findings.filter { $0.kind == .policyViolation }.map(\.asset) == ["a.whl", "c.tar.gz", "e.whl"])
+        #expect(claim.findings.first { $0.kind == .policyViolation }?.detail.contains("GitHub workflow repository is absent") == true)
+        let tsa = try await audit(
+            #"{"version": 1, "identities": [{"san": "signer@example.com", "issuer": "https://issuer.example.com"}], "timestampAuthority": {"threshold": 1}}"#
+        )
+        #expect(
+            tsa.findings.filter { $0.kind == .policyViolation }.first?.detail.contains("policy rule timestampAuthority.threshold not met") == true)
+        let passing = try await audit(#"{"version": 1, "identities": [{"san": "signer@example.com", "issuer": "https://issuer.example.com"}]}"#)
+        #expect(passing.findings.allSatisfy { ![.policyViolation, .unexpectedIdentity, .unexpectedIssuer].contains($0.kind) })
+        await #expect(throws: RequestError.self) {
+            try await InventoryAuditOperation.run(
+                .init(inventory: fixture.inventory, identities: ["signer@*"], trust: fixture.trust, policy: "p.json"), in: Self.context())
+        }
+    }
+
     @Test("audit: a clean inventory passes; windows read while the previous one is verified give the same findings")
     func auditCleanAndWindows() async throws {
         let clean = try Fixture(clean: true)

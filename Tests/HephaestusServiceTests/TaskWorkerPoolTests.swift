@@ -33,9 +33,13 @@ struct TaskWorkerPoolTests {
         name == WaitingOperation.descriptor.name ? WaitingOperation.self : OperationRegistry.operation(named: name)
     }
 
+    /// The lease is long enough that a busy machine (the whole suite on two cores, where the cooperative threads can be
+    /// held for many seconds) never lets a live task's lease expire; renewals come often, so a cancellation asked through
+    /// the store is seen within a fraction of a second.
     static func pool(_ store: ServiceStore, replica: String = "r1", workers: Int = 2, drainGrace: TimeInterval = 20) throws -> TaskWorkerPool {
         try TaskWorkerPool(
-            queue: store.tasks, configuration: .init(replica: replica, workers: workers, lease: 3, pollInterval: 0.05, drainGrace: drainGrace),
+            queue: store.tasks,
+            configuration: .init(replica: replica, workers: workers, lease: 120, renewal: 0.25, pollInterval: 0.05, drainGrace: drainGrace),
             operations: lookup(_:), logger: Logger(label: "test")
         ) { task, progress, cancellation in
             OperationContext(

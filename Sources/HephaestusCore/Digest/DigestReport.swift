@@ -76,7 +76,7 @@ public struct UnhashedFile: CodedError, Equatable {
 public struct DigestCheckReport: OperationReport, Equatable {
     /// One listed file's verdict.
     public struct Verdict: Codable, Sendable, Equatable {
-        public enum Outcome: String, Codable, Sendable {
+        public enum Outcome: String, Codable, Sendable, CaseIterable {
             case ok, failed, unreadable
         }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// A GitHub token whose shape was checked before any request. Its value never appears in descriptions, logs or
 /// errors: `description` names only its kind.
 public struct GitHubToken: Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         case classic = "personal access token (classic)"
         case fineGrained = "fine-grained personal access token"
         case oauth = "OAuth access token"

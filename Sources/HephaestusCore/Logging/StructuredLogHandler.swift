@@ -1,10 +1,14 @@
 import Foundation
+import HephaestusTelemetry
+import Instrumentation
 import Logging
 
 /// The swift-log handler of every `hephaestus` run: text or JSON lines on stderr, each carrying the run id.
 ///
 /// JSON records have exactly the keys `timestamp` (RFC 3339, milliseconds, UTC), `level`, `run_id`, `event`
-/// (the log message, a dotted event name such as `digest.completed`) and `fields` (the metadata).
+/// (the log message, a dotted event name such as `digest.completed`) and `fields` (the metadata); with a span active
+/// (tracing on), also `trace_id` and `span_id` (W3C hex ids, as OpenTelemetry's log data model names them) after
+/// `run_id`.
 public struct StructuredLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -46,7 +50,8 @@ public struct StructuredLogHandler: LogHandler {
         case .json:
             sink.write(
                 "{\"timestamp\":\(JSONText.quoted(timestamp)),\"level\":\(JSONText.quoted(event.level.rawValue))"
-                    + ",\"run_id\":\(JSONText.quoted(runID.value)),\"event\":\(JSONText.quoted(event.message.description))"
+                    + ",\"run_id\":\(JSONText.quoted(runID.value))\(Self.traceFields())"
+                    + ",\"event\":\(JSONText.quoted(event.message.description))"
                     + ",\"fields\":\(Self.json(fields))}")
         case .text:
             let rendered = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }
@@ -54,6 +59,12 @@ public struct StructuredLogHandler: LogHandler {
                 ([timestamp, event.level.rawValue, "run=\(runID.value.prefix(8))", event.message.description] + rendered)
                     .joined(separator: " "))
         }
+    }
+
+    /// `,"trace_id":…,"span_id":…` of the active span, or nothing.
+    static func traceFields() -> String {
+        guard let span = InstrumentationContext.current?.spanContext else { return "" }
+        return ",\"trace_id\":\"\(span.traceID)\",\"span_id\":\"\(span.spanID)\""
     }
 
     static func redacted(_ value: Logger.MetadataValue, _ redactor: SecretRedactor) -> Logger.MetadataValue {

@@ -5,7 +5,7 @@ import HephaestusPlatform
 /// its types (the request is decoded, the items and the report encoded, exactly as the CLI's `--json` writes them).
 extension Operation {
     /// Decodes `requestJSON` as the request (a malformed one is a ``RequestError`` naming the field), runs the
-    /// operation, hands each item to `emit` as compact JSON, and returns the report's result document.
+    /// operation (traced and counted: ``runInstrumented(_:in:emit:)``), hands each item to `emit` as compact JSON, and returns the report's result document.
     public static func runJSON(
         _ requestJSON: [UInt8], in context: OperationContext, emit: @escaping @Sendable ([UInt8]) -> Void = { _ in }
     ) async throws -> ReportDocument {
@@ -18,7 +18,7 @@ extension Operation {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let report = try await run(
+        let report = try await runInstrumented(
             request, in: context,
             emit: ItemSink { item in
                 if let bytes = try? encoder.encode(item) { emit(Array(bytes)) }

@@ -2,6 +2,7 @@ import Foundation
 import HephaestusPlatform
 import Logging
 import Synchronization
+import Tracing
 
 /// What an operation may use besides its request, given by the front end that runs it: the run id, a logger, the
 /// clock, the environment it may read credentials from, HTTP, progress events, confirmations, cancellation, the
@@ -203,15 +204,77 @@ public final class Cancellation: Sendable {
 
 // MARK: - Instrumentation
 
-/// Where tracing and metrics plug in: every operation and each stage of one runs inside ``withSpan(_:attributes:_:)``.
+/// Where tracing plugs in: every operation and each stage of one runs inside ``withSpan(_:attributes:_:)``.
 public protocol Instrumentation: Sendable {
-    func withSpan<T>(_ name: String, attributes: [String: String], _ body: () async throws -> T) async rethrows -> T
+    /// Runs `body` in a span named `name`, a child of the active span. An error thrown by `body` marks the span failed
+    /// (an error status, an `exception` event, `error.type` the error's code); `body` gets the span to mark a negative
+    /// verdict it returns rather than throws.
+    func withSpan<T>(_ name: String, attributes: [String: String], _ body: (ActiveSpan) async throws -> T) async throws -> T
 }
 
-/// No tracing, no metrics: the body runs as is.
+extension Instrumentation {
+    /// A span around `body`, which has no use for the span itself.
+    public func withSpan<T>(_ name: String, attributes: [String: String] = [:], _ body: () async throws -> T) async throws -> T {
+        try await withSpan(name, attributes: attributes) { (_: ActiveSpan) in try await body() }
+    }
+}
+
+/// The span a body runs in, to record a failure that is not thrown; does nothing when tracing is off.
+public struct ActiveSpan: Sendable {
+    let span: (any Span)?
+
+    public init(_ span: (any Span)?) {
+        self.span = span
+    }
+
+    /// Nothing traced.
+    public static let none = ActiveSpan(nil)
+
+    /// Marks the span failed with a coded error: error status with the message, `error.type` the code, and a
+    /// `hephaestus.failure` event naming both.
+    public func fail(_ error: any CodedError) {
+        guard let span, span.isRecording else { return }
+        span.attributes["error.type"] = error.code
+        span.addEvent(SpanEvent(name: "hephaestus.failure", attributes: ["code": .string(error.code), "message": .string("\(error)")]))
+        span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+    }
+}
+
+/// No tracing: the body runs as is.
 public struct NoInstrumentation: Instrumentation {
     public init() {}
-    public func withSpan<T>(_ name: String, attributes: [String: String], _ body: () async throws -> T) async rethrows -> T {
-        try await body()
+    public func withSpan<T>(_ name: String, attributes: [String: String], _ body: (ActiveSpan) async throws -> T) async throws -> T {
+        try await body(.none)
+    }
+}
+
+/// Tracing through a swift-distributed-tracing tracer (the front end's ``HephaestusTelemetry/RecordingTracer``), made
+/// the task's tracer for everything the body does: HTTP requests and verification steps become child spans, on the
+/// threads of blocking work too.
+public struct TracingInstrumentation: Instrumentation {
+    public let tracer: any Tracer
+
+    public init(tracer: any Tracer) {
+        self.tracer = tracer
+    }
+
+    public func withSpan<T>(_ name: String, attributes: [String: String], _ body: (ActiveSpan) async throws -> T) async throws -> T {
+        try await withTracer(tracer) { () async throws -> T in
+            let span = tracer.startSpan(name, context: InstrumentationContext.current ?? .topLevel, ofKind: .internal)
+            defer { span.end() }
+            if span.isRecording {
+                for (key, value) in attributes { span.attributes[key] = value }
+            }
+            do {
+                return try await InstrumentationContext.$current.withValue(span.context) { try await body(ActiveSpan(span)) }
+            } catch {
+                if span.isRecording {
+                    span.attributes["error.type"] = (error as? any CodedError)?.code ?? String(describing: type(of: error))
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                }
+                throw error
+            }
+        }
     }
 }

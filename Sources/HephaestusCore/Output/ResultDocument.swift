@@ -38,6 +38,8 @@ public enum MediaType {
     public static let digestCheckResult = "application/vnd.hephaestus.digest-check-result+json;version=1"
     public static let verificationResult = "application/vnd.hephaestus.verification-result+json;version=1"
     public static let verificationFiles = "application/vnd.hephaestus.verification-files+json;version=1"
+    public static let attestationVerification = "application/vnd.hephaestus.attestation-verification+json;version=1"
+    public static let githubAttestationVerification = "application/vnd.hephaestus.github-attestation-verification+json;version=1"
     public static let verificationBatch = "application/vnd.hephaestus.verification-batch+json;version=1"
     /// One output line of `verify batch` (the lines are its output; the report only counts them).
     public static let verificationBatchLine = "application/vnd.hephaestus.verification-batch-line+json;version=1"

@@ -8,7 +8,7 @@ import Logging
 public struct GitHubPublisher {
     /// What became of one file.
     public struct Outcome: Codable, Sendable, Equatable {
-        public enum Status: String, Codable, Sendable {
+        public enum Status: String, Codable, Sendable, CaseIterable {
             /// A new asset.
             case uploaded
             /// An asset of that name with other content was deleted and this one uploaded (`replace`).

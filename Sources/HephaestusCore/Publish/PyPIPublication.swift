@@ -174,13 +174,13 @@ public enum PublishPyPIOperation: Operation {
                 try request.trustedPublishing
                 ? TrustedPublishing(repositoryURL: url, http: client, environment: context.environment, redactor: context.redactor).credentials()
                 : Self.credentials(request, configured: configured, in: context)
+            let trust = try request.attestations ? request.trust.resolve(in: context) : nil
             let session =
-                try request.attestations
-                ? SigningSession(
-                    credential: request.signing.credential(in: context),
-                    signingConfig: request.signing.configSelection(staging: request.trust.staging),
-                    trust: request.trust.selection, http: client, logger: context.logger, clock: context.clock)
-                : nil
+                try trust.map {
+                    try SigningSession(
+                        credential: request.signing.credential(in: context), signingConfig: request.signing.configSelection(trust: $0),
+                        trust: $0, http: client, logger: context.logger, clock: context.clock)
+                }
             let simpleURL = request.indexURL.flatMap { URL(string: $0) }
             if let simpleURL { try HTTPClient.checkScheme(simpleURL) }
             // Every attestation is signed (and self-verified) before the first upload: a signing failure uploads

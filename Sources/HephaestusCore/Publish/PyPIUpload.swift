@@ -56,7 +56,7 @@ public struct PyPIUploader {
 
     /// What became of one distribution.
     public struct Outcome: Codable, Sendable, Equatable {
-        public enum Status: String, Codable, Sendable {
+        public enum Status: String, Codable, Sendable, CaseIterable {
             /// The index stored it (now, or in an earlier attempt whose answer was lost: see `note`).
             case uploaded
             /// The index already had it and `skipExisting` was given.
@@ -66,7 +66,7 @@ public struct PyPIUploader {
         }
 
         /// For a file the index already had: what its simple page said of the index's copy.
-        public enum Existing: String, Codable, Sendable {
+        public enum Existing: String, Codable, Sendable, CaseIterable {
             /// Its SHA-256 on the index's simple page is ours.
             case identical
             /// The page could not tell (see `note`).
@@ -299,20 +299,6 @@ public enum PublishAttestation {
             "verification_material": ["certificate": certificate, "transparency_entries": entries],
             "envelope": ["statement": payload, "signature": signature],
         ]
-    }
-
-    /// The Sigstore bundle an attestation stands for (to verify it with any Sigstore verifier).
-    public static func bundle(fromAttestation attestation: [String: Any]) throws -> [UInt8] {
-        guard let material = attestation["verification_material"] as? [String: Any], let certificate = material["certificate"] as? String,
-            let entries = material["transparency_entries"] as? [Any], let envelope = attestation["envelope"] as? [String: Any],
-            let statement = envelope["statement"] as? String, let signature = envelope["signature"] as? String
-        else { throw SigningError.invalidSigningConfig("not a PEP 740 attestation object") }
-        let bundle: [String: Any] = [
-            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": ["certificate": ["rawBytes": certificate], "tlogEntries": entries],
-            "dsseEnvelope": ["payload": statement, "payloadType": "application/vnd.in-toto+json", "signatures": [["sig": signature]]],
-        ]
-        return Array(try JSONSerialization.data(withJSONObject: bundle, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 }
 

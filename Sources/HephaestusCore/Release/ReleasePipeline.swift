@@ -9,17 +9,38 @@ public struct SigstorePolicy: Sendable {
     public var identities: [String]
     public var issuer: String
     public var trust: TrustSelection
+    /// `--policy FILE`: replaces `identities` and `issuer`; its `{tag}`, `{repository}` and `{version}` are filled
+    /// from the release being checked.
+    public var policyFile: PolicyFile?
 
     public static let githubActionsIssuer = "https://token.actions.githubusercontent.com"
 
-    public init(required: Bool, identities: [String], issuer: String = SigstorePolicy.githubActionsIssuer, trust: TrustSelection = .production) {
+    public init(
+        required: Bool, identities: [String], issuer: String = SigstorePolicy.githubActionsIssuer, trust: TrustSelection = .production,
+        policyFile: PolicyFile? = nil
+    ) {
         self.required = required
         self.identities = identities
         self.issuer = issuer
         self.trust = trust
+        self.policyFile = policyFile
     }
 
-    var identityMatcher: ValueMatcher { .identityPatterns(identities) }
+    /// Whether the signer is pinned (by identities or a policy).
+    var pinned: Bool { policyFile != nil || !identities.isEmpty }
+
+    /// The signer policy for a release (`release`: its repository and tag, nil for a local archive).
+    func signer(release: (repository: String, tag: String)?) throws -> SignerPolicy {
+        if let policyFile {
+            var templates: [String: String] = [:]
+            if let release {
+                templates = ["repository": release.repository, "tag": release.tag]
+                templates["version"] = release.tag.hasPrefix("v") ? String(release.tag.dropFirst()) : release.tag
+            }
+            return try policyFile.signerPolicy(templates: templates, command: "a local --archive (no release tag)")
+        }
+        return SignerPolicy(identity: .certificate(identity: .identityPatterns(identities), issuer: .exact(issuer), claims: []))
+    }
 }
 
 /// Where the release comes from: GitHub, or local files (air-gapped machines). The checks are the same.
@@ -48,7 +69,7 @@ public final class Staging: Sendable {
 /// renamed asset, a kept staging directory) or a fact to log. `release verify` and `release install` stream them as
 /// items; the CLI prints warnings as `hephaestus: warning: …` lines on stderr.
 public struct ReleaseNotice: Codable, Sendable, Equatable {
-    public enum Level: String, Codable, Sendable {
+    public enum Level: String, Codable, Sendable, CaseIterable {
         case warning, info
     }
 
@@ -77,12 +98,16 @@ public struct ReleasePipeline: Sendable {
     public var allowMissingManifest: Bool
     public var limits: ExtractionLimits
     public var workRoot: String?
+    /// `--deep`: each wheel against its own PEP 740 provenance.
+    public var provenance: WheelProvenanceCheck?
     public var notify: @Sendable (ReleaseNotice) -> Void
 
     public init(
         source: ReleaseSource, sigstore: SigstorePolicy, allowMissingManifest: Bool = false,
-        limits: ExtractionLimits = ExtractionLimits(), workRoot: String? = nil, notify: @escaping @Sendable (ReleaseNotice) -> Void = { _ in }
+        limits: ExtractionLimits = ExtractionLimits(), workRoot: String? = nil, provenance: WheelProvenanceCheck? = nil,
+        notify: @escaping @Sendable (ReleaseNotice) -> Void = { _ in }
     ) {
+        self.provenance = provenance
         self.source = source
         self.sigstore = sigstore
         self.allowMissingManifest = allowMissingManifest
@@ -91,7 +116,8 @@ public struct ReleasePipeline: Sendable {
         self.notify = notify
     }
 
-    /// Runs every check, stage by stage (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`): each announced as a
+    /// Runs every check, stage by stage (`fetch`, `checksum`, `sigstore`, `extract`, `wheels`, with `--deep`
+    /// `provenance`): each announced as a
     /// progress event, traced as a span, run off the cooperative pool. A stage that fails ends the checks and is
     /// recorded in the report (``ReleaseReport/fail(at:with:)``): what the stages before it established stays in the
     /// report. The caller owns the staging directory either way (``finish(_:keep:report:)``); only errors without a
@@ -140,7 +166,7 @@ public struct ReleasePipeline: Sendable {
         try context.checkCancellation()
         context.progress.send(.stage(name))
         do {
-            return try await context.instrumentation.withSpan("release.\(name)", attributes: [:]) {
+            return try await context.instrumentation.withSpan("release.stage.\(name)", attributes: ["hephaestus.stage": name]) {
                 try await BlockingWork.run(work)
             }
         } catch let error as any CodedError {
@@ -160,7 +186,9 @@ public struct ReleasePipeline: Sendable {
         report.stages.append(clock.lap("checksum"))
 
         report.sigstore = try await Self.stage("sigstore", in: context) {
-            try checkSigstore(bundle: files.bundle, archiveName: archiveName, archiveDigest: archiveDigest)
+            try checkSigstore(
+                bundle: files.bundle, archiveName: archiveName, archiveDigest: archiveDigest,
+                release: files.release.map { (repository: $0.repository, tag: $0.tag) })
         }
         report.stages.append(clock.lap("sigstore"))
 
@@ -168,8 +196,13 @@ public struct ReleasePipeline: Sendable {
             _ = try SafeExtractor(limits: limits, rules: WheelhouseInspection.extractionRules).extract(files.archive, into: staging.wheels)
         }
         report.stages.append(clock.lap("extract"))
-        report.wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
+        let wheels = try await Self.stage("wheels", in: context) { try WheelhouseInspection.inspect(directory: staging.wheels) }
+        report.wheels = wheels
         report.stages.append(clock.lap("wheels"))
+        if let provenance {
+            report.provenance = try await Self.stage("provenance", in: context) { [notify] in try provenance.check(wheels, notify: notify) }
+            report.stages.append(clock.lap("provenance"))
+        }
     }
 
     /// The archive's digest and size; the manifest must name the archive and match.
@@ -196,26 +229,26 @@ public struct ReleasePipeline: Sendable {
     }
 
     /// Sigstore: required → must exist and verify; otherwise a present bundle must still verify.
-    private func checkSigstore(bundle bundlePath: String?, archiveName: String, archiveDigest: Digest) throws -> ReleaseReport.Sigstore {
+    private func checkSigstore(
+        bundle bundlePath: String?, archiveName: String, archiveDigest: Digest, release: (repository: String, tag: String)?
+    ) throws -> ReleaseReport.Sigstore {
         guard let bundlePath else {
             guard !sigstore.required else { throw ReleaseCheckError.missingBundle(archive: archiveName) }
             notify(.warning(event: "release.unsigned", message: "no Sigstore bundle for \(archiveName): its origin is not verified"))
             return ReleaseReport.Sigstore(
                 verdict: .absent, bundle: nil, identity: nil, issuer: nil, logIndex: nil, signingTime: nil, identityPinned: false)
         }
-        if sigstore.identities.isEmpty {
+        if !sigstore.pinned {
             notify(
                 .warning(
                     event: "release.identity-not-pinned",
                     message: "the Sigstore bundle is verified but its signer is not pinned: pass --sigstore-identity"))
         }
-        let policy = try VerificationPolicy(
-            artifact: .digest(archiveDigest),
-            identity: .certificate(identity: sigstore.identityMatcher, issuer: .exact(sigstore.issuer), claims: []))
+        let policy = try VerificationPolicy(artifact: .digest(archiveDigest), signer: try sigstore.signer(release: release))
         let result = try BundleVerification(trust: sigstore.trust).verify(bundlePath: bundlePath, policy: policy)
         return ReleaseReport.Sigstore(
             verdict: .pass, bundle: URL(fileURLWithPath: bundlePath).lastPathComponent, identity: result.identity, issuer: result.issuer,
-            logIndex: result.logEntries.first?.logIndex, signingTime: result.signingTime, identityPinned: !sigstore.identities.isEmpty)
+            logIndex: result.logEntries.first?.logIndex, signingTime: result.signingTime, identityPinned: sigstore.pinned)
     }
 
     private var sourceDescription: String {
@@ -242,6 +275,8 @@ public struct ReleasePipeline: Sendable {
         let archiveDigest: Digest?
         let manifest: String?
         let bundle: String?
+        /// The GitHub release's repository and tag (nil for a local archive).
+        var release: (repository: String, tag: String)? = nil
     }
 
     /// The archive, its manifest and bundle: downloaded into the staging directory, or found beside a local archive.
@@ -296,7 +331,9 @@ public struct ReleasePipeline: Sendable {
                 }
             }
             let bundle = try optional([archiveAsset.name + ".sigstore.json", archiveAsset.name + ".sigstore"])
-            return FetchedFiles(archive: archive.path, archiveDigest: archive.sha256, manifest: manifest, bundle: bundle)
+            return FetchedFiles(
+                archive: archive.path, archiveDigest: archive.sha256, manifest: manifest, bundle: bundle,
+                release: (repository: selector.repository.description, tag: release.tagName))
         }
     }
 }
@@ -336,6 +373,7 @@ public enum ReleaseVerifyOperation: Operation {
         ReleaseCheckError.Code.allCases.filter { $0 != .pipFailed && $0 != .environment }.map(\.rawValue)
         + GitHubError.Code.readingReleases.map(\.rawValue) + TransportError.Code.allCases.map(\.rawValue) + FileError.Code.allCases.map(\.rawValue)
         + VerificationError.Code.allCases.map(\.rawValue) + ArchiveError.Code.allCases.map(\.rawValue) + WheelError.Code.allCases.map(\.rawValue)
+        + TrustErrorCodes.source + TrustErrorCodes.policy + AttestationError.Code.allCases.map(\.rawValue)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         let pipeline = try request.pipeline(in: context, notify: { emit($0) })

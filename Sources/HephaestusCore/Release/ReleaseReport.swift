@@ -11,7 +11,7 @@ public struct ReleaseReport: OperationReport {
     }
 
     public struct Manifest: Codable, Sendable {
-        public enum Verdict: String, Codable, Sendable {
+        public enum Verdict: String, Codable, Sendable, CaseIterable {
             case pass
             /// No manifest, and --allow-missing-manifest.
             case skippedUnsafe = "skipped-unsafe"
@@ -22,7 +22,7 @@ public struct ReleaseReport: OperationReport {
     }
 
     public struct Sigstore: Codable, Sendable {
-        public enum Verdict: String, Codable, Sendable {
+        public enum Verdict: String, Codable, Sendable, CaseIterable {
             case pass
             /// The bundle is missing and not required.
             case absent
@@ -47,7 +47,7 @@ public struct ReleaseReport: OperationReport {
         }
     }
 
-    public enum Verdict: String, Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable, CaseIterable {
         case pass, fail
     }
 
@@ -63,6 +63,8 @@ public struct ReleaseReport: OperationReport {
     public var manifest: Manifest?
     public var sigstore: Sigstore?
     public var wheels: [InspectedWheel] = []
+    /// `--deep`: each wheel's PEP 740 provenance outcome.
+    public var provenance: [WheelProvenanceCheck.Outcome]?
     /// The distributions pip installed (or, with --dry-run, would install).
     public var installed: [String]?
     public var target: String?
@@ -111,6 +113,13 @@ public struct ReleaseReport: OperationReport {
             lines.append(text)
         }
         lines.append("wheels:   " + (wheels.isEmpty ? "none" : wheels.map { "\($0.name) \($0.version)" }.joined(separator: ", ")))
+        if let provenance {
+            let verified = provenance.filter { $0.verdict == .pass }.count
+            let missing = provenance.filter { $0.verdict == .missing }.map(\.wheel)
+            lines.append(
+                "provenance: \(verified) of \(provenance.count) wheels verified (PEP 740)"
+                    + (missing.isEmpty ? "" : "; MISSING, not checked: " + missing.joined(separator: ", ")))
+        }
         if let installed {
             lines.append(
                 (dryRun ? "would install: " : "installed: ") + (installed.isEmpty ? "nothing" : installed.joined(separator: ", "))

@@ -1,5 +1,6 @@
 import Foundation
 import HephaestusPlatform
+import HephaestusSigstore
 
 /// Which release of which repository, as the CLI's `--repository OWNER/REPO (--tag T | --latest)
 /// [--include-prereleases]` give it (`release download`).
@@ -120,11 +121,15 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
     /// The signer's OIDC issuer (default: GitHub Actions).
     public var sigstoreIssuer: String
     public var trust: TrustChoice
+    /// `--policy FILE`: the signer policy, replacing `--sigstore-identity` and `--sigstore-issuer`; `{tag}`,
+    /// `{repository}` and `{version}` in it are filled from the release being checked.
+    public var policy: String?
 
     public init(
         requireSigstore: Bool = false, sigstoreIdentity: [String] = [], sigstoreIssuer: String = SigstorePolicy.githubActionsIssuer,
-        trust: TrustChoice = TrustChoice()
+        trust: TrustChoice = TrustChoice(), policy: String? = nil
     ) {
+        self.policy = policy
         self.requireSigstore = requireSigstore
         self.sigstoreIdentity = sigstoreIdentity
         self.sigstoreIssuer = sigstoreIssuer
@@ -132,17 +137,24 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
     }
 
     public func validate() throws(RequestError) {
-        if requireSigstore && sigstoreIdentity.isEmpty {
-            throw RequestError("--require-sigstore needs at least one --sigstore-identity: there is no \"any identity\"")
+        if let policy {
+            if policy.isEmpty { throw RequestError("--policy must not be empty") }
+            if !sigstoreIdentity.isEmpty || sigstoreIssuer != SigstorePolicy.githubActionsIssuer {
+                throw RequestError("--policy replaces --sigstore-identity and --sigstore-issuer: give one or the other")
+            }
+        } else if requireSigstore && sigstoreIdentity.isEmpty {
+            throw RequestError("--require-sigstore needs at least one --sigstore-identity (or --policy): there is no \"any identity\"")
         }
         try trust.validate()
     }
 
-    public var policy: SigstorePolicy {
-        SigstorePolicy(required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: trust.selection)
+    public func policy(in context: OperationContext) throws -> SigstorePolicy {
+        SigstorePolicy(
+            required: requireSigstore, identities: sigstoreIdentity, issuer: sigstoreIssuer, trust: try trust.resolve(in: context),
+            policyFile: try policy.map { try PolicyFile(path: $0) })
     }
 
-    private enum CodingKeys: String, CodingKey { case requireSigstore, sigstoreIdentity, sigstoreIssuer, trust }
+    private enum CodingKeys: String, CodingKey { case requireSigstore, sigstoreIdentity, sigstoreIssuer, trust, policy }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -150,6 +162,7 @@ public struct SigstoreChoice: Codable, Sendable, Equatable {
         sigstoreIdentity = try container.decodeIfPresent([String].self, forKey: .sigstoreIdentity) ?? []
         sigstoreIssuer = try container.decodeIfPresent(String.self, forKey: .sigstoreIssuer) ?? SigstorePolicy.githubActionsIssuer
         trust = try container.decodeIfPresent(TrustChoice.self, forKey: .trust) ?? TrustChoice()
+        policy = try container.decodeIfPresent(String.self, forKey: .policy)
     }
 }
 
@@ -170,12 +183,15 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
     public var maxSize: Int64
     public var limits: ExtractionChoice
     public var github: GitHubChoice
+    /// `--deep`: each wheel against its PEP 740 provenance.
+    public var provenance: ProvenanceChoice
 
     public init(
         source: ReleaseSourceChoice, sigstore: SigstoreChoice = SigstoreChoice(), allowMissingManifest: Bool = false, workdir: String? = nil,
         keepWorkdir: Bool = false, maxSize: Int64 = ReleaseCheckRequest.defaultMaximumSize, limits: ExtractionChoice = ExtractionChoice(),
-        github: GitHubChoice = GitHubChoice()
+        github: GitHubChoice = GitHubChoice(), provenance: ProvenanceChoice = ProvenanceChoice()
     ) {
+        self.provenance = provenance
         self.source = source
         self.sigstore = sigstore
         self.allowMissingManifest = allowMissingManifest
@@ -191,17 +207,23 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
         try sigstore.validate()
         try limits.validate()
         try ReleaseDownloadOperation.Request.validate(maxSize: maxSize)
+        try provenance.validate(releaseRepository: source.archive == nil ? source.repository : nil)
     }
 
     /// The pipeline of checks, its notices handed to `notify`.
     public func pipeline(in context: OperationContext, notify: @escaping @Sendable (ReleaseNotice) -> Void) throws -> ReleasePipeline {
         try validate()
+        let sigstorePolicy = try sigstore.policy(in: context)
         return ReleasePipeline(
-            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: sigstore.policy,
-            allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir, notify: notify)
+            source: try source.source(github: github, maximumSize: maxSize, in: context), sigstore: sigstorePolicy,
+            allowMissingManifest: allowMissingManifest, limits: limits.limits, workRoot: workdir,
+            provenance: try provenance.check(releaseRepository: source.archive == nil ? source.repository : nil, trust: sigstorePolicy.trust),
+            notify: notify)
     }
 
-    private enum CodingKeys: String, CodingKey { case source, sigstore, allowMissingManifest, workdir, keepWorkdir, maxSize, limits, github }
+    private enum CodingKeys: String, CodingKey {
+        case source, sigstore, allowMissingManifest, workdir, keepWorkdir, maxSize, limits, github, provenance
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -213,5 +235,6 @@ public struct ReleaseCheckRequest: Codable, Sendable, Equatable {
         maxSize = try container.decodeIfPresent(Int64.self, forKey: .maxSize) ?? Self.defaultMaximumSize
         limits = try container.decodeIfPresent(ExtractionChoice.self, forKey: .limits) ?? ExtractionChoice()
         github = try container.decodeIfPresent(GitHubChoice.self, forKey: .github) ?? GitHubChoice()
+        provenance = try container.decodeIfPresent(ProvenanceChoice.self, forKey: .provenance) ?? ProvenanceChoice()
     }
 }

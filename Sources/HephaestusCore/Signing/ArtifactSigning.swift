@@ -155,7 +155,7 @@ public struct ArtifactSigning {
     /// One signed file.
     public struct Outcome: Codable, Sendable {
         /// What was signed: the file's digest (a message signature) or an in-toto statement (a DSSE envelope).
-        public enum Kind: String, Codable, Sendable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
             case messageSignature = "message-signature"
             case dsse
         }
@@ -312,10 +312,13 @@ public enum SignFilesOperation: Operation {
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> SigningReport {
         try request.validate()
         let signed = try await BlockingWork.run {
+            let trust = try request.trust.resolve(in: context)
+            let signingConfig =
+                request.stagingSigningConfig.map { request.signing.configSelection(staging: $0) } ?? request.signing.configSelection(trust: trust)
             let signing = ArtifactSigning(
                 request: ArtifactSigning.Request(
                     files: request.files, bundlePath: request.bundle, overwrite: request.overwrite, inToto: request.inToto,
-                    signingConfig: request.signing.configSelection(staging: request.stagingServices), trust: request.trust.selection),
+                    signingConfig: signingConfig, trust: trust),
                 credential: try request.signing.credential(in: context), http: try context.network.client(), logger: context.logger,
                 clock: context.clock)
             return try signing.run(checkCancellation: context.checkCancellation) { emit($0) }

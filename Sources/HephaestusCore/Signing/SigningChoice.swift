@@ -27,6 +27,11 @@ public struct SigningChoice: Codable, Sendable, Equatable {
         return staging ? .staging : .production
     }
 
+    /// `--signing-config FILE`, else the one that goes with the run's trust material (the TUF cache's, or embedded).
+    public func configSelection(trust: TrustSelection) -> SigningConfigSelection {
+        signingConfig.map { .file(path: $0) } ?? trust.signingConfig
+    }
+
     /// Who signs: the managed key, or keyless with the token found through the run's environment and HTTP client.
     public func credential(in context: OperationContext) throws -> SigningSession.Credential {
         if let key { return .managedKey(path: key) }

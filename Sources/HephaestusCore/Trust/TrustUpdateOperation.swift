@@ -97,6 +97,8 @@ public enum TrustUpdateOperation: Operation {
                 signingConfig = targets + "/" + signingConfigTarget
             } catch let error as TUFError where error.errorCode == .targetNotFound {}
             try updater.commit()
+            // The marker of a complete update: verification trusts the cache only with it (``TrustCache``).
+            try AtomicFileWriter.write(Array(RFC3339.string(start).utf8), to: directory + "/" + TrustCache.markerName, overwrite: true)
             return Report(
                 repository: repository.absoluteString, cacheDirectory: directory, rootVersion: updater.rootVersion,
                 trustedRoot: targets + "/" + trustedRootTarget, signingConfig: signingConfig, downloaded: downloaded)

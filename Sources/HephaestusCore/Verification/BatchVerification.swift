@@ -86,13 +86,16 @@ public struct BatchVerification: Sendable {
     }
 
     public let verification: BundleVerification
+    /// `--policy FILE`: the signer of every line (lines then carry no identity, issuer or key).
+    public let policy: SignerPolicy?
     public let jobs: Int
     public let runID: RunID
     /// Lines per parallel window.
     public let windowSize: Int
 
-    public init(verification: BundleVerification, jobs: Int, runID: RunID, windowSize: Int = 2048) {
+    public init(verification: BundleVerification, policy: SignerPolicy? = nil, jobs: Int, runID: RunID, windowSize: Int = 2048) {
         self.verification = verification
+        self.policy = policy
         self.jobs = max(1, jobs)
         self.runID = runID
         self.windowSize = windowSize
@@ -128,7 +131,7 @@ public struct BatchVerification: Sendable {
     func verifyLine(number: Int, text: [UInt8], directory: String) -> Outcome {
         var bundlePath: String?
         do {
-            let request = try BatchRequest(json: text, directory: directory, line: number)
+            let request = try BatchRequest(json: text, directory: directory, line: number, policy: policy)
             bundlePath = request.bundle
             let result = try verification.verify(bundlePath: request.bundle, policy: request.policy)
             return Outcome(
@@ -157,7 +160,7 @@ struct BatchRequest {
     /// The keys a line may have.
     static let keys: Set<String> = ["bundle", "artifact", "digest", "identity", "identity_regexp", "issuer", "issuer_regexp", "key"]
 
-    init(json: [UInt8], directory: String, line: Int) throws {
+    init(json: [UInt8], directory: String, line: Int, policy: SignerPolicy? = nil) throws {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
             throw Malformed(reason: "not a JSON object")
         }
@@ -180,6 +183,13 @@ struct BatchRequest {
             guard let parsed = try? ArtifactReference.digest(digest) else { throw Malformed(reason: "digest must be sha256:<64 hex>") }
             artifact = .digest(parsed)
         default: throw Malformed(reason: "exactly one of artifact or digest is required")
+        }
+        if let policy {
+            if let given = ["identity", "identity_regexp", "issuer", "issuer_regexp", "key"].first(where: { object[$0] != nil }) {
+                throw Malformed(reason: "\(given) in line \(line): --policy gives the signer of every line")
+            }
+            self.policy = try VerificationPolicy(artifact: artifact, signer: policy)
+            return
         }
         let identity: IdentityPolicy
         if let key = try string("key") {
@@ -252,8 +262,11 @@ public enum VerifyBatchOperation: Operation {
         public var trust: TrustChoice
         /// Parallel verifications (1…256); default the number of CPU cores.
         public var jobs: Int?
+        /// A policy file: the signer of every line, whose lines then carry no identity, issuer or key.
+        public var policy: String?
 
-        public init(list: String, trust: TrustChoice = TrustChoice(), jobs: Int? = nil) {
+        public init(list: String, trust: TrustChoice = TrustChoice(), jobs: Int? = nil, policy: String? = nil) {
+            self.policy = policy
             self.list = list
             self.trust = trust
             self.jobs = jobs
@@ -287,14 +300,16 @@ public enum VerifyBatchOperation: Operation {
         errorCodes: FileError.Code.reading.map(\.rawValue) + [
             VerificationError.Code.malformedTrustedRoot.rawValue, BatchVerificationFailure.Code.linesFailed.rawValue,
             BatchListError.Code.empty.rawValue,
-        ],
+        ] + TrustErrorCodes.source + TrustErrorCodes.policy,
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         try request.validate()
         let jobs = request.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let counts = try await BlockingWork.run {
-            let batch = BatchVerification(verification: try BundleVerification(trust: request.trust.selection), jobs: jobs, runID: context.runID)
+            let policy = try request.policy.map { try PolicyFile(path: $0).signerPolicy(templates: [:], command: descriptor.command) }
+            let batch = BatchVerification(
+                verification: try BundleVerification(trust: request.trust.resolve(in: context)), policy: policy, jobs: jobs, runID: context.runID)
             return try batch.run(listPath: request.list) { emit($0) }
         }
         context.logger.info(

@@ -48,14 +48,16 @@ public enum VerifyBundleOperation: Operation {
     public static let descriptor = OperationDescriptor(
         name: "verify.bundle", command: "verify bundle", summary: "Verify one Sigstore bundle for an artifact and a signer, offline.",
         reportMediaType: MediaType.verificationResult, effect: .readOnly,
-        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
+        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source
+            + TrustErrorCodes.policy
             + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue])
 
     /// A verdict on the bundle is the report (pass or fail); a missing file or an unusable trust root is thrown.
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> VerificationReport {
         try request.trust.validate()
-        let policy = try VerificationPolicy(artifact: try ArtifactReference.resolve(request.artifact), identity: try request.signer.identityPolicy())
-        let verification = try BundleVerification(trust: request.trust.selection)
+        let policy = try VerificationPolicy(
+            artifact: try ArtifactReference.resolve(request.artifact), signer: try request.signer.signerPolicy(command: descriptor.command))
+        let verification = try BundleVerification(trust: request.trust.resolve(in: context))
         let outcome = Result { try verification.verify(bundlePath: request.bundle, policy: policy) }
         if case .failure(let error) = outcome, !(error is VerificationError) { throw error }
         let report = VerificationReport(bundle: request.bundle, artifact: request.artifact, outcome: outcome)
@@ -81,7 +83,7 @@ public struct VerificationFailure: CodedError {
 
 /// The `--json` document of `verify bundle`: the verdict, and either the result or the failed step.
 public struct VerificationReport: OperationReport {
-    public enum Verdict: String, Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable, CaseIterable {
         case pass, fail
     }
 
@@ -143,5 +145,18 @@ public struct VerificationReport: OperationReport {
         try container.encodeIfPresent(code, forKey: .code)
         try container.encodeIfPresent(reason, forKey: .reason)
         try result?.encode(to: encoder)
+    }
+}
+
+extension VerificationReport: SchemaRefining {
+    /// The result's members are there only when the verdict is `pass` (a `fail` carries `step`, `code`, `reason`).
+    package static func refineSchema(_ probed: JSONValue) -> JSONValue {
+        guard case .object(var fields) = probed, case .array(let required)? = fields["required"] else { return probed }
+        let always: [JSONValue] = ["verdict", "bundle", "artifact"]
+        fields["required"] = .array(required.filter { always.contains($0) })
+        fields["if"] = ["properties": ["verdict": ["const": "pass"]]]
+        fields["then"] = ["required": .array(required.filter { !always.contains($0) })]
+        fields["else"] = ["required": ["code", "reason"]]
+        return .object(fields)
     }
 }

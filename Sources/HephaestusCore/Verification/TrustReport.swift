@@ -4,11 +4,8 @@ import HephaestusSigstore
 
 /// What `trust show` prints: every CA, transparency log, CT log and TSA of a trusted root, with validity windows.
 public struct TrustReport: OperationReport {
-    /// Embedded material older than this is flagged: keys may have rotated since.
-    public static let maximumEmbeddedAge: TimeInterval = 182 * 86_400
-
     /// Where the report's time falls in a validity window.
-    public enum Status: String, Codable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
         case active
         case expired
         case notYetValid = "not yet valid"
@@ -34,10 +31,25 @@ public struct TrustReport: OperationReport {
         public let status: Status
     }
 
+    /// What the source is, in words (`TUF cache of https://tuf-repo-cdn.sigstore.dev (…)`).
     public let source: String
+    /// `file`, `tuf-cache` or `embedded`.
+    public let sourceKind: String
+    /// The trusted root's file (absent: embedded).
+    public let path: String?
+    /// When the material was last known current (the cache's last refresh, the embedded copy's date).
+    public let takenAt: Date?
+    /// Whole days since `takenAt`.
+    public let ageDays: Int?
+    /// The TUF cache's timestamp metadata expiry, after which it is stale.
+    public let expires: Date?
+    /// The TUF cache's signing config, when the repository publishes one.
+    public let signingConfig: String?
     public let origin: String?
     public let retrievedAt: String?
     public let stale: Bool
+    /// Why it is stale, naming the command that refreshes it.
+    public let staleReason: String?
     public let certificateAuthorities: [Authority]
     public let transparencyLogs: [Log]
     public let certificateTransparencyLogs: [Log]
@@ -46,15 +58,28 @@ public struct TrustReport: OperationReport {
     public init(trust: TrustSelection, now: Date = Date()) throws {
         let root = try trust.load()
         source = trust.description
-        if case .file = trust {
-            origin = nil
-            retrievedAt = nil
-            stale = false
-        } else {
+        sourceKind = trust.kind
+        path = trust.path
+        takenAt = trust.takenAt
+        ageDays = takenAt.map { Int(now.timeIntervalSince($0) / 86_400) }
+        staleReason = trust.staleness(at: now)
+        stale = staleReason != nil
+        switch trust {
+        case .production, .staging:
             origin = TrustedRoot.embeddedOrigin
             retrievedAt = TrustedRoot.embeddedRetrievedAt
-            let taken = (try? Date.ISO8601FormatStyle().year().month().day().parse(TrustedRoot.embeddedRetrievedAt)) ?? now
-            stale = now.timeIntervalSince(taken) > Self.maximumEmbeddedAge
+            expires = nil
+            signingConfig = nil
+        case .file:
+            origin = nil
+            retrievedAt = nil
+            expires = nil
+            signingConfig = nil
+        case .tufCache(let cache):
+            origin = cache.repository + " (TUF root version \(cache.rootVersion))"
+            retrievedAt = RFC3339.string(cache.refreshedAt)
+            expires = cache.timestampExpires
+            signingConfig = cache.signingConfigPath
         }
         func status(_ window: ValidityWindow) -> Status {
             window.start > now ? .notYetValid : window.contains(now) ? .active : .expired
@@ -84,8 +109,13 @@ public struct TrustReport: OperationReport {
 
     /// The human rendering, one line per item (with certificates indented below their authority).
     public var lines: [String] {
-        var lines = ["trusted root: \(source)"]
+        var lines = ["trusted root: \(source)", "source: \(sourceKind)\(path.map { " \($0)" } ?? "")"]
         if let origin, let retrievedAt { lines.append("origin: \(origin), taken \(retrievedAt)") }
+        if let ageDays {
+            lines.append("age: \(ageDays) day\(ageDays == 1 ? "" : "s")\(expires.map { ", timestamp metadata expires \(RFC3339.string($0))" } ?? "")")
+        }
+        if let signingConfig { lines.append("signing config: \(signingConfig)") }
+        if let staleReason { lines.append("stale: \(staleReason)") }
         func window(_ from: Date, _ until: Date?) -> String { "\(RFC3339Text.format(from)) – \(until.map(RFC3339Text.format) ?? "open")" }
         lines.append("")
         lines.append("certificate authorities (Fulcio):")
@@ -137,11 +167,13 @@ public enum TrustShowOperation: Operation {
         name: "trust.show", command: "trust show",
         summary: "List every CA, transparency log, CT log and timestamp authority of the trusted root, with validity windows.",
         reportMediaType: MediaType.trustReport, effect: .readOnly,
-        errorCodes: FileError.Code.reading.map(\.rawValue) + [VerificationError.Code.malformedTrustedRoot.rawValue])
+        errorCodes: FileError.Code.reading.map(\.rawValue) + [
+            VerificationError.Code.malformedTrustedRoot.rawValue, TrustSourceError.Code.cacheInvalid.rawValue,
+        ])
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> TrustReport {
         try request.trust.validate()
         let now = context.clock()
-        return try await BlockingWork.run { try TrustReport(trust: request.trust.selection, now: now) }
+        return try await BlockingWork.run { try TrustReport(trust: request.trust.resolve(environment: context.environment), now: now) }
     }
 }

@@ -18,11 +18,6 @@ public struct TrustChoice: Codable, Sendable, Equatable {
         if staging && trustedRoot != nil { throw RequestError("--staging and --trusted-root cannot be used together") }
     }
 
-    public var selection: TrustSelection {
-        if let trustedRoot { return .file(path: trustedRoot) }
-        return staging ? .staging : .production
-    }
-
     private enum CodingKeys: String, CodingKey { case trustedRoot, staging }
 
     public init(from decoder: any Decoder) throws {
@@ -46,12 +41,15 @@ public struct SignerChoice: Codable, Sendable, Equatable {
     public var githubWorkflow: String?
     /// A PEM public key file: verify a managed-key bundle instead of a certificate identity.
     public var key: String?
+    /// A policy file (`--policy FILE`): replaces every identity option.
+    public var policy: String?
 
     public init(
         certificateIdentity: String? = nil, certificateIdentityRegexp: String? = nil, certificateOidcIssuer: String? = nil,
         certificateOidcIssuerRegexp: String? = nil, githubRepository: String? = nil, githubRef: String? = nil, githubSha: String? = nil,
-        githubTrigger: String? = nil, githubWorkflow: String? = nil, key: String? = nil
+        githubTrigger: String? = nil, githubWorkflow: String? = nil, key: String? = nil, policy: String? = nil
     ) {
+        self.policy = policy
         self.certificateIdentity = certificateIdentity
         self.certificateIdentityRegexp = certificateIdentityRegexp
         self.certificateOidcIssuer = certificateOidcIssuer
@@ -74,6 +72,13 @@ public struct SignerChoice: Codable, Sendable, Equatable {
         ]
         if let empty = given.first(where: { $0.value?.isEmpty == true }) {
             throw RequestError("\(empty.flag) must not be empty")
+        }
+        if let policy {
+            if policy.isEmpty { throw RequestError("--policy must not be empty") }
+            if let flag = given.first(where: { $0.value != nil })?.flag {
+                throw RequestError("--policy replaces the identity options: give either --policy or \(flag), not both")
+            }
+            return
         }
         let identities = [certificateIdentity, certificateIdentityRegexp].compactMap { $0 }
         let issuers = [certificateOidcIssuer, certificateOidcIssuerRegexp].compactMap { $0 }
@@ -101,7 +106,15 @@ public struct SignerChoice: Codable, Sendable, Equatable {
         }
     }
 
-    /// The policy (reads the key file for `key`).
+    /// The signer policy: the policy file's (its templates are a usage error here: `command` has no release to fill
+    /// them from), or the identity options' mapped onto the same model.
+    public func signerPolicy(command: String) throws -> SignerPolicy {
+        try validate()
+        if let policy { return try PolicyFile(path: policy).signerPolicy(templates: [:], command: command) }
+        return SignerPolicy(identity: try identityPolicy())
+    }
+
+    /// The identity options' policy (reads the key file for `key`).
     public func identityPolicy() throws -> IdentityPolicy {
         try validate()
         if let key {

@@ -46,16 +46,17 @@ public enum VerifyFilesOperation: Operation {
         name: "verify.files", command: "verify files",
         summary: "Verify files with their bundles (FILE.sigstore.json, then FILE.sigstore) for one signer, offline; one verdict per file.",
         reportMediaType: MediaType.verificationFiles, effect: .readOnly,
-        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue)
+        errorCodes: FileError.Code.reading.map(\.rawValue) + VerificationError.Code.allCases.map(\.rawValue) + TrustErrorCodes.source
+            + TrustErrorCodes.policy
             + [CryptoError.Code.malformedKey.rawValue, CryptoError.Code.unsupportedKey.rawValue, VerifyFilesFailure.Code.filesFailed.rawValue])
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Item>) async throws -> Report {
         try request.validate()
-        let identity = try request.signer.identityPolicy()
-        let verification = try BundleVerification(trust: request.trust.selection)
+        let signer = try request.signer.signerPolicy(command: "verify FILE...")
+        let verification = try BundleVerification(trust: request.trust.resolve(in: context))
         let verdicts = try await BlockingWork.run {
             ParallelMap.map(request.files, jobs: ProcessInfo.processInfo.activeProcessorCount) { file -> VerificationReport in
-                verify(file, bundleDir: request.bundleDir, identity: identity, verification: verification)
+                verify(file, bundleDir: request.bundleDir, signer: signer, verification: verification)
             }.compactMap(\.value)
         }
         for verdict in verdicts {
@@ -75,7 +76,7 @@ public enum VerifyFilesOperation: Operation {
         return (tried.first { NativePath.exists($0) }, tried)
     }
 
-    private static func verify(_ file: String, bundleDir: String?, identity: IdentityPolicy, verification: BundleVerification) -> VerificationReport {
+    private static func verify(_ file: String, bundleDir: String?, signer: SignerPolicy, verification: BundleVerification) -> VerificationReport {
         let (found, tried) = bundle(of: file, in: bundleDir)
         guard let bundlePath = found else {
             return VerificationReport(bundle: tried[0], artifact: file, outcome: .failure(MissingBundle(file: file, tried: tried)))
@@ -83,7 +84,7 @@ public enum VerifyFilesOperation: Operation {
         let outcome = Result { () throws -> VerificationResult in
             let artifact = ArtifactPolicy.file(path: file)
             try UnreadableInput.checkReadable(artifact)
-            return try verification.verify(bundlePath: bundlePath, policy: try VerificationPolicy(artifact: artifact, identity: identity))
+            return try verification.verify(bundlePath: bundlePath, policy: try VerificationPolicy(artifact: artifact, signer: signer))
         }
         return VerificationReport(bundle: bundlePath, artifact: file, outcome: outcome)
     }

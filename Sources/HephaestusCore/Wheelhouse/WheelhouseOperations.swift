@@ -100,12 +100,12 @@ public enum WheelhousePackOperation: Operation {
             directory: request.directory, output: request.output, overwrite: request.overwrite, environment: context.environment)
         return try await BlockingWork.run {
             try pack.checkOutputs(signed: request.sign)
-            let session =
-                request.sign
-                ? try SigningSession(
-                    credential: try request.signing.credential(in: context),
-                    signingConfig: request.signing.configSelection(staging: request.trust.staging),
-                    trust: request.trust.selection, http: try context.network.client(), logger: context.logger, clock: context.clock) : nil
+            let trust = request.sign ? try request.trust.resolve(in: context) : nil
+            let session = try trust.map {
+                try SigningSession(
+                    credential: try request.signing.credential(in: context), signingConfig: request.signing.configSelection(trust: $0),
+                    trust: $0, http: try context.network.client(), logger: context.logger, clock: context.clock)
+            }
             context.progress.send(.stage("pack"))
             let staged = try pack.stage()
             var files = [staged.archive, staged.manifest]

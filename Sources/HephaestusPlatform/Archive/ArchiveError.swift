@@ -65,3 +65,26 @@ public enum ArchiveError: CodedError, Equatable {
         return (String(entry.prefix(60)) + "…" + String(entry.suffix(60))).debugDescription + " (\(entry.utf8.count) bytes)"
     }
 }
+
+extension ArchiveError {
+    /// The safety rule a refused archive broke, as a short stable name (a metric label: the rule's text carries
+    /// names and sizes); nil when the archive was not refused for a rule (unreadable, corrupt, a write failure).
+    public var refusalRule: String? {
+        switch self {
+        case .unsafeEntry(_, let rule): Self.ruleNames.first { rule.contains($0.marker) }?.name ?? "other"
+        case .limitExceeded(_, let limit):
+            limit.hasSuffix("entries") ? "entry-count" : limit.hasSuffix("in one entry") ? "entry-size" : "total-size"
+        default: nil
+        }
+    }
+
+    /// Markers of the rule texts, most specific first.
+    private static let ruleNames: [(marker: String, name: String)] = [
+        ("'..'", "parent-component"), ("absolute", "absolute-path"), ("passes through", "path-through-link"),
+        ("hard link", "hard-link-target"), ("symbolic link", "symlink-target"), ("special file", "special-file"),
+        ("duplicate", "duplicate-entry"), ("collides", "name-collision"), ("NFKC", "unicode-compatibility"),
+        ("backslash", "backslash"), ("empty", "empty-component"), ("NAME_MAX", "name-too-long"), ("sparse", "sparse-file"),
+        ("pax", "pax-record"), ("encrypted", "encrypted-entry"), ("NUL", "nul-in-name"), ("carries", "data-in-non-file"),
+        ("holds data", "data-in-non-file"),
+    ]
+}

@@ -54,6 +54,7 @@ public struct SafeExtractor: Sendable {
         do {
             return try extractChecked(archive, into: destination)
         } catch {
+            if let rule = (error as? ArchiveError)?.refusalRule { HephaestusMetric.extractionRefusals.increment(rule) }
             // Never leave a half-extracted tree behind.
             if created {
                 NativePath.removeTree(destination)

@@ -28,19 +28,22 @@ public enum ParallelMap {
         defer { slots.deinitialize().deallocate() }
         let next = Atomic<Int>(0)
         let failed = Atomic<Bool>(false)
+        let tracing = TraceContextPropagation.capture()
         withoutActuallyEscaping(transform) { transform in
             let work = UncheckedWork(items: items, slots: slots, transform: transform)
             DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, items.count))) { _ in
-                while true {
-                    if stopAtFirstFailure && failed.load(ordering: .acquiring) { return }
-                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < work.items.count else { return }
-                    let outcome: Outcome<Value>
-                    do { outcome = .success(try work.transform(work.items[index])) } catch {
-                        outcome = .failure(error)
-                        failed.store(true, ordering: .releasing)
+                tracing.run {
+                    while true {
+                        if stopAtFirstFailure && failed.load(ordering: .acquiring) { return }
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < work.items.count else { return }
+                        let outcome: Outcome<Value>
+                        do { outcome = .success(try work.transform(work.items[index])) } catch {
+                            outcome = .failure(error)
+                            failed.store(true, ordering: .releasing)
+                        }
+                        work.slots[index] = outcome
                     }
-                    work.slots[index] = outcome
                 }
             }
         }
@@ -79,9 +82,10 @@ private struct UncheckedWork<Element, Value>: @unchecked Sendable {
 /// cooperative pool) is never stalled by libcurl, OpenSSL or file I/O.
 public enum BlockingWork {
     public static func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
+        let tracing = TraceContextPropagation.capture()
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try work() })
+                continuation.resume(with: Result { try tracing.run(work) })
             }
         }
     }

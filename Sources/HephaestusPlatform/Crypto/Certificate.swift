@@ -29,6 +29,8 @@ public final class Certificate: Sendable, CustomStringConvertible {
     public var subject: String { (try? x509.get()).map { Self.rfc2253(X509_get_subject_name($0)) } ?? "" }
     /// The issuer as an RFC 2253 string; computed on use.
     public var issuer: String { (try? x509.get()).map { Self.rfc2253(X509_get_issuer_name($0)) } ?? "" }
+    /// The issuer's organisation names (`O=`, OID 2.5.4.10) in the order the Name holds them, read from its DER.
+    public var issuerOrganizations: [String] { Self.attributes(oid: "2.5.4.10", inName: issuerNameDER) }
     /// The serial number in uppercase hex, as OpenSSL prints it; computed on use.
     public var serialNumber: String { (try? x509.get()).flatMap { try? Self.serial(of: $0) } ?? "" }
     /// The DER of the issuer and subject Names, as encoded in the certificate.
@@ -234,6 +236,22 @@ public final class Certificate: Sendable, CustomStringConvertible {
         let bio = MemoryBIO()
         X509_NAME_print_ex(bio.handle, name, 0, hp_XN_FLAG_RFC2253)
         return String(decoding: bio.contents, as: UTF8.self)
+    }
+
+    /// Name ::= SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue { type OID, value }): the string
+    /// values of every attribute of type `oid`; an unreadable Name has none.
+    private static func attributes(oid: String, inName der: [UInt8]) -> [String] {
+        guard let relativeNames = try? DERNode.parse(der).children() else { return [] }
+        var values: [String] = []
+        for relativeName in relativeNames {
+            for attribute in (try? relativeName.children()) ?? [] {
+                guard let parts = try? attribute.children(), parts.count == 2, (try? parts[0].objectIdentifier()) == oid,
+                    let value = try? parts[1].string()
+                else { continue }
+                values.append(value)
+            }
+        }
+        return values
     }
 
     private static func serial(of handle: OpaquePointer) throws(CryptoError) -> String {

@@ -42,6 +42,14 @@ public struct CurlTransport: HTTPTransport {
         hp_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         if let caBundle { hp_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
         hp_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        let version = request.httpVersion == .http2 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_NONE
+        hp_curl_setopt_long(handle, CURLOPT_HTTP_VERSION, version)
+        if request.httpVersion == .http2 {
+            // libcurl 7.88 breaks a kept h2c connection on the next request of a reset handle ("Error in the HTTP2
+            // framing layer"): HTTP/2 requests (OTLP/gRPC batches) each get a connection of their own.
+            hp_curl_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1)
+            hp_curl_setopt_long(handle, CURLOPT_FORBID_REUSE, 1)
+        }
         switch request.method {
         case "GET": hp_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case "HEAD": hp_curl_setopt_long(handle, CURLOPT_NOBODY, 1)

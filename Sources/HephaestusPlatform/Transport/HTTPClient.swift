@@ -72,16 +72,25 @@ public final class HTTPClient: Sendable {
             }
             let timeouts = AttemptTimeouts(connect: min(policy.timeouts.connect, remaining), total: min(policy.timeouts.total, remaining))
             let head: HTTPResponseHead
+            let (tracedRequest, span) = HTTPClientSpan.start(attemptRequest, attempt: attempt)
             do {
-                head = try transport.perform(attemptRequest, timeouts: timeouts, sink: sink())
+                let counting = CountingBodySink(try sink())
+                defer { HephaestusMetric.downloadedBytes.increment(by: counting.received) }
+                head = try transport.perform(tracedRequest, timeouts: timeouts, sink: counting)
+                HephaestusMetric.uploadedBytes.increment(by: Int64(attemptRequest.body?.count ?? 0) + (attemptRequest.streamedBody?.length ?? 0))
             } catch let error as TransportError {
+                span?.end(error: error)
                 guard case .transport(_, let reason, let retryable) = error else { throw error }
                 observe(.failure(number: attempt, url: Self.redacted(request.url), reason: reason))
                 guard retryable else { throw error }
                 try wait(retry: &retry, url: request.url, reason: reason, explicit: nil, started: started, attempts: attempt)
                 onRetry()
                 continue
+            } catch {
+                span?.end(error: error)
+                throw error
             }
+            span?.end(status: head.status)
             observe(.response(number: attempt, url: Self.redacted(request.url), status: head.status))
 
             if head.isRedirect, let location = head.headers["location"] {
@@ -126,6 +135,7 @@ public final class HTTPClient: Sendable {
                     throw TransportError.rateLimited(url: Self.redacted(request.url), resetAt: RFC3339.string(until))
                 }
                 observe(.rateLimited(url: Self.redacted(request.url), until: until, delay: delay))
+                HephaestusMetric.httpRetries.increment("rate-limit")
                 sleeper.sleep(seconds: delay)
                 retry += 1
                 onRetry()
@@ -157,6 +167,7 @@ public final class HTTPClient: Sendable {
             throw TransportError.gaveUp(url: Self.redacted(url), attempts: retry + 1, last: "\(reason); the next wait would pass the deadline")
         }
         observe(.retry(number: attempts, url: Self.redacted(url), delay: delay, reason: reason))
+        HephaestusMetric.httpRetries.increment(reason.hasPrefix("HTTP ") ? "status" : "transport")
         sleeper.sleep(seconds: delay)
         retry += 1
     }

@@ -43,6 +43,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]?
     /// A body streamed while sent (uploads); used instead of `body` when set.
     public var streamedBody: StreamedBody?
+    /// The HTTP version to speak (gRPC needs HTTP/2: prior knowledge on http, ALPN on https).
+    public var httpVersion: HTTPVersion = .negotiated
 
     public init(method: String = "GET", url: URL, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil) {
         self.method = method
@@ -57,6 +59,14 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.streamedBody = streamedBody
     }
+}
+
+/// Which HTTP version a request is sent with.
+public enum HTTPVersion: Sendable {
+    /// Whatever the transport and server agree on (HTTP/1.1, or HTTP/2 through ALPN).
+    case negotiated
+    /// HTTP/2 only: without an upgrade on http URLs (prior knowledge), through ALPN on https.
+    case http2
 }
 
 /// The status line and headers of a response.

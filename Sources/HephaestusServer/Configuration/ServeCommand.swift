@@ -131,7 +131,7 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         return ServiceSettings(
             rest: rest, grpc: grpc, store: try store ?? file?.string("store.url"), tls: tls,
-            trust: trustedRoot.map { .file(path: $0) } ?? (staging ? .staging : .production),
+            trust: try TrustChoice(trustedRoot: trustedRoot, staging: staging).resolve(environment: environment),
             extraTrustedRoots: try TrustRoots.parseExtra(extraTrustedRoot), limits: try file.map(ServiceLimits.init(file:)) ?? ServiceLimits(),
             insecureListen: insecureListen, portFile: portFile, environment: environment)
     }
@@ -163,6 +163,7 @@ public struct ServiceSettings: Sendable {
         case .production: TrustChoice()
         case .staging: TrustChoice(staging: true)
         case .file(let path): TrustChoice(trustedRoot: path)
+        case .tufCache(let cache): TrustChoice(staging: cache.staging)
         }
     }
 }

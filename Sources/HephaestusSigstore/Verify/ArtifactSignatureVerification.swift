@@ -41,7 +41,9 @@ enum ArtifactSignatureVerification {
         }
     }
 
-    static func verifyEnvelope(_ envelope: DSSEEnvelope, artifact: ArtifactPolicy, key: PublicKey) throws(VerificationError) {
+    /// - Returns: the statement's predicate type, if it names one.
+    @discardableResult
+    static func verifyEnvelope(_ envelope: DSSEEnvelope, artifact: ArtifactPolicy, key: PublicKey) throws(VerificationError) -> String? {
         guard let signature = envelope.signatures.first else {
             throw VerificationError.signatureInvalid("DSSE envelope has no signature")
         }
@@ -70,7 +72,7 @@ enum ArtifactSignatureVerification {
                     } catch {
                         continue
                     }
-                    if value.lowercased() == artifactDigest.hex { return }
+                    if value.lowercased() == artifactDigest.hex { return try statement.optionalString("predicateType", failure: fail) }
                     wanted[algorithm.rawValue] = artifactDigest.hex
                 }
             }

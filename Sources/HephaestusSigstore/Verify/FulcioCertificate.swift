@@ -44,6 +44,13 @@ public struct FulcioCertificate: Sendable, Equatable {
     /// CI claims present in the certificate, by name.
     public let claims: [String: String]
 
+    /// A summary already read (from a verified result).
+    public init(identity: String, issuer: String, claims: [String: String]) {
+        self.identity = identity
+        self.issuer = issuer
+        self.claims = claims
+    }
+
     /// Reads the summary; fails on a certificate that does not carry exactly one usable identity, lacks an issuer,
     /// or whose two issuer extensions disagree.
     public init(_ certificate: Certificate) throws(VerificationError) {

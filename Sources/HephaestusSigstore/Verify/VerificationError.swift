@@ -23,6 +23,7 @@ public enum VerificationError: CodedError, Equatable {
     case noVerifiedTime(String)
     case statementMismatch(String)
     case keyMismatch(String)
+    case policyViolation(rule: String, reason: String)
 
     public enum Code: String, ErrorCode {
         case malformedBundle = "verify.malformed-bundle"
@@ -46,6 +47,7 @@ public enum VerificationError: CodedError, Equatable {
         case noVerifiedTime = "verify.no-verified-time"
         case statementMismatch = "verify.statement-mismatch"
         case keyMismatch = "verify.key-mismatch"
+        case policyViolation = "verify.policy-violation"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -70,6 +72,8 @@ public enum VerificationError: CodedError, Equatable {
             case .noVerifiedTime: (.checkFailed, "no signed time (SET or RFC 3161) verifies")
             case .statementMismatch: (.checkFailed, "a DSSE in-toto statement does not name the artifact")
             case .keyMismatch: (.checkFailed, "the managed key does not match")
+            case .policyViolation:
+                (.checkFailed, "the bundle verifies but breaks a rule of the verification policy (a threshold, kind, version or age)")
             }
         }
     }
@@ -97,6 +101,7 @@ public enum VerificationError: CodedError, Equatable {
         case .noVerifiedTime: .noVerifiedTime
         case .statementMismatch: .statementMismatch
         case .keyMismatch: .keyMismatch
+        case .policyViolation: .policyViolation
         }
     }
 
@@ -124,6 +129,7 @@ public enum VerificationError: CodedError, Equatable {
         case .noVerifiedTime: "verified signing time"
         case .statementMismatch: "in-toto statement"
         case .keyMismatch: "public key"
+        case .policyViolation: "verification policy rule"
         }
     }
 
@@ -155,6 +161,7 @@ public enum VerificationError: CodedError, Equatable {
         case .noVerifiedTime(let reason): "no verified signing time: \(reason)"
         case .statementMismatch(let reason): "in-toto statement check failed: \(reason)"
         case .keyMismatch(let reason): "public key check failed: \(reason)"
+        case .policyViolation(let rule, let reason): "policy rule \(rule) not met: \(reason)"
         }
     }
 }

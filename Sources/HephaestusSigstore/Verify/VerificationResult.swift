@@ -96,6 +96,10 @@ public struct VerificationResult: Sendable, Codable {
     public let logEntries: [LogEntry]
     public let verifiedTimestamps: [VerifiedTimestamp]
     public let certificate: SigningCertificate?
+    /// Distinct CT logs whose SCTs verified (nil for managed-key bundles); for policy thresholds, not in reports.
+    public internal(set) var signedCertificateTimestamps: Int? = nil
+    /// The in-toto statement's predicate type (DSSE bundles); for policy rules, not in reports.
+    public internal(set) var predicateType: String? = nil
     /// The earliest verified time: when the signature is known to have existed.
     public var signingTime: Date? { verifiedTimestamps.map(\.time).min() }
 
@@ -128,5 +132,8 @@ extension VerificationResult {
         logEntries = try container.decode([LogEntry].self, forKey: .logEntries)
         verifiedTimestamps = try container.decode([VerifiedTimestamp].self, forKey: .verifiedTimestamps)
         certificate = try container.decodeIfPresent(SigningCertificate.self, forKey: .certificate)
+        // Written by `encode(to:)` and computed from the timestamps: read (so a schema read from this decoder lists it)
+        // and dropped.
+        _ = try container.decodeIfPresent(Date.self, forKey: .signingTime)
     }
 }

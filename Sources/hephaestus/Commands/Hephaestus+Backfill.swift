@@ -99,6 +99,9 @@ extension Hephaestus {
         @OptionGroup(title: "Trust")
         var trust: TrustOptions
 
+        @OptionGroup
+        var policy: PolicyOptions
+
         @OptionGroup(title: "Inventory")
         var inventory: InventoryOptions
 
@@ -117,7 +120,7 @@ extension Hephaestus {
         private var runRequest: BackfillRunOperation.Request {
             BackfillRunOperation.Request(
                 repository: source.repository, since: source.since, signing: signing.choice, trust: trust.choice, inventory: inventory.inventory,
-                dryRun: dryRun, maxPerMinute: maxPerMinute, github: network.choice)
+                dryRun: dryRun, maxPerMinute: maxPerMinute, github: network.choice, policy: policy.policy)
         }
 
         func validate() throws {

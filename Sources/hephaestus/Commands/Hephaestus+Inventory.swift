@@ -86,7 +86,8 @@ extension Hephaestus {
             discussion: withExitStatuses(
                 """
                 Findings: unsigned-asset, verification-failed, unexpected-identity (not matching any --identity glob), \
-                unexpected-issuer (not one of --issuer), digest-changed (since first recorded), manifest-mismatch. Bundles are \
+                unexpected-issuer (not one of --issuer), policy-violation (a claim or rule of --policy, which replaces --identity \
+                and --issuer), digest-changed (since first recorded), manifest-mismatch. Bundles are \
                 verified from their stored bytes against each asset's recorded SHA-256 with the trusted root given now, never \
                 from stored verdicts.
                 """))
@@ -103,6 +104,9 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("An expected OIDC issuer (exact, repeatable).", valueName: "URL"))
         var issuer: [String] = []
 
+        @OptionGroup
+        var policy: PolicyOptions
+
         @OptionGroup(title: "Trust")
         var trust: TrustOptions
 
@@ -113,7 +117,8 @@ extension Hephaestus {
         var json = false
 
         func request(_ context: CommandContext) throws -> InventoryAuditOperation.Request {
-            InventoryAuditOperation.Request(inventory: inventory.inventory, identities: identity, issuers: issuer, trust: trust.choice, jobs: jobs)
+            InventoryAuditOperation.Request(
+                inventory: inventory.inventory, identities: identity, issuers: issuer, trust: trust.choice, jobs: jobs, policy: policy.policy)
         }
 
         func render(report: InventoryAuditOperation.Report, _ context: CommandContext) throws {

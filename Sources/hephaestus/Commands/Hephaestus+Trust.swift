@@ -70,7 +70,13 @@ extension Hephaestus {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "List every CA, transparency log, CT log and timestamp authority with its validity window.",
-            discussion: withExitStatuses("Warns when the embedded public-good material is more than 6 months old."))
+            discussion: withExitStatuses(
+                """
+                The material is --trusted-root FILE if given, else the TUF cache `trust update` left (production, or \
+                staging with --staging), else the copy embedded in this build; the first lines say which, its path and \
+                age. Warns when it is stale: a TUF cache whose timestamp metadata expired, embedded material more than \
+                182 days old.
+                """))
 
         @OptionGroup(title: "Global options")
         var global: GlobalOptions
@@ -86,13 +92,7 @@ extension Hephaestus {
         }
 
         func render(report: TrustReport, _ context: CommandContext) throws {
-            if report.stale {
-                context.report(
-                    .warning, event: "trust.stale",
-                    message:
-                        "the embedded trust material was taken on \(report.retrievedAt ?? "?"), more than 6 months ago; keys may have rotated — pass a current --trusted-root"
-                )
-            }
+            if let reason = report.staleReason { context.report(.warning, event: "trust.stale", message: reason) }
             if json {
                 try printJSON(report, context)
             } else {

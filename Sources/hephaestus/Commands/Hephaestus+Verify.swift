@@ -11,7 +11,7 @@ extension Hephaestus {
             commandName: "verify",
             abstract: "Verify Sigstore bundles offline against the embedded (or a given) trusted root.",
             discussion: "`hephaestus verify FILE...` verifies each FILE with its bundle (verify files).",
-            subcommands: [VerifyFiles.self, VerifyBundle.self, VerifyBatch.self],
+            subcommands: [VerifyFiles.self, VerifyBundle.self, VerifyBatch.self, VerifyAttestation.self, VerifyGitHubAttestation.self],
             defaultSubcommand: VerifyFiles.self
         )
     }

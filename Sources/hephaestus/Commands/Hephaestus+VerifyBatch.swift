@@ -29,11 +29,14 @@ extension Hephaestus {
         @Option(help: "Parallel verifications (default: the number of CPU cores).")
         var jobs: Int?
 
+        @OptionGroup
+        var policy: PolicyOptions
+
         @Argument(help: ArgumentHelp("The JSON-lines list (- for standard input).", valueName: "LIST.jsonl"))
         var list: String
 
         func validate() throws {
-            do { try VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs).validate() } catch {
+            do { try VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs, policy: policy.policy).validate() } catch {
                 throw ValidationError(error.message)
             }
         }
@@ -41,7 +44,7 @@ extension Hephaestus {
         var failureEvent: String? { "verify.batch-failed" }
 
         func request(_ context: CommandContext) throws -> VerifyBatchOperation.Request {
-            VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs)
+            VerifyBatchOperation.Request(list: list, trust: trust.choice, jobs: jobs, policy: policy.policy)
         }
 
         func render(item: BatchVerification.Outcome, _ context: CommandContext) {

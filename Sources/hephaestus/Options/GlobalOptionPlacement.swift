@@ -6,7 +6,7 @@ import ArgumentParser
 /// in its own `@OptionGroup`; so leading global options are moved to just after the subcommand path.
 enum GlobalOptionPlacement {
     /// Global options that take a value.
-    static let valued: Set<String> = ["--log-format", "--log-level"]
+    static let valued: Set<String> = ["--log-format", "--log-level", "--metrics-file"]
     /// Global flags.
     static let flags: Set<String> = ["-q", "--quiet", "-v", "--verbose"]
 

@@ -33,6 +33,12 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log debug records too.")
     var verbose = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Write the run's metrics to FILE in the Prometheus text format when the command ends (replaced atomically, for node_exporter's textfile collector).",
+            valueName: "file"))
+    var metricsFile: String?
+
     func validate() throws {
         if quiet && verbose {
             throw ValidationError("--quiet and --verbose cannot be used together")

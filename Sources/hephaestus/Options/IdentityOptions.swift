@@ -3,8 +3,9 @@ import HephaestusCore
 import HephaestusPlatform
 import HephaestusSigstore
 
-/// Who must have signed: a certificate identity and OIDC issuer (with optional GitHub claims), or a managed key.
-struct IdentityOptions: ParsableArguments {
+/// A certificate identity and OIDC issuer, each exact or an anchored regular expression (sigstore-python's and
+/// cosign's option names).
+struct CertificateIdentityOptions: ParsableArguments {
     @Option(name: .certificateIdentity, help: ArgumentHelp("The exact certificate SAN (email or URI) of the signer.", valueName: "SAN"))
     var certificateIdentity: String?
 
@@ -16,6 +17,12 @@ struct IdentityOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("A regular expression the WHOLE OIDC issuer must match (anchored).", valueName: "RE"))
     var certificateOidcIssuerRegexp: String?
+}
+
+/// Who must have signed: a certificate identity and OIDC issuer (with optional GitHub claims), or a managed key.
+struct IdentityOptions: ParsableArguments {
+    @OptionGroup
+    var certificate: CertificateIdentityOptions
 
     @Option(help: ArgumentHelp("Required GitHub repository (owner/repo) of the signing workflow.", valueName: "R"))
     var githubRepository: String?
@@ -35,12 +42,15 @@ struct IdentityOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A PEM public key: verify a managed-key bundle instead of a certificate identity.", valueName: "PEM"))
     var key: String?
 
+    @OptionGroup
+    var policy: PolicyOptions
+
     var choice: SignerChoice {
         SignerChoice(
-            certificateIdentity: certificateIdentity, certificateIdentityRegexp: certificateIdentityRegexp,
-            certificateOidcIssuer: certificateOidcIssuer, certificateOidcIssuerRegexp: certificateOidcIssuerRegexp,
+            certificateIdentity: certificate.certificateIdentity, certificateIdentityRegexp: certificate.certificateIdentityRegexp,
+            certificateOidcIssuer: certificate.certificateOidcIssuer, certificateOidcIssuerRegexp: certificate.certificateOidcIssuerRegexp,
             githubRepository: githubRepository, githubRef: githubRef, githubSha: githubSha, githubTrigger: githubTrigger,
-            githubWorkflow: githubWorkflow, key: key)
+            githubWorkflow: githubWorkflow, key: key, policy: policy.policy)
     }
 
     func validate() throws {

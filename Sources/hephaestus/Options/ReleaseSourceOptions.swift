@@ -51,17 +51,26 @@ struct SigstoreOptions: ParsableArguments {
             "An allowed signer identity: exact, or a glob where * matches any characters (slashes too); repeatable.", valueName: "PATTERN"))
     var sigstoreIdentity: [String] = []
 
-    @Option(help: ArgumentHelp("The signer's OIDC issuer.", valueName: "URL"))
-    var sigstoreIssuer: String = SigstorePolicy.githubActionsIssuer
+    @Option(help: ArgumentHelp("The signer's OIDC issuer (default: GitHub Actions').", valueName: "URL"))
+    var sigstoreIssuer: String?
+
+    @OptionGroup
+    var policy: PolicyOptions
 
     @OptionGroup(title: "Trust")
     var trust: TrustOptions
 
     var choice: SigstoreChoice {
-        SigstoreChoice(requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity, sigstoreIssuer: sigstoreIssuer, trust: trust.choice)
+        SigstoreChoice(
+            requireSigstore: requireSigstore, sigstoreIdentity: sigstoreIdentity,
+            sigstoreIssuer: sigstoreIssuer ?? SigstorePolicy.githubActionsIssuer,
+            trust: trust.choice, policy: policy.policy)
     }
 
     func validate() throws {
+        if policy.policy != nil && sigstoreIssuer != nil {
+            throw ValidationError("--policy replaces --sigstore-identity and --sigstore-issuer: give one or the other")
+        }
         do { try choice.validate() } catch { throw ValidationError(error.message) }
     }
 }
@@ -89,6 +98,9 @@ struct ReleaseCheckOptions: ParsableArguments {
     @OptionGroup(title: "Extraction limits")
     var limits: ExtractionOptions
 
+    @OptionGroup(title: "Wheel provenance (PEP 740)")
+    var provenance: ProvenanceOptions
+
     @OptionGroup(title: "Network")
     var network: NetworkOptions
 
@@ -98,7 +110,7 @@ struct ReleaseCheckOptions: ParsableArguments {
     var choice: ReleaseCheckRequest {
         ReleaseCheckRequest(
             source: source.choice, sigstore: sigstore.choice, allowMissingManifest: allowMissingManifest, workdir: workdir, keepWorkdir: keepWorkdir,
-            maxSize: maxSize, limits: limits.choice, github: network.choice)
+            maxSize: maxSize, limits: limits.choice, github: network.choice, provenance: provenance.choice)
     }
 
     /// A pipeline notice as the CLI always printed it: warnings as `hephaestus: warning: …` on stderr (a JSON record
@@ -108,5 +120,29 @@ struct ReleaseCheckOptions: ParsableArguments {
         case .warning: context.report(.warning, event: notice.event, message: notice.message)
         case .info: context.logger.info("\(notice.event)", metadata: ["message": .string(notice.message)])
         }
+    }
+}
+
+/// `--deep`: each wheel of the wheelhouse against its own PEP 740 provenance.
+struct ProvenanceOptions: ParsableArguments {
+    @Flag(help: "Also check each wheel against its own PEP 740 provenance from --provenance-dir (a missing one fails).")
+    var deep = false
+
+    @Option(help: ArgumentHelp("Where WHEEL.provenance (PyPI provenance) or WHEEL.publish.attestation files are.", valueName: "DIR"))
+    var provenanceDir: String?
+
+    @Option(help: ArgumentHelp("The wheels' GitHub Trusted Publisher (default: --repository).", valueName: "OWNER/REPO"))
+    var provenanceRepository: String?
+
+    @Option(help: ArgumentHelp("The Trusted Publisher's workflow file name (release.yml).", valueName: "FILE"))
+    var provenanceWorkflow: String?
+
+    @Flag(help: "With --deep: a wheel without provenance is reported and warned about instead of failing (unsafe).")
+    var allowMissingProvenance = false
+
+    var choice: ProvenanceChoice {
+        ProvenanceChoice(
+            deep: deep, provenanceDir: provenanceDir, provenanceRepository: provenanceRepository, provenanceWorkflow: provenanceWorkflow,
+            allowMissingProvenance: allowMissingProvenance)
     }
 }

@@ -14,6 +14,8 @@ struct CommandContext: Sendable {
     let quiet: Bool
     /// The secrets of this run, kept out of every log line and message.
     let redactor: SecretRedactor
+    /// Tracing of the run's operation (``NoInstrumentation`` unless an OTLP exporter is configured).
+    let instrumentation: any Instrumentation
 
     /// The context the command's operation runs in: this run's id, logger and redactor, the process environment,
     /// HTTP with the command's settings, progress bars on a terminal, typed confirmations at the terminal.
@@ -21,7 +23,7 @@ struct CommandContext: Sendable {
         OperationContext(
             runID: runID, logger: logger, environment: ProcessInfo.processInfo.environment,
             network: http.map { NetworkAccess(settings: $0, logger: logger) }, progress: ProgressBar.sink(context: self, quiet: quiet),
-            confirmation: confirmation, redactor: redactor)
+            confirmation: confirmation, redactor: redactor, instrumentation: instrumentation)
     }
 
     /// Reports an error or warning line the way the chosen log format wants it on stderr:

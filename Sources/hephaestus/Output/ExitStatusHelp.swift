@@ -42,7 +42,7 @@ enum ExitStatusHelp {
 
     /// Whether a command line (the words after the program name) asks for a description of a command.
     static func describes(_ arguments: [String]) -> Bool {
-        arguments.contains { ["-h", "--help", "--help-hidden", "help", "--experimental-dump-help"].contains($0) }
+        arguments.contains { ["-h", "--help", "--help-hidden", "help", "--experimental-dump-help", "schema"].contains($0) }
     }
 
     /// ``ExitCodeTable``'s statuses by code, looked up once per code of every command.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HephaestusCore
 import HephaestusOperations
 import HephaestusPlatform
@@ -25,9 +26,27 @@ extension HephaestusCommand {
         LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, runID: runID, level: level, redactor: redactor) }
         var logger = Logger(label: "hephaestus")
         logger.logLevel = level
+        let telemetry = CommandTelemetry(
+            environment: ProcessInfo.processInfo.environment, metricsFile: global.metricsFile, logger: logger, redactor: redactor)
         let context = CommandContext(
-            runID: runID, logger: logger, logFormat: format, stdout: StandardOutput(), quiet: global.quiet, redactor: redactor)
+            runID: runID, logger: logger, logFormat: format, stdout: StandardOutput(), quiet: global.quiet, redactor: redactor,
+            instrumentation: telemetry.instrumentation)
+        for warning in telemetry.warnings {
+            context.report(.warning, event: "telemetry.setting-ignored", message: "\(warning)", metadata: ["variable": .string(warning.variable)])
+        }
         logger.debug("run.started", metadata: ["command": .string(Self._commandName), "version": .string(HephaestusVersion.current)])
+        do {
+            try await runReported(context)
+        } catch {
+            // Spans and metrics of a failed run are kept too; the run's own failure decides the exit status.
+            _ = telemetry.finish(context)
+            throw error
+        }
+        if let failure = telemetry.finish(context) { throw ExitCode(ExitCodeTable.status(for: failure).rawValue) }
+    }
+
+    /// Runs the command and reports its failure (the exit status thrown as `ExitCode`).
+    private func runReported(_ context: CommandContext) async throws {
         do {
             try await execute(context)
             context.stdout.flush()

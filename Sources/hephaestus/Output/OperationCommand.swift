@@ -47,7 +47,7 @@ extension OperationCommand {
         let operationContext = context.operationContext(http: httpSettings, confirmation: confirmation)
         let signals = cancelsOnTermination ? TerminationSignals(cancelling: operationContext.cancellation) : nil
         defer { signals?.stop() }
-        let report = try await Performed.run(request, in: operationContext, emit: ItemSink { item in render(item: item, context) })
+        let report = try await Performed.runInstrumented(request, in: operationContext, emit: ItemSink { item in render(item: item, context) })
         try render(report: report, context)
         guard let failure = report.failure else { return }
         context.stdout.flush()
