@@ -60,6 +60,36 @@ struct GuardRailsCommandTests {
         #expect(records.last??["mediaType"] as? String == "application/vnd.hephaestus.guard-rails-report+json;version=1")
     }
 
+    @Test("--drift: an installed file that differs from the locked wheel is named, with the reinstall command; exit 1")
+    func driftAgainstLockedWheel() throws {
+        let directory = try Self.project(
+            "[guard-rails]\nwheelhouse = \"wheelhouse\"\n[[guard-rails.steps]]\nname = \"ok\"\ncommand = [\"true\"]\n")
+        let script = TestVenv.projectRoot.appendingPathComponent("fixtures/wheels/make_wheel.py").path
+        let wheel = try ProcessResult.runTool("python3", [script, directory.file("wheelhouse"), "Demo_Tool", "1.0"]).stdoutText
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let hash = try ProcessResult.runTool("sha256sum", [wheel]).stdoutText.prefix(64)
+        // An installation as an installer leaves it: the wheel's files in site-packages, its RECORD beside them.
+        let sitePackages = directory.file(".venv/lib/python3.11/site-packages")
+        try directory.write(".venv/pyvenv.cfg", "home = /usr/bin\n")
+        let unpacked = try ProcessResult.runTool("python3", ["-m", "zipfile", "-e", wheel, sitePackages])
+        try #require(unpacked.status == 0, "\(unpacked.stderrText)")
+        try directory.write("requirements.txt", "demo-tool==1.0.0 --hash=sha256:\(hash)\n")
+        let clean = try HephaestusBinary.run(["guard-rails", "--drift"], in: directory.path)
+        #expect(clean.status == 0, "\(clean.stdoutText)\(clean.stderrText)")
+
+        try directory.write(".venv/lib/python3.11/site-packages/Demo_Tool/__init__.py", "print('changed')\n")
+        let result = try HephaestusBinary.run(["guard-rails", "--drift"], in: directory.path)
+        #expect(result.status == 1)
+        let project = URL(fileURLWithPath: directory.path).resolvingSymlinksInPath().path
+        let (venv, wheelhouse) = (project + "/.venv", project + "/wheelhouse")
+        #expect(
+            result.stdoutText.contains(
+                "drift hash-mismatch: demo-tool (installed 1.0, pinned 1.0.0) from requirements.txt:1: the installed files are not those of "
+                    + "Demo_Tool-1.0-py3-none-any.whl, whose sha256 the lock lists: lib/python3.11/site-packages/Demo_Tool/__init__.py: differs; "
+                    + "fix: \(venv)/bin/python -m pip install --no-deps --force-reinstall --no-index \(wheelhouse)/Demo_Tool-1.0-py3-none-any.whl\n"),
+            "\(result.stdoutText)")
+    }
+
     @Test(
         "Refusals: an unknown step (64), a missing tool (78), an unknown configuration key (78)",
         arguments: [

@@ -234,6 +234,7 @@ struct DriftSourceTests {
             summary == [
                 "hash-mismatch foo requirements.txt:2", "version-mismatch bar-baz requirements.txt:4", "mutable-ref ranged requirements.txt:5",
                 "mutable-ref qux requirements.txt:6", "mutable-ref moving requirements.txt:8", "not-installed absent uv.lock",
+                "hash-unverified bar-baz uv.lock",
             ], "\(summary)")
         let venv = CleanupSafety.resolve(directory.path)! + "/.venv"
         #expect(drift.first { $0.kind == .hashMismatch }?.remediation == "\(venv)/bin/python -m pip install --no-deps --force-reinstall foo==1.0")

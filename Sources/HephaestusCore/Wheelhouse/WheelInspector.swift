@@ -131,8 +131,8 @@ private func withoutPadding(_ hash: String) -> Substring {
 }
 
 /// Minimal RFC 4180 CSV rows (RECORD files): commas, double-quoted fields with "" escapes.
-enum CSVRows {
-    static func parse(_ text: String) -> [[String]] {
+public enum CSVRows {
+    public static func parse(_ text: String) -> [[String]] {
         var rows: [[String]] = []
         var row: [String] = []
         var field = ""

@@ -11,8 +11,12 @@ public struct DriftFinding: Codable, Sendable, Equatable {
         case notInstalled = "not-installed"
         /// A pin that can move (a branch or tag of a git URL, a URL without a hash, a range instead of `==`).
         case mutableRef = "mutable-ref"
-        /// The installed archive's recorded hash is none of those the lock allows.
+        /// Provably not installed from an archive the lock allows: the archive hash pip recorded is not locked, or the
+        /// files on disk differ from every locked wheel of that version in the wheelhouse.
         case hashMismatch = "hash-mismatch"
+        /// The lock lists hashes, but nothing installed can be compared with them (no recorded archive hash, no locked
+        /// wheel in the wheelhouse).
+        case hashUnverified = "hash-unverified"
     }
 
     public var kind: Kind
@@ -21,6 +25,8 @@ public struct DriftFinding: Codable, Sendable, Equatable {
     public var expected: String?
     /// Where the pin comes from (`hephaestus.toml [guard-rails.pins]`, `requirements.txt:3`, `uv.lock`).
     public var source: String
+    /// What differs or why it cannot be checked, when the kind alone does not say it.
+    public var detail: String?
     /// The command that remediates it, as a user would type it.
     public var remediation: String
     /// The same command as an argv when `--auto-remediate` may run it (inside the virtualenv); nil when it needs a
@@ -34,6 +40,12 @@ struct InstalledDistribution: Sendable {
     let version: String
     /// `archive_info.hashes` of `direct_url.json` (`sha256` → hex), when pip recorded them.
     let archiveHashes: [String: String]
+    /// The site-packages directory it is installed in (absolute).
+    let sitePackages: String
+    /// Its `*.dist-info` directory's name.
+    let distInfo: String
+    /// The paths its installed RECORD lists, relative to site-packages as written there.
+    let recordedFiles: [String]
 }
 
 /// Finds drift: tool versions against pins (the configuration's, `requirements*.txt`, `uv.lock`), mutable references,
@@ -44,6 +56,8 @@ struct DriftDetector {
     let virtualenv: String
     let pins: [String: String]
     let pinSource: String
+    /// Where locked wheels are looked up to compare installed files with (absolute); nil: none configured.
+    var wheelhouse: String? = nil
 
     struct Pin {
         let name: String
@@ -65,28 +79,51 @@ struct DriftDetector {
         let lock = project + "/uv.lock"
         if NativePath.exists(lock) { pinsFound += Self.uvLock(lock) }
         var seen: Set<String> = []
+        let archives = InstalledArchiveCheck(virtualenv: virtualenv, wheelhouse: wheelhouse)
         for pin in pinsFound {
             let key = Self.normalise(pin.name)
             guard seen.insert(key + "@" + pin.source).inserted else { continue }
             let argv = [virtualenv + "/bin/python", "-m", "pip", "install", "--no-deps", "\(pin.name)==\(pin.version)"]
+            func finding(
+                _ kind: DriftFinding.Kind, installed: String?, detail: String? = nil, argv: [String]?, remediation: String? = nil
+            )
+                -> DriftFinding
+            {
+                DriftFinding(
+                    kind: kind, package: pin.name, installed: installed, expected: pin.version, source: pin.source, detail: detail,
+                    remediation: remediation ?? argv.map(Self.display) ?? "", remediationArgv: argv)
+            }
             guard let have = installed[key] else {
-                findings.append(
-                    DriftFinding(
-                        kind: .notInstalled, package: pin.name, installed: nil, expected: pin.version, source: pin.source,
-                        remediation: Self.display(argv), remediationArgv: argv))
+                findings.append(finding(.notInstalled, installed: nil, argv: argv))
                 continue
             }
-            if have.version != pin.version {
+            let pinned = PEP440Version(pin.version)
+            let matches: Bool =
+                if let pinned, let version = PEP440Version(have.version) { version.satisfies(pin: pinned) } else { have.version == pin.version }
+            if !matches {
+                let detail = pinned == nil ? "\(pin.version) is not a PEP 440 version: compared as written" : nil
+                findings.append(finding(.versionMismatch, installed: have.version, detail: detail, argv: argv))
+                continue
+            }
+            guard !pin.hashes.isEmpty else { continue }
+            switch archives.verdict(name: pin.name, version: pinned, hashes: pin.hashes, installed: have) {
+            case .verified: break
+            case .mismatch(let archive, let detail, let wheel):
+                let reinstall =
+                    [virtualenv + "/bin/python", "-m", "pip", "install", "--no-deps", "--force-reinstall"]
+                    + (wheel.map { ["--no-index", $0] } ?? ["\(pin.name)==\(pin.version)"])
+                findings.append(finding(.hashMismatch, installed: archive.map { "sha256:" + $0 } ?? have.version, detail: detail, argv: reinstall))
+            case .unverifiable(let reason):
+                let destination = wheelhouse ?? project + "/wheelhouse"
+                let download = Self.display([
+                    virtualenv + "/bin/python", "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--dest", destination,
+                    "\(pin.name)==\(pin.version)",
+                ])
+                let configure = wheelhouse == nil ? " and set wheelhouse = \"wheelhouse\" in [guard-rails]" : ""
                 findings.append(
-                    DriftFinding(
-                        kind: .versionMismatch, package: pin.name, installed: have.version, expected: pin.version, source: pin.source,
-                        remediation: Self.display(argv), remediationArgv: argv))
-            } else if !pin.hashes.isEmpty, let recorded = have.archiveHashes["sha256"], !pin.hashes.contains(recorded) {
-                let reinstall = [virtualenv + "/bin/python", "-m", "pip", "install", "--no-deps", "--force-reinstall", "\(pin.name)==\(pin.version)"]
-                findings.append(
-                    DriftFinding(
-                        kind: .hashMismatch, package: pin.name, installed: "sha256:" + recorded, expected: pin.version, source: pin.source,
-                        remediation: Self.display(reinstall), remediationArgv: reinstall))
+                    finding(
+                        .hashUnverified, installed: have.version, detail: reason, argv: nil,
+                        remediation: "\(download)\(configure) (the next run checks the wheel's sha256 against the lock)"))
             }
         }
         return findings
@@ -132,7 +169,12 @@ struct DriftDetector {
                             hashes[String(single[..<equals])] = String(single[single.index(after: equals)...])
                         }
                     }
-                    found[normalise(name)] = InstalledDistribution(name: name, version: version, archiveHashes: hashes)
+                    let record = (try? FileReader.contents(of: directory + "/RECORD", limit: 64 << 20)).map {
+                        CSVRows.parse(String(decoding: $0, as: UTF8.self)).compactMap { $0.first }.filter { !$0.isEmpty }
+                    }
+                    found[normalise(name)] = InstalledDistribution(
+                        name: name, version: version, archiveHashes: hashes, sitePackages: sitePackages, distInfo: entry,
+                        recordedFiles: record ?? [])
                 }
             }
         }

@@ -11,6 +11,9 @@ public struct GuardRailsConfiguration: Sendable, Equatable, Codable {
     /// The project's virtualenv, relative to the project (default `.venv`): where tools are looked up first and the only
     /// place remediation installs into.
     public var virtualenv: String
+    /// A directory of wheels (relative to the project, or absolute) drift compares installed files with: a wheel of the
+    /// pinned name and version whose sha256 the lock lists proves (or disproves) what is installed.
+    public var wheelhouse: String?
     /// The most bytes of each step's standard output and of its standard error kept (default 1 MiB each).
     public var outputLimitBytes: Int
     /// `host:port` whose reachability (a TCP connection within 3 s) decides whether network steps run.
@@ -51,6 +54,7 @@ public struct GuardRailsConfiguration: Sendable, Equatable, Codable {
         outputLimitBytes = try table.integer("output_limit_bytes", in: 1024...(256 << 20)) ?? (1 << 20)
         networkProbe = try table.string("network_probe") ?? "pypi.org:443"
         pins = try table.stringTable("pins") ?? [:]
+        wheelhouse = try table.string("wheelhouse")
         if var policy = try table.table("verify") {
             guard let identity = try policy.string("certificate_identity"), let issuer = try policy.string("certificate_oidc_issuer") else {
                 throw policy.invalid("certificate_identity", "and certificate_oidc_issuer are both required")

@@ -197,7 +197,8 @@ public enum GuardRailsOperation: HephaestusCore.Operation {
         if request.drift || request.autoRemediate {
             let detector = DriftDetector(
                 project: project, virtualenv: virtualenv, pins: settings.pins,
-                pinSource: (configuration.source.map { ($0 as NSString).lastPathComponent } ?? "configuration") + " [guard-rails.pins]")
+                pinSource: (configuration.source.map { ($0 as NSString).lastPathComponent } ?? "configuration") + " [guard-rails.pins]",
+                wheelhouse: settings.wheelhouse.map { $0.hasPrefix("/") ? $0 : project + "/" + $0 })
             report.drift = detector.findings()
             if request.autoRemediate, let drift = report.drift {
                 report.remediation = try await remediate(

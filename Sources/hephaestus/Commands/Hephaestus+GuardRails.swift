@@ -24,7 +24,8 @@ extension Hephaestus {
                 build, wheel RECORD checks, digest --check and verify of dist/. Each step is a subprocess in its own session: a \
                 timeout kills its whole process group. A missing tool fails the pipeline; a network step is reported \
                 skipped-offline when the network is unreachable, never passed. --drift compares installed tools with their \
-                pins; --auto-remediate runs the remediation inside the project's virtualenv, at most \
+                pins (PEP 440 versions) and installed wheels with the lock's hashes (pip's recorded archive hash, or the \
+                files against a locked wheel of the [guard-rails] wheelhouse); --auto-remediate runs the remediation inside the project's virtualenv, at most \
                 auto_remediate_per_hour times an hour (default 2), each action recorded in the store.
                 """))
 
@@ -148,7 +149,8 @@ extension Hephaestus {
                 let what = [finding.installed.map { "installed \($0)" }, finding.expected.map { "pinned \($0)" }].compactMap { $0 }.joined(
                     separator: ", ")
                 lines.append(
-                    "drift \(finding.kind.rawValue): \(finding.package)\(what.isEmpty ? "" : " (\(what))") from \(finding.source); fix: \(finding.remediation)"
+                    "drift \(finding.kind.rawValue): \(finding.package)\(what.isEmpty ? "" : " (\(what))") from \(finding.source)"
+                        + "\(finding.detail.map { ": \($0)" } ?? ""); fix: \(finding.remediation)"
                 )
             }
             if let remediation = report.remediation {
