@@ -70,6 +70,7 @@ struct GuardRailsCommandTests {
         let hash = try ProcessResult.runTool("sha256sum", [wheel]).stdoutText.prefix(64)
         // An installation as an installer leaves it: the wheel's files in site-packages, its RECORD beside them.
         let sitePackages = directory.file(".venv/lib/python3.11/site-packages")
+        try FileManager.default.createDirectory(atPath: sitePackages, withIntermediateDirectories: true)
         try directory.write(".venv/pyvenv.cfg", "home = /usr/bin\n")
         let unpacked = try ProcessResult.runTool("python3", ["-m", "zipfile", "-e", wheel, sitePackages])
         try #require(unpacked.status == 0, "\(unpacked.stderrText)")

@@ -145,7 +145,11 @@ struct DriftDetector {
     /// Every distribution in the virtualenv's site-packages.
     static func installed(in virtualenv: String) -> [String: InstalledDistribution] {
         var found: [String: InstalledDistribution] = [:]
-        for lib in ["lib", "lib64"] {
+        // lib64 is usually a link to lib: the same site-packages once, under its own name.
+        let libs = ["lib", "lib64"].filter {
+            $0 == "lib" || (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(virtualenv)/\($0)")) == nil
+        }
+        for lib in libs {
             for python in NativePath.entries(ofDirectory: "\(virtualenv)/\(lib)") ?? [] where python.hasPrefix("python") {
                 let sitePackages = "\(virtualenv)/\(lib)/\(python)/site-packages"
                 for entry in NativePath.entries(ofDirectory: sitePackages) ?? [] where entry.hasSuffix(".dist-info") {
