@@ -333,7 +333,7 @@ struct ServiceTelemetryTests {
         #expect(dom.contains("<td>GET /v1/operations</td><td>1</td><td>0</td>"))
         #expect(dom.contains("<td>verify.bundle</td><td>1</td><td>1</td><td>0</td>"), "one pass, one fail")
         #expect(dom.contains("verify.artifact-mismatch"))
-        #expect(dom.contains("id=\"request-chart\""))
+        #expect(dom.contains("id=\"request-chart\"") && dom.contains("<rect x=\"464\" y=\"0\" width=\"14\" height=\"60\">"), "the chart's latest bar")
         #expect(dom.contains("id=\"audit-events\"") && dom.contains("dashboard.login") && dom.contains("auth.revoked"))
         #expect(dom.contains("service.cross-site"), "the refused cross-site link is audited")
         #expect(dom.contains("<td>analytics.ingest</td>") && dom.contains("never run"))

@@ -239,6 +239,8 @@ struct ServiceTelemetryUnitTests {
         #expect(page.contains("a&lt;b&gt; (viewer)") && !page.contains("a<b>"), "escaped")
         #expect(page.contains("<meta http-equiv=\"refresh\" content=\"10\">") && !page.contains("<script"))
         #expect(page.contains("<td>verify.identity-mismatch</td>") && page.contains("id=\"tasks-queued\">2<"))
+        #expect(page.contains("<rect x=\"464\" y=\"0\" width=\"14\" height=\"60\"><title>10</title></rect>"), "the latest 10 s, the tallest bar")
+        #expect(!page.contains("SQL"), "plain strings, not another module's interpolation type")
         #expect(DashboardModel.percentile([], 0.5) == 0)
         // The CSP hash is the inline stylesheet's.
         let digest = Base64.encode(DigestAlgorithm.sha256.hash(Array(DashboardPage.style.utf8)).bytes)

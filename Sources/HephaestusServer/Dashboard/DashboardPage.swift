@@ -13,7 +13,8 @@ enum DashboardPage {
         header{background:#1d2b3a;color:#fff;padding:12px 20px;display:flex;justify-content:space-between;align-items:center}
         header h1{font-size:18px;margin:0}header form{display:inline}header button{margin-left:12px}
         main{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px;padding:16px}
-        section{background:#fff;border:1px solid #d8dde3;border-radius:6px;padding:12px 16px}
+        section{background:#fff;border:1px solid #d8dde3;border-radius:6px;padding:12px 16px;overflow-x:auto}
+        #audit{grid-column:1/-1}td{white-space:nowrap}
         h2{font-size:15px;margin:0 0 8px}table{border-collapse:collapse;width:100%}
         th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eceff2;font-variant-numeric:tabular-nums}
         .figures{display:flex;gap:24px;flex-wrap:wrap;margin-bottom:8px}.figure b{display:block;font-size:20px}
@@ -76,8 +77,8 @@ enum DashboardPage {
 
     static func table(_ id: String, _ headers: [String], _ rows: [[String]], empty: String) -> String {
         guard !rows.isEmpty else { return "<p class=\"muted\" id=\"\(id)\">\(escape(empty))</p>" }
-        let head = headers.map { "<th>\(escape($0))</th>" }.joined()
-        let body = rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined()
+        let head = headers.map { header -> String in "<th>\(escape(header))</th>" }.joined()
+        let body = rows.map { row -> String in "<tr>" + row.map { cell -> String in "<td>\(cell)</td>" }.joined() + "</tr>" }.joined()
         return "<table id=\"\(id)\"><thead><tr>\(head)</tr></thead><tbody>\(body)</tbody></table>"
     }
 
@@ -87,7 +88,7 @@ enum DashboardPage {
 
     static func chart(_ buckets: [Int]) -> String {
         let peak = max(1, buckets.max() ?? 1)
-        let bars = buckets.enumerated().map { index, count in
+        let bars = buckets.enumerated().map { index, count -> String in
             let height = Int((Double(count) / Double(peak) * 60).rounded())
             return "<rect x=\"\(index * 16)\" y=\"\(60 - height)\" width=\"14\" height=\"\(height)\"><title>\(count)</title></rect>"
         }.joined()
