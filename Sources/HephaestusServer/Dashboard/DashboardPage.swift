@@ -29,21 +29,7 @@ enum DashboardPage {
     static let contentSecurityPolicy =
         "default-src 'none'; style-src \(styleHash); img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     static func document(title: String, refresh: Bool, body: String) -> String {
         """

@@ -62,12 +62,7 @@ struct DashboardRoutes: Sendable {
             return Self.html(DashboardPage.login(message: "Enter a token."), status: .badRequest)
         }
         let authorization = "Bearer \(token)"
-        do {
-            _ = try await calls.call(gateRequest(request, context, "login", authorization), status: "303") { _ in () }
-        } catch let error as AccessError {
-            return Self.html(DashboardPage.login(message: "\(error)"), status: .unauthorized)
-        }
-        return signedIn(sessions.open(authorization: authorization))
+        return try await openSession(request, context, authorization: authorization)
     }
 
     func redeem(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -75,12 +70,7 @@ struct DashboardRoutes: Sendable {
         guard let code = request.uri.queryParameters.get("code"), let authorization = sessions.redeem(code: code) else {
             return Self.html(DashboardPage.login(message: "That sign-in link is unknown, used or expired."), status: .unauthorized)
         }
-        do {
-            _ = try await calls.call(gateRequest(request, context, "login", authorization), status: "303") { _ in () }
-        } catch let error as AccessError {
-            return Self.html(DashboardPage.login(message: "\(error)"), status: .unauthorized)
-        }
-        return signedIn(sessions.open(authorization: authorization))
+        return try await openSession(request, context, authorization: authorization)
     }
 
     func logout(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -112,7 +102,15 @@ struct DashboardRoutes: Sendable {
         GateRequest(requestID: context.requestID, transport: .rest, authorization: authorization, action: .dashboard(step), source: context.peer)
     }
 
-    private func signedIn(_ session: String) -> Response {
+    /// Checks `authorization` through the gate (audited as `dashboard.login`), then opens a session: 303 to the page
+    /// with the cookie; the sign-in form again, 401, when the gate refuses.
+    private func openSession(_ request: Request, _ context: ServiceRequestContext, authorization: String) async throws -> Response {
+        do {
+            _ = try await calls.call(gateRequest(request, context, "login", authorization), status: "303") { _ in () }
+        } catch let error as AccessError {
+            return Self.html(DashboardPage.login(message: "\(error)"), status: .unauthorized)
+        }
+        let session = sessions.open(authorization: authorization)
         var response = Response(status: .seeOther, headers: [.location: "/dashboard", .contentLength: "0"])
         response.headers[.setCookie] = Self.setCookie(session, maxAge: Int(DashboardSessions.lifetime), secure: secureCookies)
         Self.applySecurityHeaders(&response.headers)
