@@ -230,6 +230,10 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Request spans, /metrics and the dashboard's activity.
+                "HephaestusTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["Generated/README.md"]
         ),
@@ -385,6 +389,12 @@ let package = Package(
             dependencies: [
                 "HephaestusServer", "HephaestusService", "HephaestusCore", "HephaestusOperations", "HephaestusPlatform", "HephaestusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                "HephaestusTelemetry",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(

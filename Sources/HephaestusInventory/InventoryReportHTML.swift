@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusPlatform
 
 /// The self-contained HTML page of an inventory report: inline CSS and an inline SVG chart, no scripts, fonts,
 /// images or any other request; every value escaped.
@@ -129,19 +130,5 @@ struct InventoryReportHTML {
         return html + "</table>\n"
     }
 
-    private func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    private func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

@@ -18,12 +18,15 @@ public final class ServiceCore: Sendable {
 
     /// The trust every served operation uses (the service decides trust: a request's `trust` is replaced by it).
     public let trust: TrustChoice
+    /// Operation spans (children of the request's span) when the service traces; ``NoInstrumentation`` otherwise.
+    public let instrumentation: any Instrumentation
 
     public init(
         verification: BundleVerificationService, limits: ServiceLimits, logger: Logger, serviceStore: (any AttachedServiceStore)? = nil,
-        trust: TrustChoice = TrustChoice()
+        trust: TrustChoice = TrustChoice(), instrumentation: any Instrumentation = NoInstrumentation()
     ) {
         self.trust = trust
+        self.instrumentation = instrumentation
         self.verification = verification
         self.limits = limits
         self.logger = logger
@@ -40,18 +43,25 @@ public final class ServiceCore: Sendable {
     /// One bundle verified off the concurrency pool's threads (OpenSSL work blocks).
     public func verifyBundle(_ request: Hephaestus_V1_VerifyBundleRequest, runID: RunID) async throws -> VerifiedDocument {
         let verification = self.verification
-        return try await BlockingWork.run { try verification.verify(request, source: "request.bundle", runID: runID) }
+        return try await OperationMeasurement.measure(
+            VerifyBundleOperation.descriptor.name, runID: runID, instrumentation: instrumentation, failure: \.failure,
+            body: { try await BlockingWork.run { try verification.verify(request, source: "request.bundle", runID: runID) } })
     }
 
     /// Several bundles, in order, each verified as ``verifyBundle(_:runID:)`` would; a malformed item fails the whole
     /// request (naming the item), a bundle that does not verify is that item's verdict.
     public func verifyBatch(_ items: [Hephaestus_V1_VerifyBundleRequest], runID: RunID) async throws -> [VerifiedDocument] {
         let verification = self.verification
-        return try await BlockingWork.run {
-            try items.enumerated().map { index, item in
-                try verification.verify(item, source: "request.items[\(index)].bundle", runID: runID)
-            }
-        }
+        return try await OperationMeasurement.measure(
+            VerifyBatchOperation.descriptor.name, runID: runID, instrumentation: instrumentation,
+            failure: { $0.first { !$0.passed }?.failure },
+            body: {
+                try await BlockingWork.run {
+                    try items.enumerated().map { index, item in
+                        try verification.verify(item, source: "request.items[\(index)].bundle", runID: runID)
+                    }
+                }
+            })
     }
 
     /// Runs the registered operation `name` on a JSON request, within the request timeout; items it emits go to `emit`.
@@ -62,7 +72,8 @@ public final class ServiceCore: Sendable {
             throw RequestError("no operation \(name) (GET /v1/operations lists them)")
         }
         let requestJSON = try ServiceTrust.apply(trust, to: requestJSON)
-        let context = OperationContext(runID: runID, logger: logger.with(runID: runID), serviceStore: serviceStore)
+        let context = OperationContext(
+            runID: runID, logger: logger.with(runID: runID), instrumentation: instrumentation, serviceStore: serviceStore)
         let seconds = limits.requestTimeoutSeconds
         return try await withThrowingTaskGroup(of: ReportDocument?.self) { group in
             group.addTask { try await operation.runJSON(requestJSON, in: context, emit: emit) }

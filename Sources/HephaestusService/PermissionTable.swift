@@ -12,6 +12,8 @@ public enum GatedAction: Sendable, Equatable {
     case cancelTask(owner: String)
     /// The registry: operations, their schemas, the OpenAPI document.
     case readSchema
+    /// The dashboard (`/dashboard`): opening a session (`login`), reading the page (`read`), closing it (`logout`).
+    case dashboard(String)
     /// Anything else (an unknown route or method): nobody may.
     case unknown(String)
 
@@ -23,6 +25,7 @@ public enum GatedAction: Sendable, Equatable {
         case .readTasks: "tasks.read"
         case .cancelTask: "tasks.cancel"
         case .readSchema: "schema.read"
+        case .dashboard(let step): "dashboard.\(step)"
         case .unknown(let name): name
         }
     }
@@ -104,7 +107,7 @@ public struct PermissionTable: Sendable {
         switch action {
         case .operation(let descriptor): minimumRole(for: descriptor)
         case .startTask(let descriptor): descriptor.longRunning ? minimumRole(for: descriptor) : nil
-        case .readTasks, .readSchema: .viewer
+        case .readTasks, .readSchema, .dashboard: .viewer
         case .cancelTask: .admin
         case .unknown: nil
         }

@@ -147,6 +147,7 @@ public final class TaskWorkerPool: Sendable {
 
     private func execute(_ claim: TaskClaim) async {
         let task = claim.task
+        let started = ContinuousClock.now
         let cancellation = Cancellation()
         state.withLock { $0.running[task.id] = cancellation }
         defer { state.withLock { _ = $0.running.removeValue(forKey: task.id) } }
@@ -171,6 +172,7 @@ public final class TaskWorkerPool: Sendable {
         do {
             let record = try await queue.complete(claim, with: completion, at: clock())
             state.withLock { $0.finished[record.status, default: 0] += 1 }
+            HephaestusMetric.taskDuration.record(since: started, task.operation, record.status.rawValue)
             logger.info("task.finished", metadata: ["task": .string(task.id), "status": .string(record.status.rawValue)])
         } catch {
             logger.error("task.complete-failed", metadata: ["task": .string(task.id), "reason": .string("\(error)")])

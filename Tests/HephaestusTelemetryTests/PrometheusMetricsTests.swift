@@ -58,12 +58,34 @@ import Testing
         #expect(throws: FileError.self) { try Self.recorded().writeTextfile(to: directory.file("missing/hephaestus.prom")) }
     }
 
+    @Test func requestHistogramsMeasureMillisecondsAndOperationsMinutes() {
+        let metrics = PrometheusMetrics()
+        Timer(
+            label: HephaestusMetric.httpServerRequestDuration.rawValue,
+            dimensions: [("method", "GET"), ("route", "/healthz"), ("status", "200")], factory: metrics.factory
+        )
+        .recordMicroseconds(1500)
+        Timer(
+            label: HephaestusMetric.taskDuration.rawValue, dimensions: [("operation", "verify.batch"), ("status", "succeeded")],
+            factory: metrics.factory
+        )
+        .recordSeconds(400)
+        Gauge(label: HephaestusMetric.tasks.rawValue, dimensions: [("status", "queued")], factory: metrics.factory).record(3)
+        let text = String(decoding: metrics.text(), as: UTF8.self)
+        #expect(text.contains(#"hephaestus_http_server_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="0.001"} 0"#))
+        #expect(text.contains(#"hephaestus_http_server_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="0.0025"} 1"#))
+        #expect(text.contains(#"hephaestus_task_duration_seconds_bucket{operation="verify.batch",status="succeeded",le="600.0"} 1"#))
+        #expect(text.contains("# TYPE hephaestus_tasks gauge"))
+        #expect(text.contains(#"hephaestus_tasks{status="queued"} 3"#))
+    }
+
     @Test func everyMetricIsNamedAsPrometheusWants() {
         for metric in HephaestusMetric.allCases {
             #expect(metric.rawValue.hasPrefix("hephaestus_"))
             switch metric.kind {
             case .counter: #expect(metric.rawValue.hasSuffix("_total"))
             case .histogram: #expect(metric.rawValue.hasSuffix("_seconds"))
+            case .gauge: #expect(!metric.rawValue.hasSuffix("_total") && !metric.rawValue.hasSuffix("_seconds"))
             }
             #expect(!metric.help.isEmpty)
         }

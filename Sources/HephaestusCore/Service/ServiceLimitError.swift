@@ -13,6 +13,10 @@ public enum ServiceLimitError: CodedError, Equatable {
     /// A request the HTTP layer could not read as one request (conflicting `Content-Length` and
     /// `Transfer-Encoding`, a malformed request line or header).
     case malformedHTTP(String)
+    /// A dashboard sign-in or sign-out another site made the browser send (`Origin`, `Sec-Fetch-Site`).
+    case crossSite(String)
+    /// `GET /metrics` without the scrape token `[metrics] token_file` requires.
+    case metricsTokenRequired
 
     public enum Code: String, ErrorCode {
         case bodyTooLarge = "service.body-too-large"
@@ -22,6 +26,8 @@ public enum ServiceLimitError: CodedError, Equatable {
         case draining = "service.draining"
         case cancelled = "service.cancelled"
         case malformedHTTP = "service.malformed-http"
+        case crossSite = "service.cross-site"
+        case metricsTokenRequired = "service.metrics-token-required"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -32,6 +38,8 @@ public enum ServiceLimitError: CodedError, Equatable {
             case .draining: (.unavailable, "the service is shutting down and takes no new requests")
             case .cancelled: (.unavailable, "the request was cancelled before it finished (the client went away)")
             case .malformedHTTP: (.usage, "the HTTP request is malformed (conflicting Content-Length and Transfer-Encoding, bad header)")
+            case .crossSite: (.permissionDenied, "another site made the browser send a dashboard sign-in or sign-out; open the dashboard directly")
+            case .metricsTokenRequired: (.unauthenticated, "/metrics requires the scrape token of [metrics] token_file as Authorization: Bearer")
             }
         }
     }
@@ -45,6 +53,8 @@ public enum ServiceLimitError: CodedError, Equatable {
         case .draining: .draining
         case .cancelled: .cancelled
         case .malformedHTTP: .malformedHTTP
+        case .crossSite: .crossSite
+        case .metricsTokenRequired: .metricsTokenRequired
         }
     }
 
@@ -58,6 +68,8 @@ public enum ServiceLimitError: CodedError, Equatable {
         case .draining: "the service is shutting down: retry on another replica or later"
         case .cancelled: "the request was cancelled"
         case .malformedHTTP(let reason): "malformed HTTP request: \(reason)"
+        case .crossSite(let header): "the dashboard refuses sign-in and sign-out requests from other sites (\(header))"
+        case .metricsTokenRequired: "/metrics requires the scrape token ([metrics] token_file) as Authorization: Bearer"
         }
     }
 

@@ -11,12 +11,29 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
     case uploadedBytes = "hephaestus_http_uploaded_bytes_total"
     case httpRetries = "hephaestus_http_retries_total"
     case extractionRefusals = "hephaestus_extraction_refusals_total"
+    // The service (`serve`): requests by transport, the task queue.
+    case httpServerRequests = "hephaestus_http_server_requests_total"
+    case httpServerRequestDuration = "hephaestus_http_server_request_duration_seconds"
+    case grpcServerCalls = "hephaestus_grpc_server_calls_total"
+    case grpcServerCallDuration = "hephaestus_grpc_server_call_duration_seconds"
+    case tasks = "hephaestus_tasks"
+    case taskDuration = "hephaestus_task_duration_seconds"
 
     public enum Kind: String, Sendable {
-        case counter, histogram
+        case counter, histogram, gauge
     }
 
-    public var kind: Kind { self == .operationDuration ? .histogram : .counter }
+    public var kind: Kind {
+        switch self {
+        case .operationDuration, .httpServerRequestDuration, .grpcServerCallDuration, .taskDuration: .histogram
+        case .tasks: .gauge
+        default: .counter
+        }
+    }
+
+    /// Histograms of service requests measure milliseconds (buckets from 1 ms to 60 s); the others, operations that
+    /// take milliseconds to minutes (5 ms to 600 s).
+    public var measuresRequests: Bool { self == .httpServerRequestDuration || self == .grpcServerCallDuration }
 
     /// The label names, in order.
     public var labels: [String] {
@@ -26,6 +43,10 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
         case .downloadedBytes, .uploadedBytes: []
         case .httpRetries: ["reason"]
         case .extractionRefusals: ["rule"]
+        case .httpServerRequests, .httpServerRequestDuration: ["method", "route", "status"]
+        case .grpcServerCalls, .grpcServerCallDuration: ["service", "method", "code"]
+        case .tasks: ["status"]
+        case .taskDuration: ["operation", "status"]
         }
     }
 
@@ -39,6 +60,12 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
         case .uploadedBytes: "Request body bytes sent over HTTP."
         case .httpRetries: "HTTP attempts retried, by reason (status: a retryable status, transport: a connection failure, rate-limit)."
         case .extractionRefusals: "Archive extractions refused, by the safety rule the archive broke."
+        case .httpServerRequests: "REST requests served, by method, route template and HTTP status."
+        case .httpServerRequestDuration: "Duration of REST requests, first byte in to last byte out, by method, route template and HTTP status."
+        case .grpcServerCalls: "gRPC calls served, by service, method and status code."
+        case .grpcServerCallDuration: "Duration of gRPC calls, by service, method and status code."
+        case .tasks: "Tasks in the service store's queue, by status (queued, running), as of the scrape."
+        case .taskDuration: "Duration of tasks run by this process's workers, claim to completion, by operation and final status."
         }
     }
 
@@ -48,8 +75,20 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
         Counter(label: rawValue, dimensions: Array(zip(labels, values))).increment(by: amount)
     }
 
+    /// Sets the gauge with these label values.
+    public func set(_ value: Double, _ values: String...) {
+        Gauge(label: rawValue, dimensions: Array(zip(labels, values))).record(value)
+    }
+
     /// Records one duration in the histogram with these label values.
     public func record(nanoseconds: Int64, _ values: String...) {
         Timer(label: rawValue, dimensions: Array(zip(labels, values))).recordNanoseconds(nanoseconds)
+    }
+
+    /// Records the time since `start` in the histogram with these label values.
+    public func record(since start: ContinuousClock.Instant, _ values: String...) {
+        let elapsed = (ContinuousClock.now - start).components
+        Timer(label: rawValue, dimensions: Array(zip(labels, values)))
+            .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
     }
 }

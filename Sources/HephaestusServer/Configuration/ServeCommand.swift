@@ -129,11 +129,13 @@ public struct ServeCommand: AsyncParsableCommand {
                         + "to accept plaintext beyond this machine")
             }
         }
-        return ServiceSettings(
+        var settings = ServiceSettings(
             rest: rest, grpc: grpc, store: try store ?? file?.string("store.url"), tls: tls,
             trust: try TrustChoice(trustedRoot: trustedRoot, staging: staging).resolve(environment: environment),
             extraTrustedRoots: try TrustRoots.parseExtra(extraTrustedRoot), limits: try file.map(ServiceLimits.init(file:)) ?? ServiceLimits(),
             insecureListen: insecureListen, portFile: portFile, environment: environment)
+        settings.metrics = try MetricsSettings(file: file)
+        return settings
     }
 }
 
@@ -156,6 +158,8 @@ public struct ServiceSettings: Sendable {
     public var insecureListen: Bool
     public var portFile: String?
     public var environment: [String: String]
+    /// `/metrics` access (`[metrics]` of the configuration file).
+    public var metrics = MetricsSettings()
 
     /// The default root as an operation's `trust` request field.
     public var trustChoice: TrustChoice {

@@ -12,7 +12,10 @@ struct GRPCService: Service {
     let addresses: BoundAddresses
     let logger: Logger
 
-    init(address: ListenAddress, tls: TLSFiles?, calls: CallGate, tasks: TaskService, addresses: BoundAddresses, logger: Logger) throws {
+    init(
+        address: ListenAddress, tls: TLSFiles?, calls: CallGate, tasks: TaskService, addresses: BoundAddresses, logger: Logger,
+        interceptors: [any ServerInterceptor] = []
+    ) throws {
         let host = address.host == "localhost" ? "127.0.0.1" : address.host
         let socket: GRPCNIOTransportCore.SocketAddress =
             host.contains(":") ? .ipv6(host: host, port: address.port) : .ipv4(host: host, port: address.port)
@@ -27,7 +30,8 @@ struct GRPCService: Service {
         let grpc = GRPCCalls(calls: calls)
         server = GRPCServer(
             transport: transport,
-            services: [VerificationGRPCService(grpc: grpc), OperationsGRPCService(grpc: grpc), TasksGRPCService(grpc: grpc, tasks: tasks)])
+            services: [VerificationGRPCService(grpc: grpc), OperationsGRPCService(grpc: grpc), TasksGRPCService(grpc: grpc, tasks: tasks)],
+            interceptors: interceptors)
         self.addresses = addresses
         self.logger = logger
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -28,9 +29,12 @@ public struct ServiceRunner: Sendable {
     public func run() async throws {
         let store = try await ServiceStoreOpening.open(settings.store, environment: settings.environment, logger: logger)
         let roots = try TrustRoots(defaultSelection: settings.trust, extra: settings.extraTrustedRoots)
+        let telemetry = ServiceTelemetry(environment: settings.environment, settings: settings.metrics, logger: logger)
+        MetricsSystem.bootstrap(telemetry.metricsFactory)
+        defer { telemetry.flush() }
         let core = ServiceCore(
             verification: BundleVerificationService(roots: roots), limits: settings.limits, logger: logger, serviceStore: store,
-            trust: settings.trustChoice)
+            trust: settings.trustChoice, instrumentation: telemetry.instrumentation)
         let calls = CallGate(gate: RequestGate(store: store, logger: logger), core: core)
         let tasks = TaskService(queue: store.tasks, trust: settings.trustChoice)
         if settings.insecureListen {
@@ -38,13 +42,19 @@ public struct ServiceRunner: Sendable {
                 "serve.insecure-listen", metadata: ["rest": .string("\(settings.rest)"), "grpc": .string(settings.grpc.map { "\($0)" } ?? "off")])
         }
         let addresses = BoundAddresses()
-        var services: [any Service] = []
-        services.append(try restApplication(calls: calls, tasks: tasks, addresses: addresses))
+        // Stopped last (services stop in reverse order): spans of draining requests are still sent.
+        var services: [any Service] = telemetry.tracer == nil ? [] : [SpanExportSchedule(telemetry: telemetry)]
+        services.append(try restApplication(calls: calls, tasks: tasks, store: store, telemetry: telemetry, addresses: addresses))
         if let grpc = settings.grpc {
-            services.append(try GRPCService(address: grpc, tls: settings.tls, calls: calls, tasks: tasks, addresses: addresses, logger: logger))
+            services.append(
+                try GRPCService(
+                    address: grpc, tls: settings.tls, calls: calls, tasks: tasks, addresses: addresses, logger: logger,
+                    interceptors: [GRPCTelemetryInterceptor(telemetry: telemetry)]))
         }
         services.append(
-            try ServiceWorkers(store: store, workers: settings.limits.maxConcurrentTasks, environment: [:], logger: logger))
+            try ServiceWorkers(
+                store: store, workers: settings.limits.maxConcurrentTasks, environment: [:], logger: logger,
+                instrumentation: telemetry.instrumentation))
         services.append(
             DrainingSignal(core: core, addresses: addresses, portFile: settings.portFile, expected: settings.grpc == nil ? 1 : 2, logger: logger))
         let group = ServiceGroup(
@@ -55,8 +65,14 @@ public struct ServiceRunner: Sendable {
         logger.info("serve.stopped")
     }
 
-    private func restApplication(calls: CallGate, tasks: TaskService, addresses: BoundAddresses) throws -> any Service {
+    private func restApplication(
+        calls: CallGate, tasks: TaskService, store: ServiceStore, telemetry: ServiceTelemetry, addresses: BoundAddresses
+    ) throws -> any Service {
         let routes = try RESTRoutes(calls: calls, tasks: tasks)
+        let router = routes.router()
+        MetricsRoute.register(on: router, telemetry: telemetry, tasks: store.tasks)
+        DashboardRoutes(calls: calls, telemetry: telemetry, tasks: store.tasks, audit: store.audit, secureCookies: settings.tls != nil)
+            .register(on: router)
         let limits = settings.limits
         let logger = self.logger
         let malformed: @Sendable (String) -> Void = { reason in
@@ -80,7 +96,7 @@ public struct ServiceRunner: Sendable {
             server = .http1(configuration: http1)
         }
         return Application(
-            router: routes.router(), server: server,
+            responder: RESTTelemetryResponder(inner: router.buildResponder(), telemetry: telemetry), server: server,
             configuration: .init(address: .hostname(settings.rest.host, port: settings.rest.port), serverName: "hephaestus"),
             onServerRunning: { channel in
                 addresses.record(rest: channel.localAddress.map(BoundAddresses.describe) ?? "\(settings.rest)")

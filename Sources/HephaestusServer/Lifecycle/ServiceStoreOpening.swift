@@ -20,7 +20,10 @@ enum ServiceStoreOpening {
 struct ServiceWorkers: Service {
     let pool: TaskWorkerPool
 
-    init(store: ServiceStore, workers: Int, environment: [String: String], logger: Logger) throws {
+    init(
+        store: ServiceStore, workers: Int, environment: [String: String], logger: Logger,
+        instrumentation: any Instrumentation = NoInstrumentation()
+    ) throws {
         let replica = ProcessInfo.processInfo.hostName
         pool = try TaskWorkerPool(
             queue: store.tasks, configuration: .init(replica: replica.isEmpty ? "hephaestus" : replica, workers: workers),
@@ -28,7 +31,7 @@ struct ServiceWorkers: Service {
         ) { task, progress, cancellation in
             OperationContext(
                 runID: RunID.generate(), logger: logger, environment: environment, progress: progress, cancellation: cancellation,
-                serviceStore: store)
+                instrumentation: instrumentation, serviceStore: store)
         }
     }
 

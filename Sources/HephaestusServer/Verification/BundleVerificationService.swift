@@ -90,10 +90,13 @@ public struct BundleVerificationService: Sendable {
 public struct VerifiedDocument: Sendable {
     public let json: [UInt8]
     public let passed: Bool
+    /// Why it failed (the report's failure), nil when it passed.
+    public let failure: (any CodedError)?
 
     init(report: VerificationReport, runID: RunID) throws {
         json = try DocumentEncoder.encode(ResultDocument(mediaType: MediaType.verificationResult, runID: runID, payload: report))
         passed = report.verdict == .pass
+        failure = report.failure
     }
 
     /// The document as the gRPC message (its proto3 JSON mapping is the document).

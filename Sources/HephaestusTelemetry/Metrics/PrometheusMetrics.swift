@@ -37,6 +37,13 @@ public struct CataloguedMetricsFactory: MetricsFactory {
         .seconds(300), .seconds(600),
     ]
 
+    /// The buckets of request durations (``HephaestusMetric/measuresRequests``): 1 ms to 60 s.
+    public static let requestBuckets: [Duration] = [
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(30), .seconds(60),
+    ]
+
     private func help(_ label: String) -> String {
         HephaestusMetric(rawValue: label)?.help ?? ""
     }
@@ -58,7 +65,8 @@ public struct CataloguedMetricsFactory: MetricsFactory {
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(name: label, labels: dimensions, buckets: Self.durationBuckets, help: help(label))
+        let buckets = HephaestusMetric(rawValue: label)?.measuresRequests == true ? Self.requestBuckets : Self.durationBuckets
+        return registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets, help: help(label))
     }
 
     public func destroyCounter(_ handler: any CounterHandler) {}
