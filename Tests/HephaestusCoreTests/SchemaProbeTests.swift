@@ -37,7 +37,7 @@ struct SchemaProbeTests {
                 "tags": ["type": "array", "items": ["type": "string"]],
                 "inner": ["type": "object", "additionalProperties": false, "required": ["depth"], "properties": ["depth": ["type": "integer"]]],
                 "inners": [
-                    "type": "array",
+                    "type": ["array", "null"],
                     "items": ["type": "object", "additionalProperties": false, "required": ["depth"], "properties": ["depth": ["type": "integer"]]],
                 ],
                 "labels": ["type": "object", "additionalProperties": ["type": "integer"]],
