@@ -176,6 +176,8 @@ let package = Package(
             dependencies: [
                 "HephaestusPlatform",
                 "HephaestusCore",
+                // The one parser of store locations (`--store sqlite:PATH`).
+                "HephaestusService",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -213,7 +215,7 @@ let package = Package(
         .target(
             name: "HephaestusServer",
             dependencies: [
-                "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusOperations", "HephaestusService",
+                "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusOperations", "HephaestusService", "HephaestusAnalytics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -388,6 +390,7 @@ let package = Package(
             name: "HephaestusServerTests",
             dependencies: [
                 "HephaestusServer", "HephaestusService", "HephaestusCore", "HephaestusOperations", "HephaestusPlatform", "HephaestusTestSupport",
+                "HephaestusAnalytics",
                 .product(name: "Logging", package: "swift-log"),
                 "HephaestusTelemetry",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -395,6 +398,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

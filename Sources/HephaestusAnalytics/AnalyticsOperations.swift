@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HephaestusCore
 import HephaestusPlatform
+import HephaestusService
 import Logging
 
 extension MediaType {
@@ -12,6 +13,9 @@ extension MediaType {
 
 /// The event store rankings read when none is named: `.hephaestus/analytics.sqlite` under the repository's top level.
 public let defaultEventStore = ".hephaestus/analytics.sqlite"
+
+/// What naming an event store can fail with: not a store location, or a kind this build cannot open (PostgreSQL).
+let storeLocationCodes = [ServiceStoreError.Code.invalidLocation.rawValue, ServiceStoreError.Code.unsupported.rawValue]
 
 /// `analytics.rankings`: the repository's files ranked for refactoring by one strategy, with every input per file.
 public enum AnalyticsRankingsOperation: HephaestusCore.Operation {
@@ -207,7 +211,7 @@ public struct AnalyticsInputs: Sendable {
         [
             AnalyticsError.Code.gitFailed.rawValue, AnalyticsError.Code.notARepository.rawValue, AnalyticsError.Code.coverageUnreadable.rawValue,
             AnalyticsError.Code.storeFailed.rawValue,
-        ] + FileError.Code.reading.map(\.rawValue)
+        ] + storeLocationCodes + FileError.Code.reading.map(\.rawValue)
 
     public let files: RepositoryFiles
     public let coverage: CoverageSource?
@@ -221,8 +225,9 @@ public struct AnalyticsInputs: Sendable {
         let storePath = events ?? (root + "/" + defaultEventStore)
         var defects: [String: Double] = [:]
         if events != nil || FileManager.default.fileExists(atPath: storePath) {
-            defects = try EventStore(path: storePath, create: false).defects(sinceDay: since.flatMap(Self.day(of:)))
-            eventStore = storePath
+            let store = try EventStore(location: storePath, create: false)
+            defects = try store.defects(sinceDay: since.flatMap(Self.day(of:)))
+            eventStore = store.path
         } else {
             eventStore = nil
         }
@@ -267,7 +272,8 @@ public enum AnalyticsIngestOperation: HephaestusCore.Operation {
         public func validate() throws(RequestError) {
             if let retentionDays { try RequestError.checkRange(retentionDays, 0...1_000_000, option: "--retention-days") }
             if let retentionBytes { try RequestError.checkRange(retentionBytes, 4096...(1 << 50), option: "--retention-bytes") }
-            if store.isEmpty { throw RequestError("--store must name a file") }
+            // A location that is not one fails here, as usage; a kind this build cannot open fails when opened.
+            do { _ = try StoreLocation(parsingURLOrPath: store) } catch { throw RequestError(error.description) }
         }
     }
 
@@ -289,12 +295,12 @@ public enum AnalyticsIngestOperation: HephaestusCore.Operation {
         name: "analytics.ingest", command: "analytics ingest",
         summary: "Stream NDJSON analytics events from a file or standard input into the event store, with bounded memory.",
         reportMediaType: MediaType.analyticsIngest, effect: .destructive,
-        errorCodes: [AnalyticsError.Code.malformedEvents.rawValue, AnalyticsError.Code.storeFailed.rawValue] + FileError.Code.reading.map(\.rawValue),
+        errorCodes: [AnalyticsError.Code.malformedEvents.rawValue, AnalyticsError.Code.storeFailed.rawValue] + storeLocationCodes
+            + FileError.Code.reading.map(\.rawValue),
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
         try request.validate()
-        let today = Int((context.clock().timeIntervalSince1970 / 86400).rounded(.down))
         return try await BlockingWork.run {
             let descriptor: Int32
             if request.input == "-" {
@@ -309,21 +315,38 @@ public enum AnalyticsIngestOperation: HephaestusCore.Operation {
                 }
             }
             defer { if descriptor != 0 { close(descriptor) } }
-            let store = try EventStore(path: request.store, create: true)
-            let summary = try EventIngestion.ingest(
-                descriptor: descriptor, name: request.input, into: store, strict: request.strict,
-                retention: EventIngestion.Retention(days: request.retentionDays, bytes: request.retentionBytes), today: today,
-                cancelled: { context.cancellation.isCancelled })
-            let totals = try store.totals()
-            context.logger.info(
-                "analytics.ingested",
-                metadata: [
-                    "lines": .stringConvertible(summary.lines), "accepted": .stringConvertible(summary.accepted),
-                    "malformed": .stringConvertible(summary.malformed),
-                ])
-            return Report(
-                input: request.input, store: request.store, strict: request.strict, summary: summary, storedBuckets: totals.buckets,
-                storedEvents: totals.events)
+            return try ingest(request, from: DescriptorByteSource(descriptor: descriptor, name: request.input), in: context)
         }
+    }
+
+    /// Ingests the stream `channel` carries instead of `request.input` (which only names it in the report): how the
+    /// service ingests a request body as it arrives (`POST /v1/analytics/events`), with the same bounded memory. The
+    /// channel is closed when the ingestion ends, so its producer stops waiting; an error the producer finishes the
+    /// stream with (a client gone, a body over the limit) is thrown, and nothing is stored.
+    public static func run(_ request: Request, reading channel: ByteChannel, in context: OperationContext) async throws -> Report {
+        try request.validate()
+        return try await BlockingWork.run {
+            defer { channel.close() }
+            return try ingest(request, from: channel, in: context)
+        }
+    }
+
+    private static func ingest(_ request: Request, from source: any ByteSource, in context: OperationContext) throws -> Report {
+        let today = Int((context.clock().timeIntervalSince1970 / 86400).rounded(.down))
+        let store = try EventStore(location: request.store, create: true)
+        let summary = try EventIngestion.ingest(
+            source: source, into: store, strict: request.strict,
+            retention: EventIngestion.Retention(days: request.retentionDays, bytes: request.retentionBytes), today: today,
+            cancelled: { context.cancellation.isCancelled })
+        let totals = try store.totals()
+        context.logger.info(
+            "analytics.ingested",
+            metadata: [
+                "lines": .stringConvertible(summary.lines), "accepted": .stringConvertible(summary.accepted),
+                "malformed": .stringConvertible(summary.malformed),
+            ])
+        return Report(
+            input: request.input, store: store.path, strict: request.strict, summary: summary, storedBuckets: totals.buckets,
+            storedEvents: totals.events)
     }
 }

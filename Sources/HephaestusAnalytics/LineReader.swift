@@ -1,6 +1,34 @@
 import Glibc
 import HephaestusPlatform
 
+/// Where a ``LineReader`` reads its bytes: a file descriptor, or a stream handed over from another task
+/// (``ByteChannel``, a request body).
+public protocol ByteSource {
+    /// Reads at most `buffer.count` bytes into `buffer`, blocking until some are available; 0 at the end of the input.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// A file descriptor as a ``ByteSource`` (not closed here); `name` is used in read errors.
+public struct DescriptorByteSource: ByteSource {
+    public let descriptor: Int32
+    public let name: String
+
+    public init(descriptor: Int32, name: String) {
+        self.descriptor = descriptor
+        self.name = name
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw FileError.fromErrno(errno, path: name) }
+        }
+    }
+}
+
+extension ByteChannel: ByteSource {}
+
 /// Reads the lines of a descriptor through one fixed-size buffer: memory stays at the buffer's size whatever the
 /// input. A line longer than `maxLineLength` is never buffered: it is skipped to its end and reported as overlong.
 ///
@@ -14,18 +42,20 @@ public struct LineReader {
         case overlong
     }
 
-    private let descriptor: Int32
-    private let name: String
+    private let source: any ByteSource
     private let bufferSize: Int
     public let maxLineLength: Int
 
-    /// Reads `descriptor` (not closed here); `name` is used in read errors. The buffer is at least 64 KiB more than
-    /// the longest line.
-    public init(descriptor: Int32, name: String, bufferSize: Int = 1 << 20, maxLineLength: Int = 64 << 10) {
-        self.descriptor = descriptor
-        self.name = name
+    /// Reads `source`. The buffer is at least 64 KiB more than the longest line.
+    public init(source: any ByteSource, bufferSize: Int = 1 << 20, maxLineLength: Int = 64 << 10) {
+        self.source = source
         self.bufferSize = max(bufferSize, maxLineLength + (64 << 10))
         self.maxLineLength = maxLineLength
+    }
+
+    /// Reads `descriptor` (not closed here); `name` is used in read errors.
+    public init(descriptor: Int32, name: String, bufferSize: Int = 1 << 20, maxLineLength: Int = 64 << 10) {
+        self.init(source: DescriptorByteSource(descriptor: descriptor, name: name), bufferSize: bufferSize, maxLineLength: maxLineLength)
     }
 
     /// Calls `body` with each line in order; returns the number of bytes read.
@@ -38,11 +68,7 @@ public struct LineReader {
         var skipping = false
         var total = 0
         while true {
-            let count = read(descriptor, base + filled, bufferSize - filled)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileError.fromErrno(errno, path: name)
-            }
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: base + filled, count: bufferSize - filled))
             if count == 0 { break }
             total += count
             let end = filled + count

@@ -24,6 +24,28 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         self = .sqlite(path: String(path))
     }
 
+    /// Parses a store option that also takes a plain file path (`analytics ingest --store`, `analytics rankings
+    /// --events`): a value with a URL scheme (`sqlite:…`, `postgres://…`, any `scheme://…`) is read as
+    /// ``init(parsing:)`` reads it (an unknown scheme refused), anything else is the SQLite file's path.
+    public init(parsingURLOrPath text: String) throws(ServiceStoreError) {
+        if text.hasPrefix("sqlite:") || text.firstRange(of: /^[A-Za-z][A-Za-z0-9+.\-]*:\/\//) != nil {
+            try self.init(parsing: text)
+        } else {
+            guard !text.isEmpty else { throw .invalidLocation(text, reason: "expected a file path, sqlite:PATH or postgres://…") }
+            self = .sqlite(path: text)
+        }
+    }
+
+    /// The SQLite file of the store; a store kind this build cannot open (PostgreSQL) is
+    /// ``ServiceStoreError/unsupported(location:reason:)``.
+    public func sqliteFile() throws(ServiceStoreError) -> String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgres:
+            throw .unsupported(location: description, reason: "PostgreSQL stores are planned for a later release; use sqlite:PATH")
+        }
+    }
+
     /// `$XDG_DATA_HOME/hephaestus/service.sqlite` (default `~/.local/share/hephaestus/service.sqlite`), in `environment`.
     public static func defaultLocation(environment: [String: String]) -> StoreLocation {
         let base =

@@ -35,11 +35,14 @@ public enum HephaestusBinary {
     }
 
     /// Runs `hephaestus ARGUMENTS` in `directory` (`stdout`: see ``ProcessResult/run(_:_:in:environment:stdin:stdout:)``).
+    /// A `--json` run's output is recorded for the schema validation of the test job (``JSONReportRecorder``).
     public static func run(
         _ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil,
-        stdin: [UInt8]? = nil, stdout: Any? = nil
+        stdin: [UInt8]? = nil, stdout: Any? = nil, caller: String = #fileID, line: Int = #line
     ) throws -> ProcessResult {
-        try ProcessResult.run(path, arguments, in: directory, environment: environment, stdin: stdin, stdout: stdout)
+        let result = try ProcessResult.run(path, arguments, in: directory, environment: environment, stdin: stdin, stdout: stdout)
+        if stdout == nil { JSONReportRecorder.record(arguments: arguments, result: result, caller: "\(caller):\(line)") }
+        return result
     }
 
     /// Runs `hephaestus ARGUMENTS` with arguments given as bytes (file names that are not UTF-8).

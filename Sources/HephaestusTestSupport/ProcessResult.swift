@@ -9,6 +9,13 @@ public struct ProcessResult: Sendable {
     public let stdout: [UInt8]
     public let stderr: [UInt8]
 
+    public init(status: Int32, signal: Int32? = nil, stdout: [UInt8], stderr: [UInt8] = []) {
+        self.status = status
+        self.signal = signal
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 

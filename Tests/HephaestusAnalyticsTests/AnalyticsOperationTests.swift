@@ -77,6 +77,38 @@ struct AnalyticsOperationTests {
         }
     }
 
+    @Test("ingest from a stream (a service request's body): the same counts; a stream cut short stores nothing")
+    func ingestStream() async throws {
+        let directory = try TemporaryDirectory()
+        let store = "sqlite://" + directory.file("events.sqlite")
+        let lines = (0..<3000).map { index in
+            index % 1000 == 999 ? "{oops" : #"{"time": "2026-05-0\#(1 + index % 9)T00:00:00Z", "file": "f\#(index % 40).py", "kind": "defect"}"#
+        }
+        let body = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let channel = ByteChannel(capacity: 1000)
+        async let report = AnalyticsIngestOperation.run(.init(input: "request.body", store: store), reading: channel, in: Self.context())
+        for start in stride(from: 0, to: body.count, by: 777) { try await channel.send(Array(body[start..<min(start + 777, body.count)])) }
+        channel.finish()
+        let ingested = try await report
+        #expect(ingested.summary.lines == 3000 && ingested.summary.accepted == 2997 && ingested.summary.malformed == 3)
+        #expect(ingested.summary.malformedLines == [1000, 2000, 3000])
+        #expect(ingested.store == directory.file("events.sqlite") && ingested.storedEvents == 2997)
+
+        struct Gone: Error {}
+        let cut = ByteChannel()
+        let failed = Task { try await AnalyticsIngestOperation.run(.init(input: "request.body", store: store), reading: cut, in: Self.context()) }
+        try await cut.send(Array(body.prefix(5000)))
+        cut.finish(throwing: Gone())
+        await #expect(throws: Gone.self) { try await failed.value }
+        let after = try await AnalyticsIngestOperation.run(.init(input: try directory.write("empty.ndjson", ""), store: store), in: Self.context())
+            .storedEvents
+        #expect(after == 2997, "the cut stream stored nothing")
+
+        await #expect(throws: RequestError.self) {
+            try await AnalyticsIngestOperation.run(.init(store: "mysql://db/events"), in: Self.context())
+        }
+    }
+
     @Test("hotspots: code-maat's thresholds, large change sets left out, trust path weighted, couplings")
     func hotspots() async throws {
         let fixture = try Self.fixture.get()

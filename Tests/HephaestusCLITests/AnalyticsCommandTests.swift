@@ -330,6 +330,27 @@ struct AnalyticsCommandTests {
         #expect(try String(contentsOfFile: notStore, encoding: .utf8) == "plain text, not SQLite")
     }
 
+    @Test("ingest --store takes the store URLs of --store elsewhere (sqlite:PATH, sqlite:///PATH) and paths; postgres:// is refused")
+    func ingestStoreURL() throws {
+        let directory = try TemporaryDirectory()
+        let input = try directory.write("events.ndjson", #"{"time": "2026-01-02T03:04:05Z", "file": "a.py", "kind": "defect"}"# + "\n")
+        let store = directory.file("events.sqlite")
+        var stored: [Int] = []
+        for location in [store, "sqlite:\(store)", "sqlite://\(store)"] {
+            let result = try HephaestusBinary.run(["analytics", "ingest", input, "--store", location, "--json"])
+            #expect(result.status == 0, "\(location): \(result.stderrText)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+            #expect(report["store"] as? String == store)
+            stored.append(report["storedEvents"] as? Int ?? 0)
+        }
+        #expect(stored == [1, 2, 3], "one store, whichever way it is named")
+        let postgres = try HephaestusBinary.run(["analytics", "ingest", input, "--store", "postgres://u:secret@db/events"])
+        #expect(postgres.status == 78, "\(postgres.stderrText)")
+        #expect(postgres.stderrText.contains("not supported") && !postgres.stderrText.contains("secret"), "\(postgres.stderrText)")
+        let unknown = try HephaestusBinary.run(["analytics", "ingest", input, "--store", "mysql://db/events"])
+        #expect(unknown.status == 64 && unknown.stderrText.contains("mysql://db/events"), "\(unknown.stderrText)")
+    }
+
     @Test("ingest streams a generated NDJSON stream through a pipe: exact counts, peak RSS under 64 MiB")
     func ingestStream() throws {
         let directory = try TemporaryDirectory()

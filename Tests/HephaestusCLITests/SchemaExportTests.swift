@@ -281,52 +281,62 @@ struct SchemaExportTests {
         return runs
     }
 
+    /// Runs scripts/validate-json-reports (what the test job runs over every run the suites recorded) on `directory`.
+    static func validate(_ directory: String, minimum: Int) throws -> ProcessResult {
+        let python = try #require(TestVenv.tool("python"), "the test venv has no python")
+        let script = TestVenv.projectRoot.appendingPathComponent("scripts/validate-json-reports").path
+        return try ProcessResult.run(python, [script, "--binary", HephaestusBinary.path, "--min-reports", String(minimum), directory])
+    }
+
     @Test(
         "every --json report of the offline commands validates against its exported JSON Schema (PyPI jsonschema)",
         .enabled(if: TestVenv.isUsable("python"), "the test venv (jsonschema) is absent"))
     func reportsValidate() throws {
-        let python = try #require(TestVenv.tool("python"), "the test venv has no python")
         let work = try TemporaryDirectory()
         let server = try SigstoreTestServer()
         let wheels = try WheelhouseFactory()
-        var reports: [[String: Any]] = []
-        for run in try Self.offlineRuns(work, server: server, wheels: wheels) {
+        let recorded = work.file("recorded")
+        let runs = try Self.offlineRuns(work, server: server, wheels: wheels)
+        for run in runs {
             let result = try HephaestusBinary.run(run.arguments, in: run.directory)
             #expect(result.status == run.expectedStatus, "\(run.label): \(result.stderrText)")
-            guard let document = try? JSONSerialization.jsonObject(with: Data(result.stdout)) else {
-                Issue.record("\(run.label): stdout is not one JSON document: \(result.stdoutText)")
-                continue
-            }
-            reports.append(["operation": run.operation, "label": run.label, "document": document])
+            JSONReportRecorder.record(arguments: run.arguments, result: result, caller: run.label, into: recorded)
         }
-        let schema = work.file("operations.schema.json")
-        #expect(try HephaestusBinary.run(["schema", "--format", "json-schema", "--output", schema]).status == 0)
-        try work.write("reports.json", Array(try JSONSerialization.data(withJSONObject: reports)))
-        let script = TestVenv.projectRoot.appendingPathComponent("fixtures/agents/validate_reports.py").path
-        let validation = try ProcessResult.run(python, [script, schema, work.file("reports.json")])
+        let validation = try Self.validate(recorded, minimum: runs.count)
         #expect(validation.status == 0, "\(validation.stdoutText)\(validation.stderrText)")
-        #expect(validation.stdoutText.contains("validated \(reports.count) of \(reports.count)"), "\(validation.stdoutText)")
+        #expect(
+            validation.stdoutText.contains("validated \(runs.count) --json documents from \(runs.count) recorded runs"), "\(validation.stdoutText)")
     }
 
     @Test(
-        "the validator fails a report that does not match its schema (a wrong verdict, a missing member)",
+        "the validator fails a report that does not match its schema, a document with no schema, and a run that recorded nothing",
         .enabled(if: TestVenv.isUsable("python"), "the test venv (jsonschema) is absent"))
     func validatorCatchesDrift() throws {
-        let python = try #require(TestVenv.tool("python"), "the test venv has no python")
         let work = try TemporaryDirectory()
-        let schema = work.file("operations.schema.json")
-        #expect(try HephaestusBinary.run(["schema", "--format", "json-schema", "--output", schema]).status == 0)
-        let report = try HephaestusBinary.run(["schema", "--json", "--format", "mcp"])
+        let arguments = ["schema", "--json", "--format", "mcp"]
+        let report = try HephaestusBinary.run(arguments)
         var document = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout)) as? [String: Any])
         document["format"] = "yaml"
         document["sha256"] = nil
-        try work.write(
-            "reports.json",
-            Array(try JSONSerialization.data(withJSONObject: [["operation": "schema.export", "label": "tampered", "document": document]])))
-        let script = TestVenv.projectRoot.appendingPathComponent("fixtures/agents/validate_reports.py").path
-        let validation = try ProcessResult.run(python, [script, schema, work.file("reports.json")])
+        let tampered = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
+        let recorded = work.file("recorded")
+        JSONReportRecorder.record(
+            arguments: arguments, result: ProcessResult(status: 0, signal: nil, stdout: Array(tampered.utf8), stderr: []), caller: "tampered",
+            into: recorded)
+        let unknown = #"{"mediaType": "application/vnd.example.nothing+json;version=1"}"#
+        JSONReportRecorder.record(
+            arguments: ["exit-codes", "--json"], result: ProcessResult(status: 0, signal: nil, stdout: Array(unknown.utf8), stderr: []),
+            caller: "unknown", into: recorded)
+        let validation = try Self.validate(recorded, minimum: 1)
         #expect(validation.status == 1)
         #expect(validation.stdoutText.contains("'yaml' is not one of"), "\(validation.stdoutText)")
         #expect(validation.stdoutText.contains("'sha256' is a required property"), "\(validation.stdoutText)")
+        #expect(validation.stdoutText.contains("no schema has the media type application/vnd.example.nothing"), "\(validation.stdoutText)")
+        #expect(validation.stdoutText.contains("only 0 documents were validated"), "\(validation.stdoutText)")
+        // Recording is off without the variable, and on with it only for --json runs.
+        let off = work.file("off")
+        JSONReportRecorder.record(arguments: arguments, result: report, caller: "off", into: nil)
+        JSONReportRecorder.record(arguments: ["schema", "--format", "mcp"], result: report, caller: "no --json", into: off)
+        #expect(!FileManager.default.fileExists(atPath: off))
     }
 }

@@ -90,6 +90,23 @@ struct ServiceOperationTests {
         #expect(ServiceStoreError.unsupported(location: "", reason: "").category.exitStatus.rawValue == 78)
     }
 
+    @Test("Store locations that may also be paths (the event store): URLs read as --store reads them, anything else a path")
+    func locationsOrPaths() throws {
+        #expect(try StoreLocation(parsingURLOrPath: "events.sqlite") == .sqlite(path: "events.sqlite"))
+        #expect(try StoreLocation(parsingURLOrPath: "/var/lib/events.sqlite") == .sqlite(path: "/var/lib/events.sqlite"))
+        #expect(try StoreLocation(parsingURLOrPath: "sqlite:///var/lib/e.sqlite").sqliteFile() == "/var/lib/e.sqlite")
+        #expect(try StoreLocation(parsingURLOrPath: "sqlite:e.sqlite").sqliteFile() == "e.sqlite")
+        #expect(throws: ServiceStoreError.self) { try StoreLocation(parsingURLOrPath: "") }
+        #expect(throws: ServiceStoreError.self) { try StoreLocation(parsingURLOrPath: "sqlite:") }
+        let mysql = #expect(throws: ServiceStoreError.self) { try StoreLocation(parsingURLOrPath: "mysql://db/events") }
+        #expect(mysql?.code == "store.invalid-location")
+        let postgres = #expect(throws: ServiceStoreError.self) {
+            try StoreLocation(parsingURLOrPath: "postgres://u:secret@db/events").sqliteFile()
+        }
+        #expect(postgres?.code == "store.unsupported")
+        #expect(postgres?.description.contains("secret") == false)
+    }
+
     @Test("A file that is not a service store is refused and left unchanged")
     func foreignFiles() async throws {
         let directory = try TemporaryDirectory(prefix: "hephaestus-ops")

@@ -49,11 +49,21 @@ public struct EventIngestion {
         let kind: Int32
     }
 
-    /// Reads `descriptor` (named `name` in errors) to its end into `store`, applying `retention` with `today` (days
-    /// since 1970-01-01). With `strict`, any malformed line rolls the whole ingestion back.
+    /// Reads `descriptor` (named `name` in errors) to its end into `store`, as ``ingest(source:into:strict:retention:today:cancelled:)``.
     public static func ingest(
         descriptor: Int32, name: String, into store: EventStore, strict: Bool, retention: Retention, today: Int,
         cancelled: () -> Bool = { false }
+    ) throws -> Summary {
+        try ingest(
+            source: DescriptorByteSource(descriptor: descriptor, name: name), into: store, strict: strict, retention: retention, today: today,
+            cancelled: cancelled)
+    }
+
+    /// Reads `source` to its end into `store`, applying `retention` with `today` (days since 1970-01-01). With
+    /// `strict`, any malformed line rolls the whole ingestion back; so does an error reading `source` (a stream cut
+    /// short stores nothing).
+    public static func ingest(
+        source: any ByteSource, into store: EventStore, strict: Bool, retention: Retention, today: Int, cancelled: () -> Bool = { false }
     ) throws -> Summary {
         var summary = Summary()
         var vacuum = false
@@ -76,7 +86,7 @@ public struct EventIngestion {
                     files.removeAll()
                     kinds.removeAll()
                 }
-                let reader = LineReader(descriptor: descriptor, name: name, maxLineLength: maxLineLength)
+                let reader = LineReader(source: source, maxLineLength: maxLineLength)
                 summary.bytes = try reader.forEachLine { line in
                     summary.lines += 1
                     switch line {

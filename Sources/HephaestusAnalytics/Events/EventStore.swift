@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HephaestusService
 
 /// The analytics event store: an SQLite database of event counts per UTC day, file and kind (events are aggregated
 /// on ingestion; single events are not kept). Each ingestion is one transaction, so readers (rankings) always see a
@@ -15,6 +16,13 @@ public final class EventStore {
 
     public let path: String
     let queue: DatabaseQueue
+
+    /// Opens (`create`: or creates) the store `location` names: a file path, or the service store's URL forms
+    /// (`sqlite:PATH`, `sqlite:///PATH`; `postgres://…` is refused with `store.unsupported`), read by the one parser of
+    /// store locations (``StoreLocation``).
+    public convenience init(location: String, create: Bool) throws {
+        try self.init(path: try StoreLocation(parsingURLOrPath: location).sqliteFile(), create: create)
+    }
 
     /// Opens (`create`: or creates) the store at `path`; a file that is not an event store is refused.
     public init(path: String, create: Bool) throws {

@@ -6,6 +6,9 @@ import HephaestusCore
 public struct ServiceLimits: Sendable, Equatable {
     /// Largest request body (413 beyond).
     public var maxBodyBytes: Int = 32 << 20
+    /// Largest body of `POST /v1/analytics/events`, which is streamed into the event store rather than held (413
+    /// beyond; the request timeout bounds the upload's duration too).
+    public var maxEventBodyBytes: Int = 4 << 30
     /// Time a client has to send a request's headers (and the idle time of a kept-alive connection).
     public var headerTimeoutSeconds: Int = 10
     /// Time a request may take, from its first byte to the end of a synchronous operation's answer.
@@ -28,6 +31,7 @@ public struct ServiceLimits: Sendable, Equatable {
             return Int(value)
         }
         if let value = try positive("limits.max_body_bytes", 1...(1 << 34)) { maxBodyBytes = value }
+        if let value = try positive("limits.max_event_body_bytes", 1...(1 << 44)) { maxEventBodyBytes = value }
         if let value = try positive("limits.header_timeout_seconds", 1...3600) { headerTimeoutSeconds = value }
         if let value = try positive("limits.request_timeout_seconds", 1...86400) { requestTimeoutSeconds = value }
         if let value = try positive("limits.max_concurrent_tasks", 1...256) { maxConcurrentTasks = value }

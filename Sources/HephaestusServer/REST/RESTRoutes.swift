@@ -67,6 +67,7 @@ public struct RESTRoutes: Sendable {
         }
         TaskRoutes.register(on: router, routes: self)
         AdminRoutes.register(on: router, routes: self)
+        AnalyticsEventsRoute.register(on: router, routes: self)
         router.post("/v1/:group/:name") { request, context in
             try await operation("\(context.parameters.get("group") ?? "").\(context.parameters.get("name") ?? "")", request, context)
         }

@@ -205,12 +205,6 @@ public final class SQLiteServiceStore: Sendable {
 extension ServiceStore {
     /// Opens the store at `location`: SQLite now; PostgreSQL is refused with ``ServiceStoreError/unsupported(location:reason:)``.
     public static func open(_ location: StoreLocation, mustExist: Bool = false) throws -> ServiceStore {
-        switch location {
-        case .sqlite(let path):
-            return try SQLiteServiceStore(path: path, mustExist: mustExist).serviceStore
-        case .postgres:
-            throw ServiceStoreError.unsupported(
-                location: location.description, reason: "PostgreSQL stores are planned for a later release; use sqlite:PATH")
-        }
+        try SQLiteServiceStore(path: try location.sqliteFile(), mustExist: mustExist).serviceStore
     }
 }

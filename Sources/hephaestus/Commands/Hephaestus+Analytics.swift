@@ -66,7 +66,10 @@ extension Hephaestus {
         @Option(help: ArgumentHelp("Leave out paths matching GLOB. Repeatable.", valueName: "GLOB"))
         var exclude: [String] = []
 
-        @Option(help: ArgumentHelp("The event store to read (default: REPO/.hephaestus/analytics.sqlite when present).", valueName: "PATH"))
+        @Option(
+            help: ArgumentHelp(
+                "The event store to read: a path, sqlite:PATH or sqlite:///PATH (default: REPO/.hephaestus/analytics.sqlite when present).",
+                valueName: "URL"))
         var events: String?
 
         @Option(
@@ -176,7 +179,7 @@ extension Hephaestus {
         }
     }
 
-    /// `hephaestus analytics ingest [FILE | -] [--store PATH] [--strict] [--retention-days N] [--retention-bytes N]`.
+    /// `hephaestus analytics ingest [FILE | -] [--store URL] [--strict] [--retention-days N] [--retention-bytes N]`.
     struct AnalyticsIngest: OperationCommand {
         typealias Performed = AnalyticsIngestOperation
 
@@ -199,7 +202,10 @@ extension Hephaestus {
         @Argument(help: ArgumentHelp("The NDJSON file, or - for standard input (the default).", valueName: "FILE"))
         var input: String = "-"
 
-        @Option(help: ArgumentHelp("The event store (SQLite; created when missing).", valueName: "PATH"))
+        @Option(
+            help: ArgumentHelp(
+                "The event store: a path, sqlite:PATH or sqlite:///PATH (created when missing); postgres://… is not supported yet.",
+                valueName: "URL"))
         var store: String = defaultEventStore
 
         @Flag(help: "Refuse the whole input (store nothing, exit 65) when any line is malformed.")

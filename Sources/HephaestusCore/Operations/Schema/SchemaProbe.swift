@@ -66,21 +66,42 @@ private final class ObjectShape {
     private var order: [String] = []
     private var members: [String: Shape] = [:]
     private var optional: Set<String> = []
+    /// Members the type also accepts as `null` (`decodeIfPresent`, `decodeNil`), as reports that write every member
+    /// write an absent one.
+    private var nullable: Set<String> = []
 
     func record(_ key: String, _ shape: Shape, required: Bool) {
         if members[key] == nil { order.append(key) }
         members[key] = shape
-        if !required { optional.insert(key) }
+        if !required {
+            optional.insert(key)
+            nullable.insert(key)
+        }
     }
 
-    func markOptional(_ key: String) {
-        if members[key] == nil { record(key, Shape(), required: false) }
+    /// A member the type asks about (`contains`, `decodeNil`) before or instead of decoding it.
+    func markOptional(_ key: String, acceptsNull: Bool) {
+        if members[key] == nil {
+            order.append(key)
+            members[key] = Shape()
+        }
         optional.insert(key)
+        if acceptsNull { nullable.insert(key) }
+    }
+
+    /// `schema` that also accepts `null`: its `type` (and `enum`) widened; a schema without a type accepts it already.
+    static func acceptingNull(_ schema: JSONValue) -> JSONValue {
+        guard case .object(var fields) = schema, case .string(let type)? = fields["type"] else { return schema }
+        fields["type"] = [.string(type), "null"]
+        if case .array(let values)? = fields["enum"] { fields["enum"] = .array(values + [.null]) }
+        return .object(fields)
     }
 
     var schema: JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for (key, shape) in members { properties[key] = nullable.contains(key) ? Self.acceptingNull(shape.schema) : shape.schema }
         var fields: [String: JSONValue] = [
-            "type": "object", "properties": .object(members.mapValues(\.schema)), "additionalProperties": false,
+            "type": "object", "properties": .object(properties), "additionalProperties": false,
         ]
         let required = order.filter { !optional.contains($0) }
         if !required.isEmpty { fields["required"] = .array(required.map { .string($0) }) }
@@ -217,12 +238,12 @@ private struct KeyedProbe<Key: CodingKey>: KeyedDecodingContainerProtocol {
     var allKeys: [Key] { [] }
 
     func contains(_ key: Key) -> Bool {
-        object.markOptional(key.stringValue)
+        object.markOptional(key.stringValue, acceptsNull: false)
         return true
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        object.markOptional(key.stringValue)
+        object.markOptional(key.stringValue, acceptsNull: true)
         return false
     }
 
