@@ -72,7 +72,7 @@ package enum SchemaExport {
     }
 
     /// A schema placed inside another document: without its own `$schema`.
-    static func embedded(_ schema: JSONValue) -> JSONValue {
+    package static func embedded(_ schema: JSONValue) -> JSONValue {
         guard case .object(var fields) = schema else { return schema }
         fields["$schema"] = nil
         return .object(fields)

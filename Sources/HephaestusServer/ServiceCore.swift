@@ -104,9 +104,12 @@ extension Logger {
 /// line) is the service's own when served; a request that names a root of its own is refused.
 enum ServiceTrust {
     static func apply(_ trust: TrustChoice, to requestJSON: [UInt8]) throws -> [UInt8] {
-        guard var object = (try? JSONSerialization.jsonObject(with: Data(requestJSON))) as? [String: Any], let given = object["trust"] else {
-            return requestJSON
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(requestJSON))) as? [String: Any] else { return requestJSON }
+        // `verify.github-attestation` names its root as gh does (`--custom-trusted-root`): a file of the client's choice too.
+        if object["customTrustedRoot"] != nil {
+            throw RequestError("customTrustedRoot: the service decides which root to verify against; leave it out")
         }
+        guard let given = object["trust"] else { return requestJSON }
         if let fields = given as? [String: Any], fields["trustedRoot"] != nil || (fields["staging"] as? Bool) == true {
             throw RequestError("trust: the service decides which root to verify against; send \"trust\": {} (or none)")
         }

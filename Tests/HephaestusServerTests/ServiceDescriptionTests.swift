@@ -3,6 +3,7 @@ import HephaestusCore
 import HephaestusOperations
 import HephaestusPlatform
 import HephaestusService
+import SwiftProtobuf
 import Synchronization
 import Testing
 
@@ -40,9 +41,106 @@ struct ServiceDescriptionTests {
         // Every $ref points at a schema the document defines.
         let text = String(decoding: try ServiceDescription.openAPIDocument(version: "1"), as: UTF8.self)
         let schemas = try #require((openAPI["components"] as? [String: Any])?["schemas"] as? [String: Any])
-        for match in text.matches(of: /"#\/components\/schemas\/([A-Za-z]+)"/) {
+        let references = text.matches(of: /"#\/components\/schemas\/([A-Za-z0-9._-]+)"/).map { String($0.1) }
+        #expect(references.count > OperationRegistry.descriptors.count * 2)
+        for name in references { #expect(schemas[name] != nil, "\(name)") }
+        let operationsText = String(decoding: try ServiceDescription.operationsDocument { _ in nil }, as: UTF8.self)
+        for match in operationsText.matches(of: /"#\/components\/schemas\/([A-Za-z0-9._-]+)"/) {
             #expect(schemas[String(match.1)] != nil, "\(match.1)")
         }
+    }
+
+    @Test("every route has its request body and its answer: the operations' schemas as hephaestus schema exports them")
+    func routeSchemas() throws {
+        let openAPI = try Self.object(ServiceDescription.openAPIDocument(version: "1"))
+        let paths = try #require(openAPI["paths"] as? [String: [String: Any]])
+        let schemas = try #require((openAPI["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        func resolve(_ schema: Any?) -> [String: Any]? {
+            guard let reference = (schema as? [String: Any])?["$ref"] as? String else { return schema as? [String: Any] }
+            return schemas[String(reference.dropFirst("#/components/schemas/".count))]
+        }
+        for operation in OperationSchema.all {
+            let name = operation.descriptor.name
+            let post = try #require(paths[ServiceDescription.route(of: name)]?["post"] as? [String: Any], "\(name)")
+            let body = ((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any]
+            let request = try #require(resolve(body?["schema"]), "\(name): no request body")
+            let answer =
+                ((((post["responses"] as? [String: Any])?["200"] as? [String: Any])?["content"] as? [String: Any])?["application/json"]
+                as? [String: Any])?["schema"]
+            let report = try #require(resolve(answer), "\(name): no report")
+            if name == "verify.bundle" || name == "verify.batch" { continue }
+            // The very schemas of the registry (without $schema, as embedded schemas are).
+            #expect(
+                NSDictionary(dictionary: request)
+                    == NSDictionary(dictionary: ServiceDescription.foundation(SchemaExport.embedded(operation.request)) as! [String: Any]), "\(name)")
+            #expect(request["type"] as? String == "object" && request["properties"] != nil, "\(name): \(request)")
+            #expect((report["properties"] as? [String: Any])?["mediaType"] != nil, "\(name): \(report)")
+            // The error statuses its codes lead to are listed, each naming its codes.
+            let responses = try #require(post["responses"] as? [String: [String: Any]])
+            for code in operation.descriptor.errorCodes {
+                guard let row = ExitCodeTable.rows.first(where: { $0.code == code }) else { continue }
+                let status: String = String(row.category.httpStatus)
+                let description: String = (responses[status]?["description"] as? String) ?? ""
+                #expect(description.contains(code), "\(name): \(code) not under \(row.category.httpStatus)")
+            }
+        }
+        // The typed routes: the proto messages, and the verify.bundle report as their result.
+        let bundle = try #require(paths["/v1/verify/bundle"]?["post"] as? [String: Any])
+        #expect(Self.schemaReference(bundle, response: false) == "VerifyBundleRequest")
+        #expect(Self.schemaReference(bundle, response: true) == "verify.bundle.report")
+        #expect(Self.schemaReference(try #require(paths["/v1/verify/batch"]?["post"] as? [String: Any]), response: true) == "VerifyBatchResponse")
+        // The accounts and audit routes answer their operations' reports; tasks can be listed.
+        #expect(Self.schemaReference(try #require(paths["/v1/accounts"]?["get"] as? [String: Any]), response: true) == "accounts.list.report")
+        #expect(Self.schemaReference(try #require(paths["/v1/accounts"]?["post"] as? [String: Any]), response: false) == "accounts.create.request")
+        #expect(
+            Self.schemaReference(try #require(paths["/v1/accounts/{name}"]?["delete"] as? [String: Any]), response: true) == "accounts.revoke.report")
+        #expect(Self.schemaReference(try #require(paths["/v1/audit"]?["get"] as? [String: Any]), response: true) == "audit.show.report")
+        #expect(Self.schemaReference(try #require(paths["/v1/tasks"]?["get"] as? [String: Any]), response: true) == "TaskList")
+        // token.validate's missing token is a 403 (a credential the service does not hold), never a 5xx.
+        let token = try #require(paths["/v1/token/validate"]?["post"] as? [String: Any])
+        let tokenResponses = try #require(token["responses"] as? [String: [String: Any]])
+        #expect((tokenResponses["403"]?["description"] as? String)?.contains("github.missing-token") == true)
+    }
+
+    static func schemaReference(_ operation: [String: Any], response: Bool) -> String? {
+        let content: [String: Any]?
+        if response {
+            content = ((operation["responses"] as? [String: Any])?["200"] as? [String: Any])?["content"] as? [String: Any]
+        } else {
+            content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
+        }
+        let reference = ((content?["application/json"] as? [String: Any])?["schema"] as? [String: Any])?["$ref"] as? String
+        return reference.map { String($0.dropFirst("#/components/schemas/".count)) }
+    }
+
+    @Test("the typed bodies' schemas name fields of their proto messages (the proto3 JSON mapping)")
+    func typedBodies() throws {
+        let schemas = ServiceDescription.messageSchemas
+        let bundle = try #require((schemas["VerifyBundleRequest"] as? [String: Any])?["properties"] as? [String: Any])
+        var sample: [String: Any] = [:]
+        for (name, schema) in bundle { sample[name] = (schema as? [String: Any])?["type"] as? String == "object" ? [String: Any]() : "x" }
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = false
+        _ = try Hephaestus_V1_VerifyBundleRequest(jsonUTF8Bytes: Array(try JSONSerialization.data(withJSONObject: sample)), options: options)
+        let task = try #require((schemas["Task"] as? [String: Any])?["properties"] as? [String: Any])
+        var taskSample: [String: Any] = [:]
+        for (name, schema) in task {
+            let type = (schema as? [String: Any])?["type"] as? String
+            taskSample[name] = type == "object" ? [String: Any]() : type == "integer" ? 1 : "x"
+        }
+        taskSample["error"] = ["code": "c", "message": "m"]
+        _ = try Hephaestus_V1_Task(jsonUTF8Bytes: Array(try JSONSerialization.data(withJSONObject: taskSample)), options: options)
+    }
+
+    @Test("the service decides trust: a request naming a root is refused, an empty trust becomes the service's")
+    func serviceTrust() throws {
+        let trust = TrustChoice(trustedRoot: "/srv/root.json")
+        let applied = try Self.object(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"],"trust":{}}"#.utf8)))
+        #expect((applied["trust"] as? [String: Any])?["trustedRoot"] as? String == "/srv/root.json")
+        for body in [#"{"trust":{"trustedRoot":"/tmp/mine.json"}}"#, #"{"trust":{"staging":true}}"#, #"{"customTrustedRoot":"/tmp/mine.json"}"#] {
+            #expect(throws: RequestError.self, "\(body)") { try ServiceTrust.apply(trust, to: Array(body.utf8)) }
+        }
+        #expect(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"]}"#.utf8)) == Array(#"{"files":["a"]}"#.utf8))
     }
 
     @Test("errors become the error body with the status of their category; internal errors say nothing more")

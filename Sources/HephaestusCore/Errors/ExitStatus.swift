@@ -60,6 +60,7 @@ extension ErrorCategory {
         case .outputFailed: .cannotCreate
         case .ioFailed: .ioError
         case .unavailable: .unavailable
+        case .missingCredentials: .configuration
         case .configuration: .configuration
         case .toolFailed: .toolFailed
         case .tooLarge: .dataError

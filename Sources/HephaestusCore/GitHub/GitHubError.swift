@@ -25,7 +25,7 @@ public enum GitHubError: CodedError, Equatable {
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
-            case .missingToken: (.configuration, "a command needs a GitHub token and none is set")
+            case .missingToken: (.missingCredentials, "a command needs a GitHub token and none is set")
             case .malformedToken: (.configuration, "the token's shape is wrong (prefix, length, whitespace)")
             case .invalidRepository: (.usage, "--repository is not OWNER/REPO")
             case .releaseNotFound: (.notFound, "no release has the given tag")

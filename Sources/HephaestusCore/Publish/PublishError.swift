@@ -28,7 +28,7 @@ public enum PublishError: CodedError, Equatable {
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
             case .invalidDistribution: (.invalidInput, "a distribution fails validation (name, archive, metadata, description); nothing is uploaded")
-            case .missingCredentials: (.configuration, "no index password/token in the environment or ~/.pypirc and no --trusted-publishing")
+            case .missingCredentials: (.missingCredentials, "no index password/token in the environment or ~/.pypirc and no --trusted-publishing")
             case .configuration: (.configuration, "~/.pypirc (or --config-file) is malformed or does not define the --repository named")
             case .credentialsRejected: (.permissionDenied, "the index rejected the credentials (401/403)")
             case .fileExists: (.checkFailed, "the index already has the file and --skip-existing was not given")

@@ -26,7 +26,11 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case ioFailed = "io-failed"
     /// A remote service or a system library could not be reached or kept failing.
     case unavailable = "unavailable"
-    /// The environment is unusable: missing credentials or tool, bad configuration, state that must be fixed first.
+    /// A credential the operation needs to act elsewhere (a GitHub or package-index token, an OIDC identity token) is not
+    /// set. Not a fault of the process: over the service, the deployment does not hold one (403, not a server error).
+    case missingCredentials = "missing-credentials"
+    /// The environment is unusable: a malformed credential, a missing tool, bad configuration, state that must be fixed
+    /// first.
     case configuration = "configuration"
     /// An external tool Hephaestus drives (pip) failed after every check passed.
     case toolFailed = "tool-failed"
@@ -50,6 +54,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .outputFailed: "an output could not be written"
         case .ioFailed: "reading an input, or writing results to standard output, failed part-way"
         case .unavailable: "a remote service or system library could not be reached or kept failing"
+        case .missingCredentials: "a credential the operation needs (GitHub or index token, OIDC identity token) is not set"
         case .configuration: "the environment is unusable (credentials, tool, configuration or state)"
         case .toolFailed: "an external tool (pip) failed after every check passed"
         case .tooLarge: "a request is larger than the service accepts"
@@ -62,8 +67,10 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     ///
     /// Client errors: a wrong request is 400; content that is well-formed as a request but cannot be processed
     /// (malformed input, or input that fails a check) is 422 Unprocessable Content; 404, 403 and 409 Conflict for an
-    /// existing destination are as named. Everything on the server's side is 5xx: 503 for an unreachable dependency
-    /// (retry later), 500 for the rest, including a failed external tool (pip is not an upstream server, so not 502).
+    /// existing destination are as named; a credential the deployment does not hold for an upstream (no GitHub token) is
+    /// 403: the service refuses an operation it cannot perform, and nothing is broken. Everything on the server's side
+    /// is 5xx: 503 for an unreachable dependency (retry later), 500 for the rest, including a failed external tool (pip
+    /// is not an upstream server, so not 502).
     public var httpStatus: Int {
         switch self {
         case .usage: 400
@@ -76,6 +83,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .outputFailed: 500
         case .ioFailed: 500
         case .unavailable: 503
+        case .missingCredentials: 403
         case .configuration: 500
         case .toolFailed: 500
         case .tooLarge: 413
@@ -89,8 +97,9 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     /// A wrong request or malformed input is `INVALID_ARGUMENT` (wrong whatever the system's state); an input that fails
     /// a check and an unusable environment are `FAILED_PRECONDITION` (do not retry until the input or the system is
     /// fixed); a dependency that could not be reached is `UNAVAILABLE` (retrying may help); an external tool's failure
-    /// is `UNKNOWN` (an error from another process's error space); failed local I/O and bugs are `INTERNAL` (the
-    /// failure is not known to have lost data, so not `DATA_LOSS`).
+    /// is `UNKNOWN` (an error from another process's error space); a missing upstream credential is `PERMISSION_DENIED`
+    /// (the service is not permitted to act there); failed local I/O and bugs are `INTERNAL` (the failure is not known
+    /// to have lost data, so not `DATA_LOSS`).
     public var grpcStatus: GRPCStatusCode {
         switch self {
         case .usage: .invalidArgument
@@ -103,6 +112,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .outputFailed: .internalError
         case .ioFailed: .internalError
         case .unavailable: .unavailable
+        case .missingCredentials: .permissionDenied
         case .configuration: .failedPrecondition
         case .toolFailed: .unknown
         case .tooLarge: .resourceExhausted

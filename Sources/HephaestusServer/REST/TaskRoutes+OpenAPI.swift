@@ -12,7 +12,20 @@ enum TaskRoutes {
                         "required": true, "content": ["application/json": ["schema": ["$ref": "#/components/schemas/StartTaskRequest"]]],
                     ],
                     "responses": errorResponses.merging(["202": ["description": "Queued", "content": task]]) { $1 },
-                ]
+                ],
+                "get": [
+                    "operationId": "tasks.list", "summary": "Tasks, filtered by status and account", "tags": ["tasks"], "security": security,
+                    "parameters": [
+                        [
+                            "name": "status", "in": "query", "required": false,
+                            "schema": ["enum": ["queued", "running", "succeeded", "failed", "cancelled"]],
+                        ],
+                        ["name": "account", "in": "query", "required": false, "schema": ["type": "string"]],
+                    ],
+                    "responses": errorResponses.merging([
+                        "200": ["description": "The tasks", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/TaskList"]]]]
+                    ]) { $1 },
+                ],
             ],
             "/v1/tasks/{id}": [
                 "get": [
@@ -20,7 +33,7 @@ enum TaskRoutes {
                     "security": security, "parameters": [idParameter],
                     "responses": errorResponses.merging([
                         "200": ["description": "The task", "content": task],
-                        "404": ServiceDescription.response("No such task", error: true),
+                        "404": ServiceDescription.response("No such task", schema: ServiceDescription.errorSchema),
                     ]) { $1 },
                 ],
                 "delete": [
@@ -28,7 +41,7 @@ enum TaskRoutes {
                     "parameters": [idParameter],
                     "responses": errorResponses.merging([
                         "200": ["description": "The task", "content": task],
-                        "404": ServiceDescription.response("No such task", error: true),
+                        "404": ServiceDescription.response("No such task", schema: ServiceDescription.errorSchema),
                     ]) { $1 },
                 ],
             ],
@@ -42,7 +55,7 @@ enum TaskRoutes {
                     ],
                     "responses": errorResponses.merging([
                         "200": ["description": "text/event-stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
-                        "404": ServiceDescription.response("No such task", error: true),
+                        "404": ServiceDescription.response("No such task", schema: ServiceDescription.errorSchema),
                     ]) { $1 },
                 ]
             ],

@@ -35,7 +35,7 @@ public enum SigningError: CodedError {
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
-            case .noIdentityToken: (.configuration, "keyless signing found no OIDC token (option, SIGSTORE_ID_TOKEN or CI ambient credentials)")
+            case .noIdentityToken: (.missingCredentials, "keyless signing found no OIDC token (option, SIGSTORE_ID_TOKEN or CI ambient credentials)")
             case .malformedIdentityToken: (.invalidInput, "the OIDC token is not a JWT with iss, sub and exp")
             case .identityTokenNotUsable: (.permissionDenied, "the OIDC token has expired, is not yet valid, or names an unverified e-mail")
             case .certificateRejected: (.checkFailed, "the CA returned a certificate for another key, or refused the proof of possession")
