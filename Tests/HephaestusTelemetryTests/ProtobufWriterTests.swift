@@ -67,6 +67,6 @@ import Testing
         var ids = Set<TraceID>()
         for _ in 0..<10_000 { ids.insert(TraceID.random(using: &first)) }
         #expect(ids.count == 10_000)
-        #expect(ids.allSatisfy(\.isValid))
+        #expect(ids.allSatisfy { $0.isValid })
     }
 }
