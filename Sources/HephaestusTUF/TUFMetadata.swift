@@ -190,8 +190,9 @@ struct TUFEnvelope {
     /// Throws unless at least `roleKeys.threshold` distinct keys of the role signed the canonical bytes.
     func verify(role: String, roleKeys: TUFRoleKeys, keys: [String: TUFKey]) throws(TUFError) {
         var signers = Set<String>()
-        for (keyID, signature) in signatures where roleKeys.keyIDs.contains(keyID) && !signers.contains(keyID) {
-            guard let key = keys[keyID] else { continue }
+        // Once the threshold is met the verdict cannot change: the remaining signatures are not verified.
+        for (keyID, signature) in signatures where signers.count < roleKeys.threshold {
+            guard roleKeys.keyIDs.contains(keyID), !signers.contains(keyID), let key = keys[keyID] else { continue }
             if key.key.isValidSignature(signature, for: canonicalSigned, scheme: key.scheme) { signers.insert(keyID) }
         }
         guard signers.count >= roleKeys.threshold else {

@@ -291,21 +291,34 @@ public final class TUFUpdater {
 
     // MARK: - Offline (the cache as verification reads it)
 
-    /// What a metadata directory holds after a complete update, checked without the network.
-    public struct LocalTarget: Sendable {
-        /// The target file's bytes, checked against the trusted targets metadata.
-        public let bytes: [UInt8]
+    /// What a metadata directory holds after a complete update, checked without the network: the chain once, then
+    /// any of the top-level targets role's files.
+    public struct LocalMetadata: Sendable {
         public let rootVersion: Int
         public let timestampVersion: Int
         /// When the trusted timestamp metadata expires: after that, a TUF client must refresh before trusting it.
         public let timestampExpires: Date
+        /// The top-level targets role's files, as its checked metadata lists them.
+        let files: [String: TUFTargetInfo]
+        let targetsDirectory: String
+
+        /// A target file's bytes, checked against its length and hashes in the trusted targets metadata.
+        public func target(_ path: String) throws(TUFError) -> [UInt8] {
+            guard let info = files[path] else { throw TUFError(.targetNotFound, "the trusted targets metadata does not list \(path)") }
+            guard let bytes = readLocal(targetsDirectory, quote(path)) else {
+                throw TUFError(.targetNotFound, "target \(path) is missing from \(targetsDirectory)")
+            }
+            try check(bytes, target: info)
+            return bytes
+        }
     }
 
-    /// Reads a target of the top-level targets role from a cache a complete ``refresh()`` and ``commit()`` left: the
-    /// root signed by its own threshold, timestamp, snapshot and targets signed by the root's keys, each the version,
-    /// length and hashes the one before names, and the target file its length and hashes. Expiry is not checked (the
-    /// caller is offline and reports the cache's age instead); anything else out of place is an error.
-    public static func localTarget(_ path: String, metadataDirectory: String, targetsDirectory: String) throws(TUFError) -> LocalTarget {
+    /// Checks the metadata a complete ``refresh()`` and ``commit()`` left: the root signed by its own threshold,
+    /// timestamp, snapshot and targets signed by the root's keys, each the version, length and hashes the one before
+    /// names. Expiry is not checked (the caller is offline and reports the cache's age instead); anything else out of
+    /// place is an error. Every signature, length and hash is checked on every call; the chain is read once however
+    /// many targets are then read from it.
+    public static func localMetadata(metadataDirectory: String, targetsDirectory: String) throws(TUFError) -> LocalMetadata {
         func read(_ name: String) throws(TUFError) -> [UInt8] {
             guard let bytes = readLocal(metadataDirectory, name) else {
                 throw TUFError(.metadataInvalid, "\(name) is missing from \(metadataDirectory)")
@@ -340,13 +353,11 @@ public final class TUFUpdater {
             throw TUFError(
                 .versionMismatch, "targets metadata has version \(targets.envelope.version), the snapshot names \(targetsEntry.version)")
         }
-        guard let file = targets.targets[path] else { throw TUFError(.targetNotFound, "the trusted targets metadata does not list \(path)") }
-        let info = TUFTargetInfo(path: path, length: file.length, hashes: file.hashes)
-        guard let bytes = readLocal(targetsDirectory, quote(path)) else {
-            throw TUFError(.targetNotFound, "target \(path) is missing from \(targetsDirectory)")
-        }
-        try check(bytes, target: info)
-        return LocalTarget(bytes: bytes, rootVersion: root.version, timestampVersion: timestamp.version, timestampExpires: timestamp.expires)
+        var files: [String: TUFTargetInfo] = [:]
+        for (path, file) in targets.targets { files[path] = TUFTargetInfo(path: path, length: file.length, hashes: file.hashes) }
+        return LocalMetadata(
+            rootVersion: root.version, timestampVersion: timestamp.version, timestampExpires: timestamp.expires, files: files,
+            targetsDirectory: targetsDirectory)
     }
 
     // MARK: - Checks and helpers

@@ -185,4 +185,20 @@ struct CommandLineTests {
         #expect(sha.wholeMatch(of: /[0-9a-f]{40}/) != nil, "commit: \(commit)")
         #expect(try ProcessResult.run(git, ["-C", root, "cat-file", "-e", "\(sha)^{commit}"]).status == 0, "\(sha) is no commit of \(root)")
     }
+
+    // MARK: - Negative numbers as option values
+
+    @Test("a negative number after a long option is attached to it; anything else is left as it is")
+    func negativeNumbersAreAttached() {
+        for number in ["-60", "-0", "-1.5", "-2.", "-.5", "-1e3", "-2.5E-2", "-7e+1"] {
+            #expect(GlobalOptionPlacement.isNegativeNumber(number), "\(number)")
+            #expect(GlobalOptionPlacement.attachingNegativeNumbers(in: ["--lifetime", number]) == ["--lifetime=\(number)"])
+        }
+        for text in ["-", "-.", "-e3", "-1e", "-1e+", "--60", "-6O", "60", "-1.2.3", "-1 ", "-\u{0663}", "-x", ""] {
+            #expect(!GlobalOptionPlacement.isNegativeNumber(text), "\(text)")
+        }
+        #expect(GlobalOptionPlacement.attachingNegativeNumbers(in: ["--lifetime", "-v"]) == ["--lifetime", "-v"])
+        #expect(GlobalOptionPlacement.attachingNegativeNumbers(in: ["--", "--lifetime", "-60"]) == ["--", "--lifetime", "-60"])
+        #expect(GlobalOptionPlacement.attachingNegativeNumbers(in: ["--lifetime=-60"]) == ["--lifetime=-60"])
+    }
 }

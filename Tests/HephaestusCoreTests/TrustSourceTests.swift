@@ -137,6 +137,10 @@ struct TrustSourceTests {
         let directory = try await installCache()
         for (file, damage) in [
             ("targets/trusted_root.json", { (bytes: inout [UInt8]) in bytes[bytes.count / 2] ^= 0x01 }),
+            // Both targets are checked against the one chain read: the signing config's hash too.
+            ("targets/signing_config.v0.2.json", { (bytes: inout [UInt8]) in bytes[bytes.count / 2] ^= 0x01 }),
+            ("metadata/targets.json", { (bytes: inout [UInt8]) in bytes[bytes.count / 2] ^= 0x01 }),
+            ("metadata/root.json", { (bytes: inout [UInt8]) in bytes[bytes.count / 2] ^= 0x01 }),
             ("metadata/timestamp.json", { (bytes: inout [UInt8]) in bytes = Array("{\"signed\": ".utf8) }),
             ("metadata/snapshot.json", { (bytes: inout [UInt8]) in bytes.append(0x0A) }),
             ("last-refresh", { (bytes: inout [UInt8]) in bytes = Array("yesterday".utf8) }),

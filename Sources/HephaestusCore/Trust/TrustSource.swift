@@ -23,7 +23,7 @@ public enum TrustSelection: Sendable, Equatable {
         case .production: return try TrustedRoot.production()
         case .staging: return try TrustedRoot.staging()
         case .file(let path): return try TrustedRoot(json: FileReader.contents(of: path, limit: 16 << 20))
-        case .tufCache(let cache): return try TrustedRoot(json: cache.trustedRoot)
+        case .tufCache(let cache): return cache.parsedRoot
         }
     }
 
@@ -124,6 +124,8 @@ public struct TrustCache: Sendable, Equatable {
     public let trustedRootPath: String
     /// The trusted root's bytes, as checked.
     public let trustedRoot: [UInt8]
+    /// ``trustedRoot`` parsed (once, when the cache was checked).
+    public let parsedRoot: TrustedRoot
     /// The cached signing config, when the repository publishes one (checked as the trusted root is).
     public let signingConfigPath: String?
     public let rootVersion: Int
@@ -147,24 +149,35 @@ public struct TrustCache: Sendable, Equatable {
         else { throw invalid("\(markerName) is not an RFC 3339 time") }
         let metadata = directory + "/metadata"
         let targets = directory + "/targets"
-        let root: TUFUpdater.LocalTarget
+        // The chain is checked once (every signature, length and hash), then both targets against it.
+        let chain: TUFUpdater.LocalMetadata
+        let rootBytes: [UInt8]
         do {
-            root = try TUFUpdater.localTarget(TrustUpdateOperation.trustedRootTarget, metadataDirectory: metadata, targetsDirectory: targets)
+            chain = try TUFUpdater.localMetadata(metadataDirectory: metadata, targetsDirectory: targets)
+            rootBytes = try chain.target(TrustUpdateOperation.trustedRootTarget)
         } catch { throw invalid("\(error)") }
-        do { _ = try TrustedRoot(json: root.bytes) } catch { throw invalid("\(TrustUpdateOperation.trustedRootTarget): \(error)") }
+        let parsedRoot: TrustedRoot
+        do { parsedRoot = try TrustedRoot(json: rootBytes) } catch { throw invalid("\(TrustUpdateOperation.trustedRootTarget): \(error)") }
         var signingConfigPath: String?
         do {
-            let config = try TUFUpdater.localTarget(
-                TrustUpdateOperation.signingConfigTarget, metadataDirectory: metadata, targetsDirectory: targets)
-            _ = try SigningConfig(json: config.bytes)
+            _ = try SigningConfig(json: try chain.target(TrustUpdateOperation.signingConfigTarget))
             signingConfigPath = targets + "/" + TUFUpdater.quote(TrustUpdateOperation.signingConfigTarget)
         } catch let error as TUFError where error.errorCode == .targetNotFound {
         } catch { throw invalid("\(TrustUpdateOperation.signingConfigTarget): \(error)") }
         return TrustCache(
             repository: staging ? TrustUpdateOperation.stagingRepository : TrustUpdateOperation.productionRepository, staging: staging,
             directory: directory, trustedRootPath: targets + "/" + TUFUpdater.quote(TrustUpdateOperation.trustedRootTarget),
-            trustedRoot: root.bytes, signingConfigPath: signingConfigPath, rootVersion: root.rootVersion, refreshedAt: refreshedAt,
-            timestampExpires: root.timestampExpires)
+            trustedRoot: rootBytes, parsedRoot: parsedRoot, signingConfigPath: signingConfigPath, rootVersion: chain.rootVersion,
+            refreshedAt: refreshedAt, timestampExpires: chain.timestampExpires)
+    }
+
+    /// Equal when read from the same place with the same checked contents (the parsed root is made from
+    /// ``trustedRoot``).
+    public static func == (left: TrustCache, right: TrustCache) -> Bool {
+        left.repository == right.repository && left.staging == right.staging && left.directory == right.directory
+            && left.trustedRootPath == right.trustedRootPath && left.trustedRoot == right.trustedRoot
+            && left.signingConfigPath == right.signingConfigPath && left.rootVersion == right.rootVersion
+            && left.refreshedAt == right.refreshedAt && left.timestampExpires == right.timestampExpires
     }
 }
 

@@ -16,7 +16,8 @@ public struct OTLPTraceEncoding: Sendable {
     }
 
     public func encode(_ spans: [FinishedSpan]) -> [UInt8] {
-        var request = ProtobufWriter()
+        // About 300 bytes a span: one allocation for most batches.
+        var request = ProtobufWriter(capacity: 512 + spans.count * 320)
         // ExportTraceServiceRequest.resource_spans = 1
         request.message(1) { resourceSpans in
             // ResourceSpans.resource = 1 { Resource.attributes = 1 }
@@ -42,9 +43,9 @@ public struct OTLPTraceEncoding: Sendable {
 
     /// `opentelemetry.proto.trace.v1.Span`.
     private static func span(_ writer: inout ProtobufWriter, _ span: FinishedSpan) {
-        writer.data(1, span.context.traceID.bytes)
-        writer.data(2, span.context.spanID.bytes)
-        if let parent = span.parentSpanID { writer.data(4, parent.bytes) }
+        writer.bigEndian(1, span.context.traceID.high, span.context.traceID.low)
+        writer.bigEndian(2, span.context.spanID.value)
+        if let parent = span.parentSpanID { writer.bigEndian(4, parent.value) }
         writer.string(5, span.name)
         writer.int64(6, kind(span.kind))
         writer.fixed64(7, span.startNanoseconds)
@@ -97,7 +98,7 @@ public struct OTLPTraceEncoding: Sendable {
     /// oneof member is written even at its default value.
     private static func anyValue(_ writer: inout ProtobufWriter, _ value: SpanAttribute) {
         switch value {
-        case .string(let text): writer.presentData(1, Array(text.utf8))
+        case .string(let text): writer.presentString(1, text)
         case .bool(let flag): writer.presentVarint(2, flag ? 1 : 0)
         case .int32(let number): writer.presentVarint(3, UInt64(bitPattern: Int64(number)))
         case .int64(let number): writer.presentVarint(3, UInt64(bitPattern: number))

@@ -17,7 +17,7 @@ public final class RecordingTracer: Tracer, Sendable {
     let processor: any SpanProcessor
     let redact: @Sendable (String) -> String
     private let clock: @Sendable () -> UInt64
-    private let random = Mutex(SystemRandomNumberGenerator())
+    private let random = Mutex(IDGenerator())
 
     public init(
         sampler: any Sampler, processor: any SpanProcessor, redact: @escaping @Sendable (String) -> String = { $0 },
@@ -106,10 +106,10 @@ public final class RecordedSpan: Tracing.Span, Sendable {
         state = Mutex(State(name: name))
     }
 
-    public var isRecording: Bool { tracer != nil && !state.withLock(\.ended) }
+    public var isRecording: Bool { tracer != nil && !state.withLock { $0.ended } }
 
     public var operationName: String {
-        get { state.withLock(\.name) }
+        get { state.withLock { $0.name } }
         set {
             guard tracer != nil else { return }
             state.withLock { $0.name = newValue }
@@ -117,7 +117,7 @@ public final class RecordedSpan: Tracing.Span, Sendable {
     }
 
     public var attributes: SpanAttributes {
-        get { state.withLock(\.attributes) }
+        get { state.withLock { $0.attributes } }
         set {
             guard tracer != nil else { return }
             state.withLock { if !$0.ended { $0.attributes = newValue } }
