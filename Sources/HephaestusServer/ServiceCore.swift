@@ -71,7 +71,7 @@ public final class ServiceCore: Sendable {
         guard let operation = OperationRegistry.operation(named: name) else {
             throw RequestError("no operation \(name) (GET /v1/operations lists them)")
         }
-        let requestJSON = try ServiceTrust.apply(trust, to: requestJSON)
+        let requestJSON = try ServiceTrust.apply(trust, to: requestJSON, operation: name)
         let context = OperationContext(
             runID: runID, logger: logger.with(runID: runID), instrumentation: instrumentation, serviceStore: serviceStore)
         let seconds = limits.requestTimeoutSeconds
@@ -100,11 +100,22 @@ extension Logger {
     }
 }
 
-/// The service decides trust: an operation's `trust` (`{"trustedRoot": FILE}` or `{"staging": true}` on the command
-/// line) is the service's own when served; a request that names a root of its own is refused.
+/// What a request may ask of the service beyond its operation's role. The service decides trust: an operation's
+/// `trust` (`{"trustedRoot": FILE}` or `{"staging": true}` on the command line) is the service's own when served; a
+/// request that names a root of its own is refused. Nor may a request name an endpoint for the service to fetch from
+/// (the GitHub API, a package index, a TUF repository: any URL a caller chose would make the service a proxy into its
+/// own network), the service's standard input (`-`), or a file for a read-only operation to write (`schema.export`'s
+/// `output`, which a viewer may call).
 enum ServiceTrust {
-    static func apply(_ trust: TrustChoice, to requestJSON: [UInt8]) throws -> [UInt8] {
+    /// Request members naming an endpoint, at any depth: the operations use their defaults (api.github.com, pypi.org,
+    /// the public-good TUF repository) when served.
+    static let endpointFields: Set<String> = ["apiURL", "repositoryURL", "indexURL", "tufUrl", "metadataUrl", "targetBaseUrl"]
+    /// Members of read-only operations that would write files on the service's machine.
+    static let fileOutputFields: Set<String> = ["output", "overwrite"]
+
+    static func apply(_ trust: TrustChoice, to requestJSON: [UInt8], operation: String) throws -> [UInt8] {
         guard var object = (try? JSONSerialization.jsonObject(with: Data(requestJSON))) as? [String: Any] else { return requestJSON }
+        try refuseServerSideReach(object, operation: operation)
         // `verify.github-attestation` names its root as gh does (`--custom-trusted-root`): a file of the client's choice too.
         if object["customTrustedRoot"] != nil {
             throw RequestError("customTrustedRoot: the service decides which root to verify against; leave it out")
@@ -118,5 +129,34 @@ enum ServiceTrust {
         if trust.staging { fields["staging"] = true }
         object["trust"] = fields
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+    }
+
+    /// Refuses endpoints, `-` and a read-only operation's file output anywhere in `request` (one line naming the member).
+    static func refuseServerSideReach(_ request: [String: Any], operation: String) throws(RequestError) {
+        if OperationRegistry.operation(named: operation)?.descriptor.effect == .readOnly,
+            let field = fileOutputFields.sorted().first(where: { request[$0] != nil && !(request[$0] is NSNull) })
+        {
+            throw RequestError("\(field): \(operation) over the service returns its result in the response; it writes no file on the server")
+        }
+        try refuse(request, path: "")
+    }
+
+    private static func refuse(_ value: Any, path: String) throws(RequestError) {
+        switch value {
+        case let object as [String: Any]:
+            for (key, member) in object.sorted(by: { $0.key < $1.key }) {
+                let memberPath = path.isEmpty ? key : "\(path).\(key)"
+                if endpointFields.contains(key), !(member is NSNull) {
+                    throw RequestError("\(memberPath): the service uses its own endpoints; a request cannot name one for it to fetch from")
+                }
+                try refuse(member, path: memberPath)
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() { try refuse(element, path: "\(path)[\(index)]") }
+        case let text as String where text == "-":
+            throw RequestError("\(path): - (standard input) means nothing to the service; send a path on the server or the content itself")
+        default:
+            break
+        }
     }
 }

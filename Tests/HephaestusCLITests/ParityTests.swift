@@ -238,7 +238,7 @@ struct ParityTests {
             // GitHub: no token is set (the service holds none): a missing credential, 403, not a server error.
             Case(
                 id: "token validate: no token", operation: "token.validate", arguments: ["token", "validate", "--api-url", "http://127.0.0.1:9"],
-                request: ["github": ["apiURL": "http://127.0.0.1:9"]], environment: ["GITHUB_TOKEN": nil, "GH_TOKEN": nil]),
+                request: [:], environment: ["GITHUB_TOKEN": nil, "GH_TOKEN": nil]),
             // Analytics on a scripted repository.
             Case(
                 id: "analytics rankings", operation: "analytics.rankings",

@@ -135,12 +135,36 @@ struct ServiceDescriptionTests {
     @Test("the service decides trust: a request naming a root is refused, an empty trust becomes the service's")
     func serviceTrust() throws {
         let trust = TrustChoice(trustedRoot: "/srv/root.json")
-        let applied = try Self.object(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"],"trust":{}}"#.utf8)))
+        let applied = try Self.object(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"],"trust":{}}"#.utf8), operation: "digest.files"))
         #expect((applied["trust"] as? [String: Any])?["trustedRoot"] as? String == "/srv/root.json")
         for body in [#"{"trust":{"trustedRoot":"/tmp/mine.json"}}"#, #"{"trust":{"staging":true}}"#, #"{"customTrustedRoot":"/tmp/mine.json"}"#] {
-            #expect(throws: RequestError.self, "\(body)") { try ServiceTrust.apply(trust, to: Array(body.utf8)) }
+            #expect(throws: RequestError.self, "\(body)") { try ServiceTrust.apply(trust, to: Array(body.utf8), operation: "verify.bundle") }
         }
-        #expect(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"]}"#.utf8)) == Array(#"{"files":["a"]}"#.utf8))
+        #expect(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"]}"#.utf8), operation: "digest.files") == Array(#"{"files":["a"]}"#.utf8))
+    }
+
+    @Test("a request cannot name an endpoint for the service to fetch, its standard input, or a file a read-only operation writes")
+    func serverSideReach() throws {
+        let trust = TrustChoice()
+        let refused: [(String, String, String)] = [
+            ("token.validate", #"{"github":{"apiURL":"http://169.254.169.254/latest"}}"#, "github.apiURL: the service uses its own endpoints"),
+            ("publish.pypi", #"{"repositoryURL":"http://10.0.0.1/"}"#, "repositoryURL: the service uses its own endpoints"),
+            ("trust.update", #"{"tufUrl":"http://127.0.0.1:9/"}"#, "tufUrl: the service uses its own endpoints"),
+            ("digest.files", #"{"files":["a","-"]}"#, "files[1]: - (standard input) means nothing to the service"),
+            ("digest.check", #"{"manifest":"-"}"#, "manifest: - (standard input)"),
+            ("schema.export", #"{"format":"mcp","output":"/etc/cron.d/x","overwrite":true}"#, "output: schema.export over the service"),
+        ]
+        for (operation, body, message) in refused {
+            let error = #expect(throws: RequestError.self, "\(body)") { try ServiceTrust.apply(trust, to: Array(body.utf8), operation: operation) }
+            #expect(error?.description.hasPrefix(message) == true, "\(error?.description ?? "")")
+        }
+        // Absent or null members, and "-" inside a longer value, are fine; a changing operation keeps its output.
+        for (operation, body) in [
+            ("token.validate", #"{"github":{"apiURL":null}}"#), ("digest.files", #"{"files":["a-b","-x"]}"#),
+            ("schema.export", #"{"format":"mcp","output":null}"#), ("wheelhouse.pack", #"{"output":"/srv/out.tar.gz"}"#),
+        ] {
+            _ = try ServiceTrust.apply(trust, to: Array(body.utf8), operation: operation)
+        }
     }
 
     @Test("errors become the error body with the status of their category; internal errors say nothing more")

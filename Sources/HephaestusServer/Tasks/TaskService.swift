@@ -35,7 +35,8 @@ public struct TaskService: Sendable {
     }
 
     public func start(_ descriptor: OperationDescriptor, request: Google_Protobuf_Struct?, account: String) async throws -> TaskRecord {
-        let requestJSON = try ServiceTrust.apply(trust, to: try request.map { try $0.jsonUTF8Bytes() as [UInt8] } ?? Array("{}".utf8))
+        let requestJSON = try ServiceTrust.apply(
+            trust, to: try request.map { try $0.jsonUTF8Bytes() as [UInt8] } ?? Array("{}".utf8), operation: descriptor.name)
         let requestText = String(decoding: requestJSON, as: UTF8.self)
         let submission = try TaskSubmission(descriptor, request: requestText, account: account)
         return try await queue.enqueue(submission, at: clock())
