@@ -91,7 +91,7 @@ public struct ServeCommand: AsyncParsableCommand {
         do {
             settings = try self.settings()
         } catch {
-            FileHandle.standardError.write(Data("hephaestus serve: \(error)\n".utf8))
+            Self.report(error)
             throw ExitCode(ExitStatus.usage.rawValue)
         }
         do {
@@ -100,9 +100,14 @@ public struct ServeCommand: AsyncParsableCommand {
             let code = (error as? any CodedError)?.code ?? GeneralError.Code.unexpected.rawValue
             let status = (error as? any CodedError)?.category.exitStatus ?? .software
             logger.error("serve.failed", metadata: ["code": .string(code), "message": .string("\(error)")])
-            FileHandle.standardError.write(Data("hephaestus serve: \(error)\n".utf8))
+            Self.report(error)
             throw ExitCode(status.rawValue)
         }
+    }
+
+    /// One line on standard error; a closed standard error leaves only the exit status to tell.
+    private static func report(_ error: any Error) {
+        try? FileHandle.standardError.write(contentsOf: Data("hephaestus serve: \(error)\n".utf8))
     }
 
     /// The options as settings, every one checked (a bad one is a ``RequestError`` naming it).

@@ -52,7 +52,7 @@ public struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvert
         guard scalars.allSatisfy(\.isASCII) else { return nil }
         let text = String(String.UnicodeScalarView(scalars))
         let range = NSRange(text.startIndex..., in: text)
-        guard let match = Self.pattern.firstMatch(in: text, range: range) else { return nil }
+        guard let match = Self.pattern?.firstMatch(in: text, range: range) else { return nil }
         func group(_ name: String) -> String? {
             let found = match.range(withName: name)
             guard found.location != NSNotFound, let bounds = Range(found, in: text) else { return nil }
@@ -180,8 +180,9 @@ public struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvert
         }
     }
 
-    /// packaging's `VERSION_PATTERN`, anchored, case-insensitive (the input is ASCII by then).
-    nonisolated(unsafe) private static let pattern = try! NSRegularExpression(
+    /// packaging's `VERSION_PATTERN`, anchored, case-insensitive (the input is ASCII by then). A constant that compiles
+    /// (the `packaging` cross-check's 112 valid spellings would all fail if it did not), held optional so nothing traps.
+    nonisolated(unsafe) private static let pattern = try? NSRegularExpression(
         pattern: #"""
             ^v?(?:(?:(?<epoch>[0-9]+)!)?(?<release>[0-9]+(?:\.[0-9]+)*)\#
             (?<pre>[-_\.]?(?<preL>alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?<preN>[0-9]+)?)?\#
