@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "HephaestusAnalytics", targets: ["HephaestusAnalytics"]),
         .library(name: "HephaestusOperations", targets: ["HephaestusOperations"]),
         .library(name: "HephaestusService", targets: ["HephaestusService"]),
+        .library(name: "HephaestusSQLite", targets: ["HephaestusSQLite"]),
         .library(name: "HephaestusTelemetry", targets: ["HephaestusTelemetry"]),
         // The local Sigstore *test* instance, for testing other tools against in-process Fulcio, Rekor and TSA
         // services; never for real signing.
@@ -142,6 +143,12 @@ let package = Package(
             ]
         ),
 
+        /** What every SQLite store shares (GRDB): a WAL database that several processes create, open and upgrade at once. */
+        .target(
+            name: "HephaestusSQLite",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
         /** The attestation inventory (SQLite through GRDB) and what reads and writes it: scan, audit, report, backfill. */
         .target(
             name: "HephaestusInventory",
@@ -149,6 +156,7 @@ let package = Package(
                 "HephaestusPlatform",
                 "HephaestusSigstore",
                 "HephaestusCore",
+                "HephaestusSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -162,6 +170,7 @@ let package = Package(
             dependencies: [
                 "HephaestusPlatform",
                 "HephaestusCore",
+                "HephaestusSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

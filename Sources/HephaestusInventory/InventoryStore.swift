@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HephaestusCore
 import HephaestusPlatform
+import HephaestusSQLite
 
 /// The attestation inventory: repositories, releases, assets (size, SHA-256, manifest verdict), the bundles found
 /// for them (with the bundle bytes, so audits re-verify offline, and the trusted root each verdict was made with), and
@@ -41,32 +42,18 @@ public final class InventoryStore: Sendable {
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            guard try !pool.read({ try Self.migrator.hasBeenSuperseded($0) }) else {
-                throw InventoryError.schema(
-                    path: path, reason: "it was written by a newer Hephaestus (its schema has migrations this version does not know)")
+            pool = try SharedDatabase.openPool(path: path, configuration: configuration, patience: Self.busyTimeout) { pool in
+                guard try !pool.read({ try Self.migrator.hasBeenSuperseded($0) }) else {
+                    throw InventoryError.schema(
+                        path: path, reason: "it was written by a newer Hephaestus (its schema has migrations this version does not know)")
+                }
+                if found != .inventory(stamped: true) { try pool.write { try InventoryFile.stamp($0) } }
+                try SharedDatabase.migrate(pool, with: Self.migrator)
             }
-            if found != .inventory(stamped: true) { try pool.write { try InventoryFile.stamp($0) } }
-            try Self.migrate(pool)
         } catch let error as InventoryError {
             throw error
         } catch {
             throw InventoryError.schema(path: path, reason: "\(error)")
-        }
-    }
-
-    /// Applies the pending migrations. Another process opening the same new (or older) inventory at the same time may
-    /// apply some first, making ours fail: as long as it makes progress, what is still pending is applied again.
-    private static func migrate(_ pool: DatabasePool) throws {
-        var applied = try pool.read { try migrator.appliedIdentifiers($0) }
-        while true {
-            do {
-                return try migrator.migrate(pool)
-            } catch {
-                let now = try pool.read { try migrator.appliedIdentifiers($0) }
-                guard now.count > applied.count else { throw error }
-                applied = now
-            }
         }
     }
 

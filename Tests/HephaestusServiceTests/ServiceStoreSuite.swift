@@ -36,6 +36,28 @@ struct StoreFixture: Sendable {
 
 let epoch = Date(timeIntervalSince1970: 1_800_000_000)
 
+@Suite("Service store: opening")
+struct StoreOpeningSuite {
+    @Test("Replicas starting at once on a new SQLite store: it is created once and every replica opens it")
+    func concurrentCreation() async throws {
+        for _ in 0..<30 {
+            let directory = try TemporaryDirectory(prefix: "hephaestus-store")
+            let path = directory.file("service.sqlite")
+            var stores: [ServiceStore] = []
+            for outcome in ParallelMap.map(Array(0..<4), jobs: 4, { _ in try ServiceStore.open(.sqlite(path: path)) }) {
+                switch outcome {
+                case .success(let store): stores.append(store)
+                case .failure(let error): Issue.record("\(error)")
+                case .notStarted: Issue.record("not started")
+                }
+            }
+            guard let first = stores.first else { continue }
+            _ = try await first.accounts.create(name: "ci", role: .viewer, expiresAt: nil, at: epoch)
+            for store in stores { #expect(try await store.accounts.accounts().map(\.name) == ["ci"]) }
+        }
+    }
+}
+
 @Suite("Service store: accounts")
 struct AccountStoreSuite {
     @Test("Create shows a token once, stores only its hash; the token authenticates from another handle", arguments: StoreKind.all)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HephaestusCore
 import HephaestusPlatform
+import HephaestusSQLite
 
 /// The embedded service store: accounts, audit log and task queue in one SQLite file (WAL mode, through a GRDB pool),
 /// shared safely by several processes on one machine.
@@ -51,12 +52,13 @@ public final class SQLiteServiceStore: Sendable {
         // corrupt the file. FULL would fsync every audit record, capping the service at a few hundred requests/s.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            guard try !pool.read({ try Self.migrator.hasBeenSuperseded($0) }) else {
-                throw ServiceStoreError.schema(location: "sqlite:\(path)", reason: "it was written by a newer Hephaestus")
+            pool = try SharedDatabase.openPool(path: path, configuration: configuration, patience: Self.busyTimeout) { pool in
+                guard try !pool.read({ try Self.migrator.hasBeenSuperseded($0) }) else {
+                    throw ServiceStoreError.schema(location: "sqlite:\(path)", reason: "it was written by a newer Hephaestus")
+                }
+                if stamped != true { try pool.write { try $0.execute(sql: "PRAGMA application_id = \(Self.applicationID)") } }
+                try SharedDatabase.migrate(pool, with: Self.migrator)
             }
-            if stamped != true { try pool.write { try $0.execute(sql: "PRAGMA application_id = \(Self.applicationID)") } }
-            try Self.migrate(pool)
         } catch let error as ServiceStoreError {
             throw error
         } catch {
@@ -104,21 +106,6 @@ public final class SQLiteServiceStore: Sendable {
             throw ServiceStoreError.foreign(path: path, reason: "it is not a SQLite database")
         } catch {
             throw ServiceStoreError.unavailable(location: "sqlite:\(path)", reason: describe(error))
-        }
-    }
-
-    /// Applies pending migrations; another process migrating the same new store at once may win some, and what is
-    /// still pending is applied again as long as it makes progress.
-    private static func migrate(_ pool: DatabasePool) throws {
-        var applied = try pool.read { try migrator.appliedIdentifiers($0) }
-        while true {
-            do {
-                return try migrator.migrate(pool)
-            } catch {
-                let now = try pool.read { try migrator.appliedIdentifiers($0) }
-                guard now.count > applied.count else { throw error }
-                applied = now
-            }
         }
     }
 
