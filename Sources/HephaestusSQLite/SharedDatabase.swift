@@ -15,15 +15,29 @@ public enum SharedDatabase {
     /// Opens a WAL pool at `path` and runs `prepare` on it (schema checks, migrations) while no other Hephaestus
     /// process or thread is opening the same directory's databases, waiting at most `patience` seconds for its turn.
     /// A file system without `flock` on directories (NFS) is opened without taking turns.
+    ///
+    /// With `newFileMode`, a missing file is first created empty with that mode — exclusively, so a file another
+    /// opener has just created is never replaced (a replaced file leaves the first opener writing to a deleted inode).
     public static func openPool(
-        path: String, configuration: Configuration, patience: TimeInterval, prepare: (DatabasePool) throws -> Void
+        path: String, configuration: Configuration, patience: TimeInterval, newFileMode: mode_t? = nil, prepare: (DatabasePool) throws -> Void
     ) throws -> DatabasePool {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let turn = try OpeningTurn(directory: directory, patience: patience)
         defer { turn.end() }
+        if let newFileMode { try createExclusively(path, mode: newFileMode) }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try prepare(pool)
         return pool
+    }
+
+    /// Creates `path` empty with `mode` unless something is there already.
+    private static func createExclusively(_ path: String, mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw SharedDatabaseError.file(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 
     /// Applies `migrator`'s pending migrations. A process of a Hephaestus that did not take turns may apply some
@@ -47,12 +61,15 @@ public enum SharedDatabase {
 public enum SharedDatabaseError: Error, Equatable, CustomStringConvertible {
     /// Its directory cannot be opened to take turns.
     case directory(path: String, reason: String)
+    /// The database file cannot be created.
+    case file(path: String, reason: String)
     /// Another process kept opening databases in the directory for longer than the patience allowed.
     case busy(directory: String, seconds: Int)
 
     public var description: String {
         switch self {
         case .directory(let path, let reason): "cannot open the directory \(path): \(reason)"
+        case .file(let path, let reason): "cannot create \(path): \(reason)"
         case .busy(let directory, let seconds):
             "another process has been opening a database in \(directory) for more than \(seconds) s (a stopped process holding its lock?)"
         }

@@ -52,18 +52,23 @@ public struct TaskSubmission: Sendable, Equatable {
     public let request: String
     public let account: String
     public let interruption: InterruptionPolicy
+    /// The W3C `traceparent` of the request that queued it (nil without tracing): the task's spans continue that trace.
+    public let traceparent: String?
 
-    public init(operation: String, request: String, account: String, interruption: InterruptionPolicy) {
+    public init(operation: String, request: String, account: String, interruption: InterruptionPolicy, traceparent: String? = nil) {
         self.operation = operation
         self.request = request
         self.account = account
         self.interruption = interruption
+        self.traceparent = traceparent
     }
 
     /// A submission for a registered operation: only long-running operations may be tasks.
-    public init(_ descriptor: OperationDescriptor, request: String, account: String) throws(TaskError) {
+    public init(_ descriptor: OperationDescriptor, request: String, account: String, traceparent: String? = nil) throws(TaskError) {
         guard descriptor.longRunning else { throw .notTaskable(operation: descriptor.name, reason: "it is not long-running; call it directly") }
-        self.init(operation: descriptor.name, request: request, account: account, interruption: InterruptionPolicy(descriptor.effect))
+        self.init(
+            operation: descriptor.name, request: request, account: account, interruption: InterruptionPolicy(descriptor.effect),
+            traceparent: traceparent)
     }
 }
 
@@ -159,11 +164,14 @@ public struct TaskClaim: Sendable, Equatable {
     public let task: TaskRecord
     public let runner: RunnerID
     public let attempt: Int
+    /// The `traceparent` it was queued with (``TaskSubmission/traceparent``).
+    public let traceparent: String?
 
-    public init(task: TaskRecord, runner: RunnerID, attempt: Int) {
+    public init(task: TaskRecord, runner: RunnerID, attempt: Int, traceparent: String? = nil) {
         self.task = task
         self.runner = runner
         self.attempt = attempt
+        self.traceparent = traceparent
     }
 }
 

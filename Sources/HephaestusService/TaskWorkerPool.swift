@@ -188,7 +188,10 @@ public final class TaskWorkerPool: Sendable {
         let progress = ProgressSink { event in events.record(event) }
         let context = makeContext(task, progress, cancellation)
         do {
-            let document = try await operation.runJSON(Array(task.request.utf8), in: context) { item in events.record(item: item) }
+            // The operation's spans continue the trace of the request that queued the task, whichever replica runs it.
+            let document = try await context.instrumentation.continuing(claim.traceparent) {
+                try await operation.runJSON(Array(task.request.utf8), in: context) { item in events.record(item: item) }
+            }
             return .finished(report: String(decoding: document.json, as: UTF8.self), failure: document.failure.map(TaskFailure.init))
         } catch {
             // Cancelled for a drain (not on request): no outcome, the claim is released.

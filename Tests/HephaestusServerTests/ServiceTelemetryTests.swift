@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import HTTPTypes
 import HephaestusCore
+import HephaestusOperations
 import HephaestusPlatform
 import HephaestusService
 import HephaestusTelemetry
@@ -89,6 +90,53 @@ struct ServiceTelemetryUnitTests {
         let requests = setup.telemetry.activity.requests
         #expect(requests.map(\.route) == ["GET /v1/operations", "GET /v1/tasks/{id}", "GET unmatched"])
         #expect(requests.map(\.status) == ["200", "401", "404"] && !requests.contains(where: \.failed))
+    }
+
+    @Test("a task continues the trace of the request that queued it: its operation span is a child of POST /v1/tasks")
+    func taskSpans() async throws {
+        let setup = try await Setup()
+        let taskID = try await setup.application().test(.router) { client in
+            try await client.execute(
+                uri: "/v1/tasks", method: .post,
+                headers: [
+                    .authorization: "Bearer \(setup.tokens["admin"]!)", .contentType: "application/json",
+                    HTTPField.Name("traceparent")!: "00-\(Self.traceID)-\(Self.parentID)-01",
+                ],
+                body: ByteBuffer(
+                    string:
+                        #"{"operation": "inventory.audit", "request": {"inventory": "/nonexistent/inventory.sqlite", "identities": [], "issuers": [], "trust": {}}}"#
+                )
+            ) { response in
+                #expect(response.status == .accepted)
+                let task = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                return task?["id"] as? String ?? ""
+            }
+        }
+        let request = try #require(setup.spans.spans.first { $0.name == "POST /v1/tasks" })
+        #expect(request.context.traceID.description == Self.traceID)
+
+        let logger = Logger(label: "test")
+        let pool = try TaskWorkerPool(
+            queue: setup.store.tasks, configuration: .init(replica: "r1", workers: 1, pollInterval: 0.05),
+            operations: OperationRegistry.operation(named:),
+            logger: logger
+        ) { task, progress, cancellation in
+            OperationContext(
+                runID: RunID(task.id), logger: logger, progress: progress, cancellation: cancellation,
+                instrumentation: setup.telemetry.instrumentation, serviceStore: setup.store)
+        }
+        let running = Task { try await pool.run() }
+        for try await event in TaskService(queue: setup.store.tasks, pollInterval: .milliseconds(20)).follow(taskID, after: nil) {
+            if event.type.isTerminal { break }
+        }
+        pool.drain()
+        try await running.value
+        let finished = try await setup.store.tasks.task(taskID)
+        #expect(finished?.status == .failed && finished?.failure?.code == "inventory.missing", "\(String(describing: finished?.failure))")
+        let operation = try #require(setup.spans.spans.first { $0.name == "inventory.audit" }, "\(setup.spans.spans.map(\.name))")
+        #expect(operation.context.traceID == request.context.traceID, "the task's trace is the request's")
+        #expect(operation.parentSpanID == request.context.spanID)
+        #expect(operation.status?.code == .error)
     }
 
     @Test("/metrics needs the scrape token when one is configured; without tracing no span is made")

@@ -210,9 +210,18 @@ public protocol Instrumentation: Sendable {
     /// (an error status, an `exception` event, `error.type` the error's code); `body` gets the span to mark a negative
     /// verdict it returns rather than throws.
     func withSpan<T>(_ name: String, attributes: [String: String], _ body: (ActiveSpan) async throws -> T) async throws -> T
+
+    /// Runs `body` with the span a W3C `traceparent` names as the parent of the spans it starts: work handed on
+    /// (a queued task) continues the trace of the request that handed it on. Nil, or no tracing: `body` as is.
+    func continuing<T>(_ traceparent: String?, _ body: () async throws -> T) async throws -> T
 }
 
 extension Instrumentation {
+    /// Without tracing there is no trace to continue.
+    public func continuing<T>(_ traceparent: String?, _ body: () async throws -> T) async throws -> T {
+        try await body()
+    }
+
     /// A span around `body`, which has no use for the span itself.
     public func withSpan<T>(_ name: String, attributes: [String: String] = [:], _ body: () async throws -> T) async throws -> T {
         try await withSpan(name, attributes: attributes) { (_: ActiveSpan) in try await body() }
@@ -276,5 +285,10 @@ public struct TracingInstrumentation: Instrumentation {
                 throw error
             }
         }
+    }
+
+    public func continuing<T>(_ traceparent: String?, _ body: () async throws -> T) async throws -> T {
+        guard let traceparent else { return try await body() }
+        return try await InstrumentationContext.$current.withValue(TraceParent.context(traceparent, tracer: tracer)) { try await body() }
     }
 }

@@ -38,7 +38,7 @@ public struct TaskService: Sendable {
         let requestJSON = try ServiceTrust.apply(
             trust, to: try request.map { try $0.jsonUTF8Bytes() as [UInt8] } ?? Array("{}".utf8), operation: descriptor.name)
         let requestText = String(decoding: requestJSON, as: UTF8.self)
-        let submission = try TaskSubmission(descriptor, request: requestText, account: account)
+        let submission = try TaskSubmission(descriptor, request: requestText, account: account, traceparent: TraceParent.current)
         return try await queue.enqueue(submission, at: clock())
     }
 

@@ -10,11 +10,11 @@ extension SQLiteServiceStore: TaskQueue {
             try db.execute(
                 sql: """
                     INSERT INTO task (id, operation, request, account, status, attempts, interruption, created_at, updated_at,
-                        cancel_requested, last_event_id) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, 0, 0)
+                        cancel_requested, last_event_id, traceparent) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, 0, 0, ?)
                     """,
                 arguments: [
                     id, submission.operation, submission.request, submission.account, submission.interruption.rawValue, Self.text(time),
-                    Self.text(time),
+                    Self.text(time), submission.traceparent,
                 ])
             try Self.appendEvent(db, task: id, type: .queued, data: "{}", at: time)
             return try Self.taskRecord(db, id)
@@ -33,7 +33,8 @@ extension SQLiteServiceStore: TaskQueue {
             let task = try Self.taskRecord(db, id)
             try Self.appendEvent(
                 db, task: id, type: .started, data: Self.json(AttemptData(runner: runner.description, attempt: task.attempts)), at: time)
-            return TaskClaim(task: task, runner: runner, attempt: task.attempts)
+            let traceparent = try String.fetchOne(db, sql: "SELECT traceparent FROM task WHERE id = ?", arguments: [id])
+            return TaskClaim(task: task, runner: runner, attempt: task.attempts, traceparent: traceparent)
         }
     }
 

@@ -39,10 +39,6 @@ public final class SQLiteServiceStore: Sendable {
             } catch {
                 throw ServiceStoreError.unavailable(location: "sqlite:\(path)", reason: "cannot create \(directory): \(error.localizedDescription)")
             }
-            // Readable by its owner only (token hashes, the audit log); SQLite gives the -wal and -shm files the same mode.
-            if !FileManager.default.fileExists(atPath: path) {
-                _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -52,7 +48,8 @@ public final class SQLiteServiceStore: Sendable {
         // corrupt the file. FULL would fsync every audit record, capping the service at a few hundred requests/s.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
-            pool = try SharedDatabase.openPool(path: path, configuration: configuration, patience: Self.busyTimeout) { pool in
+            // Readable by its owner only (token hashes, the audit log); SQLite gives the -wal and -shm files the same mode.
+            pool = try SharedDatabase.openPool(path: path, configuration: configuration, patience: Self.busyTimeout, newFileMode: 0o600) { pool in
                 guard try !pool.read({ try Self.migrator.hasBeenSuperseded($0) }) else {
                     throw ServiceStoreError.schema(location: "sqlite:\(path)", reason: "it was written by a newer Hephaestus")
                 }
@@ -140,6 +137,9 @@ public final class SQLiteServiceStore: Sendable {
                     """)
             try db.execute(
                 sql: "INSERT INTO hephaestus_service (format, created_at) VALUES (?, ?)", arguments: [markerFormat, RFC3339.string(Date())])
+        }
+        migrator.registerMigration("v2: the traceparent a task was queued with") { db in
+            try db.execute(sql: "ALTER TABLE task ADD COLUMN traceparent TEXT")
         }
         return migrator
     }
