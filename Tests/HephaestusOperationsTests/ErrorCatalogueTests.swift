@@ -50,6 +50,9 @@ enum CodedErrorScanner {
         #"\b(?:enum|struct|class|actor|extension)\s+([A-Za-z_][A-Za-z0-9_.]*)\s*(?:<[^>{]*>)?\s*:\s*([^{]*)\{"#)
     /// The declaration of the codes a type uses: its own `enum Code`, or another type's.
     nonisolated(unsafe) static let ownCodes = try! Regex(#"\benum\s+Code\b"#)
+    /// An area whose error is the generic code-and-message one: `typealias TUFError = CodedFailure<TUFErrorCode>`.
+    nonisolated(unsafe) static let codedFailureAlias = try! Regex(
+        #"\btypealias\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*CodedFailure<([A-Za-z_][A-Za-z0-9_.]*)>"#)
     nonisolated(unsafe) static let borrowedCodes = try! Regex(
         #"\b(?:typealias\s+Code\s*=|(?:var|let)\s+errorCode\s*:)\s*([A-Za-z_][A-Za-z0-9_.]*)\.Code\b"#)
 
@@ -65,7 +68,8 @@ enum CodedErrorScanner {
             let conforms = list.split(separator: ",").contains {
                 $0.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").last == "CodedError"
             }
-            guard conforms else { continue }
+            // A generic conformance (CodedFailure<Code>) is declared for each area by a typealias, found below.
+            guard conforms, !match.output[0].substring!.prefix(while: { $0 != ":" }).contains("<") else { continue }
             let typeName = String(name.split(separator: ".").last ?? name)
             let body = Self.body(in: text, openingBrace: text.index(before: match.range.upperBound))
             var owner = typeName
@@ -75,6 +79,11 @@ enum CodedErrorScanner {
                 owner = String(other.split(separator: ".").last ?? other)
             }
             found.append(CodedErrorDeclaration(typeName: typeName, codeOwner: owner, file: file))
+        }
+        for match in text.matches(of: codedFailureAlias) {
+            guard let code = match.output[1].substring else { continue }
+            let typeName = "CodedFailure<\(code.split(separator: ".").last ?? code)>"
+            found.append(CodedErrorDeclaration(typeName: typeName, codeOwner: typeName, file: file))
         }
         return found
     }
@@ -118,7 +127,7 @@ struct ErrorCatalogueTests {
         }
     }
 
-    @Test("The scan finds enums, structs and extensions and whose codes each uses, and skips comments")
+    @Test("The scan finds enums, structs, extensions and CodedFailure typealiases and whose codes each uses, and skips comments")
     func scanner() {
         let source = """
             /// A doc comment: enum Commented: CodedError {}
@@ -139,6 +148,8 @@ struct ErrorCatalogueTests {
                 var errorCode: Code { .x }
             }
             enum NotAnError: String, CaseIterable { case a }
+            public struct Generic<Code: ErrorCode>: CodedError { let errorCode: Code }
+            public typealias LedgerError = CodedFailure<LedgerErrorCode>
             """
         let found = CodedErrorScanner.declarations(in: source, file: "X.swift")
         #expect(
@@ -146,7 +157,8 @@ struct ErrorCatalogueTests {
                 CodedErrorDeclaration(typeName: "AreaError", codeOwner: "AreaError", file: "X.swift"),
                 CodedErrorDeclaration(typeName: "Malformed", codeOwner: "VerificationError", file: "X.swift"),
                 CodedErrorDeclaration(typeName: "Foreign", codeOwner: "Foreign", file: "X.swift"),
-            ])
+                CodedErrorDeclaration(typeName: "CodedFailure<LedgerErrorCode>", codeOwner: "CodedFailure<LedgerErrorCode>", file: "X.swift"),
+            ], "a generic conformance is declared per area by its typealias")
     }
 
     @Test("Every code's category and summary come from its declaration")

@@ -20,6 +20,22 @@ extension CodedError {
     public static var codeType: any ErrorCode.Type { Code.self }
 }
 
+/// An error that is its code and the one line a user reads (naming the file, role or target and what was wrong): the
+/// whole of an area's error when nothing else needs carrying. `TUFError(.expired, "timestamp.json expired …")`.
+public struct CodedFailure<Code: ErrorCode>: CodedError {
+    public let errorCode: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.errorCode = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension CodedFailure: Equatable where Code: Equatable {}
+
 /// The stable codes of one error area: each declares its category and when it happens.
 ///
 /// Conforming enums are `String`-backed (the raw value is the stable code, e.g. `file.not-found`) and list every code
