@@ -105,9 +105,9 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// One line on standard error; a closed standard error leaves only the exit status to tell.
+    /// One line on standard error, as every command writes its failure (a closed standard error leaves the exit status).
     private static func report(_ error: any Error) {
-        try? FileHandle.standardError.write(contentsOf: Data("hephaestus serve: \(error)\n".utf8))
+        LogSink.standardError.write("hephaestus serve: \(error)")
     }
 
     /// The options as settings, every one checked (a bad one is a ``RequestError`` naming it).
