@@ -189,6 +189,33 @@ struct ServiceTests {
     }
 }
 
+/// fixtures/service/hold_store.py: SQLite's write lock on a service store, taken while a task is certainly running.
+struct StoreLockHolder {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+
+    init(store: String, task: String) throws {
+        process.executableURL = URL(fileURLWithPath: try #require(TestVenv.tool("python")))
+        process.arguments = [TestVenv.projectRoot.appendingPathComponent("fixtures/service/hold_store.py").path, store, task]
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard line.hasPrefix("held") else {
+            process.waitUntilExit()
+            throw ServiceProcess.Failure("hold_store.py did not take the lock (exit \(process.terminationStatus)); see its stderr")
+        }
+    }
+
+    /// Closes the holder's standard input: it rolls back and exits.
+    func release() throws {
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
+
 extension ServiceTests {
     /// A `verify batch` list of `count` lines repeating the genuine production bundle: a long-running operation that
     /// changes nothing (so an interrupted run may run again).
@@ -256,10 +283,10 @@ extension ServiceTests {
         // One verification at a time over a list long enough to be running for a while after its first result.
         let lines = 1_000
         let task = try Self.startTask(first, token: token, list: try Self.batchList(in: directory, count: lines), jobs: 1)
-        // Wait until the worker has persisted its first result (queued, started, progress), then kill the process.
-        let seen = try Self.events(first, token: token, task: task, options: ["--stop-after", "3"])
-        #expect(seen.compactMap { $0["event"] as? String } == ["queued", "started", "progress"], "\(seen)")
+        // Hold the store's write lock once the worker has persisted a result, so the task cannot end, then kill.
+        let holder = try StoreLockHolder(store: directory.file("service.sqlite"), task: task)
         first.kill()
+        try holder.release()
         let second = try ServiceProcess(directory: directory)
         let events = try Self.events(second, token: token, task: task)
         let types = events.compactMap { $0["event"] as? String }
