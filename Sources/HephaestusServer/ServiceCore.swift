@@ -41,7 +41,7 @@ public final class ServiceCore: Sendable {
     }
 
     /// One bundle verified off the concurrency pool's threads (OpenSSL work blocks).
-    public func verifyBundle(_ request: Hephaestus_V1_VerifyBundleRequest, runID: RunID) async throws -> VerifiedDocument {
+    public func verifyBundle(_ request: VerifyBundleInput, runID: RunID) async throws -> VerifiedDocument {
         let verification = self.verification
         return try await OperationMeasurement.measure(
             VerifyBundleOperation.descriptor.name, runID: runID, instrumentation: instrumentation, failure: \.failure,
@@ -50,7 +50,7 @@ public final class ServiceCore: Sendable {
 
     /// Several bundles, in order, each verified as ``verifyBundle(_:runID:)`` would; a malformed item fails the whole
     /// request (naming the item), a bundle that does not verify is that item's verdict.
-    public func verifyBatch(_ items: [Hephaestus_V1_VerifyBundleRequest], runID: RunID) async throws -> [VerifiedDocument] {
+    public func verifyBatch(_ items: [VerifyBundleInput], runID: RunID) async throws -> [VerifiedDocument] {
         let verification = self.verification
         return try await OperationMeasurement.measure(
             VerifyBatchOperation.descriptor.name, runID: runID, instrumentation: instrumentation,

@@ -39,7 +39,7 @@ struct BundleVerificationServiceTests {
     @Test("each genuine case gets the verdict sigstore-python gives", arguments: cases)
     func verdicts(_ item: SharedFixtures.SigstorePythonCase) throws {
         let service = try Self.service(root: item.trustedRoot)
-        let document = try service.verify(try Self.body(item), source: "request.bundle", runID: RunID("run"))
+        let document = try service.verify(VerifyBundleInput(try Self.body(item)), source: "request.bundle", runID: RunID("run"))
         #expect(document.passed == (item.expect == "pass"), "\(item.name): \(String(decoding: document.json, as: UTF8.self))")
         // The document is the gRPC message's proto3 JSON mapping: it decodes with no unknown field.
         let message = try document.message()
@@ -53,7 +53,7 @@ struct BundleVerificationServiceTests {
         var request = try Self.body(item)
         request.bundle = try Google_Protobuf_Struct(jsonString: request.bundleJson)
         request.bundleJson = ""
-        let passed = try service.verify(request, source: "request.bundle", runID: RunID("r"))
+        let passed = try service.verify(VerifyBundleInput(request), source: "request.bundle", runID: RunID("r"))
         #expect(passed.passed)
         let text = String(decoding: passed.json, as: UTF8.self)
         #expect(text.contains(#""bundle":"request.bundle""#) && text.contains(#""identity":"https://github.com/trailofbits/rfc8785.py"#))
@@ -63,12 +63,12 @@ struct BundleVerificationServiceTests {
         let at = tampered.bundleJson.index(signature.upperBound, offsetBy: 10)
         let original = tampered.bundleJson[at]
         tampered.bundleJson.replaceSubrange(at...at, with: original == "A" ? "B" : "A")
-        let failed = try service.verify(tampered, source: "request.bundle", runID: RunID("r"))
+        let failed = try service.verify(VerifyBundleInput(tampered), source: "request.bundle", runID: RunID("r"))
         #expect(!failed.passed)
         // Not a bundle at all: a verdict too.
         var notBundle = try Self.body(item)
         notBundle.bundleJson = "{}"
-        #expect(try !service.verify(notBundle, source: "request.bundle", runID: RunID("r")).passed)
+        #expect(try !service.verify(VerifyBundleInput(notBundle), source: "request.bundle", runID: RunID("r")).passed)
     }
 
     @Test("malformed requests are refused with a message naming the field")
@@ -80,7 +80,7 @@ struct BundleVerificationServiceTests {
             var request = good
             change(&request)
             do {
-                _ = try service.verify(request, source: source, runID: RunID("r"))
+                _ = try service.verify(VerifyBundleInput(request), source: source, runID: RunID("r"))
                 return nil
             } catch let error as RequestError {
                 return error.message
@@ -98,5 +98,72 @@ struct BundleVerificationServiceTests {
         #expect(refusal { $0.key = "not a key" }?.contains("do not combine") == true)
         #expect(refusal { $0.trustedRoot = "private" }?.contains("trustedRoot private is not a root") == true)
         #expect(refusal({ $0.artifactDigest = "" }, source: "request.items[3].bundle") == "items[3].artifactDigest is required")
+    }
+
+    @Test("REST bodies: the bundle parsed with the body gives the same document as the proto3 JSON mapping of the whole body")
+    func restBodies() throws {
+        for item in Self.cases {
+            let service = try Self.service(root: item.trustedRoot)
+            var request = try Self.body(item)
+            let bundle = request.bundleJson
+            request.bundleJson = ""
+            var body: [UInt8] = try request.jsonUTF8Bytes()
+            // {"artifactDigest":…} + "bundle": the bundle's own text, as a client sends it.
+            body.removeLast()
+            body.append(contentsOf: #","bundle":"#.utf8)
+            body.append(contentsOf: bundle.utf8)
+            body.append(UInt8(ascii: "}"))
+            let read = try VerifyBundleBody.request(body)
+            #expect(read.parsedBundle != nil, "\(item.name): the bundle was not taken from the body")
+            let whole = try Hephaestus_V1_VerifyBundleRequest(jsonUTF8Bytes: body)
+            let fast = try service.verify(read, source: "request.bundle", runID: RunID("r"))
+            let slow = try service.verify(VerifyBundleInput(whole), source: "request.bundle", runID: RunID("r"))
+            #expect(
+                String(decoding: fast.json, as: UTF8.self) == String(decoding: slow.json, as: UTF8.self) && fast.passed == (item.expect == "pass"),
+                "\(item.name)")
+            // A batch of two of it: the same two documents.
+            let batch: [UInt8] = Array(#"{"items":["#.utf8) + body + [UInt8(ascii: ",")] + body + Array("]}".utf8)
+            let items = try VerifyBundleBody.items(batch)
+            #expect(items.count == 2 && items.allSatisfy { $0.parsedBundle != nil })
+            for input in items {
+                #expect(try service.verify(input, source: "request.bundle", runID: RunID("r")).json == slow.json)
+            }
+        }
+    }
+
+    @Test("REST bodies the strict parser refuses are answered by the proto3 JSON mapping: the same request or the same error")
+    func restBodiesFallingBack() throws {
+        func outcome(_ text: String) -> String {
+            do {
+                let input = try VerifyBundleBody.request(Array(text.utf8))
+                return "parsed: \(input.parsedBundle != nil) \(try input.message.jsonString())"
+            } catch {
+                return "\(error)"
+            }
+        }
+        func whole(_ text: String) -> String {
+            do {
+                return "parsed: false \(try RESTRoutes.decode(Hephaestus_V1_VerifyBundleRequest.self, from: Array(text.utf8)).jsonString())"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let digest = #""artifactDigest":"sha256:\#(String(repeating: "a", count: 64))""#
+        // Bodies the strict parser refuses, or whose bundle is not an object: decoded whole, as before.
+        for text in [
+            "{\(digest),\"bundle\":{\"a\":1,\"a\":2}}", "{\(digest),\"bundle\":null}", "{\(digest),\"bundle\":\"text\"}", "{\(digest),", "[]",
+            "{\(digest),\(digest)}",
+        ] {
+            #expect(outcome(text) == whole(text), "\(text)")
+        }
+        // An unknown field beside a bundle object: refused as the whole body would be.
+        let unknown = "{\(digest),\"bundle\":{},\"surprise\":1}"
+        #expect(outcome(unknown).contains("surprise") || outcome(unknown).contains("unknown"), "\(outcome(unknown))")
+        #expect(whole(unknown).hasPrefix("parsed:") == false)
+        // bundle and bundleJson together: still refused by the verifier, naming both.
+        let item = try #require(Self.cases.first { $0.name == "github_actions_wheel_production" })
+        let service = try Self.service(root: item.trustedRoot)
+        let both = try VerifyBundleBody.request(Array("{\(digest),\"bundle\":{},\"bundleJson\":\"{}\",\"certificateIdentity\":\"a\",\"certificateOidcIssuer\":\"b\"}".utf8))
+        #expect(throws: RequestError.self) { try service.verify(both, source: "request.bundle", runID: RunID("r")) }
     }
 }

@@ -89,7 +89,7 @@ struct VerificationGRPCService: Hephaestus_V1_Verification.ServiceProtocol {
         let core = self.core
         let message = request.message
         return try await grpc.unary(request.metadata, context, action: .operation(VerifyBundleOperation.descriptor)) { _ in
-            try await core.verifyBundle(message, runID: RunID.generate()).message()
+            try await core.verifyBundle(VerifyBundleInput(message), runID: RunID.generate()).message()
         }
     }
 
@@ -111,7 +111,7 @@ struct VerificationGRPCService: Hephaestus_V1_Verification.ServiceProtocol {
             for try await item in request.messages {
                 let verification = core.verification
                 let source = "request.items[\(index)].bundle"
-                let document = try await BlockingWork.run { try verification.verify(item, source: source, runID: runID) }
+                let document = try await BlockingWork.run { try verification.verify(VerifyBundleInput(item), source: source, runID: runID) }
                 try await writer.write(try document.message())
                 index += 1
             }

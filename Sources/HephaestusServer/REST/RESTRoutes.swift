@@ -47,15 +47,15 @@ public struct RESTRoutes: Sendable {
         }
         router.post("/v1/verify/bundle") { request, context in
             try await gated(request, context, action: .operation(VerifyBundleOperation.descriptor)) { admission in
-                let body = try await Self.decode(Hephaestus_V1_VerifyBundleRequest.self, from: request, limit: limits.maxBodyBytes)
-                let document = try await core.verifyBundle(body, runID: RunID.generate())
+                let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
+                let document = try await core.verifyBundle(try VerifyBundleBody.request(body), runID: RunID.generate())
                 return Self.json(document.json)
             }
         }
         router.post("/v1/verify/batch") { request, context in
             try await gated(request, context, action: .operation(VerifyBatchOperation.descriptor)) { admission in
-                let body = try await Self.decode(Hephaestus_V1_VerifyBatchRequest.self, from: request, limit: limits.maxBodyBytes)
-                let documents = try await core.verifyBatch(body.items, runID: RunID.generate())
+                let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
+                let documents = try await core.verifyBatch(try VerifyBundleBody.items(body), runID: RunID.generate())
                 var output: [UInt8] = Array(#"{"results":["#.utf8)
                 for (index, document) in documents.enumerated() {
                     if index > 0 { output.append(UInt8(ascii: ",")) }
@@ -134,9 +134,8 @@ public struct RESTRoutes: Sendable {
         }
     }
 
-    /// The body as a message of the gRPC contract, from its proto3 JSON mapping (unknown fields refused).
-    static func decode<Message: SwiftProtobuf.Message>(_ type: Message.Type, from request: Request, limit: Int) async throws -> Message {
-        let bytes = try await body(of: request, limit: limit)
+    /// A body as a message of the gRPC contract, from its proto3 JSON mapping (unknown fields refused).
+    static func decode<Message: SwiftProtobuf.Message>(_ type: Message.Type, from bytes: [UInt8]) throws -> Message {
         do {
             return try Message(jsonUTF8Bytes: bytes)
         } catch {

@@ -14,7 +14,8 @@ extension TaskRoutes {
             let body: Hephaestus_V1_StartTaskRequest
             let descriptor: OperationDescriptor
             do {
-                body = try await RESTRoutes.decode(Hephaestus_V1_StartTaskRequest.self, from: request, limit: routes.limits.maxBodyBytes)
+                body = try RESTRoutes.decode(
+                    Hephaestus_V1_StartTaskRequest.self, from: try await RESTRoutes.body(of: request, limit: routes.limits.maxBodyBytes))
                 descriptor = try TaskService.descriptor(of: body.operation)
             } catch let error as any CodedError {
                 try await routes.calls.refuseAfterAuthentication(routes.gateRequest(request, context, action: .unknown("tasks.start")), error)

@@ -16,17 +16,23 @@ public struct BundleVerificationService: Sendable {
     }
 
     /// Verifies one request; `source` names the bundle in the report (`request.bundle`, `request.items[2].bundle`).
-    public func verify(_ request: Hephaestus_V1_VerifyBundleRequest, source: String, runID: RunID) throws -> VerifiedDocument {
+    public func verify(_ input: VerifyBundleInput, source: String, runID: RunID) throws -> VerifiedDocument {
+        let request = input.message
         let digestText = request.artifactDigest
         guard !digestText.isEmpty else { throw RequestError("\(prefix(source))artifactDigest is required") }
         guard let digest = try ArtifactReference.digest(digestText) else {
             throw RequestError("\(prefix(source))artifactDigest \(digestText) is not a digest (sha256:<64 hex>)")
         }
-        let bundleBytes = try bundleJSON(request, source: source)
+        let bundle = try bundleJSON(input, source: source)
         let verifier = try roots.verifier(named: request.hasTrustedRoot ? request.trustedRoot : nil)
         let policy = try VerificationPolicy(artifact: .digest(digest), identity: try identity(request, source: source))
         let outcome = Result { () throws(VerificationError) -> VerificationResult in
-            try verifier.verify(try SigstoreBundle(json: bundleBytes), policy: policy)
+            let parsed =
+                switch bundle {
+                case .parsed(let value): try SigstoreBundle(json: value)
+                case .text(let bytes): try SigstoreBundle(json: bytes)
+                }
+            return try verifier.verify(parsed, policy: policy)
         }.mapError { $0 as any Error }
         let report = VerificationReport(bundle: source, artifact: digestText, outcome: outcome)
         return try VerifiedDocument(report: report, runID: runID)
@@ -39,14 +45,22 @@ public struct BundleVerificationService: Sendable {
         return owner == "request" ? "" : "\(owner)."
     }
 
-    /// The bundle's JSON bytes: `bundle` (an object) or `bundleJson` (its text), exactly one.
-    private func bundleJSON(_ request: Hephaestus_V1_VerifyBundleRequest, source: String) throws -> [UInt8] {
-        switch (request.hasBundle, request.bundleJson.isEmpty) {
-        case (true, true): return try request.bundle.jsonUTF8Bytes()
-        case (false, false): return Array(request.bundleJson.utf8)
+    /// The bundle's JSON: `bundle` (an object, perhaps parsed with the body already) or `bundleJson` (its text),
+    /// exactly one.
+    private func bundleJSON(_ input: VerifyBundleInput, source: String) throws -> BundleJSON {
+        let request = input.message
+        let hasBundle = request.hasBundle || input.parsedBundle != nil
+        switch (hasBundle, request.bundleJson.isEmpty) {
+        case (true, true): return try input.parsedBundle.map { .parsed($0) } ?? .text(try request.bundle.jsonUTF8Bytes())
+        case (false, false): return .text(Array(request.bundleJson.utf8))
         case (true, false): throw RequestError("\(prefix(source))bundle and bundleJson cannot be used together")
         case (false, true): throw RequestError("\(prefix(source))bundle (an object) or bundleJson (its text) is required")
         }
+    }
+
+    private enum BundleJSON {
+        case parsed(JSONValue)
+        case text([UInt8])
     }
 
     /// The signer policy, validated as the CLI's identity options are (a key is PEM text here, not a file).
@@ -83,6 +97,23 @@ public struct BundleVerificationService: Sendable {
             text = text.replacingOccurrences(of: flag, with: field)
         }
         return text
+    }
+}
+
+/// A `VerifyBundleRequest` as a transport read it. REST parses its JSON body once and keeps the `bundle` object as
+/// parsed (``parsedBundle``, the message then holding every other field), so the bundle reaches the verifier without
+/// a round trip through `google.protobuf.Struct`; gRPC's message carries its bundle itself.
+public struct VerifyBundleInput: Sendable {
+    public let message: Hephaestus_V1_VerifyBundleRequest
+    let parsedBundle: JSONValue?
+
+    public init(_ message: Hephaestus_V1_VerifyBundleRequest) {
+        self.init(message, parsedBundle: nil)
+    }
+
+    init(_ message: Hephaestus_V1_VerifyBundleRequest, parsedBundle: JSONValue?) {
+        self.message = message
+        self.parsedBundle = parsedBundle
     }
 }
 

@@ -5,8 +5,17 @@ extension SigstoreBundle {
     /// cryptography: media type, verification material shape, per-version log entry requirements, bounds,
     /// duplicates and encodings.
     public init(json bytes: [UInt8]) throws(VerificationError) {
+        try self.init(root: try JSONObject.parse(bytes, failure: { .malformedBundle($0) }))
+    }
+
+    /// A bundle from JSON already parsed (a member of a larger request, parsed once with it).
+    package init(json value: JSONValue) throws(VerificationError) {
+        guard case .object(let fields) = value else { throw VerificationError.malformedBundle("$ is not a JSON object") }
+        try self.init(root: JSONObject(path: "$", fields: fields))
+    }
+
+    private init(root: JSONObject) throws(VerificationError) {
         let fail: JSONObject.Failure = { .malformedBundle($0) }
-        let root = try JSONObject.parse(bytes, failure: fail)
         let mediaType = try root.optionalString("mediaType", failure: fail) ?? ""
         guard let version = SigstoreBundle.mediaTypes[mediaType] else { throw VerificationError.unsupportedMediaType(mediaType) }
         self.mediaType = mediaType
