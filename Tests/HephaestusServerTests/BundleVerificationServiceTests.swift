@@ -163,7 +163,8 @@ struct BundleVerificationServiceTests {
         // bundle and bundleJson together: still refused by the verifier, naming both.
         let item = try #require(Self.cases.first { $0.name == "github_actions_wheel_production" })
         let service = try Self.service(root: item.trustedRoot)
-        let both = try VerifyBundleBody.request(Array("{\(digest),\"bundle\":{},\"bundleJson\":\"{}\",\"certificateIdentity\":\"a\",\"certificateOidcIssuer\":\"b\"}".utf8))
+        let signer = #""certificateIdentity":"a","certificateOidcIssuer":"b""#
+        let both = try VerifyBundleBody.request(Array("{\(digest),\(signer),\"bundle\":{},\"bundleJson\":\"{}\"}".utf8))
         #expect(throws: RequestError.self) { try service.verify(both, source: "request.bundle", runID: RunID("r")) }
     }
 }
