@@ -17,12 +17,17 @@ public struct CallGate: Sendable {
         self.limiter = limiter
     }
 
-    /// Admits the call (or throws the refusal, already audited) and counts it against the account's rate.
+    /// Admits the call (or throws the refusal, already audited) and counts it against the account's rate; the
+    /// admission is recorded (`allowed`) before the call runs.
     public func admit(_ request: GateRequest) async throws -> Admission {
+        try await admit(request, recordingAdmission: true)
+    }
+
+    private func admit(_ request: GateRequest, recordingAdmission: Bool) async throws -> Admission {
         if core.isDraining {
             try await refuse(request, ServiceLimitError.draining)
         }
-        let admission = try await gate.admit(request)
+        let admission = recordingAdmission ? try await gate.admit(request) : try await gate.authorize(request)
         do {
             try checkRate(admission)
         } catch {
@@ -34,9 +39,10 @@ public struct CallGate: Sendable {
 
     /// Admits the call, runs `body`, and records its outcome: `succeeded` with `status` (the transport's spelling of
     /// its success, `200`, `202`, `OK`), or the thrown error's. A record that cannot be written throws
-    /// ``AuditError`` (503 / `UNAVAILABLE`) instead of the result.
+    /// ``AuditError`` (503 / `UNAVAILABLE`) instead of the result. A read-only call's outcome is its one record; a
+    /// call that changes something is recorded `allowed` before it runs as well.
     public func call<T: Sendable>(_ request: GateRequest, status: String, _ body: (Admission) async throws -> T) async throws -> T {
-        let admission = try await admit(request)
+        let admission = try await admit(request, recordingAdmission: !request.action.isReadOnly)
         let result: T
         do {
             result = try await body(admission)

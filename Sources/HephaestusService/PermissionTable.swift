@@ -17,6 +17,16 @@ public enum GatedAction: Sendable, Equatable {
     /// Anything else (an unknown route or method): nobody may.
     case unknown(String)
 
+    /// Whether the action only reads: a read-only operation, reading tasks or the registry. Such a call is audited
+    /// once, with its outcome, when its answer can wait for that record (see ``RequestGate/authorize(_:)``).
+    public var isReadOnly: Bool {
+        switch self {
+        case .operation(let descriptor): descriptor.effect == .readOnly
+        case .readTasks, .readSchema: true
+        case .startTask, .cancelTask, .dashboard, .unknown: false
+        }
+    }
+
     /// As audit records and refusals name it (`verify.bundle`, `tasks.read`).
     public var name: String {
         switch self {

@@ -79,8 +79,18 @@ public struct RequestGate: Sendable {
 
     /// Authenticates and authorises `request` and records it `allowed`, or records it `refused` and throws the
     /// ``AccessError``. Throws ``AuditError/unwritable(reason:)`` instead when a record cannot be written (the request
-    /// is refused either way), and ``ServiceStoreError`` when the accounts cannot be read.
+    /// is refused either way), and ``ServiceStoreError`` when the accounts cannot be read. For calls that change
+    /// something or stream their answer: what they do is on record before it starts.
     public func admit(_ request: GateRequest) async throws -> Admission {
+        let admission = try await authorize(request)
+        try await record(request, account: admission.account, outcome: .allowed, status: AuditStatus.ok(request.transport))
+        return admission
+    }
+
+    /// ``admit(_:)`` without the `allowed` record: for a call whose whole answer is held until its outcome is recorded
+    /// (``GatedAction/isReadOnly``, unary), so that record is the request's one record and an unwritable log still
+    /// refuses it. Refusals are recorded here as in ``admit(_:)``.
+    public func authorize(_ request: GateRequest) async throws -> Admission {
         let account: Account
         do {
             account = try await authenticator.authenticate(authorization: request.authorization)
@@ -98,15 +108,15 @@ public struct RequestGate: Sendable {
                 request, account: nil, role: nil, outcome: .refused, status: AuditStatus.of(coded.category, request.transport), code: coded.code)
             throw coded
         }
-        try await record(request, account: account, outcome: .allowed, status: AuditStatus.ok(request.transport))
         return Admission(request: request, account: account, gate: self)
     }
 
-    /// ``admit(_:)``, then `body` with the admission, then its outcome record (`succeeded` with the transport's OK
-    /// status, or the thrown error's). For front ends whose success status depends on the result (202, a negative
-    /// verdict), call ``admit(_:)`` and ``Admission/finish(_:status:code:)`` themselves.
+    /// Authorises `request`, runs `body` with the admission, and records its outcome (`succeeded` with the transport's
+    /// OK status, or the thrown error's): one record for a read-only call, `allowed` before as well for one that
+    /// changes something. For front ends whose success status depends on the result (202, a negative verdict), call
+    /// ``admit(_:)`` or ``authorize(_:)`` and ``Admission/finish(_:status:code:)`` themselves.
     public func perform<T: Sendable>(_ request: GateRequest, _ body: (Admission) async throws -> T) async throws -> T {
-        let admission = try await admit(request)
+        let admission = request.action.isReadOnly ? try await authorize(request) : try await admit(request)
         let result: T
         do {
             result = try await body(admission)

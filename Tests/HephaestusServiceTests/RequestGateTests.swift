@@ -69,10 +69,14 @@ struct RequestGateTests {
         }
         let records = try await setup.fixture.first.audit.records(matching: AuditFilter())
         let refused = records.filter { $0.entry.outcome == .refused }
+        let succeeded = records.filter { $0.entry.outcome == .succeeded }
+        // One record per request; a call that changes something is also on record (allowed) before it ran.
+        #expect(refused.count + succeeded.count == requests)
+        #expect(succeeded.count == ran)
         let allowed = records.filter { $0.entry.outcome == .allowed }
-        #expect(refused.count + allowed.count == requests)
-        #expect(allowed.count == ran)
-        #expect(records.filter { $0.entry.outcome == .succeeded }.count == ran)
+        let changing = succeeded.filter { OperationRegistry.operation(named: $0.entry.operation)?.descriptor.effect != .readOnly }
+        #expect(allowed.map(\.entry.requestID) == changing.map(\.entry.requestID))
+        #expect(allowed.count > 0 && allowed.count < succeeded.count)
         #expect(Set(refused.map(\.entry.status)) == ["401", "403"])
         #expect(try await setup.fixture.first.audit.verify().broken == nil)
         // Refusals name the account when there is one, and never a token.
@@ -102,7 +106,7 @@ struct RequestGateTests {
         }
     }
 
-    @Test("An audit log that cannot be written refuses the request (503) and never runs it")
+    @Test("An audit log that cannot be written refuses the request (503): a change never runs, a read-only answer is withheld")
     func unwritableAudit() async throws {
         let setup = try await Setup()
         let path = try #require(setup.fixture.path)
@@ -110,14 +114,20 @@ struct RequestGateTests {
         try await DatabaseQueue(path: path).write { db in
             try db.execute(sql: "CREATE TRIGGER no_audit BEFORE INSERT ON audit_record BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
         }
-        let ran = Mutex(0)
-        let descriptor = VerifyBundleOperation.descriptor
-        for credential in ["verifier", "viewer", nil] as [String?] {
+        let ran = Mutex<[String]>([])
+        let calls: [(String?, OperationDescriptor)] = [
+            ("operator", ReleaseInstallOperation.descriptor), ("verifier", VerifyBundleOperation.descriptor),
+            ("viewer", VerifyBundleOperation.descriptor), (nil, VerifyBundleOperation.descriptor),
+        ]
+        for (credential, descriptor) in calls {
             await #expect(throws: AuditError.self) {
-                try await setup.gate.perform(setup.request(credential, .operation(descriptor))) { _ in ran.withLock { $0 += 1 } }
+                try await setup.gate.perform(setup.request(credential, .operation(descriptor))) { _ in
+                    ran.withLock { $0.append(descriptor.name) }
+                }
             }
         }
-        #expect(ran.withLock { $0 } == 0)
+        // The change never ran; the read-only verification ran, and its answer was withheld (the error above).
+        #expect(ran.withLock { $0 } == [VerifyBundleOperation.descriptor.name])
         #expect(AuditError.unwritable(reason: "x").category.httpStatus == 503)
         #expect(AuditError.unwritable(reason: "x").category.grpcStatus == .unavailable)
         await #expect(throws: AuditError.self) {
@@ -129,6 +139,7 @@ struct RequestGateTests {
     func outcomes() async throws {
         let setup = try await Setup()
         let descriptor = VerifyBundleOperation.descriptor
+        try await setup.gate.perform(setup.request("viewer", .readSchema, transport: .grpc)) { _ in }
         await #expect(throws: RequestError.self) {
             try await setup.gate.perform(setup.request("admin", .operation(descriptor), transport: .grpc)) { _ in throw RequestError("bad digest") }
         }
@@ -141,16 +152,17 @@ struct RequestGateTests {
         await #expect(throws: AccessError.self) { try await setup.gate.admit(setup.request(nil, .readTasks, transport: .grpc)) }
 
         let records = try await setup.fixture.first.audit.records(matching: AuditFilter()).map(\.entry)
-        #expect(records.map(\.outcome) == [.allowed, .failed, .allowed, .cancelled, .allowed, .succeeded, .refused, .refused])
-        #expect(records[0].status == "OK")
+        // Read-only calls: one record, their outcome; starting a task: allowed, then its outcome.
+        #expect(records.map(\.outcome) == [.succeeded, .failed, .cancelled, .allowed, .succeeded, .refused, .refused])
+        #expect(records[0].status == "OK" && records[0].operation == "schema.read")
         #expect(records[1].status == "INVALID_ARGUMENT")
         #expect(records[1].code == "usage.invalid-argument")
-        #expect(records[3].status == "499")
-        #expect(records[4].operation == "tasks.start:release.install")
-        #expect(records[5].status == "202")
-        #expect(records[6].account == "operator")
-        #expect(records[6].operation == "POST /v1/nope")
-        #expect(records[7].status == "UNAUTHENTICATED")
+        #expect(records[2].status == "499")
+        #expect(records[3].operation == "tasks.start:release.install" && records[3].status == "200")
+        #expect(records[4].status == "202")
+        #expect(records[5].account == "operator")
+        #expect(records[5].operation == "POST /v1/nope")
+        #expect(records[6].status == "UNAUTHENTICATED")
         #expect(records.allSatisfy { $0.source == "127.0.0.1:5000" })
         #expect(AuditStatus.of(.unauthenticated, .cli) == "77")
     }
