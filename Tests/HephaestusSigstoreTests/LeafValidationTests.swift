@@ -63,9 +63,35 @@ struct LeafValidationTests {
             #expect(deferred.tbsBytes == eager.tbsBytes && !deferred.tbsBytes.isEmpty)
             #expect(deferred.signature == eager.signature && !deferred.signature.isEmpty)
             #expect(try deferred.publicKey().derSubjectPublicKeyInfo == eager.publicKey().derSubjectPublicKeyInfo)
-            // Names and serials come from OpenSSL, parsed on first use.
-            #expect(deferred.subject == eager.subject && deferred.serialNumber == eager.serialNumber)
+            // Names and serials are OpenSSL's renderings of those fields alone: reading them parses nothing more.
+            #expect(deferred.subject == eager.subject && deferred.serialNumber == eager.serialNumber && deferred.issuer == eager.issuer)
+            #expect(deferred.isOpenSSLParseDeferred, "reading the subject, issuer and serial parsed the whole certificate")
         }
+    }
+
+    @Test("subject, issuer and serial are what the openssl command prints for the certificate (RFC 2253, hex serial)")
+    func namesAgreeWithOpenSSLCommand() throws {
+        let work = try TemporaryDirectory()
+        var compared = 0
+        for (index, der) in try Self.sampleCertificates().enumerated() {
+            guard let certificate = try? Certificate(deferringOpenSSLParse: der) else { continue }
+            let path = work.file("\(index).der")
+            try Data(der).write(to: URL(fileURLWithPath: path))
+            let printed = try ProcessResult.run(
+                "/usr/bin/openssl", ["x509", "-inform", "DER", "-in", path, "-noout", "-serial", "-subject", "-issuer", "-nameopt", "RFC2253"])
+            #expect(printed.status == 0, "\(printed.stderrText)")
+            var fields: [String: String] = [:]
+            for line in printed.stdoutText.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+            func number(_ hex: String?) -> String { String((hex ?? "").drop { $0 == "0" }) }
+            #expect(number(fields["serial"]) == number(certificate.serialNumber) && !certificate.serialNumber.isEmpty)
+            #expect(fields["subject"] == certificate.subject, "\(fields)")
+            #expect(fields["issuer"] == certificate.issuer, "\(fields)")
+            compared += 1
+        }
+        #expect(compared >= 3)
     }
 
     @Test("irregular DER is left to OpenSSL: trailing bytes and garbage are still refused")

@@ -25,14 +25,18 @@ public final class Certificate: Sendable, CustomStringConvertible {
     /// needed by OpenSSL).
     public var isOpenSSLParseDeferred: Bool { x509.parsedHandle == nil }
 
-    /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`); computed on use.
-    public var subject: String { (try? x509.get()).map { Self.rfc2253(X509_get_subject_name($0)) } ?? "" }
+    /// The subject as an RFC 2253 string (e.g. `O=sigstore.dev,CN=sigstore-intermediate`); computed on use. Like
+    /// ``issuer`` and ``serialNumber``, rendered by OpenSSL from this field's DER alone, so reading it never costs
+    /// the whole certificate's parse (its key decoders) that a deferred certificate has avoided.
+    public var subject: String { Self.rfc2253(nameDER: subjectNameDER) }
     /// The issuer as an RFC 2253 string; computed on use.
-    public var issuer: String { (try? x509.get()).map { Self.rfc2253(X509_get_issuer_name($0)) } ?? "" }
+    public var issuer: String { Self.rfc2253(nameDER: issuerNameDER) }
     /// The issuer's organisation names (`O=`, OID 2.5.4.10) in the order the Name holds them, read from its DER.
     public var issuerOrganizations: [String] { Self.attributes(oid: "2.5.4.10", inName: issuerNameDER) }
     /// The serial number in uppercase hex, as OpenSSL prints it; computed on use.
-    public var serialNumber: String { (try? x509.get()).flatMap { try? Self.serial(of: $0) } ?? "" }
+    public var serialNumber: String { (try? Self.serial(der: serialNumberDER)) ?? "" }
+    /// The DER of the serial number (an INTEGER), as encoded in the certificate.
+    let serialNumberDER: [UInt8]
     /// The DER of the issuer and subject Names, as encoded in the certificate.
     public let issuerNameDER: [UInt8]
     public let subjectNameDER: [UInt8]
@@ -57,6 +61,7 @@ public final class Certificate: Sendable, CustomStringConvertible {
         self.derEncoded = encoded
         let fields = try Self.tbsFields(of: encoded)
         self.subjectPublicKeyInfo = Array(fields.subjectPublicKeyInfo.encoded)
+        self.serialNumberDER = Array(fields.serial.encoded)
         self.issuerNameDER = Array(fields.issuer.encoded)
         self.signed = SignedParts(encoded)
         self.subjectNameDER = Array(fields.subject.encoded)
@@ -82,6 +87,7 @@ public final class Certificate: Sendable, CustomStringConvertible {
         notAfter = structure.notAfter
         derEncoded = der
         subjectPublicKeyInfo = Array(structure.subjectPublicKeyInfo.encoded)
+        serialNumberDER = Array(structure.serial.encoded)
         issuerNameDER = Array(structure.issuer.encoded)
         signed = SignedParts(der)
         subjectNameDER = Array(structure.subject.encoded)
@@ -231,8 +237,14 @@ public final class Certificate: Sendable, CustomStringConvertible {
 
     // MARK: - Reading fields
 
-    private static func rfc2253(_ name: OpaquePointer?) -> String {
-        guard let name else { return "" }
+    /// OpenSSL's RFC 2253 rendering of a DER Name; an unreadable Name renders empty.
+    private static func rfc2253(nameDER: [UInt8]) -> String {
+        guard
+            let name = try? decodeExactly(
+                nameDER, what: "Name", failure: { .malformedCertificate(reason: $0) }, free: { X509_NAME_free($0) },
+                decode: { d2i_X509_NAME(nil, &$0, $1) })
+        else { return "" }
+        defer { X509_NAME_free(name) }
         let bio = MemoryBIO()
         X509_NAME_print_ex(bio.handle, name, 0, hp_XN_FLAG_RFC2253)
         return String(decoding: bio.contents, as: UTF8.self)
@@ -255,9 +267,23 @@ public final class Certificate: Sendable, CustomStringConvertible {
     }
 
     private static func serial(of handle: OpaquePointer) throws(CryptoError) -> String {
-        guard let integer = X509_get0_serialNumber(handle), let number = ASN1_INTEGER_to_BN(integer, nil) else {
-            throw CryptoError.malformedCertificate(reason: "unreadable serial number")
+        guard let integer = X509_get0_serialNumber(handle) else { throw CryptoError.malformedCertificate(reason: "unreadable serial number") }
+        return try serial(integer)
+    }
+
+    /// The serial number of its DER INTEGER, as ``serial(of:)`` reads it from a parsed certificate.
+    private static func serial(der: [UInt8]) throws(CryptoError) -> String {
+        let integer: UnsafeMutablePointer<ASN1_INTEGER>? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_ASN1_INTEGER(nil, &cursor, buffer.count)
         }
+        guard let integer else { throw CryptoError.malformedCertificate(reason: "unreadable serial number") }
+        defer { ASN1_INTEGER_free(integer) }
+        return try serial(integer)
+    }
+
+    private static func serial(_ integer: UnsafePointer<ASN1_INTEGER>) throws(CryptoError) -> String {
+        guard let number = ASN1_INTEGER_to_BN(integer, nil) else { throw CryptoError.malformedCertificate(reason: "unreadable serial number") }
         defer { BN_free(number) }
         guard let hex = BN_bn2hex(number) else { throw CryptoError.malformedCertificate(reason: "serial number") }
         defer { hp_OPENSSL_free(hex) }
@@ -278,13 +304,13 @@ public final class Certificate: Sendable, CustomStringConvertible {
     private static func tbsFields(
         of der: [UInt8]
     ) throws(CryptoError) -> (
-        subjectPublicKeyInfo: DERNode, issuer: DERNode, subject: DERNode, extensions: DERNode?
+        serial: DERNode, subjectPublicKeyInfo: DERNode, issuer: DERNode, subject: DERNode, extensions: DERNode?
     ) {
         let tbs = try DERNode.parse(der).children().first
         guard let fields = try tbs?.children() else { throw CryptoError.malformedCertificate(reason: "no TBSCertificate") }
         let offset = fields.first?.isContext(0) == true ? 1 : 0
         guard fields.count > offset + 5 else { throw CryptoError.malformedCertificate(reason: "short TBSCertificate") }
-        return (fields[offset + 5], fields[offset + 2], fields[offset + 4], fields.dropFirst(offset + 6).first { $0.isContext(3) })
+        return (fields[offset], fields[offset + 5], fields[offset + 2], fields[offset + 4], fields.dropFirst(offset + 6).first { $0.isContext(3) })
     }
 
     /// Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.

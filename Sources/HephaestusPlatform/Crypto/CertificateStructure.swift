@@ -60,6 +60,7 @@ final class X509Reference: @unchecked Sendable {
 /// AttributeTypeAndValue), validity times in the two forms RFC 5280 allows, the SubjectPublicKeyInfo, and optional
 /// unique IDs and extensions in order. Anything else throws (the caller then leaves the parse to OpenSSL).
 struct CertificateStructure {
+    let serial: DERNode
     let issuer: DERNode
     let subject: DERNode
     let subjectPublicKeyInfo: DERNode
@@ -124,6 +125,7 @@ struct CertificateStructure {
                 guard !optional.isConstructed, let unused = optional.content.first, unused <= 7 else { throw Irregular() }
             }
         }
+        self.serial = serial
         self.issuer = issuer
         self.subject = subject
         self.subjectPublicKeyInfo = key
