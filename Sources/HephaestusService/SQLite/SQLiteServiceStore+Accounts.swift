@@ -18,7 +18,8 @@ extension SQLiteServiceStore: AccountStore {
 
     public func account(withTokenHash hash: TokenHash) async throws -> Account? {
         let found = try await reading { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE token_sha256 = ?", arguments: [Data(hash.bytes)])
+            // Every request asks this: the statement is prepared once per connection.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM account WHERE token_sha256 = ?"), arguments: [Data(hash.bytes)])
                 .map { (account: try Self.account($0), stored: TokenHash(bytes: Array($0["token_sha256"] as Data))) }
         }
         guard let found, found.stored.matches(hash) else { return nil }

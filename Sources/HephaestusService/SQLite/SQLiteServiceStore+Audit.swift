@@ -32,20 +32,22 @@ extension SQLiteServiceStore: AuditLog {
         }
     }
 
-    /// Chains `entries` after the head, in one transaction (the caller's).
+    /// Chains `entries` after the head, in one transaction (the caller's). Every request comes here: the statements
+    /// are prepared once per connection.
     private static func insert(_ entries: [AuditEntry], _ db: Database) throws -> [AuditRecord] {
-        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_head WHERE id = 1"))
         var sequence: Int64 = head?["sequence"] ?? 0
         var previousHash: String = head?["hash"] ?? AuditChain.genesis
         var records: [AuditRecord] = []
         for entry in entries {
             sequence += 1
             let record = AuditRecord.chained(entry, sequence: sequence, previousHash: previousHash)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO audit_record (sequence, time, request_id, account, role, transport, operation, outcome, status,
                         code, source, target, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     record.sequence, text(entry.time), entry.requestID, entry.account, entry.role?.rawValue, entry.transport.rawValue,
                     entry.operation, entry.outcome.rawValue, entry.status, entry.code, entry.source, entry.target, record.previousHash, record.hash,
@@ -53,12 +55,12 @@ extension SQLiteServiceStore: AuditLog {
             previousHash = record.hash
             records.append(record)
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash
-                """,
-            arguments: [sequence, previousHash])
+                """
+        ).execute(arguments: [sequence, previousHash])
         return records
     }
 
