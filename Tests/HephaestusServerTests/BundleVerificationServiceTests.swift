@@ -1,6 +1,7 @@
 import Foundation
 import HephaestusCore
 import HephaestusPlatform
+import HephaestusSigstore
 import HephaestusTestSupport
 import SwiftProtobuf
 import Testing
@@ -100,7 +101,7 @@ struct BundleVerificationServiceTests {
         #expect(refusal({ $0.artifactDigest = "" }, source: "request.items[3].bundle") == "items[3].artifactDigest is required")
     }
 
-    @Test("REST bodies: the bundle parsed with the body gives the same document as the proto3 JSON mapping of the whole body")
+    @Test("REST bodies: the bundle parsed with the body gives the same document as gRPC's message (the proto3 JSON mapping)")
     func restBodies() throws {
         for item in Self.cases {
             let service = try Self.service(root: item.trustedRoot)
@@ -116,6 +117,9 @@ struct BundleVerificationServiceTests {
             let read = try VerifyBundleBody.request(body)
             #expect(read.parsedBundle != nil, "\(item.name): the bundle was not taken from the body")
             let whole = try Hephaestus_V1_VerifyBundleRequest(jsonUTF8Bytes: body)
+            // gRPC's form, a google.protobuf.Struct, read as the JSON its proto3 JSON mapping would write.
+            let structText: [UInt8] = try whole.bundle.jsonUTF8Bytes()
+            #expect(JSONValue(whole.bundle) == (try JSONValue.parse(structText)), "\(item.name)")
             let fast = try service.verify(read, source: "request.bundle", runID: RunID("r"))
             let slow = try service.verify(VerifyBundleInput(whole), source: "request.bundle", runID: RunID("r"))
             #expect(

@@ -51,7 +51,7 @@ public struct BundleVerificationService: Sendable {
         let request = input.message
         let hasBundle = request.hasBundle || input.parsedBundle != nil
         switch (hasBundle, request.bundleJson.isEmpty) {
-        case (true, true): return try input.parsedBundle.map { .parsed($0) } ?? .text(try request.bundle.jsonUTF8Bytes())
+        case (true, true): return .parsed(input.parsedBundle ?? JSONValue(request.bundle))
         case (false, false): return .text(Array(request.bundleJson.utf8))
         case (true, false): throw RequestError("\(prefix(source))bundle and bundleJson cannot be used together")
         case (false, true): throw RequestError("\(prefix(source))bundle (an object) or bundleJson (its text) is required")
@@ -145,5 +145,25 @@ enum DocumentEncoder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return Array(try encoder.encode(value))
+    }
+}
+
+extension JSONValue {
+    /// A `google.protobuf.Struct` (gRPC's `bundle`) as the JSON its proto3 JSON mapping writes, without writing and
+    /// parsing that text: numbers are doubles there, so an integral one within 2^53 is the integer its text would be.
+    init(_ object: Google_Protobuf_Struct) {
+        self = .object(object.fields.mapValues(JSONValue.init))
+    }
+
+    init(_ value: Google_Protobuf_Value) {
+        switch value.kind {
+        case .nullValue, nil: self = .null
+        case .boolValue(let bool): self = .bool(bool)
+        case .stringValue(let string): self = .string(string)
+        case .numberValue(let number):
+            self = number.rounded() == number && abs(number) < 9_007_199_254_740_992 ? .integer(Int64(number)) : .number(number)
+        case .structValue(let object): self.init(object)
+        case .listValue(let list): self = .array(list.values.map(JSONValue.init))
+        }
     }
 }
