@@ -156,7 +156,7 @@ struct BundleVerificationServiceTests {
         // Bodies the strict parser refuses, or whose bundle is not an object: decoded whole, as before.
         for text in [
             "{\(digest),\"bundle\":{\"a\":1,\"a\":2}}", "{\(digest),\"bundle\":null}", "{\(digest),\"bundle\":\"text\"}", "{\(digest),", "[]",
-            "{\(digest),\(digest)}",
+            "{\(digest),\(digest)}", "{\(digest),\"bundle\":{},\"certificateIdentity\":1.5}",
         ] {
             #expect(outcome(text) == whole(text), "\(text)")
         }

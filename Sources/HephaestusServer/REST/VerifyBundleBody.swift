@@ -1,17 +1,20 @@
 import HephaestusSigstore
 
 /// The bodies of `POST /v1/verify/bundle` and `/v1/verify/batch`, read once. The body is parsed with the verifier's
-/// strict JSON parser; each `bundle` object is taken out as parsed and the rest — a few short fields — decoded as the
-/// gRPC message by its proto3 JSON mapping, so a bundle is parsed once instead of being built into a
+/// strict JSON parser; each `bundle` object is taken out as parsed and the rest — a few short fields, written back as
+/// JSON — decoded as the gRPC message by its proto3 JSON mapping, so a bundle is parsed once instead of being built into a
 /// `google.protobuf.Struct`, written back to text and parsed again. A body the strict parser refuses (not JSON,
-/// duplicate keys, too deep) or whose `bundle` is not an object is decoded whole by the proto3 JSON mapping, which
-/// answers it exactly as before: the same request, or the same error.
+/// duplicate keys, too deep), whose `bundle` is not an object, or whose other fields hold a fractional number (which
+/// no field of the request takes) is decoded whole by the proto3 JSON mapping, which answers it exactly as before: the
+/// same request, or the same error.
 enum VerifyBundleBody {
     static func request(_ body: [UInt8]) throws -> VerifyBundleInput {
-        guard case .object(var fields)? = try? JSONValue.parse(body), let bundle = takeBundle(from: &fields) else {
+        guard case .object(var fields)? = try? JSONValue.parse(body), let bundle = takeBundle(from: &fields),
+            let rest = CanonicalJSON(.object(fields))
+        else {
             return VerifyBundleInput(try RESTRoutes.decode(Hephaestus_V1_VerifyBundleRequest.self, from: body))
         }
-        let message = try RESTRoutes.decode(Hephaestus_V1_VerifyBundleRequest.self, from: JSONValue.object(fields).compactJSON)
+        let message = try RESTRoutes.decode(Hephaestus_V1_VerifyBundleRequest.self, from: rest.serialized)
         return VerifyBundleInput(message, parsedBundle: bundle)
     }
 
@@ -28,7 +31,10 @@ enum VerifyBundleBody {
             items[index] = .object(item)
         }
         fields["items"] = .array(items)
-        let messages = try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: JSONValue.object(fields).compactJSON).items
+        guard let rest = CanonicalJSON(.object(fields)) else {
+            return try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items.map { VerifyBundleInput($0) }
+        }
+        let messages = try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: rest.serialized).items
         return zip(messages, bundles).map { VerifyBundleInput($0, parsedBundle: $1) }
     }
 

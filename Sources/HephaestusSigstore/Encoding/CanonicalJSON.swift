@@ -41,7 +41,7 @@ public indirect enum CanonicalJSON: Sendable, Equatable {
         }
     }
 
-    static func writeString(_ text: String, into output: inout [UInt8]) {
+    private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings (Base64 bodies, hex ids) need no escape: copied whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
@@ -67,5 +67,32 @@ public indirect enum CanonicalJSON: Sendable, Equatable {
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+}
+
+extension CanonicalJSON {
+    /// A parsed value as canonical JSON; nil when it holds a fractional number (which canonical JSON here leaves out).
+    package init?(_ value: JSONValue) {
+        switch value {
+        case .object(let fields):
+            var converted: [String: CanonicalJSON] = [:]
+            for (key, member) in fields {
+                guard let member = CanonicalJSON(member) else { return nil }
+                converted[key] = member
+            }
+            self = .object(converted)
+        case .array(let items):
+            var converted: [CanonicalJSON] = []
+            for item in items {
+                guard let item = CanonicalJSON(item) else { return nil }
+                converted.append(item)
+            }
+            self = .array(converted)
+        case .string(let string): self = .string(string)
+        case .integer(let integer): self = .integer(integer)
+        case .bool(let bool): self = .bool(bool)
+        case .null: self = .null
+        case .number: return nil
+        }
     }
 }

@@ -52,38 +52,3 @@ extension JSONValue {
         return fields[key]
     }
 }
-
-extension JSONValue {
-    /// Compact JSON text of this value (members in no particular order; strings escaped as RFC 8785 does).
-    package var compactJSON: [UInt8] {
-        var output: [UInt8] = []
-        write(into: &output)
-        return output
-    }
-
-    private func write(into output: inout [UInt8]) {
-        switch self {
-        case .null: output += Array("null".utf8)
-        case .bool(let value): output += Array((value ? "true" : "false").utf8)
-        case .integer(let value): output += Array(String(value).utf8)
-        case .number(let value): output += Array(String(value).utf8)
-        case .string(let value): CanonicalJSON.writeString(value, into: &output)
-        case .array(let items):
-            output.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                item.write(into: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let fields):
-            output.append(UInt8(ascii: "{"))
-            for (index, (key, value)) in fields.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                CanonicalJSON.writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                value.write(into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
-        }
-    }
-}
