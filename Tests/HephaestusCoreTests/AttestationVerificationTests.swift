@@ -310,14 +310,14 @@ struct PythonDistributionFilenameTests {
             ("1!2.0", "1!2"), ("1.0+Ubuntu.1", "1.0+ubuntu-1"), ("1.0.post", "1.0-r0"), (" 1.0 ", "1.0"), ("1.0b2", "1.0-beta-2"),
         ]
         for (left, right) in equal {
-            #expect(try #require(PythonVersion(left)) == (try #require(PythonVersion(right))), "\(left) == \(right)")
+            #expect(try #require(PEP440Version(left)) == (try #require(PEP440Version(right))), "\(left) == \(right)")
         }
         let different: [(String, String)] = [("1.0", "1.0.1"), ("1.0a1", "1.0b1"), ("1.0", "1!1.0"), ("1.0+1", "1.0+01a"), ("1.0.post1", "1.0.dev1")]
         for (left, right) in different {
-            #expect(try #require(PythonVersion(left)) != (try #require(PythonVersion(right))), "\(left) != \(right)")
+            #expect(try #require(PEP440Version(left)) != (try #require(PEP440Version(right))), "\(left) != \(right)")
         }
         for invalid in ["", "1.", "a1", "1.0+", "1.0++1", "1..0", "1.0-", "1.0 beta", "1_0"] {
-            #expect(PythonVersion(invalid) == nil, "\(invalid) is not a version")
+            #expect(PEP440Version(invalid) == nil, "\(invalid) is not a version")
         }
     }
 

@@ -3,9 +3,8 @@ import Foundation
 /// A version as PEP 440 defines it (the "Version specifiers" specification of packaging.python.org): parsed with the
 /// same grammar as PyPI `packaging` (case-insensitive, `v` prefix, `-`/`_`/`.` separators, `alpha`/`beta`/`c`/`pre`/
 /// `preview` spellings, implicit numbers, `-N` post releases, `rev`/`r`, epochs, local labels), normalised, ordered and
-/// matched by `==` like `packaging.version.Version` and `packaging.specifiers.Specifier`. Unlike HephaestusCore's
-/// `PythonVersion` (equality of attestation file names), it orders versions, keeps numbers of any size, trims the white
-/// space Python trims, and gives the normalised form; the two should become one.
+/// matched by `==` like `packaging.version.Version` and `packaging.specifiers.Specifier`: the one version type, for
+/// attestation file names (pypi-attestations compares them with `packaging`) as for guard-rails' pins and drift.
 public struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// A pre-release phase, in its normalised spelling.
     public enum Phase: String, Sendable, Comparable {
