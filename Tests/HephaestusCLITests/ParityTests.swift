@@ -66,7 +66,6 @@ struct ParityTests {
         "tasks.work": "runs workers until stopped (the service's own pool; TaskRecoveryTests)",
         "analytics.ingest": "appends events to the store: a second transport would see the first one's",
         "guard-rails.run": "runs the project's whole check suite",
-        "inventory.report": "its command line still answers a usage error where the service answers inventory.missing: to look into",
     ]
 
     @Test("every case answers the same through the CLI, REST and gRPC (run ids, times and durations aside)")
@@ -254,6 +253,11 @@ struct ParityTests {
             Case(
                 id: "backfill status: no inventory", operation: "backfill.status",
                 arguments: ["backfill", "status", "--inventory", work.file("none.sqlite")], request: ["inventory": work.file("none.sqlite")]),
+            Case(
+                id: "inventory report: no inventory", operation: "inventory.report",
+                arguments: ["inventory", "report", "--inventory", work.file("none.sqlite"), "--format", "json", "--output", work.file("r.json")],
+                request: ["inventory": work.file("none.sqlite"), "format": "json", "output": work.file("r.json"), "trust": [String: Any]()],
+                json: false),
             Case(
                 id: "wheelhouse extract: no archive", operation: "wheelhouse.extract",
                 arguments: ["wheelhouse", "extract", work.file("none.tar.gz"), "--dest", work.file("out")],
