@@ -2,6 +2,7 @@ import Foundation
 import HephaestusCore
 import HephaestusOperations
 import HephaestusPlatform
+import HephaestusSigstore
 import Logging
 import Synchronization
 
@@ -16,16 +17,16 @@ public final class ServiceCore: Sendable {
     public let serviceStore: (any AttachedServiceStore)?
     private let drainingFlag = Atomic<Bool>(false)
 
-    /// The trust every served operation uses (the service decides trust: a request's `trust` is replaced by it).
-    public let trust: TrustChoice
+    /// The trust and endpoints every served operation uses (the service decides them: see ``ServiceChoices``).
+    public let choices: ServiceChoices
     /// Operation spans (children of the request's span) when the service traces; ``NoInstrumentation`` otherwise.
     public let instrumentation: any Instrumentation
 
     public init(
         verification: BundleVerificationService, limits: ServiceLimits, logger: Logger, serviceStore: (any AttachedServiceStore)? = nil,
-        trust: TrustChoice = TrustChoice(), instrumentation: any Instrumentation = NoInstrumentation()
+        choices: ServiceChoices = ServiceChoices(), instrumentation: any Instrumentation = NoInstrumentation()
     ) {
-        self.trust = trust
+        self.choices = choices
         self.instrumentation = instrumentation
         self.verification = verification
         self.limits = limits
@@ -71,7 +72,7 @@ public final class ServiceCore: Sendable {
         guard let operation = OperationRegistry.operation(named: name) else {
             throw RequestError("no operation \(name) (GET /v1/operations lists them)")
         }
-        let requestJSON = try ServiceTrust.apply(trust, to: requestJSON, operation: name)
+        let requestJSON = try ServiceTrust.apply(choices, to: requestJSON, operation: name)
         let context = OperationContext(
             runID: runID, logger: logger.with(runID: runID), instrumentation: instrumentation, serviceStore: serviceStore)
         let seconds = limits.requestTimeoutSeconds
@@ -100,35 +101,57 @@ extension Logger {
     }
 }
 
+/// What the service decides for every operation it serves: the trust (`--trusted-root`, `--staging`) and the GitHub API
+/// (`[github] api_url` in the configuration file, for GitHub Enterprise Server or a mirror; api.github.com when unset).
+public struct ServiceChoices: Sendable, Equatable {
+    public var trust: TrustChoice
+    public var githubAPIURL: String?
+
+    public init(trust: TrustChoice = TrustChoice(), githubAPIURL: String? = nil) {
+        self.trust = trust
+        self.githubAPIURL = githubAPIURL
+    }
+}
+
 /// What a request may ask of the service beyond its operation's role. The service decides trust: an operation's
 /// `trust` (`{"trustedRoot": FILE}` or `{"staging": true}` on the command line) is the service's own when served; a
 /// request that names a root of its own is refused. Nor may a request name an endpoint for the service to fetch from
 /// (the GitHub API, a package index, a TUF repository: any URL a caller chose would make the service a proxy into its
 /// own network), the service's standard input (`-`), or a file for a read-only operation to write (`schema.export`'s
-/// `output`, which a viewer may call).
+/// `output`, which a viewer may call). An operation that reads GitHub gets the service's configured API in its
+/// `github.apiURL`.
 enum ServiceTrust {
-    /// Request members naming an endpoint, at any depth: the operations use their defaults (api.github.com, pypi.org,
-    /// the public-good TUF repository) when served.
+    /// Request members naming an endpoint, at any depth: the operations use the service's (``ServiceChoices``) or their
+    /// defaults (api.github.com, pypi.org, the public-good TUF repository) when served.
     static let endpointFields: Set<String> = ["apiURL", "repositoryURL", "indexURL", "tufUrl", "metadataUrl", "targetBaseUrl"]
     /// Members of read-only operations that would write files on the service's machine.
     static let fileOutputFields: Set<String> = ["output", "overwrite"]
 
-    static func apply(_ trust: TrustChoice, to requestJSON: [UInt8], operation: String) throws -> [UInt8] {
+    static func apply(_ choices: ServiceChoices, to requestJSON: [UInt8], operation: String) throws -> [UInt8] {
         guard var object = (try? JSONSerialization.jsonObject(with: Data(requestJSON))) as? [String: Any] else { return requestJSON }
         try refuseServerSideReach(object, operation: operation)
         // `verify.github-attestation` names its root as gh does (`--custom-trusted-root`): a file of the client's choice too.
         if object["customTrustedRoot"] != nil {
             throw RequestError("customTrustedRoot: the service decides which root to verify against; leave it out")
         }
-        guard let given = object["trust"] else { return requestJSON }
-        if let fields = given as? [String: Any], fields["trustedRoot"] != nil || (fields["staging"] as? Bool) == true {
-            throw RequestError("trust: the service decides which root to verify against; send \"trust\": {} (or none)")
+        var changed = false
+        if let apiURL = choices.githubAPIURL, OperationSchema.requestSchema(for: operation)?.member("properties")?.member("github") != nil {
+            var github = object["github"] as? [String: Any] ?? [:]
+            github["apiURL"] = apiURL
+            object["github"] = github
+            changed = true
         }
-        var fields: [String: Any] = [:]
-        if let root = trust.trustedRoot { fields["trustedRoot"] = root }
-        if trust.staging { fields["staging"] = true }
-        object["trust"] = fields
-        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        if let given = object["trust"] {
+            if let fields = given as? [String: Any], fields["trustedRoot"] != nil || (fields["staging"] as? Bool) == true {
+                throw RequestError("trust: the service decides which root to verify against; send \"trust\": {} (or none)")
+            }
+            var fields: [String: Any] = [:]
+            if let root = choices.trust.trustedRoot { fields["trustedRoot"] = root }
+            if choices.trust.staging { fields["staging"] = true }
+            object["trust"] = fields
+            changed = true
+        }
+        return changed ? Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) : requestJSON
     }
 
     /// Refuses endpoints, `-` and a read-only operation's file output anywhere in `request` (one line naming the member).

@@ -56,7 +56,6 @@ struct ParityTests {
         "backfill.rollback": "deletes GitHub assets",
         "dev.sigstore": "served to nobody (a local TEST instance)",
         "dev.sigstore-token": "served to nobody (mints TEST tokens)",
-        "release.download": "reads a GitHub release",
         "release.verify": "reads a GitHub release",
         "release.install": "reads a GitHub release and runs pip",
         "release.revoke": "deletes GitHub assets",
@@ -71,13 +70,16 @@ struct ParityTests {
     @Test("every case answers the same through the CLI, REST and gRPC (run ids, times and durations aside)")
     func parity() throws {
         let work = try TemporaryDirectory(prefix: "hephaestus-parity")
-        let service = try ServiceProcess()
+        // The service reaches the local GitHub stand-in as an operator would point it at GitHub Enterprise Server.
+        let github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [ReleaseDownloadTests.release()]))
+        let config = try work.write("serve.toml", "[github]\napi_url = \"\(github.apiURL)\"\n")
+        let service = try ServiceProcess(arguments: ["--config", config])
         let admin = try service.createAccount("parity", role: "admin")
         // An account with a history of its own, for audit.show: one request, then none during the comparison.
         let early = try service.createAccount("early", role: "viewer")
         #expect(try ServiceTests.curl(service, "GET", "/v1/operations", token: early).status == 200)
 
-        let cases = try Self.cases(work: work, store: service.store)
+        let cases = try Self.cases(work: work, store: service.store, github: github.apiURL)
         var commandLine: [String: CommandOutcome] = [:]
         for testCase in cases where testCase.typed == nil {
             commandLine[testCase.id] = try Self.runCommand(testCase, in: work.path)
@@ -94,6 +96,9 @@ struct ParityTests {
             }
             covered.insert(testCase.operation)
         }
+        // The GitHub cases reached the stand-in: one release downloaded, one tag it does not have.
+        #expect(commandLine["release download: v1.0.0"]?.status == 0 && commandLine["release download: no such tag"]?.error != nil)
+        #expect(FileManager.default.fileExists(atPath: work.file("download/demo-1.0.0-wheelhouse.tar.gz")))
         let registry = Set(OperationRegistry.descriptors.map(\.name))
         #expect(covered.isSubset(of: registry), "\(covered.subtracting(registry))")
         // Every operation is either compared here or named with the reason it cannot be.
@@ -110,7 +115,7 @@ struct ParityTests {
     static let identity = ServiceTests.identity
     static let issuer = ServiceTests.issuer
 
-    static func cases(work: TemporaryDirectory, store: String) throws -> [Case] {
+    static func cases(work: TemporaryDirectory, store: String, github: String) throws -> [Case] {
         let genuine = SharedFixtures.sigstorePython.path
         let bundle = genuine + "/bundle_v3_github.whl.sigstore"
         let artifact = genuine + "/bundle_v3_github.whl"
@@ -118,6 +123,8 @@ struct ParityTests {
         let tampered = try work.write("tampered.sigstore", try tamperedBundle(bundle))
         let signer: [String: Any] = ["certificateIdentity": identity, "certificateOidcIssuer": issuer]
         let signerFlags = ["--certificate-identity", identity, "--certificate-oidc-issuer", issuer]
+        // The service passes operations no environment: the command line runs without GitHub's variables too.
+        let withoutGitHub: [String: String?] = ["GITHUB_TOKEN": nil, "GH_TOKEN": nil, "GITHUB_API_URL": nil]
         func verifyBundle(_ id: String, bundle: String, artifact: String) -> Case {
             Case(
                 id: id, operation: "verify.bundle", arguments: ["verify", "bundle", "--bundle", bundle] + signerFlags + [artifact],
@@ -253,6 +260,15 @@ struct ParityTests {
             Case(
                 id: "backfill status: no inventory", operation: "backfill.status",
                 arguments: ["backfill", "status", "--inventory", work.file("none.sqlite")], request: ["inventory": work.file("none.sqlite")]),
+            // A GitHub release read through the stand-in: downloaded (the same files and digests), and a tag it lacks.
+            Case(
+                id: "release download: v1.0.0", operation: "release.download",
+                arguments: ["release", "download", "--repository", "octo/wheels", "--tag", "v1.0.0", "--dest", work.file("download"), "--api-url", github],
+                request: ["release": ["repository": "octo/wheels", "tag": "v1.0.0"], "dest": work.file("download")], environment: withoutGitHub),
+            Case(
+                id: "release download: no such tag", operation: "release.download",
+                arguments: ["release", "download", "--repository", "octo/wheels", "--tag", "v9.9.9", "--dest", work.file("download"), "--api-url", github],
+                request: ["release": ["repository": "octo/wheels", "tag": "v9.9.9"], "dest": work.file("download")], environment: withoutGitHub),
             Case(
                 id: "inventory report: no inventory", operation: "inventory.report",
                 arguments: ["inventory", "report", "--inventory", work.file("none.sqlite"), "--format", "json", "--output", work.file("r.json")],

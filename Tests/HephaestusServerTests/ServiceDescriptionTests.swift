@@ -3,6 +3,7 @@ import HephaestusCore
 import HephaestusOperations
 import HephaestusPlatform
 import HephaestusService
+import HephaestusTestSupport
 import SwiftProtobuf
 import Synchronization
 import Testing
@@ -134,7 +135,7 @@ struct ServiceDescriptionTests {
 
     @Test("the service decides trust: a request naming a root is refused, an empty trust becomes the service's")
     func serviceTrust() throws {
-        let trust = TrustChoice(trustedRoot: "/srv/root.json")
+        let trust = ServiceChoices(trust: TrustChoice(trustedRoot: "/srv/root.json"))
         let applied = try Self.object(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"],"trust":{}}"#.utf8), operation: "digest.files"))
         #expect((applied["trust"] as? [String: Any])?["trustedRoot"] as? String == "/srv/root.json")
         for body in [#"{"trust":{"trustedRoot":"/tmp/mine.json"}}"#, #"{"trust":{"staging":true}}"#, #"{"customTrustedRoot":"/tmp/mine.json"}"#] {
@@ -143,9 +144,31 @@ struct ServiceDescriptionTests {
         #expect(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"]}"#.utf8), operation: "digest.files") == Array(#"{"files":["a"]}"#.utf8))
     }
 
+    @Test("the service's GitHub API ([github] api_url) reaches every operation that reads GitHub, and only those")
+    func serviceGitHub() throws {
+        let choices = ServiceChoices(githubAPIURL: "https://github.example.com/api/v3")
+        for operation in ["release.download", "release.verify", "inventory.scan", "backfill.plan", "token.validate"] {
+            let applied = try Self.object(try ServiceTrust.apply(choices, to: Array(#"{"repository":"o/r"}"#.utf8), operation: operation))
+            #expect((applied["github"] as? [String: Any])?["apiURL"] as? String == "https://github.example.com/api/v3", "\(operation)")
+        }
+        // A request's own github members stay; its apiURL is still refused.
+        let kept = try Self.object(try ServiceTrust.apply(choices, to: Array(#"{"github":{"tokenEnv":"T"}}"#.utf8), operation: "release.download"))
+        #expect((kept["github"] as? [String: Any])?["tokenEnv"] as? String == "T")
+        #expect(throws: RequestError.self) {
+            try ServiceTrust.apply(choices, to: Array(#"{"github":{"apiURL":"http://10.0.0.1/"}}"#.utf8), operation: "release.download")
+        }
+        // Operations that do not read GitHub are left as they came.
+        #expect(try ServiceTrust.apply(choices, to: Array(#"{"files":["a"]}"#.utf8), operation: "digest.files") == Array(#"{"files":["a"]}"#.utf8))
+        let directory = try TemporaryDirectory(prefix: "serve-config")
+        let good = try directory.write("good.toml", "[github]\napi_url = \"https://ghe.example/api/v3\"\n")
+        #expect(try ServeCommand.parse(["--config", good]).settings(environment: [:]).choices.githubAPIURL == "https://ghe.example/api/v3")
+        let bad = try directory.write("bad.toml", "[github]\napi_url = \"ghe.example\"\n")
+        #expect(throws: RequestError.self) { try ServeCommand.parse(["--config", bad]).settings(environment: [:]) }
+    }
+
     @Test("a request cannot name an endpoint for the service to fetch, its standard input, or a file a read-only operation writes")
     func serverSideReach() throws {
-        let trust = TrustChoice()
+        let trust = ServiceChoices()
         let refused: [(String, String, String)] = [
             ("token.validate", #"{"github":{"apiURL":"http://169.254.169.254/latest"}}"#, "github.apiURL: the service uses its own endpoints"),
             ("publish.pypi", #"{"repositoryURL":"http://10.0.0.1/"}"#, "repositoryURL: the service uses its own endpoints"),

@@ -140,6 +140,12 @@ public struct ServeCommand: AsyncParsableCommand {
             extraTrustedRoots: try TrustRoots.parseExtra(extraTrustedRoot), limits: try file.map(ServiceLimits.init(file:)) ?? ServiceLimits(),
             insecureListen: insecureListen, portFile: portFile, environment: environment)
         settings.metrics = try MetricsSettings(file: file)
+        if let apiURL = try file?.string("github.api_url") {
+            guard let url = URL(string: apiURL), ["https", "http"].contains(url.scheme), url.host != nil else {
+                throw RequestError("[github] api_url \(apiURL) is not an absolute http(s) URL")
+            }
+            settings.githubAPIURL = apiURL
+        }
         return settings
     }
 }
@@ -165,6 +171,11 @@ public struct ServiceSettings: Sendable {
     public var environment: [String: String]
     /// `/metrics` access (`[metrics]` of the configuration file).
     public var metrics = MetricsSettings()
+    /// The GitHub API operations reach when served (`[github] api_url`); nil: api.github.com.
+    public var githubAPIURL: String?
+
+    /// What the service decides for every operation it serves.
+    public var choices: ServiceChoices { ServiceChoices(trust: trustChoice, githubAPIURL: githubAPIURL) }
 
     /// The default root as an operation's `trust` request field.
     public var trustChoice: TrustChoice {

@@ -34,9 +34,9 @@ public struct ServiceRunner: Sendable {
         defer { telemetry.flush() }
         let core = ServiceCore(
             verification: BundleVerificationService(roots: roots), limits: settings.limits, logger: logger, serviceStore: store,
-            trust: settings.trustChoice, instrumentation: telemetry.instrumentation)
+            choices: settings.choices, instrumentation: telemetry.instrumentation)
         let calls = CallGate(gate: RequestGate(store: store, logger: logger), core: core)
-        let tasks = TaskService(queue: store.tasks, trust: settings.trustChoice)
+        let tasks = TaskService(queue: store.tasks, choices: settings.choices)
         if settings.insecureListen {
             logger.warning(
                 "serve.insecure-listen", metadata: ["rest": .string("\(settings.rest)"), "grpc": .string(settings.grpc.map { "\($0)" } ?? "off")])

@@ -14,14 +14,14 @@ public struct TaskService: Sendable {
     /// follower cannot rely on this process's workers to notify it).
     let pollInterval: Duration
     /// The service's trust, put into every task's request (``ServiceTrust``).
-    let trust: TrustChoice
+    let choices: ServiceChoices
 
     public init(
-        queue: any TaskQueue, trust: TrustChoice = TrustChoice(), clock: @escaping @Sendable () -> Date = Date.init,
+        queue: any TaskQueue, choices: ServiceChoices = ServiceChoices(), clock: @escaping @Sendable () -> Date = Date.init,
         pollInterval: Duration = .milliseconds(100)
     ) {
         self.queue = queue
-        self.trust = trust
+        self.choices = choices
         self.clock = clock
         self.pollInterval = pollInterval
     }
@@ -36,7 +36,7 @@ public struct TaskService: Sendable {
 
     public func start(_ descriptor: OperationDescriptor, request: Google_Protobuf_Struct?, account: String) async throws -> TaskRecord {
         let requestJSON = try ServiceTrust.apply(
-            trust, to: try request.map { try $0.jsonUTF8Bytes() as [UInt8] } ?? Array("{}".utf8), operation: descriptor.name)
+            choices, to: try request.map { try $0.jsonUTF8Bytes() as [UInt8] } ?? Array("{}".utf8), operation: descriptor.name)
         let requestText = String(decoding: requestJSON, as: UTF8.self)
         let submission = try TaskSubmission(descriptor, request: requestText, account: account, traceparent: TraceParent.current)
         return try await queue.enqueue(submission, at: clock())
