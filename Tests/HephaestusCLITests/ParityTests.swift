@@ -263,11 +263,15 @@ struct ParityTests {
             // A GitHub release read through the stand-in: downloaded (the same files and digests), and a tag it lacks.
             Case(
                 id: "release download: v1.0.0", operation: "release.download",
-                arguments: ["release", "download", "--repository", "octo/wheels", "--tag", "v1.0.0", "--dest", work.file("download"), "--api-url", github],
+                arguments: [
+                    "release", "download", "--repository", "octo/wheels", "--tag", "v1.0.0", "--dest", work.file("download"), "--api-url", github,
+                ],
                 request: ["release": ["repository": "octo/wheels", "tag": "v1.0.0"], "dest": work.file("download")], environment: withoutGitHub),
             Case(
                 id: "release download: no such tag", operation: "release.download",
-                arguments: ["release", "download", "--repository", "octo/wheels", "--tag", "v9.9.9", "--dest", work.file("download"), "--api-url", github],
+                arguments: [
+                    "release", "download", "--repository", "octo/wheels", "--tag", "v9.9.9", "--dest", work.file("download"), "--api-url", github,
+                ],
                 request: ["release": ["repository": "octo/wheels", "tag": "v9.9.9"], "dest": work.file("download")], environment: withoutGitHub),
             Case(
                 id: "inventory report: no inventory", operation: "inventory.report",
