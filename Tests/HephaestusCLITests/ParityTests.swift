@@ -56,7 +56,6 @@ struct ParityTests {
         "backfill.rollback": "deletes GitHub assets",
         "dev.sigstore": "served to nobody (a local TEST instance)",
         "dev.sigstore-token": "served to nobody (mints TEST tokens)",
-        "release.verify": "reads a GitHub release",
         "release.install": "reads a GitHub release and runs pip",
         "release.revoke": "deletes GitHub assets",
         "trust.update": "fetches TUF metadata",
@@ -71,7 +70,7 @@ struct ParityTests {
     func parity() throws {
         let work = try TemporaryDirectory(prefix: "hephaestus-parity")
         // The service reaches the local GitHub stand-in as an operator would point it at GitHub Enterprise Server.
-        let github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [ReleaseDownloadTests.release()]))
+        let github = try FakeGitHubServer(config: FakeGitHubServer.config(releases: [ReleaseDownloadTests.release(), Self.demoRelease]))
         let config = try work.write("serve.toml", "[github]\napi_url = \"\(github.apiURL)\"\n")
         let service = try ServiceProcess(arguments: ["--config", config])
         let admin = try service.createAccount("parity", role: "admin")
@@ -98,6 +97,8 @@ struct ParityTests {
         }
         // The GitHub cases reached the stand-in: one release downloaded, one tag it does not have.
         #expect(commandLine["release download: v1.0.0"]?.status == 0 && commandLine["release download: no such tag"]?.error != nil)
+        let demo = commandLine["release verify: demo release, another root"]
+        #expect(demo?.status == 1 && demo?.report != nil, "the demo release was read, and its Sigstore stage failed: \(String(describing: demo))")
         #expect(FileManager.default.fileExists(atPath: work.file("download/demo-1.0.0-wheelhouse.tar.gz")))
         let registry = Set(OperationRegistry.descriptors.map(\.name))
         #expect(covered.isSubset(of: registry), "\(covered.subtracting(registry))")
@@ -111,6 +112,17 @@ struct ParityTests {
     }
 
     // MARK: - Cases
+
+    /// The README's demo release (fixtures/demo/release: wheelhouse, manifest, bundle) as the stand-in's tag `demo-1.0.0`.
+    /// Signed by a local test instance: under the production root both transports must fail its Sigstore stage alike.
+    static var demoRelease: [String: Any] {
+        let directory = FakeGitHubServer.projectRoot.appendingPathComponent("fixtures/demo/release").path
+        let names = ["demo-1.0.0-wheelhouse.tar.gz", "demo-1.0.0-wheelhouse.tar.gz.sha256", "demo-1.0.0-wheelhouse.tar.gz.sigstore.json"]
+        return [
+            "id": 2, "tag_name": "demo-1.0.0", "draft": false, "prerelease": false, "published_at": "2026-02-01T00:00:00Z",
+            "assets": names.enumerated().map { index, name in ["id": 21 + index, "name": name, "file": directory + "/" + name] },
+        ]
+    }
 
     static let identity = ServiceTests.identity
     static let issuer = ServiceTests.issuer
@@ -274,6 +286,16 @@ struct ParityTests {
                 ],
                 request: ["release": ["repository": "octo/wheels", "tag": "v9.9.9"], "dest": work.file("download")], environment: withoutGitHub),
             Case(
+                id: "release verify: demo release, another root", operation: "release.verify",
+                arguments: [
+                    "release", "verify", "--repository", "octo/wheels", "--tag", "demo-1.0.0", "--api-url", github, "--require-sigstore",
+                    "--sigstore-identity", "https://github.com/hephaestus-demo/*",
+                ],
+                request: [
+                    "source": ["repository": "octo/wheels", "tag": "demo-1.0.0"],
+                    "sigstore": ["requireSigstore": true, "sigstoreIdentity": ["https://github.com/hephaestus-demo/*"], "trust": [String: Any]()],
+                ], environment: withoutGitHub),
+            Case(
                 id: "inventory report: no inventory", operation: "inventory.report",
                 arguments: ["inventory", "report", "--inventory", work.file("none.sqlite"), "--format", "json", "--output", work.file("r.json")],
                 request: ["inventory": work.file("none.sqlite"), "format": "json", "output": work.file("r.json"), "trust": [String: Any]()],
@@ -417,9 +439,10 @@ struct ParityTests {
         #expect(equivalent(left, right), "\(label) differ:\n\(describe(left))\n\(describe(right))", sourceLocation: sourceLocation)
     }
 
-    /// Keys whose values are a run's own: its id, when it ran, how long it took.
+    /// Keys whose values are a run's own: its id, when it ran, how long it took (a stage's `seconds`).
     static func isRunSpecific(_ key: String) -> Bool {
-        key == "runId" || key == "time" || key.hasSuffix("At") || key.lowercased().contains("duration") || key.lowercased().contains("elapsed")
+        key == "runId" || key == "time" || key == "seconds" || key.hasSuffix("At") || key.lowercased().contains("duration")
+            || key.lowercased().contains("elapsed")
     }
 
     static func normalised(_ value: Any) -> Any {
@@ -429,6 +452,10 @@ struct ParityTests {
             return copy
         }
         if let array = value as? [Any] { return array.map(normalised) }
+        // A release's working directory is the run's own temporary directory (mkdtemp's six characters).
+        if let text = value as? String, let range = text.range(of: "/hephaestus-release-[A-Za-z0-9]{6}/", options: .regularExpression) {
+            return text.replacingCharacters(in: range, with: "/hephaestus-release-<run>/")
+        }
         return value
     }
 
