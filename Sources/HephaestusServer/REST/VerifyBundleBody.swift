@@ -19,21 +19,18 @@ enum VerifyBundleBody {
     }
 
     static func items(_ body: [UInt8]) throws -> [VerifyBundleInput] {
-        guard case .object(var fields)? = try? JSONValue.parse(body), case .array(var items)? = fields["items"] else {
-            return try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items.map { VerifyBundleInput($0) }
+        func decodedWhole() throws -> [VerifyBundleInput] {
+            try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items.map { VerifyBundleInput($0) }
         }
+        guard case .object(var fields)? = try? JSONValue.parse(body), case .array(var items)? = fields["items"] else { return try decodedWhole() }
         var bundles: [JSONValue?] = []
         for index in items.indices {
-            guard case .object(var item) = items[index] else {
-                return try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items.map { VerifyBundleInput($0) }
-            }
+            guard case .object(var item) = items[index] else { return try decodedWhole() }
             bundles.append(takeBundle(from: &item))
             items[index] = .object(item)
         }
         fields["items"] = .array(items)
-        guard let rest = CanonicalJSON(.object(fields)) else {
-            return try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items.map { VerifyBundleInput($0) }
-        }
+        guard let rest = CanonicalJSON(.object(fields)) else { return try decodedWhole() }
         let messages = try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: rest.serialized).items
         return zip(messages, bundles).map { VerifyBundleInput($0, parsedBundle: $1) }
     }
