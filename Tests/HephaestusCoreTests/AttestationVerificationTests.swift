@@ -97,12 +97,12 @@ struct AttestationVerificationTests {
         let statement = Self.statement(subjects: [("other_pkg-1.0-py3-none-any.whl", distribution.sha256.hex)])
         let error = try #require(throws: AttestationError.self) { try verify(try attest(statement)) }
         #expect(error.errorCode == .subjectName)
-        #expect(error.reason.contains("subject does not match distribution name: other_pkg-1.0-py3-none-any.whl != \(Self.wheel)"))
+        #expect(error.message.contains("subject does not match distribution name: other_pkg-1.0-py3-none-any.whl != \(Self.wheel)"))
         let otherVersion = Self.statement(subjects: [("demo_pkg-1.1-py3-none-any.whl", distribution.sha256.hex)])
         #expect(throws: AttestationError.self) { try verify(try attest(otherVersion)) }
         let notADistribution = Self.statement(subjects: [("demo_pkg.exe", distribution.sha256.hex)])
         let invalid = try #require(throws: AttestationError.self) { try verify(try attest(notADistribution)) }
-        #expect(invalid.reason.hasPrefix("invalid subject: unknown distribution format"))
+        #expect(invalid.message.hasPrefix("invalid subject: unknown distribution format"))
     }
 
     @Test("two subjects fail, even when one is the distribution")
@@ -117,7 +117,7 @@ struct AttestationVerificationTests {
         let statement = Self.statement(subjects: [(Self.wheel, distribution.sha256.hex)], predicateType: "https://spdx.dev/Document/v2.3")
         let error = try #require(throws: AttestationError.self) { try verify(try attest(statement)) }
         #expect(error.errorCode == .predicateType)
-        #expect(error.reason == "unknown attestation type: https://spdx.dev/Document/v2.3")
+        #expect(error.message == "unknown attestation type: https://spdx.dev/Document/v2.3")
         let slsa = Self.statement(subjects: [(Self.wheel, distribution.sha256.hex)], predicateType: "https://slsa.dev/provenance/v1")
         #expect(try verify(try attest(slsa)).predicateType == "https://slsa.dev/provenance/v1")
     }
@@ -175,7 +175,7 @@ struct AttestationVerificationTests {
         let kind = try #require(throws: AttestationError.self) {
             try verifier.verify(one, distribution: distribution, signer: .publisher(.google(email: "a@b.c")))
         }
-        #expect(kind.reason.contains("but expected a Google publisher"))
+        #expect(kind.message.contains("but expected a Google publisher"))
         #expect(throws: AttestationError(.empty, "the provenance holds no attestation")) {
             try verifier.verify(
                 PEP740Provenance(bundles: [.init(publisher: publisher, attestations: [])]), distribution: distribution, signer: .publisher(publisher))
@@ -255,7 +255,7 @@ struct GitHubInstanceAttestationTests {
             try GitHubAttestationVerifier(roots: onlyPublicGood, policy: policy).verify([stamped], artifactDigest: digest)
         }
         #expect(error.errorCode == .noTrustedRoot)
-        #expect(error.reason.contains("pass --custom-trusted-root"))
+        #expect(error.message.contains("pass --custom-trusted-root"))
     }
 }
 
