@@ -310,8 +310,6 @@ final class ProgressRecorder: Sendable {
     }
 
     private static func json(_ data: ProgressData) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        (try? CompactJSONEncoder().encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -45,6 +45,13 @@ struct BundleVerificationServiceTests {
         // The document is the gRPC message's proto3 JSON mapping: it decodes with no unknown field.
         let message = try document.message()
         #expect(message.verdict == item.expect && message.mediaType == MediaType.verificationResult && message.runID == "run")
+        // Written by the service's own encoder, the document is the text Foundation's JSONEncoder writes.
+        let report = try service.report(VerifyBundleInput(try Self.body(item)), source: "request.bundle")
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        foundation.dateEncodingStrategy = .iso8601
+        let result = ResultDocument(mediaType: MediaType.verificationResult, runID: RunID("run"), payload: report)
+        #expect(try CompactJSONEncoder().encode(result) == Array(try foundation.encode(result)))
     }
 
     @Test("the bundle as an object (REST's form) verifies as its text does; a tampered bundle is a fail verdict")

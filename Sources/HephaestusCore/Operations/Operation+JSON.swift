@@ -15,13 +15,11 @@ extension Operation {
         } catch let error as DecodingError {
             throw RequestError("the \(descriptor.name) request is malformed: \(RequestError.describe(error))")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = CompactJSONEncoder()
         let report = try await runInstrumented(
             request, in: context,
             emit: ItemSink { item in
-                if let bytes = try? encoder.encode(item) { emit(Array(bytes)) }
+                if let bytes = try? encoder.encode(item) { emit(bytes) }
             })
         let document = ResultDocument(mediaType: descriptor.reportMediaType, runID: context.runID, payload: report)
         return ReportDocument(json: Array(try document.jsonText().utf8), failure: report.failure)

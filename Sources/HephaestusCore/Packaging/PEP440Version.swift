@@ -181,7 +181,7 @@ public struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// packaging's `VERSION_PATTERN`, anchored, case-insensitive (the input is ASCII by then). A constant that compiles
     /// (the `packaging` cross-check's 112 valid spellings would all fail if it did not), held optional so nothing traps.
-    nonisolated(unsafe) private static let pattern = try? NSRegularExpression(
+    private static let pattern = try? NSRegularExpression(
         pattern: #"""
             ^v?(?:(?:(?<epoch>[0-9]+)!)?(?<release>[0-9]+(?:\.[0-9]+)*)\#
             (?<pre>[-_\.]?(?<preL>alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?<preN>[0-9]+)?)?\#

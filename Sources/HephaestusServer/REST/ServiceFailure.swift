@@ -40,6 +40,6 @@ public struct ServiceFailure: Sendable, Equatable {
     /// `{"error": {"code": …, "message": …}}`: the proto3 JSON mapping of `hephaestus.v1.ErrorResponse`.
     public var jsonBody: [UInt8] {
         let body = ["error": ["code": code, "message": message]]
-        return (try? DocumentEncoder.encode(body)) ?? Array(#"{"error":{"code":"internal.unexpected","message":"internal error"}}"#.utf8)
+        return (try? CompactJSONEncoder().encode(body)) ?? Array(#"{"error":{"code":"internal.unexpected","message":"internal error"}}"#.utf8)
     }
 }

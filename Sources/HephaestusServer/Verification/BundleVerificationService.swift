@@ -17,6 +17,11 @@ public struct BundleVerificationService: Sendable {
 
     /// Verifies one request; `source` names the bundle in the report (`request.bundle`, `request.items[2].bundle`).
     public func verify(_ input: VerifyBundleInput, source: String, runID: RunID) throws -> VerifiedDocument {
+        try VerifiedDocument(report: try report(input, source: source), runID: runID)
+    }
+
+    /// The verification report of one request.
+    func report(_ input: VerifyBundleInput, source: String) throws -> VerificationReport {
         let request = input.message
         let digestText = request.artifactDigest
         guard !digestText.isEmpty else { throw RequestError("\(prefix(source))artifactDigest is required") }
@@ -34,8 +39,7 @@ public struct BundleVerificationService: Sendable {
                 }
             return try verifier.verify(parsed, policy: policy)
         }.mapError { $0 as any Error }
-        let report = VerificationReport(bundle: source, artifact: digestText, outcome: outcome)
-        return try VerifiedDocument(report: report, runID: runID)
+        return VerificationReport(bundle: source, artifact: digestText, outcome: outcome)
     }
 
     /// How messages name the item's fields: nothing for the request itself, `items[2].` for a batch item.
@@ -125,7 +129,7 @@ public struct VerifiedDocument: Sendable {
     public let failure: (any CodedError)?
 
     init(report: VerificationReport, runID: RunID) throws {
-        json = try DocumentEncoder.encode(ResultDocument(mediaType: MediaType.verificationResult, runID: runID, payload: report))
+        json = try CompactJSONEncoder().encode(ResultDocument(mediaType: MediaType.verificationResult, runID: runID, payload: report))
         passed = report.verdict == .pass
         failure = report.failure
     }
@@ -135,16 +139,6 @@ public struct VerifiedDocument: Sendable {
         var options = JSONDecodingOptions()
         options.ignoreUnknownFields = false
         return try Hephaestus_V1_VerificationResult(jsonUTF8Bytes: json, options: options)
-    }
-}
-
-/// Compact, key-sorted JSON with RFC 3339 dates: how the service writes documents.
-enum DocumentEncoder {
-    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return Array(try encoder.encode(value))
     }
 }
 

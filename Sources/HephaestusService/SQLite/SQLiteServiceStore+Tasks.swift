@@ -221,9 +221,7 @@ extension SQLiteServiceStore: TaskQueue {
 
     /// A JSON object's text, keys sorted.
     private static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try CompactJSONEncoder().encode(value), as: UTF8.self)
     }
 }
 

@@ -177,9 +177,6 @@ extension Hephaestus {
 extension ResultDocument {
     /// One line of key-sorted JSON (a JSON Lines record).
     fileprivate func compactJSONText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        String(decoding: try CompactJSONEncoder().encode(self), as: UTF8.self)
     }
 }
