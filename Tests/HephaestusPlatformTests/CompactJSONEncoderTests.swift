@@ -69,15 +69,21 @@ struct CompactJSONEncoderTests {
     /// Containers in every arrangement: nested keyed and unkeyed, empty ones, explicit nulls, a key written twice, two
     /// `container(keyedBy:)` calls on one encoder (as a result document and its payload make), super encoders.
     struct Containers: Encodable {
-        enum Outer: String, CodingKey { case b, a, B, Z, aa, underscore = "_", accent = "é", nested, list, null, twice, base }
+        enum Outer: String, CodingKey {
+            case b, a, aa, nested, list, null, twice, base
+            case upperB = "B"
+            case upperZ = "Z"
+            case underscore = "_"
+            case accent = "é"
+        }
         enum Inner: String, CodingKey { case y, x }
 
         func encode(to encoder: any Encoder) throws {
             var outer = encoder.container(keyedBy: Outer.self)
             try outer.encode(1, forKey: .b)
             try outer.encode(2, forKey: .a)
-            try outer.encode(3, forKey: .B)
-            try outer.encode(4, forKey: .Z)
+            try outer.encode(3, forKey: .upperB)
+            try outer.encode(4, forKey: .upperZ)
             try outer.encode(5, forKey: .aa)
             try outer.encode(6, forKey: .underscore)
             try outer.encode(7, forKey: .accent)
