@@ -112,7 +112,7 @@ struct VerificationGRPCService: Hephaestus_V1_Verification.ServiceProtocol {
                 let verification = core.verification
                 let source = "request.items[\(index)].bundle"
                 let document = try await BlockingWork.run { try verification.verify(VerifyBundleInput(item), source: source, runID: runID) }
-                try await writer.write(try document.message())
+                try await writer.write(document.message())
                 index += 1
             }
         }

@@ -49,7 +49,7 @@ public struct RESTRoutes: Sendable {
             try await gated(request, context, action: .operation(VerifyBundleOperation.descriptor)) { admission in
                 let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
                 let document = try await core.verifyBundle(try VerifyBundleBody.request(body), runID: RunID.generate())
-                return Self.json(document.json)
+                return Self.json(try document.json())
             }
         }
         router.post("/v1/verify/batch") { request, context in
@@ -59,7 +59,7 @@ public struct RESTRoutes: Sendable {
                 var output: [UInt8] = Array(#"{"results":["#.utf8)
                 for (index, document) in documents.enumerated() {
                     if index > 0 { output.append(UInt8(ascii: ",")) }
-                    output += document.json
+                    output += try document.json()
                 }
                 output += Array("]}".utf8)
                 return Self.json(output)

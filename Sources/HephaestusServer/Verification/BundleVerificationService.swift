@@ -17,7 +17,7 @@ public struct BundleVerificationService: Sendable {
 
     /// Verifies one request; `source` names the bundle in the report (`request.bundle`, `request.items[2].bundle`).
     public func verify(_ input: VerifyBundleInput, source: String, runID: RunID) throws -> VerifiedDocument {
-        try VerifiedDocument(report: try report(input, source: source), runID: runID)
+        VerifiedDocument(report: try report(input, source: source), runID: runID)
     }
 
     /// The verification report of one request.
@@ -121,24 +121,69 @@ public struct VerifyBundleInput: Sendable {
     }
 }
 
-/// A verification's result document (what `verify bundle --json` prints) as compact JSON, and its verdict.
+/// A verification's result document (what `verify bundle --json` prints) and its verdict, written in the form its
+/// transport sends: compact JSON for REST, the typed message for gRPC (whose proto3 JSON mapping is that JSON).
 public struct VerifiedDocument: Sendable {
-    public let json: [UInt8]
-    public let passed: Bool
+    let report: VerificationReport
+    let runID: RunID
+    public var passed: Bool { report.verdict == .pass }
     /// Why it failed (the report's failure), nil when it passed.
-    public let failure: (any CodedError)?
+    public var failure: (any CodedError)? { report.failure }
 
-    init(report: VerificationReport, runID: RunID) throws {
-        json = try CompactJSONEncoder().encode(ResultDocument(mediaType: MediaType.verificationResult, runID: runID, payload: report))
-        passed = report.verdict == .pass
-        failure = report.failure
+    init(report: VerificationReport, runID: RunID) {
+        self.report = report
+        self.runID = runID
     }
 
-    /// The document as the gRPC message (its proto3 JSON mapping is the document).
-    public func message() throws -> Hephaestus_V1_VerificationResult {
-        var options = JSONDecodingOptions()
-        options.ignoreUnknownFields = false
-        return try Hephaestus_V1_VerificationResult(jsonUTF8Bytes: json, options: options)
+    /// The document as compact, key-sorted JSON.
+    public func json() throws -> [UInt8] {
+        try CompactJSONEncoder().encode(ResultDocument(mediaType: MediaType.verificationResult, runID: runID, payload: report))
+    }
+
+    /// The document as the gRPC message, field by field (what decoding ``json()`` as proto3 JSON gives, without
+    /// writing and reading that text).
+    public func message() -> Hephaestus_V1_VerificationResult {
+        var message = Hephaestus_V1_VerificationResult()
+        message.mediaType = MediaType.verificationResult
+        message.runID = runID.value
+        message.verdict = report.verdict.rawValue
+        message.bundle = report.bundle
+        message.artifact = report.artifact
+        if let step = report.step { message.step = step }
+        if let code = report.code { message.code = code }
+        if let reason = report.reason { message.reason = reason }
+        guard let result = report.result else { return message }
+        message.bundleMediaType = result.bundleMediaType
+        message.artifactDigest = result.artifactDigest
+        message.identity = result.identity
+        if let issuer = result.issuer { message.issuer = issuer }
+        message.claims = result.claims
+        message.logEntries = result.logEntries.map { entry in
+            var logEntry = Hephaestus_V1_VerificationResult.LogEntry()
+            logEntry.logIndex = entry.logIndex
+            logEntry.logID = entry.logID
+            logEntry.log = entry.log
+            logEntry.kind = entry.kind
+            logEntry.kindVersion = entry.kindVersion
+            if let time = entry.integratedTime { logEntry.integratedTime = RFC3339.string(time) }
+            if let size = entry.inclusionProofTreeSize { logEntry.inclusionProofTreeSize = size }
+            return logEntry
+        }
+        message.verifiedTimestamps = result.verifiedTimestamps.map { timestamp in
+            var verified = Hephaestus_V1_VerificationResult.VerifiedTimestamp()
+            verified.source = timestamp.source
+            verified.authority = timestamp.authority
+            verified.time = RFC3339.string(timestamp.time)
+            return verified
+        }
+        if let certificate = result.certificate {
+            message.certificate.serialNumber = certificate.serialNumber
+            message.certificate.issuer = certificate.issuer
+            message.certificate.notBefore = RFC3339.string(certificate.notBefore)
+            message.certificate.notAfter = RFC3339.string(certificate.notAfter)
+        }
+        if let signingTime = result.signingTime { message.signingTime = RFC3339.string(signingTime) }
+        return message
     }
 }
 
