@@ -49,9 +49,6 @@ struct ParityTests {
         "sign.files": "keyless signing needs an OIDC issuer, Fulcio and Rekor (tests: SignCommandTests with the local Sigstore)",
         "publish.pypi": "uploads to an index (tests: PublishPyPITests against the local index)",
         "publish.github": "uploads to GitHub (tests: PublishGitHubTests against FakeGitHubServer)",
-        "inventory.scan": "reads GitHub releases",
-        "inventory.audit": "needs a scanned inventory (a task over the service: ServiceTests)",
-        "backfill.plan": "reads GitHub releases",
         "backfill.run": "signs and uploads to GitHub",
         "backfill.rollback": "deletes GitHub assets",
         "dev.sigstore": "served to nobody (a local TEST instance)",
@@ -100,6 +97,12 @@ struct ParityTests {
         let demo = commandLine["release verify: demo release, another root"]
         #expect(demo?.status == 1 && demo?.report != nil, "the demo release was read, and its Sigstore stage failed: \(String(describing: demo))")
         #expect(FileManager.default.fileExists(atPath: work.file("download/demo-1.0.0-wheelhouse.tar.gz")))
+        // The inventory cases saw both releases: a bundle recorded as failing (the demo release's), audited as a finding.
+        let scanned = (commandLine["inventory scan"]?.report?["repositories"] as? [[String: Any]])?.first ?? [:]
+        #expect(scanned["releases"] as? Int == 2 && scanned["bundlesFailing"] as? Int == 1, "\(scanned)")
+        let audited = commandLine["inventory audit"]
+        #expect(audited?.status != 0 && (audited?.report?["findings"] as? [Any])?.isEmpty == false, "\(String(describing: audited?.report))")
+        #expect((commandLine["backfill plan"]?.report?["items"] as? [Any])?.isEmpty == false)
         let registry = Set(OperationRegistry.descriptors.map(\.name))
         #expect(covered.isSubset(of: registry), "\(covered.subtracting(registry))")
         // Every operation is either compared here or named with the reason it cannot be.
@@ -295,6 +298,27 @@ struct ParityTests {
                     "source": ["repository": "octo/wheels", "tag": "demo-1.0.0"],
                     "sigstore": ["requireSigstore": true, "sigstoreIdentity": ["https://github.com/hephaestus-demo/*"], "trust": [String: Any]()],
                 ], environment: withoutGitHub),
+            // The stand-in's releases planned for backfilling, scanned into an inventory (one per transport: a second scan
+            // of one inventory finds its bundles unchanged) and audited: under the production root the demo release's
+            // bundle, from a local test instance, is a finding everywhere.
+            Case(
+                id: "backfill plan", operation: "backfill.plan",
+                arguments: ["backfill", "plan", "--repository", "octo/wheels", "--api-url", github], request: ["repository": "octo/wheels"],
+                environment: withoutGitHub),
+            Case(
+                id: "inventory scan", operation: "inventory.scan",
+                arguments: [
+                    "inventory", "scan", "--repository", "octo/wheels", "--inventory", work.file("per-transport-cli.sqlite"), "--api-url", github,
+                ],
+                request: ["repositories": ["octo/wheels"], "inventory": work.file("per-transport-{transport}.sqlite"), "trust": [String: Any]()],
+                environment: withoutGitHub),
+            Case(
+                id: "inventory audit", operation: "inventory.audit",
+                arguments: ["inventory", "audit", "--inventory", work.file("per-transport-cli.sqlite"), "--identity", "https://github.com/*"],
+                request: [
+                    "inventory": work.file("per-transport-{transport}.sqlite"), "identities": ["https://github.com/*"], "issuers": [String](),
+                    "trust": [String: Any](),
+                ]),
             Case(
                 id: "inventory report: no inventory", operation: "inventory.report",
                 arguments: ["inventory", "report", "--inventory", work.file("none.sqlite"), "--format", "json", "--output", work.file("r.json")],
@@ -455,6 +479,10 @@ struct ParityTests {
         // A release's working directory is the run's own temporary directory (mkdtemp's six characters).
         if let text = value as? String, let range = text.range(of: "/hephaestus-release-[A-Za-z0-9]{6}/", options: .regularExpression) {
             return text.replacingCharacters(in: range, with: "/hephaestus-release-<run>/")
+        }
+        // A file each transport writes its own of (`{transport}` in a served request).
+        if let text = value as? String, let range = text.range(of: "/per-transport-(cli|rest|grpc)\\.", options: .regularExpression) {
+            return text.replacingCharacters(in: range, with: "/per-transport-<transport>.")
         }
         return value
     }
