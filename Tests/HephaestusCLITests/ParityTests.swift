@@ -55,7 +55,7 @@ struct ParityTests {
         "dev.sigstore-token": "served to nobody (mints TEST tokens)",
         "release.install": "reads a GitHub release and runs pip",
         "release.revoke": "deletes GitHub assets",
-        "trust.update": "fetches TUF metadata",
+        "trust.update": "refreshes the service's own TUF cache: the second transport finds it current (`downloaded` differs)",
         "conformance.tuf-client": "a TUF repository over HTTP (tests: TUFConformanceClientTests)",
         "audit.verify": "every served request appends to the chain it verifies, so each transport sees a longer chain",
         "tasks.work": "runs workers until stopped (the service's own pool; TaskRecoveryTests)",

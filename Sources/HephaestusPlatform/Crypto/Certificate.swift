@@ -237,8 +237,22 @@ public final class Certificate: Sendable, CustomStringConvertible {
 
     // MARK: - Reading fields
 
+    /// Names already rendered, by their DER: every leaf a CA issues carries the same issuer Name, so its rendering is
+    /// made once, not per certificate. A pure function of the bytes; bounded (forgotten all at once when full).
+    private static let renderedNames = Mutex<[[UInt8]: String]>([:])
+
     /// OpenSSL's RFC 2253 rendering of a DER Name; an unreadable Name renders empty.
     private static func rfc2253(nameDER: [UInt8]) -> String {
+        if let known = renderedNames.withLock({ $0[nameDER] }) { return known }
+        let rendered = renderRFC2253(nameDER: nameDER)
+        renderedNames.withLock { names in
+            if names.count >= 256 { names.removeAll(keepingCapacity: true) }
+            names[nameDER] = rendered
+        }
+        return rendered
+    }
+
+    private static func renderRFC2253(nameDER: [UInt8]) -> String {
         guard
             let name = try? decodeExactly(
                 nameDER, what: "Name", failure: { .malformedCertificate(reason: $0) }, free: { X509_NAME_free($0) },

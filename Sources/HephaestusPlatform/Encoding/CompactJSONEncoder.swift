@@ -36,8 +36,23 @@ private enum JSONNode {
     /// A `superEncoder`'s value, read when written.
     case deferred(TreeEncoder)
 
+    /// An object's members in the order written; a key written again replaces its value where it stands. A list,
+    /// not a dictionary: objects are small, and hashing every key cost more than comparing a few.
     final class ObjectBox {
-        var members: [String: JSONNode] = [:]
+        private(set) var members: [(key: String, value: JSONNode)] = []
+
+        subscript(key: String) -> JSONNode? {
+            get { members.first { $0.key == key }?.value }
+            set {
+                let index = members.firstIndex { $0.key == key }
+                switch (index, newValue) {
+                case (let index?, let value?): members[index].value = value
+                case (let index?, nil): members.remove(at: index)
+                case (nil, let value?): members.append((key, value))
+                case (nil, nil): break
+                }
+            }
+        }
     }
 
     final class ArrayBox {
@@ -52,11 +67,11 @@ private enum JSONNode {
             Self.writeString(text, into: &output)
         case .object(let box):
             output.append(UInt8(ascii: "{"))
-            for (index, key) in box.members.keys.sorted().enumerated() {
+            for (index, member) in box.members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &output)
+                Self.writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                box.members[key]!.write(into: &output)
+                member.value.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
         case .array(let box):
@@ -184,7 +199,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: TreeEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
 
-    private func set(_ node: JSONNode, _ key: Key) { box.members[key.stringValue] = node }
+    private func set(_ node: JSONNode, _ key: Key) { box[key.stringValue] = node }
 
     mutating func encodeNil(forKey key: Key) throws { set(.literal("null"), key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.literal(value ? "true" : "false"), key) }
@@ -227,7 +242,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func superEncoder(named name: String) -> any Encoder {
         let child = TreeEncoder(parent: encoder, key: IndexKey(name))
-        box.members[name] = .deferred(child)
+        box[name] = .deferred(child)
         return child
     }
 }
