@@ -41,14 +41,13 @@ public final class ServiceCore: Sendable {
         drainingFlag.store(true, ordering: .releasing)
     }
 
-    /// One bundle verified where the request is handled: a fraction of a millisecond of computation with no I/O (the
-    /// roots are in memory), cheaper run in place than handed to another thread and back. Batches, which can hold
-    /// thousands, go to ``BlockingWork``.
+    /// One bundle verified off the concurrency pool's threads: a body of up to `limits.max_body_bytes` can take long to
+    /// read and check, and the pool's few threads must stay free for every other request's timers and streams.
     public func verifyBundle(_ request: VerifyBundleInput, runID: RunID) async throws -> VerifiedDocument {
         let verification = self.verification
         return try await OperationMeasurement.measure(
             VerifyBundleOperation.descriptor.name, runID: runID, instrumentation: instrumentation, failure: \.failure,
-            body: { try verification.verify(request, source: "request.bundle", runID: runID) })
+            body: { try await BlockingWork.run { try verification.verify(request, source: "request.bundle", runID: runID) } })
     }
 
     /// Several bundles, in order, each verified as ``verifyBundle(_:runID:)`` would; a malformed item fails the whole
