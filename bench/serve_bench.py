@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from measure import run_measured, table  # noqa: E402
+from measure import process_cpu_seconds, run_measured, table  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "sigstore-python")
@@ -47,8 +47,9 @@ def wait_for_file(path, process, seconds=60):
         time.sleep(0.05)
 
 
-def wrk(url, body_path, token, seconds, threads=2, connections=16):
-    """wrk's requests/s and p99 (ms) posting the body; non-2xx responses fail the run."""
+def wrk(url, body_path, token, seconds, threads=2, connections=16, refused=False):
+    """wrk's requests/s, p99 (ms) and the number of requests, posting the body; non-2xx responses fail the run
+    (unless the body is meant to be `refused`: then any 2xx does)."""
     script = body_path + ".lua"
     with open(script, "w") as handle:
         handle.write('wrk.method = "POST"\n')
@@ -62,9 +63,12 @@ def wrk(url, body_path, token, seconds, threads=2, connections=16):
     p99_match = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     unit = {"us": 0.001, "ms": 1, "s": 1000}[p99_match.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    if refused and (errors is None or int(errors.group(1)) != requests):
+        raise SystemExit(f"wrk saw answers other than refusals from {url}:\n{out}")
+    if errors and not refused:
         raise SystemExit(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
-    return rate, float(p99_match.group(1)) * unit, out
+    return rate, float(p99_match.group(1)) * unit, requests
 
 
 def peak_rss(pid):
@@ -141,6 +145,9 @@ def main():
     body_path = os.path.join(work, "body.json")
     with open(body_path, "w") as handle:
         json.dump(body, handle)
+    refused_path = os.path.join(work, "refused.json")
+    with open(refused_path, "w") as handle:
+        json.dump(dict(body, artifactDigest="sha256:not-a-digest"), handle)
     rows = []
 
     # verify batch: the same request repeated, the verifier's own rate.
@@ -150,9 +157,10 @@ def main():
     with open(batch_list, "w") as handle:
         handle.write((line + "\n") * args.batch_count)
     run_measured([args.binary, "verify", "batch", batch_list])
-    batch_seconds, batch_rss, _ = run_measured([args.binary, "verify", "batch", batch_list])
+    batch_seconds, batch_rss, _, batch_cpu = run_measured([args.binary, "verify", "batch", batch_list], cpu=True)
     batch_rate = args.batch_count / batch_seconds
-    rows.append(["hephaestus verify batch (same request repeated)", f"{batch_rate:.0f}", "-", f"{batch_rss / 2**20:.1f}"])
+    rows.append(["hephaestus verify batch (same request repeated)", f"{batch_rate:.0f}", "-", f"{batch_rss / 2**20:.1f}",
+                 f"{batch_cpu * 1000 / args.batch_count:.3f}"])
 
     # hephaestus serve.
     store = f"sqlite:{os.path.join(work, 'service.sqlite')}"
@@ -167,12 +175,22 @@ def main():
         addresses = json.load(open(ports))
         url = f"http://{addresses['rest']}/v1/verify/bundle"
         wrk(url, body_path, token, 2)  # warm-up
-        rate, p99, _ = wrk(url, body_path, token, args.seconds)
+        cpu_before = process_cpu_seconds(server.pid)
+        rate, p99, requests = wrk(url, body_path, token, args.seconds)
+        serve_cpu = (process_cpu_seconds(server.pid) - cpu_before) * 1000 / requests
         serve_rss = peak_rss(server.pid)
-        rows.append(["hephaestus serve, POST /v1/verify/bundle", f"{rate:.0f}", f"{p99:.2f}", f"{serve_rss / 2**20:.1f}"])
+        rows.append(["hephaestus serve, POST /v1/verify/bundle", f"{rate:.0f}", f"{p99:.2f}", f"{serve_rss / 2**20:.1f}",
+                     f"{serve_cpu:.3f}"])
+        # Everything a request costs but the verification: the same body with a malformed digest, read, authorised,
+        # refused (400) and audited.
+        cpu_before = process_cpu_seconds(server.pid)
+        fixed_rate, fixed_p99, fixed_requests = wrk(url, refused_path, token, args.seconds, refused=True)
+        fixed_cpu = (process_cpu_seconds(server.pid) - cpu_before) * 1000 / fixed_requests
+        rows.append(["hephaestus serve, the same body refused (400): all but the verification", f"{fixed_rate:.0f}",
+                     f"{fixed_p99:.2f}", "-", f"{fixed_cpu:.3f}"])
         grpc_rate, grpc_mean = grpc_unary_rate(addresses["grpc"], addresses["rest"], token, body, args.seconds, work)
         rows.append([f"hephaestus serve, gRPC VerifyBundle (h2load, mean {grpc_mean})", f"{grpc_rate:.0f}", "-",
-                     f"{peak_rss(server.pid) / 2**20:.1f}"])
+                     f"{peak_rss(server.pid) / 2**20:.1f}", "-"])
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -195,16 +213,19 @@ def main():
         url = f"http://127.0.0.1:{port}/v1/verify/bundle"
         wrk(url, body_path, None, 2)
         peer_rate, peer_p99, _ = wrk(url, body_path, None, args.seconds)
-        rows.append(["FastAPI + uvicorn --workers 2 + sigstore-python 4.5.1", f"{peer_rate:.0f}", f"{peer_p99:.2f}", "-"])
+        rows.append(["FastAPI + uvicorn --workers 2 + sigstore-python 4.5.1", f"{peer_rate:.0f}", f"{peer_p99:.2f}", "-", "-"])
     finally:
         peer.send_signal(signal.SIGTERM)
         peer.wait(timeout=60)
 
     print(f"POST /v1/verify/bundle with a genuine public-good bundle (bundle_v3_github.whl), wrk 2 threads, 16 connections, "
           f"{args.seconds} s; {os.cpu_count()} cores shared by the server and the load generator")
-    table(rows, ["stack", "requests/s", "p99 ms", "peak RSS MiB"])
+    table(rows, ["stack", "requests/s", "p99 ms", "peak RSS MiB", "CPU ms/request"])
     print(f"serve / FastAPI stack: {rate / peer_rate:.1f}x (target >= 10x)")
     print(f"serve / verify batch: {rate / batch_rate:.0%} (target >= 70%)")
+    print(f"CPU per request: serve {serve_cpu:.3f} ms = {fixed_cpu:.3f} ms of HTTP, auth, audit and body (the refused request) + "
+          f"{serve_cpu - fixed_cpu:.3f} ms of verification and report, against {batch_cpu * 1000 / args.batch_count:.3f} ms per "
+          f"verification in verify batch")
     print(f"p99: {p99:.2f} ms (target <= 10 ms); peak RSS of serve: {serve_rss / 2**20:.1f} MiB (target < 128 MiB)")
     print(f"gRPC unary / REST: {grpc_rate / rate:.2f} (target >= 0.8; h2load and wrk, 2 threads and 16 connections each)")
     shutil.rmtree(work, ignore_errors=True)
