@@ -238,15 +238,23 @@ public final class Certificate: Sendable, CustomStringConvertible {
     // MARK: - Reading fields
 
     /// Names already rendered, by their DER: every leaf a CA issues carries the same issuer Name, so its rendering is
-    /// made once, not per certificate. A pure function of the bytes; bounded (forgotten all at once when full).
+    /// made once, not per certificate. A pure function of the bytes, and bounded: at most ``cachedNames`` Names of at
+    /// most ``cachedNameBytes`` bytes each (a CA's Name is under 200; certificates sent to the service are anyone's),
+    /// forgotten all at once when full.
     private static let renderedNames = Mutex<[[UInt8]: String]>([:])
+    static let cachedNames = 256
+    static let cachedNameBytes = 512
+
+    /// Whether the rendering of `nameDER` is held (for tests).
+    static func holdsRendering(of nameDER: [UInt8]) -> Bool { renderedNames.withLock { $0[nameDER] != nil } }
 
     /// OpenSSL's RFC 2253 rendering of a DER Name; an unreadable Name renders empty.
     private static func rfc2253(nameDER: [UInt8]) -> String {
+        guard nameDER.count <= cachedNameBytes else { return renderRFC2253(nameDER: nameDER) }
         if let known = renderedNames.withLock({ $0[nameDER] }) { return known }
         let rendered = renderRFC2253(nameDER: nameDER)
         renderedNames.withLock { names in
-            if names.count >= 256 { names.removeAll(keepingCapacity: true) }
+            if names.count >= cachedNames { names.removeAll(keepingCapacity: true) }
             names[nameDER] = rendered
         }
         return rendered
