@@ -41,16 +41,11 @@ private enum JSONNode {
     final class ObjectBox {
         private(set) var members: [(key: String, value: JSONNode)] = []
 
-        subscript(key: String) -> JSONNode? {
-            get { members.first { $0.key == key }?.value }
-            set {
-                let index = members.firstIndex { $0.key == key }
-                switch (index, newValue) {
-                case (let index?, let value?): members[index].value = value
-                case (let index?, nil): members.remove(at: index)
-                case (nil, let value?): members.append((key, value))
-                case (nil, nil): break
-                }
+        func set(_ value: JSONNode, for key: String) {
+            if let index = members.firstIndex(where: { $0.key == key }) {
+                members[index].value = value
+            } else {
+                members.append((key, value))
             }
         }
     }
@@ -64,12 +59,12 @@ private enum JSONNode {
         case .literal(let text):
             output.append(contentsOf: text.utf8)
         case .string(let text):
-            Self.writeString(text, into: &output)
+            JSONStringLiteral.write(text, into: &output)
         case .object(let box):
             output.append(UInt8(ascii: "{"))
             for (index, member) in box.members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(member.key, into: &output)
+                JSONStringLiteral.write(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
                 member.value.write(into: &output)
             }
@@ -84,32 +79,6 @@ private enum JSONNode {
         case .deferred(let encoder):
             (encoder.node ?? .object(ObjectBox())).write(into: &output)
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    static func writeString(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                start = index + 1
-                output.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
-                case 0x08: output.append(UInt8(ascii: "b"))
-                case 0x0C: output.append(UInt8(ascii: "f"))
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                default: output.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
-                }
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-        output.append(UInt8(ascii: "\""))
     }
 }
 
@@ -199,7 +168,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: TreeEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
 
-    private func set(_ node: JSONNode, _ key: Key) { box[key.stringValue] = node }
+    private func set(_ node: JSONNode, _ key: Key) { box.set(node, for: key.stringValue) }
 
     mutating func encodeNil(forKey key: Key) throws { set(.literal("null"), key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.literal(value ? "true" : "false"), key) }
@@ -242,7 +211,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func superEncoder(named name: String) -> any Encoder {
         let child = TreeEncoder(parent: encoder, key: IndexKey(name))
-        box[name] = .deferred(child)
+        box.set(.deferred(child), for: name)
         return child
     }
 }
