@@ -12,6 +12,8 @@ import Synchronization
 public final class ServiceCore: Sendable {
     public let verification: BundleVerificationService
     public let limits: ServiceLimits
+    /// The request body bytes every REST request and gRPC call hold together (`limits.maxBodyBytesInFlight`).
+    public let bodyBudget: BodyBudget
     public let logger: Logger
     /// The store the accounts and audit operations use when served (a request cannot name another).
     public let serviceStore: (any AttachedServiceStore)?
@@ -30,6 +32,7 @@ public final class ServiceCore: Sendable {
         self.instrumentation = instrumentation
         self.verification = verification
         self.limits = limits
+        bodyBudget = BodyBudget(capacity: limits.maxBodyBytesInFlight)
         self.logger = logger
         self.serviceStore = serviceStore
     }

@@ -189,6 +189,75 @@ struct ServiceTests {
     }
 }
 
+extension ServiceTests {
+    /// The request body bytes serve holds now (`hephaestus_server_request_body_bytes` on /metrics).
+    static func heldBodyBytes(_ service: ServiceProcess) throws -> Int? {
+        let metrics = try curl(service, "GET", "/metrics")
+        let line = metrics.body.split(separator: "\n").first { $0.hasPrefix("hephaestus_server_request_body_bytes ") }
+        return line.flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) }
+    }
+
+    /// Waits until serve holds exactly `bytes` of request bodies (a state the test needs before its next request; it
+    /// fails rather than wait more than 30 s).
+    static func waitForHeldBodyBytes(_ service: ServiceProcess, _ bytes: Int) throws {
+        let deadline = Date().addingTimeInterval(30)
+        var held: Int?
+        repeat {
+            held = try heldBodyBytes(service)
+            if held == bytes { return }
+        } while Date() < deadline
+        Issue.record("serve holds \(held.map(String.init) ?? "no") body bytes, not \(bytes)")
+    }
+
+    @Test(
+        "body budget: while one request holds every body byte serve takes, the next gets 503 service.busy (gRPC: UNAVAILABLE), audited; both are taken once it lets go",
+        .enabled(if: SharedFixtures.isAvailable))
+    func bodyBudget() throws {
+        let work = try TemporaryDirectory()
+        let body = try Self.verifyBody()
+        let budget = body.count + 1000
+        let config = try work.write("service.toml", "[limits]\nmax_body_bytes = \(budget)\nmax_body_bytes_in_flight = \(budget)\n")
+        let service = try ServiceProcess(arguments: ["--config", config], directory: work)
+        let token = try service.createAccount("ci", role: "verifier")
+        let bodyFile = try work.write("verify.json", body)
+        let port = try #require(Int(service.restURL.split(separator: ":").last ?? ""))
+
+        // A client that declares the largest body and sends one byte of it holds the whole budget.
+        let holder = try RawHTTP.connect(port)
+        let head =
+            "POST /v1/verify/bundle HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(budget)\r\n\r\n{"
+        _ = Array(head.utf8).withUnsafeBytes { send(holder, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        try Self.waitForHeldBodyBytes(service, budget)
+
+        let busy = try Self.curl(service, "POST", "/v1/verify/bundle", token: token, body: body)
+        #expect(busy.status == 503, "\(busy.body)")
+        #expect((Self.json(busy.body)["error"] as? [String: Any])?["code"] as? String == "service.busy", "\(busy.body)")
+        #expect(busy.headers.lowercased().contains("retry-after: 1"), "\(busy.headers)")
+        // The token is checked before any body byte is taken: a caller without one is told so, not that serve is busy.
+        #expect(try Self.curl(service, "POST", "/v1/verify/bundle", body: body).status == 401)
+        let grpcBusy = try Self.grpc(service, token: token, ["verify-bundle", bodyFile])
+        let grpcError = grpcBusy.first?["error"] as? [String: Any]
+        #expect(grpcError?["status"] as? String == "UNAVAILABLE" && grpcError?["code"] as? String == "service.busy", "\(grpcBusy)")
+
+        close(holder)
+        try Self.waitForHeldBodyBytes(service, 0)
+        let verified = try Self.curl(service, "POST", "/v1/verify/bundle", token: token, body: body)
+        #expect(verified.status == 200 && Self.json(verified.body)["verdict"] as? String == "pass", "\(verified.body)")
+        let grpcVerified = try Self.grpc(service, token: token, ["verify-bundle", bodyFile])
+        #expect(grpcVerified.first?["verdict"] as? String == "pass", "\(grpcVerified)")
+        try Self.waitForHeldBodyBytes(service, 0)
+
+        let audit = try HephaestusBinary.run(["audit", "show", "--store", service.store, "--json"])
+        let records = (Self.json(audit.stdoutText)["records"] as? [[String: Any]]) ?? []
+        let refusals = records.filter { $0["code"] as? String == "service.busy" }
+        #expect(Set(refusals.compactMap { $0["status"] as? String }) == ["503", "UNAVAILABLE"], "\(refusals)")
+        #expect(refusals.allSatisfy { $0["account"] as? String == "ci" && $0["operation"] as? String == "verify.bundle" }, "\(refusals)")
+        #expect(try HephaestusBinary.run(["audit", "verify", "--store", service.store]).status == 0)
+        #expect(service.stop() == 0)
+    }
+}
+
 /// fixtures/service/hold_store.py: SQLite's write lock on a service store, taken while a task is certainly running.
 struct StoreLockHolder {
     let process = Process()

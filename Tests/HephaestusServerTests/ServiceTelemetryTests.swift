@@ -55,7 +55,7 @@ struct ServiceTelemetryUnitTests {
 
         func application() throws -> some ApplicationProtocol {
             let router = try RESTRoutes(calls: calls, tasks: TaskService(queue: store.tasks)).router()
-            MetricsRoute.register(on: router, telemetry: telemetry, tasks: store.tasks)
+            MetricsRoute.register(on: router, telemetry: telemetry, tasks: store.tasks, bodyBudget: calls.core.bodyBudget)
             DashboardRoutes(calls: calls, telemetry: telemetry, tasks: store.tasks, audit: store.audit, secureCookies: true).register(on: router)
             return Application(responder: RESTTelemetryResponder(inner: router.buildResponder(), telemetry: telemetry))
         }

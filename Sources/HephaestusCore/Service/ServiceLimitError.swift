@@ -5,6 +5,9 @@ import HephaestusPlatform
 /// draining.
 public enum ServiceLimitError: CodedError, Equatable {
     case bodyTooLarge(limit: Int)
+    /// The bodies of the requests in progress hold all the bytes the service allows at once (`[limits]
+    /// max_body_bytes_in_flight`); a later request can be taken.
+    case busy(retryAfterSeconds: Int)
     case rateLimited(account: String, perMinute: Int, retryAfterSeconds: Int)
     case requestTimeout(seconds: Int)
     case routeNotFound(method: String, path: String)
@@ -20,6 +23,7 @@ public enum ServiceLimitError: CodedError, Equatable {
 
     public enum Code: String, ErrorCode {
         case bodyTooLarge = "service.body-too-large"
+        case busy = "service.busy"
         case rateLimited = "service.rate-limited"
         case requestTimeout = "service.request-timeout"
         case routeNotFound = "service.route-not-found"
@@ -32,6 +36,8 @@ public enum ServiceLimitError: CodedError, Equatable {
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
             case .bodyTooLarge: (.tooLarge, "a request body is larger than the service's limit ([limits] max_body_bytes)")
+            case .busy:
+                (.unavailable, "requests in progress hold every body byte the service takes at once ([limits] max_body_bytes_in_flight)")
             case .rateLimited: (.rateLimited, "the account made more calls than its rate limit allows; retry after Retry-After seconds")
             case .requestTimeout: (.unavailable, "a synchronous operation took longer than the request timeout; run it as a task")
             case .routeNotFound: (.notFound, "no route of the service has this method and path")
@@ -47,6 +53,7 @@ public enum ServiceLimitError: CodedError, Equatable {
     public var errorCode: Code {
         switch self {
         case .bodyTooLarge: .bodyTooLarge
+        case .busy: .busy
         case .rateLimited: .rateLimited
         case .requestTimeout: .requestTimeout
         case .routeNotFound: .routeNotFound
@@ -61,6 +68,8 @@ public enum ServiceLimitError: CodedError, Equatable {
     public var description: String {
         switch self {
         case .bodyTooLarge(let limit): "the request body is larger than the service's limit of \(limit) bytes"
+        case .busy(let retryAfter):
+            "the service holds as many request body bytes as it takes at once ([limits] max_body_bytes_in_flight): retry in \(retryAfter) s"
         case .rateLimited(let account, let perMinute, let retryAfter):
             "account \(account) is over its rate limit of \(perMinute) calls per minute: retry in \(retryAfter) s"
         case .requestTimeout(let seconds): "the operation did not finish within the request timeout of \(seconds) s (start it as a task)"
@@ -75,7 +84,9 @@ public enum ServiceLimitError: CodedError, Equatable {
 
     /// Seconds a rate-limited caller should wait (`Retry-After`).
     public var retryAfterSeconds: Int? {
-        if case .rateLimited(_, _, let seconds) = self { return seconds }
-        return nil
+        switch self {
+        case .rateLimited(_, _, let seconds), .busy(let seconds): seconds
+        default: nil
+        }
     }
 }

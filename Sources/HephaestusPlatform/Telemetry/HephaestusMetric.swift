@@ -18,6 +18,7 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
     case grpcServerCallDuration = "hephaestus_grpc_server_call_duration_seconds"
     case tasks = "hephaestus_tasks"
     case taskDuration = "hephaestus_task_duration_seconds"
+    case requestBodyBytes = "hephaestus_server_request_body_bytes"
 
     public enum Kind: String, Sendable {
         case counter, histogram, gauge
@@ -26,7 +27,7 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
     public var kind: Kind {
         switch self {
         case .operationDuration, .httpServerRequestDuration, .grpcServerCallDuration, .taskDuration: .histogram
-        case .tasks: .gauge
+        case .tasks, .requestBodyBytes: .gauge
         default: .counter
         }
     }
@@ -40,7 +41,7 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
         switch self {
         case .operations, .operationDuration: ["operation", "outcome"]
         case .verificationFailures: ["step", "code"]
-        case .downloadedBytes, .uploadedBytes: []
+        case .downloadedBytes, .uploadedBytes, .requestBodyBytes: []
         case .httpRetries: ["reason"]
         case .extractionRefusals: ["rule"]
         case .httpServerRequests, .httpServerRequestDuration: ["method", "route", "status"]
@@ -66,6 +67,8 @@ public enum HephaestusMetric: String, CaseIterable, Sendable {
         case .grpcServerCallDuration: "Duration of gRPC calls, by service, method and status code."
         case .tasks: "Tasks in the service store's queue, by status (queued, running), as of the scrape."
         case .taskDuration: "Duration of tasks run by this process's workers, claim to completion, by operation and final status."
+        case .requestBodyBytes:
+            "Request body bytes this process's REST requests and gRPC calls hold, as of the scrape ([limits] max_body_bytes_in_flight bounds them)."
         }
     }
 

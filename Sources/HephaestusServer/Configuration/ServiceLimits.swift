@@ -6,6 +6,10 @@ import HephaestusCore
 public struct ServiceLimits: Sendable, Equatable {
     /// Largest request body (413 beyond).
     public var maxBodyBytes: Int = 32 << 20
+    /// Bytes of request bodies held at once by every REST request and gRPC call together (503 `service.busy` beyond:
+    /// see ``BodyBudget``). At least `maxBodyBytes`, so that the largest body is taken when the service is idle (a
+    /// configuration that raises `max_body_bytes` alone raises this with it).
+    public var maxBodyBytesInFlight: Int = 32 << 20
     /// Largest body of `POST /v1/analytics/events`, which is streamed into the event store rather than held (413
     /// beyond; the request timeout bounds the upload's duration too).
     public var maxEventBodyBytes: Int = 4 << 30
@@ -31,6 +35,16 @@ public struct ServiceLimits: Sendable, Equatable {
             return Int(value)
         }
         if let value = try positive("limits.max_body_bytes", 1...(1 << 34)) { maxBodyBytes = value }
+        if let value = try positive("limits.max_body_bytes_in_flight", 1...(1 << 36)) {
+            maxBodyBytesInFlight = value
+        } else {
+            maxBodyBytesInFlight = max(maxBodyBytesInFlight, maxBodyBytes)
+        }
+        guard maxBodyBytesInFlight >= maxBodyBytes else {
+            throw RequestError(
+                "limits.max_body_bytes_in_flight (\(maxBodyBytesInFlight)) must be at least limits.max_body_bytes (\(maxBodyBytes)), or the largest body would never be taken"
+            )
+        }
         if let value = try positive("limits.max_event_body_bytes", 1...(1 << 44)) { maxEventBodyBytes = value }
         if let value = try positive("limits.header_timeout_seconds", 1...3600) { headerTimeoutSeconds = value }
         if let value = try positive("limits.request_timeout_seconds", 1...86400) { requestTimeoutSeconds = value }

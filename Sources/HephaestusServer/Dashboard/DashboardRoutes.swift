@@ -57,7 +57,9 @@ struct DashboardRoutes: Sendable {
                 withJSONObject: ["url": "/dashboard/session?code=\(code)", "expiresIn": Int(DashboardSessions.codeLifetime)], options: [.sortedKeys])
             return RESTRoutes.json(Array(body))
         }
-        let form = try await RESTRoutes.body(of: request, limit: 16 << 10)
+        let reservation = BodyReservation(calls.core.bodyBudget)
+        defer { reservation.release() }
+        let form = try await RESTRoutes.body(of: request, limit: 16 << 10, reservation: reservation)
         guard let token = Self.formValue("token", in: form), !token.isEmpty else {
             return Self.html(DashboardPage.login(message: "Enter a token."), status: .badRequest)
         }

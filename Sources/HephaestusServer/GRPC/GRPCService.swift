@@ -25,6 +25,12 @@ struct GRPCService: Service {
             } ?? .plaintext
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = calls.core.limits.maxBodyBytes
+        // Every stream's request messages are held to the body budget before grpc-swift collects them.
+        config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(GRPCRequestBudgetHandler(calls: calls), position: .first)
+            }
+        }
         let transport = HTTP2ServerTransport.Posix(address: socket, transportSecurity: security, config: config)
         self.transport = transport
         let grpc = GRPCCalls(calls: calls)

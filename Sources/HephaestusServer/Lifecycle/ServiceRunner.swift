@@ -70,7 +70,7 @@ public struct ServiceRunner: Sendable {
     ) throws -> any Service {
         let routes = try RESTRoutes(calls: calls, tasks: tasks)
         let router = routes.router()
-        MetricsRoute.register(on: router, telemetry: telemetry, tasks: store.tasks)
+        MetricsRoute.register(on: router, telemetry: telemetry, tasks: store.tasks, bodyBudget: calls.core.bodyBudget)
         DashboardRoutes(calls: calls, telemetry: telemetry, tasks: store.tasks, audit: store.audit, secureCookies: settings.tls != nil)
             .register(on: router)
         let limits = settings.limits

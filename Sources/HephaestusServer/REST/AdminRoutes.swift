@@ -42,10 +42,10 @@ enum AdminRoutes {
     ) async throws -> Response {
         guard let found = OperationRegistry.operation(named: operation) else { return try await routes.unknownRoute(request, context) }
         return try await routes.gated(request, context, action: .operation(found.descriptor)) { _ in
-            let body = try await RESTRoutes.body(of: request, limit: routes.limits.maxBodyBytes)
-            let requestJSON = try JSONSerialization.data(withJSONObject: try fields(body), options: [.sortedKeys])
-            let document = try await routes.core.callOperation(operation, requestJSON: Array(requestJSON), runID: RunID.generate())
-            return RESTRoutes.json(document.json)
+            let parse: ([UInt8]) throws -> [UInt8] = { Array(try JSONSerialization.data(withJSONObject: try fields($0), options: [.sortedKeys])) }
+            return try await routes.withBody(of: request, parse: parse) { requestJSON in
+                RESTRoutes.json(try await routes.core.callOperation(operation, requestJSON: requestJSON, runID: RunID.generate()).json)
+            }
         }
     }
 }

@@ -46,23 +46,24 @@ public struct RESTRoutes: Sendable {
             try await gated(request, context, action: .readSchema) { _ in Self.json(openAPIDocument) }
         }
         router.post("/v1/verify/bundle") { request, context in
-            try await gated(request, context, action: .operation(VerifyBundleOperation.descriptor)) { admission in
-                let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
-                let document = try await core.verifyBundle(try VerifyBundleBody.request(body), runID: RunID.generate())
-                return Self.json(try document.json())
+            try await gated(request, context, action: .operation(VerifyBundleOperation.descriptor)) { _ in
+                try await withBody(of: request, parse: VerifyBundleBody.request) { input in
+                    Self.json(try await core.verifyBundle(input, runID: RunID.generate()).json())
+                }
             }
         }
         router.post("/v1/verify/batch") { request, context in
-            try await gated(request, context, action: .operation(VerifyBatchOperation.descriptor)) { admission in
-                let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
-                let documents = try await core.verifyBatch(try VerifyBundleBody.items(body), runID: RunID.generate())
-                var output: [UInt8] = Array(#"{"results":["#.utf8)
-                for (index, document) in documents.enumerated() {
-                    if index > 0 { output.append(UInt8(ascii: ",")) }
-                    output += try document.json()
+            try await gated(request, context, action: .operation(VerifyBatchOperation.descriptor)) { _ in
+                try await withBody(of: request, parse: VerifyBundleBody.items) { items in
+                    let documents = try await core.verifyBatch(items, runID: RunID.generate())
+                    var output: [UInt8] = Array(#"{"results":["#.utf8)
+                    for (index, document) in documents.enumerated() {
+                        if index > 0 { output.append(UInt8(ascii: ",")) }
+                        output += try document.json()
+                    }
+                    output += Array("]}".utf8)
+                    return Self.json(output)
                 }
-                output += Array("]}".utf8)
-                return Self.json(output)
             }
         }
         TaskRoutes.register(on: router, routes: self)
@@ -88,9 +89,9 @@ public struct RESTRoutes: Sendable {
             return try await unknownRoute(request, context)
         }
         return try await gated(request, context, action: .operation(operation.descriptor)) { _ in
-            let body = try await Self.body(of: request, limit: limits.maxBodyBytes)
-            let document = try await core.callOperation(name, requestJSON: body.isEmpty ? Array("{}".utf8) : body, runID: RunID.generate())
-            return Self.json(document.json)
+            try await withBody(of: request, parse: { $0.isEmpty ? Array("{}".utf8) : $0 }) { requestJSON in
+                Self.json(try await core.callOperation(name, requestJSON: requestJSON, runID: RunID.generate()).json)
+            }
         }
     }
 
@@ -124,14 +125,38 @@ public struct RESTRoutes: Sendable {
 
     // MARK: - Bodies
 
-    /// The request body, at most `limit` bytes (413 beyond).
-    static func body(of request: Request, limit: Int) async throws -> [UInt8] {
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw ServiceLimitError.bodyTooLarge(limit: limit)
+    /// Reads the request's body, parses it with `parse` and runs `work` on what it parsed. The body's bytes are reserved
+    /// in the service's ``BodyBudget`` as they are read (503 `service.busy` when it is spent) and given back when
+    /// `work` returns, since the parsed body lives until then; the bytes themselves are freed once parsed.
+    func withBody<Parsed, Result>(
+        of request: Request, parse: ([UInt8]) throws -> Parsed, _ work: (Parsed) async throws -> Result
+    ) async throws -> Result {
+        let reservation = BodyReservation(core.bodyBudget)
+        defer { reservation.release() }
+        let parsed = try parse(try await Self.body(of: request, limit: limits.maxBodyBytes, reservation: reservation))
+        return try await work(parsed)
+    }
+
+    /// The request body, at most `limit` bytes (413 beyond), collected into one array without a second copy: its
+    /// declared `Content-Length` is reserved in `reservation` before a byte is read, a chunked body's bytes as they
+    /// arrive (503 `service.busy` when the budget cannot cover them).
+    static func body(of request: Request, limit: Int, reservation: BodyReservation) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let declared = request.headers[.contentLength].flatMap(Int.init) {
+            guard declared <= limit else { throw ServiceLimitError.bodyTooLarge(limit: limit) }
+            try reservation.grow(to: declared)
+            bytes.reserveCapacity(declared)
         }
+        for try await chunk in request.body {
+            guard chunk.readableBytes <= limit - bytes.count else { throw ServiceLimitError.bodyTooLarge(limit: limit) }
+            if bytes.count + chunk.readableBytes > bytes.capacity {
+                // Growing reallocates: the array's new capacity is reserved (the old one is freed as it is copied).
+                bytes.reserveCapacity(max(bytes.count + chunk.readableBytes, min(bytes.capacity * 2, limit)))
+                try reservation.grow(to: bytes.capacity)
+            }
+            bytes.append(contentsOf: chunk.readableBytesView)
+        }
+        return bytes
     }
 
     /// A body as a message of the gRPC contract, from its proto3 JSON mapping (unknown fields refused).

@@ -11,11 +11,15 @@ extension TaskRoutes {
     static func register(on router: Router<ServiceRequestContext>, routes: RESTRoutes) {
         let tasks = routes.tasks
         router.post("/v1/tasks") { request, context in
+            // The body names the operation, whose permission the gate checks: it is read first (within the budget).
+            let reservation = BodyReservation(routes.core.bodyBudget)
+            defer { reservation.release() }
             let body: Hephaestus_V1_StartTaskRequest
             let descriptor: OperationDescriptor
             do {
                 body = try RESTRoutes.decode(
-                    Hephaestus_V1_StartTaskRequest.self, from: try await RESTRoutes.body(of: request, limit: routes.limits.maxBodyBytes))
+                    Hephaestus_V1_StartTaskRequest.self,
+                    from: try await RESTRoutes.body(of: request, limit: routes.limits.maxBodyBytes, reservation: reservation))
                 descriptor = try TaskService.descriptor(of: body.operation)
             } catch let error as any CodedError {
                 try await routes.calls.refuseAfterAuthentication(routes.gateRequest(request, context, action: .unknown("tasks.start")), error)

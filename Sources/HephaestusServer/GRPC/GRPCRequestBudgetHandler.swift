@@ -1,0 +1,303 @@
+import Foundation
+import GRPCCore
+import HephaestusCore
+import HephaestusOperations
+import HephaestusPlatform
+import HephaestusService
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+
+/// The first handler of every gRPC stream: it holds a call's request messages to the service's ``BodyBudget`` before
+/// grpc-swift collects them, as REST's body reader does.
+///
+/// - Each request message's length (its 5-byte prefix) is reserved when its first byte arrives, and given back when
+///   its response message is written (one response per request message, oldest first) or when the stream ends.
+/// - A call with one request message that the budget cannot cover is refused with 503's gRPC twin: `UNAVAILABLE`,
+///   `service.busy`, `retry-after` metadata, audited like every refusal. `Verification.VerifyBatch`, whose requests
+///   stream and which the gate admitted when it began, waits instead: the stream is not read (HTTP/2 flow control holds
+///   the client) until bytes are given back.
+/// - A message that does not arrive in its first frame has its caller's token checked at once, so that a caller without
+///   an account cannot hold the budget while it sends; and it must arrive whole within `request_timeout_seconds`
+///   (`service.request-timeout`), as a REST body must.
+///
+/// A refusal is answered here, trailers only, and the stream closed: grpc-swift never sees the message, so the call's
+/// own gate never runs and the refusal is its one audit record.
+final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTP2Frame.FramePayload
+    typealias OutboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    /// The methods whose requests stream: they wait for room rather than being refused.
+    static let streamingRequestPaths: Set<String> = ["/hephaestus.v1.Verification/VerifyBatch"]
+
+    private let calls: CallGate
+    private let reservation: BodyReservation
+    private var inbound = GRPCMessageBoundaries()
+    private var outbound = GRPCMessageBoundaries()
+    /// Lengths of the request messages reserved and not answered yet, oldest first.
+    private var unanswered: [Int] = []
+    /// Lengths of started request messages the budget could not cover yet (a streaming call waits for them).
+    private var owed = 0
+    /// Frames that arrived after the stream paused, in order.
+    private var held: [HTTP2Frame.FramePayload] = []
+    private var isPaused = false
+    private var readWhilePaused = false
+    private var path = ""
+    private var authorization: String?
+    private var checkedEarly = false
+    /// Set once the request's message arrived whole (or the stream ended): refusals are the call's gate's from then on.
+    private var requestArrived = false
+    private var refused = false
+    private var deadline: Scheduled<Void>?
+
+    init(calls: CallGate) {
+        self.calls = calls
+        reservation = BodyReservation(calls.core.bodyBudget)
+    }
+
+    private var isStreaming: Bool { Self.streamingRequestPaths.contains(path) }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let payload = unwrapInboundIn(data)
+        if refused { return }
+        if isPaused {
+            held.append(payload)
+            return
+        }
+        receive(payload, context: context)
+    }
+
+    private func receive(_ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext) {
+        switch payload {
+        case .headers(let headers):
+            if path.isEmpty {
+                path = headers.headers.first(name: ":path") ?? ""
+                authorization = headers.headers.first(name: "authorization")
+                if !isStreaming { startDeadline(context) }
+            }
+            if headers.endStream { requestArrived = true }
+        case .data(let data):
+            if case .byteBuffer(let bytes) = data.data, !reserveMessages(in: bytes, context: context) { return }
+            if data.endStream { requestArrived = true }
+        default:
+            break
+        }
+        if requestArrived { deadline?.cancel() }
+        context.fireChannelRead(wrapInboundOut(payload))
+        if owed > 0 { pause(context) }
+    }
+
+    /// Reserves the messages that start in `bytes`; false when the call has been refused instead.
+    private func reserveMessages(in bytes: ByteBuffer, context: ChannelHandlerContext) -> Bool {
+        var busy = false
+        var completed = false
+        let limit = calls.core.limits.maxBodyBytes
+        inbound.consume(bytes) { event in
+            switch event {
+            case .started(let length):
+                // A message over the per-request limit is grpc-swift's to refuse (RESOURCE_EXHAUSTED), from its prefix.
+                guard length <= limit else { return }
+                if owed == 0, (try? reservation.grow(to: reservation.heldBytes + length)) != nil {
+                    unanswered.append(length)
+                } else {
+                    owed += length
+                    busy = true
+                }
+            case .completed:
+                completed = true
+            }
+        }
+        if busy && !isStreaming {
+            refuse(ServiceLimitError.busy(retryAfterSeconds: 1), context: context)
+            return false
+        }
+        // A one-message call's message is passed on whole: the call's own gate answers it from here.
+        if completed && !isStreaming { requestArrived = true }
+        if inbound.isWithinMessage && !isStreaming && !checkedEarly { checkCallerEarly(context) }
+        return true
+    }
+
+    // MARK: Waiting for room (streaming requests)
+
+    private func pause(_ context: ChannelHandlerContext) {
+        guard !isPaused else { return }
+        isPaused = true
+        resumeWhenRoom(context)
+    }
+
+    private func resumeWhenRoom(_ context: ChannelHandlerContext) {
+        guard isPaused, !refused else { return }
+        if !takeOwed() {
+            let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            calls.core.bodyBudget.whenBytesAreGiven {
+                handler.eventLoop.execute { handler.value.0.resumeWhenRoom(handler.value.1) }
+            }
+            // Bytes given back between the failed attempt and the registration would not wake it: try once more.
+            guard takeOwed() else { return }
+        }
+        isPaused = false
+        let frames = held
+        held = []
+        for frame in frames {
+            if isPaused || refused {
+                if !refused { held.append(frame) }
+                continue
+            }
+            receive(frame, context: context)
+        }
+        if !isPaused && readWhilePaused {
+            readWhilePaused = false
+            context.read()
+        }
+    }
+
+    private func takeOwed() -> Bool {
+        guard owed > 0 else { return true }
+        guard (try? reservation.grow(to: reservation.heldBytes + owed)) != nil else { return false }
+        unanswered.append(owed)
+        owed = 0
+        return true
+    }
+
+    // MARK: Early checks (one-message calls)
+
+    private func startDeadline(_ context: ChannelHandlerContext) {
+        let seconds = calls.core.limits.requestTimeoutSeconds
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+            handler.value.0.refuse(ServiceLimitError.requestTimeout(seconds: seconds), context: handler.value.1)
+        }
+    }
+
+    /// A message longer than its first frame: the caller's token is checked now rather than once it all arrived.
+    private func checkCallerEarly(_ context: ChannelHandlerContext) {
+        checkedEarly = true
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let authenticator = calls.gate.authenticator
+        let authorization = self.authorization
+        Task {
+            do {
+                _ = try await authenticator.authenticate(authorization: authorization)
+            } catch let refusal as AccessError {
+                handler.eventLoop.execute { handler.value.0.refuse(refusal, context: handler.value.1) }
+            } catch {
+                // The store could not be read: the call's own gate answers that once the message arrived.
+            }
+        }
+    }
+
+    // MARK: Refusing
+
+    /// Refuses a call whose request has not arrived: audited (with the account, when the token names one), then
+    /// answered trailers-only and the stream closed.
+    private func refuse(_ error: any CodedError, context: ChannelHandlerContext) {
+        guard !refused, !requestArrived else { return }
+        refused = true
+        deadline?.cancel()
+        held = []
+        owed = 0
+        unanswered = []
+        reservation.release()
+        let request = GateRequest(
+            requestID: UUID().uuidString.lowercased(), transport: .grpc, authorization: authorization, action: Self.action(path: path),
+            source: context.channel.parent?.remoteAddress.map(Self.peer))
+        let calls = self.calls
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        Task {
+            let answer: RPCError
+            do {
+                if error is AccessError {
+                    try await calls.refuse(request, error)
+                } else {
+                    try await calls.refuseAfterAuthentication(request, error)
+                }
+            } catch {
+                answer = GRPCCalls.rpcError(error, requestID: request.requestID)
+            }
+            handler.eventLoop.execute { handler.value.0.answer(answer, context: handler.value.1) }
+        }
+    }
+
+    private func answer(_ error: RPCError, context: ChannelHandlerContext) {
+        var headers: HPACKHeaders = [
+            ":status": "200", "content-type": "application/grpc", "grpc-status": String(error.code.rawValue),
+            "grpc-message": Self.percentEncoded(error.message),
+        ]
+        for entry in error.metadata {
+            if case .string(let value) = entry.value { headers.add(name: entry.key, value: value) }
+        }
+        context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+        context.close(promise: nil)
+    }
+
+    /// The gate action a refused call is recorded under: its operation when the method names one, else its path.
+    static func action(path: String) -> GatedAction {
+        switch path {
+        case "/hephaestus.v1.Verification/VerifyBundle": .operation(VerifyBundleOperation.descriptor)
+        case "/hephaestus.v1.Verification/VerifyBatch": .operation(VerifyBatchOperation.descriptor)
+        default: .unknown("grpc \(path)")
+        }
+    }
+
+    static func peer(_ address: SocketAddress) -> String {
+        switch address {
+        case .v4: "ipv4:\(address.ipAddress ?? ""):\(address.port ?? 0)"
+        case .v6: "ipv6:[\(address.ipAddress ?? "")]:\(address.port ?? 0)"
+        case .unixDomainSocket: "unix:\(address.pathname ?? "")"
+        }
+    }
+
+    /// `grpc-message`'s encoding (gRPC over HTTP/2): bytes outside printable ASCII, and `%`, as `%XX`.
+    static func percentEncoded(_ message: String) -> String {
+        var encoded = ""
+        for byte in message.utf8 {
+            if byte >= 0x20 && byte <= 0x7E && byte != UInt8(ascii: "%") {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+
+    // MARK: Outbound and the stream's end
+
+    func read(context: ChannelHandlerContext) {
+        if isPaused {
+            readWhilePaused = true
+        } else {
+            context.read()
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .data(let frame) = unwrapOutboundIn(data), case .byteBuffer(let bytes) = frame.data {
+            outbound.consume(bytes) { event in
+                guard event == .completed, !unanswered.isEmpty else { return }
+                reservation.shrink(by: unanswered.removeFirst())
+            }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        reservation.release()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        reservation.release()
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
