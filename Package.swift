@@ -61,6 +61,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        /** glibc's malloc extensions: the service hands freed memory back after a large request body (BodyBudget). */
+        .systemLibrary(name: "CMalloc"),
         /** libcurl's headers: the one HTTP transport (the library is loaded on first use, see CLibraryLoader). */
         .systemLibrary(
             name: "CCurl",
@@ -226,6 +228,7 @@ let package = Package(
             name: "HephaestusServer",
             dependencies: [
                 "HephaestusPlatform", "HephaestusSigstore", "HephaestusCore", "HephaestusOperations", "HephaestusService", "HephaestusAnalytics",
+                "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

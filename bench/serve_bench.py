@@ -8,7 +8,9 @@ Targets (issue 17): >= 10x the FastAPI stack's requests/s; >= 70% of verify batc
 serve < 128 MiB; gRPC unary within 0.8x of REST.
 """
 import argparse
+import collections
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -77,6 +79,55 @@ def peak_rss(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def large_bodies(rest_address, token, body, clients=16, limit=32 << 20):
+    """`clients` at once, each posting a body of just under the default 32 MiB limit until it is answered 200, waiting
+    Retry-After after each 503: first `verify/batch` bodies (the genuine request repeated), then single bundles carrying
+    the genuine log entry repeated (refused by the verifier once parsed). Returns, per kind, the answers by status and
+    the seconds until every client was answered."""
+    item = json.dumps(body, separators=(",", ":")).encode()
+    batch = b'{"items":[' + b",".join([item] * ((limit - 64) // (len(item) + 1))) + b"]}"
+    entry = json.dumps(body["bundle"]["verificationMaterial"]["tlogEntries"][0], separators=(",", ":")).encode()
+    bundle = json.loads(json.dumps(body["bundle"]))
+    bundle["verificationMaterial"]["tlogEntries"] = []
+    head = json.dumps(dict(body, bundle=bundle), separators=(",", ":")).encode()
+    marker = b'"tlogEntries":[]'
+    room = limit - 64 - len(head)
+    single = head.replace(marker, b'"tlogEntries":[' + b",".join([entry] * (room // (len(entry) + 1))) + b"]")
+    host, port = rest_address.rsplit(":", 1)
+    results = {}
+    for kind, path, payload in [("verify/batch", "/v1/verify/batch", batch), ("verify/bundle", "/v1/verify/bundle", single)]:
+        statuses = collections.Counter()
+        lock = threading.Lock()
+
+        def client():
+            while True:
+                connection = http.client.HTTPConnection(host, int(port), timeout=600)
+                try:
+                    connection.request("POST", path, body=payload, headers={"Authorization": f"Bearer {token}",
+                                                                           "Content-Type": "application/json"})
+                    response = connection.getresponse()
+                    response.read()
+                    status, retry = response.status, response.getheader("Retry-After")
+                except (BrokenPipeError, ConnectionResetError):
+                    status, retry = "closed while sending", "1"
+                finally:
+                    connection.close()
+                with lock:
+                    statuses[status] += 1
+                if status != 503 and status != "closed while sending":
+                    return
+                time.sleep(float(retry or 1))
+
+        started = time.time()
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        results[kind] = (len(payload), dict(statuses), time.time() - started)
+    return results
 
 
 def grpc_stubs():
@@ -191,6 +242,8 @@ def main():
         grpc_rate, grpc_mean = grpc_unary_rate(addresses["grpc"], addresses["rest"], token, body, args.seconds, work)
         rows.append([f"hephaestus serve, gRPC VerifyBundle (h2load, mean {grpc_mean})", f"{grpc_rate:.0f}", "-",
                      f"{peak_rss(server.pid) / 2**20:.1f}", "-"])
+        large = large_bodies(addresses["rest"], token, body)
+        large_rss = peak_rss(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -228,6 +281,12 @@ def main():
           f"verification in verify batch")
     print(f"p99: {p99:.2f} ms (target <= 10 ms); peak RSS of serve: {serve_rss / 2**20:.1f} MiB (target < 128 MiB)")
     print(f"gRPC unary / REST: {grpc_rate / rate:.2f} (target >= 0.8; h2load and wrk, 2 threads and 16 connections each)")
+    print("Large bodies: 16 clients at once, each posting a body of just under the 32 MiB limit until answered 200 "
+          "(Retry-After honoured); [limits] max_body_bytes_in_flight at its default, 32 MiB")
+    for kind, (size, statuses, seconds) in large.items():
+        answers = ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items(), key=lambda pair: str(pair[0])))
+        print(f"  POST /v1/{kind}, {size / 2**20:.1f} MiB each: {answers}; every client answered after {seconds:.1f} s")
+    print(f"peak RSS of serve with the large bodies: {large_rss / 2**20:.1f} MiB (target < 128 MiB, whatever the request bodies)")
     shutil.rmtree(work, ignore_errors=True)
 
 

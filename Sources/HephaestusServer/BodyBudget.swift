@@ -35,12 +35,17 @@ public final class BodyBudget: Sendable {
 
     func give(_ bytes: Int) {
         held.subtract(bytes, ordering: .acquiringAndReleasing)
+        if bytes >= Self.trimmingThreshold { ServiceMemory.returnFreedMemory() }
         let woken = waiters.withLock { waiters in
             defer { waiters.removeAll() }
             return waiters
         }
         for waiter in woken { waiter() }
     }
+
+    /// A body at least this large was parsed into about as much memory again, freed by now: see
+    /// ``ServiceMemory/returnFreedMemory()``.
+    static let trimmingThreshold = 1 << 20
 
     /// Calls `waiter` once, the next time bytes are given back (a gRPC stream waiting for room; it tries again).
     func whenBytesAreGiven(_ waiter: @escaping @Sendable () -> Void) {

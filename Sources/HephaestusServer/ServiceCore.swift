@@ -53,20 +53,29 @@ public final class ServiceCore: Sendable {
             body: { try await BlockingWork.run { try verification.verify(request, source: "request.bundle", runID: runID) } })
     }
 
-    /// Several bundles, in order, each verified as ``verifyBundle(_:runID:)`` would; a malformed item fails the whole
-    /// request (naming the item), a bundle that does not verify is that item's verdict.
-    public func verifyBatch(_ items: [VerifyBundleInput], runID: RunID) async throws -> [VerifiedDocument] {
+    /// Several bundles, in order, each verified as ``verifyBundle(_:runID:)`` would and its document handed to `encode`;
+    /// a malformed item fails the whole request (naming the item), a bundle that does not verify is that item's verdict.
+    /// Each item is read when its turn comes, and neither it nor its document is kept once encoded: what a batch holds
+    /// is its body's text and the encoded results.
+    public func verifyBatch<Encoded: Sendable>(
+        _ items: VerifyBatchItems, runID: RunID, encode: @escaping @Sendable (VerifiedDocument) throws -> Encoded
+    ) async throws -> [Encoded] {
         let verification = self.verification
         return try await OperationMeasurement.measure(
-            VerifyBatchOperation.descriptor.name, runID: runID, instrumentation: instrumentation,
-            failure: { $0.first { !$0.passed }?.failure },
+            VerifyBatchOperation.descriptor.name, runID: runID, instrumentation: instrumentation, failure: \.failure,
             body: {
                 try await BlockingWork.run {
-                    try items.enumerated().map { index, item in
-                        try verification.verify(item, source: "request.items[\(index)].bundle", runID: runID)
+                    var batch = VerifiedBatch<Encoded>()
+                    batch.results.reserveCapacity(items.count)
+                    for index in 0..<items.count {
+                        let document = try verification.verify(try items.item(index), source: "request.items[\(index)].bundle", runID: runID)
+                        if batch.failure == nil, !document.passed { batch.failure = document.failure }
+                        batch.results.append(try encode(document))
                     }
+                    return batch
                 }
-            })
+            }
+        ).results
     }
 
     /// Runs the registered operation `name` on a JSON request, within the request timeout; items it emits go to `emit`.
@@ -94,6 +103,12 @@ public final class ServiceCore: Sendable {
             return document
         }
     }
+}
+
+/// A batch's encoded results and the first failing verdict among them (its operation's outcome).
+struct VerifiedBatch<Encoded: Sendable>: Sendable {
+    var results: [Encoded] = []
+    var failure: (any CodedError)?
 }
 
 extension Logger {

@@ -138,12 +138,51 @@ struct BundleVerificationServiceTests {
             #expect(try fast.json() == slow.json() && fast.passed == (item.expect == "pass"), "\(item.name)")
             // A batch of two of it: the same two documents.
             let batch: [UInt8] = Array(#"{"items":["#.utf8) + body + [UInt8(ascii: ",")] + body + Array("]}".utf8)
-            let items = try VerifyBundleBody.items(batch)
+            let batchItems = try VerifyBundleBody.items(batch)
+            let items = try (0..<batchItems.count).map { try batchItems.item($0) }
             #expect(items.count == 2 && items.allSatisfy { $0.parsedBundle != nil })
             for input in items {
                 #expect(try service.verify(input, source: "request.bundle", runID: RunID("r")).json() == slow.json())
             }
         }
+    }
+
+    @Test("a deferred parse keeps each array element's range, parsed later to what the whole parse gives, with the same strictness")
+    func deferredElements() throws {
+        let text = Array(#"{"items": [{"a": 1}, [2, {"b": "\u00e9"}], "x", 3.5, null], "z": true}"#.utf8)
+        guard case .object(let fields) = try JSONValue.parse(text), case .array(let items)? = fields["items"] else {
+            Issue.record("the whole parse has no items")
+            return
+        }
+        let (object, elements) = try #require(try JSONValue.parse(text, deferringElementsOf: "items"))
+        #expect(elements.count == items.count)
+        for (range, item) in zip(elements, items) { #expect(try JSONValue.parse(text[range]) == item) }
+        #expect(object["z"] == .bool(true) && object["items"] == .array([]))
+        for malformed in [#"{"items": [{"a": 1, "a": 2}]}"#, #"{"items": [1,]}"#, #"{"items": [1], "items": [2]}"#, #"{"items": ["\x"]}"#] {
+            #expect(throws: JSONValue.ParseError.self, "\(malformed)") { try JSONValue.parse(Array(malformed.utf8), deferringElementsOf: "items") }
+        }
+        #expect(try JSONValue.parse(Array("[1]".utf8), deferringElementsOf: "items") == nil)
+        #expect(try JSONValue.parse(Array(#"{"items": 1}"#.utf8), deferringElementsOf: "items") == nil)
+    }
+
+    @Test(
+        "a batch body's items are read when verified: a malformed one is named by its index; a large body the strict parser refuses is not decoded whole"
+    )
+    func batchItemsReadOneByOne() throws {
+        let digest = #""artifactDigest":"sha256:\#(String(repeating: "a", count: 64))""#
+        let good = "{\(digest),\"bundle\":{}}"
+        let items = try VerifyBundleBody.items(Array(#"{"items":[\#(good),{\#(digest),"bundle":{},"surprise":1}]}"#.utf8))
+        #expect(items.count == 2)
+        #expect(try items.item(0).parsedBundle != nil)
+        let error = #expect(throws: RequestError.self) { try items.item(1) }
+        #expect(error?.message.hasPrefix("items[1]: ") == true && error?.message.contains("surprise") == true, "\(String(describing: error))")
+        #expect(throws: RequestError.self) { try VerifyBundleBody.items(Array(#"{"items":[],"surprise":1}"#.utf8)) }
+        // Over a mebibyte with a trailing comma: the strict parser's reason, at the byte where it stopped.
+        var large = Array(#"{"items":["#.utf8)
+        while large.count <= VerifyBundleBody.wholeDecodingLimit { large += Array(good.utf8) + [UInt8(ascii: ",")] }
+        large += Array("]}".utf8)
+        let refused = #expect(throws: RequestError.self) { try VerifyBundleBody.items(large) }
+        #expect(refused?.message.contains("at byte \(large.count - 2)") == true, "\(String(describing: refused))")
     }
 
     @Test("REST bodies the strict parser refuses are answered by the proto3 JSON mapping: the same request or the same error")

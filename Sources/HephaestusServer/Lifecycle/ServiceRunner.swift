@@ -27,6 +27,7 @@ public struct ServiceRunner: Sendable {
     }
 
     public func run() async throws {
+        ServiceMemory.configure()
         let store = try await ServiceStoreOpening.open(settings.store, environment: settings.environment, logger: logger)
         let roots = try TrustRoots(defaultSelection: settings.trust, extra: settings.extraTrustedRoots)
         let telemetry = ServiceTelemetry(environment: settings.environment, settings: settings.metrics, logger: logger)

@@ -55,13 +55,16 @@ public struct RESTRoutes: Sendable {
         router.post("/v1/verify/batch") { request, context in
             try await gated(request, context, action: .operation(VerifyBatchOperation.descriptor)) { _ in
                 try await withBody(of: request, parse: VerifyBundleBody.items) { items in
-                    let documents = try await core.verifyBatch(items, runID: RunID.generate())
-                    var output: [UInt8] = Array(#"{"results":["#.utf8)
-                    for (index, document) in documents.enumerated() {
-                        if index > 0 { output.append(UInt8(ascii: ",")) }
-                        output += try document.json()
+                    let results = try await core.verifyBatch(items, runID: RunID.generate()) { try $0.json() }
+                    // Written once, into a buffer of its exact size.
+                    var output = ByteBuffer()
+                    output.reserveCapacity(results.reduce(#"{"results":[]}"#.utf8.count) { $0 + $1.count + 1 })
+                    output.writeString(#"{"results":["#)
+                    for (index, result) in results.enumerated() {
+                        if index > 0 { output.writeInteger(UInt8(ascii: ",")) }
+                        output.writeBytes(result)
                     }
-                    output += Array("]}".utf8)
+                    output.writeString("]}")
                     return Self.json(output)
                 }
             }
@@ -133,8 +136,12 @@ public struct RESTRoutes: Sendable {
     ) async throws -> Result {
         let reservation = BodyReservation(core.bodyBudget)
         defer { reservation.release() }
-        let parsed = try parse(try await Self.body(of: request, limit: limits.maxBodyBytes, reservation: reservation))
-        return try await work(parsed)
+        let result: Result
+        do {
+            let parsed = try parse(try await Self.body(of: request, limit: limits.maxBodyBytes, reservation: reservation))
+            result = try await work(parsed)
+        }  // What the body was parsed into is freed here, before the reservation is given back.
+        return result
     }
 
     /// The request body, at most `limit` bytes (413 beyond), collected into one array without a second copy: its
@@ -171,9 +178,13 @@ public struct RESTRoutes: Sendable {
     // MARK: - Responses
 
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        json(ByteBuffer(bytes: bytes), status: status)
+    }
+
+    static func json(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json", .contentLength: String(bytes.count)],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            status: status, headers: [.contentType: "application/json", .contentLength: String(buffer.readableBytes)],
+            body: ResponseBody(byteBuffer: buffer))
     }
 
     static func failure(_ failure: ServiceFailure) -> Response {

@@ -1,3 +1,4 @@
+import HephaestusCore
 import HephaestusSigstore
 
 /// The bodies of `POST /v1/verify/bundle` and `/v1/verify/batch`, read once. The body is parsed with the verifier's
@@ -18,22 +19,37 @@ enum VerifyBundleBody {
         return VerifyBundleInput(message, parsedBundle: bundle)
     }
 
-    static func items(_ body: [UInt8]) throws -> [VerifyBundleInput] {
-        func decodedWhole() throws -> [VerifyBundleInput] {
-            try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items.map { VerifyBundleInput($0) }
+    /// A batch body's items, each read as ``request(_:)`` reads a body when it is verified: the body's text is held, but
+    /// never every item's parse at once. A body the strict parser refuses is decoded whole by the proto3 JSON mapping (as
+    /// `request` does), if it is small; a large one is refused with the parser's reason, since the mapping's
+    /// `google.protobuf.Struct` of every bundle would take several times the body's size.
+    static func items(_ body: [UInt8]) throws -> VerifyBatchItems {
+        let parsed: (object: [String: JSONValue], elements: [Range<Int>])?
+        do {
+            parsed = try JSONValue.parse(body, deferringElementsOf: "items")
+        } catch {
+            guard body.count <= wholeDecodingLimit else {
+                throw RequestError("the body is not a \(Hephaestus_V1_VerifyBatchRequest.protoMessageName) in JSON: \(error)")
+            }
+            parsed = nil
         }
-        guard case .object(var fields)? = try? JSONValue.parse(body), case .array(var items)? = fields["items"] else { return try decodedWhole() }
-        var bundles: [JSONValue?] = []
-        for index in items.indices {
-            guard case .object(var item) = items[index] else { return try decodedWhole() }
-            bundles.append(takeBundle(from: &item))
-            items[index] = .object(item)
+        guard let (fields, elements) = parsed, let rest = CanonicalJSON(.object(fields)) else {
+            let items = try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: body).items
+            return VerifyBatchItems(count: items.count) { VerifyBundleInput(items[$0]) }
         }
-        fields["items"] = .array(items)
-        guard let rest = CanonicalJSON(.object(fields)) else { return try decodedWhole() }
-        let messages = try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: rest.serialized).items
-        return zip(messages, bundles).map { VerifyBundleInput($0, parsedBundle: $1) }
+        // What is left beside the items (nothing, in a valid body) is refused as the mapping refuses it.
+        _ = try RESTRoutes.decode(Hephaestus_V1_VerifyBatchRequest.self, from: rest.serialized)
+        return VerifyBatchItems(count: elements.count) { index in
+            do {
+                return try request(Array(body[elements[index]]))
+            } catch let error as RequestError {
+                throw RequestError("items[\(index)]: \(error.message)")
+            }
+        }
     }
+
+    /// The largest body the proto3 JSON mapping decodes whole when the strict parser refuses it.
+    static let wholeDecodingLimit = 1 << 20
 
     /// Removes and returns `bundle` when it is an object (proto3 JSON: `null` means absent; anything else is the
     /// mapping's to refuse).
@@ -41,4 +57,18 @@ enum VerifyBundleBody {
         guard case .object? = fields["bundle"] else { return nil }
         return fields.removeValue(forKey: "bundle")
     }
+}
+
+/// The items of a `POST /v1/verify/batch` body, read one at a time (``VerifyBundleBody/items(_:)``).
+public struct VerifyBatchItems: Sendable {
+    public let count: Int
+    private let read: @Sendable (Int) throws -> VerifyBundleInput
+
+    init(count: Int, read: @escaping @Sendable (Int) throws -> VerifyBundleInput) {
+        self.count = count
+        self.read = read
+    }
+
+    /// Item `index` (0 ..< count), read now: a malformed item throws, naming its index.
+    public func item(_ index: Int) throws -> VerifyBundleInput { try read(index) }
 }

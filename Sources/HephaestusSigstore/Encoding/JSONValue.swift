@@ -18,19 +18,45 @@ package enum JSONValue: Sendable {
     static let maximumDepth = 64
 
     package static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
+        try parse(bytes[...])
+    }
+
+    package static func parse(_ bytes: ArraySlice<UInt8>) throws(ParseError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in
             var parser = Parser(bytes: buffer)
-            parser.skipWhitespace()
-            let value = try parser.value(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw ParseError(offset: parser.index, reason: "trailing characters") }
-            return value
+            return try parser.document()
+        }
+    }
+
+    /// Parses an object as ``parse(_:)-swift.type.method`` does, except for its member `key` when that is an array: each
+    /// element is checked as `parse` would check it, but only its byte range is kept, and the member reads as an empty
+    /// array. A caller parses the elements one at a time (a batch of bundles is never held parsed all at once). Nil
+    /// when the text is not an object or `key` is not an array member of it.
+    package static func parse(
+        _ bytes: [UInt8], deferringElementsOf key: String
+    ) throws(ParseError) -> (object: [String: JSONValue], elements: [Range<Int>])? {
+        try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in
+            var parser = Parser(bytes: buffer)
+            parser.deferredKey = key
+            guard case .object(let object) = try parser.document(), let elements = parser.deferredElements else { return nil }
+            return (object, elements)
         }
     }
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// The top-level member whose array elements are checked and skipped rather than kept.
+        var deferredKey: String?
+        var deferredElements: [Range<Int>]?
+
+        mutating func document() throws(ParseError) -> JSONValue {
+            skipWhitespace()
+            let value = try value(depth: 0)
+            skipWhitespace()
+            guard index == bytes.count else { throw fail("trailing characters") }
+            return value
+        }
 
         mutating func skipWhitespace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -84,7 +110,11 @@ package enum JSONValue: Sendable {
                 index += 1
                 skipWhitespace()
                 guard fields[key] == nil else { throw fail("duplicate key \"\(key)\"") }
-                fields[key] = try value(depth: depth + 1)
+                if depth == 0, key == deferredKey, index < bytes.count, bytes[index] == UInt8(ascii: "[") {
+                    fields[key] = try deferredArray(depth: depth + 1)
+                } else {
+                    fields[key] = try value(depth: depth + 1)
+                }
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unexpected end") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -118,6 +148,34 @@ package enum JSONValue: Sendable {
                 index += 1
                 return .array(items)
             }
+        }
+
+        /// An array whose elements are parsed and dropped one by one, their ranges kept in `deferredElements`.
+        mutating func deferredArray(depth: Int) throws(ParseError) -> JSONValue {
+            index += 1
+            var elements: [Range<Int>] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+            } else {
+                while true {
+                    skipWhitespace()
+                    let start = index
+                    _ = try value(depth: depth + 1)
+                    elements.append(start..<index)
+                    skipWhitespace()
+                    guard index < bytes.count else { throw fail("unexpected end") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+                    index += 1
+                    break
+                }
+            }
+            deferredElements = elements
+            return .array([])
         }
 
         mutating func string() throws(ParseError) -> String {
