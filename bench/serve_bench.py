@@ -81,11 +81,11 @@ def peak_rss(pid):
     return 0
 
 
-def large_bodies(rest_address, token, body, clients=16, limit=32 << 20):
+def large_bodies(rest_address, token, body, pid, clients=16, limit=32 << 20):
     """`clients` at once, each posting a body of just under the default 32 MiB limit until it is answered 200, waiting
     Retry-After after each 503: first `verify/batch` bodies (the genuine request repeated), then single bundles carrying
     the genuine log entry repeated (refused by the verifier once parsed). Returns, per kind, the answers by status and
-    the seconds until every client was answered."""
+    the seconds until every client was answered, and serve's peak RSS so far."""
     item = json.dumps(body, separators=(",", ":")).encode()
     batch = b'{"items":[' + b",".join([item] * ((limit - 64) // (len(item) + 1))) + b"]}"
     entry = json.dumps(body["bundle"]["verificationMaterial"]["tlogEntries"][0], separators=(",", ":")).encode()
@@ -126,7 +126,7 @@ def large_bodies(rest_address, token, body, clients=16, limit=32 << 20):
             thread.start()
         for thread in threads:
             thread.join()
-        results[kind] = (len(payload), dict(statuses), time.time() - started)
+        results[kind] = (len(payload), dict(statuses), time.time() - started, peak_rss(pid))
     return results
 
 
@@ -242,7 +242,7 @@ def main():
         grpc_rate, grpc_mean = grpc_unary_rate(addresses["grpc"], addresses["rest"], token, body, args.seconds, work)
         rows.append([f"hephaestus serve, gRPC VerifyBundle (h2load, mean {grpc_mean})", f"{grpc_rate:.0f}", "-",
                      f"{peak_rss(server.pid) / 2**20:.1f}", "-"])
-        large = large_bodies(addresses["rest"], token, body)
+        large = large_bodies(addresses["rest"], token, body, server.pid)
         large_rss = peak_rss(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -283,9 +283,10 @@ def main():
     print(f"gRPC unary / REST: {grpc_rate / rate:.2f} (target >= 0.8; h2load and wrk, 2 threads and 16 connections each)")
     print("Large bodies: 16 clients at once, each posting a body of just under the 32 MiB limit until answered 200 "
           "(Retry-After honoured); [limits] max_body_bytes_in_flight at its default, 32 MiB")
-    for kind, (size, statuses, seconds) in large.items():
+    for kind, (size, statuses, seconds, rss) in large.items():
         answers = ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items(), key=lambda pair: str(pair[0])))
-        print(f"  POST /v1/{kind}, {size / 2**20:.1f} MiB each: {answers}; every client answered after {seconds:.1f} s")
+        print(f"  POST /v1/{kind}, {size / 2**20:.1f} MiB each: {answers}; every client answered after {seconds:.1f} s; "
+              f"serve's peak RSS so far {rss / 2**20:.1f} MiB")
     print(f"peak RSS of serve with the large bodies: {large_rss / 2**20:.1f} MiB (target < 128 MiB, whatever the request bodies)")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -28,7 +28,10 @@ public final class BodyBudget: Sendable {
             guard bytes <= capacity - current else { return false }
             let (exchanged, actual) = held.compareExchange(
                 expected: current, desired: current + bytes, successOrdering: .acquiringAndReleasing, failureOrdering: .relaxed)
-            if exchanged { return true }
+            if exchanged {
+                if bytes >= Self.trimmingThreshold { ServiceMemory.returnFreedMemory() }
+                return true
+            }
             current = actual
         }
     }
@@ -43,8 +46,10 @@ public final class BodyBudget: Sendable {
         for waiter in woken { waiter() }
     }
 
-    /// A body at least this large was parsed into about as much memory again, freed by now: see
-    /// ``ServiceMemory/returnFreedMemory()``.
+    /// Taking or giving back at least this many bytes hands the memory malloc holds free back to the system
+    /// (``ServiceMemory/returnFreedMemory()``): given back, a large body's parse has just been freed; taken, the one
+    /// before it certainly has been (a thread of the verification pool may free it a moment after its request's
+    /// answer, after the trim at its release).
     static let trimmingThreshold = 1 << 20
 
     /// Calls `waiter` once, the next time bytes are given back (a gRPC stream waiting for room; it tries again).
