@@ -81,12 +81,34 @@ private struct UncheckedWork<Element, Value>: @unchecked Sendable {
 /// Runs blocking work on a Dispatch thread and awaits it, so an `async` caller (a server's event loop, Swift's
 /// cooperative pool) is never stalled by libcurl, OpenSSL or file I/O.
 public enum BlockingWork {
+    /// Runs `work` on a Dispatch thread. `work`, and everything it captured, is released before the caller resumes: what
+    /// a verification read (a large request body's parse) is freed by the time its request is answered, not whenever
+    /// Dispatch lets go of the block.
     public static func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
         let tracing = TraceContextPropagation.capture()
+        let pending = PendingWork(work)
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try tracing.run(work) })
+                let result = Result { try tracing.run(pending.take()) }
+                continuation.resume(with: result)
             }
+        }
+    }
+}
+
+/// A closure handed over once: ``take()`` returns it and drops the box's reference.
+private final class PendingWork<Value>: Sendable {
+    private let work: Mutex<(@Sendable () throws -> Value)?>
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        self.work = Mutex(work)
+    }
+
+    /// The closure; a second call gets one that throws (the one block that runs it takes it once).
+    func take() -> @Sendable () throws -> Value {
+        work.withLock { work in
+            defer { work = nil }
+            return work ?? { throw CancellationError() }
         }
     }
 }

@@ -128,16 +128,34 @@ package enum JSONValue: Sendable {
         }
 
         mutating func array(depth: Int) throws(ParseError) -> JSONValue {
-            index += 1
             var items: [JSONValue] = []
+            try elements { parser throws(ParseError) in items.append(try parser.value(depth: depth + 1)) }
+            return .array(items)
+        }
+
+        /// An array whose elements are parsed and dropped one by one, their ranges kept in `deferredElements`.
+        mutating func deferredArray(depth: Int) throws(ParseError) -> JSONValue {
+            var ranges: [Range<Int>] = []
+            try elements { parser throws(ParseError) in
+                let start = parser.index
+                _ = try parser.value(depth: depth + 1)
+                ranges.append(start..<parser.index)
+            }
+            deferredElements = ranges
+            return .array([])
+        }
+
+        /// Reads an array from its `[` to its `]`, `element` reading each element.
+        mutating func elements(_ element: (inout Parser) throws(ParseError) -> Void) throws(ParseError) {
+            index += 1
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(items)
+                return
             }
             while true {
                 skipWhitespace()
-                items.append(try value(depth: depth + 1))
+                try element(&self)
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unexpected end") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -146,36 +164,8 @@ package enum JSONValue: Sendable {
                 }
                 guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
                 index += 1
-                return .array(items)
+                return
             }
-        }
-
-        /// An array whose elements are parsed and dropped one by one, their ranges kept in `deferredElements`.
-        mutating func deferredArray(depth: Int) throws(ParseError) -> JSONValue {
-            index += 1
-            var elements: [Range<Int>] = []
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-            } else {
-                while true {
-                    skipWhitespace()
-                    let start = index
-                    _ = try value(depth: depth + 1)
-                    elements.append(start..<index)
-                    skipWhitespace()
-                    guard index < bytes.count else { throw fail("unexpected end") }
-                    if bytes[index] == UInt8(ascii: ",") {
-                        index += 1
-                        continue
-                    }
-                    guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
-                    index += 1
-                    break
-                }
-            }
-            deferredElements = elements
-            return .array([])
         }
 
         mutating func string() throws(ParseError) -> String {
