@@ -249,6 +249,25 @@ struct GRPCRequestBudgetHandlerTests {
         _ = try await setup.channel.finish()
     }
 
+    @Test("messages a streamed request waited for are given back one per result")
+    func waitedForMessagesGivenBackOneByOne() async throws {
+        let setup = try await Setup(budget: 10_000)
+        let other = BodyReservation(setup.budget)
+        try other.grow(to: 9000)
+        try await setup.headers(path: "/hephaestus.v1.Verification/VerifyBatch", token: setup.token)
+        try await setup.data(Self.message(3000) + Self.message(2000))
+        #expect(setup.budget.heldBytes == 9000)
+        other.release()
+        await setup.channel.testingEventLoop.run()
+        #expect(setup.budget.heldBytes == 5000)
+        let result = HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(bytes: Self.message(10)))))
+        try await setup.channel.writeOutbound(result)
+        #expect(setup.budget.heldBytes == 2000, "the first result gives back the first message only")
+        try await setup.channel.writeOutbound(result)
+        #expect(setup.budget.heldBytes == 0)
+        _ = try await setup.channel.finish()
+    }
+
     @Test("a stream's bytes are given back when it ends, answered or not")
     func givenBackAtEnd() async throws {
         let setup = try await Setup(budget: 100_000)

@@ -39,7 +39,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Lengths of the request messages reserved and not answered yet, oldest first.
     private var unanswered: [Int] = []
     /// Lengths of started request messages the budget could not cover yet (a streaming call waits for them).
-    private var owed = 0
+    private var owed: [Int] = []
     /// Frames that arrived after the stream paused, in order.
     private var held: [HTTP2Frame.FramePayload] = []
     private var isPaused = false
@@ -88,7 +88,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         if requestArrived { deadline?.cancel() }
         context.fireChannelRead(wrapInboundOut(payload))
-        if owed > 0 { pause(context) }
+        if !owed.isEmpty { pause(context) }
     }
 
     /// Reserves the messages that start in `bytes`; false when the call has been refused instead.
@@ -101,10 +101,10 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
             case .started(let length):
                 // A message over the per-request limit is grpc-swift's to refuse (RESOURCE_EXHAUSTED), from its prefix.
                 guard length <= limit else { return }
-                if owed == 0, (try? reservation.grow(to: reservation.heldBytes + length)) != nil {
+                if owed.isEmpty, (try? reservation.grow(to: reservation.heldBytes + length)) != nil {
                     unanswered.append(length)
                 } else {
-                    owed += length
+                    owed.append(length)
                     busy = true
                 }
             case .completed:
@@ -156,10 +156,11 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func takeOwed() -> Bool {
-        guard owed > 0 else { return true }
-        guard (try? reservation.grow(to: reservation.heldBytes + owed)) != nil else { return false }
-        unanswered.append(owed)
-        owed = 0
+        guard !owed.isEmpty else { return true }
+        guard (try? reservation.grow(to: reservation.heldBytes + owed.reduce(0, +))) != nil else { return false }
+        // Each message is given back at its own response.
+        unanswered += owed
+        owed = []
         return true
     }
 
@@ -199,7 +200,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
         refused = true
         deadline?.cancel()
         held = []
-        owed = 0
+        owed = []
         unanswered = []
         reservation.release()
         let request = GateRequest(
