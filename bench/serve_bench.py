@@ -82,22 +82,39 @@ def peak_rss(pid):
 
 
 def large_bodies(rest_address, token, body, pid, clients=16, limit=32 << 20):
-    """`clients` at once, each posting a body of just under the default 32 MiB limit until it is answered 200, waiting
-    Retry-After after each 503: first `verify/batch` bodies (the genuine request repeated), then single bundles carrying
-    the genuine log entry repeated (refused by the verifier once parsed). Returns, per kind, the answers by status and
-    the seconds until every client was answered, and serve's peak RSS so far."""
+    """`clients` at once, each posting a body of just under the default 32 MiB limit until it is answered (200 or
+    400), waiting Retry-After after each 503, for each kind of large body in turn: `verify/batch` bodies (the genuine
+    request repeated, up to the 10,000 items a batch may hold, then padded with whitespace); a single bundle carrying
+    the genuine log entry repeated (refused once the parse reaches more values than a bundle holds); a single bundle
+    whose signature is one long Base64 string (parsed, decoded and refused by the verifier); the same bundle sent as
+    the text of `bundleJson`. Returns, per kind, the answers by status and the seconds until every client was
+    answered, and serve's peak RSS so far."""
     item = json.dumps(body, separators=(",", ":")).encode()
-    batch = b'{"items":[' + b",".join([item] * ((limit - 64) // (len(item) + 1))) + b"]}"
+    items = min(10_000, (limit - 64) // (len(item) + 1))
+    batch = b'{"items":[' + b",".join([item] * items) + b"]}"
+    batch = batch[:-2] + b" " * (limit - 64 - len(batch)) + b"]}"
     entry = json.dumps(body["bundle"]["verificationMaterial"]["tlogEntries"][0], separators=(",", ":")).encode()
     bundle = json.loads(json.dumps(body["bundle"]))
     bundle["verificationMaterial"]["tlogEntries"] = []
     head = json.dumps(dict(body, bundle=bundle), separators=(",", ":")).encode()
     marker = b'"tlogEntries":[]'
     room = limit - 64 - len(head)
-    single = head.replace(marker, b'"tlogEntries":[' + b",".join([entry] * (room // (len(entry) + 1))) + b"]")
+    entries = head.replace(marker, b'"tlogEntries":[' + b",".join([entry] * (room // (len(entry) + 1))) + b"]")
+    bundle = json.loads(json.dumps(body["bundle"]))
+    bundle["messageSignature"]["signature"] = "SIGNATURE"
+    short = json.dumps(dict(body, bundle=bundle), separators=(",", ":"))
+    signature = "A" * ((limit - 64 - len(short)) // 4 * 4)
+    long_signature = short.replace('"SIGNATURE"', f'"{signature}"').encode()
+    text = dict(body)
+    del text["bundle"]
+    text["bundleJson"] = json.dumps(bundle, separators=(",", ":")).replace('"SIGNATURE"', f'"{signature[:-4096]}"')
+    bundle_text = json.dumps(text, separators=(",", ":")).encode()
     host, port = rest_address.rsplit(":", 1)
     results = {}
-    for kind, path, payload in [("verify/batch", "/v1/verify/batch", batch), ("verify/bundle", "/v1/verify/bundle", single)]:
+    for kind, path, payload in [("verify/batch", "/v1/verify/batch", batch),
+                                ("verify/bundle, a log entry repeated", "/v1/verify/bundle", entries),
+                                ("verify/bundle, one long signature", "/v1/verify/bundle", long_signature),
+                                ("verify/bundle, the same as bundleJson text", "/v1/verify/bundle", bundle_text)]:
         statuses = collections.Counter()
         lock = threading.Lock()
 

@@ -147,9 +147,11 @@ struct BackfillInventoryTests {
         let original = try fixture.github.assetNames()
         let unknown = try fixture.run(["backfill", "rollback", "--run", "nope", "--inventory", fixture.inventory] + fixture.trust + fixture.network)
         #expect(unknown.status == 66)
-        let rolled = try fixture.run(["backfill", "rollback", "--run", runID, "--inventory", fixture.inventory] + fixture.trust + fixture.network)
+        let rolled = try fixture.run(
+            ["backfill", "rollback", "--run", runID, "--inventory", fixture.inventory, "--json"] + fixture.trust + fixture.network)
         #expect(rolled.status == 0, "\(rolled.stderrText)")
-        #expect(rolled.stdoutText.contains("3 asset(s) deleted"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(rolled.stdout)) as? [String: Any], "\(rolled.stdoutText)")
+        #expect(report["deleted"] as? Int == 3 && report["run"] as? String == runID && (report["lines"] as? [Any])?.count == 3, "\(report)")
         let after = try fixture.github.assetNames()
         for (tag, names) in original {
             #expect(after[tag] == names.filter { !$0.hasSuffix(".sigstore.json") }, "\(tag)")

@@ -44,23 +44,16 @@ struct ParityTests {
         let error: (code: String, message: String)?
     }
 
-    /// Operations no case covers, and why: each needs what an offline test cannot give it, or is not served.
+    /// Operations no case covers, and why: each is not served, or changes what it reports on (each transport would see
+    /// the state the one before it left).
     static let uncovered: [String: String] = [
-        "sign.files": "keyless signing needs an OIDC issuer, Fulcio and Rekor (tests: SignCommandTests with the local Sigstore)",
-        "publish.pypi": "uploads to an index (tests: PublishPyPITests against the local index)",
-        "publish.github": "uploads to GitHub (tests: PublishGitHubTests against FakeGitHubServer)",
-        "backfill.run": "signs and uploads to GitHub",
-        "backfill.rollback": "deletes GitHub assets",
         "dev.sigstore": "served to nobody (a local TEST instance)",
         "dev.sigstore-token": "served to nobody (mints TEST tokens)",
-        "release.install": "reads a GitHub release and runs pip",
-        "release.revoke": "deletes GitHub assets",
+        "conformance.tuf-client": "served to nobody (the TUF conformance suite's client protocol; tests: TUFConformanceClientTests)",
         "trust.update": "refreshes the service's own TUF cache: the second transport finds it current (`downloaded` differs)",
-        "conformance.tuf-client": "a TUF repository over HTTP (tests: TUFConformanceClientTests)",
         "audit.verify": "every served request appends to the chain it verifies, so each transport sees a longer chain",
         "tasks.work": "runs workers until stopped (the service's own pool; TaskRecoveryTests)",
         "analytics.ingest": "appends events to the store: a second transport would see the first one's",
-        "guard-rails.run": "runs the project's whole check suite",
     ]
 
     @Test("every case answers the same through the CLI, REST and gRPC (run ids, times and durations aside)")
@@ -103,6 +96,16 @@ struct ParityTests {
         let audited = commandLine["inventory audit"]
         #expect(audited?.status != 0 && (audited?.report?["findings"] as? [Any])?.isEmpty == false, "\(String(describing: audited?.report))")
         #expect((commandLine["backfill plan"]?.report?["items"] as? [Any])?.isEmpty == false)
+        // The operations with effects were refused for the reason each case means, before any effect.
+        for (id, code) in [
+            ("sign: a missing file", "file.not-found"), ("publish pypi: a missing distribution", "file.not-found"),
+            ("publish github: a missing file", "file.not-found"), ("backfill run: no inventory", "github.missing-token"),
+            ("backfill rollback: no inventory", "inventory.missing"), ("release install: no archive", "file.not-found"),
+            ("release revoke: no such tag", "github.missing-token"), ("guard-rails: no configuration", "config.malformed"),
+        ] {
+            #expect(commandLine[id]?.error?.code == code, "\(id): \(String(describing: commandLine[id]?.error))")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work.file("venv")) && !FileManager.default.fileExists(atPath: work.file("advisory")))
         let registry = Set(OperationRegistry.descriptors.map(\.name))
         #expect(covered.isSubset(of: registry), "\(covered.subtracting(registry))")
         // Every operation is either compared here or named with the reason it cannot be.
@@ -165,6 +168,7 @@ struct ParityTests {
         try FileManager.default.createDirectory(atPath: project + "/pkg/__pycache__", withIntermediateDirectories: true)
         _ = try work.write("project/pkg/__pycache__/module.cpython-312.pyc", "bytecode")
         _ = try work.write("project/pkg/module.py", "print('kept')\n")
+        let missing = work.file("missing-1.0-py3-none-any.whl")
         let emptyDirectory = work.file("no-wheels")
         try FileManager.default.createDirectory(atPath: emptyDirectory, withIntermediateDirectories: true)
 
@@ -324,6 +328,43 @@ struct ParityTests {
                 arguments: ["inventory", "report", "--inventory", work.file("none.sqlite"), "--format", "json", "--output", work.file("r.json")],
                 request: ["inventory": work.file("none.sqlite"), "format": "json", "output": work.file("r.json"), "trust": [String: Any]()],
                 json: false),
+            // Operations that sign, publish, install, delete or refresh: a request each refuses before any effect, refused
+            // alike (their effects are tested against the local stand-ins in their own suites).
+            Case(id: "sign: a missing file", operation: "sign.files", arguments: ["sign", missing], request: ["files": [missing]]),
+            Case(
+                id: "publish pypi: a missing distribution", operation: "publish.pypi", arguments: ["publish", "pypi", missing],
+                request: ["distributions": [missing]]),
+            Case(
+                id: "publish github: a missing file", operation: "publish.github",
+                arguments: ["publish", "github", "--repository", "octo/wheels", "--tag", "v1.0.0", "--api-url", github, missing],
+                request: ["repository": "octo/wheels", "tag": "v1.0.0", "files": [missing]], environment: withoutGitHub),
+            Case(
+                id: "backfill run: no inventory", operation: "backfill.run",
+                arguments: ["backfill", "run", "--repository", "octo/wheels", "--inventory", work.file("none.sqlite"), "--api-url", github],
+                request: ["repository": "octo/wheels", "inventory": work.file("none.sqlite")], environment: withoutGitHub),
+            Case(
+                id: "backfill rollback: no inventory", operation: "backfill.rollback",
+                arguments: ["backfill", "rollback", "--run", "nope", "--inventory", work.file("none.sqlite")],
+                request: ["run": "nope", "inventory": work.file("none.sqlite")]),
+            Case(
+                id: "release install: no archive", operation: "release.install",
+                arguments: ["release", "install", "--archive", missing, "--venv", work.file("venv")],
+                request: ["checks": ["source": ["archive": missing]], "venv": work.file("venv")]),
+            Case(
+                id: "release revoke: no such tag", operation: "release.revoke",
+                arguments: [
+                    "release", "revoke", "--repository", "octo/wheels", "--tag", "v9.9.9", "--delete-release", "--reason", "parity", "--yes",
+                    "--advisory", work.file("advisory"), "--api-url", github,
+                ],
+                request: [
+                    "repository": "octo/wheels", "tag": "v9.9.9", "deleteRelease": true, "reason": "parity", "yes": true,
+                    "advisory": work.file("advisory"),
+                ],
+                environment: withoutGitHub),
+            Case(
+                id: "guard-rails: no configuration", operation: "guard-rails.run",
+                arguments: ["guard-rails", "--config", work.file("none.toml")],
+                request: ["config": work.file("none.toml"), "only": [String](), "skip": [String](), "drift": false, "autoRemediate": false]),
             Case(
                 id: "wheelhouse extract: no archive", operation: "wheelhouse.extract",
                 arguments: ["wheelhouse", "extract", work.file("none.tar.gz"), "--dest", work.file("out")],

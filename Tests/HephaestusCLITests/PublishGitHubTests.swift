@@ -254,10 +254,12 @@ struct PublishGitHubTests {
         #expect(recorded.stdoutText == "v1.0.0|built from a compromised runner|v1.0.1\n", "\(recorded.stderrText)")
 
         let whole = try fixture.run(
-            ["release", "revoke", "--repository", "octo/wheels", "--tag", "v0.9.0", "--delete-release", "--yes", "--advisory", "old.json"]
+            ["release", "revoke", "--repository", "octo/wheels", "--tag", "v0.9.0", "--delete-release", "--yes", "--advisory", "old.json", "--json"]
                 + fixture.network)
         #expect(whole.status == 0, "\(whole.stderrText)")
-        #expect(whole.stdoutText.contains("release v0.9.0 deleted from octo/wheels"))
+        // --json: the report alone on stdout, the advisory in it.
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(whole.stdout)) as? [String: Any], "\(whole.stdoutText)")
+        #expect(report["wholeRelease"] as? Bool == true && (report["advisory"] as? [String: Any])?["tag"] as? String == "v0.9.0")
         #expect(try fixture.release("v0.9.0") == nil)
         #expect(try fixture.release("v1.0.0") != nil)
         #expect(FileManager.default.fileExists(atPath: fixture.work.file("old.md")))

@@ -71,6 +71,15 @@ struct BodyBudgetTests {
         #expect(try limits("[limits]\nmax_body_bytes_in_flight = 65536\nmax_body_bytes = 4096").maxBodyBytesInFlight == 65536)
         #expect(try limits("[limits]\nmax_body_bytes = 67108864").maxBodyBytesInFlight == 64 << 20, "raising the body limit alone raises the budget")
         #expect(throws: RequestError.self) { try limits("[limits]\nmax_body_bytes_in_flight = 1024\nmax_body_bytes = 4096") }
+        // gRPC messages: 16 MiB, or the body limit when that is lower; the budget covers the largest message too.
+        #expect(ServiceLimits().maxGRPCMessageBytes == 16 << 20)
+        #expect(try limits("[limits]\nmax_body_bytes = 4096").maxGRPCMessageBytes == 4096)
+        let raised = try limits("[limits]\nmax_grpc_message_bytes = 67108864")
+        #expect(raised.maxGRPCMessageBytes == 64 << 20 && raised.maxBodyBytesInFlight == 64 << 20 && raised.maxBodyBytes == 32 << 20)
+        let small = #expect(throws: RequestError.self) {
+            try limits("[limits]\nmax_body_bytes_in_flight = 65536\nmax_body_bytes = 4096\nmax_grpc_message_bytes = 131072")
+        }
+        #expect(small?.message.contains("at least limits.max_grpc_message_bytes (131072)") == true, "\(String(describing: small))")
     }
 
     @Test("gRPC message boundaries are found however the bytes are split")

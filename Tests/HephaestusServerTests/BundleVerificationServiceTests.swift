@@ -132,7 +132,7 @@ struct BundleVerificationServiceTests {
             let whole = try Hephaestus_V1_VerifyBundleRequest(jsonUTF8Bytes: body)
             // gRPC's form, a google.protobuf.Struct, read as the JSON its proto3 JSON mapping would write.
             let structText: [UInt8] = try whole.bundle.jsonUTF8Bytes()
-            #expect(JSONValue(whole.bundle) == (try JSONValue.parse(structText)), "\(item.name)")
+            #expect(JSONValue(whole.bundle, maximumValues: .max) == (try JSONValue.parse(structText)), "\(item.name)")
             let fast = try service.verify(read, source: "request.bundle", runID: RunID("r"))
             let slow = try service.verify(VerifyBundleInput(whole), source: "request.bundle", runID: RunID("r"))
             #expect(try fast.json() == slow.json() && fast.passed == (item.expect == "pass"), "\(item.name)")
@@ -183,6 +183,62 @@ struct BundleVerificationServiceTests {
         large += Array("]}".utf8)
         let refused = #expect(throws: RequestError.self) { try VerifyBundleBody.items(large) }
         #expect(refused?.message.contains("at byte \(large.count - 2)") == true, "\(String(describing: refused))")
+    }
+
+    @Test("a parse counts every value and stops at the one too many; a deferred array stops at its element bound")
+    func valueAndElementBounds() throws {
+        let text = Array(#"{"a": [1, "x", {"b": null}], "c": true}"#.utf8)  // 7 values
+        #expect(try JSONValue.parse(text, maximumValues: 7) == (try JSONValue.parse(text)))
+        let refused = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text, maximumValues: 6) }
+        #expect(refused?.exceedsLimit == true && refused?.description == "more than 6 values at byte 34", "\(String(describing: refused))")
+        let malformed = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array("[1,]".utf8), maximumValues: 9) }
+        #expect(malformed?.exceedsLimit == false)
+        let items = Array(#"{"items": [1, 2, 3]}"#.utf8)
+        #expect(try JSONValue.parse(items, deferringElementsOf: "items", maximumElements: 3)?.elements.count == 3)
+        let over = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(items, deferringElementsOf: "items", maximumElements: 2) }
+        #expect(over?.exceedsLimit == true && over?.description == "more than 2 elements at byte 17", "\(String(describing: over))")
+    }
+
+    @Test(
+        "a bundle of more JSON values than any bundle holds, or a batch of too many items, is refused before it is held parsed, in every form"
+    )
+    func boundedBodies() throws {
+        let item = try #require(Self.cases.first { $0.name == "github_actions_wheel_production" })
+        let service = try Self.service(root: item.trustedRoot)
+        let request = try Self.body(item)
+        let signer = #""certificateIdentity":"\#(request.certificateIdentity)","certificateOidcIssuer":"\#(request.certificateOidcIssuer)""#
+        let head = #"{"artifactDigest":"\#(request.artifactDigest)",\#(signer),"bundle":"#
+        /// A bundle whose log entry list holds `count` empty objects: 4 values besides them.
+        func bundle(entries count: Int) -> String {
+            #"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"tlogEntries":["#
+                + Array(repeating: "{}", count: count).joined(separator: ",") + "]}}"
+        }
+        let bound = SigstoreBundle.maximumJSONValues
+        // At the bound: parsed, and judged by the verifier (too many log entries is a fail verdict).
+        let atBound = try VerifyBundleBody.request(Array((head + bundle(entries: bound - 4) + "}").utf8))
+        #expect(try service.verify(atBound, source: "request.bundle", runID: RunID("r")).passed == false)
+        // Over it: REST's body is refused while it is parsed.
+        let overText = head + bundle(entries: VerifyBundleBody.maximumRequestValues) + "}"
+        let rest = #expect(throws: RequestError.self) { try VerifyBundleBody.request(Array(overText.utf8)) }
+        #expect(rest?.message == "the body holds more than \(bound + 16) JSON values: a bundle holds at most \(bound)", "\(String(describing: rest))")
+        // gRPC's Struct: refused before it is converted.
+        var message = request
+        message.bundleJson = ""
+        message.bundle = try Google_Protobuf_Struct(jsonString: bundle(entries: bound))
+        let grpc = #expect(throws: RequestError.self) { try service.verify(VerifyBundleInput(message), source: "request.bundle", runID: RunID("r")) }
+        #expect(grpc?.message == "bundle holds more than \(bound) JSON values, more than any bundle", "\(String(describing: grpc))")
+        // The bundle's text (bundleJson): the verifier's own parse stops, a fail verdict naming the bound.
+        var text = request
+        text.bundleJson = bundle(entries: bound)
+        let verdict = try service.verify(VerifyBundleInput(text), source: "request.bundle", runID: RunID("r"))
+        #expect(verdict.passed == false && "\(verdict.failure.map { "\($0)" } ?? "")".contains("more than \(bound) values"))
+
+        let small = "{\"artifactDigest\":\"sha256:\(String(repeating: "a", count: 64))\"}"
+        func batch(_ count: Int) -> [UInt8] { Array(("{\"items\":[" + Array(repeating: small, count: count).joined(separator: ",") + "]}").utf8) }
+        #expect(try VerifyBundleBody.items(batch(VerifyBundleBody.maximumBatchItems)).count == VerifyBundleBody.maximumBatchItems)
+        let many = #expect(throws: RequestError.self) { try VerifyBundleBody.items(batch(VerifyBundleBody.maximumBatchItems + 1)) }
+        #expect(
+            many?.message.hasPrefix("the batch holds more than \(VerifyBundleBody.maximumBatchItems) items") == true, "\(String(describing: many))")
     }
 
     @Test("REST bodies the strict parser refuses are answered by the proto3 JSON mapping: the same request or the same error")

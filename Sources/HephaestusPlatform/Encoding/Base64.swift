@@ -46,14 +46,24 @@ public enum Base64 {
 
     /// Decodes `text`, or nil when it is not valid Base64 in `alphabet`.
     public static func decode(_ text: some StringProtocol, alphabet: Alphabet = .standard) -> [UInt8]? {
-        decode(utf8: Array(text.utf8), accepting: alphabet == .standard ? standardValues : urlSafeValues, paddingRequired: alphabet == .standard)
+        withUTF8(of: text) { bytes in
+            decode(utf8: bytes, accepting: alphabet == .standard ? standardValues : urlSafeValues, paddingRequired: alphabet == .standard)
+        }
     }
 
     /// Proto3 JSON bytes fields: either alphabet (not mixed), padding optional.
     public static func decodeEitherAlphabet(_ text: some StringProtocol) -> [UInt8]? {
-        let bytes = Array(text.utf8)
-        let urlSafe = bytes.contains { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
-        return decode(utf8: bytes, accepting: urlSafe ? urlSafeValues : standardValues, paddingRequired: false)
+        withUTF8(of: text) { bytes in
+            let urlSafe = bytes.contains { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+            return decode(utf8: bytes, accepting: urlSafe ? urlSafeValues : standardValues, paddingRequired: false)
+        }
+    }
+
+    /// The text's UTF-8 read in place when the string holds it contiguously (a native string does), so a long text is
+    /// not copied before it is decoded; otherwise a copy.
+    private static func withUTF8<Result>(of text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
     /// 0xFF marks bytes outside the alphabet.
@@ -66,10 +76,10 @@ public enum Base64 {
         return values
     }
 
-    private static func decode(utf8 input: [UInt8], accepting values: [UInt8], paddingRequired: Bool) -> [UInt8]? {
-        var count = input.count
+    private static func decode(utf8 bytes: UnsafeBufferPointer<UInt8>, accepting values: [UInt8], paddingRequired: Bool) -> [UInt8]? {
+        var count = bytes.count
         var padding = 0
-        while count > 0 && input[count - 1] == UInt8(ascii: "=") {
+        while count > 0 && bytes[count - 1] == UInt8(ascii: "=") {
             count -= 1
             padding += 1
         }
@@ -83,38 +93,36 @@ public enum Base64 {
         if padding > 0 && count % 4 == 0 { return nil }
         var output = [UInt8]()
         output.reserveCapacity(count * 3 / 4)
-        return input.withUnsafeBufferPointer { bytes -> [UInt8]? in
-            values.withUnsafeBufferPointer { table -> [UInt8]? in
-                var index = 0
-                while index + 4 <= count {
-                    let a = table[Int(bytes[index])]
-                    let b = table[Int(bytes[index + 1])]
-                    let c = table[Int(bytes[index + 2])]
-                    let d = table[Int(bytes[index + 3])]
-                    guard a | b | c | d != 0xFF, a < 64, b < 64, c < 64, d < 64 else { return nil }
-                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                    output.append(UInt8(truncatingIfNeeded: value >> 16))
-                    output.append(UInt8(truncatingIfNeeded: value >> 8))
-                    output.append(UInt8(truncatingIfNeeded: value))
-                    index += 4
-                }
-                let rest = count - index
-                if rest >= 2 {
-                    let a = table[Int(bytes[index])]
-                    let b = table[Int(bytes[index + 1])]
-                    guard a < 64, b < 64 else { return nil }
-                    if rest == 2 {
-                        guard b & 0x0F == 0 else { return nil }
-                        output.append(a << 2 | b >> 4)
-                    } else {
-                        let c = table[Int(bytes[index + 2])]
-                        guard c < 64, c & 0x03 == 0 else { return nil }
-                        output.append(a << 2 | b >> 4)
-                        output.append((b & 0x0F) << 4 | c >> 2)
-                    }
-                }
-                return output
+        return values.withUnsafeBufferPointer { table -> [UInt8]? in
+            var index = 0
+            while index + 4 <= count {
+                let a = table[Int(bytes[index])]
+                let b = table[Int(bytes[index + 1])]
+                let c = table[Int(bytes[index + 2])]
+                let d = table[Int(bytes[index + 3])]
+                guard a | b | c | d != 0xFF, a < 64, b < 64, c < 64, d < 64 else { return nil }
+                let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                output.append(UInt8(truncatingIfNeeded: value >> 16))
+                output.append(UInt8(truncatingIfNeeded: value >> 8))
+                output.append(UInt8(truncatingIfNeeded: value))
+                index += 4
             }
+            let rest = count - index
+            if rest >= 2 {
+                let a = table[Int(bytes[index])]
+                let b = table[Int(bytes[index + 1])]
+                guard a < 64, b < 64 else { return nil }
+                if rest == 2 {
+                    guard b & 0x0F == 0 else { return nil }
+                    output.append(a << 2 | b >> 4)
+                } else {
+                    let c = table[Int(bytes[index + 2])]
+                    guard c < 64, c & 0x03 == 0 else { return nil }
+                    output.append(a << 2 | b >> 4)
+                    output.append((b & 0x0F) << 4 | c >> 2)
+                }
+            }
+            return output
         }
     }
 }

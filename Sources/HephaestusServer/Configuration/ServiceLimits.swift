@@ -6,9 +6,13 @@ import HephaestusCore
 public struct ServiceLimits: Sendable, Equatable {
     /// Largest request body (413 beyond).
     public var maxBodyBytes: Int = 32 << 20
+    /// Largest gRPC request message (`RESOURCE_EXHAUSTED` beyond). Half the body limit by default, at most 16 MiB:
+    /// grpc-swift's transport holds a message's bytes twice while it decodes it, and the decoded request until the call
+    /// ends, so a message costs about twice what a REST body of its size costs (``maxBodyBytes`` when that is lower).
+    public var maxGRPCMessageBytes: Int = 16 << 20
     /// Bytes of request bodies held at once by every REST request and gRPC call together (503 `service.busy` beyond:
-    /// see ``BodyBudget``). At least `maxBodyBytes`, so that the largest body is taken when the service is idle (a
-    /// configuration that raises `max_body_bytes` alone raises this with it).
+    /// see ``BodyBudget``). At least `maxBodyBytes` and `maxGRPCMessageBytes`, so that the largest body is taken when the
+    /// service is idle (a configuration that raises either alone raises this with it).
     public var maxBodyBytesInFlight: Int = 32 << 20
     /// Largest body of `POST /v1/analytics/events`, which is streamed into the event store rather than held (413
     /// beyond; the request timeout bounds the upload's duration too).
@@ -35,15 +39,22 @@ public struct ServiceLimits: Sendable, Equatable {
             return Int(value)
         }
         if let value = try positive("limits.max_body_bytes", 1...(1 << 34)) { maxBodyBytes = value }
+        if let value = try positive("limits.max_grpc_message_bytes", 1...(1 << 34)) {
+            maxGRPCMessageBytes = value
+        } else {
+            maxGRPCMessageBytes = min(maxGRPCMessageBytes, maxBodyBytes)
+        }
         if let value = try positive("limits.max_body_bytes_in_flight", 1...(1 << 36)) {
             maxBodyBytesInFlight = value
         } else {
-            maxBodyBytesInFlight = max(maxBodyBytesInFlight, maxBodyBytes)
+            maxBodyBytesInFlight = max(maxBodyBytesInFlight, maxBodyBytes, maxGRPCMessageBytes)
         }
-        guard maxBodyBytesInFlight >= maxBodyBytes else {
-            throw RequestError(
-                "limits.max_body_bytes_in_flight (\(maxBodyBytesInFlight)) must be at least limits.max_body_bytes (\(maxBodyBytes)), or the largest body would never be taken"
-            )
+        for (key, largest) in [("limits.max_body_bytes", maxBodyBytes), ("limits.max_grpc_message_bytes", maxGRPCMessageBytes)] {
+            guard maxBodyBytesInFlight >= largest else {
+                throw RequestError(
+                    "limits.max_body_bytes_in_flight (\(maxBodyBytesInFlight)) must be at least \(key) (\(largest)), or the largest body would never be taken"
+                )
+            }
         }
         if let value = try positive("limits.max_event_body_bytes", 1...(1 << 44)) { maxEventBodyBytes = value }
         if let value = try positive("limits.header_timeout_seconds", 1...3600) { headerTimeoutSeconds = value }

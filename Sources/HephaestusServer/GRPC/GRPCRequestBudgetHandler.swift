@@ -95,7 +95,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     private func reserveMessages(in bytes: ByteBuffer, context: ChannelHandlerContext) -> Bool {
         var busy = false
         var completed = false
-        let limit = calls.core.limits.maxBodyBytes
+        let limit = calls.core.limits.maxGRPCMessageBytes
         inbound.consume(bytes) { event in
             switch event {
             case .started(let length):

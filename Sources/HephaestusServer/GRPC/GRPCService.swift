@@ -24,7 +24,7 @@ struct GRPCService: Service {
                 .tls(certificateChain: [.file(path: files.certificate, format: .pem)], privateKey: .file(path: files.key, format: .pem))
             } ?? .plaintext
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        config.rpc.maxRequestPayloadSize = calls.core.limits.maxBodyBytes
+        config.rpc.maxRequestPayloadSize = calls.core.limits.maxGRPCMessageBytes
         // Every stream's request messages are held to the body budget before grpc-swift collects them.
         config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
             stream.eventLoop.makeCompletedFuture {

@@ -132,7 +132,7 @@ public struct RESTRoutes: Sendable {
     /// in the service's ``BodyBudget`` as they are read (503 `service.busy` when it is spent) and given back when
     /// `work` returns, since the parsed body lives until then; the bytes themselves are freed once parsed.
     func withBody<Parsed, Result>(
-        of request: Request, parse: ([UInt8]) throws -> Parsed, _ work: (Parsed) async throws -> Result
+        of request: Request, parse: (consuming [UInt8]) throws -> Parsed, _ work: (Parsed) async throws -> Result
     ) async throws -> Result {
         let reservation = BodyReservation(core.bodyBudget)
         defer { reservation.release() }

@@ -35,7 +35,7 @@ public struct BundleVerificationService: Sendable {
             let parsed =
                 switch bundle {
                 case .parsed(let value): try SigstoreBundle(json: value)
-                case .text(let bytes): try SigstoreBundle(json: bytes)
+                case .text(let text): try SigstoreBundle(json: text)
                 }
             return try verifier.verify(parsed, policy: policy)
         }.mapError { $0 as any Error }
@@ -55,8 +55,13 @@ public struct BundleVerificationService: Sendable {
         let request = input.message
         let hasBundle = request.hasBundle || input.parsedBundle != nil
         switch (hasBundle, request.bundleJson.isEmpty) {
-        case (true, true): return .parsed(input.parsedBundle ?? JSONValue(request.bundle))
-        case (false, false): return .text(Array(request.bundleJson.utf8))
+        case (true, true):
+            if let parsed = input.parsedBundle { return .parsed(parsed) }
+            guard let converted = JSONValue(request.bundle, maximumValues: SigstoreBundle.maximumJSONValues) else {
+                throw RequestError("\(prefix(source))bundle holds more than \(SigstoreBundle.maximumJSONValues) JSON values, more than any bundle")
+            }
+            return .parsed(converted)
+        case (false, false): return .text(request.bundleJson)
         case (true, false): throw RequestError("\(prefix(source))bundle and bundleJson cannot be used together")
         case (false, true): throw RequestError("\(prefix(source))bundle (an object) or bundleJson (its text) is required")
         }
@@ -64,7 +69,7 @@ public struct BundleVerificationService: Sendable {
 
     private enum BundleJSON {
         case parsed(JSONValue)
-        case text([UInt8])
+        case text(String)
     }
 
     /// The signer policy, validated as the CLI's identity options are (a key is PEM text here, not a file).
@@ -190,19 +195,42 @@ public struct VerifiedDocument: Sendable {
 extension JSONValue {
     /// A `google.protobuf.Struct` (gRPC's `bundle`) as the JSON its proto3 JSON mapping writes, without writing and
     /// parsing that text: numbers are doubles there, so an integral one within 2^53 is the integer its text would be.
-    init(_ object: Google_Protobuf_Struct) {
-        self = .object(object.fields.mapValues(JSONValue.init))
+    /// Nil when it holds more than `maximumValues` values (counted as ``JSONValue/parse(_:maximumValues:)`` counts them).
+    init?(_ object: Google_Protobuf_Struct, maximumValues: Int) {
+        var valuesLeft = maximumValues
+        guard let value = Self.converting(object, valuesLeft: &valuesLeft) else { return nil }
+        self = value
     }
 
-    init(_ value: Google_Protobuf_Value) {
+    private static func converting(_ object: Google_Protobuf_Struct, valuesLeft: inout Int) -> JSONValue? {
+        guard valuesLeft > 0 else { return nil }
+        valuesLeft -= 1
+        var fields: [String: JSONValue] = [:]
+        for (key, member) in object.fields {
+            guard let value = converting(member, valuesLeft: &valuesLeft) else { return nil }
+            fields[key] = value
+        }
+        return .object(fields)
+    }
+
+    private static func converting(_ value: Google_Protobuf_Value, valuesLeft: inout Int) -> JSONValue? {
+        if case .structValue(let object) = value.kind { return converting(object, valuesLeft: &valuesLeft) }
+        guard valuesLeft > 0 else { return nil }
+        valuesLeft -= 1
         switch value.kind {
-        case .nullValue, nil: self = .null
-        case .boolValue(let bool): self = .bool(bool)
-        case .stringValue(let string): self = .string(string)
+        case .nullValue, nil: return .null
+        case .boolValue(let bool): return .bool(bool)
+        case .stringValue(let string): return .string(string)
         case .numberValue(let number):
-            self = number.rounded() == number && abs(number) < 9_007_199_254_740_992 ? .integer(Int64(number)) : .number(number)
-        case .structValue(let object): self.init(object)
-        case .listValue(let list): self = .array(list.values.map(JSONValue.init))
+            return number.rounded() == number && abs(number) < 9_007_199_254_740_992 ? .integer(Int64(number)) : .number(number)
+        case .structValue: return nil
+        case .listValue(let list):
+            var items: [JSONValue] = []
+            for item in list.values {
+                guard let converted = converting(item, valuesLeft: &valuesLeft) else { return nil }
+                items.append(converted)
+            }
+            return .array(items)
         }
     }
 }

@@ -5,7 +5,26 @@ extension SigstoreBundle {
     /// cryptography: media type, verification material shape, per-version log entry requirements, bounds,
     /// duplicates and encodings.
     public init(json bytes: [UInt8]) throws(VerificationError) {
-        try self.init(root: try JSONObject.parse(bytes, failure: { .malformedBundle($0) }))
+        try self.init(
+            root: try JSONObject.parse(bytes, maximumValues: SigstoreBundle.maximumJSONValues, failure: { .malformedBundle($0) }))
+    }
+
+    /// Parses and validates bundle JSON held as a string, read in place.
+    public init(json text: String) throws(VerificationError) {
+        try self.init(json: try Self.parseJSON(text))
+    }
+
+    /// A bundle's text parsed as ``init(json:)-([UInt8])`` parses it (at most ``maximumJSONValues`` values), for
+    /// ``init(json:)-(JSONValue)`` to read later.
+    package static func parseJSON(_ text: String) throws(VerificationError) -> JSONValue {
+        var text = text
+        let parsed = text.withUTF8 { bytes in
+            Result { () throws(JSONValue.ParseError) in try JSONValue.parse(bytes, maximumValues: maximumJSONValues) }
+        }
+        switch parsed {
+        case .success(let value): return value
+        case .failure(let error): throw VerificationError.malformedBundle("not valid JSON (\(error))")
+        }
     }
 
     /// A bundle from JSON already parsed (a member of a larger request, parsed once with it).

@@ -25,6 +25,10 @@ public struct SigstoreBundle: Sendable {
     /// Bounds against resource exhaustion (as sigstore-go's `internal/limits`).
     public static let maximumLogEntries = 32
     public static let maximumTimestamps = 32
+    /// The most JSON values a bundle's text may hold (objects, arrays, strings, numbers, literals: a genuine bundle has
+    /// about 50, one with every list at its bound a few thousand). The parse stops at the one too many, so a large
+    /// body of many small values never becomes a parse tree in memory.
+    public static let maximumJSONValues = 10_000
 
     /// What vouches for the signing key.
     public enum VerificationContent: Sendable {

@@ -12,11 +12,13 @@ struct JSONObject {
 
     typealias Failure = (String) -> VerificationError
 
-    /// Parses `bytes` as one JSON object (strict: see ``JSONValue``).
-    static func parse(_ bytes: [UInt8], path: String = "$", failure: Failure) throws(VerificationError) -> JSONObject {
+    /// Parses `bytes` as one JSON object (strict: see ``JSONValue``) of at most `maximumValues` values.
+    static func parse(
+        _ bytes: [UInt8], path: String = "$", maximumValues: Int = .max, failure: Failure
+    ) throws(VerificationError) -> JSONObject {
         let value: JSONValue
         do {
-            value = try JSONValue.parse(bytes)
+            value = try JSONValue.parse(bytes, maximumValues: maximumValues)
         } catch {
             throw failure("not valid JSON (\(error))")
         }

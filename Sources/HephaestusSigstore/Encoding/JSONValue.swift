@@ -12,32 +12,42 @@ package enum JSONValue: Sendable {
     package struct ParseError: Error, CustomStringConvertible {
         let offset: Int
         let reason: String
+        /// The document holds more values, or the deferred array more elements, than the parse allowed (the text may
+        /// be well-formed).
+        package var exceedsLimit = false
         package var description: String { "\(reason) at byte \(offset)" }
     }
 
     static let maximumDepth = 64
 
-    package static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        try parse(bytes[...])
+    /// Parses one JSON document. With `maximumValues`, a document of more values than that (every object, array,
+    /// string, number, literal and member value counts one) is refused as soon as the parse reaches the one too many:
+    /// a parse never holds more than that many values, whatever the text.
+    package static func parse(_ bytes: [UInt8], maximumValues: Int = .max) throws(ParseError) -> JSONValue {
+        try parse(bytes[...], maximumValues: maximumValues)
     }
 
-    package static func parse(_ bytes: ArraySlice<UInt8>) throws(ParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in
-            var parser = Parser(bytes: buffer)
-            return try parser.document()
-        }
+    package static func parse(_ bytes: ArraySlice<UInt8>, maximumValues: Int = .max) throws(ParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in try parse(buffer, maximumValues: maximumValues) }
+    }
+
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maximumValues: Int = .max) throws(ParseError) -> JSONValue {
+        var parser = Parser(bytes: bytes, valuesLeft: maximumValues)
+        return try parser.document()
     }
 
     /// Parses an object as ``parse(_:)-swift.type.method`` does, except for its member `key` when that is an array: each
     /// element is checked as `parse` would check it, but only its byte range is kept, and the member reads as an empty
     /// array. A caller parses the elements one at a time (a batch of bundles is never held parsed all at once). Nil
-    /// when the text is not an object or `key` is not an array member of it.
+    /// when the text is not an object or `key` is not an array member of it. More than `maximumElements` elements are
+    /// refused at the one too many.
     package static func parse(
-        _ bytes: [UInt8], deferringElementsOf key: String
+        _ bytes: [UInt8], deferringElementsOf key: String, maximumElements: Int = .max
     ) throws(ParseError) -> (object: [String: JSONValue], elements: [Range<Int>])? {
         try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in
-            var parser = Parser(bytes: buffer)
+            var parser = Parser(bytes: buffer, valuesLeft: .max)
             parser.deferredKey = key
+            parser.maximumDeferredElements = maximumElements
             guard case .object(let object) = try parser.document(), let elements = parser.deferredElements else { return nil }
             return (object, elements)
         }
@@ -46,8 +56,12 @@ package enum JSONValue: Sendable {
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// How many more values the document may hold (``parse(_:maximumValues:)-swift.type.method``).
+        var valuesLeft: Int
+        let maximumValues: Int
         /// The top-level member whose array elements are checked and skipped rather than kept.
         var deferredKey: String?
+        var maximumDeferredElements = Int.max
         var deferredElements: [Range<Int>]?
 
         mutating func document() throws(ParseError) -> JSONValue {
@@ -64,11 +78,23 @@ package enum JSONValue: Sendable {
             }
         }
 
-        func fail(_ reason: String) -> ParseError { ParseError(offset: index, reason: reason) }
+        init(bytes: UnsafeBufferPointer<UInt8>, valuesLeft: Int) {
+            self.bytes = bytes
+            self.valuesLeft = valuesLeft
+            self.maximumValues = valuesLeft
+        }
+
+        func fail(_ reason: String, exceedsLimit: Bool = false) -> ParseError {
+            ParseError(offset: index, reason: reason, exceedsLimit: exceedsLimit)
+        }
 
         mutating func value(depth: Int) throws(ParseError) -> JSONValue {
             guard depth < JSONValue.maximumDepth else { throw fail("nesting too deep") }
             guard index < bytes.count else { throw fail("unexpected end") }
+            guard valuesLeft > 0 else {
+                throw fail("more than \(maximumValues) values", exceedsLimit: true)
+            }
+            valuesLeft -= 1
             switch bytes[index] {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
@@ -137,6 +163,9 @@ package enum JSONValue: Sendable {
         mutating func deferredArray(depth: Int) throws(ParseError) -> JSONValue {
             var ranges: [Range<Int>] = []
             try elements { parser throws(ParseError) in
+                guard ranges.count < parser.maximumDeferredElements else {
+                    throw parser.fail("more than \(parser.maximumDeferredElements) elements", exceedsLimit: true)
+                }
                 let start = parser.index
                 _ = try parser.value(depth: depth + 1)
                 ranges.append(start..<parser.index)
@@ -182,18 +211,62 @@ package enum JSONValue: Sendable {
                 guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
                 return text
             }
-            var output = Array(bytes[start..<index])
+            // Escapes: the text is written once, into a string whose capacity is the escaped text's length (never less
+            // than what it unescapes to), so a long string costs its own size once, not an array and a copy of it.
+            let capacity = closingQuote().map { $0 - start } ?? bytes.count - start
+            var failure: ParseError?
+            let text = String(unsafeUninitializedCapacity: capacity) { output in
+                do throws(ParseError) {
+                    return try unescape(from: start, into: output)
+                } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if let failure { throw failure }
+            return text
+        }
+
+        /// Where the string being read ends (its closing quote), nil when the text ends first.
+        func closingQuote() -> Int? {
+            var position = index
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "\""): return position
+                case UInt8(ascii: "\\"): position += 2
+                default: position += 1
+                }
+            }
+            return nil
+        }
+
+        /// Writes the string that began at `start` (its first escape at `index`) into `output` with its escapes
+        /// resolved, reads past its closing quote, and returns the number of bytes written, which are valid UTF-8.
+        mutating func unescape(from start: Int, into output: UnsafeMutableBufferPointer<UInt8>) throws(ParseError) -> Int {
+            var count = index - start
+            _ = output.initialize(fromContentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            func put(_ byte: UInt8) {
+                output[count] = byte
+                count += 1
+            }
             while true {
                 guard index < bytes.count else { throw fail("unterminated string") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    guard let text = String(validating: output, as: UTF8.self) else { throw fail("invalid UTF-8") }
-                    return text
+                    var iterator = UnsafeBufferPointer(rebasing: output[..<count]).makeIterator()
+                    var decoder = Unicode.UTF8.ForwardParser()
+                    while true {
+                        switch decoder.parseScalar(from: &iterator) {
+                        case .valid: continue
+                        case .emptyInput: return count
+                        case .error: throw fail("invalid UTF-8")
+                        }
+                    }
                 }
                 guard byte >= 0x20 else { throw fail("control character in string") }
                 guard byte == UInt8(ascii: "\\") else {
-                    output.append(byte)
+                    put(byte)
                     index += 1
                     continue
                 }
@@ -202,14 +275,14 @@ package enum JSONValue: Sendable {
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): output.append(0x22)
-                case UInt8(ascii: "\\"): output.append(0x5C)
-                case UInt8(ascii: "/"): output.append(0x2F)
-                case UInt8(ascii: "b"): output.append(0x08)
-                case UInt8(ascii: "f"): output.append(0x0C)
-                case UInt8(ascii: "n"): output.append(0x0A)
-                case UInt8(ascii: "r"): output.append(0x0D)
-                case UInt8(ascii: "t"): output.append(0x09)
+                case UInt8(ascii: "\""): put(0x22)
+                case UInt8(ascii: "\\"): put(0x5C)
+                case UInt8(ascii: "/"): put(0x2F)
+                case UInt8(ascii: "b"): put(0x08)
+                case UInt8(ascii: "f"): put(0x0C)
+                case UInt8(ascii: "n"): put(0x0A)
+                case UInt8(ascii: "r"): put(0x0D)
+                case UInt8(ascii: "t"): put(0x09)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
@@ -224,7 +297,7 @@ package enum JSONValue: Sendable {
                         throw fail("lone surrogate")
                     }
                     guard let unicode = Unicode.Scalar(scalar) else { throw fail("invalid escape") }
-                    output += Array(String(Character(unicode)).utf8)
+                    UTF8.encode(unicode, into: put)
                 default: throw fail("invalid escape")
                 }
             }

@@ -222,6 +222,9 @@ extension Hephaestus {
         @OptionGroup(title: "Network")
         var network: NetworkOptions
 
+        @Flag(help: "Print one JSON document on stdout.")
+        var json = false
+
         var httpSettings: HTTPSettings? { network.http.settings }
 
         func request(_ context: CommandContext) throws -> BackfillRollbackOperation.Request {
@@ -229,6 +232,10 @@ extension Hephaestus {
         }
 
         func render(report: BackfillRollbackOperation.Report, _ context: CommandContext) throws {
+            if json {
+                try printJSON(report, context)
+                return
+            }
             for line in report.lines {
                 context.stdout.line("\(line.release)  \(line.asset)  \(line.action.rawValue): \(line.outcome.rawValue)  \(line.detail ?? "")")
             }

@@ -55,6 +55,9 @@ extension Hephaestus {
         @OptionGroup(title: "Network")
         var network: NetworkOptions
 
+        @Flag(help: "Print one JSON document on stdout.")
+        var json = false
+
         var requested: ReleaseRevokeOperation.Request {
             ReleaseRevokeOperation.Request(
                 repository: repository, tag: tag, deleteRelease: deleteRelease, deleteAssets: deleteAssets, reason: reason,
@@ -73,10 +76,15 @@ extension Hephaestus {
         var confirmation: TerminalConfirmation { TerminalConfirmation { "Type the tag (\($0)) to confirm: " } }
 
         func render(item written: ReleaseRevocation.AdvisoryFiles, _ context: CommandContext) {
+            guard !json else { return }
             context.stdout.line("advisory: \(written.markdown), \(written.json)")
         }
 
         func render(report: ReleaseRevokeOperation.Report, _ context: CommandContext) throws {
+            if json {
+                try printJSON(report, context)
+                return
+            }
             for asset in report.advisory.affected { context.stdout.line("deleted: \(asset.name)  sha256 \(asset.sha256)") }
             context.stdout.line(
                 report.wholeRelease ? "release \(tag) deleted from \(repository)" : "\(report.advisory.affected.count) asset(s) deleted from \(tag)")
