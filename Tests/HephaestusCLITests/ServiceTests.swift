@@ -145,7 +145,7 @@ struct ServiceTests {
         #expect(service.stop() == 0)
     }
 
-    @Test("limits: body size 413, rate 429 with Retry-After, conflicting lengths 400, slow headers cut")
+    @Test("limits: body size 413, gRPC message size RESOURCE_EXHAUSTED, rate 429 with Retry-After, conflicting lengths 400, slow headers cut")
     func limits() throws {
         let work = try TemporaryDirectory()
         let config = try work.write(
@@ -153,6 +153,7 @@ struct ServiceTests {
             """
             [limits]
             max_body_bytes = 4096
+            max_grpc_message_bytes = 2048
             header_timeout_seconds = 1
             [rate_limits.role]
             operator = 2
@@ -162,6 +163,14 @@ struct ServiceTests {
         let large = try Self.curl(service, "POST", "/v1/verify/bundle", token: operatorToken, body: Array(repeating: UInt8(ascii: " "), count: 5000))
         #expect(large.status == 413, "\(large.body)")
         #expect((Self.json(large.body)["error"] as? [String: Any])?["code"] as? String == "service.body-too-large")
+        // A request of 3,000 bytes: within the REST body limit (refused for what it says, 400), over gRPC's message limit.
+        let digest = "sha256:" + String(repeating: "a", count: 64)
+        let midsize = try work.write("midsize.json", #"{"artifactDigest": "\#(digest)", "bundleJson": "\#(String(repeating: "x", count: 2900))"}"#)
+        let rest = try Self.curl(
+            service, "POST", "/v1/verify/bundle", token: operatorToken, body: Array(try String(contentsOfFile: midsize, encoding: .utf8).utf8))
+        #expect(rest.status == 400, "\(rest.body)")
+        let grpc = try #require(try Self.grpc(service, token: operatorToken, ["verify-bundle", midsize]).first?["error"] as? [String: Any])
+        #expect(grpc["status"] as? String == "RESOURCE_EXHAUSTED" && grpc["code"] as? String == "service.body-too-large", "\(grpc)")
         // Two operator calls per minute: the third is refused with Retry-After.
         var statuses: [Int] = []
         var last = ""

@@ -123,6 +123,7 @@ struct GRPCRequestBudgetHandlerTests {
             token = try await store.accounts.create(name: "ci", role: .verifier, expiresAt: nil, at: Date()).token.text
             var limits = ServiceLimits()
             limits.maxBodyBytes = maxBody
+            limits.maxGRPCMessageBytes = maxBody
             limits.maxBodyBytesInFlight = budget
             let logger = Logger(label: "test")
             let core = ServiceCore(
@@ -203,6 +204,21 @@ struct GRPCRequestBudgetHandlerTests {
         #expect(audit.count == 1)
         #expect(audit.first?.code == "service.busy" && audit.first?.status == "UNAVAILABLE" && audit.first?.account == "ci")
         #expect(audit.first?.operation == "verify.bundle" && audit.first?.transport == .grpc)
+    }
+
+    @Test("a one-message call's message over the gRPC message limit is refused RESOURCE_EXHAUSTED from its prefix, audited")
+    func unaryTooLarge() async throws {
+        let setup = try await Setup(budget: 100_000, maxBody: 4096)
+        try await setup.headers(path: "/hephaestus.v1.Verification/VerifyBundle", token: setup.token)
+        try await setup.data(Array(Self.message(5000)[..<1000]))
+        let trailers = try #require(Self.trailers(try await setup.channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)))
+        #expect(trailers.first(name: "grpc-status") == "8")
+        #expect(trailers.first(name: "hephaestus-error-code") == "service.body-too-large")
+        #expect(try await setup.forwarded().count == 1, "only the headers reached grpc-swift")
+        #expect(setup.budget.heldBytes == 0)
+        let audit = try await setup.audit()
+        #expect(audit.count == 1 && audit.first?.code == "service.body-too-large" && audit.first?.status == "RESOURCE_EXHAUSTED", "\(audit)")
+        #expect(audit.first?.account == "ci" && audit.first?.operation == "verify.bundle")
     }
 
     @Test("a caller without an account is refused while its long message is still arriving, and holds nothing")

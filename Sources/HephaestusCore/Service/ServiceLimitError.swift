@@ -35,7 +35,8 @@ public enum ServiceLimitError: CodedError, Equatable {
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
-            case .bodyTooLarge: (.tooLarge, "a request body is larger than the service's limit ([limits] max_body_bytes)")
+            case .bodyTooLarge:
+                (.tooLarge, "a request body or gRPC message is larger than the service's limit ([limits] max_body_bytes, max_grpc_message_bytes)")
             case .busy:
                 (.unavailable, "requests in progress hold every body byte the service takes at once ([limits] max_body_bytes_in_flight)")
             case .rateLimited: (.rateLimited, "the account made more calls than its rate limit allows; retry after Retry-After seconds")

@@ -17,6 +17,8 @@ import NIOHTTP2
 ///   `service.busy`, `retry-after` metadata, audited like every refusal. `Verification.VerifyBatch`, whose requests
 ///   stream and which the gate admitted when it began, waits instead: the stream is not read (HTTP/2 flow control holds
 ///   the client) until bytes are given back.
+/// - A one-message call whose message is longer than `max_grpc_message_bytes` is refused from its prefix:
+///   `RESOURCE_EXHAUSTED`, `service.body-too-large`, audited (grpc-swift itself would reset the stream, unaudited).
 /// - A message that does not arrive in its first frame has its caller's token checked at once, so that a caller without
 ///   an account cannot hold the budget while it sends; and it must arrive whole within `request_timeout_seconds`
 ///   (`service.request-timeout`), as a REST body must.
@@ -94,13 +96,17 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Reserves the messages that start in `bytes`; false when the call has been refused instead.
     private func reserveMessages(in bytes: ByteBuffer, context: ChannelHandlerContext) -> Bool {
         var busy = false
+        var tooLarge = false
         var completed = false
         let limit = calls.core.limits.maxGRPCMessageBytes
         inbound.consume(bytes) { event in
             switch event {
             case .started(let length):
-                // A message over the per-request limit is grpc-swift's to refuse (RESOURCE_EXHAUSTED), from its prefix.
-                guard length <= limit else { return }
+                // Over the per-message limit: refused from its prefix (a stream's later message: grpc-swift resets it).
+                guard length <= limit else {
+                    tooLarge = true
+                    return
+                }
                 if owed.isEmpty, (try? reservation.grow(to: reservation.heldBytes + length)) != nil {
                     unanswered.append(length)
                 } else {
@@ -110,6 +116,10 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
             case .completed:
                 completed = true
             }
+        }
+        if tooLarge && !isStreaming {
+            refuse(ServiceLimitError.bodyTooLarge(limit: limit), context: context)
+            return false
         }
         if busy && !isStreaming {
             refuse(ServiceLimitError.busy(retryAfterSeconds: 1), context: context)

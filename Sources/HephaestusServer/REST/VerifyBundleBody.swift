@@ -28,8 +28,8 @@ enum VerifyBundleBody {
         guard case .object(var fields)? = consume parsed, let bundle = takeBundle(from: &fields) else {
             return VerifyBundleInput(try RESTRoutes.decode(Hephaestus_V1_VerifyBundleRequest.self, from: body))
         }
-        // The other fields are a digest, a signer and a root's name: written back and decoded, they are never copied
-        // twice at any size.
+        // The other fields are a digest, a signer and a root's name: bounded, so writing them back as JSON and decoding
+        // that costs little whatever else the body holds.
         guard textBytes(in: .object(fields)) <= wholeDecodingLimit else {
             throw RequestError("the fields other than the bundle hold more than \(wholeDecodingLimit) bytes of text")
         }
