@@ -157,6 +157,18 @@ struct GRPCRequestBudgetHandlerTests {
         }
 
         func audit() async throws -> [AuditEntry] { try await store.audit.records(after: 0, limit: 100).map(\.entry) }
+
+        /// The handler's answer (its trailers). If none is written within 30 s the channel is closed, which fails the
+        /// wait: a handler that never answers fails its test instead of hanging the suite.
+        func answer() async throws -> HPACKHeaders? {
+            let channel = self.channel
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(30))
+                try await channel.close()
+            }
+            defer { watchdog.cancel() }
+            return GRPCRequestBudgetHandlerTests.trailers(try await channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self))
+        }
     }
 
     static func message(_ length: Int) -> [UInt8] {
@@ -192,7 +204,7 @@ struct GRPCRequestBudgetHandlerTests {
         try other.grow(to: 8000)
         try await setup.headers(path: "/hephaestus.v1.Verification/VerifyBundle", token: setup.token)
         try await setup.data(Self.message(4000), end: true)
-        let trailers = try #require(Self.trailers(try await setup.channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)))
+        let trailers = try #require(try await setup.answer())
         #expect(trailers.first(name: "grpc-status") == "14")
         #expect(trailers.first(name: "hephaestus-error-code") == "service.busy")
         #expect(trailers.first(name: "retry-after") == "1")
@@ -211,7 +223,7 @@ struct GRPCRequestBudgetHandlerTests {
         let setup = try await Setup(budget: 100_000, maxBody: 4096)
         try await setup.headers(path: "/hephaestus.v1.Verification/VerifyBundle", token: setup.token)
         try await setup.data(Array(Self.message(5000)[..<1000]))
-        let trailers = try #require(Self.trailers(try await setup.channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)))
+        let trailers = try #require(try await setup.answer())
         #expect(trailers.first(name: "grpc-status") == "8")
         #expect(trailers.first(name: "hephaestus-error-code") == "service.body-too-large")
         #expect(try await setup.forwarded().count == 1, "only the headers reached grpc-swift")
@@ -226,7 +238,7 @@ struct GRPCRequestBudgetHandlerTests {
         let setup = try await Setup(budget: 100_000)
         try await setup.headers(path: "/hephaestus.v1.Operations/Call", token: nil)
         try await setup.data(Array(Self.message(50_000)[..<1000]))
-        let trailers = try #require(Self.trailers(try await setup.channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)))
+        let trailers = try #require(try await setup.answer())
         #expect(trailers.first(name: "grpc-status") == "16")
         #expect(trailers.first(name: "hephaestus-error-code") == "auth.missing")
         #expect(setup.budget.heldBytes == 0)
@@ -246,7 +258,7 @@ struct GRPCRequestBudgetHandlerTests {
         await setup.channel.testingEventLoop.advanceTime(by: .seconds(Int64(ServiceLimits().requestTimeoutSeconds - 1)))
         #expect(try await setup.channel.readOutbound(as: HTTP2Frame.FramePayload.self) == nil)
         await setup.channel.testingEventLoop.advanceTime(by: .seconds(2))
-        let trailers = try #require(Self.trailers(try await setup.channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)))
+        let trailers = try #require(try await setup.answer())
         #expect(trailers.first(name: "hephaestus-error-code") == "service.request-timeout")
         #expect(setup.budget.heldBytes == 0)
         #expect(try await setup.audit().map(\.code) == ["service.request-timeout"])
