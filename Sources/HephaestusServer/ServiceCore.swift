@@ -138,8 +138,13 @@ public struct ServiceChoices: Sendable, Equatable {
 /// (the GitHub API, a package index, a TUF repository: any URL a caller chose would make the service a proxy into its
 /// own network), the service's standard input (`-`), or a file for a read-only operation to write (`schema.export`'s
 /// `output`, which a viewer may call). An operation that reads GitHub gets the service's configured API in its
-/// `github.apiURL`.
+/// `github.apiURL`. Nor may a request hold more than ``maximumRequestValues`` JSON values.
 enum ServiceTrust {
+    /// The most JSON values an operation's request may hold (every object, array, string, number and literal): ten
+    /// thousand files to digest or sign in one request, for instance. Its parse and its report grow with it, so the
+    /// bound keeps what one request costs near its body's size.
+    static let maximumRequestValues = 10_000
+
     /// Request members naming an endpoint, at any depth: the operations use the service's (``ServiceChoices``) or their
     /// defaults (api.github.com, pypi.org, the public-good TUF repository) when served.
     static let endpointFields: Set<String> = ["apiURL", "repositoryURL", "indexURL", "tufUrl", "metadataUrl", "targetBaseUrl"]
@@ -147,6 +152,13 @@ enum ServiceTrust {
     static let fileOutputFields: Set<String> = ["output", "overwrite"]
 
     static func apply(_ choices: ServiceChoices, to requestJSON: [UInt8], operation: String) throws -> [UInt8] {
+        do {
+            _ = try JSONValue.parse(requestJSON, maximumValues: maximumRequestValues)
+        } catch  where error.exceedsLimit {
+            throw RequestError("the request holds more than \(maximumRequestValues) JSON values (send several smaller ones)")
+        } catch {
+            // Not JSON, or not strict JSON: the operation's decoder words that.
+        }
         guard var object = (try? JSONSerialization.jsonObject(with: Data(requestJSON))) as? [String: Any] else { return requestJSON }
         try refuseServerSideReach(object, operation: operation)
         // `verify.github-attestation` names its root as gh does (`--custom-trusted-root`): a file of the client's choice too.

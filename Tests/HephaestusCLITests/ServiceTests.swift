@@ -154,6 +154,7 @@ struct ServiceTests {
             [limits]
             max_body_bytes = 4096
             max_grpc_message_bytes = 2048
+            max_operation_body_bytes = 1024
             header_timeout_seconds = 1
             [rate_limits.role]
             operator = 2
@@ -169,6 +170,17 @@ struct ServiceTests {
         let rest = try Self.curl(
             service, "POST", "/v1/verify/bundle", token: operatorToken, body: Array(try String(contentsOfFile: midsize, encoding: .utf8).utf8))
         #expect(rest.status == 400, "\(rest.body)")
+        // An operation's request over its own limit (1,024 bytes here): 413 over REST (tasks too), RESOURCE_EXHAUSTED over gRPC.
+        let files = #"{"files": [\#(Array(repeating: "\"/tmp/a\"", count: 200).joined(separator: ","))]}"#
+        let operation = try Self.curl(service, "POST", "/v1/digest/files", token: operatorToken, body: Array(files.utf8))
+        #expect(operation.status == 413 && (Self.json(operation.body)["error"] as? [String: Any])?["code"] as? String == "service.body-too-large")
+        let task = try Self.curl(
+            service, "POST", "/v1/tasks", token: operatorToken, body: Array(#"{"operation": "digest.files", "request": \#(files)}"#.utf8))
+        #expect(task.status == 413, "\(task.body)")
+        let called = try #require(
+            try Self.grpc(service, token: operatorToken, ["call", "digest.files", try work.write("files.json", files)]).first?["error"]
+                as? [String: Any])
+        #expect(called["status"] as? String == "RESOURCE_EXHAUSTED", "\(called)")
         let grpc = try #require(try Self.grpc(service, token: operatorToken, ["verify-bundle", midsize]).first?["error"] as? [String: Any])
         #expect(grpc["status"] as? String == "RESOURCE_EXHAUSTED" && grpc["code"] as? String == "service.body-too-large", "\(grpc)")
         // Two operator calls per minute: the third is refused with Retry-After.

@@ -80,6 +80,16 @@ struct BodyBudgetTests {
             try limits("[limits]\nmax_body_bytes_in_flight = 65536\nmax_body_bytes = 4096\nmax_grpc_message_bytes = 131072")
         }
         #expect(small?.message.contains("at least limits.max_grpc_message_bytes (131072)") == true, "\(String(describing: small))")
+        // Operation requests: 1 MiB, or the body limit when that is lower; the budget covers eight times the largest.
+        #expect(ServiceLimits().maxOperationBodyBytes == 1 << 20)
+        #expect(try limits("[limits]\nmax_body_bytes = 4096").maxOperationBodyBytes == 4096)
+        #expect(try limits("[limits]\nmax_operation_body_bytes = 8388608").maxBodyBytesInFlight == 64 << 20)
+        #expect(
+            try limits("[limits]\nmax_body_bytes = 65536\nmax_body_bytes_in_flight = 65536").maxOperationBodyBytes == 8192, "within a budget given")
+        let operations = #expect(throws: RequestError.self) {
+            try limits("[limits]\nmax_body_bytes_in_flight = 65536\nmax_body_bytes = 4096\nmax_operation_body_bytes = 16384")
+        }
+        #expect(operations?.message.contains("at least 8 × limits.max_operation_body_bytes (131072)") == true, "\(String(describing: operations))")
     }
 
     @Test("gRPC message boundaries are found however the bytes are split")
@@ -117,13 +127,14 @@ struct GRPCRequestBudgetHandlerTests {
         let token: String
         let channel: NIOAsyncTestingChannel
 
-        init(budget: Int, maxBody: Int = 1 << 20) async throws {
+        init(budget: Int, maxBody: Int = 1 << 20, maxOperationBody: Int = 1 << 20) async throws {
             directory = try TemporaryDirectory(prefix: "grpc-budget")
             store = try ServiceStore.open(.sqlite(path: directory.file("service.sqlite")))
             token = try await store.accounts.create(name: "ci", role: .verifier, expiresAt: nil, at: Date()).token.text
             var limits = ServiceLimits()
             limits.maxBodyBytes = maxBody
             limits.maxGRPCMessageBytes = maxBody
+            limits.maxOperationBodyBytes = maxOperationBody
             limits.maxBodyBytesInFlight = budget
             let logger = Logger(label: "test")
             let core = ServiceCore(
@@ -233,9 +244,26 @@ struct GRPCRequestBudgetHandlerTests {
         #expect(audit.first?.account == "ci" && audit.first?.operation == "verify.bundle")
     }
 
+    @Test("an operation's request message holds eight times its length, and one over the operation limit is refused")
+    func operationMessages() async throws {
+        let setup = try await Setup(budget: 100_000, maxBody: 4096)
+        try await setup.headers(path: "/hephaestus.v1.Operations/Call", token: setup.token)
+        try await setup.data(Self.message(1000), end: true)
+        #expect(setup.budget.heldBytes == 8000)
+        try await setup.channel.writeOutbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(bytes: Self.message(10))))))
+        #expect(setup.budget.heldBytes == 0)
+
+        let over = try await Setup(budget: 100_000, maxBody: 4096, maxOperationBody: 2048)
+        try await over.headers(path: "/hephaestus.v1.Operations/Call", token: over.token)
+        try await over.data(Array(Self.message(3000)[..<1000]))
+        let trailers = try #require(try await over.answer())
+        #expect(trailers.first(name: "grpc-status") == "8" && trailers.first(name: "hephaestus-error-code") == "service.body-too-large")
+        #expect(over.budget.heldBytes == 0)
+    }
+
     @Test("a caller without an account is refused while its long message is still arriving, and holds nothing")
     func unauthenticatedLongMessage() async throws {
-        let setup = try await Setup(budget: 100_000)
+        let setup = try await Setup(budget: 1_000_000)
         try await setup.headers(path: "/hephaestus.v1.Operations/Call", token: nil)
         try await setup.data(Array(Self.message(50_000)[..<1000]))
         let trailers = try #require(try await setup.answer())

@@ -144,6 +144,17 @@ struct ServiceDescriptionTests {
         #expect(try ServiceTrust.apply(trust, to: Array(#"{"files":["a"]}"#.utf8), operation: "digest.files") == Array(#"{"files":["a"]}"#.utf8))
     }
 
+    @Test("an operation's request of more JSON values than the bound is refused before it is decoded")
+    func requestValueBound() throws {
+        func files(_ count: Int) -> [UInt8] { Array(("{\"files\":[" + Array(repeating: "\"a\"", count: count).joined(separator: ",") + "]}").utf8) }
+        let bound = ServiceTrust.maximumRequestValues
+        #expect(try ServiceTrust.apply(ServiceChoices(), to: files(bound - 2), operation: "digest.files") == files(bound - 2))
+        let refused = #expect(throws: RequestError.self) { try ServiceTrust.apply(ServiceChoices(), to: files(bound - 1), operation: "digest.files") }
+        #expect(refused?.message == "the request holds more than \(bound) JSON values (send several smaller ones)")
+        // Malformed JSON is left to the operation's decoder, as before.
+        #expect(try ServiceTrust.apply(ServiceChoices(), to: Array("{,".utf8), operation: "digest.files") == Array("{,".utf8))
+    }
+
     @Test("the service's GitHub API ([github] api_url) reaches every operation that reads GitHub, and only those")
     func serviceGitHub() throws {
         let choices = ServiceChoices(githubAPIURL: "https://github.example.com/api/v3")

@@ -10,6 +10,13 @@ public struct ServiceLimits: Sendable, Equatable {
     /// grpc-swift's transport holds a message's bytes twice while it decodes it, and the decoded request until the call
     /// ends, so a message costs about twice what a REST body of its size costs (``maxBodyBytes`` when that is lower).
     public var maxGRPCMessageBytes: Int = 16 << 20
+    /// Largest request of a registered operation (`POST /v1/<group>/<name>`, `POST /v1/tasks`, gRPC `Operations.Call`
+    /// and `Tasks.Start`): 1 MiB by default (``maxBodyBytes`` when that is lower). Such a request names files and
+    /// options; its parse and its report cost several times its size, so it reserves ``operationRequestCost`` times
+    /// its bytes in the body budget.
+    public var maxOperationBodyBytes: Int = 1 << 20
+    /// How many times its size an operation's request reserves in the body budget.
+    public static let operationRequestCost = 8
     /// Bytes of request bodies held at once by every REST request and gRPC call together (503 `service.busy` beyond:
     /// see ``BodyBudget``). At least `maxBodyBytes` and `maxGRPCMessageBytes`, so that the largest body is taken when the
     /// service is idle (a configuration that raises either alone raises this with it).
@@ -44,12 +51,19 @@ public struct ServiceLimits: Sendable, Equatable {
         } else {
             maxGRPCMessageBytes = min(maxGRPCMessageBytes, maxBodyBytes)
         }
-        if let value = try positive("limits.max_body_bytes_in_flight", 1...(1 << 36)) {
-            maxBodyBytesInFlight = value
+        let budget = try positive("limits.max_body_bytes_in_flight", 1...(1 << 36))
+        if let value = try positive("limits.max_operation_body_bytes", 1...(1 << 30)) {
+            maxOperationBodyBytes = value
         } else {
-            maxBodyBytesInFlight = max(maxBodyBytesInFlight, maxBodyBytes, maxGRPCMessageBytes)
+            // Never more than a body, nor more than the budget given can take.
+            maxOperationBodyBytes = max(1, min(maxOperationBodyBytes, maxBodyBytes, (budget ?? Int.max) / Self.operationRequestCost))
         }
-        for (key, largest) in [("limits.max_body_bytes", maxBodyBytes), ("limits.max_grpc_message_bytes", maxGRPCMessageBytes)] {
+        let operationCost = maxOperationBodyBytes * Self.operationRequestCost
+        maxBodyBytesInFlight = budget ?? max(maxBodyBytesInFlight, maxBodyBytes, maxGRPCMessageBytes, operationCost)
+        for (key, largest) in [
+            ("limits.max_body_bytes", maxBodyBytes), ("limits.max_grpc_message_bytes", maxGRPCMessageBytes),
+            ("\(Self.operationRequestCost) × limits.max_operation_body_bytes", operationCost),
+        ] {
             guard maxBodyBytesInFlight >= largest else {
                 throw RequestError(
                     "limits.max_body_bytes_in_flight (\(maxBodyBytesInFlight)) must be at least \(key) (\(largest)), or the largest body would never be taken"

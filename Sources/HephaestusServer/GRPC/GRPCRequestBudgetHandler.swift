@@ -61,6 +61,15 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private var isStreaming: Bool { Self.streamingRequestPaths.contains(path) }
 
+    /// The methods whose request is an operation's: `[limits] max_operation_body_bytes`, reserved several times over.
+    static let operationRequestPaths: Set<String> = ["/hephaestus.v1.Operations/Call", "/hephaestus.v1.Tasks/Start"]
+
+    /// The largest request message of this call's method, and how many times its length it reserves.
+    private var messageLimit: (bytes: Int, cost: Int) {
+        Self.operationRequestPaths.contains(path)
+            ? (calls.core.limits.maxOperationBodyBytes, ServiceLimits.operationRequestCost) : (calls.core.limits.maxGRPCMessageBytes, 1)
+    }
+
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -98,7 +107,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
         var busy = false
         var tooLarge = false
         var completed = false
-        let limit = calls.core.limits.maxGRPCMessageBytes
+        let (limit, cost) = messageLimit
         inbound.consume(bytes) { event in
             switch event {
             case .started(let length):
@@ -107,10 +116,11 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
                     tooLarge = true
                     return
                 }
-                if owed.isEmpty, (try? reservation.grow(to: reservation.heldBytes + length)) != nil {
-                    unanswered.append(length)
+                let reserved = length * cost
+                if owed.isEmpty, (try? reservation.grow(to: reservation.heldBytes + reserved)) != nil {
+                    unanswered.append(reserved)
                 } else {
-                    owed.append(length)
+                    owed.append(reserved)
                     busy = true
                 }
             case .completed:
