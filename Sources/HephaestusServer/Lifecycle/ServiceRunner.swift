@@ -86,7 +86,8 @@ public struct ServiceRunner: Sendable {
         }
         var http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
-                RequestDeadlineHandler(requestTimeout: .seconds(Int64(limits.requestTimeoutSeconds)), onMalformed: malformed)
+                ReadSizeLimit(),
+                RequestDeadlineHandler(requestTimeout: .seconds(Int64(limits.requestTimeoutSeconds)), onMalformed: malformed),
             ],
             idleTimeout: .seconds(Int64(limits.headerTimeoutSeconds)))
         http1.httpDecoder = .init(maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 64 << 10, maxHeaderFieldCount: 200)
