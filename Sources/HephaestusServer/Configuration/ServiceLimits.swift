@@ -84,10 +84,24 @@ public struct ServiceLimits: Sendable, Equatable {
         }
     }
 
+    /// A REST request's body.
+    var body: BodyAllowance { BodyAllowance(maxBytes: maxBodyBytes) }
+    /// A gRPC request message.
+    var grpcMessage: BodyAllowance { BodyAllowance(maxBytes: maxGRPCMessageBytes) }
+    /// An operation's request, over either transport.
+    var operationRequest: BodyAllowance { BodyAllowance(maxBytes: maxOperationBodyBytes, cost: Self.operationRequestCost) }
+
     /// The calls per minute `account` may make of calls needing `requiredRole`; nil when unlimited.
     public func callsPerMinute(account: String, requiredRole: String) -> Int? {
         guard let limit = callsPerMinute[requiredRole] else { return nil }
         guard let own = accountCallsPerMinute[account] else { return limit }
         return own == 0 ? nil : own
     }
+}
+
+/// How large one request body (or gRPC message) may be, and how many bytes of the body budget each of its bytes
+/// reserves: what its parse may take beyond the bytes themselves.
+struct BodyAllowance: Sendable, Equatable {
+    var maxBytes: Int
+    var cost = 1
 }

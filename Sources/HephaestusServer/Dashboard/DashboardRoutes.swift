@@ -59,7 +59,7 @@ struct DashboardRoutes: Sendable {
         }
         let reservation = BodyReservation(calls.core.bodyBudget)
         defer { reservation.release() }
-        let form = try await RESTRoutes.body(of: request, limit: 16 << 10, reservation: reservation)
+        let form = try await RESTRoutes.body(of: request, allowance: BodyAllowance(maxBytes: 16 << 10), reservation: reservation)
         guard let token = Self.formValue("token", in: form), !token.isEmpty else {
             return Self.html(DashboardPage.login(message: "Enter a token."), status: .badRequest)
         }

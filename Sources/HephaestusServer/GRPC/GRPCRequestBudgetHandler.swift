@@ -64,10 +64,9 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     /// The methods whose request is an operation's: `[limits] max_operation_body_bytes`, reserved several times over.
     static let operationRequestPaths: Set<String> = ["/hephaestus.v1.Operations/Call", "/hephaestus.v1.Tasks/Start"]
 
-    /// The largest request message of this call's method, and how many times its length it reserves.
-    private var messageLimit: (bytes: Int, cost: Int) {
-        Self.operationRequestPaths.contains(path)
-            ? (calls.core.limits.maxOperationBodyBytes, ServiceLimits.operationRequestCost) : (calls.core.limits.maxGRPCMessageBytes, 1)
+    /// How large this call's request messages may be, and what each reserves.
+    private var allowance: BodyAllowance {
+        Self.operationRequestPaths.contains(path) ? calls.core.limits.operationRequest : calls.core.limits.grpcMessage
     }
 
     // MARK: Inbound
@@ -107,7 +106,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
         var busy = false
         var tooLarge = false
         var completed = false
-        let (limit, cost) = messageLimit
+        let (limit, cost) = (allowance.maxBytes, allowance.cost)
         inbound.consume(bytes) { event in
             switch event {
             case .started(let length):

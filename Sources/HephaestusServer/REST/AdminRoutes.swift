@@ -41,10 +41,10 @@ enum AdminRoutes {
         fields: @escaping @Sendable ([UInt8]) throws -> [String: Any]
     ) async throws -> Response {
         guard let found = OperationRegistry.operation(named: operation) else { return try await routes.unknownRoute(request, context) }
-        let limit = routes.limits.maxOperationBodyBytes
-        return try await routes.gated(request, context, action: .operation(found.descriptor), bodyLimit: limit) { _ in
+        let allowance = routes.limits.operationRequest
+        return try await routes.gated(request, context, action: .operation(found.descriptor), allowance: allowance) { _ in
             let parse: ([UInt8]) throws -> [UInt8] = { Array(try JSONSerialization.data(withJSONObject: try fields($0), options: [.sortedKeys])) }
-            return try await routes.withBody(of: request, limit: limit, cost: ServiceLimits.operationRequestCost, parse: parse) { requestJSON in
+            return try await routes.withBody(of: request, allowance: allowance, parse: parse) { requestJSON in
                 RESTRoutes.json(try await routes.core.callOperation(operation, requestJSON: requestJSON, runID: RunID.generate()).json)
             }
         }

@@ -91,8 +91,8 @@ public struct RESTRoutes: Sendable {
         guard let operation = OperationRegistry.operation(named: name) else {
             return try await unknownRoute(request, context)
         }
-        return try await gated(request, context, action: .operation(operation.descriptor), bodyLimit: limits.maxOperationBodyBytes) { _ in
-            try await withOperationRequest(of: request) { requestJSON in
+        return try await gated(request, context, action: .operation(operation.descriptor), allowance: limits.operationRequest) { _ in
+            try await withBody(of: request, allowance: limits.operationRequest, parse: { $0.isEmpty ? Array("{}".utf8) : $0 }) { requestJSON in
                 Self.json(try await core.callOperation(name, requestJSON: requestJSON, runID: RunID.generate()).json)
             }
         }
@@ -105,14 +105,14 @@ public struct RESTRoutes: Sendable {
             requestID: context.requestID, transport: .rest, authorization: request.headers[.authorization], action: action, source: context.peer)
     }
 
-    /// Runs `body` through the gate; its response's status is the one recorded. A body declared larger than the limit
-    /// (`bodyLimit`, the body limit unless given) is refused before anything else (413), and audited.
+    /// Runs `body` through the gate; its response's status is the one recorded. A body declared larger than `allowance`
+    /// (a REST body's unless given) allows is refused before anything else (413), and audited.
     func gated(
         _ request: Request, _ context: ServiceRequestContext, action: GatedAction, status: HTTPResponse.Status = .ok,
-        bodyLimit: Int? = nil, _ body: (Admission) async throws -> Response
+        allowance: BodyAllowance? = nil, _ body: (Admission) async throws -> Response
     ) async throws -> Response {
         let gateRequest = gateRequest(request, context, action: action)
-        let limit = bodyLimit ?? limits.maxBodyBytes
+        let limit = (allowance ?? limits.body).maxBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             try await calls.refuseAfterAuthentication(gateRequest, ServiceLimitError.bodyTooLarge(limit: limit))
         }
@@ -133,32 +133,25 @@ public struct RESTRoutes: Sendable {
     /// in the service's ``BodyBudget`` as they are read (503 `service.busy` when it is spent) and given back when
     /// `work` returns, since the parsed body lives until then; the bytes themselves are freed once parsed.
     func withBody<Parsed, Result>(
-        of request: Request, limit: Int? = nil, cost: Int = 1, parse: (consuming [UInt8]) throws -> Parsed,
+        of request: Request, allowance: BodyAllowance? = nil, parse: (consuming [UInt8]) throws -> Parsed,
         _ work: (Parsed) async throws -> Result
     ) async throws -> Result {
         let reservation = BodyReservation(core.bodyBudget)
         defer { reservation.release() }
         let result: Result
         do {
-            let body = try await Self.body(of: request, limit: limit ?? limits.maxBodyBytes, reservation: reservation, cost: cost)
+            let body = try await Self.body(of: request, allowance: allowance ?? limits.body, reservation: reservation)
             let parsed = try parse(body)
             result = try await work(parsed)
         }  // What the body was parsed into is freed here, before the reservation is given back.
         return result
     }
 
-    /// An operation's request body (empty: `{}`), at most `[limits] max_operation_body_bytes`, reserving
-    /// ``ServiceLimits/operationRequestCost`` times its size.
-    func withOperationRequest<Result>(of request: Request, _ work: ([UInt8]) async throws -> Result) async throws -> Result {
-        try await withBody(
-            of: request, limit: limits.maxOperationBodyBytes, cost: ServiceLimits.operationRequestCost,
-            parse: { $0.isEmpty ? Array("{}".utf8) : $0 }, work)
-    }
-
-    /// The request body, at most `limit` bytes (413 beyond), collected into one array without a second copy: its
-    /// declared `Content-Length` (times `cost`, for what its parse will take) is reserved in `reservation` before a byte
-    /// is read, a chunked body's bytes as they arrive (503 `service.busy` when the budget cannot cover them).
-    static func body(of request: Request, limit: Int, reservation: BodyReservation, cost: Int = 1) async throws -> [UInt8] {
+    /// The request body, at most `allowance.maxBytes` (413 beyond), collected into one array without a second copy: its
+    /// declared `Content-Length` (times `allowance.cost`, for what its parse will take) is reserved in `reservation`
+    /// before a byte is read, a chunked body's bytes as they arrive (503 `service.busy` when the budget cannot cover them).
+    static func body(of request: Request, allowance: BodyAllowance, reservation: BodyReservation) async throws -> [UInt8] {
+        let (limit, cost) = (allowance.maxBytes, allowance.cost)
         var bytes: [UInt8] = []
         if let declared = request.headers[.contentLength].flatMap(Int.init) {
             guard declared <= limit else { throw ServiceLimitError.bodyTooLarge(limit: limit) }

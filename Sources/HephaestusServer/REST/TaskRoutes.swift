@@ -19,14 +19,13 @@ extension TaskRoutes {
             do {
                 body = try RESTRoutes.decode(
                     Hephaestus_V1_StartTaskRequest.self,
-                    from: try await RESTRoutes.body(
-                        of: request, limit: routes.limits.maxOperationBodyBytes, reservation: reservation, cost: ServiceLimits.operationRequestCost))
+                    from: try await RESTRoutes.body(of: request, allowance: routes.limits.operationRequest, reservation: reservation))
                 descriptor = try TaskService.descriptor(of: body.operation)
             } catch let error as any CodedError {
                 try await routes.calls.refuseAfterAuthentication(routes.gateRequest(request, context, action: .unknown("tasks.start")), error)
             }
             return try await routes.gated(
-                request, context, action: .startTask(descriptor), status: .accepted, bodyLimit: routes.limits.maxOperationBodyBytes
+                request, context, action: .startTask(descriptor), status: .accepted, allowance: routes.limits.operationRequest
             ) { admission in
                 let task = try await tasks.start(descriptor, request: body.hasRequest ? body.request : nil, account: admission.account.name)
                 return RESTRoutes.json(try TaskMessages.json(try TaskMessages.message(task)), status: .accepted)

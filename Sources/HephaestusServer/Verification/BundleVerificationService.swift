@@ -198,23 +198,13 @@ extension JSONValue {
     /// Nil when it holds more than `maximumValues` values (counted as ``JSONValue/parse(_:maximumValues:)`` counts them).
     init?(_ object: Google_Protobuf_Struct, maximumValues: Int) {
         var valuesLeft = maximumValues
-        guard let value = Self.converting(object, valuesLeft: &valuesLeft) else { return nil }
+        var root = Google_Protobuf_Value()
+        root.structValue = object
+        guard let value = Self.converting(root, valuesLeft: &valuesLeft) else { return nil }
         self = value
     }
 
-    private static func converting(_ object: Google_Protobuf_Struct, valuesLeft: inout Int) -> JSONValue? {
-        guard valuesLeft > 0 else { return nil }
-        valuesLeft -= 1
-        var fields: [String: JSONValue] = [:]
-        for (key, member) in object.fields {
-            guard let value = converting(member, valuesLeft: &valuesLeft) else { return nil }
-            fields[key] = value
-        }
-        return .object(fields)
-    }
-
     private static func converting(_ value: Google_Protobuf_Value, valuesLeft: inout Int) -> JSONValue? {
-        if case .structValue(let object) = value.kind { return converting(object, valuesLeft: &valuesLeft) }
         guard valuesLeft > 0 else { return nil }
         valuesLeft -= 1
         switch value.kind {
@@ -223,7 +213,13 @@ extension JSONValue {
         case .stringValue(let string): return .string(string)
         case .numberValue(let number):
             return number.rounded() == number && abs(number) < 9_007_199_254_740_992 ? .integer(Int64(number)) : .number(number)
-        case .structValue: return nil
+        case .structValue(let object):
+            var fields: [String: JSONValue] = [:]
+            for (key, member) in object.fields {
+                guard let converted = converting(member, valuesLeft: &valuesLeft) else { return nil }
+                fields[key] = converted
+            }
+            return .object(fields)
         case .listValue(let list):
             var items: [JSONValue] = []
             for item in list.values {

@@ -5,8 +5,7 @@ extension SigstoreBundle {
     /// cryptography: media type, verification material shape, per-version log entry requirements, bounds,
     /// duplicates and encodings.
     public init(json bytes: [UInt8]) throws(VerificationError) {
-        try self.init(
-            root: try JSONObject.parse(bytes, maximumValues: SigstoreBundle.maximumJSONValues, failure: { .malformedBundle($0) }))
+        try self.init(json: try bytes.withUnsafeBufferPointer { buffer throws(VerificationError) in try Self.parseJSON(buffer) })
     }
 
     /// Parses and validates bundle JSON held as a string, read in place.
@@ -14,16 +13,18 @@ extension SigstoreBundle {
         try self.init(json: try Self.parseJSON(text))
     }
 
-    /// A bundle's text parsed as ``init(json:)-([UInt8])`` parses it (at most ``maximumJSONValues`` values), for
-    /// ``init(json:)-(JSONValue)`` to read later.
+    /// A bundle's text parsed as ``init(json:)-([UInt8])`` parses it, for ``init(json:)-(JSONValue)`` to read later.
     package static func parseJSON(_ text: String) throws(VerificationError) -> JSONValue {
         var text = text
-        let parsed = text.withUTF8 { bytes in
-            Result { () throws(JSONValue.ParseError) in try JSONValue.parse(bytes, maximumValues: maximumJSONValues) }
-        }
-        switch parsed {
-        case .success(let value): return value
-        case .failure(let error): throw VerificationError.malformedBundle("not valid JSON (\(error))")
+        return try text.withUTF8 { bytes in Result { () throws(VerificationError) in try parseJSON(bytes) } }.get()
+    }
+
+    /// The strict parse of a bundle's text, stopping at its ``maximumJSONValues``-plus-first value.
+    private static func parseJSON(_ bytes: UnsafeBufferPointer<UInt8>) throws(VerificationError) -> JSONValue {
+        do {
+            return try JSONValue.parse(bytes, maximumValues: maximumJSONValues)
+        } catch {
+            throw VerificationError.malformedBundle("not valid JSON (\(error))")
         }
     }
 

@@ -12,13 +12,11 @@ struct JSONObject {
 
     typealias Failure = (String) -> VerificationError
 
-    /// Parses `bytes` as one JSON object (strict: see ``JSONValue``) of at most `maximumValues` values.
-    static func parse(
-        _ bytes: [UInt8], path: String = "$", maximumValues: Int = .max, failure: Failure
-    ) throws(VerificationError) -> JSONObject {
+    /// Parses `bytes` as one JSON object (strict: see ``JSONValue``).
+    static func parse(_ bytes: [UInt8], path: String = "$", failure: Failure) throws(VerificationError) -> JSONObject {
         let value: JSONValue
         do {
-            value = try JSONValue.parse(bytes, maximumValues: maximumValues)
+            value = try JSONValue.parse(bytes)
         } catch {
             throw failure("not valid JSON (\(error))")
         }
