@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusPlatform
 
 /// The identifier of one `hephaestus` invocation: on every log record and in every JSON result.
 public struct RunID: Sendable, Hashable, CustomStringConvertible, Codable {
@@ -10,7 +11,7 @@ public struct RunID: Sendable, Hashable, CustomStringConvertible, Codable {
 
     /// A fresh random run id (a lowercase UUID).
     public static func generate() -> RunID {
-        RunID(UUID().uuidString.lowercased())
+        RunID(UUID.randomLowercased())
     }
 
     public var description: String { value }

@@ -223,7 +223,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
         unanswered = []
         reservation.release()
         let request = GateRequest(
-            requestID: UUID().uuidString.lowercased(), transport: .grpc, authorization: authorization, action: Self.action(path: path),
+            requestID: UUID.randomLowercased(), transport: .grpc, authorization: authorization, action: Self.action(path: path),
             source: context.channel.parent?.remoteAddress.map(Self.peer))
         let calls = self.calls
         let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)

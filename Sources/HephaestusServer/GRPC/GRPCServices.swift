@@ -19,7 +19,7 @@ struct GRPCCalls: Sendable {
     func gateRequest(_ metadata: Metadata, _ context: ServerContext, action: GatedAction) -> GateRequest {
         let authorization = metadata[stringValues: "authorization"].first(where: { _ in true })
         return GateRequest(
-            requestID: UUID().uuidString.lowercased(), transport: .grpc, authorization: authorization, action: action, source: context.remotePeer)
+            requestID: UUID.randomLowercased(), transport: .grpc, authorization: authorization, action: action, source: context.remotePeer)
     }
 
     /// A unary call through the gate; its errors as `RPCError`s.

@@ -79,7 +79,7 @@ public struct ServiceRunner: Sendable {
         let malformed: @Sendable (String) -> Void = { reason in
             Task {
                 let request = GateRequest(
-                    requestID: UUID().uuidString.lowercased(), transport: .rest, authorization: nil, action: .unknown("http.malformed"))
+                    requestID: UUID.randomLowercased(), transport: .rest, authorization: nil, action: .unknown("http.malformed"))
                 try? await calls.refuse(request, ServiceLimitError.malformedHTTP(reason))
             }
             logger.notice("request.malformed", metadata: ["reason": .string(reason)])

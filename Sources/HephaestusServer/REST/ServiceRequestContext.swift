@@ -1,4 +1,5 @@
 import Foundation
+import HephaestusPlatform
 import Hummingbird
 import NIOCore
 
@@ -11,7 +12,7 @@ public struct ServiceRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        requestID = UUID().uuidString.lowercased()
+        requestID = UUID.randomLowercased()
         peer = source.channel.remoteAddress.flatMap { address in
             address.ipAddress.map { "\($0):\(address.port ?? 0)" }
         }

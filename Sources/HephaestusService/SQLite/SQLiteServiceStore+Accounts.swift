@@ -17,8 +17,8 @@ extension SQLiteServiceStore: AccountStore {
     }
 
     public func account(withTokenHash hash: TokenHash) async throws -> Account? {
-        let found = try await reading { db in
-            // Every request asks this: the statement is prepared once per connection.
+        // Every request asks this: one statement, prepared once per connection, read where the request runs.
+        let found = try lookingUp { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM account WHERE token_sha256 = ?"), arguments: [Data(hash.bytes)])
                 .map { (account: try Self.account($0), stored: TokenHash(bytes: Array($0["token_sha256"] as Data))) }
         }

@@ -5,7 +5,7 @@ import HephaestusPlatform
 
 extension SQLiteServiceStore: TaskQueue {
     public func enqueue(_ submission: TaskSubmission, at time: Date) async throws -> TaskRecord {
-        let id = UUID().uuidString.lowercased()
+        let id = UUID.randomLowercased()
         return try await writing { db in
             try db.execute(
                 sql: """
