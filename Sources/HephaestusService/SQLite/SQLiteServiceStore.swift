@@ -158,8 +158,8 @@ public final class SQLiteServiceStore: Sendable {
     /// A read of one statement on the calling thread, for the lookup every request makes: a reader's queue is taken
     /// and released in place rather than hopping to its thread and back, and no BEGIN / COMMIT surrounds the
     /// statement (SQLite runs a single statement in a read transaction of its own, so it sees one committed state). A
-    /// WAL reader does not wait for writers, so this holds the caller for the statement's microseconds only.
-    /// Measured under `bench/run serve`: the two hops and the transaction cost about a tenth of a request.
+    /// WAL reader does not wait for writers, so this holds the caller for the statement's microseconds; it can wait
+    /// (up to ``busyTimeout``) only while another connection recovers the WAL after a crash.
     func lookingUp<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.unsafeRead(body)
