@@ -102,6 +102,42 @@ struct AccountStoreSuite {
         await #expect(throws: AccessError.unknownToken) { try await authenticator.authenticate(authorization: "Bearer \(stranger.text)") }
     }
 
+    @Test("SQLite: the token lookup answers while every reader of the pool is held by a long read")
+    func lookupBesideBusyReaders() async throws {
+        let directory = try TemporaryDirectory(prefix: "hephaestus-store")
+        let store = try SQLiteServiceStore(path: directory.file("service.sqlite"))
+        let issued = try await store.create(name: "ci", role: .viewer, expiresAt: nil, at: epoch)
+        // Every reader of the pool held, as long listings (`audit show` over a large log) can hold them.
+        let readers = store.pool.configuration.maximumReaderCount
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        for _ in 0..<readers {
+            DispatchQueue.global().async {
+                try? store.pool.read { _ in
+                    holding.signal()
+                    release.wait()
+                }
+            }
+        }
+        for _ in 0..<readers { holding.wait() }
+        defer { for _ in 0..<readers { release.signal() } }
+        // The lookup answers, or the bound passes (a lookup through the pool would wait for a reader until `release`).
+        let answered = await withCheckedContinuation { (continuation: CheckedContinuation<Account?, Never>) in
+            let resumed = Mutex(false)
+            let finish: @Sendable (Account?) -> Void = { account in
+                let first = resumed.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                guard first else { return }
+                continuation.resume(returning: account)
+            }
+            Task { finish(try? await store.account(withTokenHash: issued.token.hash)) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 20) { finish(nil) }
+        }
+        #expect(answered?.name == "ci", "the token lookup waited for the pool's readers")
+    }
+
     @Test("Names are never reused; revoking an unknown account is not-found; revoking twice keeps the first time", arguments: StoreKind.all)
     func names(kind: StoreKind) async throws {
         let store = try kind.make().first

@@ -14,6 +14,9 @@ import HephaestusSQLite
 public final class SQLiteServiceStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// A read-only connection of its own for the token lookup every request makes (``lookingUp(_:)``), so that lookup
+    /// never waits for one of the pool's readers (which long listings, such as `audit show` over a large log, can hold).
+    let lookups: DatabaseQueue
     /// Audit entries waiting for their group commit.
     let auditBatch = AuditBatch()
 
@@ -56,6 +59,9 @@ public final class SQLiteServiceStore: Sendable {
                 if stamped != true { try pool.write { try $0.execute(sql: "PRAGMA application_id = \(Self.applicationID)") } }
                 try SharedDatabase.migrate(pool, with: Self.migrator)
             }
+            var lookupConfiguration = configuration
+            lookupConfiguration.readonly = true
+            lookups = try DatabaseQueue(path: path, configuration: lookupConfiguration)
         } catch let error as ServiceStoreError {
             throw error
         } catch {
@@ -155,14 +161,14 @@ public final class SQLiteServiceStore: Sendable {
         }
     }
 
-    /// A read of one statement on the calling thread, for the lookup every request makes: a reader's queue is taken
-    /// and released in place rather than hopping to its thread and back, and no BEGIN / COMMIT surrounds the
-    /// statement (SQLite runs a single statement in a read transaction of its own, so it sees one committed state). A
-    /// WAL reader does not wait for writers, so this holds the caller for the statement's microseconds; it can wait
-    /// (up to ``busyTimeout``) only while another connection recovers the WAL after a crash.
+    /// A read of one statement on the calling thread, on ``lookups``, for the lookup every request makes: the
+    /// connection is taken and released in place rather than hopping to a reader's thread and back, and no BEGIN /
+    /// COMMIT surrounds the statement (SQLite runs a single statement in a read transaction of its own, so it sees one
+    /// committed state). It waits only for another lookup's statement (microseconds): a WAL reader does not wait for
+    /// writers, except (up to ``busyTimeout``) while another connection recovers the WAL after a crash.
     func lookingUp<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.unsafeRead(body)
+            return try lookups.unsafeRead(body)
         } catch {
             throw mapped(error)
         }
