@@ -2,8 +2,9 @@ import Foundation
 
 extension UUID {
     /// A random (version 4, RFC 9562 §5.4) UUID drawn from `SystemRandomNumberGenerator` (getrandom(2)), as its
-    /// lowercase text. Foundation's `UUID()` on Linux opens, reads and closes /dev/urandom for every id: three system
-    /// calls where this makes one, on a path every served request takes twice (its request id and run id).
+    /// lowercase text. Foundation's `UUID()` on Linux opens, reads and closes /dev/urandom for every id (a path walk
+    /// and a descriptor each time) where this makes two `getrandom` calls, on a path every served request takes twice
+    /// (its request id and run id).
     public static func randomLowercased() -> String {
         var generator = SystemRandomNumberGenerator()
         let high: UInt64 = generator.next()
