@@ -122,6 +122,7 @@ struct AccountStoreSuite {
         for _ in 0..<readers { holding.wait() }
         defer { for _ in 0..<readers { release.signal() } }
         // The lookup answers, or the bound passes (a lookup through the pool would wait for a reader until `release`).
+        // Not a task group: it would wait for a lookup blocked in place, and `release` comes only after it.
         let answered = await withCheckedContinuation { (continuation: CheckedContinuation<Account?, Never>) in
             let resumed = Mutex(false)
             let finish: @Sendable (Account?) -> Void = { account in
