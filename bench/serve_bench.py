@@ -2,7 +2,9 @@
 a genuine public-good bundle), side by side with `verify batch` on the same request repeated (the verifier's own
 rate: the ceiling an HTTP layer can approach) and the original project's stack, FastAPI + uvicorn --workers 2 +
 sigstore-python 4.5.1, verifying the same body. Also the gRPC unary rate of Verification.VerifyBundle under h2load
-(nghttp2-client), the verdict checked with a grpcio client first. Every figure is printed.
+(nghttp2-client), the verdict checked with a grpcio client first. Every figure is printed, with the CPU per request of
+serve's layers: HTTP alone (GET /healthz), HTTP with the token lookup and the audit record (an unknown /v1 route, 404),
+and everything but the verification (the same body with a malformed digest, 400).
 
 Targets (issue 17): >= 10x the FastAPI stack's requests/s; >= 70% of verify batch's rate; p99 <= 10 ms; peak RSS of
 serve < 128 MiB; gRPC unary within 0.8x of REST.
@@ -49,14 +51,16 @@ def wait_for_file(path, process, seconds=60):
         time.sleep(0.05)
 
 
-def wrk(url, body_path, token, seconds, threads=2, connections=16, refused=False):
-    """wrk's requests/s, p99 (ms) and the number of requests, posting the body; non-2xx responses fail the run
-    (unless the body is meant to be `refused`: then any 2xx does)."""
-    script = body_path + ".lua"
+def wrk(url, body_path, token, seconds, threads=2, connections=16, refused=False, script=None):
+    """wrk's requests/s, p99 (ms) and the number of requests, posting the body (a GET when `body_path` is None,
+    its wrk script then `script`); non-2xx responses fail the run (unless the request is meant to be `refused`: then
+    any 2xx does)."""
+    script = script or body_path + ".lua"
     with open(script, "w") as handle:
-        handle.write('wrk.method = "POST"\n')
-        handle.write(f'wrk.body = io.open("{body_path}"):read("*a")\n')
-        handle.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if body_path:
+            handle.write('wrk.method = "POST"\n')
+            handle.write(f'wrk.body = io.open("{body_path}"):read("*a")\n')
+            handle.write('wrk.headers["Content-Type"] = "application/json"\n')
         if token:
             handle.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", script, url],
@@ -256,6 +260,17 @@ def main():
         fixed_cpu = (process_cpu_seconds(server.pid) - cpu_before) * 1000 / fixed_requests
         rows.append(["hephaestus serve, the same body refused (400): all but the verification", f"{fixed_rate:.0f}",
                      f"{fixed_p99:.2f}", "-", f"{fixed_cpu:.3f}"])
+        # The layers under that: HTTP alone (GET /healthz: no account, no audit record), then HTTP with the account's
+        # token looked up and the request's audit record committed (an unknown /v1 route: 404, audited).
+        layers = {}
+        for name, path, token_sent, script in [("http", "/healthz", None, "healthz.lua"), ("gate", "/v1/unknown", token, "gate.lua")]:
+            cpu_before = process_cpu_seconds(server.pid)
+            layer_rate, layer_p99, layer_requests = wrk(f"http://{addresses['rest']}{path}", None, token_sent, args.seconds,
+                                                        refused=name == "gate", script=os.path.join(work, script))
+            layers[name] = (process_cpu_seconds(server.pid) - cpu_before) * 1000 / layer_requests
+            label = {"http": "hephaestus serve, GET /healthz: HTTP alone",
+                     "gate": "hephaestus serve, GET of an unknown /v1 route (404): HTTP, token lookup, audit record"}[name]
+            rows.append([label, f"{layer_rate:.0f}", f"{layer_p99:.2f}", "-", f"{layers[name]:.3f}"])
         grpc_rate, grpc_mean = grpc_unary_rate(addresses["grpc"], addresses["rest"], token, body, args.seconds, work)
         rows.append([f"hephaestus serve, gRPC VerifyBundle (h2load, mean {grpc_mean})", f"{grpc_rate:.0f}", "-",
                      f"{peak_rss(server.pid) / 2**20:.1f}", "-"])
@@ -296,6 +311,8 @@ def main():
     print(f"CPU per request: serve {serve_cpu:.3f} ms = {fixed_cpu:.3f} ms of HTTP, auth, audit and body (the refused request) + "
           f"{serve_cpu - fixed_cpu:.3f} ms of verification and report, against {batch_cpu * 1000 / args.batch_count:.3f} ms per "
           f"verification in verify batch")
+    print(f"  of which: HTTP {layers['http']:.3f} ms (GET /healthz), token lookup and audit record {layers['gate'] - layers['http']:.3f} ms "
+          f"(an unknown route, less /healthz), reading and parsing the body and refusing it {fixed_cpu - layers['gate']:.3f} ms")
     print(f"p99: {p99:.2f} ms (target <= 10 ms); peak RSS of serve: {serve_rss / 2**20:.1f} MiB (target < 128 MiB)")
     print(f"gRPC unary / REST: {grpc_rate / rate:.2f} (target >= 0.8; h2load and wrk, 2 threads and 16 connections each)")
     print("Large bodies: 16 clients at once, each posting a body of just under the 32 MiB limit until answered 200 "
