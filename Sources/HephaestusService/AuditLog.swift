@@ -210,33 +210,45 @@ extension AuditLog {
     /// Checks every record in order: numbering without gaps from 1, each record's hash over its fields and each
     /// record's link to the one before, then the stored head against the last record. Reports the first break.
     ///
+    /// The log may be growing meanwhile (a running service appends a record per request): the head is read first, and
+    /// the records up to it are checked against it. A record found beyond that head must be covered by the head as it
+    /// stands once the check is done (an append moves both in one transaction); one that is not was added outside the
+    /// log. Records appended during the check are left to the next one.
+    ///
     /// `anchor` is a head recorded earlier and kept elsewhere: the record at its sequence must still have its hash,
     /// which a consistent rewrite of the tail (records and head together) cannot achieve.
     public func verify(anchor: AuditHead? = nil, pageSize: Int = 1000) async throws -> AuditVerification {
+        let stored = try await head()
+        let end = stored?.sequence ?? 0
         var previousHash = AuditChain.genesis
         var expected: Int64 = 1
-        func broken(_ sequence: Int64, _ reason: String) async throws -> AuditVerification {
-            AuditVerification(verified: expected - 1, head: try await head(), broken: .init(sequence: sequence, reason: reason))
+        func broken(_ sequence: Int64, _ reason: String) -> AuditVerification {
+            AuditVerification(verified: expected - 1, head: stored, broken: .init(sequence: sequence, reason: reason))
         }
-        while true {
+        var beyond: AuditRecord?
+        paging: while true {
             let page = try await records(after: expected - 1, limit: pageSize)
             for record in page {
+                if record.sequence > end {
+                    beyond = record
+                    break paging
+                }
                 if record.sequence != expected {
                     let missing = record.sequence - 1 == expected ? "record \(expected) is" : "records \(expected)–\(record.sequence - 1) are"
-                    return try await broken(expected, "\(missing) missing (removed)")
+                    return broken(expected, "\(missing) missing (removed)")
                 }
                 if AuditChain.hash(sequence: record.sequence, entry: record.entry, previousHash: record.previousHash) != record.hash {
-                    return try await broken(record.sequence, "its fields do not match its hash (altered, or moved from another position)")
+                    return broken(record.sequence, "its fields do not match its hash (altered, or moved from another position)")
                 }
                 if record.previousHash != previousHash {
-                    return try await broken(
+                    return broken(
                         record.sequence,
                         expected == 1
                             ? "it does not start the chain (records before it were removed)"
                             : "it does not follow record \(expected - 1) (reordered, replaced or removed records)")
                 }
                 if let anchor, anchor.sequence == record.sequence, anchor.hash != record.hash {
-                    return try await broken(
+                    return broken(
                         record.sequence, "it does not match the head recorded earlier (sha256:\(anchor.hash)): the log was rewritten from here")
                 }
                 previousHash = record.hash
@@ -245,23 +257,23 @@ extension AuditLog {
             if page.count < pageSize { break }
         }
         let last = expected - 1
-        if let anchor, anchor.sequence > last {
-            return try await broken(last + 1, "the log ends before the head recorded earlier (record \(anchor.sequence)): records were removed")
+        if let anchor, anchor.sequence > max(last, end) {
+            return broken(last + 1, "the log ends before the head recorded earlier (record \(anchor.sequence)): records were removed")
         }
-        let stored = try await head()
+        if let beyond, (try await head())?.sequence ?? 0 < beyond.sequence {
+            return end == 0 && last == 0
+                ? broken(1, "the log's head marker is missing (the log was rewritten)")
+                : broken(beyond.sequence, "records after the head marker (\(end)) were added outside the log")
+        }
         switch stored {
-        case nil where last > 0:
-            return try await broken(1, "the log's head marker is missing (the log was rewritten)")
         case let head? where head.sequence > last:
-            return try await broken(
+            return broken(
                 last + 1,
                 head.sequence == last + 1
                     ? "record \(last + 1), the last one, is missing (removed)"
                     : "records \(last + 1)–\(head.sequence) at the end are missing (removed)")
-        case let head? where head.sequence < last:
-            return try await broken(head.sequence + 1, "records after the head marker (\(head.sequence)) were added outside the log")
         case let head? where head.hash != previousHash:
-            return try await broken(last, "it does not match the head marker's hash (the last record was replaced)")
+            return broken(last, "it does not match the head marker's hash (the last record was replaced)")
         default:
             return AuditVerification(verified: last, head: stored, broken: nil)
         }

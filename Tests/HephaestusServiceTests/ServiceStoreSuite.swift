@@ -215,6 +215,29 @@ struct AuditLogSuite {
         #expect(try await log.verify(anchor: AuditHead(sequence: 9, hash: records[1].hash)).broken?.sequence == 5)
     }
 
+    @Test("A log growing while it is verified holds (appends land between every read); records added outside it do not", arguments: StoreKind.all)
+    func verifyWhileAppending(kind: StoreKind) async throws {
+        let log = try kind.make().first.audit
+        for index in 1...5 { _ = try await log.append(Self.entry(index)) }
+        // A running service: a record is committed after each read the verification makes, as requests arrive.
+        let growing = GrowingAuditLog(base: log, appends: 6)
+        let verification = try await growing.verify(pageSize: 2)
+        #expect(verification.broken == nil, "\(String(describing: verification.broken))")
+        #expect(verification.verified == 5)
+        #expect(growing.appended > 2, "records landed during the check")
+        #expect(try await log.verify().verified == 5 + Int64(growing.appended))
+        // Empty when the check began: the first record lands meanwhile.
+        let empty = try kind.make().first.audit
+        #expect(try await GrowingAuditLog(base: empty, appends: 1).verify().broken == nil)
+        // A record the head never covered (written beside the log, not through it), and a head that is gone.
+        let eighth = try #require(try await log.records(matching: AuditFilter()).first { $0.sequence == 8 })
+        let stale = try await StaleHeadAuditLog(base: log, head: AuditHead(sequence: 8, hash: eighth.hash)).verify()
+        #expect(stale.broken == .init(sequence: 9, reason: "records after the head marker (8) were added outside the log"))
+        #expect(stale.verified == 8)
+        let headless = try await StaleHeadAuditLog(base: log, head: nil).verify()
+        #expect(headless.broken == .init(sequence: 1, reason: "the log's head marker is missing (the log was rewritten)"))
+    }
+
     @Test("show filters by time and account, and limits to the most recent", arguments: StoreKind.all)
     func filters(kind: StoreKind) async throws {
         let log = try kind.make().first.audit
@@ -418,4 +441,56 @@ struct TaskQueueSuite {
         #expect(try await queue.tasks(matching: TaskFilter(status: .queued)).map(\.id) == [first.task.id])
         #expect(try await queue.tasks(matching: TaskFilter(status: .failed)).map(\.id) == [second.task.id])
     }
+}
+
+/// An audit log to which another request's record is appended after each read (`records` or `head`), `appends` times.
+final class GrowingAuditLog: AuditLog, Sendable {
+    let base: any AuditLog
+    private let appendsLeft: Mutex<Int>
+    private let total: Int
+
+    init(base: any AuditLog, appends: Int) {
+        self.base = base
+        appendsLeft = Mutex(appends)
+        total = appends
+    }
+
+    /// Records appended so far.
+    var appended: Int { total - appendsLeft.withLock { $0 } }
+
+    private func appendAnother() async throws {
+        let next = appendsLeft.withLock { left -> Int? in
+            guard left > 0 else { return nil }
+            left -= 1
+            return left
+        }
+        if let next { _ = try await base.append(AuditLogSuite.entry(100 + next)) }
+    }
+
+    func append(_ entry: AuditEntry) async throws(AuditError) -> AuditRecord { try await base.append(entry) }
+
+    func records(after sequence: Int64, limit: Int) async throws -> [AuditRecord] {
+        let page = try await base.records(after: sequence, limit: limit)
+        try await appendAnother()
+        return page
+    }
+
+    func head() async throws -> AuditHead? {
+        let head = try await base.head()
+        try await appendAnother()
+        return head
+    }
+
+    func records(matching filter: AuditFilter) async throws -> [AuditRecord] { try await base.records(matching: filter) }
+}
+
+/// An audit log whose stored head is `head`, whatever its records say (a head left behind, or removed).
+struct StaleHeadAuditLog: AuditLog {
+    let base: any AuditLog
+    let head: AuditHead?
+
+    func append(_ entry: AuditEntry) async throws(AuditError) -> AuditRecord { try await base.append(entry) }
+    func records(after sequence: Int64, limit: Int) async throws -> [AuditRecord] { try await base.records(after: sequence, limit: limit) }
+    func head() async throws -> AuditHead? { head }
+    func records(matching filter: AuditFilter) async throws -> [AuditRecord] { try await base.records(matching: filter) }
 }
