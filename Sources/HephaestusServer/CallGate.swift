@@ -64,12 +64,31 @@ public struct CallGate: Sendable {
     /// Refuses a call the transport cannot run as sent (a malformed body, an unknown route): an unauthenticated
     /// caller is told 401 first (deny by default), an authenticated one gets `error`; audited either way.
     public func refuseAfterAuthentication(_ request: GateRequest, _ error: any CodedError) async throws -> Never {
+        _ = try await authenticate(request)
+        try await refuse(request, error)
+    }
+
+    /// The caller's account, for a transport that must know it before the gate runs (before it reads a body that names
+    /// the operation); a caller it refuses (401, 403) is audited and the refusal thrown, as is a store that cannot be
+    /// read (503). The gate authenticates again when the call is admitted.
+    public func authenticate(_ request: GateRequest) async throws -> Account {
         do {
-            _ = try await gate.authenticator.authenticate(authorization: request.authorization)
-        } catch let refusal as AccessError {
+            return try await gate.authenticator.authenticate(authorization: request.authorization)
+        } catch let refusal as any CodedError {
             try await refuse(request, refusal)
         }
-        try await refuse(request, error)
+    }
+
+    /// Refuses a call with whatever it failed with before the gate: a coded error as itself, cancellation (the client
+    /// went away) as ``ServiceLimitError/cancelled``, anything else as internal; audited.
+    public func refuse(_ request: GateRequest, failure: any Error) async throws -> Never {
+        let coded: any CodedError =
+            switch failure {
+            case let coded as any CodedError: coded
+            case is CancellationError: ServiceLimitError.cancelled
+            default: GeneralError.unexpected("\(failure)")
+            }
+        try await refuse(request, coded)
     }
 
     private func checkRate(_ admission: Admission) throws {

@@ -277,6 +277,29 @@ extension ServiceTests {
         #expect(try HephaestusBinary.run(["audit", "verify", "--store", service.store]).status == 0)
         #expect(service.stop() == 0)
     }
+
+    @Test("POST /v1/tasks checks the token before it reserves the body: a caller without an account is told 401 at once and holds nothing")
+    func tasksBodyAfterToken() throws {
+        let work = try TemporaryDirectory()
+        let service = try ServiceProcess(arguments: [], directory: work)
+        let port = try #require(Int(service.restURL.split(separator: ":").last ?? ""))
+        // The largest task request, declared and never sent: it would reserve 8 MiB of the 32 MiB budget until the
+        // request timeout (four such callers would have held all of it).
+        let holder = try RawHTTP.connect(port)
+        defer { close(holder) }
+        let head = "POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"
+        _ = Array(head.utf8).withUnsafeBytes { send(holder, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var answer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(holder, &answer, answer.count, 0)  // at most 10 s (the socket's timeout)
+        let response = count > 0 ? String(decoding: answer[0..<count], as: UTF8.self) : ""
+        #expect(response.hasPrefix("HTTP/1.1 401"), "\(response)")
+        #expect(response.contains("auth.missing"), "\(response)")
+        try Self.waitForHeldBodyBytes(service, 0)
+        let audit = try HephaestusBinary.run(["audit", "show", "--store", service.store, "--json"])
+        let records = (Self.json(audit.stdoutText)["records"] as? [[String: Any]]) ?? []
+        #expect(records.contains { $0["operation"] as? String == "tasks.start" && $0["status"] as? String == "401" }, "\(records)")
+        #expect(service.stop() == 0)
+    }
 }
 
 /// fixtures/service/hold_store.py: SQLite's write lock on a service store, taken while a task is certainly running.

@@ -7,6 +7,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
+import Synchronization
 import Testing
 
 @testable import HephaestusServer
@@ -169,6 +170,13 @@ struct GRPCRequestBudgetHandlerTests {
 
         func audit() async throws -> [AuditEntry] { try await store.audit.records(after: 0, limit: 100).map(\.entry) }
 
+        /// Becomes true when the stream is closed (reset).
+        func closed() -> ClosedFlag {
+            let flag = ClosedFlag()
+            channel.closeFuture.whenComplete { _ in flag.set() }
+            return flag
+        }
+
         /// The handler's answer (its trailers). If none is written within 30 s the channel is closed, which fails the
         /// wait: a handler that never answers fails its test instead of hanging the suite.
         func answer() async throws -> HPACKHeaders? {
@@ -292,6 +300,65 @@ struct GRPCRequestBudgetHandlerTests {
         #expect(try await setup.audit().map(\.code) == ["service.request-timeout"])
     }
 
+    @Test("a one-message call whose message is whole but whose request never ends is refused at the request timeout, audited")
+    func unaryWithoutEndOfStream() async throws {
+        let setup = try await Setup(budget: 100_000)
+        try await setup.headers(path: "/hephaestus.v1.Operations/Call", token: setup.token)
+        try await setup.data(Self.message(1000))
+        #expect(setup.budget.heldBytes == 8000, "held: grpc-swift runs the call only once the request ends")
+        await setup.channel.testingEventLoop.advanceTime(by: .seconds(Int64(ServiceLimits().requestTimeoutSeconds - 1)))
+        #expect(try await setup.channel.readOutbound(as: HTTP2Frame.FramePayload.self) == nil)
+        await setup.channel.testingEventLoop.advanceTime(by: .seconds(2))
+        let trailers = try #require(try await setup.answer())
+        #expect(trailers.first(name: "hephaestus-error-code") == "service.request-timeout")
+        #expect(setup.budget.heldBytes == 0)
+        #expect(try await setup.audit().map(\.code) == ["service.request-timeout"])
+    }
+
+    @Test("a caller without an account whose whole message came without the request's end is refused at once, and holds nothing")
+    func unauthenticatedWithoutEndOfStream() async throws {
+        let setup = try await Setup(budget: 100_000)
+        try await setup.headers(path: "/hephaestus.v1.Operations/Call", token: nil)
+        try await setup.data(Self.message(1000))
+        let trailers = try #require(try await setup.answer())
+        #expect(trailers.first(name: "hephaestus-error-code") == "auth.missing")
+        #expect(setup.budget.heldBytes == 0)
+        #expect(try await setup.audit().map(\.status) == ["UNAUTHENTICATED"])
+    }
+
+    @Test("a streamed request's message that stops arriving resets the stream at the request timeout; time waiting for room does not count")
+    func streamedMessageDeadline() async throws {
+        let timeout = Int64(ServiceLimits().requestTimeoutSeconds)
+        let setup = try await Setup(budget: 100_000)
+        try await setup.headers(path: "/hephaestus.v1.Verification/VerifyBatch", token: setup.token)
+        try await setup.data(Self.message(10) + Array(Self.message(50_000)[..<1000]))
+        #expect(setup.budget.heldBytes == 50_010)
+        let closed = setup.closed()
+        await setup.channel.testingEventLoop.advanceTime(by: .seconds(timeout - 1))
+        #expect(!closed.value && setup.budget.heldBytes == 50_010)
+        await setup.channel.testingEventLoop.advanceTime(by: .seconds(2))
+        #expect(closed.value, "the stream is reset")
+        #expect(setup.budget.heldBytes == 0)
+
+        // Waiting for room: held back by the service, not by the client.
+        let waiting = try await Setup(budget: 10_000)
+        let other = BodyReservation(waiting.budget)
+        try other.grow(to: 8000)
+        try await waiting.headers(path: "/hephaestus.v1.Verification/VerifyBatch", token: waiting.token)
+        try await waiting.data(Array(Self.message(4000)[..<100]))
+        let waitingClosed = waiting.closed()
+        await waiting.channel.testingEventLoop.advanceTime(by: .seconds(timeout * 3))
+        #expect(!waitingClosed.value, "not timed out while it waited for room")
+        other.release()
+        await waiting.channel.testingEventLoop.run()
+        #expect(waiting.budget.heldBytes == 4000)
+        await waiting.channel.testingEventLoop.advanceTime(by: .seconds(timeout - 1))
+        #expect(!waitingClosed.value)
+        await waiting.channel.testingEventLoop.advanceTime(by: .seconds(2))
+        #expect(waitingClosed.value, "timed out from when it was let in")
+        #expect(waiting.budget.heldBytes == 0)
+    }
+
     @Test("a streamed request waits for room instead of being refused, and goes on once bytes are given back")
     func streamingWaits() async throws {
         let setup = try await Setup(budget: 10_000)
@@ -342,4 +409,11 @@ struct GRPCRequestBudgetHandlerTests {
         _ = try await setup.channel.finish()
         #expect(setup.budget.heldBytes == 0)
     }
+}
+
+/// Set once, from a channel's close future.
+final class ClosedFlag: Sendable {
+    private let state = Mutex(false)
+    var value: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
 }

@@ -19,9 +19,13 @@ import NIOHTTP2
 ///   the client) until bytes are given back.
 /// - A one-message call whose message is longer than `max_grpc_message_bytes` is refused from its prefix:
 ///   `RESOURCE_EXHAUSTED`, `service.body-too-large`, audited (grpc-swift itself would reset the stream, unaudited).
-/// - A message that does not arrive in its first frame has its caller's token checked at once, so that a caller without
-///   an account cannot hold the budget while it sends; and it must arrive whole within `request_timeout_seconds`
-///   (`service.request-timeout`), as a REST body must.
+/// - grpc-swift runs a one-message call's gate once its request has ended (END_STREAM), not when its message is whole.
+///   A request that does not end in the frame its message began in (a message longer than a frame, or one sent
+///   without END_STREAM) has its caller's token checked at once, so that a caller without an account cannot hold the
+///   budget meanwhile; and it must end within `request_timeout_seconds` (`service.request-timeout`), as a REST body
+///   must arrive.
+/// - A streamed request's message must arrive whole within `request_timeout_seconds` once it has begun (time spent
+///   waiting for room aside); a stream that misses it is reset, and its call, admitted when it began, audited as failed.
 ///
 /// A refusal is answered here, trailers only, and the stream closed: grpc-swift never sees the message, so the call's
 /// own gate never runs and the refusal is its one audit record.
@@ -53,6 +57,8 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     private var requestArrived = false
     private var refused = false
     private var deadline: Scheduled<Void>?
+    /// A streamed request's message that has begun must be whole by then.
+    private var messageDeadline: Scheduled<Void>?
 
     init(calls: CallGate) {
         self.calls = calls
@@ -91,7 +97,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             if headers.endStream { requestArrived = true }
         case .data(let data):
-            if case .byteBuffer(let bytes) = data.data, !reserveMessages(in: bytes, context: context) { return }
+            if case .byteBuffer(let bytes) = data.data, !reserveMessages(in: bytes, endingStream: data.endStream, context: context) { return }
             if data.endStream { requestArrived = true }
         default:
             break
@@ -102,7 +108,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     /// Reserves the messages that start in `bytes`; false when the call has been refused instead.
-    private func reserveMessages(in bytes: ByteBuffer, context: ChannelHandlerContext) -> Bool {
+    private func reserveMessages(in bytes: ByteBuffer, endingStream: Bool, context: ChannelHandlerContext) -> Bool {
         var busy = false
         var tooLarge = false
         var completed = false
@@ -134,10 +140,34 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
             refuse(ServiceLimitError.busy(retryAfterSeconds: 1), context: context)
             return false
         }
-        // A one-message call's message is passed on whole: the call's own gate answers it from here.
-        if completed && !isStreaming { requestArrived = true }
-        if inbound.isWithinMessage && !isStreaming && !checkedEarly { checkCallerEarly(context) }
+        // A one-message call's gate runs once its request ends (END_STREAM), not when its message is whole: until then
+        // its bytes are held for a caller whose token is checked now, and the request timeout still runs.
+        if !isStreaming && !checkedEarly && !endingStream { checkCallerEarly(context) }
+        if isStreaming { timeStreamedMessage(restarting: completed, context: context) }
         return true
+    }
+
+    /// A streamed request's message must arrive whole within the request timeout once it has begun (its bytes are held
+    /// meanwhile); the time it waits for room in the budget does not count. A stream that misses it is reset, and the
+    /// call, admitted when it began, records that outcome.
+    private func timeStreamedMessage(restarting: Bool, context: ChannelHandlerContext) {
+        if restarting || !inbound.isWithinMessage || isPaused {
+            messageDeadline?.cancel()
+            messageDeadline = nil
+        }
+        guard inbound.isWithinMessage, !isPaused, messageDeadline == nil else { return }
+        let seconds = calls.core.limits.requestTimeoutSeconds
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        messageDeadline = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+            let (this, context) = handler.value
+            this.messageDeadline = nil
+            let reason = "a request message did not arrive within \(seconds) s"
+            this.calls.core.logger.notice("grpc.stream-reset", metadata: ["path": .string(this.path), "reason": .string(reason)])
+            this.held = []
+            this.owed = []
+            this.reservation.release()
+            context.close(promise: nil)
+        }
     }
 
     // MARK: Waiting for room (streaming requests)
@@ -145,6 +175,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
     private func pause(_ context: ChannelHandlerContext) {
         guard !isPaused else { return }
         isPaused = true
+        timeStreamedMessage(restarting: false, context: context)
         resumeWhenRoom(context)
     }
 
@@ -159,6 +190,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
             guard takeOwed() else { return }
         }
         isPaused = false
+        timeStreamedMessage(restarting: true, context: context)
         let frames = held
         held = []
         for frame in frames {
@@ -306,12 +338,14 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
+        messageDeadline?.cancel()
         reservation.release()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
+        messageDeadline?.cancel()
         reservation.release()
     }
 }

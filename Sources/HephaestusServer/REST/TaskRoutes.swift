@@ -11,7 +11,10 @@ extension TaskRoutes {
     static func register(on router: Router<ServiceRequestContext>, routes: RESTRoutes) {
         let tasks = routes.tasks
         router.post("/v1/tasks") { request, context in
-            // The body names the operation, whose permission the gate checks: it is read first (within the budget).
+            // The body names the operation, whose permission the gate checks: it is read first (within the budget), once
+            // the caller's token is known to be an account's, so that a caller without one never holds any of the budget.
+            let unread = routes.gateRequest(request, context, action: .unknown("tasks.start"))
+            _ = try await routes.calls.authenticate(unread)
             let reservation = BodyReservation(routes.core.bodyBudget)
             defer { reservation.release() }
             let body: Hephaestus_V1_StartTaskRequest
@@ -21,8 +24,8 @@ extension TaskRoutes {
                     Hephaestus_V1_StartTaskRequest.self,
                     from: try await RESTRoutes.body(of: request, allowance: routes.limits.operationRequest, reservation: reservation))
                 descriptor = try TaskService.descriptor(of: body.operation)
-            } catch let error as any CodedError {
-                try await routes.calls.refuseAfterAuthentication(routes.gateRequest(request, context, action: .unknown("tasks.start")), error)
+            } catch {
+                try await routes.calls.refuse(unread, failure: error)
             }
             return try await routes.gated(
                 request, context, action: .startTask(descriptor), status: .accepted, allowance: routes.limits.operationRequest
