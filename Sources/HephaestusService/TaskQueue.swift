@@ -242,7 +242,7 @@ public struct TaskFilter: Sendable, Equatable {
 ///   attempt; it is not run again, since whether the interrupted attempt did its work is unknown.
 /// A destructive task therefore runs at most once; a rerunnable one runs until one attempt completes.
 ///
-/// **Events.** Each task's events have ids 1, 2, 3, … (``events(of:after:)`` resumes after an id); `queued` first, then
+/// **Events.** Each task's events have ids 1, 2, 3, … (``events(of:after:limit:)`` resumes after an id); `queued` first, then
 /// `started` per attempt, `progress` steps, and exactly one terminal event, written in the same transaction as the
 /// terminal status.
 public protocol TaskQueue: Sendable {
@@ -271,9 +271,9 @@ public protocol TaskQueue: Sendable {
 
     func tasks(matching filter: TaskFilter) async throws -> [TaskRecord]
 
-    /// The task's events with an id above `after` (nil: from the first), in id order. ``ServiceStoreError/taskNotFound(_:)``
-    /// for an unknown task.
-    func events(of id: String, after: Int64?) async throws -> [TaskEvent]
+    /// The task's events with an id above `after` (nil: from the first), in id order, at most `limit` of them (nil: all).
+    /// ``ServiceStoreError/taskNotFound(_:)`` for an unknown task.
+    func events(of id: String, after: Int64?, limit: Int?) async throws -> [TaskEvent]
 
     /// Cancels a task: a queued one at once (`cancelled`), a running one at its worker's next check (the flag is set);
     /// a finished one is returned unchanged.
@@ -282,6 +282,13 @@ public protocol TaskQueue: Sendable {
     /// Resolves the tasks left running by a dead process (see the type's documentation): those of `replica` and those
     /// whose lease expired before `time`.
     func recover(replica: String, at time: Date) async throws -> [TaskRecovery]
+}
+
+extension TaskQueue {
+    /// All of the task's events with an id above `after` (nil: from the first), in id order.
+    public func events(of id: String, after: Int64?) async throws -> [TaskEvent] {
+        try await events(of: id, after: after, limit: nil)
+    }
 }
 
 /// Rules every ``TaskQueue`` implementation follows.

@@ -278,6 +278,18 @@ extension ServiceTests {
         #expect(service.stop() == 0)
     }
 
+    @Test("POST /v1/accounts with a body that is not a JSON object (a string, an array, broken JSON) is 400, not a server error")
+    func accountsBodyNotAnObject() throws {
+        let service = try ServiceProcess()
+        let admin = try service.createAccount("root", role: "admin")
+        for body in [#""AAA""#, "[]", "{", "12"] {
+            let answer = try Self.curl(service, "POST", "/v1/accounts", token: admin, body: Array(body.utf8))
+            #expect(answer.status == 400, "\(body): \(answer.status) \(answer.body)")
+            #expect((Self.json(answer.body)["error"] as? [String: Any])?["code"] as? String == "usage.invalid-argument", "\(answer.body)")
+        }
+        #expect(service.stop() == 0)
+    }
+
     @Test("POST /v1/tasks checks the token before it reserves the body: a caller without an account is told 401 at once and holds nothing")
     func tasksBodyAfterToken() throws {
         let work = try TemporaryDirectory()

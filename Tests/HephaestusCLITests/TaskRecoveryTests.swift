@@ -55,6 +55,45 @@ struct TaskRecoveryTests {
         var description: String { "timed out waiting for \(what)" }
     }
 
+    @Test(
+        "SIGTERM while a client follows a task still running elsewhere: its event stream ends and serve exits 0",
+        .enabled(if: TestVenv.isUsable("python")))
+    func drainEndsFollowers() async throws {
+        let directory = try TemporaryDirectory(prefix: "hephaestus-serve-drain")
+        // A task another machine's worker holds for an hour: this service neither runs nor recovers it.
+        let store = try ServiceStore.open(.sqlite(path: directory.file("service.sqlite")))
+        let submission = TaskSubmission(operation: "inventory.scan", request: "{}", account: "ci", interruption: .rerun)
+        let task = try await store.tasks.enqueue(submission, at: Date())
+        _ = try #require(try await store.tasks.claim(by: RunnerID(replica: "another-machine", worker: 0), lease: 3600, at: Date()))
+        let service = try ServiceProcess(directory: directory)
+        let token = try service.createAccount("ci", role: "viewer")
+
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: try #require(TestVenv.tool("python")))
+        follower.arguments = [
+            TestVenv.projectRoot.appendingPathComponent("fixtures/service/rest_events.py").path, service.restURL, token, task.id,
+        ]
+        let output = Pipe()
+        follower.standardOutput = output
+        try follower.run()
+        // Its first two events (queued, started) printed: the stream is open and waiting for more.
+        var printed = ""
+        while printed.split(separator: "\n").count < 2 {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(printed.contains(#""event": "started""#), "\(printed)")
+
+        service.process.terminate()
+        try await Self.wait(seconds: 45, "serve to exit after SIGTERM") { !service.process.isRunning }
+        #expect(service.stop() == 0)
+        try await Self.wait(seconds: 10, "the follower's stream to end") { !follower.isRunning }
+        #expect(follower.terminationStatus == 0, "the stream ended cleanly (the client resumes with Last-Event-ID)")
+        #expect(service.log.contains("serve.stopped"), "\(service.log.suffix(2000))")
+        #expect(try await store.tasks.task(task.id)?.status == .running, "the other machine's task is untouched")
+    }
+
     @Test("kill -9 while two tasks run: the idempotent one runs again as attempt 2, the destructive one fails as interrupted")
     func killNine() async throws {
         let work = try TemporaryDirectory(prefix: "hephaestus-task-recovery")

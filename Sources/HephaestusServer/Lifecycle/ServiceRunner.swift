@@ -26,6 +26,9 @@ public struct ServiceRunner: Sendable {
         self.logger = logger
     }
 
+    /// Seconds a drain may take beyond the request timeout (for the workers to give their tasks back).
+    static let drainMargin = 10
+
     public func run() async throws {
         ServiceMemory.configure()
         let store = try await ServiceStoreOpening.open(settings.store, environment: settings.environment, logger: logger)
@@ -37,7 +40,7 @@ public struct ServiceRunner: Sendable {
             verification: BundleVerificationService(roots: roots), limits: settings.limits, logger: logger, serviceStore: store,
             choices: settings.choices, instrumentation: telemetry.instrumentation)
         let calls = CallGate(gate: RequestGate(store: store, logger: logger), core: core)
-        let tasks = TaskService(queue: store.tasks, choices: settings.choices)
+        let tasks = TaskService(queue: store.tasks, choices: settings.choices, isDraining: { core.isDraining })
         if settings.insecureListen {
             logger.warning(
                 "serve.insecure-listen", metadata: ["rest": .string("\(settings.rest)"), "grpc": .string(settings.grpc.map { "\($0)" } ?? "off")])
@@ -58,10 +61,12 @@ public struct ServiceRunner: Sendable {
                 instrumentation: telemetry.instrumentation))
         services.append(
             DrainingSignal(core: core, addresses: addresses, portFile: settings.portFile, expected: settings.grpc == nil ? 1 : 2, logger: logger))
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
-                logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        // A drain ends: what a client keeps open past every request's own limit (a batch stream it keeps sending on) is
+        // cancelled then.
+        configuration.maximumGracefulShutdownDuration = .seconds(settings.limits.requestTimeoutSeconds + Self.drainMargin)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
         logger.info("serve.stopped")
     }

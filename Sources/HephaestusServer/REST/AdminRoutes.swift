@@ -14,7 +14,8 @@ enum AdminRoutes {
         }
         router.post("/v1/accounts") { request, context in
             try await call("accounts.create", routes, request, context) { body in
-                guard let fields = try JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body)) as? [String: Any] else {
+                // Not JSON, or JSON but not an object (`"AAA"`, `[]`): the same 400.
+                guard let fields = (try? JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body))) as? [String: Any] else {
                     throw RequestError("the body must be a JSON object {\"name\", \"role\", \"expires\"}")
                 }
                 return fields

@@ -87,6 +87,11 @@ extension TaskRoutes {
                             try await writer.write(ByteBuffer(bytes: try serverSentEvent(event)))
                         }
                         try await writer.finish(nil)
+                    } catch ServiceLimitError.draining {
+                        // The stream ends where it is: the client reconnects with Last-Event-ID and resumes.
+                        try? await writer.finish(nil)
+                        try await admission.finish(throwing: ServiceLimitError.draining)
+                        return
                     } catch {
                         try? await admission.finish(throwing: error)
                         throw error

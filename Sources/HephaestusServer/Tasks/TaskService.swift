@@ -10,20 +10,22 @@ import SwiftProtobuf
 public struct TaskService: Sendable {
     public let queue: any TaskQueue
     let clock: @Sendable () -> Date
-    /// How often a follower looks for new events while the task runs (the store is shared by replicas, so a
-    /// follower cannot rely on this process's workers to notify it).
+    /// How often a follower looks for new events while the task runs (``TaskEventFollower``).
     let pollInterval: Duration
     /// The service's trust, put into every task's request (``ServiceTrust``).
     let choices: ServiceChoices
+    /// Whether the service drains: followers of unfinished tasks end then (``TaskEventFollower``).
+    let isDraining: @Sendable () -> Bool
 
     public init(
         queue: any TaskQueue, choices: ServiceChoices = ServiceChoices(), clock: @escaping @Sendable () -> Date = Date.init,
-        pollInterval: Duration = .milliseconds(100)
+        pollInterval: Duration = .milliseconds(100), isDraining: @escaping @Sendable () -> Bool = { false }
     ) {
         self.queue = queue
         self.choices = choices
         self.clock = clock
         self.pollInterval = pollInterval
+        self.isDraining = isDraining
     }
 
     /// The registered operation a start request names (unknown: a bad request).
@@ -52,35 +54,53 @@ public struct TaskService: Sendable {
     }
 
     /// The task's events after `after` (nil: from the first), as they are written, ending after the terminal event.
-    public func follow(_ id: String, after: Int64?) -> AsyncThrowingStream<TaskEvent, any Error> {
-        let queue = self.queue
-        let interval = pollInterval
-        return AsyncThrowingStream { continuation in
-            let poller = Task {
-                var last = after
-                do {
-                    while true {
-                        let events = try await queue.events(of: id, after: last)
-                        for event in events {
-                            continuation.yield(event)
-                            last = event.id
-                            if event.type.isTerminal {
-                                continuation.finish()
-                                return
-                            }
-                        }
-                        if events.isEmpty, let task = try await queue.task(id), task.status.isTerminal {
-                            // Resumed after the terminal event: nothing more will come.
-                            continuation.finish()
-                            return
-                        }
-                        try await Task.sleep(for: interval)
-                    }
-                } catch {
-                    continuation.finish(throwing: error)
+    public func follow(_ id: String, after: Int64?) -> TaskEventFollower {
+        TaskEventFollower(queue: queue, id: id, after: after, pollInterval: pollInterval, isDraining: isDraining)
+    }
+}
+
+/// A task's events after an id, read from the store as the follower consumes them: a page at a time and never ahead of
+/// it, so a follower that does not read holds one page, not the task's whole log. It ends after the terminal event;
+/// while the task is not finished, it throws ``ServiceLimitError/draining`` once the service drains (the follower
+/// resumes after its last event id, from another replica or the restarted service), so that no follower holds a
+/// draining service open.
+public struct TaskEventFollower: AsyncSequence, Sendable {
+    public typealias Element = TaskEvent
+
+    let queue: any TaskQueue
+    let id: String
+    let after: Int64?
+    /// How often it looks for new events while the task runs (the store is shared by replicas, so a follower cannot
+    /// rely on this process's workers to notify it).
+    let pollInterval: Duration
+    let isDraining: @Sendable () -> Bool
+
+    /// Events read from the store at once.
+    static let pageSize = 100
+
+    public func makeAsyncIterator() -> Iterator { Iterator(follower: self, last: after) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let follower: TaskEventFollower
+        var last: Int64?
+        var page: ArraySlice<TaskEvent> = []
+        var ended = false
+
+        public mutating func next() async throws -> TaskEvent? {
+            while !ended {
+                if let event = page.popFirst() {
+                    last = event.id
+                    ended = event.type.isTerminal
+                    return event
                 }
+                page = try await follower.queue.events(of: follower.id, after: last, limit: TaskEventFollower.pageSize)[...]
+                guard page.isEmpty else { continue }
+                // Resumed after the terminal event: nothing more will come.
+                if let task = try await follower.queue.task(follower.id), task.status.isTerminal { return nil }
+                if follower.isDraining() { throw ServiceLimitError.draining }
+                try await Task.sleep(for: follower.pollInterval)
             }
-            continuation.onTermination = { _ in poller.cancel() }
+            return nil
         }
     }
 }

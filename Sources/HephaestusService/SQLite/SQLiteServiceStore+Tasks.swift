@@ -96,17 +96,19 @@ extension SQLiteServiceStore: TaskQueue {
         }
     }
 
-    public func events(of id: String, after: Int64?) async throws -> [TaskEvent] {
+    public func events(of id: String, after: Int64?, limit: Int?) async throws -> [TaskEvent] {
         try await reading { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM task WHERE id = ?)", arguments: [id])! else {
                 throw ServiceStoreError.taskNotFound(id)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM task_event WHERE task_id = ? AND id > ? ORDER BY id", arguments: [id, after ?? 0])
-                .map { row in
-                    TaskEvent(
-                        taskID: row["task_id"], id: row["id"], type: TaskEventType(rawValue: row["type"]) ?? .progress,
-                        time: Self.date(row["time"]) ?? Date(timeIntervalSince1970: 0), data: row["data"])
-                }
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM task_event WHERE task_id = ? AND id > ? ORDER BY id LIMIT ?", arguments: [id, after ?? 0, limit ?? -1]
+            )
+            .map { row in
+                TaskEvent(
+                    taskID: row["task_id"], id: row["id"], type: TaskEventType(rawValue: row["type"]) ?? .progress,
+                    time: Self.date(row["time"]) ?? Date(timeIntervalSince1970: 0), data: row["data"])
+            }
         }
     }
 
