@@ -359,6 +359,31 @@ struct GRPCRequestBudgetHandlerTests {
         #expect(waiting.budget.heldBytes == 0)
     }
 
+    @Test("a method the service does not serve is UNIMPLEMENTED and audited (a caller without an account: UNAUTHENTICATED)")
+    func unknownMethod() async throws {
+        let setup = try await Setup(budget: 100_000)
+        try await setup.headers(path: "/hephaestus.v1.Verification/Nothing", token: setup.token)
+        let trailers = try #require(try await setup.answer())
+        #expect(trailers.first(name: "grpc-status") == "12")
+        #expect(trailers.first(name: "hephaestus-error-code") == "service.route-not-found")
+        #expect(try await setup.forwarded().isEmpty, "grpc-swift never sees the call")
+        let audit = try await setup.audit()
+        #expect(audit.count == 1)
+        #expect(audit.first?.status == "UNIMPLEMENTED" && audit.first?.code == "service.route-not-found" && audit.first?.account == "ci")
+        #expect(audit.first?.operation == "grpc /hephaestus.v1.Verification/Nothing" && audit.first?.outcome == .refused)
+
+        let anonymous = try await Setup(budget: 100_000)
+        try await anonymous.headers(path: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", token: nil)
+        #expect(try #require(try await anonymous.answer()).first(name: "grpc-status") == "16")
+        #expect(try await anonymous.audit().map(\.status) == ["UNAUTHENTICATED"])
+        // Every method the service registers is let through.
+        #expect(
+            GRPCRequestBudgetHandler.methodPaths == [
+                "/hephaestus.v1.Verification/VerifyBundle", "/hephaestus.v1.Verification/VerifyBatch", "/hephaestus.v1.Operations/Call",
+                "/hephaestus.v1.Tasks/Start", "/hephaestus.v1.Tasks/Get", "/hephaestus.v1.Tasks/Cancel", "/hephaestus.v1.Tasks/Watch",
+            ])
+    }
+
     @Test("a streamed request waits for room instead of being refused, and goes on once bytes are given back")
     func streamingWaits() async throws {
         let setup = try await Setup(budget: 10_000)

@@ -93,6 +93,10 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
             if path.isEmpty {
                 path = headers.headers.first(name: ":path") ?? ""
                 authorization = headers.headers.first(name: "authorization")
+                guard Self.methodPaths.contains(path) else {
+                    refuseUnknownMethod(context: context)
+                    return
+                }
                 if !isStreaming { startDeadline(context) }
             }
             if headers.endStream { requestArrived = true }
@@ -244,9 +248,40 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
 
     // MARK: Refusing
 
+    /// The paths of the methods the service serves (`/hephaestus.v1.Verification/VerifyBundle`, …).
+    static let methodPaths: Set<String> = Set(
+        (Hephaestus_V1_Verification.Method.descriptors + Hephaestus_V1_Operations.Method.descriptors + Hephaestus_V1_Tasks.Method.descriptors)
+            .map { "/" + $0.fullyQualifiedMethod })
+
+    /// A method the service does not serve: `UNIMPLEMENTED` (what grpc-swift would answer, unaudited), audited as the
+    /// gRPC twin of REST's 404 for an unknown route, after the caller's token (deny by default: a caller without an
+    /// account is told `UNAUTHENTICATED`).
+    private func refuseUnknownMethod(context: ChannelHandlerContext) {
+        let error = ServiceLimitError.routeNotFound(method: "POST", path: path)
+        refuse(context: context) { calls, request in
+            _ = try await calls.authenticate(request)
+            try await calls.gate.recordRefusal(request, status: GRPCStatusCode.unimplemented.name, code: error.code)
+            var metadata: Metadata = [:]
+            metadata.addString(error.code, forKey: GRPCCalls.errorCodeKey)
+            metadata.addString(request.requestID, forKey: GRPCCalls.requestIDKey)
+            return RPCError(code: .unimplemented, message: error.description, metadata: metadata)
+        }
+    }
+
     /// Refuses a call whose request has not arrived: audited (with the account, when the token names one), then
     /// answered trailers-only and the stream closed.
     private func refuse(_ error: any CodedError, context: ChannelHandlerContext) {
+        refuse(context: context) { calls, request in
+            if error is AccessError {
+                try await calls.refuse(request, error)
+            } else {
+                try await calls.refuseAfterAuthentication(request, error)
+            }
+        }
+    }
+
+    /// Refuses the call with the answer `decide` gives after auditing it (or the error it throws, as its status).
+    private func refuse(context: ChannelHandlerContext, _ decide: @escaping @Sendable (CallGate, GateRequest) async throws -> RPCError) {
         guard !refused, !requestArrived else { return }
         refused = true
         deadline?.cancel()
@@ -262,11 +297,7 @@ final class GRPCRequestBudgetHandler: ChannelDuplexHandler, RemovableChannelHand
         Task {
             let answer: RPCError
             do {
-                if error is AccessError {
-                    try await calls.refuse(request, error)
-                } else {
-                    try await calls.refuseAfterAuthentication(request, error)
-                }
+                answer = try await decide(calls, request)
             } catch {
                 answer = GRPCCalls.rpcError(error, requestID: request.requestID)
             }
