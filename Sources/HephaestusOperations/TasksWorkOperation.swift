@@ -49,6 +49,7 @@ public enum TasksWorkOperation: HephaestusCore.Operation {
         reportMediaType: "application/vnd.hephaestus.tasks-work+json;version=1", effect: .idempotent,
         errorCodes: [
             ServiceStoreError.Code.missing.rawValue, ServiceStoreError.Code.unavailable.rawValue, ServiceStoreError.Code.unsupported.rawValue,
+            ServiceStoreError.Code.replicaInUse.rawValue,
         ],
         longRunning: true)
 

@@ -17,6 +17,8 @@ public enum ServiceStoreError: CodedError, Equatable {
     case accountExists(String)
     case accountNotFound(String)
     case taskNotFound(String)
+    /// Another live process sharing the store runs as this replica.
+    case replicaInUse(String)
 
     public enum Code: String, ErrorCode {
         case unsupported = "store.unsupported"
@@ -28,6 +30,7 @@ public enum ServiceStoreError: CodedError, Equatable {
         case accountExists = "account.exists"
         case accountNotFound = "account.not-found"
         case taskNotFound = "task.not-found"
+        case replicaInUse = "task.replica-in-use"
 
         public var definition: (category: ErrorCategory, summary: String) {
             switch self {
@@ -40,6 +43,7 @@ public enum ServiceStoreError: CodedError, Equatable {
             case .accountExists: (.outputExists, "an account of that name exists (names are never reused, even after revocation)")
             case .accountNotFound: (.notFound, "no account of that name")
             case .taskNotFound: (.notFound, "no task with that id")
+            case .replicaInUse: (.configuration, "another running process sharing the store has this replica name (each needs its own `--replica`)")
             }
         }
     }
@@ -55,6 +59,7 @@ public enum ServiceStoreError: CodedError, Equatable {
         case .accountExists: .accountExists
         case .accountNotFound: .accountNotFound
         case .taskNotFound: .taskNotFound
+        case .replicaInUse: .replicaInUse
         }
     }
 
@@ -70,6 +75,8 @@ public enum ServiceStoreError: CodedError, Equatable {
         case .accountExists(let name): "an account named \(name) exists already (names are never reused; choose another)"
         case .accountNotFound(let name): "no account named \(name) (see `hephaestus accounts list`)"
         case .taskNotFound(let id): "no task \(id)"
+        case .replicaInUse(let name):
+            "replica \(name) is running in another process sharing this store: give this one a name of its own (--replica NAME)"
         }
     }
 }

@@ -280,9 +280,23 @@ public protocol TaskQueue: Sendable {
     func cancel(_ id: String, at time: Date) async throws -> TaskRecord
 
     /// Resolves the tasks left running by a dead process (see the type's documentation): those of `replica` and those
-    /// whose lease expired before `time`.
+    /// whose lease expired before `time`. The caller holds `replica` (``holdReplica(_:)``), so no live process runs them.
     func recover(replica: String, at time: Date) async throws -> [TaskRecovery]
+
+    /// Takes the replica name `name` for this process until the hold is released or the process ends, however it ends
+    /// (SQLite: a `flock` on a file beside the store; PostgreSQL: a session advisory lock). A replica's running tasks
+    /// are recovered as a dead process's only by the process that holds its name, so a second process started with the
+    /// same name cannot take over a live one's tasks. ``ServiceStoreError/replicaInUse(_:)`` while another holds it.
+    func holdReplica(_ name: String) throws -> any ReplicaHold
 }
+
+/// A replica name held by this process (``TaskQueue/holdReplica(_:)``).
+public protocol ReplicaHold: Sendable {
+    /// Gives the name up (at most once; also when the process ends).
+    func release()
+}
+
+extension ProcessFileLock: ReplicaHold {}
 
 extension TaskQueue {
     /// All of the task's events with an id above `after` (nil: from the first), in id order.

@@ -84,9 +84,12 @@ public final class TaskWorkerPool: Sendable {
         self.clock = clock
     }
 
-    /// Recovers this replica's interrupted tasks, then runs the workers until ``drain()`` is called or the calling
-    /// task is cancelled, and returns once every worker has stopped.
+    /// Takes the replica name (``TaskQueue/holdReplica(_:)``: ``ServiceStoreError/replicaInUse(_:)`` when another
+    /// live process has it), recovers this replica's interrupted tasks, then runs the workers until ``drain()`` is
+    /// called or the calling task is cancelled, and returns once every worker has stopped.
     public func run() async throws {
+        let hold = try queue.holdReplica(configuration.replica)
+        defer { hold.release() }
         let recovered = try await queue.recover(replica: configuration.replica, at: clock())
         for recovery in recovered { log(recovery) }
         state.withLock { $0.recoveries += recovered }

@@ -55,6 +55,22 @@ struct TaskRecoveryTests {
         var description: String { "timed out waiting for \(what)" }
     }
 
+    @Test("A second process with a replica name a live one holds is refused (it could take over that one's running tasks)")
+    func replicaNameHeld() throws {
+        let directory = try TemporaryDirectory(prefix: "hephaestus-serve-replica")
+        let service = try ServiceProcess(arguments: ["--replica", "r1"], directory: directory)
+        _ = try service.createAccount("ci", role: "viewer")
+        let same = try HephaestusBinary.run(["tasks", "work", "--store", service.store, "--replica", "r1", "--until-idle"])
+        #expect(same.status == 78, "\(same.stderrText)")
+        #expect(same.stderrText.contains("replica r1 is running in another process sharing this store"), "\(same.stderrText)")
+        let other = try HephaestusBinary.run(["tasks", "work", "--store", service.store, "--replica", "r2", "--until-idle"])
+        #expect(other.status == 0, "\(other.stderrText)")
+        #expect(service.stop() == 0)
+        // Its process gone, the name is free.
+        let after = try HephaestusBinary.run(["tasks", "work", "--store", service.store, "--replica", "r1", "--until-idle"])
+        #expect(after.status == 0, "\(after.stderrText)")
+    }
+
     @Test(
         "SIGTERM while a client follows a task still running elsewhere: its event stream ends and serve exits 0",
         .enabled(if: TestVenv.isUsable("python")))

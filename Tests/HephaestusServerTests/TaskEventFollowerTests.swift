@@ -96,4 +96,5 @@ final class CountingEvents: TaskQueue {
     func tasks(matching filter: TaskFilter) async throws -> [TaskRecord] { try await base.tasks(matching: filter) }
     func cancel(_ id: String, at time: Date) async throws -> TaskRecord { try await base.cancel(id, at: time) }
     func recover(replica: String, at time: Date) async throws -> [TaskRecovery] { try await base.recover(replica: replica, at: time) }
+    func holdReplica(_ name: String) throws -> any ReplicaHold { try base.holdReplica(name) }
 }

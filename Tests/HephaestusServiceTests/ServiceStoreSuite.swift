@@ -262,6 +262,21 @@ struct TaskQueueSuite {
 
     static let runner = RunnerID(replica: "r1", worker: 0)
 
+    @Test("A replica name is held by one handle (process) at a time, and is free again once released", arguments: StoreKind.all)
+    func replicaHolds(kind: StoreKind) async throws {
+        let fixture = try kind.make()
+        let other = try fixture.second()
+        let hold = try fixture.first.tasks.holdReplica("host-a")
+        #expect(throws: ServiceStoreError.replicaInUse("host-a")) { try other.tasks.holdReplica("host-a") }
+        let elsewhere = try other.tasks.holdReplica("host-b")
+        // Names are not confused, whatever characters they hold.
+        let odd = try other.tasks.holdReplica("host-a/../x y")
+        #expect(throws: ServiceStoreError.replicaInUse("host-a/../x y")) { try fixture.first.tasks.holdReplica("host-a/../x y") }
+        hold.release()
+        let taken = try other.tasks.holdReplica("host-a")
+        for held in [taken, elsewhere, odd] { held.release() }
+    }
+
     @Test("A task's life: queued, started, progress, succeeded — events numbered from 1, resumable after an id", arguments: StoreKind.all)
     func life(kind: StoreKind) async throws {
         let queue = try kind.make().first.tasks

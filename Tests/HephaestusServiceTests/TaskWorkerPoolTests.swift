@@ -98,7 +98,8 @@ struct TaskWorkerPoolTests {
 
     @Test("A cancellation asked through the store stops the running operation at its lease renewal: cancelled, once")
     func cancelsRunningTask() async throws {
-        let store = try StoreKind.sqlite.make().first
+        let fixture = try StoreKind.sqlite.make()  // kept: its directory holds the store (and the replica's lock file)
+        let store = fixture.first
         let task = try await store.tasks.enqueue(
             TaskSubmission(operation: "test.wait", request: "{}", account: "ci", interruption: .rerun), at: Date())
         let pool = try Self.pool(store)
@@ -116,7 +117,8 @@ struct TaskWorkerPoolTests {
 
     @Test("Draining gives a running task back to the queue after the grace; another replica runs it as the next attempt")
     func drainReleases() async throws {
-        let store = try StoreKind.sqlite.make().first
+        let fixture = try StoreKind.sqlite.make()  // kept: its directory holds the store (and the replica's lock file)
+        let store = fixture.first
         let task = try await store.tasks.enqueue(
             TaskSubmission(operation: "test.wait", request: "{}", account: "ci", interruption: .rerun), at: Date())
         let pool = try Self.pool(store, drainGrace: 0)
@@ -137,7 +139,8 @@ struct TaskWorkerPoolTests {
 
     @Test("Start-up recovers this replica's interrupted tasks; the pool's settings are checked")
     func startupRecovery() async throws {
-        let store = try StoreKind.sqlite.make().first
+        let fixture = try StoreKind.sqlite.make()  // kept: its directory holds the store (and the replica's lock file)
+        let store = fixture.first
         let task = try await store.tasks.enqueue(
             TaskSubmission(operation: "digest.files", request: #"{"files":["/nonexistent"]}"#, account: "ci", interruption: .fail), at: Date())
         _ = try #require(try await store.tasks.claim(by: RunnerID(replica: "r1", worker: 0), lease: 30, at: Date()))

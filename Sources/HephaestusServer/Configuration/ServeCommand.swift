@@ -49,6 +49,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("insecure-listen"), help: "Allow listening beyond loopback without TLS (logged).")
     var insecureListen = false
 
+    @Option(help: ArgumentHelp("This process's replica name, unique among those sharing the store (default: the host name).", valueName: "NAME"))
+    var replica: String?
+
     @Option(name: .customLong("port-file"), help: "Write the bound addresses here as JSON once listening (for scripts and tests).")
     var portFile: String?
 
@@ -140,6 +143,10 @@ public struct ServeCommand: AsyncParsableCommand {
             extraTrustedRoots: try TrustRoots.parseExtra(extraTrustedRoot), limits: try file.map(ServiceLimits.init(file:)) ?? ServiceLimits(),
             insecureListen: insecureListen, portFile: portFile, environment: environment)
         settings.metrics = try MetricsSettings(file: file)
+        if let replica {
+            guard !replica.isEmpty else { throw RequestError("--replica must not be empty") }
+            settings.replica = replica
+        }
         if let apiURL = try file?.string("github.api_url") {
             guard let url = URL(string: apiURL), ["https", "http"].contains(url.scheme), url.host != nil else {
                 throw RequestError("[github] api_url \(apiURL) is not an absolute http(s) URL")
@@ -173,6 +180,14 @@ public struct ServiceSettings: Sendable {
     public var metrics = MetricsSettings()
     /// The GitHub API operations reach when served (`[github] api_url`); nil: api.github.com.
     public var githubAPIURL: String?
+    /// `--replica`: the name the task workers run under (the host name unless given).
+    public var replica: String = ServiceSettings.defaultReplica
+
+    /// The host name (`hephaestus` when it has none): one replica per host unless `--replica` says otherwise.
+    public static var defaultReplica: String {
+        let host = ProcessInfo.processInfo.hostName
+        return host.isEmpty ? "hephaestus" : host
+    }
 
     /// What the service decides for every operation it serves.
     public var choices: ServiceChoices { ServiceChoices(trust: trustChoice, githubAPIURL: githubAPIURL) }

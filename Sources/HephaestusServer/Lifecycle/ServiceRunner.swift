@@ -57,7 +57,7 @@ public struct ServiceRunner: Sendable {
         }
         services.append(
             try ServiceWorkers(
-                store: store, workers: settings.limits.maxConcurrentTasks, environment: [:], logger: logger,
+                store: store, replica: settings.replica, workers: settings.limits.maxConcurrentTasks, environment: [:], logger: logger,
                 instrumentation: telemetry.instrumentation))
         services.append(
             DrainingSignal(core: core, addresses: addresses, portFile: settings.portFile, expected: settings.grpc == nil ? 1 : 2, logger: logger))

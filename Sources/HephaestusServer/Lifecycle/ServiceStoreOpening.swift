@@ -21,12 +21,11 @@ struct ServiceWorkers: Service {
     let pool: TaskWorkerPool
 
     init(
-        store: ServiceStore, workers: Int, environment: [String: String], logger: Logger,
+        store: ServiceStore, replica: String, workers: Int, environment: [String: String], logger: Logger,
         instrumentation: any Instrumentation = NoInstrumentation()
     ) throws {
-        let replica = ProcessInfo.processInfo.hostName
         pool = try TaskWorkerPool(
-            queue: store.tasks, configuration: .init(replica: replica.isEmpty ? "hephaestus" : replica, workers: workers),
+            queue: store.tasks, configuration: .init(replica: replica, workers: workers),
             operations: OperationRegistry.operation(named:), logger: logger
         ) { task, progress, cancellation in
             OperationContext(

@@ -130,6 +130,26 @@ extension SQLiteServiceStore: TaskQueue {
         }
     }
 
+    /// A lock file beside the store per replica name: `service.sqlite.replica-NAME.lock`.
+    public func holdReplica(_ name: String) throws -> any ReplicaHold {
+        let lockPath = "\(path).replica-\(Self.fileNamePart(name)).lock"
+        do {
+            guard let lock = try ProcessFileLock.tryLocking(lockPath) else { throw ServiceStoreError.replicaInUse(name) }
+            return lock
+        } catch let error as FileError {
+            throw ServiceStoreError.unavailable(location: location, reason: "\(error)")
+        }
+    }
+
+    /// `name` as part of a file name: itself when short and of letters, digits, `-`, `_` and `.` only; otherwise those
+    /// characters (the others as `_`) and a digest of the whole name, so that two names never share a file.
+    static func fileNamePart(_ name: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        if name.count <= 64, name.allSatisfy(safe.contains) { return name }
+        let readable = String(name.prefix(32).map { safe.contains($0) ? $0 : "_" })
+        return readable + "-" + DigestAlgorithm.sha256.hash(Array(name.utf8)).hex.prefix(16)
+    }
+
     public func recover(replica: String, at time: Date) async throws -> [TaskRecovery] {
         try await writing { db in
             let stranded = try Row.fetchAll(
