@@ -170,6 +170,17 @@ struct GRPCRequestBudgetHandlerTests {
 
         func audit() async throws -> [AuditEntry] { try await store.audit.records(after: 0, limit: 100).map(\.entry) }
 
+        /// Nothing is answered until the request timeout; then `service.request-timeout`, audited, nothing held.
+        func expectRefusedAtRequestTimeout() async throws {
+            await channel.testingEventLoop.advanceTime(by: .seconds(Int64(ServiceLimits().requestTimeoutSeconds - 1)))
+            #expect(try await channel.readOutbound(as: HTTP2Frame.FramePayload.self) == nil)
+            await channel.testingEventLoop.advanceTime(by: .seconds(2))
+            let trailers = try #require(try await answer())
+            #expect(trailers.first(name: "hephaestus-error-code") == "service.request-timeout")
+            #expect(budget.heldBytes == 0)
+            #expect(try await audit().map(\.code) == ["service.request-timeout"])
+        }
+
         /// Becomes true when the stream is closed (reset).
         func closed() -> ClosedFlag {
             let flag = ClosedFlag()
@@ -291,13 +302,7 @@ struct GRPCRequestBudgetHandlerTests {
         try await setup.headers(path: "/hephaestus.v1.Verification/VerifyBundle", token: setup.token)
         try await setup.data(Array(Self.message(50_000)[..<1000]))
         #expect(setup.budget.heldBytes == 50_000)
-        await setup.channel.testingEventLoop.advanceTime(by: .seconds(Int64(ServiceLimits().requestTimeoutSeconds - 1)))
-        #expect(try await setup.channel.readOutbound(as: HTTP2Frame.FramePayload.self) == nil)
-        await setup.channel.testingEventLoop.advanceTime(by: .seconds(2))
-        let trailers = try #require(try await setup.answer())
-        #expect(trailers.first(name: "hephaestus-error-code") == "service.request-timeout")
-        #expect(setup.budget.heldBytes == 0)
-        #expect(try await setup.audit().map(\.code) == ["service.request-timeout"])
+        try await setup.expectRefusedAtRequestTimeout()
     }
 
     @Test("a one-message call whose message is whole but whose request never ends is refused at the request timeout, audited")
@@ -306,13 +311,7 @@ struct GRPCRequestBudgetHandlerTests {
         try await setup.headers(path: "/hephaestus.v1.Operations/Call", token: setup.token)
         try await setup.data(Self.message(1000))
         #expect(setup.budget.heldBytes == 8000, "held: grpc-swift runs the call only once the request ends")
-        await setup.channel.testingEventLoop.advanceTime(by: .seconds(Int64(ServiceLimits().requestTimeoutSeconds - 1)))
-        #expect(try await setup.channel.readOutbound(as: HTTP2Frame.FramePayload.self) == nil)
-        await setup.channel.testingEventLoop.advanceTime(by: .seconds(2))
-        let trailers = try #require(try await setup.answer())
-        #expect(trailers.first(name: "hephaestus-error-code") == "service.request-timeout")
-        #expect(setup.budget.heldBytes == 0)
-        #expect(try await setup.audit().map(\.code) == ["service.request-timeout"])
+        try await setup.expectRefusedAtRequestTimeout()
     }
 
     @Test("a caller without an account whose whole message came without the request's end is refused at once, and holds nothing")
