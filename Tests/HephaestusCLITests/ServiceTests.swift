@@ -278,6 +278,28 @@ extension ServiceTests {
         #expect(service.stop() == 0)
     }
 
+    @Test("Audit records name what a request acts on: the account revoked, the task read, cancelled or watched (REST and gRPC)")
+    func auditTargets() throws {
+        let service = try ServiceProcess()
+        let admin = try service.createAccount("root", role: "admin")
+        _ = try service.createAccount("bob", role: "viewer")
+        #expect(try Self.curl(service, "DELETE", "/v1/accounts/bob", token: admin).status == 200)
+        let started = try Self.curl(
+            service, "POST", "/v1/tasks", token: admin, body: Array(#"{"operation":"inventory.scan","request":{"repositories":["o/r"]}}"#.utf8))
+        let task = try #require(Self.json(started.body)["id"] as? String, "\(started.body)")
+        #expect(try Self.curl(service, "GET", "/v1/tasks/\(task)", token: admin).status == 200)
+        _ = try Self.grpc(service, token: admin, ["cancel", task])
+        let audit = try HephaestusBinary.run(["audit", "show", "--store", service.store, "--json"])
+        let records = (Self.json(audit.stdoutText)["records"] as? [[String: Any]]) ?? []
+        let targets = records.compactMap { record in
+            (record["target"] as? String).map { "\(record["operation"] ?? "") \(record["transport"] ?? "") \($0)" }
+        }
+        #expect(targets.contains("accounts.revoke rest bob"), "\(targets)")
+        #expect(targets.contains { $0.hasSuffix(" rest \(task)") }, "\(targets)")
+        #expect(targets.contains { $0.hasSuffix(" grpc \(task)") }, "\(targets)")
+        #expect(service.stop() == 0)
+    }
+
     @Test("POST /v1/accounts with a body that is not a JSON object (a string, an array, broken JSON) is 400, not a server error")
     func accountsBodyNotAnObject() throws {
         let service = try ServiceProcess()

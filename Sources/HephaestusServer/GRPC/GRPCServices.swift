@@ -16,17 +16,20 @@ struct GRPCCalls: Sendable {
     /// The request id of the call's audit records (REST's `X-Request-ID`).
     static let requestIDKey = "x-request-id"
 
-    func gateRequest(_ metadata: Metadata, _ context: ServerContext, action: GatedAction) -> GateRequest {
+    /// The gate's view of a call; `target` is what it acts on when its message names one thing (a task).
+    func gateRequest(_ metadata: Metadata, _ context: ServerContext, action: GatedAction, target: String? = nil) -> GateRequest {
         let authorization = metadata[stringValues: "authorization"].first(where: { _ in true })
         return GateRequest(
-            requestID: UUID.randomLowercased(), transport: .grpc, authorization: authorization, action: action, source: context.remotePeer)
+            requestID: UUID.randomLowercased(), transport: .grpc, authorization: authorization, action: action, source: context.remotePeer,
+            target: target)
     }
 
     /// A unary call through the gate; its errors as `RPCError`s.
     func unary<Output: Sendable>(
-        _ metadata: Metadata, _ context: ServerContext, action: GatedAction, _ body: @Sendable (Admission) async throws -> Output
+        _ metadata: Metadata, _ context: ServerContext, action: GatedAction, target: String? = nil,
+        _ body: @Sendable (Admission) async throws -> Output
     ) async throws -> ServerResponse<Output> {
-        let request = gateRequest(metadata, context, action: action)
+        let request = gateRequest(metadata, context, action: action, target: target)
         do {
             let output = try await calls.call(request, status: GRPCStatusCode.ok.name, body)
             var trailing: Metadata = [:]
@@ -187,7 +190,9 @@ struct TasksGRPCService: Hephaestus_V1_Tasks.ServiceProtocol {
     func get(request: ServerRequest<Hephaestus_V1_GetTaskRequest>, context: ServerContext) async throws -> ServerResponse<Hephaestus_V1_Task> {
         let tasks = self.tasks
         let id = request.message.id
-        return try await grpc.unary(request.metadata, context, action: .readTasks) { _ in try TaskMessages.message(try await tasks.task(id)) }
+        return try await grpc.unary(request.metadata, context, action: .readTasks, target: id) { _ in
+            try TaskMessages.message(try await tasks.task(id))
+        }
     }
 
     func cancel(request: ServerRequest<Hephaestus_V1_CancelTaskRequest>, context: ServerContext) async throws -> ServerResponse<Hephaestus_V1_Task> {
@@ -199,7 +204,7 @@ struct TasksGRPCService: Hephaestus_V1_Tasks.ServiceProtocol {
         } catch {
             return ServerResponse(error: GRPCCalls.rpcError(error))
         }
-        return try await grpc.unary(request.metadata, context, action: .cancelTask(owner: owner)) { _ in
+        return try await grpc.unary(request.metadata, context, action: .cancelTask(owner: owner), target: id) { _ in
             try TaskMessages.message(try await tasks.cancel(id))
         }
     }
@@ -210,7 +215,7 @@ struct TasksGRPCService: Hephaestus_V1_Tasks.ServiceProtocol {
         let message = request.message
         let admission: Admission
         do {
-            admission = try await grpc.calls.admit(grpc.gateRequest(request.metadata, context, action: .readTasks))
+            admission = try await grpc.calls.admit(grpc.gateRequest(request.metadata, context, action: .readTasks, target: message.id))
             do {
                 _ = try await tasks.task(message.id)
             } catch {

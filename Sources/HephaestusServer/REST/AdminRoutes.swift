@@ -22,7 +22,8 @@ enum AdminRoutes {
             }
         }
         router.delete("/v1/accounts/:name") { request, context in
-            try await call("accounts.revoke", routes, request, context) { _ in ["name": try context.parameters.require("name")] }
+            let name = try context.parameters.require("name")
+            return try await call("accounts.revoke", routes, request, context, target: name) { _ in ["name": name] }
         }
         router.get("/v1/audit") { request, context in
             try await call("audit.show", routes, request, context) { _ in
@@ -38,12 +39,12 @@ enum AdminRoutes {
 
     /// Runs `operation` with the request `fields` builds from the body, the path and the query.
     private static func call(
-        _ operation: String, _ routes: RESTRoutes, _ request: Request, _ context: ServiceRequestContext,
+        _ operation: String, _ routes: RESTRoutes, _ request: Request, _ context: ServiceRequestContext, target: String? = nil,
         fields: @escaping @Sendable ([UInt8]) throws -> [String: Any]
     ) async throws -> Response {
         guard let found = OperationRegistry.operation(named: operation) else { return try await routes.unknownRoute(request, context) }
         let allowance = routes.limits.operationRequest
-        return try await routes.gated(request, context, action: .operation(found.descriptor), allowance: allowance) { _ in
+        return try await routes.gated(request, context, action: .operation(found.descriptor), target: target, allowance: allowance) { _ in
             let parse: ([UInt8]) throws -> [UInt8] = { Array(try JSONSerialization.data(withJSONObject: try fields($0), options: [.sortedKeys])) }
             return try await routes.withBody(of: request, allowance: allowance, parse: parse) { requestJSON in
                 RESTRoutes.json(try await routes.core.callOperation(operation, requestJSON: requestJSON, runID: RunID.generate()).json)

@@ -100,18 +100,20 @@ public struct RESTRoutes: Sendable {
 
     // MARK: - Gate
 
-    func gateRequest(_ request: Request, _ context: ServiceRequestContext, action: GatedAction) -> GateRequest {
+    /// The gate's view of a request; `target` is what it acts on when its path names one thing (an account, a task).
+    func gateRequest(_ request: Request, _ context: ServiceRequestContext, action: GatedAction, target: String? = nil) -> GateRequest {
         GateRequest(
-            requestID: context.requestID, transport: .rest, authorization: request.headers[.authorization], action: action, source: context.peer)
+            requestID: context.requestID, transport: .rest, authorization: request.headers[.authorization], action: action, source: context.peer,
+            target: target)
     }
 
     /// Runs `body` through the gate; its response's status is the one recorded. A body declared larger than `allowance`
     /// (a REST body's unless given) allows is refused before anything else (413), and audited.
     func gated(
-        _ request: Request, _ context: ServiceRequestContext, action: GatedAction, status: HTTPResponse.Status = .ok,
+        _ request: Request, _ context: ServiceRequestContext, action: GatedAction, target: String? = nil, status: HTTPResponse.Status = .ok,
         allowance: BodyAllowance? = nil, _ body: (Admission) async throws -> Response
     ) async throws -> Response {
-        let gateRequest = gateRequest(request, context, action: action)
+        let gateRequest = gateRequest(request, context, action: action, target: target)
         let limit = (allowance ?? limits.body).maxBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             try await calls.refuseAfterAuthentication(gateRequest, ServiceLimitError.bodyTooLarge(limit: limit))

@@ -47,8 +47,9 @@ extension TaskRoutes {
             }
         }
         router.get("/v1/tasks/:id") { request, context in
-            try await routes.gated(request, context, action: .readTasks) { _ in
-                let task = try await tasks.task(try context.parameters.require("id"))
+            let id = try context.parameters.require("id")
+            return try await routes.gated(request, context, action: .readTasks, target: id) { _ in
+                let task = try await tasks.task(id)
                 return RESTRoutes.json(try TaskMessages.json(try TaskMessages.message(task)))
             }
         }
@@ -56,14 +57,14 @@ extension TaskRoutes {
             let id = try context.parameters.require("id")
             // The owner decides who may cancel (the owner or an admin); an unknown task has none.
             let owner = try await tasks.queue.task(id)?.account ?? ""
-            return try await routes.gated(request, context, action: .cancelTask(owner: owner)) { _ in
+            return try await routes.gated(request, context, action: .cancelTask(owner: owner), target: id) { _ in
                 let task = try await tasks.cancel(id)
                 return RESTRoutes.json(try TaskMessages.json(try TaskMessages.message(task)))
             }
         }
         router.get("/v1/tasks/:id/events") { request, context in
             let id = try context.parameters.require("id")
-            let gateRequest = routes.gateRequest(request, context, action: .readTasks)
+            let gateRequest = routes.gateRequest(request, context, action: .readTasks, target: id)
             let after: Int64?
             do {
                 after = try lastEventID(request.headers[.lastEventID])
