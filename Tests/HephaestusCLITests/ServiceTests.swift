@@ -278,6 +278,39 @@ extension ServiceTests {
         #expect(service.stop() == 0)
     }
 
+    @Test(
+        "SIGTERM with a VerifyBatch stream its client keeps open: the drain ends it once the request timeout and the workers' grace have passed, exit 0",
+        .enabled(if: SharedFixtures.isAvailable && TestVenv.isUsable("python")))
+    func drainEndsOpenStreams() async throws {
+        let work = try TemporaryDirectory()
+        let config = try work.write("service.toml", "[limits]\nrequest_timeout_seconds = 1\n")
+        let service = try ServiceProcess(arguments: ["--config", config], directory: work)
+        let token = try service.createAccount("ci", role: "verifier")
+        let batch = try work.write("batch.json", #"{"items": ["# + String(decoding: try Self.verifyBody(), as: UTF8.self) + "]}")
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: try #require(TestVenv.tool("python")))
+        client.arguments = [
+            TestVenv.projectRoot.appendingPathComponent("fixtures/service/grpc_client.py").path, "--address", try #require(service.grpcAddress),
+            "--token", token, "verify-batch-held-open", batch,
+        ]
+        let output = Pipe()
+        client.standardOutput = output
+        try client.run()
+        defer { if client.isRunning { client.terminate() } }
+        let first = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(first.contains(#""verdict": "pass""#), "\(first)")
+
+        let signalled = Date()
+        service.process.terminate()
+        try await TaskRecoveryTests.wait(seconds: 90, "serve to exit after SIGTERM") { !service.process.isRunning }
+        #expect(service.stop() == 0)
+        // The longer of the request timeout (1 s) and the workers' grace (20 s), and the drain's 10 s margin.
+        #expect(Date().timeIntervalSince(signalled) < 60)
+        try await TaskRecoveryTests.wait(seconds: 10, "the client's call to end") { !client.isRunning }
+        let rest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(rest.contains(#""status": "CANCELLED""#), "the stream was reset: \(rest)")
+    }
+
     @Test("Audit records name what a request acts on: the account revoked, the task read, cancelled or watched (REST and gRPC)")
     func auditTargets() throws {
         let service = try ServiceProcess()

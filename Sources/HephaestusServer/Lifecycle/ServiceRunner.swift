@@ -26,7 +26,8 @@ public struct ServiceRunner: Sendable {
         self.logger = logger
     }
 
-    /// Seconds a drain may take beyond the request timeout (for the workers to give their tasks back).
+    /// Seconds a drain may take beyond the request timeout or the workers' grace, whichever is longer (for the workers
+    /// to give their tasks back).
     static let drainMargin = 10
 
     public func run() async throws {
@@ -55,17 +56,18 @@ public struct ServiceRunner: Sendable {
                     address: grpc, tls: settings.tls, calls: calls, tasks: tasks, addresses: addresses, logger: logger,
                     interceptors: [GRPCTelemetryInterceptor(telemetry: telemetry)]))
         }
-        services.append(
-            try ServiceWorkers(
-                store: store, replica: settings.replica, workers: settings.limits.maxConcurrentTasks, environment: [:], logger: logger,
-                instrumentation: telemetry.instrumentation))
+        let workers = try ServiceWorkers(
+            store: store, replica: settings.replica, workers: settings.limits.maxConcurrentTasks, environment: [:], logger: logger,
+            instrumentation: telemetry.instrumentation)
+        services.append(workers)
         services.append(
             DrainingSignal(core: core, addresses: addresses, portFile: settings.portFile, expected: settings.grpc == nil ? 1 : 2, logger: logger))
         var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
-        // A drain ends: what a client keeps open past every request's own limit (a batch stream it keeps sending on) is
-        // cancelled then.
-        configuration.maximumGracefulShutdownDuration = .seconds(settings.limits.requestTimeoutSeconds + Self.drainMargin)
+        // A drain ends: once every request's own limit and the workers' grace have passed (and a margin for giving the
+        // tasks back), what a client still keeps open (a batch stream it keeps sending on) is cancelled.
+        let longest = max(settings.limits.requestTimeoutSeconds, Int(workers.pool.configuration.drainGrace.rounded(.up)))
+        configuration.maximumGracefulShutdownDuration = .seconds(longest + Self.drainMargin)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
         logger.info("serve.stopped")
