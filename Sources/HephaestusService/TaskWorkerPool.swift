@@ -85,10 +85,11 @@ public final class TaskWorkerPool: Sendable {
     }
 
     /// Takes the replica name (``TaskQueue/holdReplica(_:)``: ``ServiceStoreError/replicaInUse(_:)`` when another
-    /// live process has it), recovers this replica's interrupted tasks, then runs the workers until ``drain()`` is
-    /// called or the calling task is cancelled, and returns once every worker has stopped.
-    public func run() async throws {
-        let hold = try queue.holdReplica(configuration.replica)
+    /// live process has it) unless the caller holds it already (`holding`, taken before it started anything else),
+    /// recovers this replica's interrupted tasks, then runs the workers until ``drain()`` is called or the calling task
+    /// is cancelled, and returns once every worker has stopped. The name is given up when it returns.
+    public func run(holding: (any ReplicaHold)? = nil) async throws {
+        let hold = try holding ?? queue.holdReplica(configuration.replica)
         defer { hold.release() }
         let recovered = try await queue.recover(replica: configuration.replica, at: clock())
         for recovery in recovered { log(recovery) }

@@ -63,6 +63,13 @@ struct TaskRecoveryTests {
         let same = try HephaestusBinary.run(["tasks", "work", "--store", service.store, "--replica", "r1", "--until-idle"])
         #expect(same.status == 78, "\(same.stderrText)")
         #expect(same.stderrText.contains("replica r1 is running in another process sharing this store"), "\(same.stderrText)")
+        // A second serve with the name is refused before it listens: no port file, nothing served.
+        let ports = directory.file("second-ports.json")
+        let second = try HephaestusBinary.run([
+            "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "off", "--store", service.store, "--replica", "r1", "--port-file", ports,
+        ])
+        #expect(second.status == 78, "\(second.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: ports), "the second serve listened before it was refused")
         let other = try HephaestusBinary.run(["tasks", "work", "--store", service.store, "--replica", "r2", "--until-idle"])
         #expect(other.status == 0, "\(other.stderrText)")
         #expect(service.stop() == 0)

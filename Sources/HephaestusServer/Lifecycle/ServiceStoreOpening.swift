@@ -19,11 +19,14 @@ enum ServiceStoreOpening {
 /// give running tasks the drain grace, then cancel and release them (requeued, or failed as interrupted).
 struct ServiceWorkers: Service {
     let pool: TaskWorkerPool
+    /// The replica name, taken when the service is set up: a second process with the name fails before it listens.
+    let replicaHold: any ReplicaHold
 
     init(
         store: ServiceStore, replica: String, workers: Int, environment: [String: String], logger: Logger,
         instrumentation: any Instrumentation = NoInstrumentation()
     ) throws {
+        replicaHold = try store.tasks.holdReplica(replica)
         pool = try TaskWorkerPool(
             queue: store.tasks, configuration: .init(replica: replica, workers: workers),
             operations: OperationRegistry.operation(named:), logger: logger
@@ -36,8 +39,9 @@ struct ServiceWorkers: Service {
 
     func run() async throws {
         let pool = self.pool
+        let hold = replicaHold
         try await withGracefulShutdownHandler {
-            try await pool.run()
+            try await pool.run(holding: hold)
         } onGracefulShutdown: {
             pool.drain()
         }
