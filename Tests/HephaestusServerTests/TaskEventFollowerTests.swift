@@ -46,6 +46,22 @@ struct TaskEventFollowerTests {
         #expect(try await resumed.next() == nil)
     }
 
+    @Test("a task that finishes between the follower's read of its events and of its status: its terminal event is still given")
+    func finishesBetweenReads() async throws {
+        let (directory, store, claim) = try await Self.runningTask(progress: 0)
+        _ = directory
+        let queue = CountingEvents(base: store.tasks) {
+            if try await store.tasks.task(claim.task.id)?.status == .running {
+                _ = try await store.tasks.complete(claim, with: .finished(report: "{}", failure: nil), at: Self.epoch)
+            }
+        }
+        var seen: [TaskEventType] = []
+        for try await event in TaskService(queue: queue, pollInterval: .milliseconds(1)).follow(claim.task.id, after: nil) {
+            seen.append(event.type)
+        }
+        #expect(seen == [.queued, .started, .succeeded])
+    }
+
     @Test("a task still running when the service drains: the follower ends with service.draining after the events so far")
     func draining() async throws {
         let (directory, store, claim) = try await Self.runningTask(progress: 3)
@@ -64,13 +80,17 @@ struct TaskEventFollowerTests {
     }
 }
 
-/// A task queue that counts the events it hands out.
+/// A task queue that counts the events it hands out, and runs `beforeTaskRead` before each status read.
 final class CountingEvents: TaskQueue {
     let base: any TaskQueue
     private let count = Mutex(0)
     var read: Int { count.withLock { $0 } }
+    let beforeTaskRead: @Sendable () async throws -> Void
 
-    init(base: any TaskQueue) { self.base = base }
+    init(base: any TaskQueue, beforeTaskRead: @escaping @Sendable () async throws -> Void = {}) {
+        self.base = base
+        self.beforeTaskRead = beforeTaskRead
+    }
 
     func events(of id: String, after: Int64?, limit: Int?) async throws -> [TaskEvent] {
         let events = try await base.events(of: id, after: after, limit: limit)
@@ -92,7 +112,10 @@ final class CountingEvents: TaskQueue {
     func release(_ claim: TaskClaim, reason: String, at time: Date) async throws -> TaskRecovery {
         try await base.release(claim, reason: reason, at: time)
     }
-    func task(_ id: String) async throws -> TaskRecord? { try await base.task(id) }
+    func task(_ id: String) async throws -> TaskRecord? {
+        try await beforeTaskRead()
+        return try await base.task(id)
+    }
     func tasks(matching filter: TaskFilter) async throws -> [TaskRecord] { try await base.tasks(matching: filter) }
     func cancel(_ id: String, at time: Date) async throws -> TaskRecord { try await base.cancel(id, at: time) }
     func recover(replica: String, at time: Date) async throws -> [TaskRecovery] { try await base.recover(replica: replica, at: time) }

@@ -93,14 +93,23 @@ public struct TaskEventFollower: AsyncSequence, Sendable {
                     ended = event.type.isTerminal
                     return event
                 }
-                page = try await follower.queue.events(of: follower.id, after: last, limit: TaskEventFollower.pageSize)[...]
+                page = try await nextPage()
                 guard page.isEmpty else { continue }
-                // Resumed after the terminal event: nothing more will come.
-                if let task = try await follower.queue.task(follower.id), task.status.isTerminal { return nil }
+                if let task = try await follower.queue.task(follower.id), task.status.isTerminal {
+                    // It finished after the read above: its terminal event, written with its status, is there now
+                    // (none: this follower resumed after it, and nothing more will come).
+                    page = try await nextPage()
+                    if page.isEmpty { return nil }
+                    continue
+                }
                 if follower.isDraining() { throw ServiceLimitError.draining }
                 try await Task.sleep(for: follower.pollInterval)
             }
             return nil
+        }
+
+        private func nextPage() async throws -> ArraySlice<TaskEvent> {
+            try await follower.queue.events(of: follower.id, after: last, limit: TaskEventFollower.pageSize)[...]
         }
     }
 }
