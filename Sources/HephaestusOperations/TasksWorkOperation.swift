@@ -54,7 +54,7 @@ public enum TasksWorkOperation: HephaestusCore.Operation {
         longRunning: true)
 
     public static func run(_ request: Request, in context: OperationContext, emit: ItemSink<Never>) async throws -> Report {
-        let replica = request.replica ?? ProcessInfo.processInfo.hostName
+        let replica = request.replica ?? TaskWorkerPool.Configuration.defaultReplica
         let store = try ServiceStore.forOperation(request.store, in: context, mustExist: true)
         let network = context.network.settings
         let pool = try TaskWorkerPool(

@@ -47,6 +47,12 @@ public final class TaskWorkerPool: Sendable {
 
         /// Workers must lie between 1 and 64.
         public static let workerRange = 1...64
+
+        /// The replica name of a process not given one (`--replica`): the host name, `hephaestus` when it has none.
+        public static var defaultReplica: String {
+            let host = ProcessInfo.processInfo.hostName
+            return host.isEmpty ? "hephaestus" : host
+        }
     }
 
     /// The operation a task names (the registry's lookup).

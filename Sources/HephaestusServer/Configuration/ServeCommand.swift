@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HephaestusCore
 import HephaestusPlatform
+import HephaestusService
 import Logging
 
 extension LogFormat: ExpressibleByArgument {}
@@ -181,13 +182,7 @@ public struct ServiceSettings: Sendable {
     /// The GitHub API operations reach when served (`[github] api_url`); nil: api.github.com.
     public var githubAPIURL: String?
     /// `--replica`: the name the task workers run under (the host name unless given).
-    public var replica: String = ServiceSettings.defaultReplica
-
-    /// The host name (`hephaestus` when it has none): one replica per host unless `--replica` says otherwise.
-    public static var defaultReplica: String {
-        let host = ProcessInfo.processInfo.hostName
-        return host.isEmpty ? "hephaestus" : host
-    }
+    public var replica: String = TaskWorkerPool.Configuration.defaultReplica
 
     /// What the service decides for every operation it serves.
     public var choices: ServiceChoices { ServiceChoices(trust: trustChoice, githubAPIURL: githubAPIURL) }
